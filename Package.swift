@@ -1,0 +1,65 @@
+// swift-tools-version: 6.0
+// Host-side products of the unikernel project. The guest kernel itself
+// (Sources/Unikernel) is Embedded Swift for x86_64-unknown-none-elf and is
+// built by the Makefile, not by SwiftPM.
+import PackageDescription
+
+let package = Package(
+    name: "SwiftUnikernel",
+    products: [
+        .library(name: "Hypervisor", targets: ["Hypervisor"]),
+        .executable(name: "hypervisor", targets: ["HypervisorCLI"]),
+        .executable(name: "conformance", targets: ["ConformanceCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        // The boot-info and hypercall layouts, shared with the kernel (one C header).
+        .target(name: "UnikernelABI", path: "Sources/Hypervisor/ABI"),
+        // KVM ioctl numbers and structures that Swift cannot import from <linux/kvm.h> directly.
+        .target(name: "CKVM", path: "Sources/Hypervisor/CKVM"),
+        .target(
+            name: "Hypervisor",
+            dependencies: [
+                "UnikernelABI", "CKVM",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Sources/Hypervisor/Core"
+        ),
+        .executableTarget(
+            name: "HypervisorCLI",
+            dependencies: [
+                "Hypervisor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Hypervisor/CLI"
+        ),
+        .target(
+            name: "Conformance",
+            dependencies: [
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Sources/conformance/Core"
+        ),
+        .executableTarget(
+            name: "ConformanceCLI",
+            dependencies: [
+                "Conformance",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/conformance/CLI"
+        ),
+        .testTarget(
+            name: "HypervisorTests",
+            dependencies: ["Hypervisor", "UnikernelABI"],
+            path: "Tests/HypervisorTests"
+        ),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["Conformance"],
+            path: "Tests/ConformanceTests"
+        ),
+    ]
+)

@@ -1,0 +1,17 @@
+/* Pins the shared layouts: a change to unikernel_abi.h that moves a field
+   fails to compile here instead of silently desynchronising host and guest. */
+#include <stddef.h>
+#include "unikernel_abi.h"
+
+_Static_assert(sizeof(uk_segment) == 32, "uk_segment layout");
+_Static_assert(offsetof(uk_boot_info, flags) == 16, "uk_boot_info.flags");
+_Static_assert(offsetof(uk_boot_info, app_entry) == 72, "uk_boot_info.app_entry");
+_Static_assert(offsetof(uk_boot_info, args_phys) == 144, "uk_boot_info.args_phys");
+_Static_assert(offsetof(uk_boot_info, random) == 168, "uk_boot_info.random");
+_Static_assert(sizeof(uk_boot_info) == 232, "uk_boot_info size");
+_Static_assert(sizeof(uk_boot_info) <= UK_PAGE_SIZE, "boot info fits its page");
+_Static_assert(sizeof(uk_hc_io) == 40, "uk_hc_io layout");
+_Static_assert(sizeof(uk_hc_open) == 32, "uk_hc_open layout");
+_Static_assert(sizeof(uk_registers) == 26 * 8, "uk_registers layout");
+_Static_assert(sizeof(uk_hc_crash) == 16 + 26 * 8, "uk_hc_crash layout");
+_Static_assert(sizeof(uk_hc_trace) == 64, "uk_hc_trace layout");

@@ -1,0 +1,243 @@
+/*
+ * unikernel_abi.h: the one definition of every layout shared by the hypervisor
+ * (host, Swift via SwiftPM) and the unikernel (guest, Embedded Swift).
+ *
+ * Both sides import this header as the Clang module `UnikernelABI`; neither
+ * side restates a number or an offset defined here. `abi_layout.c` pins the
+ * sizes and offsets with static assertions so that a change here is deliberate.
+ *
+ * Boot protocol
+ * -------------
+ * The hypervisor enters the kernel directly in 64-bit long mode:
+ *   - paging on, with a boot PML4 at `pml4_phys` that maps
+ *       * all guest-physical memory at UK_DIRECT_MAP_BASE + phys (2 MiB pages, RW, NX),
+ *       * the first GiB of guest-physical memory at UK_KERNEL_VIRT_BASE + phys
+ *         (2 MiB pages, RWX) where the kernel image is linked;
+ *     the lower half (every address a Linux program may use) is left empty for
+ *     the kernel to fill with the application's mappings;
+ *   - CR0 = PE|MP|ET|NE|WP|PG, CR4 = PAE (the kernel enables OSFXSR, OSXMMEXCPT,
+ *     OSXSAVE itself), EFER = LME|LMA|NXE (the kernel sets SCE);
+ *   - a boot GDT (null, 64-bit code UK_KERNEL_CS, data UK_KERNEL_DS) at
+ *     UK_GDT_PHYS, the vCPU's CPUID set from KVM_GET_SUPPORTED_CPUID;
+ *   - RIP = the kernel ELF entry, RDI = UK_DIRECT_MAP_BASE + UK_BOOT_INFO_PHYS,
+ *     RFLAGS = 0x2, every other register 0 (the kernel sets its own stack).
+ *
+ * Guest-physical memory map (all page aligned):
+ *   [0, 4 KiB)                       unused
+ *   UK_GDT_PHYS                      boot GDT
+ *   UK_BOOT_INFO_PHYS                struct uk_boot_info
+ *   UK_PAGE_TABLES_PHYS ...          boot page tables
+ *   UK_KERNEL_PHYS_BASE ...          kernel image (ELF PT_LOAD segments at vaddr - UK_KERNEL_VIRT_BASE)
+ *   app_image_phys ...               the application's flat image (see below)
+ *   args_phys ...                    argv/envp/execfn strings, uk_segment table
+ *   free_phys_start .. free_phys_end memory the kernel owns (frames for page tables, heap, stack, mmap)
+ *
+ * The application image is the application's whole virtual span
+ * [app_image_vaddr, app_image_vaddr + app_image_size) laid out flat at
+ * app_image_phys: file bytes copied, everything else zero (so .bss is zero and
+ * phys % 4096 == vaddr % 4096). The kernel maps each segment's pages with the
+ * segment's permissions (pages shared by two segments get the union).
+ *
+ * Hypercalls
+ * ----------
+ * The guest executes `outl %eax, %dx` with DX = one of the UK_HC_* ports and
+ * EAX = the guest-physical address of that call's parameter block (below 4 GiB,
+ * naturally aligned). The host validates every address and length against guest
+ * memory, performs the call, and writes `result` (>= 0, or -errno with Linux's
+ * errno numbers) back into the block before the vCPU resumes.
+ * Host handles 0, 1 and 2 are the host process's stdin, stdout and stderr.
+ */
+#ifndef UNIKERNEL_ABI_H
+#define UNIKERNEL_ABI_H
+
+#include <stdint.h>
+
+/* ---- Address space ---------------------------------------------------- */
+
+#define UK_PAGE_SIZE            4096ULL
+#define UK_DIRECT_MAP_BASE      0xffff800000000000ULL
+#define UK_KERNEL_VIRT_BASE     0xffffffff80000000ULL
+#define UK_KERNEL_PHYS_BASE     0x200000ULL          /* 2 MiB */
+#define UK_KERNEL_MAX_SIZE      0x600000ULL          /* kernel image must end below 8 MiB */
+
+#define UK_GDT_PHYS             0x1000ULL
+#define UK_BOOT_INFO_PHYS       0x2000ULL
+#define UK_PAGE_TABLES_PHYS     0x3000ULL
+#define UK_PAGE_TABLES_END      0x100000ULL          /* boot page tables live below 1 MiB */
+
+/* Boot GDT selectors. */
+#define UK_KERNEL_CS            0x08
+#define UK_KERNEL_DS            0x10
+
+/* ---- Boot information -------------------------------------------------- */
+
+#define UK_BOOT_MAGIC           0x554b424f4f54ULL    /* "UKBOOT" */
+#define UK_BOOT_VERSION         1
+
+/* uk_boot_info.flags: runner options and deliberate fault injection (triage tests). */
+#define UK_BOOT_TRACE_SYSCALLS      (1ULL << 0)  /* report every syscall to the host */
+#define UK_BOOT_FAULT_MISALIGN_RSP  (1ULL << 8)  /* start the application with %rsp % 16 == 8 */
+#define UK_BOOT_FAULT_NO_SSE        (1ULL << 9)  /* leave CR4.OSFXSR/OSXMMEXCPT clear */
+#define UK_BOOT_FAULT_NO_FS_BASE    (1ULL << 10) /* arch_prctl(ARCH_SET_FS) succeeds without setting FS */
+
+/* One PT_LOAD segment of the application, load bias applied. */
+typedef struct uk_segment {
+    uint64_t vaddr;      /* p_vaddr + load bias */
+    uint64_t memsz;      /* p_memsz */
+    uint64_t filesz;     /* p_filesz */
+    uint32_t flags;      /* p_flags: PF_X = 1, PF_W = 2, PF_R = 4 */
+    uint32_t reserved;
+} uk_segment;
+
+typedef struct uk_boot_info {
+    uint64_t magic;              /* UK_BOOT_MAGIC */
+    uint32_t version;            /* UK_BOOT_VERSION */
+    uint32_t size;               /* sizeof(struct uk_boot_info) */
+    uint64_t flags;              /* UK_BOOT_* */
+
+    /* Guest-physical memory. */
+    uint64_t memory_size;        /* bytes of guest-physical memory */
+    uint64_t pml4_phys;          /* active page-table root */
+    uint64_t kernel_phys_start;
+    uint64_t kernel_phys_end;
+    uint64_t free_phys_start;    /* first byte the kernel may allocate */
+    uint64_t free_phys_end;      /* one past the last */
+
+    /* The application (virtual addresses have the load bias applied). */
+    uint64_t app_entry;          /* AT_ENTRY */
+    uint64_t app_load_bias;      /* 0 for ET_EXEC */
+    uint64_t app_phdr_vaddr;     /* AT_PHDR, 0 if no segment maps the program headers */
+    uint32_t app_phent;          /* AT_PHENT */
+    uint32_t app_phnum;          /* AT_PHNUM */
+    uint32_t app_elf_type;       /* ET_EXEC = 2, ET_DYN = 3 */
+    uint32_t segment_count;      /* entries at segments_phys */
+    uint64_t segments_phys;      /* uk_segment[segment_count] */
+    uint64_t app_image_vaddr;    /* page-aligned start of the flat image */
+    uint64_t app_image_phys;     /* where its bytes are */
+    uint64_t app_image_size;     /* page-aligned size */
+
+    /* Process arguments: argc strings, then envc strings, then the execfn
+       string, each NUL-terminated, packed from args_phys. */
+    uint64_t args_phys;
+    uint64_t args_size;
+    uint32_t argc;
+    uint32_t envc;
+
+    /* AT_RANDOM: 16 bytes from the host's random source. */
+    uint64_t random[2];
+
+    /* Clock: the TSC ran at tsc_hz; at TSC value boot_tsc the host's
+       CLOCK_REALTIME was boot_realtime_ns. */
+    uint64_t tsc_hz;
+    uint64_t boot_tsc;
+    uint64_t boot_realtime_ns;
+
+    /* Identity the process reports (AT_UID ... and getuid()). */
+    uint32_t uid, euid, gid, egid;
+    uint32_t pid;
+    uint32_t reserved0;
+} uk_boot_info;
+
+/* ---- Hypercalls ---------------------------------------------------------- */
+
+/* I/O ports; the parameter block type is named after the call. */
+enum uk_hypercall_port {
+    UK_HC_EXIT   = 0x500,  /* uk_hc_exit: the application exited; never returns */
+    UK_HC_WRITE  = 0x501,  /* uk_hc_io */
+    UK_HC_READ   = 0x502,  /* uk_hc_io */
+    UK_HC_OPEN   = 0x503,  /* uk_hc_open */
+    UK_HC_CLOSE  = 0x504,  /* uk_hc_close */
+    UK_HC_LSEEK  = 0x505,  /* uk_hc_lseek */
+    UK_HC_FSTAT  = 0x506,  /* uk_hc_fstat */
+    UK_HC_CRASH  = 0x507,  /* uk_hc_crash: CPU exception; never returns */
+    UK_HC_PANIC  = 0x508,  /* uk_hc_panic: kernel bug; never returns */
+    UK_HC_TRACE  = 0x509,  /* uk_hc_trace: one syscall, for --trace */
+    UK_HC_IOCTL  = 0x50a,  /* uk_hc_ioctl: terminal queries (TCGETS, TIOCGWINSZ) */
+};
+
+typedef struct uk_hc_exit {
+    int32_t status;          /* exit_group's argument; the host exits with status & 0xff */
+    uint32_t reserved;
+} uk_hc_exit;
+
+/* read/write: `len` bytes at guest-physical `buf_phys` (one contiguous range). */
+typedef struct uk_hc_io {
+    int32_t handle;
+    uint32_t reserved;
+    uint64_t buf_phys;
+    uint64_t len;
+    int64_t offset;          /* -1: at the file position; >= 0: pread/pwrite */
+    int64_t result;          /* bytes transferred or -errno */
+} uk_hc_io;
+
+/* open: `path` is an absolute guest path (the guest's root is the host's --dir);
+   the host resolves it beneath the root and never outside it. */
+typedef struct uk_hc_open {
+    uint64_t path_phys;      /* NUL-terminated */
+    uint64_t path_len;       /* bytes before the NUL */
+    int32_t flags;           /* Linux O_* */
+    uint32_t mode;
+    int64_t result;          /* handle or -errno */
+} uk_hc_open;
+
+typedef struct uk_hc_close {
+    int32_t handle;
+    uint32_t reserved;
+    int64_t result;
+} uk_hc_close;
+
+typedef struct uk_hc_lseek {
+    int32_t handle;
+    int32_t whence;
+    int64_t offset;
+    int64_t result;          /* new offset or -errno */
+} uk_hc_lseek;
+
+/* fstat: fills a Linux x86-64 `struct stat` (144 bytes) at stat_phys. */
+typedef struct uk_hc_fstat {
+    int32_t handle;
+    uint32_t reserved;
+    uint64_t stat_phys;
+    int64_t result;
+} uk_hc_fstat;
+
+/* Terminal queries forwarded to a host handle: `request` is TCGETS or TIOCGWINSZ;
+   the answer (struct termios, 60 bytes / struct winsize, 8 bytes) goes to arg_phys. */
+typedef struct uk_hc_ioctl {
+    int32_t handle;
+    uint32_t request;
+    uint64_t arg_phys;
+    uint64_t arg_len;
+    int64_t result;
+} uk_hc_ioctl;
+
+/* General-purpose registers in the order of `struct user_regs_struct`'s first 16. */
+typedef struct uk_registers {
+    uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10;
+    uint64_t r9, r8, rax, rcx, rdx, rsi, rdi;
+    uint64_t rip, rsp, rflags;
+    uint64_t cs, ss;
+    uint64_t fs_base, gs_base;
+    uint64_t cr0, cr2, cr3, cr4;
+} uk_registers;
+
+typedef struct uk_hc_crash {
+    uint32_t vector;         /* exception vector (0..31) */
+    uint32_t has_error_code;
+    uint64_t error_code;
+    uk_registers regs;       /* at the faulting instruction */
+} uk_hc_crash;
+
+typedef struct uk_hc_panic {
+    uint64_t message_phys;
+    uint64_t message_len;
+} uk_hc_panic;
+
+/* One finished syscall, reported when UK_BOOT_TRACE_SYSCALLS is set. */
+typedef struct uk_hc_trace {
+    uint64_t number;
+    uint64_t args[6];
+    int64_t result;
+} uk_hc_trace;
+
+#endif /* UNIKERNEL_ABI_H */
