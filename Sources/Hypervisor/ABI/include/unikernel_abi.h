@@ -126,8 +126,10 @@ typedef struct uk_boot_info {
     /* AT_RANDOM: 16 bytes from the host's random source. */
     uint64_t random[2];
 
-    /* Clock: the TSC ran at tsc_hz; at TSC value boot_tsc the host's
-       CLOCK_REALTIME was boot_realtime_ns. */
+    /* Clock: the guest TSC runs at tsc_hz; at guest TSC value boot_tsc the
+       host's CLOCK_REALTIME was boot_realtime_ns. boot_tsc == 0 means "the
+       kernel's first rdtsc": the host samples the time right before the
+       first KVM_RUN, so the error is the kernel's start-up time (microseconds). */
     uint64_t tsc_hz;
     uint64_t boot_tsc;
     uint64_t boot_realtime_ns;
