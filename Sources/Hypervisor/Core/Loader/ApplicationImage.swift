@@ -1,0 +1,188 @@
+/// The application: a static Linux x86-64 program, validated and planned for loading.
+///
+/// The plan is the application's whole virtual span
+/// `[imageVirtualAddress, imageVirtualAddress + imageSize)` laid out flat, as
+/// `unikernel_abi.h` describes: each segment's file bytes at `vaddr - imageVirtualAddress`,
+/// zero everywhere else (so .bss is zero). The hypervisor places those bytes at
+/// `app_image_phys` and passes `segments`, `entry` and the program header facts to the
+/// kernel in `uk_boot_info`.
+///
+/// Checks, after `ELFFile`'s, in order: load bias page-aligned; no `PT_INTERP`; then for each
+/// `PT_LOAD` in file order: file bytes inside the file, `p_filesz <= p_memsz`,
+/// `p_vaddr % 4096 == p_offset % 4096`, no wrap-around, not below `ELF.minimumUserAddress`,
+/// not reaching `ELF.userAddressLimit`; then at least one non-empty `PT_LOAD`, no overlap,
+/// span within `maxImageSize`, entry inside a `PF_X` segment.
+public struct ApplicationImage: Sendable {
+    /// The parsed file the plan was made from.
+    public let file: ELFFile
+    /// `e_entry + loadBias`: AT_ENTRY and the first instruction the application runs.
+    public let entry: UInt64
+    /// Added to every address in the file: 0 for `ET_EXEC`, the chosen base for `ET_DYN`.
+    public let loadBias: UInt64
+    /// `ELF.typeExecutable` (`ET_EXEC`) or `ELF.typeShared` (`ET_DYN`, static-pie).
+    public let elfType: UInt16
+    /// AT_PHDR: `PT_PHDR`'s `p_vaddr + loadBias` if there is one, otherwise the address where the
+    /// `PT_LOAD` whose file bytes contain the whole program header table maps it; 0 if none does.
+    public let phdrVirtualAddress: UInt64
+    /// AT_PHENT.
+    public let programHeaderEntrySize: UInt16
+    /// AT_PHNUM.
+    public let programHeaderCount: UInt16
+    /// The `PT_LOAD` segments with `p_memsz > 0`, in file order, load bias applied.
+    /// (A `PT_LOAD` with `p_memsz == 0` maps nothing and is left out.)
+    public let segments: [LoadSegment]
+    /// The page-aligned start of the lowest segment.
+    public let imageVirtualAddress: UInt64
+    /// The page-aligned span from `imageVirtualAddress` to the end of the highest segment.
+    public let imageSize: UInt64
+
+    /// Where the program break starts: the end of the image (Linux: the page-aligned end of
+    /// the highest `PT_LOAD`).
+    public var initialBreak: UInt64 { imageVirtualAddress + imageSize }
+
+    /// Parses and checks `bytes` and plans the flat image.
+    ///
+    /// - Parameters:
+    ///   - path: the program's path, used only in error messages.
+    ///   - loadBias: the base for a static-pie (`ET_DYN`) program, page aligned (Linux picks
+    ///     about 0x555555554000). Ignored for `ET_EXEC`, which always loads at its linked
+    ///     addresses, so callers may pass their PIE base without looking at the file first.
+    ///   - maxImageSize: the most bytes of guest memory the flat image may take.
+    public static func plan(
+        bytes: [UInt8], path: String, loadBias: UInt64, maxImageSize: UInt64
+    ) throws(ELFLoadError) -> ApplicationImage {
+        let file = try ELFFile(bytes: bytes, path: path)
+        return try ApplicationImage(file: file, loadBias: loadBias, maxImageSize: maxImageSize)
+    }
+
+    /// Plans an already parsed file; see `plan(bytes:path:loadBias:maxImageSize:)`.
+    public init(file: ELFFile, loadBias requestedBias: UInt64, maxImageSize: UInt64) throws(ELFLoadError) {
+        let path = file.path
+        let bias = file.type == ELF.typeShared ? requestedBias : 0
+        guard bias % ELF.pageSize == 0 else {
+            throw .loadBiasNotPageAligned(path: path, loadBias: bias)
+        }
+        if let interpreter = file.programHeaders.first(where: { $0.type == ELF.programInterpreter }) {
+            throw .dynamicallyLinked(
+                path: path, index: interpreter.index,
+                interpreter: Self.interpreterName(interpreter, in: file))
+        }
+
+        var segments: [LoadSegment] = []
+        for header in file.loadHeaders {
+            try file.checkFileBytes(of: header)
+            if header.virtualAddress % ELF.pageSize != header.offset % ELF.pageSize {
+                throw .segmentOffsetNotCongruent(
+                    path: path, index: header.index, virtualAddress: header.virtualAddress,
+                    offset: header.offset)
+            }
+            let (start, startWraps) = header.virtualAddress.addingReportingOverflow(bias)
+            let (end, endWraps) = start.addingReportingOverflow(header.memorySize)
+            if startWraps || endWraps {
+                throw .segmentAddressOverflow(
+                    path: path, index: header.index, virtualAddress: header.virtualAddress,
+                    memorySize: header.memorySize, loadBias: bias)
+            }
+            if start < ELF.minimumUserAddress {
+                throw .segmentBelowMinimumAddress(path: path, index: header.index, start: start)
+            }
+            if end > ELF.userAddressLimit {
+                throw .segmentInKernelHalf(path: path, index: header.index, start: start, end: end)
+            }
+            if header.memorySize == 0 { continue }
+            segments.append(
+                LoadSegment(
+                    programHeaderIndex: header.index, virtualAddress: start,
+                    memorySize: header.memorySize, fileSize: header.fileSize,
+                    fileOffset: header.offset, flags: header.flags))
+        }
+        guard !segments.isEmpty else {
+            throw .noLoadableSegment(path: path)
+        }
+        try segments.checkNoOverlap(path: path)
+
+        // Every end is <= userAddressLimit, a page boundary, so rounding up cannot wrap.
+        let lowest = segments.map(\.virtualAddress).min()!
+        let highest = segments.map(\.endAddress).max()!
+        let imageStart = pageAlignDown(lowest)
+        let imageSize = pageAlignUp(highest)! - imageStart
+        guard imageSize <= maxImageSize else {
+            throw .imageTooLarge(path: path, size: imageSize, limit: maxImageSize)
+        }
+
+        let (entry, entryWraps) = file.entry.addingReportingOverflow(bias)
+        guard !entryWraps, segments.contains(where: { $0.isExecutable && $0.contains(entry) }) else {
+            throw .entryPointNotExecutable(path: path, entry: entry)
+        }
+
+        self.file = file
+        self.entry = entry
+        self.loadBias = bias
+        self.elfType = file.type
+        self.phdrVirtualAddress = try Self.programHeaderAddress(of: file, bias: bias)
+        self.programHeaderEntrySize = file.programHeaderEntrySize
+        self.programHeaderCount = file.programHeaderCount
+        self.segments = segments
+        self.imageVirtualAddress = imageStart
+        self.imageSize = imageSize
+    }
+
+    /// Writes the flat image: every segment's file bytes at `vaddr - imageVirtualAddress`,
+    /// zero everywhere else. `destination.count` must be `imageSize`.
+    public func materialize(into destination: UnsafeMutableRawBufferPointer) {
+        precondition(
+            UInt64(destination.count) == imageSize,
+            "ApplicationImage.materialize: destination holds \(destination.count) bytes, the image \(imageSize)")
+        destination.initializeMemory(as: UInt8.self, repeating: 0)
+        for segment in segments {
+            // In bounds: planning checked the file range, and the segment lies inside the
+            // image span by construction of imageVirtualAddress and imageSize.
+            let offset = Int(segment.virtualAddress - imageVirtualAddress)
+            let source = file.bytes[Int(segment.fileOffset)..<Int(segment.fileOffset + segment.fileSize)]
+            let target = UnsafeMutableRawBufferPointer(rebasing: destination[offset..<(offset + source.count)])
+            target.copyBytes(from: source)
+        }
+    }
+
+    /// The flat image as a new array (for tests and small programs).
+    public func materialized() -> [UInt8] {
+        var image = [UInt8](repeating: 0, count: Int(imageSize))
+        image.withUnsafeMutableBytes { materialize(into: $0) }
+        return image
+    }
+
+    /// AT_PHDR, following Linux's `load_elf_binary`: `PT_PHDR` if present, else the
+    /// `PT_LOAD` whose file bytes hold the program header table.
+    private static func programHeaderAddress(of file: ELFFile, bias: UInt64) throws(ELFLoadError) -> UInt64 {
+        if let table = file.programHeaders.first(where: { $0.type == ELF.programHeaderTable }) {
+            let (address, wraps) = table.virtualAddress.addingReportingOverflow(bias)
+            if wraps {
+                throw .segmentAddressOverflow(
+                    path: file.path, index: table.index, virtualAddress: table.virtualAddress,
+                    memorySize: table.memorySize, loadBias: bias)
+            }
+            return address
+        }
+        let tableSize = UInt64(file.programHeaders.count) * UInt64(ELF.programHeaderSize)
+        for header in file.loadHeaders where header.memorySize > 0 {
+            // The file range was checked, so offset + fileSize does not wrap.
+            guard file.programHeaderOffset >= header.offset,
+                file.programHeaderOffset - header.offset <= header.fileSize,
+                tableSize <= header.fileSize - (file.programHeaderOffset - header.offset)
+            else { continue }
+            // Inside a checked segment: vaddr + bias + (phoff - offset) < vaddr + bias + memsz.
+            return header.virtualAddress + bias + (file.programHeaderOffset - header.offset)
+        }
+        return 0
+    }
+
+    /// The `PT_INTERP` string for the message, or a placeholder if it is not readable.
+    private static func interpreterName(_ header: ProgramHeader, in file: ELFFile) -> String {
+        let (end, wraps) = header.offset.addingReportingOverflow(header.fileSize)
+        guard !wraps, end <= UInt64(file.bytes.count), header.fileSize > 0 else {
+            return "<unreadable>"
+        }
+        let raw = file.bytes[Int(header.offset)..<Int(end)].prefix(256).prefix { $0 != 0 }
+        return String(decoding: raw, as: UTF8.self)
+    }
+}
