@@ -1,0 +1,196 @@
+import ArgumentParser
+import Conformance
+import Foundation
+
+/// `conformance`: builds the fixtures, runs them natively and in the guest, and reports
+/// per libc whether the guest behaves like Linux. The logic lives in the Conformance library.
+@main
+struct ConformanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conformance",
+        abstract: "Checks that fixtures behave the same in the unikernel as on native Linux.",
+        subcommands: [Build.self, Run.self, List.self]
+    )
+}
+
+/// Options every subcommand shares: where the package is and which fixtures to take.
+struct SuiteOptions: ParsableArguments {
+    @Option(help: "The package root (default: the nearest folder up from here with Package.swift and Fixtures/).")
+    var root: String?
+
+    @Option(help: "Only fixtures whose id (libc/name) contains this substring.")
+    var filter: String?
+
+    @Option(help: "How many fixtures to build or run at once (default: the number of cores).")
+    var jobs: Int?
+
+    @Flag(help: "Rebuild fixtures even if their binaries are up to date.")
+    var rebuild = false
+
+    /// The suite configuration these options describe.
+    func suiteConfiguration() throws -> SuiteConfiguration {
+        let packageRoot = try root.map(absolutePath) ?? findPackageRoot()
+        var configuration = SuiteConfiguration(packageRoot: packageRoot)
+        configuration.filter = filter
+        if let jobs {
+            guard jobs > 0 else { throw ValidationError("--jobs must be at least 1") }
+            configuration.jobs = jobs
+        }
+        configuration.forceRebuild = rebuild
+        return configuration
+    }
+
+    /// The nearest folder holding `Package.swift` and `Fixtures/`, searched upward from the
+    /// working directory, then from this executable's folder (`.build/release`).
+    private func findPackageRoot() throws -> String {
+        let starts = [FileManager.default.currentDirectoryPath, executableDirectory()]
+        for start in starts {
+            var folder = URL(fileURLWithPath: start)
+            while true {
+                if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
+                   FileManager.default.fileExists(atPath: folder.appendingPathComponent("Fixtures").path) {
+                    return folder.path
+                }
+                let parent = folder.deletingLastPathComponent()
+                if parent.path == folder.path { break }
+                folder = parent
+            }
+        }
+        throw ValidationError("cannot find the package root (a folder with Package.swift and Fixtures/); pass --root")
+    }
+}
+
+/// The folder this executable lives in (`.build/release` after `swift build -c release`).
+func executableDirectory() -> String {
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        ?? CommandLine.arguments[0]
+    return (absolutePath(executable) as NSString).deletingLastPathComponent
+}
+
+/// `path` made absolute against the working directory.
+func absolutePath(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+}
+
+/// Prints to stderr.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+extension ReportFormat: ExpressibleByArgument {}
+
+extension ConformanceCommand {
+    /// `conformance build`: compiles every fixture into `.build/fixtures/<libc>/<name>`.
+    struct Build: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Compile every fixture.")
+
+        @OptionGroup var options: SuiteOptions
+
+        @Flag(help: "Print every fixture, not only failures.")
+        var verbose = false
+
+        func run() async throws {
+            let suite = ConformanceSuite(configuration: try options.suiteConfiguration())
+            let results: [BuildResult]
+            do {
+                results = try await suite.build()
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(2)
+            }
+            var failed = 0
+            for result in results {
+                switch result.result {
+                case let .success(path):
+                    if verbose { print("built  \(result.id) -> \(path)") }
+                case let .failure(error):
+                    failed += 1
+                    printError("FAILED \(result.id): \(error)")
+                }
+            }
+            for libc in Libc.allCases where !results.contains(where: { $0.id.hasPrefix(libc.rawValue + "/") }) {
+                print("\(libc.rawValue): no fixtures")
+            }
+            print("built \(results.count - failed) of \(results.count) fixtures into \(suite.configuration.buildRoot)")
+            if failed > 0 { throw ExitCode.failure }
+        }
+    }
+
+    /// `conformance run`: builds as needed, runs natively and in the guest, reports.
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build as needed, run every fixture natively and in the guest, compare and report.",
+            discussion: "Exits 0 when every fixture passes or is a known gap, 1 when anything fails, 2 on a usage or setup error."
+        )
+
+        @OptionGroup var options: SuiteOptions
+
+        @Option(help: "The runner command (default: `hypervisor` next to this executable).")
+        var hypervisor: String?
+
+        @Option(help: "A kernel image passed to the hypervisor with --kernel (default: the hypervisor finds its own).")
+        var kernel: String?
+
+        @Option(help: "Seconds each run may take (a fixture's conformance-timeout overrides it).")
+        var timeout: Double = 10
+
+        @Option(help: "Report format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var format: ReportFormat = .text
+
+        @Flag(help: "Only check that fixtures pass natively; do not start the guest.")
+        var nativeOnly = false
+
+        @Flag(help: "List every fixture's result and every mismatch.")
+        var verbose = false
+
+        func run() async throws {
+            var configuration = try options.suiteConfiguration()
+            guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+            configuration.timeoutSeconds = timeout
+            let suite = ConformanceSuite(configuration: configuration)
+            let guest = nativeOnly ? nil : GuestExecutor(
+                hypervisorPath: absolutePath(hypervisor ?? executableDirectory() + "/hypervisor"),
+                kernelPath: kernel.map(absolutePath)
+            )
+            let report: Report
+            do {
+                report = try await suite.run(guest: guest)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(2)
+            }
+            print(format.render(report, verbose: verbose), terminator: "")
+            if !report.succeeded { throw ExitCode.failure }
+        }
+    }
+
+    /// `conformance list`: the fixtures, what each checks and what it declares.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the fixtures and what each checks.")
+
+        @OptionGroup var options: SuiteOptions
+
+        func run() async throws {
+            let suite = ConformanceSuite(configuration: try options.suiteConfiguration())
+            let catalog: FixtureCatalog
+            do {
+                catalog = try suite.catalog()
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(2)
+            }
+            for libc in Libc.allCases {
+                let fixtures = catalog.fixtures(for: libc)
+                let rejected = catalog.rejected.filter { $0.libc == libc }
+                print("\(libc.rawValue): " + (fixtures.isEmpty && rejected.isEmpty ? "no fixtures" : "\(fixtures.count) fixtures"))
+                for fixture in fixtures {
+                    print("  \(fixture.id): \(fixture.spec.summary)")
+                }
+                for bad in rejected {
+                    print("  \(bad.id): INVALID: \(bad.error)")
+                }
+            }
+            if !catalog.rejected.isEmpty { throw ExitCode.failure }
+        }
+    }
+}

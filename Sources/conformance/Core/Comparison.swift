@@ -1,0 +1,95 @@
+/// What one side (native or guest) did with a fixture: how it ended, what it wrote,
+/// and what it left in its working directory.
+public struct Observation: Sendable, Equatable {
+    public var outcome: ProcessOutcome
+    public var files: FileTree
+
+    public init(outcome: ProcessOutcome, files: FileTree = FileTree()) {
+        self.outcome = outcome
+        self.files = files
+    }
+
+    public init(status: ExitStatus, stdout: String = "", stderr: String = "", files: FileTree = FileTree(),
+                timedOut: Bool = false, seconds: Double = 0) {
+        self.init(outcome: ProcessOutcome(status: status, timedOut: timedOut, stdout: Array(stdout.utf8),
+                                          stderr: Array(stderr.utf8), seconds: seconds),
+                  files: files)
+    }
+}
+
+/// The verdict rules: native Linux is the reference, and the guest must match it.
+public enum Comparison {
+    /// Checks the native run against the fixture's declarations.
+    /// - Returns: a native-failure verdict if the fixture is broken, nil if native is sound.
+    public static func checkNative(_ native: Observation, spec: FixtureSpec) -> Verdict? {
+        if native.outcome.timedOut {
+            return .nativeFailure("native run timed out after \(seconds(native.outcome.seconds))")
+        }
+        let status = native.outcome.status.shellStatus
+        guard status == spec.expectedExitStatus else {
+            let stderr = firstLine(native.outcome.stderr).map { "; stderr: \($0)" } ?? ""
+            return .nativeFailure("native run ended with \(native.outcome.status), the fixture declares "
+                                  + "conformance-exit: \(spec.expectedExitStatus)\(stderr)")
+        }
+        return nil
+    }
+
+    /// Compares a guest run with the (sound) native run of the same fixture.
+    ///
+    /// The category is the first problem in this order: timeout, crash, exit status,
+    /// output (stdout, then stderr), files. Every mismatch found is listed in the details.
+    /// When native died by a signal and the guest reported the same status, the guest's
+    /// stderr may add the hypervisor's crash report after the native stderr.
+    public static func compare(native: Observation, guest: Observation, timeoutSeconds: Double) -> Verdict {
+        let guestOutcome = guest.outcome
+        if guestOutcome.timedOut || guestOutcome.seconds >= timeoutSeconds {
+            return .fail(.timeout, "guest did not finish within \(seconds(timeoutSeconds))")
+        }
+        if case let .signaled(signal) = guestOutcome.status {
+            return .fail(.crash, "the hypervisor process itself was killed by signal \(signal)"
+                         + (firstLine(guestOutcome.stderr).map { ": \($0)" } ?? ""))
+        }
+        let nativeStatus = native.outcome.status.shellStatus
+        let guestStatus = guestOutcome.status.shellStatus
+        if guestStatus >= 128, guestStatus != nativeStatus {
+            let report = firstLine(Array(guestOutcome.stderr.dropFirst(commonPrefix(native.outcome.stderr, guestOutcome.stderr))))
+            return .fail(.crash, "guest died with status \(guestStatus), native \(nativeStatus)"
+                         + (report.map { ": \($0)" } ?? ""))
+        }
+
+        var mismatches: [(FailureCategory, String)] = []
+        if guestStatus != nativeStatus {
+            mismatches.append((.exitStatus, "exit status: native \(nativeStatus), guest \(guestStatus)"))
+        }
+        if let diff = OutputDiff.describe(stream: "stdout", native: native.outcome.stdout, guest: guestOutcome.stdout) {
+            mismatches.append((.output, diff))
+        }
+        let crashReportAllowed = native.outcome.status != .exited(nativeStatus) && guestStatus == nativeStatus
+        let stderrMatches = crashReportAllowed
+            ? guestOutcome.stderr.starts(with: native.outcome.stderr)
+            : guestOutcome.stderr == native.outcome.stderr
+        if !stderrMatches,
+           let diff = OutputDiff.describe(stream: "stderr", native: native.outcome.stderr, guest: guestOutcome.stderr) {
+            mismatches.append((.output, diff))
+        }
+        for difference in native.files.differences(from: guest.files) {
+            mismatches.append((.files, "file " + difference))
+        }
+        guard let first = mismatches.first else { return .pass }
+        return .fail(first.0, first.1, details: mismatches.map(\.1))
+    }
+
+    private static func commonPrefix(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        zip(a, b).prefix { $0 == $1 }.count
+    }
+
+    /// The first non-empty line of some output, escaped and shortened, or nil.
+    static func firstLine(_ bytes: [UInt8]) -> String? {
+        OutputDiff.lines(bytes).first { line in line.contains { $0 != 0x0A && $0 != 0x20 } }
+            .map { OutputDiff.excerpt($0.last == 0x0A ? $0.dropLast() : $0) }
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\((value * 100).rounded() / 100) s"
+    }
+}

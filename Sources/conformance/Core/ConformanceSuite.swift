@@ -1,0 +1,182 @@
+import Foundation
+
+/// Where the suite's files are and how to run it.
+public struct SuiteConfiguration: Sendable {
+    /// The `Fixtures` folder.
+    public var fixturesRoot: String
+    /// Where binaries go: `<package>/.build/fixtures`.
+    public var buildRoot: String
+    /// The known-gaps list: `Fixtures/known-gaps.txt`.
+    public var knownGapsPath: String
+    /// Keeps only fixtures whose id (`libc/name`) contains this substring.
+    public var filter: String?
+    /// How many fixtures are built or run at once.
+    public var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The default per-run timeout in seconds (a header may override it).
+    public var timeoutSeconds: Double = 10
+    /// Rebuild every fixture even if its binary is up to date.
+    public var forceRebuild = false
+
+    /// The standard layout of a package checked out at `packageRoot`.
+    public init(packageRoot: String) {
+        fixturesRoot = packageRoot + "/Fixtures"
+        buildRoot = packageRoot + "/.build/fixtures"
+        knownGapsPath = packageRoot + "/Fixtures/known-gaps.txt"
+    }
+}
+
+/// Why the suite as a whole could not run (per-fixture problems become verdicts instead).
+public enum SuiteError: Error, Equatable, Sendable, CustomStringConvertible {
+    case fixtures(FixtureError)
+    case knownGaps(KnownGapsError)
+    case guest(RunError)
+
+    public var description: String {
+        switch self {
+        case let .fixtures(error): error.description
+        case let .knownGaps(error): error.description
+        case let .guest(error): error.description
+        }
+    }
+}
+
+/// The outcome of building one fixture.
+public struct BuildResult: Sendable {
+    /// `libc/name`.
+    public var id: String
+    /// The binary's path, or why it could not be built.
+    public var result: Result<String, BuildError>
+}
+
+/// The conformance suite: discovers fixtures, builds them, runs each natively and in the
+/// guest, compares the two, applies the known-gaps list and produces a `Report`.
+public struct ConformanceSuite: Sendable {
+    public var configuration: SuiteConfiguration
+
+    public init(configuration: SuiteConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// The fixtures selected by the filter.
+    public func catalog() throws(SuiteError) -> FixtureCatalog {
+        do throws(FixtureError) {
+            return try FixtureCatalog.discover(in: configuration.fixturesRoot, filter: configuration.filter)
+        } catch {
+            throw .fixtures(error)
+        }
+    }
+
+    /// Builds every selected fixture (those up to date are skipped).
+    public func build() async throws(SuiteError) -> [BuildResult] {
+        let catalog = try catalog()
+        let builder = FixtureBuilder(buildRoot: configuration.buildRoot)
+        let force = configuration.forceRebuild
+        var results = catalog.rejected.map { BuildResult(id: $0.id, result: .failure(.invalidFixture($0.error))) }
+        results += await parallelMap(catalog.fixtures, jobs: configuration.jobs) { fixture in
+            do throws(BuildError) {
+                return BuildResult(id: fixture.id, result: .success(try await builder.build(fixture, force: force)))
+            } catch {
+                return BuildResult(id: fixture.id, result: .failure(error))
+            }
+        }
+        return results.sorted { $0.id < $1.id }
+    }
+
+    /// Builds and runs every selected fixture.
+    /// - Parameter guest: the guest side; nil checks only that fixtures pass natively.
+    public func run(guest: GuestExecutor?) async throws(SuiteError) -> Report {
+        if let guest {
+            do throws(RunError) { try guest.validate() } catch { throw .guest(error) }
+        }
+        let catalog = try catalog()
+        let gaps: KnownGaps
+        do throws(KnownGapsError) {
+            gaps = try KnownGaps.load(path: configuration.knownGapsPath)
+        } catch {
+            throw .knownGaps(error)
+        }
+        var warnings: [String] = []
+        if let everything = try? FixtureCatalog.discover(in: configuration.fixturesRoot) {
+            let ids = Set(everything.fixtures.map(\.id) + everything.rejected.map(\.id))
+            warnings = gaps.staleEntries(among: ids).map {
+                "Fixtures/known-gaps.txt lists \($0), which is not a fixture"
+            }
+        }
+
+        var results = catalog.rejected.map { rejected in
+            FixtureResult(libc: rejected.libc, name: rejected.name,
+                          verdict: gaps.apply(to: .fail(.build, rejected.error.description), fixtureID: rejected.id))
+        }
+        let builder = FixtureBuilder(buildRoot: configuration.buildRoot)
+        let configuration = configuration
+        results += await parallelMap(catalog.fixtures, jobs: configuration.jobs) { fixture in
+            var result = await Self.run(fixture, builder: builder, guest: guest, configuration: configuration)
+            result.verdict = gaps.apply(to: result.verdict, fixtureID: fixture.id)
+            return result
+        }
+        return Report(mode: guest == nil ? .nativeOnly : .guest, results: results, warnings: warnings)
+    }
+
+    /// Builds, runs and judges one fixture (without the known-gaps list).
+    static func run(_ fixture: Fixture, builder: FixtureBuilder, guest: GuestExecutor?,
+                    configuration: SuiteConfiguration) async -> FixtureResult {
+        var result = FixtureResult(libc: fixture.libc, name: fixture.name, verdict: .pass)
+        let binary: String
+        do throws(BuildError) {
+            binary = try await builder.build(fixture, force: configuration.forceRebuild)
+        } catch {
+            result.verdict = .fail(.build, error.description)
+            return result
+        }
+        let timeout = fixture.spec.timeoutSeconds ?? configuration.timeoutSeconds
+
+        let native: Observation
+        do throws(RunError) {
+            native = try await NativeExecutor().run(binaryPath: binary, spec: fixture.spec, timeoutSeconds: timeout)
+        } catch {
+            result.verdict = .nativeFailure("cannot run natively: \(error)")
+            return result
+        }
+        result.nativeSeconds = native.outcome.seconds
+        if let broken = Comparison.checkNative(native, spec: fixture.spec) {
+            result.verdict = broken
+            return result
+        }
+        guard let guest else { return result }
+
+        let guestRun: Observation
+        do throws(RunError) {
+            guestRun = try await guest.run(binaryPath: binary, spec: fixture.spec, timeoutSeconds: timeout)
+        } catch {
+            result.verdict = .fail(.crash, "cannot run the guest: \(error)")
+            return result
+        }
+        result.guestSeconds = guestRun.outcome.seconds
+        result.verdict = Comparison.compare(native: native, guest: guestRun, timeoutSeconds: timeout)
+        return result
+    }
+}
+
+/// Maps `items` through `transform` with at most `jobs` running at once, keeping the order.
+func parallelMap<Item: Sendable, Value: Sendable>(
+    _ items: [Item], jobs: Int, _ transform: @escaping @Sendable (Item) async -> Value
+) async -> [Value] {
+    await withTaskGroup(of: (Int, Value).self) { group in
+        var values = [Value?](repeating: nil, count: items.count)
+        var next = 0
+        for _ in 0..<min(max(1, jobs), items.count) {
+            let index = next
+            group.addTask { (index, await transform(items[index])) }
+            next += 1
+        }
+        while let (index, value) = await group.next() {
+            values[index] = value
+            if next < items.count {
+                let index = next
+                group.addTask { (index, await transform(items[index])) }
+                next += 1
+            }
+        }
+        return values.map { $0! }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// Why a fixture could not be built.
+public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The libc's compiler is not on the PATH.
+    case compilerNotFound(compiler: String, package: String)
+    /// The output folder could not be created.
+    case outputFolder(path: String, reason: String)
+    /// The compiler could not be started.
+    case compilerNotStarted(fixture: String, reason: String)
+    /// The compiler ran and failed; `output` is its stderr (and stdout).
+    case compilerFailed(fixture: String, command: String, status: ExitStatus, output: String)
+    /// The header of the source is invalid.
+    case invalidFixture(FixtureError)
+
+    public var description: String {
+        switch self {
+        case let .compilerNotFound(compiler, package):
+            "\(compiler) is not on the PATH (Debian package: \(package); `make deps` installs it)"
+        case let .outputFolder(path, reason):
+            "cannot create \(path): \(reason)"
+        case let .compilerNotStarted(fixture, reason):
+            "\(fixture): cannot start the compiler: \(reason)"
+        case let .compilerFailed(fixture, command, status, output):
+            "\(fixture): `\(command)` failed (\(status)): \(output)"
+        case let .invalidFixture(error):
+            error.description
+        }
+    }
+}
+
+/// Compiles fixtures into `<buildRoot>/<libc>/<name>`, skipping those whose binary is
+/// newer than their source.
+public struct FixtureBuilder: Sendable {
+    /// Where binaries go, normally `<package>/.build/fixtures` (never the source tree).
+    public var buildRoot: String
+    /// The compiler's environment (its PATH finds the compiler and its tools).
+    public var environment: [String: String]
+    /// The longest a single compilation may take.
+    public var timeoutSeconds: Double = 120
+
+    public init(buildRoot: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.buildRoot = buildRoot
+        self.environment = environment
+    }
+
+    /// The path a fixture's binary is built at.
+    public func binaryPath(for fixture: Fixture) -> String {
+        "\(buildRoot)/\(fixture.libc.rawValue)/\(fixture.name)"
+    }
+
+    /// Whether the binary exists and is at least as new as the source.
+    public func isUpToDate(_ fixture: Fixture) -> Bool {
+        guard let binary = modificationDate(binaryPath(for: fixture)),
+              let source = modificationDate(fixture.sourcePath) else { return false }
+        return binary >= source
+    }
+
+    /// Builds a fixture unless it is up to date (or `force` is set).
+    /// - Returns: the absolute path of the binary.
+    @discardableResult
+    public func build(_ fixture: Fixture, force: Bool = false) async throws(BuildError) -> String {
+        let output = binaryPath(for: fixture)
+        if !force && isUpToDate(fixture) { return output }
+        let folder = (output as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw .outputFolder(path: folder, reason: error.localizedDescription)
+        }
+        var command = fixture.libc.compilerCommand
+        guard let compiler = findExecutable(command[0]) else {
+            throw .compilerNotFound(compiler: command[0], package: fixture.libc.compilerPackage)
+        }
+        command += ["-o", output, fixture.sourcePath]
+        let outcome: ProcessOutcome
+        do throws(RunError) {
+            outcome = try await ProcessRunner.run(ProcessRequest(
+                executable: compiler,
+                arguments: command,
+                environment: environment.map { "\($0.key)=\($0.value)" }.sorted(),
+                workingDirectory: folder,
+                timeoutSeconds: timeoutSeconds
+            ))
+        } catch {
+            throw .compilerNotStarted(fixture: fixture.id, reason: error.description)
+        }
+        guard outcome.status == .exited(0), !outcome.timedOut else {
+            try? FileManager.default.removeItem(atPath: output)
+            let text = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self)
+            throw .compilerFailed(fixture: fixture.id, command: command.joined(separator: " "),
+                                  status: outcome.status, output: text.trimmingWhitespace())
+        }
+        return output
+    }
+
+    /// The absolute path of `name` in the builder's PATH, or nil.
+    func findExecutable(_ name: String) -> String? {
+        if name.hasPrefix("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") where !directory.isEmpty {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    private func modificationDate(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    }
+}

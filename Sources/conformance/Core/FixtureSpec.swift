@@ -1,0 +1,203 @@
+/// What a fixture declares in its header comment: what it checks, how to run it, and
+/// what native Linux must do with it for the fixture to count as sound.
+///
+/// The header is the block of comment lines at the top of the source (see
+/// `Fixtures/README.md`). Directives are comment lines of the form
+/// `conformance-<key>: <value>`; every other comment line is part of the summary.
+public struct FixtureSpec: Sendable, Equatable {
+    /// What the fixture checks, from the non-directive header lines.
+    public var summary: String
+    /// `argv[1...]`; `argv[0]` is always the binary's absolute path.
+    public var arguments: [String] = []
+    /// The bytes the program reads on stdin (empty by default).
+    public var stdin: [UInt8] = []
+    /// The program's whole environment as `KEY=VALUE` strings, in order; nothing is inherited.
+    public var environment: [String] = []
+    /// The exit status native Linux must produce (128+n for a death by signal n).
+    public var expectedExitStatus: Int32 = 0
+    /// A per-fixture timeout in seconds, overriding the run's default.
+    public var timeoutSeconds: Double?
+
+    public init(summary: String, arguments: [String] = [], stdin: [UInt8] = [],
+                environment: [String] = [], expectedExitStatus: Int32 = 0,
+                timeoutSeconds: Double? = nil) {
+        self.summary = summary
+        self.arguments = arguments
+        self.stdin = stdin
+        self.environment = environment
+        self.expectedExitStatus = expectedExitStatus
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+extension FixtureSpec {
+    /// The directive keys a header may use, after the `conformance-` prefix.
+    public static let directiveKeys = ["args", "stdin", "env", "exit", "timeout"]
+
+    /// Parses the header of a fixture source.
+    ///
+    /// - Parameters:
+    ///   - source: the whole source text.
+    ///   - commentPrefix: `#` for assembly, `//` for C.
+    ///   - path: the file, named in errors.
+    public static func parse(_ source: String, commentPrefix: String,
+                             path: String) throws(FixtureError) -> FixtureSpec {
+        var summaryLines: [String] = []
+        var spec = FixtureSpec(summary: "")
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, rawLine) in lines.enumerated() {
+            let lineNumber = index + 1
+            let line = rawLine.trimmingWhitespace()
+            if line.isEmpty { continue }
+            guard let text = headerText(of: line, commentPrefix: commentPrefix) else { break }
+            guard text.hasPrefix("conformance-") else {
+                if !text.isEmpty { summaryLines.append(text) }
+                continue
+            }
+            guard let colon = text.firstIndex(of: ":") else {
+                throw .malformedDirective(path: path, line: lineNumber, key: text,
+                                          reason: "expected `conformance-<key>: <value>`")
+            }
+            let key = String(text[text.index(text.startIndex, offsetBy: 12)..<colon])
+            let value = text[text.index(after: colon)...].trimmingWhitespace()
+            func malformed(_ reason: String) -> FixtureError {
+                .malformedDirective(path: path, line: lineNumber, key: key, reason: reason)
+            }
+            switch key {
+            case "args":
+                do throws(ShellWords.SyntaxError) { spec.arguments += try ShellWords.split(value) } catch { throw malformed(error.reason) }
+            case "stdin":
+                do throws(Escapes.SyntaxError) { spec.stdin += try Escapes.decode(value) } catch { throw malformed(error.reason) }
+            case "env":
+                guard let equals = value.firstIndex(of: "="), equals != value.startIndex else {
+                    throw malformed("expected KEY=VALUE, got \"\(value)\"")
+                }
+                spec.environment.append(value)
+            case "exit":
+                guard let status = Int32(value), (0...255).contains(status) else {
+                    throw malformed("expected an exit status 0...255, got \"\(value)\"")
+                }
+                spec.expectedExitStatus = status
+            case "timeout":
+                guard let seconds = Double(value), seconds > 0 else {
+                    throw malformed("expected a positive number of seconds, got \"\(value)\"")
+                }
+                spec.timeoutSeconds = seconds
+            default:
+                throw .unknownDirective(path: path, line: lineNumber, key: key)
+            }
+        }
+        guard !summaryLines.isEmpty else { throw .missingSummary(path: path) }
+        spec.summary = summaryLines.joined(separator: " ")
+        return spec
+    }
+
+    /// The text of a header comment line, or nil if the line is not one.
+    ///
+    /// A header line is the comment marker followed by a space or by nothing, so that
+    /// preprocessor lines such as `#include` end the header instead of joining it.
+    private static func headerText(of line: String, commentPrefix: String) -> String? {
+        guard line.hasPrefix(commentPrefix) else { return nil }
+        let rest = line.dropFirst(commentPrefix.count)
+        guard rest.isEmpty || rest.first == " " || rest.first == "\t" else { return nil }
+        return rest.trimmingWhitespace()
+    }
+}
+
+/// Splits a directive value into words the way a POSIX shell does, without expansions:
+/// whitespace separates words, `'...'` is literal, `"..."` allows `\"` and `\\`, and a
+/// backslash outside quotes escapes the next character.
+public enum ShellWords {
+    /// Why a value could not be split.
+    public struct SyntaxError: Error, Equatable { public var reason: String }
+
+    public static func split(_ text: String) throws(SyntaxError) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var iterator = text.makeIterator()
+        while let character = iterator.next() {
+            switch character {
+            case " ", "\t":
+                if inWord { words.append(current); current = ""; inWord = false }
+            case "'":
+                inWord = true
+                while true {
+                    guard let next = iterator.next() else { throw SyntaxError(reason: "unterminated '") }
+                    if next == "'" { break }
+                    current.append(next)
+                }
+            case "\"":
+                inWord = true
+                while true {
+                    guard let next = iterator.next() else { throw SyntaxError(reason: "unterminated \"") }
+                    if next == "\"" { break }
+                    if next == "\\" {
+                        guard let escaped = iterator.next() else { throw SyntaxError(reason: "unterminated \"") }
+                        if escaped != "\"" && escaped != "\\" { current.append("\\") }
+                        current.append(escaped)
+                    } else {
+                        current.append(next)
+                    }
+                }
+            case "\\":
+                guard let escaped = iterator.next() else { throw SyntaxError(reason: "trailing backslash") }
+                inWord = true
+                current.append(escaped)
+            default:
+                inWord = true
+                current.append(character)
+            }
+        }
+        if inWord { words.append(current) }
+        return words
+    }
+}
+
+/// Decodes the C-like escapes of a `conformance-stdin` value into bytes:
+/// `\n`, `\t`, `\r`, `\0`, `\\`, `\s` (a space, for leading or trailing blanks) and `\xHH`.
+public enum Escapes {
+    /// Why a value could not be decoded.
+    public struct SyntaxError: Error, Equatable { public var reason: String }
+
+    public static func decode(_ text: String) throws(SyntaxError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        let input = Array(text.utf8)
+        var index = 0
+        while index < input.count {
+            let byte = input[index]
+            index += 1
+            guard byte == UInt8(ascii: "\\") else { bytes.append(byte); continue }
+            guard index < input.count else { throw SyntaxError(reason: "trailing backslash") }
+            let escape = input[index]
+            index += 1
+            switch escape {
+            case UInt8(ascii: "n"): bytes.append(0x0A)
+            case UInt8(ascii: "t"): bytes.append(0x09)
+            case UInt8(ascii: "r"): bytes.append(0x0D)
+            case UInt8(ascii: "0"): bytes.append(0x00)
+            case UInt8(ascii: "s"): bytes.append(0x20)
+            case UInt8(ascii: "\\"): bytes.append(0x5C)
+            case UInt8(ascii: "x"):
+                guard index + 2 <= input.count,
+                      let value = UInt8(String(decoding: input[index..<index + 2], as: UTF8.self), radix: 16)
+                else { throw SyntaxError(reason: "\\x needs two hex digits") }
+                bytes.append(value)
+                index += 2
+            default:
+                throw SyntaxError(reason: "unknown escape \\\(Character(Unicode.Scalar(escape)))")
+            }
+        }
+        return bytes
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces, tabs and carriage returns.
+    func trimmingWhitespace() -> String {
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isBlank($0) }) else { return "" }
+        let last = lastIndex(where: { !isBlank($0) })!
+        return String(self[first...last])
+    }
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import Conformance
+
+final class FixtureSpecTests: XCTestCase {
+    func testPlaceholder() {}
+}
