@@ -104,8 +104,8 @@ public struct ApplicationImage: Sendable {
         // Every end is <= userAddressLimit, a page boundary, so rounding up cannot wrap.
         let lowest = segments.map(\.virtualAddress).min()!
         let highest = segments.map(\.endAddress).max()!
-        let imageStart = pageAlignDown(lowest)
-        let imageSize = pageAlignUp(highest)! - imageStart
+        let imageStart = ELF.pageAlignDown(lowest)
+        let imageSize = ELF.pageAlignUp(highest)! - imageStart
         guard imageSize <= maxImageSize else {
             throw .imageTooLarge(path: path, size: imageSize, limit: maxImageSize)
         }

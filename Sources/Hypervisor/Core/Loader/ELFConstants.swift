@@ -100,18 +100,20 @@ public enum ELF {
     }
 }
 
-/// Lowercase hex with a `0x` prefix, the form every loader message uses for offsets and addresses.
-func hex<T: BinaryInteger>(_ value: T) -> String {
-    "0x" + String(value, radix: 16)
-}
+extension ELF {
+    /// Lowercase hex with a `0x` prefix, the form every loader message uses for offsets and addresses.
+    static func hex<T: BinaryInteger>(_ value: T) -> String {
+        "0x" + String(value, radix: 16)
+    }
 
-/// Rounds down to a page boundary (never overflows).
-func pageAlignDown(_ value: UInt64) -> UInt64 {
-    value & ~(ELF.pageSize - 1)
-}
+    /// Rounds down to a page boundary (never overflows).
+    static func pageAlignDown(_ value: UInt64) -> UInt64 {
+        value & ~(ELF.pageSize - 1)
+    }
 
-/// Rounds up to a page boundary, or nil if that wraps past 2^64.
-func pageAlignUp(_ value: UInt64) -> UInt64? {
-    let (sum, overflow) = value.addingReportingOverflow(ELF.pageSize - 1)
-    return overflow ? nil : pageAlignDown(sum)
+    /// Rounds up to a page boundary, or nil if that wraps past 2^64.
+    static func pageAlignUp(_ value: UInt64) -> UInt64? {
+        let (sum, overflow) = value.addingReportingOverflow(ELF.pageSize - 1)
+        return overflow ? nil : pageAlignDown(sum)
+    }
 }

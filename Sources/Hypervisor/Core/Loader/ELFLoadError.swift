@@ -116,39 +116,39 @@ public enum ELFLoadError: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooManyProgramHeaders(_, let count, let limit):
             return "\(count) program headers, more than the \(limit) the loader accepts"
         case .programHeadersOutsideFile(_, let offset, let count, let fileSize):
-            return "\(count) program headers at offset \(hex(offset)) extend past the end of the file (\(hex(fileSize)) bytes)"
+            return "\(count) program headers at offset \(ELF.hex(offset)) extend past the end of the file (\(ELF.hex(fileSize)) bytes)"
         case .dynamicallyLinked(_, let index, let interpreter):
             return "dynamically linked (PT_INTERP \(interpreter) in program header \(index)): only static binaries run"
         case .noLoadableSegment:
             return "no loadable segment (no PT_LOAD with p_memsz > 0)"
         case .segmentOutsideFile(_, let index, let offset, let fileSizeInSegment, let fileSize):
-            return "program header \(index) (PT_LOAD) file bytes at offset \(hex(offset)) size \(hex(fileSizeInSegment)) extend past the end of the file (\(hex(fileSize)) bytes)"
+            return "program header \(index) (PT_LOAD) file bytes at offset \(ELF.hex(offset)) size \(ELF.hex(fileSizeInSegment)) extend past the end of the file (\(ELF.hex(fileSize)) bytes)"
         case .segmentFileSizeExceedsMemorySize(_, let index, let fileSizeInSegment, let memorySize):
-            return "program header \(index) (PT_LOAD) has p_filesz \(hex(fileSizeInSegment)) larger than p_memsz \(hex(memorySize))"
+            return "program header \(index) (PT_LOAD) has p_filesz \(ELF.hex(fileSizeInSegment)) larger than p_memsz \(ELF.hex(memorySize))"
         case .segmentAddressOverflow(_, let index, let virtualAddress, let memorySize, let loadBias):
-            return "program header \(index) at vaddr \(hex(virtualAddress)) size \(hex(memorySize)) (load bias \(hex(loadBias))) wraps around the address space"
+            return "program header \(index) at vaddr \(ELF.hex(virtualAddress)) size \(ELF.hex(memorySize)) (load bias \(ELF.hex(loadBias))) wraps around the address space"
         case .segmentInKernelHalf(_, let index, let start, let end):
-            return "program header \(index) (PT_LOAD) at \(hex(start))-\(hex(end)) reaches the kernel's half of the address space (at or above \(hex(ELF.userAddressLimit)))"
+            return "program header \(index) (PT_LOAD) at \(ELF.hex(start))-\(ELF.hex(end)) reaches the kernel's half of the address space (at or above \(ELF.hex(ELF.userAddressLimit)))"
         case .segmentBelowMinimumAddress(_, let index, let start):
-            return "program header \(index) (PT_LOAD) at vaddr \(hex(start)) is below \(hex(ELF.minimumUserAddress)) (mmap_min_addr): page 0 must stay unmapped"
+            return "program header \(index) (PT_LOAD) at vaddr \(ELF.hex(start)) is below \(ELF.hex(ELF.minimumUserAddress)) (mmap_min_addr): page 0 must stay unmapped"
         case .segmentsOverlap(_, let index, let start, let end, let otherIndex, let otherStart, let otherEnd):
-            return "program header \(index) (PT_LOAD) at vaddr \(hex(start))-\(hex(end)) overlaps program header \(otherIndex) at \(hex(otherStart))-\(hex(otherEnd))"
+            return "program header \(index) (PT_LOAD) at vaddr \(ELF.hex(start))-\(ELF.hex(end)) overlaps program header \(otherIndex) at \(ELF.hex(otherStart))-\(ELF.hex(otherEnd))"
         case .segmentOffsetNotCongruent(_, let index, let virtualAddress, let offset):
-            return "program header \(index) (PT_LOAD) vaddr \(hex(virtualAddress)) and file offset \(hex(offset)) differ modulo the page size \(hex(ELF.pageSize))"
+            return "program header \(index) (PT_LOAD) vaddr \(ELF.hex(virtualAddress)) and file offset \(ELF.hex(offset)) differ modulo the page size \(ELF.hex(ELF.pageSize))"
         case .loadBiasNotPageAligned(_, let loadBias):
-            return "load bias \(hex(loadBias)) is not a multiple of the page size \(hex(ELF.pageSize))"
+            return "load bias \(ELF.hex(loadBias)) is not a multiple of the page size \(ELF.hex(ELF.pageSize))"
         case .imageTooLarge(_, let size, let limit):
             let mebibyte: UInt64 = 1 << 20
             let needed = size / mebibyte + (size % mebibyte == 0 ? 0 : 1)
-            return "image spans \(hex(size)) bytes: needs \(needed) MiB, guest memory offers \(limit / mebibyte) MiB"
+            return "image spans \(ELF.hex(size)) bytes: needs \(needed) MiB, guest memory offers \(limit / mebibyte) MiB"
         case .entryPointNotExecutable(_, let entry):
-            return "entry point \(hex(entry)) is not inside any executable (PF_X) segment"
+            return "entry point \(ELF.hex(entry)) is not inside any executable (PF_X) segment"
         case .kernelSegmentAddressMismatch(_, let index, let virtualAddress, let physicalAddress):
-            return "kernel program header \(index) (PT_LOAD) at vaddr \(hex(virtualAddress)) has paddr \(hex(physicalAddress)), expected vaddr - \(hex(UInt64(ELF.kernelVirtualBase)))"
+            return "kernel program header \(index) (PT_LOAD) at vaddr \(ELF.hex(virtualAddress)) has paddr \(ELF.hex(physicalAddress)), expected vaddr - \(ELF.hex(UInt64(ELF.kernelVirtualBase)))"
         case .kernelSegmentOutsideWindow(_, let index, let physicalStart, let physicalEnd):
-            return "kernel program header \(index) (PT_LOAD) at paddr \(hex(physicalStart))-\(hex(physicalEnd)) is outside the kernel window \(hex(ELF.kernelPhysicalBase))-\(hex(ELF.kernelPhysicalLimit))"
+            return "kernel program header \(index) (PT_LOAD) at paddr \(ELF.hex(physicalStart))-\(ELF.hex(physicalEnd)) is outside the kernel window \(ELF.hex(ELF.kernelPhysicalBase))-\(ELF.hex(ELF.kernelPhysicalLimit))"
         case .kernelExceedsGuestMemory(_, let physicalEnd, let memorySize):
-            return "kernel image ends at guest-physical \(hex(physicalEnd)), past the end of guest memory (\(hex(memorySize)) bytes)"
+            return "kernel image ends at guest-physical \(ELF.hex(physicalEnd)), past the end of guest memory (\(ELF.hex(memorySize)) bytes)"
         }
     }
 }

@@ -85,8 +85,8 @@ public struct KernelImage: Sendable {
         self.entry = file.entry
         self.segments = segments
         // Inside the window, whose limit is page aligned, so rounding up cannot wrap.
-        self.physicalStart = pageAlignDown(segments.map(\.physicalAddress).min()!)
-        self.physicalEnd = pageAlignUp(segments.map(\.physicalEndAddress).max()!)!
+        self.physicalStart = ELF.pageAlignDown(segments.map(\.physicalAddress).min()!)
+        self.physicalEnd = ELF.pageAlignUp(segments.map(\.physicalEndAddress).max()!)!
     }
 
     /// Copies every segment to its physical address in `guestPhysical`, a buffer that
