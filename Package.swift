@@ -18,12 +18,12 @@ let package = Package(
     targets: [
         // The boot-info and hypercall layouts, shared with the kernel (one C header).
         .target(name: "UnikernelABI", path: "Sources/Hypervisor/ABI"),
-        // KVM ioctl numbers and structures that Swift cannot import from <linux/kvm.h> directly.
-        .target(name: "CKVM", path: "Sources/Hypervisor/CKVM"),
+        // The few Linux calls Swift cannot make directly: KVM ioctls, openat2, signal handlers.
+        .target(name: "CLinux", path: "Sources/Hypervisor/CLinux"),
         .target(
             name: "Hypervisor",
             dependencies: [
-                "UnikernelABI", "CKVM",
+                "UnikernelABI", "CLinux",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Sources/Hypervisor/Core"

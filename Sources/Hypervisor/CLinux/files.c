@@ -1,0 +1,29 @@
+#define _GNU_SOURCE
+#include "clinux_files.h"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int clinux_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve) {
+    struct open_how how = { .flags = flags, .mode = mode, .resolve = resolve };
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+int clinux_o_path(void) {
+    return O_PATH;
+}
+
+int clinux_random_bytes(void *buffer, size_t length) {
+    unsigned char *bytes = buffer;
+    while (length > 0) {
+        ssize_t got = getrandom(bytes, length, 0);
+        if (got < 0) {
+            return -1;
+        }
+        bytes += got;
+        length -= (size_t)got;
+    }
+    return 0;
+}

@@ -1,0 +1,26 @@
+/*
+ * clinux_files.h: the file-system half of the C shim: openat2(2), which
+ * glibc 2.36 does not wrap (syscall(2) is variadic and not callable from Swift),
+ * and the few constants and calls Glibc's Swift overlay does not expose.
+ */
+#ifndef CLINUX_FILES_H
+#define CLINUX_FILES_H
+
+#include <linux/openat2.h>
+#include <stddef.h>
+#include <stdint.h>
+
+static const uint64_t CLINUX_RESOLVE_IN_ROOT = RESOLVE_IN_ROOT;
+static const uint64_t CLINUX_RESOLVE_NO_MAGICLINKS = RESOLVE_NO_MAGICLINKS;
+static const uint64_t CLINUX_RESOLVE_BENEATH = RESOLVE_BENEATH;
+
+/* openat2(dirfd, path, {flags, mode, resolve}); returns the fd or -1 with errno set. */
+int clinux_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
+
+/* O_PATH, which Glibc's Swift overlay does not expose. */
+int clinux_o_path(void);
+
+/* Fills `length` bytes from the host's random source; returns 0 or -1 with errno set. */
+int clinux_random_bytes(void *buffer, size_t length);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * clinux_kvm.h: the KVM half of the small C shim between Swift and Linux.
+ *
+ * Swift cannot import <linux/kvm.h>'s ioctl numbers (function-like macros),
+ * cannot call the variadic ioctl(2), and cannot name kvm_run's anonymous
+ * union members portably; this header exposes exactly those, nothing more.
+ * Signal handling for the runner lives here too, because a handler must only
+ * touch async-signal-safe state.
+ */
+#ifndef CLINUX_KVM_H
+#define CLINUX_KVM_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+#include <stddef.h>
+
+/* ioctl numbers, one per KVM call the hypervisor makes. */
+static const unsigned long CKVM_GET_API_VERSION = KVM_GET_API_VERSION;
+static const unsigned long CKVM_CREATE_VM = KVM_CREATE_VM;
+static const unsigned long CKVM_GET_VCPU_MMAP_SIZE = KVM_GET_VCPU_MMAP_SIZE;
+static const unsigned long CKVM_GET_SUPPORTED_CPUID = KVM_GET_SUPPORTED_CPUID;
+static const unsigned long CKVM_CHECK_EXTENSION = KVM_CHECK_EXTENSION;
+static const unsigned long CKVM_SET_USER_MEMORY_REGION = KVM_SET_USER_MEMORY_REGION;
+static const unsigned long CKVM_SET_TSS_ADDR = KVM_SET_TSS_ADDR;
+static const unsigned long CKVM_CREATE_VCPU = KVM_CREATE_VCPU;
+static const unsigned long CKVM_RUN = KVM_RUN;
+static const unsigned long CKVM_GET_REGS = KVM_GET_REGS;
+static const unsigned long CKVM_SET_REGS = KVM_SET_REGS;
+static const unsigned long CKVM_GET_SREGS = KVM_GET_SREGS;
+static const unsigned long CKVM_SET_SREGS = KVM_SET_SREGS;
+static const unsigned long CKVM_SET_CPUID2 = KVM_SET_CPUID2;
+static const unsigned long CKVM_GET_TSC_KHZ = KVM_GET_TSC_KHZ;
+static const int CKVM_API_VERSION = KVM_API_VERSION;
+static const int CKVM_MAX_CPUID_ENTRIES = 256;
+
+/* ioctl(2) with a pointer argument and with an integer argument. */
+int ckvm_ioctl_ptr(int fd, unsigned long request, void *argument);
+int ckvm_ioctl_value(int fd, unsigned long request, unsigned long argument);
+
+/* kvm_run decoding. */
+uint32_t ckvm_run_exit_reason(const struct kvm_run *run);
+/* KVM_EXIT_IO: direction (KVM_EXIT_IO_IN/OUT), access size, port, count,
+   and the offset of the data within the kvm_run mapping. */
+void ckvm_run_io(const struct kvm_run *run, uint8_t *direction, uint8_t *size,
+                 uint16_t *port, uint32_t *count, uint64_t *data_offset);
+/* KVM_EXIT_FAIL_ENTRY: the hardware's reason. */
+uint64_t ckvm_run_fail_entry_reason(const struct kvm_run *run);
+/* KVM_EXIT_INTERNAL_ERROR: the suberror. */
+uint32_t ckvm_run_internal_suberror(const struct kvm_run *run);
+/* KVM_EXIT_MMIO: address and whether it was a write. */
+void ckvm_run_mmio(const struct kvm_run *run, uint64_t *address, uint8_t *is_write, uint32_t *length);
+
+/* Runner signals: SIGALRM (timeout), SIGINT, SIGTERM set kvm_run.immediate_exit
+   on the registered run structure so a signal can never be lost between a
+   check and the next KVM_RUN; the last such signal is reported by
+   ckvm_take_pending_signal() (0 when none). */
+int ckvm_install_signal_handlers(struct kvm_run *run);
+int ckvm_take_pending_signal(void);
+void ckvm_clear_immediate_exit(struct kvm_run *run);
+
+/* Arms a one-shot real-time timer that raises SIGALRM after `milliseconds`. */
+int ckvm_arm_timeout(uint64_t milliseconds);
+
+#endif

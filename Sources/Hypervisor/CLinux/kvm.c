@@ -1,0 +1,86 @@
+#include "clinux_kvm.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+
+int ckvm_ioctl_ptr(int fd, unsigned long request, void *argument) {
+    return ioctl(fd, request, argument);
+}
+
+int ckvm_ioctl_value(int fd, unsigned long request, unsigned long argument) {
+    return ioctl(fd, request, argument);
+}
+
+uint32_t ckvm_run_exit_reason(const struct kvm_run *run) {
+    return run->exit_reason;
+}
+
+void ckvm_run_io(const struct kvm_run *run, uint8_t *direction, uint8_t *size,
+                 uint16_t *port, uint32_t *count, uint64_t *data_offset) {
+    *direction = run->io.direction;
+    *size = run->io.size;
+    *port = run->io.port;
+    *count = run->io.count;
+    *data_offset = run->io.data_offset;
+}
+
+uint64_t ckvm_run_fail_entry_reason(const struct kvm_run *run) {
+    return run->fail_entry.hardware_entry_failure_reason;
+}
+
+uint32_t ckvm_run_internal_suberror(const struct kvm_run *run) {
+    return run->internal.suberror;
+}
+
+void ckvm_run_mmio(const struct kvm_run *run, uint64_t *address, uint8_t *is_write, uint32_t *length) {
+    *address = run->mmio.phys_addr;
+    *is_write = run->mmio.is_write;
+    *length = run->mmio.len;
+}
+
+static struct kvm_run *volatile signal_run;
+static volatile sig_atomic_t pending_signal;
+
+static void on_signal(int signo) {
+    pending_signal = signo;
+    struct kvm_run *run = signal_run;
+    if (run) {
+        run->immediate_exit = 1;
+    }
+}
+
+int ckvm_install_signal_handlers(struct kvm_run *run) {
+    signal_run = run;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; /* no SA_RESTART: KVM_RUN must return EINTR */
+    int signals[] = { SIGALRM, SIGINT, SIGTERM };
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        if (sigaction(signals[i], &action, NULL) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int ckvm_take_pending_signal(void) {
+    int signo = pending_signal;
+    pending_signal = 0;
+    return signo;
+}
+
+void ckvm_clear_immediate_exit(struct kvm_run *run) {
+    run->immediate_exit = 0;
+}
+
+int ckvm_arm_timeout(uint64_t milliseconds) {
+    struct itimerval timer;
+    memset(&timer, 0, sizeof timer);
+    timer.it_value.tv_sec = (time_t)(milliseconds / 1000);
+    timer.it_value.tv_usec = (suseconds_t)((milliseconds % 1000) * 1000);
+    return setitimer(ITIMER_REAL, &timer, NULL);
+}

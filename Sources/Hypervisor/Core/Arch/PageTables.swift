@@ -1,0 +1,103 @@
+import UnikernelABI
+
+/// x86-64 page-table entry encoding (Intel SDM Vol. 3A §4.5).
+public struct PageTableEntry: Equatable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt64
+
+    public static let present: UInt64 = 1 << 0
+    public static let writable: UInt64 = 1 << 1
+    public static let hugePage: UInt64 = 1 << 7
+    public static let noExecute: UInt64 = 1 << 63
+    /// Bits 12...51 hold the physical address of the next level or of the page.
+    public static let addressMask: UInt64 = 0x000F_FFFF_FFFF_F000
+
+    /// An entry pointing to the next-level table at `table` (present, writable; leaf bits decide access).
+    public static func table(at table: UInt64) -> PageTableEntry {
+        PageTableEntry(rawValue: (table & addressMask) | present | writable)
+    }
+
+    /// A 2 MiB (in a PD) or 1 GiB (in a PDPT) leaf mapping `physical`.
+    public static func hugePage(at physical: UInt64, executable: Bool) -> PageTableEntry {
+        var value = (physical & addressMask) | present | writable | hugePage
+        if !executable { value |= noExecute }
+        return PageTableEntry(rawValue: value)
+    }
+
+    public var physicalAddress: UInt64 { rawValue & PageTableEntry.addressMask }
+    public var isPresent: Bool { rawValue & PageTableEntry.present != 0 }
+
+    public var description: String { "0x" + String(rawValue, radix: 16) }
+}
+
+/// The boot page tables the hypervisor builds: the direct map of all guest
+/// memory at UK_DIRECT_MAP_BASE and the kernel window at UK_KERNEL_VIRT_BASE,
+/// both with 2 MiB pages. The lower half stays empty for the application.
+public struct BootPageTables: Sendable {
+    public static let twoMiB: UInt64 = 2 << 20
+    public static let oneGiB: UInt64 = 1 << 30
+
+    /// The root table.
+    public let pml4: UInt64 = UK_PAGE_TABLES_PHYS
+    let directPDPT: UInt64 = UK_PAGE_TABLES_PHYS + 0x1000
+    let kernelPDPT: UInt64 = UK_PAGE_TABLES_PHYS + 0x2000
+    let kernelPD: UInt64 = UK_PAGE_TABLES_PHYS + 0x3000
+    let firstDirectPD: UInt64 = UK_PAGE_TABLES_PHYS + 0x4000
+
+    /// Guest memory size the tables cover (a multiple of 2 MiB).
+    public let memorySize: UInt64
+
+    /// The largest guest memory the boot tables can map below UK_PAGE_TABLES_END.
+    public static var maximumMemorySize: UInt64 {
+        (UK_PAGE_TABLES_END - (UK_PAGE_TABLES_PHYS + 0x4000)) / 0x1000 * oneGiB
+    }
+
+    public init(memorySize: UInt64) {
+        self.memorySize = memorySize
+    }
+
+    /// The index of `virtualAddress` in the table at `level` (4 = PML4 ... 1 = PT).
+    public static func index(of virtualAddress: UInt64, level: Int) -> Int {
+        Int((virtualAddress >> (12 + 9 * UInt64(level - 1))) & 0x1FF)
+    }
+
+    /// Every non-zero entry as (guest-physical address of the entry, value).
+    public func entries() -> [(address: UInt64, entry: PageTableEntry)] {
+        var result: [(UInt64, PageTableEntry)] = []
+        let gigabytes = (memorySize + BootPageTables.oneGiB - 1) / BootPageTables.oneGiB
+
+        // Direct map: PML4 → one PDPT → one PD per GiB → 2 MiB pages, never executable.
+        result.append((pml4 + 8 * UInt64(Self.index(of: UK_DIRECT_MAP_BASE, level: 4)), .table(at: directPDPT)))
+        for gib in 0..<gigabytes {
+            let pd = firstDirectPD + gib * 0x1000
+            let slot = UInt64(Self.index(of: UK_DIRECT_MAP_BASE + gib * BootPageTables.oneGiB, level: 3))
+            result.append((directPDPT + 8 * slot, .table(at: pd)))
+            for i in 0..<UInt64(512) {
+                let physical = gib * BootPageTables.oneGiB + i * BootPageTables.twoMiB
+                guard physical < memorySize else { break }
+                result.append((pd + 8 * i, .hugePage(at: physical, executable: false)))
+            }
+        }
+
+        // Kernel window: the first GiB (or less) of guest memory, executable.
+        result.append((pml4 + 8 * UInt64(Self.index(of: UK_KERNEL_VIRT_BASE, level: 4)), .table(at: kernelPDPT)))
+        result.append((kernelPDPT + 8 * UInt64(Self.index(of: UK_KERNEL_VIRT_BASE, level: 3)), .table(at: kernelPD)))
+        for i in 0..<UInt64(512) {
+            let physical = i * BootPageTables.twoMiB
+            guard physical < min(memorySize, BootPageTables.oneGiB) else { break }
+            result.append((kernelPD + 8 * i, .hugePage(at: physical, executable: true)))
+        }
+        return result
+    }
+
+    /// One past the last byte the tables occupy.
+    public var end: UInt64 {
+        firstDirectPD + (memorySize + BootPageTables.oneGiB - 1) / BootPageTables.oneGiB * 0x1000
+    }
+
+    /// Writes the tables into guest memory (which starts zeroed).
+    public func write(into memory: GuestMemory) throws(GuestMemoryError) {
+        for (address, entry) in entries() {
+            try memory.store(entry.rawValue, at: address)
+        }
+    }
+}

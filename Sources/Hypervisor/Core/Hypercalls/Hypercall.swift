@@ -1,0 +1,195 @@
+import UnikernelABI
+
+/// A range of guest-physical memory named by the guest, already bounds-checked.
+public struct GuestRange: Equatable, Sendable {
+    public var address: UInt64
+    public var length: UInt64
+}
+
+/// A CPU exception the kernel could not handle, as it reported it.
+public struct GuestCrash: Equatable, Sendable {
+    public var vector: UInt32
+    public var errorCode: UInt64?
+    public var registers: uk_registers
+
+    public static func == (lhs: GuestCrash, rhs: GuestCrash) -> Bool {
+        lhs.vector == rhs.vector && lhs.errorCode == rhs.errorCode
+            && withUnsafeBytes(of: lhs.registers) { l in withUnsafeBytes(of: rhs.registers) { r in l.elementsEqual(r) } }
+    }
+}
+
+/// One syscall the application made, for --trace.
+public struct SyscallRecord: Equatable, Sendable {
+    public var number: UInt64
+    public var arguments: [UInt64]
+    public var result: Int64
+}
+
+/// A hypercall decoded from its port and parameter block, every guest
+/// address in it validated. Decoding never performs the call.
+public enum Hypercall: Equatable, Sendable {
+    case exit(status: Int32)
+    case write(handle: Int32, buffer: GuestRange, offset: Int64)
+    case read(handle: Int32, buffer: GuestRange, offset: Int64)
+    /// An absolute guest path (bytes, no NUL).
+    case open(path: [UInt8], flags: Int32, mode: UInt32)
+    case close(handle: Int32)
+    case seek(handle: Int32, offset: Int64, whence: Int32)
+    case status(handle: Int32, destination: GuestRange)
+    case terminalControl(handle: Int32, request: UInt32, argument: GuestRange)
+    case crash(GuestCrash)
+    case panic(message: String)
+    case trace(SyscallRecord)
+}
+
+/// Why a hypercall could not be decoded. The guest is answered with `errno`
+/// when its parameter block is readable; otherwise the call is dropped.
+public enum HypercallError: Error, Equatable, CustomStringConvertible {
+    /// No hypercall listens on this port.
+    case unknownPort(UInt16)
+    /// The access was not the 32-bit `out` the protocol uses.
+    case wrongAccessSize(port: UInt16, size: UInt8)
+    /// The parameter block lies outside guest memory.
+    case blockOutOfBounds(port: UInt16, address: UInt64)
+    /// A buffer named in the block lies outside guest memory; answered with EFAULT.
+    case bufferOutOfBounds(port: UInt16, address: UInt64, length: UInt64)
+    /// A path is longer than PATH_MAX; answered with ENAMETOOLONG.
+    case pathTooLong(length: UInt64)
+    /// A path is not NUL-terminated where its length says; answered with EFAULT.
+    case malformedPath(address: UInt64)
+
+    public var description: String {
+        let hex = { (v: UInt64) in "0x" + String(v, radix: 16) }
+        switch self {
+        case let .unknownPort(port): return "hypercall on unknown port \(hex(UInt64(port)))"
+        case let .wrongAccessSize(port, size): return "hypercall on port \(hex(UInt64(port))) with a \(size)-byte access (expected 4)"
+        case let .blockOutOfBounds(port, address): return "hypercall \(hex(UInt64(port))) parameter block \(hex(address)) outside guest memory"
+        case let .bufferOutOfBounds(port, address, length): return "hypercall \(hex(UInt64(port))) buffer \(hex(address))+\(hex(length)) outside guest memory"
+        case let .pathTooLong(length): return "hypercall path of \(length) bytes exceeds PATH_MAX"
+        case let .malformedPath(address): return "hypercall path at \(hex(address)) is not NUL-terminated"
+        }
+    }
+
+    /// The Linux errno the guest receives, when it can receive one.
+    var errno: Int64? {
+        switch self {
+        case .bufferOutOfBounds, .malformedPath: return 14 // EFAULT
+        case .pathTooLong: return 36 // ENAMETOOLONG
+        case .unknownPort, .wrongAccessSize, .blockOutOfBounds: return nil
+        }
+    }
+}
+
+/// A decoded hypercall and where its result goes.
+public struct DecodedHypercall: Equatable, Sendable {
+    public var call: Hypercall
+    /// Guest-physical address of the block's `result` field; nil for calls that never return.
+    public var resultAddress: UInt64?
+}
+
+extension Hypercall {
+    /// The longest path the guest may pass (Linux PATH_MAX, including the NUL).
+    public static let pathMax: UInt64 = 4096
+
+    /// Decodes the `out` of `value` to `port`, reading the parameter block from `memory`.
+    public static func decode(
+        port: UInt16, size: UInt8, value: UInt32, memory: GuestMemory
+    ) throws(HypercallFault) -> DecodedHypercall {
+        guard size == 4 else { throw HypercallError.wrongAccessSize(port: port, size: size).unanswerable }
+        let block = UInt64(value)
+
+        func load<T: BitwiseCopyable>(_ type: T.Type) throws(HypercallFault) -> T {
+            do { return try memory.load(type, at: block) } catch {
+                throw HypercallError.blockOutOfBounds(port: port, address: block).unanswerable
+            }
+        }
+        func range(_ address: UInt64, _ length: UInt64) throws(HypercallError) -> GuestRange {
+            do { try memory.check(address, length: length) } catch {
+                throw .bufferOutOfBounds(port: port, address: address, length: length)
+            }
+            return GuestRange(address: address, length: length)
+        }
+        func result<T>(_ type: T.Type, _ field: PartialKeyPath<T>) -> UInt64 {
+            block + UInt64(MemoryLayout<T>.offset(of: field)!)
+        }
+
+        switch UInt32(port) {
+        case UK_HC_EXIT.rawValue:
+            let p = try load(uk_hc_exit.self)
+            return DecodedHypercall(call: .exit(status: p.status), resultAddress: nil)
+        case UK_HC_WRITE.rawValue, UK_HC_READ.rawValue:
+            let p = try load(uk_hc_io.self)
+            let at = result(uk_hc_io.self, \uk_hc_io.result)
+            let buffer: GuestRange
+            do { buffer = try range(p.buf_phys, p.len) } catch { throw error.answered(at: at) }
+            let call: Hypercall = UInt32(port) == UK_HC_WRITE.rawValue
+                ? .write(handle: p.handle, buffer: buffer, offset: p.offset)
+                : .read(handle: p.handle, buffer: buffer, offset: p.offset)
+            return DecodedHypercall(call: call, resultAddress: at)
+        case UK_HC_OPEN.rawValue:
+            let p = try load(uk_hc_open.self)
+            let at = result(uk_hc_open.self, \uk_hc_open.result)
+            guard p.path_len < pathMax else { throw HypercallError.pathTooLong(length: p.path_len).answered(at: at) }
+            let path: [UInt8]
+            do { path = try memory.readString(at: p.path_phys, length: p.path_len) } catch {
+                throw HypercallError.malformedPath(address: p.path_phys).answered(at: at)
+            }
+            return DecodedHypercall(call: .open(path: path, flags: p.flags, mode: p.mode), resultAddress: at)
+        case UK_HC_CLOSE.rawValue:
+            let p = try load(uk_hc_close.self)
+            return DecodedHypercall(call: .close(handle: p.handle), resultAddress: result(uk_hc_close.self, \uk_hc_close.result))
+        case UK_HC_LSEEK.rawValue:
+            let p = try load(uk_hc_lseek.self)
+            return DecodedHypercall(call: .seek(handle: p.handle, offset: p.offset, whence: p.whence),
+                                    resultAddress: result(uk_hc_lseek.self, \uk_hc_lseek.result))
+        case UK_HC_FSTAT.rawValue:
+            let p = try load(uk_hc_fstat.self)
+            let at = result(uk_hc_fstat.self, \uk_hc_fstat.result)
+            let destination: GuestRange
+            do { destination = try range(p.stat_phys, HostFileTable.linuxStatSize) } catch { throw error.answered(at: at) }
+            return DecodedHypercall(call: .status(handle: p.handle, destination: destination), resultAddress: at)
+        case UK_HC_IOCTL.rawValue:
+            let p = try load(uk_hc_ioctl.self)
+            let at = result(uk_hc_ioctl.self, \uk_hc_ioctl.result)
+            let argument: GuestRange
+            do { argument = try range(p.arg_phys, p.arg_len) } catch { throw error.answered(at: at) }
+            return DecodedHypercall(call: .terminalControl(handle: p.handle, request: p.request, argument: argument),
+                                    resultAddress: at)
+        case UK_HC_CRASH.rawValue:
+            let p = try load(uk_hc_crash.self)
+            let crash = GuestCrash(vector: p.vector, errorCode: p.has_error_code != 0 ? p.error_code : nil, registers: p.regs)
+            return DecodedHypercall(call: .crash(crash), resultAddress: nil)
+        case UK_HC_PANIC.rawValue:
+            let p = try load(uk_hc_panic.self)
+            let length = min(p.message_len, 1024)
+            let bytes = (try? memory.read(at: p.message_phys, length: length)) ?? Array("(unreadable panic message)".utf8)
+            return DecodedHypercall(call: .panic(message: String(decoding: bytes, as: UTF8.self)), resultAddress: nil)
+        case UK_HC_TRACE.rawValue:
+            let p = try load(uk_hc_trace.self)
+            let a = p.args
+            let record = SyscallRecord(number: p.number, arguments: [a.0, a.1, a.2, a.3, a.4, a.5], result: p.result)
+            return DecodedHypercall(call: .trace(record), resultAddress: nil)
+        default:
+            throw HypercallError.unknownPort(port).unanswerable
+        }
+    }
+}
+
+/// A hypercall that could not be decoded, and where its errno goes if the
+/// guest can be answered at all (nil when even the parameter block is unusable).
+public struct HypercallFault: Error, Equatable, CustomStringConvertible {
+    public var error: HypercallError
+    public var resultAddress: UInt64?
+
+    public var description: String { error.description }
+}
+
+extension HypercallError {
+    /// This error, answered through the `result` field at `resultAddress`.
+    func answered(at resultAddress: UInt64) -> HypercallFault {
+        HypercallFault(error: self, resultAddress: resultAddress)
+    }
+
+    /// This error, with nowhere to put an answer.
+    var unanswerable: HypercallFault { HypercallFault(error: self, resultAddress: nil) }
+}

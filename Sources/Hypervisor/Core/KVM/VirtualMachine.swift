@@ -1,0 +1,35 @@
+import CLinux
+import SystemPackage
+
+/// A KVM virtual machine: its guest-physical memory slots and its vCPUs.
+public final class VirtualMachine {
+    let fd: FileDescriptor
+    let system: KVMSystem
+
+    init(fd: FileDescriptor, system: KVMSystem) {
+        self.fd = fd
+        self.system = system
+    }
+
+    deinit { try? fd.close() }
+
+    /// Backs guest-physical `[guestAddress, guestAddress + memory.size)` with `memory`.
+    public func mapMemory(_ memory: GuestMemory, slot: UInt32 = 0, guestAddress: UInt64 = 0) throws(KVMError) {
+        var region = kvm_userspace_memory_region(
+            slot: slot, flags: 0, guest_phys_addr: guestAddress,
+            memory_size: memory.size, userspace_addr: UInt64(UInt(bitPattern: memory.hostBase)))
+        try KVMSystem.ioctl(fd, CLinux.CKVM_SET_USER_MEMORY_REGION, &region, "KVM_SET_USER_MEMORY_REGION")
+    }
+
+    /// Places the three pages Intel VT-x needs for real-mode emulation outside guest RAM.
+    public func setTSSAddress(_ address: UInt64) throws(KVMError) {
+        _ = try KVMSystem.ioctl(fd, CLinux.CKVM_SET_TSS_ADDR, UInt(address), "KVM_SET_TSS_ADDR")
+    }
+
+    /// Creates vCPU `id` with its `kvm_run` area mapped.
+    public func createVirtualCPU(id: UInt32 = 0) throws(KVMError) -> VirtualCPU {
+        let size = try system.vcpuMappingSize()
+        let vcpuFD = try KVMSystem.ioctl(fd, CLinux.CKVM_CREATE_VCPU, UInt(id), "KVM_CREATE_VCPU")
+        return try VirtualCPU(fd: FileDescriptor(rawValue: vcpuFD), runMappingSize: size, vm: self)
+    }
+}

@@ -1,0 +1,237 @@
+import CLinux
+import Glibc
+import SystemPackage
+import UnikernelABI
+
+/// One virtual machine running one program: built from a configuration
+/// (KVM objects, guest memory, kernel and application images, boot info,
+/// CPU state), then run until the program exits or dies.
+public final class Machine {
+    public let configuration: MachineConfiguration
+    let system: KVMSystem
+    let vm: VirtualMachine
+    let vcpu: VirtualCPU
+    let memory: GuestMemory
+    let handler: HypercallHandler
+    let tracer: SyscallTracer
+    public let layout: GuestLayout
+    public let application: ApplicationImage
+
+    /// Builds the machine; nothing runs yet.
+    public init(_ configuration: MachineConfiguration) throws(HypervisorError) {
+        self.configuration = configuration
+        do { try GuestLayout.validate(memorySize: configuration.memorySize) } catch { throw .layout(error) }
+
+        let kernelBytes = try Machine.readFile(configuration.kernelPath, isKernel: true)
+        let programBytes = try Machine.readFile(configuration.programPath, isKernel: false)
+        let kernel: KernelImage
+        do { kernel = try KernelImage.plan(bytes: kernelBytes, path: configuration.kernelPath) } catch { throw .kernel(error) }
+        let maxImage = GuestLayout.maximumImageSize(memorySize: configuration.memorySize, kernelEnd: kernel.physicalEnd)
+        do {
+            application = try ApplicationImage.plan(bytes: programBytes, path: configuration.programPath,
+                                                    loadBias: configuration.pieLoadBase, maxImageSize: maxImage)
+        } catch { throw .program(error) }
+
+        let arguments = ArgumentBlock(arguments: configuration.arguments, environment: configuration.environment,
+                                      executableName: configuration.programPath)
+        let argumentBytes = arguments.bytes
+        do {
+            layout = try GuestLayout(memorySize: configuration.memorySize, kernelEnd: kernel.physicalEnd,
+                                     imageSize: application.imageSize, argumentBytes: UInt64(argumentBytes.count),
+                                     segmentCount: application.segments.count)
+        } catch { throw .layout(error) }
+
+        let files: HostFileTable
+        do { files = try HostFileTable(rootDirectory: configuration.rootDirectory) } catch { throw .sandbox(error) }
+
+        do {
+            system = try KVMSystem()
+            vm = try system.createVirtualMachine()
+            try vm.setTSSAddress(0xFFFB_D000)
+            memory = try GuestMemory(size: configuration.memorySize)
+            try vm.mapMemory(memory)
+            vcpu = try vm.createVirtualCPU()
+            try vcpu.setCPUID(try system.supportedCPUID())
+        } catch let error as KVMError { throw .kvm(error) } catch let error as GuestMemoryError { throw .memory(error) } catch {
+            throw .vmFailure("\(error)")
+        }
+
+        tracer = SyscallTracer(output: configuration.traceSyscalls ? configuration.traceOutput : nil)
+        handler = HypercallHandler(memory: memory, files: files, tracer: tracer)
+
+        do {
+            try BootGDT().write(into: memory)
+            let tables = BootPageTables(memorySize: configuration.memorySize)
+            try tables.write(into: memory)
+            try kernel.write(into: memory.region(at: 0, length: memory.size))
+            application.materialize(into: try memory.region(at: layout.applicationImage, length: application.imageSize))
+            try memory.write(argumentBytes, at: layout.arguments)
+            for (i, segment) in application.segments.enumerated() {
+                let entry = uk_segment(vaddr: segment.virtualAddress, memsz: segment.memorySize,
+                                       filesz: segment.fileSize, flags: segment.flags, reserved: 0)
+                try memory.store(entry, at: layout.segmentTable + UInt64(i * MemoryLayout<uk_segment>.size))
+            }
+            try memory.store(bootInfo(arguments: arguments, pageTables: tables), at: UK_BOOT_INFO_PHYS)
+
+            let cpu = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
+            try vcpu.setSpecialRegisters(cpu.specialRegisters(from: try vcpu.specialRegisters()))
+            try vcpu.setRegisters(cpu.registers)
+        } catch let error as KVMError { throw .kvm(error) } catch let error as GuestMemoryError { throw .memory(error) } catch let error as ELFLoadError {
+            throw .kernel(error)
+        } catch { throw .vmFailure("\(error)") }
+    }
+
+    /// The boot-info structure the kernel reads at entry.
+    private func bootInfo(arguments: ArgumentBlock, pageTables: BootPageTables) -> uk_boot_info {
+        var info = uk_boot_info()
+        info.magic = UK_BOOT_MAGIC
+        info.version = UInt32(UK_BOOT_VERSION)
+        info.size = UInt32(MemoryLayout<uk_boot_info>.size)
+        info.flags = bootFlags
+        info.memory_size = memory.size
+        info.pml4_phys = pageTables.pml4
+        info.kernel_phys_start = UK_KERNEL_PHYS_BASE
+        info.kernel_phys_end = layout.kernelEnd
+        info.free_phys_start = layout.freeStart
+        info.free_phys_end = memory.size
+        info.app_entry = application.entry
+        info.app_load_bias = application.loadBias
+        info.app_phdr_vaddr = application.phdrVirtualAddress
+        info.app_phent = UInt32(application.programHeaderEntrySize)
+        info.app_phnum = UInt32(application.programHeaderCount)
+        info.app_elf_type = UInt32(application.elfType)
+        info.segment_count = UInt32(application.segments.count)
+        info.segments_phys = layout.segmentTable
+        info.app_image_vaddr = application.imageVirtualAddress
+        info.app_image_phys = layout.applicationImage
+        info.app_image_size = application.imageSize
+        info.args_phys = layout.arguments
+        info.args_size = UInt64(arguments.bytes.count)
+        info.argc = UInt32(arguments.arguments.count)
+        info.envc = UInt32(arguments.environment.count)
+        var random: (UInt64, UInt64) = (0, 0)
+        _ = withUnsafeMutableBytes(of: &random) { clinux_random_bytes($0.baseAddress, $0.count) }
+        info.random = random
+        info.tsc_hz = ((try? vcpu.tscFrequencyKHz()) ?? 0) * 1000
+        info.boot_tsc = 0
+        info.boot_realtime_ns = 0 // sampled right before the first KVM_RUN
+        info.uid = getuid(); info.euid = geteuid(); info.gid = getgid(); info.egid = getegid()
+        info.pid = UInt32(getpid())
+        return info
+    }
+
+    private var bootFlags: UInt64 {
+        var flags: UInt64 = 0
+        if configuration.traceSyscalls { flags |= UK_BOOT_TRACE_SYSCALLS }
+        if configuration.faults.contains(.misalignedStack) { flags |= UK_BOOT_FAULT_MISALIGN_RSP }
+        if configuration.faults.contains(.sseDisabled) { flags |= UK_BOOT_FAULT_NO_SSE }
+        if configuration.faults.contains(.noFSBase) { flags |= UK_BOOT_FAULT_NO_FS_BASE }
+        return flags
+    }
+
+    private static func readFile(_ path: String, isKernel: Bool) throws(HypervisorError) -> [UInt8] {
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+            if isKernel { throw .kernelUnreadable(path: path, errno: .isDirectory) }
+            throw .programIsDirectory(path: path)
+        }
+        do {
+            let fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+            defer { try? fd.close() }
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let count = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+                if count == 0 { break }
+                bytes.append(contentsOf: chunk[0..<count])
+            }
+            return bytes
+        } catch {
+            let errno = (error as? Errno) ?? .ioError
+            throw isKernel ? .kernelUnreadable(path: path, errno: errno) : .programUnreadable(path: path, errno: errno)
+        }
+    }
+}
+
+extension Machine {
+    /// Runs the guest to completion.
+    public func run() -> RunOutcome {
+        guard ckvm_install_signal_handlers(vcpu.run) == 0 else {
+            return .failed(message: "cannot install signal handlers: \(Errno.current)")
+        }
+        if let timeout = configuration.timeout {
+            _ = ckvm_arm_timeout(UInt64(max(1, timeout * 1000)))
+        }
+        defer { _ = ckvm_arm_timeout(0) }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let realtime = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+        try? memory.store(realtime, at: UK_BOOT_INFO_PHYS + UInt64(MemoryLayout<uk_boot_info>.offset(of: \uk_boot_info.boot_realtime_ns)!))
+
+        while true {
+            let exit: VMExit
+            do { exit = try vcpu.runOnce() } catch { return .failed(message: error.description) }
+            if let outcome = step(exit) { return outcome }
+        }
+    }
+
+    /// Handles one VM exit; nil means resume the guest.
+    func step(_ exit: VMExit) -> RunOutcome? {
+        switch exit {
+        case let .portWrite(port, size, value):
+            let decoded: DecodedHypercall
+            do {
+                decoded = try Hypercall.decode(port: port, size: size, value: value, memory: memory)
+            } catch {
+                if let address = error.resultAddress, let errno = error.error.errno {
+                    try? memory.store(-errno, at: address)
+                }
+                return nil
+            }
+            switch handler.handle(decoded.call) {
+            case let .resume(result):
+                if let result, let address = decoded.resultAddress { try? memory.store(result, at: address) }
+                return nil
+            case let .stop(reason):
+                return outcome(of: reason)
+            }
+        case .portRead:
+            return nil
+        case .interrupted:
+            let signal = ckvm_take_pending_signal()
+            ckvm_clear_immediate_exit(vcpu.run)
+            switch signal {
+            case SIGALRM: return .timedOut(seconds: configuration.timeout ?? 0)
+            case SIGINT, SIGTERM: return .interrupted(signal: signal)
+            default: return nil
+            }
+        case .halt:
+            let rip = (try? vcpu.registers().rip) ?? 0
+            return .crashed(report: "\(configuration.programPath): guest executed hlt at rip 0x\(String(rip, radix: 16)) (a privileged instruction: Linux kills the process with SIGSEGV)\n  exit status 139",
+                            signal: 11)
+        case .shutdown:
+            let rip = (try? vcpu.registers().rip) ?? 0
+            return .failed(message: "guest triple fault (shutdown) near rip 0x\(String(rip, radix: 16)): the kernel could not handle an exception")
+        case let .failEntry(reason):
+            return .failed(message: "KVM refused to enter the guest (hardware reason 0x\(String(reason, radix: 16)))")
+        case let .internalError(suberror):
+            return .failed(message: "KVM internal error (suberror \(suberror)) while running the guest")
+        case let .mmio(address, isWrite, length):
+            return .failed(message: "guest \(isWrite ? "wrote" : "read") \(length) bytes at unbacked guest-physical address 0x\(String(address, radix: 16))")
+        case let .other(reason):
+            return .failed(message: "unexpected KVM exit reason \(reason)")
+        }
+    }
+
+    func outcome(of reason: StopReason) -> RunOutcome {
+        switch reason {
+        case let .exited(status):
+            return .exited(status: status)
+        case let .crashed(crash):
+            let report = CrashReport(crash: crash, programPath: configuration.programPath, recentSyscalls: tracer.recent)
+            return .crashed(report: report.text, signal: report.kind.signal)
+        case let .kernelPanic(message):
+            return .failed(message: "kernel panic: \(message)")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// Deliberate faults the runner can inject to reproduce known failures (for triage tests).
+public struct FaultInjection: OptionSet, Sendable {
+    public let rawValue: UInt64
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+
+    /// Start the application with %rsp misaligned by 8.
+    public static let misalignedStack = FaultInjection(rawValue: 1 << 0)
+    /// Leave SSE disabled (CR4.OSFXSR/OSXMMEXCPT clear).
+    public static let sseDisabled = FaultInjection(rawValue: 1 << 1)
+    /// Accept arch_prctl(ARCH_SET_FS) without setting the FS base.
+    public static let noFSBase = FaultInjection(rawValue: 1 << 2)
+}
+
+/// Everything needed to build a machine that runs one program.
+public struct MachineConfiguration: Sendable {
+    /// The default guest memory size, 64 MiB.
+    public static let defaultMemorySize: UInt64 = 64 << 20
+
+    /// The unikernel image (an ELF file).
+    public var kernelPath: String
+    /// The host path of the static Linux program.
+    public var programPath: String
+    /// argv, argv[0] included.
+    public var arguments: [String]
+    /// envp as KEY=VALUE strings, in order.
+    public var environment: [String]
+    /// The host directory the guest sees as its root (and starts in).
+    public var rootDirectory: String = "."
+    public var memorySize: UInt64 = MachineConfiguration.defaultMemorySize
+    /// Seconds after which the guest is stopped; nil for no limit.
+    public var timeout: Double?
+    /// Print one line per syscall to `traceOutput`.
+    public var traceSyscalls = false
+    /// The host descriptor trace lines go to (stderr by default).
+    public var traceOutput: Int32 = 2
+    public var faults: FaultInjection = []
+    /// The base a static-pie (ET_DYN) program is loaded at.
+    public var pieLoadBase: UInt64 = 0x5555_5555_4000
+
+    public init(kernelPath: String, programPath: String, arguments: [String], environment: [String]) {
+        self.kernelPath = kernelPath
+        self.programPath = programPath
+        self.arguments = arguments
+        self.environment = environment
+    }
+}

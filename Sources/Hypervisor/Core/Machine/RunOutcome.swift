@@ -1,0 +1,35 @@
+/// How a run ended, and what the runner reports for it.
+public enum RunOutcome: Sendable {
+    /// The application called exit/exit_group.
+    case exited(status: Int32)
+    /// The application died of a CPU exception (or executed `hlt`).
+    case crashed(report: String, signal: Int32)
+    /// `--timeout` expired.
+    case timedOut(seconds: Double)
+    /// The hypervisor received SIGINT or SIGTERM.
+    case interrupted(signal: Int32)
+    /// The kernel panicked or the VM failed.
+    case failed(message: String)
+
+    /// The exit status the runner exits with, as a shell would report it.
+    public var exitStatus: Int32 {
+        switch self {
+        case let .exited(status): return status & 0xFF
+        case let .crashed(_, signal): return 128 + signal
+        case .timedOut: return 124
+        case let .interrupted(signal): return 128 + signal
+        case .failed: return 125
+        }
+    }
+
+    /// What the runner prints on stderr, if anything.
+    public var message: String? {
+        switch self {
+        case .exited: return nil
+        case let .crashed(report, _): return report
+        case let .timedOut(seconds): return "hypervisor: guest stopped after the \(seconds)-second timeout"
+        case let .interrupted(signal): return "hypervisor: guest stopped by signal \(signal)"
+        case let .failed(message): return "hypervisor: \(message)"
+        }
+    }
+}

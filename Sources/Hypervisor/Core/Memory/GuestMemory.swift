@@ -1,0 +1,107 @@
+import Glibc
+import SystemPackage
+
+/// Why an access to guest memory was refused.
+public enum GuestMemoryError: Error, Equatable, CustomStringConvertible {
+    /// `[address, address + length)` is not inside guest memory (or wraps around).
+    case outOfBounds(address: UInt64, length: UInt64, memorySize: UInt64)
+    /// A string ran to the end of its allowed length without a NUL.
+    case unterminatedString(address: UInt64, maxLength: UInt64)
+    /// The host could not reserve the memory.
+    case allocationFailed(size: UInt64, errno: Errno)
+
+    public var description: String {
+        switch self {
+        case let .outOfBounds(address, length, size):
+            return "guest range 0x\(String(address, radix: 16))+0x\(String(length, radix: 16)) lies outside guest memory (0x\(String(size, radix: 16)) bytes)"
+        case let .unterminatedString(address, maxLength):
+            return "guest string at 0x\(String(address, radix: 16)) has no NUL within \(maxLength) bytes"
+        case let .allocationFailed(size, errno):
+            return "cannot reserve \(size >> 20) MiB of guest memory: \(errno)"
+        }
+    }
+}
+
+/// The guest's physical memory: one host mapping, and the only place the
+/// hypervisor turns guest-physical addresses into host pointers. Every access
+/// is bounds-checked against the mapping; nothing here trusts a guest value.
+public final class GuestMemory {
+    /// Bytes of guest-physical memory, starting at guest-physical address 0.
+    public let size: UInt64
+    /// Where the mapping starts in the host's address space.
+    let hostBase: UnsafeMutableRawPointer
+
+    /// Reserves `size` bytes, populated lazily by the host kernel on first touch.
+    public init(size: UInt64) throws(GuestMemoryError) {
+        let mapping = mmap(nil, Int(size), PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        guard let mapping, mapping != MAP_FAILED else {
+            throw .allocationFailed(size: size, errno: .current)
+        }
+        self.size = size
+        hostBase = mapping
+    }
+
+    deinit { munmap(hostBase, Int(size)) }
+
+    /// Checks that `[address, address + length)` lies in guest memory.
+    public func check(_ address: UInt64, length: UInt64) throws(GuestMemoryError) {
+        let (end, overflow) = address.addingReportingOverflow(length)
+        guard !overflow, end <= size else {
+            throw .outOfBounds(address: address, length: length, memorySize: size)
+        }
+    }
+
+    /// Runs `body` on the host bytes backing `[address, address + length)`;
+    /// the buffer must not escape `body`.
+    public func withBytes<R>(
+        at address: UInt64, length: UInt64, _ body: (UnsafeMutableRawBufferPointer) -> R
+    ) throws(GuestMemoryError) -> R {
+        try check(address, length: length)
+        // SAFETY: the range was checked to lie inside the mapping just above.
+        return body(UnsafeMutableRawBufferPointer(start: hostBase.advanced(by: Int(address)), count: Int(length)))
+    }
+
+    /// Reads a trivial value (a C parameter block) at `address`.
+    public func load<T: BitwiseCopyable>(_ type: T.Type, at address: UInt64) throws(GuestMemoryError) -> T {
+        try check(address, length: UInt64(MemoryLayout<T>.size))
+        // SAFETY: checked in bounds; loadUnaligned tolerates any guest alignment.
+        return hostBase.loadUnaligned(fromByteOffset: Int(address), as: T.self)
+    }
+
+    /// Writes a trivial value at `address`.
+    public func store<T: BitwiseCopyable>(_ value: T, at address: UInt64) throws(GuestMemoryError) {
+        try check(address, length: UInt64(MemoryLayout<T>.size))
+        // SAFETY: checked in bounds; storeBytes tolerates any alignment for trivial types.
+        hostBase.storeBytes(of: value, toByteOffset: Int(address), as: T.self)
+    }
+
+    /// Copies `bytes` into guest memory at `address`.
+    public func write(_ bytes: some Collection<UInt8>, at address: UInt64) throws(GuestMemoryError) {
+        try check(address, length: UInt64(bytes.count))
+        // SAFETY: checked in bounds.
+        let destination = UnsafeMutableRawBufferPointer(start: hostBase.advanced(by: Int(address)), count: bytes.count)
+        destination.copyBytes(from: bytes)
+    }
+
+    /// Copies `length` bytes out of guest memory.
+    public func read(at address: UInt64, length: UInt64) throws(GuestMemoryError) -> [UInt8] {
+        try check(address, length: length)
+        // SAFETY: checked in bounds.
+        return Array(UnsafeRawBufferPointer(start: hostBase.advanced(by: Int(address)), count: Int(length)))
+    }
+
+    /// Reads the `length` bytes at `address` that must end with a NUL at `address + length`.
+    public func readString(at address: UInt64, length: UInt64) throws(GuestMemoryError) -> [UInt8] {
+        let bytes = try read(at: address, length: length &+ 1)
+        guard bytes.last == 0 else { throw .unterminatedString(address: address, maxLength: length) }
+        return Array(bytes.dropLast())
+    }
+
+    /// A mutable view of `[address, address + length)` for bulk initialisation at build time.
+    func region(at address: UInt64, length: UInt64) throws(GuestMemoryError) -> UnsafeMutableRawBufferPointer {
+        try check(address, length: length)
+        // SAFETY: checked in bounds; the caller uses it before the VM runs and does not keep it.
+        return UnsafeMutableRawBufferPointer(start: hostBase.advanced(by: Int(address)), count: Int(length))
+    }
+}

@@ -1,0 +1,132 @@
+import CLinux
+import Glibc
+import SystemPackage
+
+/// Why the guest's root directory could not be set up.
+public enum SandboxError: Error, Equatable, CustomStringConvertible {
+    case rootUnavailable(path: String, errno: Errno)
+
+    public var description: String {
+        switch self {
+        case let .rootUnavailable(path, errno): return "cannot use \(path) as the guest's root directory: \(errno)"
+        }
+    }
+}
+
+/// The host files the guest has open, and the guest's root directory.
+///
+/// The guest names files by absolute guest paths; each one is resolved by the
+/// host kernel with `openat2(root, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)`:
+/// `..`, absolute symlinks and `/proc` magic links all stay beneath the root,
+/// atomically, whatever the guest or another host process does meanwhile.
+/// Handles 0, 1 and 2 are the hypervisor's own stdin, stdout and stderr.
+public final class HostFileTable {
+    /// Bytes of a Linux x86-64 `struct stat`.
+    public static let linuxStatSize: UInt64 = 144
+    /// The most files the guest may hold open at once (as RLIMIT_NOFILE's usual soft limit).
+    public static let maximumOpenFiles = 1024
+
+    private let root: FileDescriptor
+    /// Open host descriptors by handle; stdio handles are borrowed, never closed.
+    private var descriptors: [Int32: Int32] = [0: 0, 1: 1, 2: 2]
+    private var nextHandle: Int32 = 3
+
+    /// Opens `rootDirectory` as the guest's root.
+    public init(rootDirectory: String) throws(SandboxError) {
+        let fd = Glibc.open(rootDirectory, clinux_o_path() | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .rootUnavailable(path: rootDirectory, errno: .current) }
+        root = FileDescriptor(rawValue: fd)
+    }
+
+    deinit {
+        for (handle, fd) in descriptors where handle > 2 { Glibc.close(fd) }
+        try? root.close()
+    }
+
+    /// Opens an absolute guest path beneath the root. Returns a handle or -errno.
+    public func open(path: [UInt8], flags: Int32, mode: UInt32) -> Int64 {
+        guard !path.contains(0) else { return -Int64(EINVAL) }
+        guard !path.isEmpty else { return -Int64(ENOENT) }
+        guard descriptors.count < HostFileTable.maximumOpenFiles + 3 else { return -Int64(EMFILE) }
+        let fd = (path + [0]).withUnsafeBufferPointer { buffer in
+            // SAFETY: the buffer is NUL-terminated just above.
+            buffer.withMemoryRebound(to: CChar.self) {
+                clinux_openat2(root.rawValue, $0.baseAddress, UInt64(UInt32(bitPattern: flags | O_CLOEXEC)),
+                               UInt64(mode & 0o7777), CLINUX_RESOLVE_IN_ROOT | CLINUX_RESOLVE_NO_MAGICLINKS)
+            }
+        }
+        guard fd >= 0 else { return -Int64(Glibc.errno) }
+        while descriptors[nextHandle] != nil { nextHandle &+= 1 }
+        let handle = nextHandle
+        descriptors[handle] = fd
+        nextHandle &+= 1
+        return Int64(handle)
+    }
+
+    /// Closes a handle. Returns 0 or -errno.
+    public func close(handle: Int32) -> Int64 {
+        guard let fd = descriptors.removeValue(forKey: handle) else { return -Int64(EBADF) }
+        if handle > 2 { Glibc.close(fd) }
+        return 0
+    }
+
+    /// The host descriptor behind a handle.
+    func descriptor(_ handle: Int32) -> Int32? { descriptors[handle] }
+
+    /// Reads into `buffer` at the file position (offset < 0) or at `offset`. Returns bytes or -errno.
+    public func read(handle: Int32, into buffer: UnsafeMutableRawBufferPointer, offset: Int64) -> Int64 {
+        guard let fd = descriptors[handle] else { return -Int64(EBADF) }
+        return HostFileTable.hostCall {
+            offset < 0 ? Glibc.read(fd, buffer.baseAddress, buffer.count) : pread(fd, buffer.baseAddress, buffer.count, Int(offset))
+        }
+    }
+
+    /// Writes `buffer` at the file position (offset < 0) or at `offset`. Returns bytes or -errno.
+    public func write(handle: Int32, from buffer: UnsafeRawBufferPointer, offset: Int64) -> Int64 {
+        guard let fd = descriptors[handle] else { return -Int64(EBADF) }
+        return HostFileTable.hostCall {
+            offset < 0 ? Glibc.write(fd, buffer.baseAddress, buffer.count) : pwrite(fd, buffer.baseAddress, buffer.count, Int(offset))
+        }
+    }
+
+    /// Moves the file position. Returns the new offset or -errno.
+    public func seek(handle: Int32, offset: Int64, whence: Int32) -> Int64 {
+        guard let fd = descriptors[handle] else { return -Int64(EBADF) }
+        let result = lseek(fd, Int(offset), whence)
+        return result < 0 ? -Int64(Glibc.errno) : Int64(result)
+    }
+
+    /// Fills `destination` with the Linux `struct stat` of a handle. Returns 0 or -errno.
+    public func status(handle: Int32, into destination: UnsafeMutableRawBufferPointer) -> Int64 {
+        guard let fd = descriptors[handle] else { return -Int64(EBADF) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return -Int64(Glibc.errno) }
+        // glibc's x86-64 `struct stat` has the kernel's layout; copy it verbatim.
+        withUnsafeBytes(of: &info) { destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(destination.count))) }
+        return 0
+    }
+
+    /// Answers TCGETS or TIOCGWINSZ for a handle into `argument`. Returns 0 or -errno.
+    public func terminalControl(handle: Int32, request: UInt32, into argument: UnsafeMutableRawBufferPointer) -> Int64 {
+        guard let fd = descriptors[handle] else { return -Int64(EBADF) }
+        let needed: Int
+        switch UInt(request) {
+        case UInt(TCGETS): needed = 36 // the kernel's struct termios
+        case UInt(TIOCGWINSZ): needed = 8
+        default: return -Int64(ENOTTY)
+        }
+        guard argument.count >= needed else { return -Int64(EFAULT) }
+        var scratch = [UInt8](repeating: 0, count: 64)
+        let result = scratch.withUnsafeMutableBytes { ckvm_ioctl_ptr(fd, UInt(request), $0.baseAddress) }
+        guard result >= 0 else { return -Int64(Glibc.errno) }
+        argument.copyBytes(from: scratch.prefix(needed))
+        return 0
+    }
+
+    /// Runs one blocking host call. EINTR is not retried: the only signals the
+    /// runner catches (timeout, SIGINT, SIGTERM) end the run at the next KVM_RUN.
+    private static func hostCall(_ body: () -> Int) -> Int64 {
+        let result = body()
+        return result >= 0 ? Int64(result) : -Int64(Glibc.errno)
+    }
+}

@@ -1,0 +1,91 @@
+import Glibc
+import Testing
+import UnikernelABI
+
+@testable import Hypervisor
+
+/// Decoding hypercall parameter blocks from guest memory, and refusing bad ones.
+@Suite("Hypercall decoding")
+struct HypercallDecodingTests {
+    let memory: GuestMemory
+    let block: UInt64 = 0x3000
+
+    init() throws {
+        memory = try GuestMemory(size: 1 << 20)
+    }
+
+    func decode(_ port: uk_hypercall_port, size: UInt8 = 4) throws(HypercallFault) -> DecodedHypercall {
+        try Hypercall.decode(port: UInt16(port.rawValue), size: size, value: UInt32(block), memory: memory)
+    }
+
+    @Test func decodesWriteWithItsBufferAndResultField() throws {
+        try memory.store(uk_hc_io(handle: 1, reserved: 0, buf_phys: 0x8000, len: 14, offset: -1, result: 0), at: block)
+        let decoded = try decode(UK_HC_WRITE)
+        #expect(decoded.call == .write(handle: 1, buffer: GuestRange(address: 0x8000, length: 14), offset: -1))
+        #expect(decoded.resultAddress == block + 32)
+    }
+
+    @Test func decodesExitWithoutResult() throws {
+        try memory.store(uk_hc_exit(status: 42, reserved: 0), at: block)
+        let decoded = try decode(UK_HC_EXIT)
+        #expect(decoded.call == .exit(status: 42))
+        #expect(decoded.resultAddress == nil)
+    }
+
+    @Test func decodesOpenPath() throws {
+        try memory.write(Array("/data/file.txt".utf8) + [0], at: 0x9000)
+        try memory.store(uk_hc_open(path_phys: 0x9000, path_len: 14, flags: O_RDONLY, mode: 0, result: 0), at: block)
+        #expect(try decode(UK_HC_OPEN).call == .open(path: Array("/data/file.txt".utf8), flags: O_RDONLY, mode: 0))
+    }
+
+    @Test func answersBufferOutsideMemoryWithEFAULT() throws {
+        try memory.store(uk_hc_io(handle: 1, reserved: 0, buf_phys: (1 << 20) - 4, len: 8, offset: -1, result: 0), at: block)
+        let error = #expect(throws: HypercallFault.self) { try decode(UK_HC_READ) }
+        #expect(error?.resultAddress == block + 32)
+        #expect(error?.error.errno == 14)
+    }
+
+    @Test func answersWrappingBufferWithEFAULT() throws {
+        try memory.store(uk_hc_io(handle: 1, reserved: 0, buf_phys: UInt64.max - 2, len: 16, offset: -1, result: 0), at: block)
+        let error = #expect(throws: HypercallFault.self) { try decode(UK_HC_WRITE) }
+        #expect(error?.error == .bufferOutOfBounds(port: 0x501, address: UInt64.max - 2, length: 16))
+    }
+
+    @Test func dropsParameterBlockOutsideMemory() throws {
+        let error = #expect(throws: HypercallFault.self) {
+            try Hypercall.decode(port: UInt16(UK_HC_WRITE.rawValue), size: 4, value: UInt32(1 << 20) - 8, memory: memory)
+        }
+        #expect(error?.resultAddress == nil)
+    }
+
+    @Test func rejectsUnknownPort() {
+        let error = #expect(throws: HypercallFault.self) {
+            try Hypercall.decode(port: 0x3F8, size: 4, value: 0, memory: memory)
+        }
+        #expect(error?.error == .unknownPort(0x3F8))
+    }
+
+    @Test func rejectsByteSizedAccess() {
+        let error = #expect(throws: HypercallFault.self) { try decode(UK_HC_EXIT, size: 1) }
+        #expect(error?.error == .wrongAccessSize(port: 0x500, size: 1))
+    }
+
+    @Test func answersOverlongPathWithENAMETOOLONG() throws {
+        try memory.store(uk_hc_open(path_phys: 0x9000, path_len: 5000, flags: 0, mode: 0, result: 0), at: block)
+        let error = #expect(throws: HypercallFault.self) { try decode(UK_HC_OPEN) }
+        #expect(error?.error.errno == 36)
+    }
+
+    @Test func answersUnterminatedPathWithEFAULT() throws {
+        try memory.write(Array("abc".utf8) + [0x41], at: 0x9000)
+        try memory.store(uk_hc_open(path_phys: 0x9000, path_len: 3, flags: 0, mode: 0, result: 0), at: block)
+        let error = #expect(throws: HypercallFault.self) { try decode(UK_HC_OPEN) }
+        #expect(error?.error == .malformedPath(address: 0x9000))
+    }
+
+    @Test func guestMemoryRefusesRangesPastItsEnd() {
+        #expect(throws: GuestMemoryError.self) { try memory.check(1 << 20, length: 1) }
+        #expect(throws: GuestMemoryError.self) { try memory.check(UInt64.max, length: 2) }
+        #expect(throws: Never.self) { try memory.check((1 << 20) - 1, length: 1) }
+    }
+}
