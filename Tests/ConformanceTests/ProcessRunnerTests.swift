@@ -1,0 +1,58 @@
+import XCTest
+@testable import Conformance
+
+final class ProcessRunnerTests: XCTestCase {
+    private func sh(_ script: String, stdin: String = "", environment: [String] = [], directory: String = "/",
+                    timeout: Double = 10) async throws -> ProcessOutcome {
+        try await ProcessRunner.run(ProcessRequest(
+            executable: "/bin/sh", arguments: ["custom-argv0", "-c", script], environment: environment,
+            stdin: Array(stdin.utf8), workingDirectory: directory, timeoutSeconds: timeout))
+    }
+
+    func testPassesExactEnvironmentStdinAndWorkingDirectory() async throws {
+        let directory = try makeScratchDirectory(self)
+        let outcome = try await sh("cat; pwd; echo \"$K\"; echo err >&2; exit 7",
+                                   stdin: "from stdin\n", environment: ["K=value with spaces"], directory: directory)
+        XCTAssertEqual(outcome.status, .exited(7))
+        XCTAssertEqual(String(decoding: outcome.stdout, as: UTF8.self), "from stdin\n\(directory)\nvalue with spaces\n")
+        XCTAssertEqual(String(decoding: outcome.stderr, as: UTF8.self), "err\n")
+        XCTAssertFalse(outcome.timedOut)
+    }
+
+    func testSetsArgvZeroAndInheritsNothing() async throws {
+        let outcome = try await ProcessRunner.run(ProcessRequest(
+            executable: "/usr/bin/env", arguments: ["/usr/bin/env"], environment: ["ONLY=this"],
+            workingDirectory: "/", timeoutSeconds: 10))
+        XCTAssertEqual(String(decoding: outcome.stdout, as: UTF8.self), "ONLY=this\n")
+    }
+
+    func testChildSeesOnlyStandardFileDescriptors() async throws {
+        let outcome = try await sh("ls /proc/self/fd | sort -n | tr '\\n' ' '")
+        // 0-2, plus the fd `ls` opens to read the directory.
+        XCTAssertEqual(String(decoding: outcome.stdout, as: UTF8.self), "0 1 2 3 ")
+    }
+
+    func testDeathBySignalIsReportedAsSignal() async throws {
+        let outcome = try await sh("kill -SEGV $$")
+        XCTAssertEqual(outcome.status, .signaled(11))
+        XCTAssertEqual(outcome.status.shellStatus, 139)
+    }
+
+    func testKillsTheProcessGroupAtTheDeadline() async throws {
+        let start = ContinuousClock.now
+        let outcome = try await sh("sleep 30; echo late", timeout: 0.3)
+        XCTAssertTrue(outcome.timedOut)
+        XCTAssertEqual(outcome.status, .signaled(9))
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(5))
+    }
+
+    func testMissingExecutableIsASpawnError() async {
+        do {
+            _ = try await ProcessRunner.run(ProcessRequest(executable: "/nonexistent", arguments: ["x"],
+                                                           environment: [], workingDirectory: "/", timeoutSeconds: 1))
+            XCTFail("expected an error")
+        } catch {
+            XCTAssertEqual(error, .spawnFailed(executable: "/nonexistent", errno: ENOENT))
+        }
+    }
+}
