@@ -21,7 +21,8 @@ KERNEL_ASM_OBJ := $(patsubst $(KERNEL_SRC)/%.S,$(KERNEL_DIR)/%.o,$(KERNEL_ASM))
 KERNEL_SWIFTFLAGS := -target x86_64-unknown-none-elf -enable-experimental-feature Embedded \
 	-wmo -parse-as-library -Osize -module-name Unikernel \
 	-Xcc -mno-sse -Xcc -mno-sse2 -Xcc -mno-mmx -Xcc -mno-avx -Xcc -mno-red-zone \
-	-Xfrontend -disable-stack-protector -I $(ABI_INCLUDE)
+	-Xfrontend -disable-stack-protector -enable-experimental-feature Extern -Xfrontend -function-sections \
+	-I $(ABI_INCLUDE)
 KERNEL_ASFLAGS := --target=x86_64-unknown-none-elf -ffreestanding -nostdlib -mno-red-zone -I $(ABI_INCLUDE)
 
 .PHONY: all deps kernel host fixtures conformance test bench clean

@@ -1,0 +1,56 @@
+import UnikernelABI
+
+/// The registers `exceptions.S` saves on an IST stack, lowest address first;
+/// the field order mirrors the push order of `uk_exception_common` and the
+/// CPU's interrupt frame above it.
+struct ExceptionFrame {
+    var r15, r14, r13, r12, rbp, rbx, r11, r10: UInt64
+    var r9, r8, rax, rcx, rdx, rsi, rdi: UInt64
+    var vector, errorCode: UInt64
+    var rip, cs, rflags, rsp, ss: UInt64
+
+    /// Vectors for which the CPU pushes an error code.
+    var hasErrorCode: Bool {
+        switch vector {
+        case 8, 10, 11, 12, 13, 14, 17, 21, 29, 30: return true
+        default: return false
+        }
+    }
+
+    /// The crash report the host prints (UK_HC_CRASH).
+    func crashReport() -> uk_hc_crash {
+        var regs = uk_registers()
+        regs.r15 = r15; regs.r14 = r14; regs.r13 = r13; regs.r12 = r12
+        regs.rbp = rbp; regs.rbx = rbx; regs.r11 = r11; regs.r10 = r10
+        regs.r9 = r9; regs.r8 = r8; regs.rax = rax; regs.rcx = rcx
+        regs.rdx = rdx; regs.rsi = rsi; regs.rdi = rdi
+        regs.rip = rip; regs.rsp = rsp; regs.rflags = rflags
+        regs.cs = cs; regs.ss = ss
+        regs.fs_base = CPU.readMSR(.fsBase)
+        regs.gs_base = CPU.readMSR(.gsBase)
+        regs.cr0 = CPU.cr0; regs.cr2 = CPU.cr2; regs.cr3 = CPU.cr3; regs.cr4 = CPU.cr4
+        var report = uk_hc_crash()
+        report.vector = UInt32(truncatingIfNeeded: vector)
+        report.has_error_code = hasErrorCode ? 1 : 0
+        report.error_code = errorCode
+        report.regs = regs
+        return report
+    }
+}
+
+/// Called by `uk_exception_common` for vectors 0-31. Returns only when the
+/// fault was served (a page fault in a reserved, not yet populated region:
+/// demand paging); every other exception becomes a crash report to the host.
+@_cdecl("uk_exception_dispatch")
+func exceptionDispatch(_ frame: UnsafeMutableRawPointer) {
+    // SAFETY: the stub passes a pointer to the frame it just pushed on its
+    // IST stack (layout: ExceptionFrame); it stays valid until we return.
+    let saved = frame.load(as: ExceptionFrame.self)
+    if saved.vector == 14 {
+        let access = PageFaultAccess(errorCode: saved.errorCode)
+        if currentProcess.addressSpace.handlePageFault(at: CPU.cr2, access: access) {
+            return
+        }
+    }
+    Hypercall.crash(saved.crashReport())
+}

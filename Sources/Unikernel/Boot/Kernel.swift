@@ -1,0 +1,52 @@
+import UnikernelABI
+
+/// The kernel's start-up sequence, from the boot-info handshake to the jump
+/// into the application.
+enum Kernel {
+    static let initialStackEagerBytes: UInt64 = 128 * 1024
+
+    static func start(_ bootInfo: UnsafePointer<uk_boot_info>) -> Never {
+        // SAFETY: the hypervisor passes the direct-map address of the boot-info page.
+        let info = bootInfo.pointee
+        guard info.magic == UK_BOOT_MAGIC else { kernelPanic("boot info: bad magic") }
+        guard info.version == UK_BOOT_VERSION else { kernelPanic("boot info: unsupported version") }
+        guard info.free_phys_start < info.free_phys_end else { kernelPanic("boot info: no free memory") }
+
+        Frames.allocator = FrameAllocator(start: info.free_phys_start, end: info.free_phys_end)
+        DescriptorTables.install()
+        let features = CPUSetup.configure(flags: info.flags)
+
+        currentProcess.bootInfo = info
+        currentProcess.features = features
+        currentProcess.random = RandomGenerator(seed: info.random.0 ^ 0x5DEE_CE66, info.random.1)
+        currentProcess.files = FileTable.standard()
+        currentProcess.addressSpace = AddressSpace(root: info.pml4_phys)
+        currentProcess.addressSpace.mapImage(info)
+        let top = currentProcess.addressSpace.reserveStack()
+
+        var stackPointer: UInt64
+        do throws(Errno) {
+            stackPointer = try InitialStack.build(top: top, process: currentProcess)
+        } catch {
+            kernelPanic("cannot build the initial stack")
+        }
+        // Populate the top of the stack now, so early startup code rarely faults.
+        var page = top - initialStackEagerBytes
+        while page < top {
+            _ = currentProcess.addressSpace.frame(for: page, write: true)
+            page += UK_PAGE_SIZE
+        }
+        if info.flags & UK_BOOT_FAULT_MISALIGN_RSP != 0 {
+            stackPointer -= 8
+        }
+
+        CPU.initializeFPU(sseEnabled: features.sseEnabled)
+        CPU.enterApplication(entry: info.app_entry, stackPointer: stackPointer)
+    }
+}
+
+/// Entry from `uk_entry` (entry.S) on the kernel stack.
+@_cdecl("uk_kmain")
+func kmain(_ bootInfo: UnsafePointer<uk_boot_info>) -> Never {
+    Kernel.start(bootInfo)
+}

@@ -1,0 +1,80 @@
+import UnikernelABI
+
+/// Typed wrappers around the host's port-I/O hypercalls. Each call writes
+/// its parameter block into the hypercall page (kernel .bss, physical
+/// address < 4 GiB), executes `outl` with the block's physical address on
+/// the call's port, and reads the block back for the host's `result`.
+enum Hypercall {
+    private static func perform<Block>(_ port: uk_hypercall_port, _ block: Block) -> Block {
+        let address = uk_hypercall_area_address()
+        // SAFETY: the hypercall area is a page-aligned 4 KiB .bss page used
+        // only here, larger than every parameter block; one call at a time.
+        let area = UnsafeMutablePointer<Block>(bitPattern: UInt(address))!
+        area.pointee = block
+        CPU.outl(port: UInt16(port.rawValue), value: UInt32(DirectMap.physicalOfKernel(address)))
+        return area.pointee
+    }
+
+    static func exit(status: Int32) -> Never {
+        _ = perform(UK_HC_EXIT, uk_hc_exit(status: status, reserved: 0))
+        CPU.haltForever()
+    }
+
+    static func write(handle: Int32, bufferPhysical: UInt64, length: Int, offset: Int64 = -1) -> Int64 {
+        perform(UK_HC_WRITE, uk_hc_io(handle: handle, reserved: 0, buf_phys: bufferPhysical,
+                                       len: UInt64(length), offset: offset, result: 0)).result
+    }
+
+    static func read(handle: Int32, bufferPhysical: UInt64, length: Int, offset: Int64 = -1) -> Int64 {
+        perform(UK_HC_READ, uk_hc_io(handle: handle, reserved: 0, buf_phys: bufferPhysical,
+                                      len: UInt64(length), offset: offset, result: 0)).result
+    }
+
+    static func open(pathPhysical: UInt64, pathLength: Int, flags: Int32, mode: UInt32) -> Int64 {
+        perform(UK_HC_OPEN, uk_hc_open(path_phys: pathPhysical, path_len: UInt64(pathLength),
+                                        flags: flags, mode: mode, result: 0)).result
+    }
+
+    static func close(handle: Int32) -> Int64 {
+        perform(UK_HC_CLOSE, uk_hc_close(handle: handle, reserved: 0, result: 0)).result
+    }
+
+    static func seek(handle: Int32, offset: Int64, whence: Int32) -> Int64 {
+        perform(UK_HC_LSEEK, uk_hc_lseek(handle: handle, whence: whence, offset: offset, result: 0)).result
+    }
+
+    static func fstat(handle: Int32, statPhysical: UInt64) -> Int64 {
+        perform(UK_HC_FSTAT, uk_hc_fstat(handle: handle, reserved: 0, stat_phys: statPhysical, result: 0)).result
+    }
+
+    static func ioctl(handle: Int32, request: UInt32, argumentPhysical: UInt64, length: Int) -> Int64 {
+        perform(UK_HC_IOCTL, uk_hc_ioctl(handle: handle, request: request, arg_phys: argumentPhysical,
+                                          arg_len: UInt64(length), result: 0)).result
+    }
+
+    static func trace(number: UInt64, arguments: SyscallArguments, result: Int) {
+        var block = uk_hc_trace()
+        block.number = number
+        block.args = (arguments.values.0, arguments.values.1, arguments.values.2,
+                      arguments.values.3, arguments.values.4, arguments.values.5)
+        block.result = Int64(result)
+        _ = perform(UK_HC_TRACE, block)
+    }
+
+    static func crash(_ report: uk_hc_crash) -> Never {
+        _ = perform(UK_HC_CRASH, report)
+        CPU.haltForever()
+    }
+
+    static func panic(_ message: StaticString) -> Never {
+        let address = UInt64(UInt(bitPattern: message.utf8Start))
+        _ = perform(UK_HC_PANIC, uk_hc_panic(message_phys: DirectMap.physicalOfKernel(address),
+                                              message_len: UInt64(message.utf8CodeUnitCount)))
+        CPU.haltForever()
+    }
+}
+
+/// Stops the kernel on an internal error: the host prints `message` and exits.
+func kernelPanic(_ message: StaticString) -> Never {
+    Hypercall.panic(message)
+}

@@ -1,0 +1,245 @@
+import UnikernelABI
+
+/// The application's address space, laid out like Linux's: the ELF image,
+/// the brk heap after it, the 8 MiB stack below 0x7ffffffff000 (with an
+/// unmapped guard page below it) and mmap areas growing down from below the
+/// stack. Regions are reserved ranges; pages of zero-fill regions are mapped
+/// on first touch (page fault, or the kernel's user-copy helper).
+struct AddressSpace {
+    static let stackTop: UInt64 = 0x7FFF_FFFF_F000
+    static let stackSize: UInt64 = 8 * 1024 * 1024
+    static let mmapTop: UInt64 = 0x7FFF_F7FF_F000
+    static let mmapBottom: UInt64 = 0x1000_0000
+    static let pageSize = UK_PAGE_SIZE
+    static let pageMask = UK_PAGE_SIZE - 1
+
+    static func pageDown(_ value: UInt64) -> UInt64 { value & ~pageMask }
+    static func pageUp(_ value: UInt64) -> UInt64 { (value &+ pageMask) & ~pageMask }
+
+    var mapper = PageMapper(root: 0)
+    /// Sorted by start, never overlapping.
+    var regions: [Region] = []
+    var brkStart: UInt64 = 0
+    var brkCurrent: UInt64 = 0
+
+    init() {}
+
+    init(root: UInt64) { mapper = PageMapper(root: root) }
+
+    // MARK: Set-up
+
+    /// Maps each PT_LOAD segment from the flat image (pages shared by two
+    /// segments get the union of their rights) and places brk after the highest one.
+    mutating func mapImage(_ info: uk_boot_info) {
+        var highest: UInt64 = 0
+        for index in 0..<Int(info.segment_count) {
+            // SAFETY: the host placed segment_count uk_segment entries at segments_phys.
+            let segment = DirectMap.pointer(info.segments_phys + UInt64(index * 32)).load(as: uk_segment.self)
+            let protection = Protection(segmentFlags: segment.flags)
+            let start = AddressSpace.pageDown(segment.vaddr)
+            let end = AddressSpace.pageUp(segment.vaddr + segment.memsz)
+            var page = start
+            while page < end {
+                var rights = protection
+                if let existing = mapper.lookup(page) {
+                    rights = rights.union(Protection(bits: (existing.entry & PageMapper.writable != 0 ? 3 : 1)
+                        | (existing.entry & PageMapper.noExecute == 0 ? 4 : 0)))
+                }
+                guard page >= info.app_image_vaddr, page - info.app_image_vaddr < info.app_image_size,
+                      mapper.map(page, to: info.app_image_phys + (page - info.app_image_vaddr), rights) else {
+                    kernelPanic("cannot map an application segment")
+                }
+                page += AddressSpace.pageSize
+            }
+            insert(Region(start: start, end: end, protection: protection, kind: .image), merging: true)
+            highest = max(highest, end)
+        }
+        brkStart = highest
+        brkCurrent = highest
+    }
+
+    /// Reserves the stack region; returns its top.
+    mutating func reserveStack() -> UInt64 {
+        insert(Region(start: AddressSpace.stackTop - AddressSpace.stackSize, end: AddressSpace.stackTop,
+                      protection: .readWrite, kind: .stack), merging: false)
+        return AddressSpace.stackTop
+    }
+
+    // MARK: Regions
+
+    func regionIndex(containing address: UInt64) -> Int? {
+        for (index, region) in regions.enumerated() where region.contains(address) { return index }
+        return nil
+    }
+
+    func isFree(_ start: UInt64, _ end: UInt64) -> Bool {
+        for region in regions where region.overlaps(start, end) { return false }
+        return true
+    }
+
+    private mutating func insert(_ region: Region, merging: Bool) {
+        var index = 0
+        while index < regions.count && regions[index].start < region.start { index += 1 }
+        if merging, index < regions.count, regions[index].overlaps(region.start, region.end) {
+            // Image pages shared by two segments: widen the existing region.
+            regions[index].start = min(regions[index].start, region.start)
+            regions[index].end = max(regions[index].end, region.end)
+            regions[index].protection = regions[index].protection.union(region.protection)
+            return
+        }
+        if merging, index > 0, regions[index - 1].overlaps(region.start, region.end) {
+            regions[index - 1].end = max(regions[index - 1].end, region.end)
+            regions[index - 1].protection = regions[index - 1].protection.union(region.protection)
+            return
+        }
+        regions.insert(region, at: index)
+    }
+
+    /// Makes `address` a region boundary (splitting the region that spans it).
+    private mutating func split(at address: UInt64) {
+        guard let index = regionIndex(containing: address), regions[index].start != address else { return }
+        var upper = regions[index]
+        upper.start = address
+        regions[index].end = address
+        regions.insert(upper, at: index + 1)
+    }
+
+    // MARK: Demand paging
+
+    /// Serves a fault in a reserved but unpopulated page with a zeroed frame.
+    /// Returns false for every fault that is a real error.
+    mutating func handlePageFault(at address: UInt64, access: PageFaultAccess) -> Bool {
+        guard !access.present, address < PageMapper.lowerHalfEnd,
+              let index = regionIndex(containing: address) else { return false }
+        let region = regions[index]
+        guard mapper.lookup(AddressSpace.pageDown(address)) == nil, region.kind != .image, region.protection.isAccessible,
+              !access.write || region.protection.isWritable,
+              !access.instructionFetch || region.protection.isExecutable else { return false }
+        guard let frame = Frames.allocate() else { return false }
+        return mapper.map(AddressSpace.pageDown(address), to: frame, region.protection)
+    }
+
+    /// Physical frame behind a user page, populating it on first touch.
+    /// Fails for unreserved pages, PROT_NONE and writes to read-only pages.
+    mutating func frame(for address: UInt64, write: Bool) -> UInt64? {
+        let page = AddressSpace.pageDown(address)
+        if let mapped = mapper.lookup(page) {
+            if mapped.entry & PageMapper.present == 0 { return nil }
+            if write && mapped.entry & PageMapper.writable == 0 { return nil }
+            return mapped.frame
+        }
+        guard handlePageFault(at: page, access: PageFaultAccess(write: write)) else { return nil }
+        return mapper.lookup(page)?.frame
+    }
+
+    /// Backs the page at `address` with a frame regardless of its protection
+    /// (the kernel filling a file mapping); nil when it is not reserved.
+    mutating func populate(_ address: UInt64) -> UInt64? {
+        let page = AddressSpace.pageDown(address)
+        if let mapped = mapper.lookup(page) { return mapped.frame }
+        guard let index = regionIndex(containing: page), let frame = Frames.allocate(),
+              mapper.map(page, to: frame, regions[index].protection) else { return nil }
+        return frame
+    }
+
+    // MARK: mmap, munmap, mprotect, brk
+
+    /// Unmaps every page in [start, end) and drops the regions there.
+    mutating func unmap(_ start: UInt64, _ end: UInt64) {
+        split(at: start)
+        split(at: end)
+        regions.removeAll { $0.start >= start && $0.end <= end }
+        releasePages(start, end)
+    }
+
+    /// Drops the pages in [start, end) but keeps the reservation (MADV_DONTNEED:
+    /// zero-fill regions read back as zero).
+    mutating func discardPages(_ start: UInt64, _ end: UInt64) {
+        var page = start
+        while page < end {
+            if let index = regionIndex(containing: page), regions[index].kind != .image,
+               let frame = mapper.unmap(page) {
+                Frames.release(frame)
+            }
+            page += AddressSpace.pageSize
+        }
+    }
+
+    private mutating func releasePages(_ start: UInt64, _ end: UInt64) {
+        var page = start
+        while page < end {
+            if let frame = mapper.unmap(page) { Frames.release(frame) }
+            page += AddressSpace.pageSize
+        }
+    }
+
+    /// Reserves an anonymous region; `start` nil picks the highest free
+    /// range below the mmap top. Returns its start or nil when nothing fits.
+    mutating func reserveAnonymous(at start: UInt64?, length: UInt64, protection: Protection) -> UInt64? {
+        let base: UInt64
+        if let start {
+            base = start
+        } else {
+            guard let found = findFreeRange(length: length) else { return nil }
+            base = found
+        }
+        insert(Region(start: base, end: base + length, protection: protection, kind: .anonymous), merging: false)
+        return base
+    }
+
+    /// Highest free range of `length` bytes in [mmapBottom, mmapTop).
+    func findFreeRange(length: UInt64) -> UInt64? {
+        var ceiling = AddressSpace.mmapTop
+        var index = regions.count - 1
+        while ceiling >= AddressSpace.mmapBottom + length {
+            let candidate = ceiling - length
+            // The highest region starting below the ceiling bounds the gap.
+            while index >= 0 && regions[index].start >= ceiling { index -= 1 }
+            if index < 0 || regions[index].end <= candidate {
+                return candidate
+            }
+            ceiling = regions[index].start
+        }
+        return nil
+    }
+
+    /// Changes the rights of [start, end); fails when part of it is unreserved.
+    mutating func protect(_ start: UInt64, _ end: UInt64, _ protection: Protection) -> Bool {
+        var cursor = start
+        while cursor < end {
+            guard let index = regionIndex(containing: cursor) else { return false }
+            cursor = regions[index].end
+        }
+        split(at: start)
+        split(at: end)
+        for index in regions.indices where regions[index].start >= start && regions[index].end <= end {
+            regions[index].protection = protection
+        }
+        var page = start
+        while page < end {
+            mapper.protect(page, protection)
+            page += AddressSpace.pageSize
+        }
+        return true
+    }
+
+    /// Moves the break like Linux's brk: returns the new break, or the old one on failure.
+    mutating func setBreak(_ requested: UInt64) -> UInt64 {
+        guard requested >= brkStart else { return brkCurrent }
+        let oldEnd = AddressSpace.pageUp(brkCurrent)
+        let newEnd = AddressSpace.pageUp(requested)
+        if newEnd > oldEnd {
+            guard newEnd <= AddressSpace.stackTop - AddressSpace.stackSize - AddressSpace.pageSize,
+                  isFree(oldEnd, newEnd) else { return brkCurrent }
+        }
+        if newEnd < oldEnd {
+            releasePages(newEnd, oldEnd)
+        }
+        regions.removeAll { $0.kind == .heap }
+        if newEnd > brkStart {
+            insert(Region(start: brkStart, end: newEnd, protection: .readWrite, kind: .heap), merging: false)
+        }
+        brkCurrent = requested
+        return brkCurrent
+    }
+}

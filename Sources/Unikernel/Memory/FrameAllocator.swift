@@ -1,0 +1,72 @@
+import UnikernelABI
+
+/// Hands out 4 KiB physical frames from [free_phys_start, free_phys_end):
+/// a bump pointer over never-used frames plus a stack of returned frames,
+/// linked through their first word (reached via the direct map).
+struct FrameAllocator {
+    private(set) var start: UInt64 = 0
+    private(set) var end: UInt64 = 0
+    private var next: UInt64 = 0
+    private var freeList: UInt64 = 0  // physical address of the first returned frame; 0 = none
+    private(set) var freeCount = 0
+
+    init() {}
+
+    init(start: UInt64, end: UInt64) {
+        self.start = (start + UK_PAGE_SIZE - 1) & ~(UK_PAGE_SIZE - 1)
+        self.end = end & ~(UK_PAGE_SIZE - 1)
+        self.next = self.start
+    }
+
+    /// A zeroed frame, or nil when memory is exhausted.
+    mutating func allocate() -> UInt64? {
+        let frame: UInt64
+        if freeList != 0 {
+            frame = freeList
+            // SAFETY: frames on the free list hold the next link in their first word.
+            freeList = DirectMap.pointer(frame).load(as: UInt64.self)
+            freeCount -= 1
+        } else if next < end {
+            frame = next
+            next += UK_PAGE_SIZE
+        } else {
+            return nil
+        }
+        // SAFETY: the frame is ours alone now; the direct map covers all of it.
+        DirectMap.pointer(frame).initializeMemory(as: UInt8.self, repeating: 0, count: Int(UK_PAGE_SIZE))
+        return frame
+    }
+
+    /// `pages` physically contiguous zeroed frames (from the bump range only).
+    mutating func allocateContiguous(pages: Int) -> UInt64? {
+        let size = UInt64(pages) * UK_PAGE_SIZE
+        guard next + size <= end else { return nil }
+        let frame = next
+        next += size
+        // SAFETY: the range was never handed out; the direct map covers it.
+        DirectMap.pointer(frame).initializeMemory(as: UInt8.self, repeating: 0, count: Int(size))
+        return frame
+    }
+
+    /// Returns a frame; frames outside the allocator's range (the application
+    /// image) are ignored.
+    mutating func release(_ frame: UInt64) {
+        guard frame >= start, frame < end, frame & (UK_PAGE_SIZE - 1) == 0 else { return }
+        // SAFETY: the caller no longer maps the frame; its first word becomes the link.
+        DirectMap.pointer(frame).storeBytes(of: freeList, as: UInt64.self)
+        freeList = frame
+        freeCount += 1
+    }
+
+    /// Frames still available.
+    var availableCount: Int { Int((end - next) / UK_PAGE_SIZE) + freeCount }
+}
+
+/// The kernel's one frame allocator.
+enum Frames {
+    static var allocator = FrameAllocator()
+
+    static func allocate() -> UInt64? { allocator.allocate() }
+    static func allocateContiguous(pages: Int) -> UInt64? { allocator.allocateContiguous(pages: pages) }
+    static func release(_ frame: UInt64) { allocator.release(frame) }
+}

@@ -1,0 +1,45 @@
+/// One reserved range of the application's address space (Linux's VMA):
+/// what it is for, its protection, and where its pages come from.
+struct Region {
+    /// Where a region's pages come from. (A struct, not an enum: a payload-free
+    /// enum is implicitly Hashable, which drags Hasher's random seeding into
+    /// the Embedded image.)
+    struct Kind: Equatable {
+        let code: UInt8
+        /// The application's ELF segments, mapped eagerly from the flat image.
+        static let image = Kind(code: 0)
+        /// The brk heap: zero-filled on first touch.
+        static let heap = Kind(code: 1)
+        /// The main thread's stack: zero-filled on first touch.
+        static let stack = Kind(code: 2)
+        /// An anonymous mmap: zero-filled on first touch.
+        static let anonymous = Kind(code: 3)
+    }
+
+    var start: UInt64
+    var end: UInt64
+    var protection: Protection
+    var kind: Kind
+
+    func contains(_ address: UInt64) -> Bool { address >= start && address < end }
+    func overlaps(_ lower: UInt64, _ upper: UInt64) -> Bool { start < upper && lower < end }
+}
+
+/// What a page fault tried to do, decoded from the #PF error code.
+struct PageFaultAccess {
+    var present: Bool
+    var write: Bool
+    var instructionFetch: Bool
+
+    init(errorCode: UInt64) {
+        present = errorCode & 1 != 0
+        write = errorCode & 2 != 0
+        instructionFetch = errorCode & 16 != 0
+    }
+
+    init(write: Bool) {
+        present = false
+        self.write = write
+        instructionFetch = false
+    }
+}

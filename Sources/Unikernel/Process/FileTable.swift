@@ -1,0 +1,59 @@
+/// One open file description of the application: the host handle behind it,
+/// the guest path it was opened with (for *at() calls relative to it) and
+/// its open flags (for fcntl F_GETFL).
+struct OpenFile {
+    var hostHandle: Int32
+    var path: [UInt8]
+    var flags: Int
+}
+
+/// The process's file-descriptor table: index = fd. Descriptors 0, 1 and 2
+/// start as the host's stdin, stdout and stderr (host handles 0, 1, 2).
+struct FileTable {
+    static let limit = 1024
+    private var slots: [OpenFile?] = []
+
+    init() {}
+
+    static func standard() -> FileTable {
+        var table = FileTable()
+        table.slots = [OpenFile(hostHandle: 0, path: [], flags: 0),
+                       OpenFile(hostHandle: 1, path: [], flags: 1),
+                       OpenFile(hostHandle: 2, path: [], flags: 1)]
+        return table
+    }
+
+    func file(_ fd: Int) throws(Errno) -> OpenFile {
+        guard fd >= 0, fd < slots.count, let file = slots[fd] else { throw .EBADF }
+        return file
+    }
+
+    /// Installs `file` at the lowest free descriptor (or at `fd` exactly when given).
+    mutating func install(_ file: OpenFile, at fd: Int? = nil, minimum: Int = 0) throws(Errno) -> Int {
+        if let fd {
+            guard fd >= 0, fd < FileTable.limit else { throw .EBADF }
+            while slots.count <= fd { slots.append(nil) }
+            slots[fd] = file
+            return fd
+        }
+        var index = minimum
+        while index < slots.count, slots[index] != nil { index += 1 }
+        guard index < FileTable.limit else { throw .EMFILE }
+        while slots.count <= index { slots.append(nil) }
+        slots[index] = file
+        return index
+    }
+
+    /// Removes `fd` and returns its file.
+    mutating func remove(_ fd: Int) throws(Errno) -> OpenFile {
+        let file = try file(fd)
+        slots[fd] = nil
+        return file
+    }
+
+    /// Whether another descriptor still refers to `hostHandle` (after dup).
+    func isShared(_ hostHandle: Int32) -> Bool {
+        for slot in slots where slot?.hostHandle == hostHandle { return true }
+        return false
+    }
+}

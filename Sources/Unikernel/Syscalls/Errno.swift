@@ -1,0 +1,18 @@
+/// Linux errno values. Handlers throw these; the syscall boundary alone
+/// turns them into the negative return value.
+enum Errno: Int, Error {
+    case EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, E2BIG = 7
+    case ENOEXEC = 8, EBADF = 9, ECHILD = 10, EAGAIN = 11, ENOMEM = 12, EACCES = 13
+    case EFAULT = 14, ENOTBLK = 15, EBUSY = 16, EEXIST = 17, EXDEV = 18, ENODEV = 19
+    case ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENFILE = 23, EMFILE = 24, ENOTTY = 25
+    case ETXTBSY = 26, EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30, EMLINK = 31
+    case EPIPE = 32, EDOM = 33, ERANGE = 34, EDEADLK = 35, ENAMETOOLONG = 36, ENOLCK = 37
+    case ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENODATA = 61, EOVERFLOW = 75
+    case EOPNOTSUPP = 95, ETIMEDOUT = 110
+
+    /// Interprets a host hypercall result (>= 0, or -errno).
+    static func check(_ result: Int64) throws(Errno) -> Int {
+        if result >= 0 { return Int(result) }
+        throw Errno(rawValue: Int(-result)) ?? .EIO
+    }
+}

@@ -1,0 +1,129 @@
+/// How completely the kernel implements a system call; the table doubles as
+/// the support matrix.
+enum SupportLevel {
+    /// Linux semantics for everything a static program can observe.
+    case implemented
+    /// Works for common uses; the note says what differs.
+    case partial
+    /// Deliberately answered with -ENOSYS (or another error); the note says why.
+    case refused
+}
+
+/// A system call handler: reads its arguments, calls a subsystem, returns
+/// a non-negative result or throws the Linux errno.
+typealias SyscallHandler = (SyscallArguments) throws(Errno) -> Int
+
+/// One row of the system-call table.
+struct SyscallEntry {
+    let number: UInt64
+    let name: StaticString
+    let support: SupportLevel
+    let note: StaticString
+    let handler: SyscallHandler
+
+    init(_ number: UInt64, _ name: StaticString, _ support: SupportLevel, _ note: StaticString,
+         _ handler: @escaping SyscallHandler) {
+        self.number = number
+        self.name = name
+        self.support = support
+        self.note = note
+        self.handler = handler
+    }
+}
+
+/// The one table from Linux x86-64 system-call number to handler, and the
+/// dispatcher that turns a thrown Errno into Linux's negative return value.
+/// Numbers not in the table return -ENOSYS; the program is never killed.
+enum SyscallTable {
+    static let entries: [SyscallEntry] = [
+        .init(0, "read", .implemented, "via the bounce buffer, 64 KiB per hypercall", FileSyscalls.read),
+        .init(1, "write", .implemented, "via the bounce buffer, 64 KiB per hypercall", FileSyscalls.write),
+        .init(2, "open", .implemented, "path resolved against cwd, opened by the host in its sandbox", FileSyscalls.open),
+        .init(3, "close", .implemented, "host stdio handles stay open on the host", FileSyscalls.close),
+        .init(4, "stat", .partial, "host open + fstat: needs read permission; follows symlinks", FileSyscalls.stat),
+        .init(5, "fstat", .implemented, "host fstat", FileSyscalls.fstat),
+        .init(6, "lstat", .partial, "same as stat: symlinks are followed", FileSyscalls.stat),
+        .init(8, "lseek", .implemented, "host lseek", FileSyscalls.lseek),
+        .init(9, "mmap", .partial, "anonymous and private file mappings; MAP_SHARED files are copies", MemorySyscalls.mmap),
+        .init(10, "mprotect", .implemented, "on any reserved range", MemorySyscalls.mprotect),
+        .init(11, "munmap", .implemented, "frames return to the allocator", MemorySyscalls.munmap),
+        .init(12, "brk", .implemented, "zero-filled on demand", MemorySyscalls.brk),
+        .init(13, "rt_sigaction", .partial, "accepted; signals are never delivered", ProcessSyscalls.rtSigaction),
+        .init(14, "rt_sigprocmask", .partial, "accepted; the mask reads as empty", ProcessSyscalls.rtSigprocmask),
+        .init(16, "ioctl", .partial, "TCGETS and TIOCGWINSZ forwarded to the host; others ENOTTY", FileSyscalls.ioctl),
+        .init(17, "pread64", .implemented, "host read at an offset", FileSyscalls.pread),
+        .init(18, "pwrite64", .implemented, "host write at an offset", FileSyscalls.pwrite),
+        .init(19, "readv", .implemented, "one transfer per iovec", FileSyscalls.readv),
+        .init(20, "writev", .implemented, "one transfer per iovec", FileSyscalls.writev),
+        .init(21, "access", .partial, "succeeds when the host can open the path; mode ignored", FileSyscalls.access),
+        .init(24, "sched_yield", .implemented, "nothing else to run", ProcessSyscalls.succeed),
+        .init(25, "mremap", .refused, "libcs fall back to mmap + copy", ProcessSyscalls.unsupported),
+        .init(28, "madvise", .partial, "MADV_DONTNEED drops pages; other advice ignored", MemorySyscalls.madvise),
+        .init(32, "dup", .implemented, "descriptors share the host handle", FileSyscalls.dup),
+        .init(33, "dup2", .implemented, "descriptors share the host handle", FileSyscalls.dup2),
+        .init(35, "nanosleep", .partial, "busy-waits on the TSC; never interrupted", TimeSyscalls.nanosleep),
+        .init(39, "getpid", .implemented, "pid from boot info", ProcessSyscalls.getpid),
+        .init(56, "clone", .refused, "single process, single thread", ProcessSyscalls.unsupported),
+        .init(57, "fork", .refused, "single process", ProcessSyscalls.unsupported),
+        .init(58, "vfork", .refused, "single process", ProcessSyscalls.unsupported),
+        .init(59, "execve", .refused, "one program per VM", ProcessSyscalls.unsupported),
+        .init(60, "exit", .implemented, "single thread: ends the program", ProcessSyscalls.exit),
+        .init(62, "kill", .partial, "only to itself: exits with 128 + signal", ProcessSyscalls.kill),
+        .init(63, "uname", .implemented, "fixed identity: Linux, x86_64", SystemSyscalls.uname),
+        .init(72, "fcntl", .partial, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL; F_SETFL ignored", FileSyscalls.fcntl),
+        .init(79, "getcwd", .implemented, "kernel-kept cwd", FileSyscalls.getcwd),
+        .init(80, "chdir", .implemented, "checked by opening the directory on the host", FileSyscalls.chdir),
+        .init(85, "creat", .implemented, "open(O_CREAT|O_WRONLY|O_TRUNC)", FileSyscalls.creat),
+        .init(89, "readlink", .partial, "no symlinks visible: ENOENT (also /proc/self/exe)", FileSyscalls.readlink),
+        .init(96, "gettimeofday", .implemented, "from the TSC", TimeSyscalls.gettimeofday),
+        .init(97, "getrlimit", .partial, "RLIMIT_STACK 8 MiB, RLIMIT_NOFILE 1024, others infinite", ProcessSyscalls.getrlimit),
+        .init(102, "getuid", .implemented, "from boot info", ProcessSyscalls.getuid),
+        .init(104, "getgid", .implemented, "from boot info", ProcessSyscalls.getgid),
+        .init(107, "geteuid", .implemented, "from boot info", ProcessSyscalls.geteuid),
+        .init(108, "getegid", .implemented, "from boot info", ProcessSyscalls.getegid),
+        .init(110, "getppid", .partial, "no parent inside the VM: 0", ProcessSyscalls.getppid),
+        .init(131, "sigaltstack", .partial, "accepted; signals are never delivered", ProcessSyscalls.succeed),
+        .init(158, "arch_prctl", .implemented, "SET/GET FS and GS via the base MSRs", ProcessSyscalls.archPrctl),
+        .init(186, "gettid", .implemented, "single thread: the pid", ProcessSyscalls.getpid),
+        .init(200, "tkill", .partial, "only to itself: exits with 128 + signal", ProcessSyscalls.kill),
+        .init(201, "time", .implemented, "from the TSC", TimeSyscalls.time),
+        .init(204, "sched_getaffinity", .implemented, "one CPU", SystemSyscalls.schedGetaffinity),
+        .init(218, "set_tid_address", .partial, "returns the tid; no futex wake at exit", ProcessSyscalls.setTidAddress),
+        .init(228, "clock_gettime", .implemented, "from the TSC; MONOTONIC counts from boot", TimeSyscalls.clockGettime),
+        .init(229, "clock_getres", .implemented, "1 ns", TimeSyscalls.clockGetres),
+        .init(230, "clock_nanosleep", .partial, "busy-waits on the TSC", TimeSyscalls.clockNanosleep),
+        .init(231, "exit_group", .implemented, "status & 0xff becomes the host's exit status", ProcessSyscalls.exit),
+        .init(234, "tgkill", .partial, "only to itself: exits with 128 + signal", ProcessSyscalls.tgkill),
+        .init(257, "openat", .implemented, "AT_FDCWD, absolute paths and directory fds", FileSyscalls.openat),
+        .init(262, "newfstatat", .partial, "AT_EMPTY_PATH on fds; paths via host open + fstat", FileSyscalls.newfstatat),
+        .init(269, "faccessat", .partial, "succeeds when the host can open the path; mode ignored", FileSyscalls.faccessat),
+        .init(273, "set_robust_list", .partial, "accepted; single thread", ProcessSyscalls.succeed),
+        .init(292, "dup3", .implemented, "descriptors share the host handle", FileSyscalls.dup3),
+        .init(302, "prlimit64", .partial, "get only: RLIMIT_STACK 8 MiB, RLIMIT_NOFILE 1024", ProcessSyscalls.prlimit64),
+        .init(318, "getrandom", .partial, "xoshiro256** seeded from boot random: not cryptographic", SystemSyscalls.getrandom),
+        .init(334, "rseq", .refused, "ENOSYS: faking success makes glibc rely on it", ProcessSyscalls.unsupported),
+    ]
+
+    static func entry(for number: UInt64) -> SyscallEntry? {
+        for entry in entries where entry.number == number { return entry }
+        return nil
+    }
+
+    /// Runs syscall `number`; returns the value for %rax (negative errno on failure).
+    static func dispatch(number: UInt64, arguments: SyscallArguments) -> Int {
+        var result: Int
+        if let entry = entry(for: number) {
+            do throws(Errno) {
+                result = try entry.handler(arguments)
+            } catch {
+                result = -error.rawValue
+            }
+        } else {
+            result = -Errno.ENOSYS.rawValue
+        }
+        if currentProcess.tracing {
+            Hypercall.trace(number: number, arguments: arguments, result: result)
+        }
+        return result
+    }
+}

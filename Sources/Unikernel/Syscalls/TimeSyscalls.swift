@@ -1,0 +1,67 @@
+/// Time system calls served inside the guest from the TSC (see Clock):
+/// no VM exit per call.
+enum TimeSyscalls {
+    static let nanosecondsPerSecond: UInt64 = 1_000_000_000
+
+    /// Nanoseconds of the clock `id` (realtime or monotonic flavours).
+    private static func now(clock id: Int) throws(Errno) -> UInt64 {
+        switch id {
+        case 0, 5, 8, 11: return Clock.realtimeNanoseconds()  // REALTIME, _COARSE, _ALARM, TAI
+        case 1, 2, 3, 4, 6, 7, 9: return Clock.monotonicNanoseconds()  // MONOTONIC.., CPU time, BOOTTIME
+        default:
+            if id < 0 { return Clock.monotonicNanoseconds() }  // per-process CPU clocks
+            throw .EINVAL
+        }
+    }
+
+    private static func storeTimespec(_ nanoseconds: UInt64, to address: UInt64) throws(Errno) {
+        try UserMemory.store((nanoseconds / nanosecondsPerSecond, nanoseconds % nanosecondsPerSecond), to: address)
+    }
+
+    static func clockGettime(_ a: SyscallArguments) throws(Errno) -> Int {
+        try storeTimespec(now(clock: a.int32(0)), to: a[1])
+        return 0
+    }
+
+    static func clockGetres(_ a: SyscallArguments) throws(Errno) -> Int {
+        _ = try now(clock: a.int32(0))
+        if a[1] != 0 { try storeTimespec(1, to: a[1]) }
+        return 0
+    }
+
+    static func gettimeofday(_ a: SyscallArguments) throws(Errno) -> Int {
+        let time = Clock.realtimeNanoseconds()
+        if a[0] != 0 {
+            try UserMemory.store((time / nanosecondsPerSecond, (time % nanosecondsPerSecond) / 1000), to: a[0])
+        }
+        if a[1] != 0 { try UserMemory.store(UInt64(0), to: a[1]) }
+        return 0
+    }
+
+    static func time(_ a: SyscallArguments) throws(Errno) -> Int {
+        let seconds = Clock.realtimeNanoseconds() / nanosecondsPerSecond
+        if a[0] != 0 { try UserMemory.store(seconds, to: a[0]) }
+        return Int(seconds)
+    }
+
+    /// Reads a timespec and returns it in nanoseconds (EINVAL when malformed).
+    private static func loadTimespec(_ address: UInt64) throws(Errno) -> UInt64 {
+        let (seconds, nanoseconds) = try UserMemory.load((Int64, Int64).self, from: address)
+        guard seconds >= 0, nanoseconds >= 0, nanoseconds < 1_000_000_000 else { throw .EINVAL }
+        return UInt64(seconds) &* nanosecondsPerSecond &+ UInt64(nanoseconds)
+    }
+
+    /// nanosleep: busy-waits on the TSC (there is nothing else to run).
+    static func nanosleep(_ a: SyscallArguments) throws(Errno) -> Int {
+        Clock.spin(nanoseconds: try loadTimespec(a[0]))
+        return 0
+    }
+
+    static func clockNanosleep(_ a: SyscallArguments) throws(Errno) -> Int {
+        let current = try now(clock: a.int32(0))
+        let request = try loadTimespec(a[2])
+        let absolute = a.int32(1) & 1 != 0  // TIMER_ABSTIME
+        Clock.spin(nanoseconds: absolute ? (request > current ? request - current : 0) : request)
+        return 0
+    }
+}
