@@ -70,6 +70,17 @@ final class ComparisonTests: XCTestCase {
         XCTAssertEqual(Comparison.compare(native: hello, guest: guest, timeoutSeconds: 10).category, .timeout)
     }
 
+    func testRunnerStatusesMeanTimeoutAndHypervisorError() {
+        XCTAssertEqual(Comparison.compare(native: hello, guest: Observation(status: .exited(124), seconds: 1),
+                                          timeoutSeconds: 10).category, .timeout)
+        let verdict = Comparison.compare(native: hello, guest: Observation(status: .exited(125), stderr: "hypervisor: no KVM\n"),
+                                         timeoutSeconds: 10)
+        XCTAssertEqual(verdict.category, .crash)
+        XCTAssertEqual(verdict.summary, #"the hypervisor could not run the program (status 125): "hypervisor: no KVM""#)
+        let exits125 = Observation(status: .exited(125))
+        XCTAssertEqual(Comparison.compare(native: exits125, guest: exits125, timeoutSeconds: 10), .pass)
+    }
+
     func testFileDifferencesAreReported() {
         let native = Observation(status: .exited(0), files: FileTree(entries: ["notes.txt": .file(contents: Array("abc\n".utf8))]))
         let guest = Observation(status: .exited(0), files: FileTree(entries: ["notes.txt": .file(contents: Array("abd\n".utf8))]))

@@ -20,21 +20,41 @@ func write(_ text: String, to path: String) throws {
     try Data(text.utf8).write(to: URL(fileURLWithPath: path))
 }
 
-/// Writes an executable script standing in for the hypervisor: it skips the runner's options
-/// and runs the program natively (`env -u PWD` because the shell exports PWD).
-func makeNativeHypervisorStub(in directory: String) throws -> String {
-    let path = directory + "/fake-hypervisor"
+/// Builds a program standing in for the hypervisor: it skips the runner's options, runs the
+/// program natively with its own exact environment, and exits like the runner does
+/// (128+n plus a one-line "crash report" when the program dies by signal n).
+func makeNativeHypervisorStub(in directory: String) async throws -> String {
+    let source = directory + "/fake-hypervisor.c"
+    let binary = directory + "/fake-hypervisor"
     try write("""
-        #!/bin/sh
-        while :; do
-          case "$1" in
-            --dir|--timeout|--kernel|--memory|--env) shift 2 ;;
-            --*) shift ;;
-            *) break ;;
-          esac
-        done
-        env -u PWD "$@"
-        """, to: path)
-    chmod(path, 0o755)
-    return path
+        #include <stdio.h>
+        #include <string.h>
+        #include <sys/wait.h>
+        #include <unistd.h>
+        extern char **environ;
+        int main(int argc, char **argv) {
+            int i = 1;
+            while (i < argc && strncmp(argv[i], "--", 2) == 0) {
+                int takesValue = !strcmp(argv[i], "--dir") || !strcmp(argv[i], "--timeout")
+                    || !strcmp(argv[i], "--kernel") || !strcmp(argv[i], "--memory") || !strcmp(argv[i], "--env");
+                i += takesValue ? 2 : 1;
+            }
+            pid_t child = fork();
+            if (child == 0) { execve(argv[i], argv + i, environ); _exit(127); }
+            int status = 0;
+            waitpid(child, &status, 0);
+            if (WIFSIGNALED(status)) {
+                fprintf(stderr, "fake-hypervisor: guest killed by signal %d\\n", WTERMSIG(status));
+                return 128 + WTERMSIG(status);
+            }
+            return WEXITSTATUS(status);
+        }
+        """, to: source)
+    let outcome = try await ProcessRunner.run(ProcessRequest(
+        executable: "/usr/bin/gcc", arguments: ["gcc", "-o", binary, source],
+        environment: ["PATH=/usr/local/bin:/usr/bin:/bin"], workingDirectory: directory, timeoutSeconds: 60))
+    guard outcome.status == .exited(0) else {
+        throw XCTSkip("cannot build the stand-in hypervisor: " + String(decoding: outcome.stderr, as: UTF8.self))
+    }
+    return binary
 }

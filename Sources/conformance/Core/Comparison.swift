@@ -37,7 +37,8 @@ public enum Comparison {
     /// Compares a guest run with the (sound) native run of the same fixture.
     ///
     /// The category is the first problem in this order: timeout, crash, exit status,
-    /// output (stdout, then stderr), files. Every mismatch found is listed in the details.
+    /// output (stdout, then stderr), files. The runner's own statuses (124 timeout, 125-127
+    /// could not run) count as timeout and crash when native did not end the same way. Every mismatch found is listed in the details.
     /// When native died by a signal and the guest reported the same status, the guest's
     /// stderr may add the hypervisor's crash report after the native stderr.
     public static func compare(native: Observation, guest: Observation, timeoutSeconds: Double) -> Verdict {
@@ -51,6 +52,13 @@ public enum Comparison {
         }
         let nativeStatus = native.outcome.status.shellStatus
         let guestStatus = guestOutcome.status.shellStatus
+        if guestStatus == HypervisorStatus.timeout, nativeStatus != guestStatus {
+            return .fail(.timeout, "guest did not finish within \(seconds(timeoutSeconds)) (hypervisor status 124)")
+        }
+        if HypervisorStatus.errors.contains(guestStatus), nativeStatus != guestStatus {
+            return .fail(.crash, "the hypervisor could not run the program (status \(guestStatus))"
+                         + (firstLine(guestOutcome.stderr).map { ": \($0)" } ?? ""))
+        }
         if guestStatus >= 128, guestStatus != nativeStatus {
             let report = firstLine(Array(guestOutcome.stderr.dropFirst(commonPrefix(native.outcome.stderr, guestOutcome.stderr))))
             return .fail(.crash, "guest died with status \(guestStatus), native \(nativeStatus)"
@@ -77,6 +85,15 @@ public enum Comparison {
         }
         guard let first = mismatches.first else { return .pass }
         return .fail(first.0, first.1, details: mismatches.map(\.1))
+    }
+
+    /// The runner command's own exit statuses (see `hypervisor --help`). They are read as
+    /// such only when native ended differently, since a program may exit with them too.
+    enum HypervisorStatus {
+        /// `--timeout` expired.
+        static let timeout: Int32 = 124
+        /// Hypervisor error, program not runnable, program not found.
+        static let errors: ClosedRange<Int32> = 125...127
     }
 
     private static func commonPrefix(_ a: [UInt8], _ b: [UInt8]) -> Int {

@@ -1,0 +1,84 @@
+import XCTest
+@testable import Conformance
+
+/// The whole pipeline (discover, build, run, compare, known gaps, report) without KVM:
+/// natively, and against stand-in hypervisors that run the program natively or lie.
+final class SuiteTests: XCTestCase {
+    func testEveryCheckedInFixturePassesNatively() async throws {
+        let report = try await ConformanceSuite(configuration: SuiteConfiguration(packageRoot: packageRoot)).run(guest: nil)
+        XCTAssertEqual(report.mode, .nativeOnly)
+        XCTAssertGreaterThanOrEqual(report.summaries[0].total, 7)
+        for result in report.results where result.verdict.outcome != .pass {
+            XCTFail("\(result.id): \(result.verdict.outcome.rawValue): \(result.verdict.summary ?? "")")
+        }
+        XCTAssertTrue(report.succeeded)
+    }
+
+    func testAsmSuitePassesAgainstAHypervisorThatRunsNatively() async throws {
+        let stub = try await makeNativeHypervisorStub(in: try makeScratchDirectory(self))
+        var configuration = SuiteConfiguration(packageRoot: packageRoot)
+        configuration.filter = "asm/"
+        let report = try await ConformanceSuite(configuration: configuration).run(guest: GuestExecutor(hypervisorPath: stub))
+        for result in report.results where result.verdict.outcome != .pass {
+            XCTFail("\(result.id): \(result.verdict.details.joined(separator: "; "))")
+        }
+        XCTAssertEqual(report.mode, .guest)
+    }
+
+    func testGuestArgumentsFollowTheRunnerContract() {
+        let guest = GuestExecutor(hypervisorPath: "/hv", kernelPath: "/k.elf")
+        let spec = FixtureSpec(summary: "x", arguments: ["a", "b c"])
+        XCTAssertEqual(guest.arguments(directory: "/tmp/d", binaryPath: "/bin/prog", spec: spec, timeoutSeconds: 2.5),
+                       ["/hv", "--dir", "/tmp/d", "--timeout", "3", "--kernel", "/k.elf", "/bin/prog", "a", "b c"])
+    }
+
+    func testMissingHypervisorStopsTheRun() async throws {
+        let suite = ConformanceSuite(configuration: SuiteConfiguration(packageRoot: packageRoot))
+        do {
+            _ = try await suite.run(guest: GuestExecutor(hypervisorPath: "/nonexistent/hypervisor"))
+            XCTFail("expected an error")
+        } catch {
+            XCTAssertEqual(error, .guest(.hypervisorMissing(path: "/nonexistent/hypervisor")))
+        }
+    }
+
+    func testVerdictsKnownGapsAndBrokenFixturesEndToEnd() async throws {
+        let root = try makeScratchDirectory(self)
+        let exitZero = """
+                .globl _start
+            _start:
+                mov $60, %eax
+                xor %edi, %edi
+                syscall
+            """
+        try write("# Checks a clean exit.\n" + exitZero, to: root + "/Fixtures/asm/clean.S")
+        try write("# Checks a clean exit, listed as a gap.\n" + exitZero, to: root + "/Fixtures/asm/listed.S")
+        try write("# Claims status 3 but exits 0.\n# conformance-exit: 3\n" + exitZero, to: root + "/Fixtures/asm/broken.S")
+        try write("# Does not assemble.\n    bogus_instruction\n", to: root + "/Fixtures/asm/bad_build.S")
+        try write("asm/listed: reason one\nasm/clean: reason two\nmusl/gone: removed\n", to: root + "/Fixtures/known-gaps.txt")
+        // A "hypervisor" that always prints something the program never does.
+        let liar = root + "/lying-hypervisor"
+        try write("#!/bin/sh\necho wrong\n", to: liar)
+        chmod(liar, 0o755)
+
+        var configuration = SuiteConfiguration(packageRoot: root)
+        configuration.jobs = 2
+        let report = try await ConformanceSuite(configuration: configuration).run(guest: GuestExecutor(hypervisorPath: liar))
+        let outcomes = Dictionary(uniqueKeysWithValues: report.results.map { ($0.id, $0.verdict) })
+        XCTAssertEqual(outcomes["asm/clean"]?.outcome, .knownGap)
+        XCTAssertEqual(outcomes["asm/clean"]?.category, .output)
+        XCTAssertEqual(outcomes["asm/listed"]?.outcome, .knownGap)
+        XCTAssertEqual(outcomes["asm/broken"]?.outcome, .nativeFailure)
+        XCTAssertEqual(outcomes["asm/bad_build"]?.category, .build)
+        XCTAssertEqual(report.warnings, ["Fixtures/known-gaps.txt lists musl/gone, which is not a fixture"])
+        XCTAssertFalse(report.succeeded)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/.build/fixtures/asm/clean"))
+
+        // Against a hypervisor that runs natively, the listed fixtures pass: "fixed".
+        let honest = try await makeNativeHypervisorStub(in: root)
+        configuration.filter = "clean"
+        let fixed = try await ConformanceSuite(configuration: configuration).run(guest: GuestExecutor(hypervisorPath: honest))
+        XCTAssertEqual(fixed.results.map(\.verdict.outcome), [.fixedGap])
+        XCTAssertFalse(fixed.succeeded)
+    }
+}
