@@ -44,25 +44,26 @@ public enum Comparison {
     public static func compare(native: Observation, guest: Observation, timeoutSeconds: Double) -> Verdict {
         let guestOutcome = guest.outcome
         if guestOutcome.timedOut || guestOutcome.seconds >= timeoutSeconds {
-            return .fail(.timeout, "guest did not finish within \(seconds(timeoutSeconds))")
+            return failure(.timeout, "guest did not finish within \(seconds(timeoutSeconds))", guest: guestOutcome)
         }
         if case let .signaled(signal) = guestOutcome.status {
-            return .fail(.crash, "the hypervisor process itself was killed by signal \(signal)"
-                         + (firstLine(guestOutcome.stderr).map { ": \($0)" } ?? ""))
+            return failure(.crash, "the hypervisor process itself was killed by signal \(signal)"
+                           + (firstLine(guestOutcome.stderr).map { ": \($0)" } ?? ""), guest: guestOutcome)
         }
         let nativeStatus = native.outcome.status.shellStatus
         let guestStatus = guestOutcome.status.shellStatus
         if guestStatus == HypervisorStatus.timeout, nativeStatus != guestStatus {
-            return .fail(.timeout, "guest did not finish within \(seconds(timeoutSeconds)) (hypervisor status 124)")
+            return failure(.timeout, "guest did not finish within \(seconds(timeoutSeconds)) (hypervisor status 124)",
+                           guest: guestOutcome)
         }
         if HypervisorStatus.errors.contains(guestStatus), nativeStatus != guestStatus {
-            return .fail(.crash, "the hypervisor could not run the program (status \(guestStatus))"
-                         + (firstLine(guestOutcome.stderr).map { ": \($0)" } ?? ""))
+            return failure(.crash, "the hypervisor could not run the program (status \(guestStatus))"
+                           + (firstLine(guestOutcome.stderr).map { ": \($0)" } ?? ""), guest: guestOutcome)
         }
         if guestStatus >= 128, guestStatus != nativeStatus {
             let report = firstLine(Array(guestOutcome.stderr.dropFirst(commonPrefix(native.outcome.stderr, guestOutcome.stderr))))
-            return .fail(.crash, "guest died with status \(guestStatus), native \(nativeStatus)"
-                         + (report.map { ": \($0)" } ?? ""))
+            return failure(.crash, "guest died with status \(guestStatus), native \(nativeStatus)"
+                           + (report.map { ": \($0)" } ?? ""), guest: guestOutcome)
         }
 
         var mismatches: [(FailureCategory, String)] = []
@@ -96,6 +97,19 @@ public enum Comparison {
         static let errors: ClosedRange<Int32> = 125...127
     }
 
+    /// The longest stderr excerpt kept in the details of a timeout or crash.
+    static let stderrDetailLines = 12
+
+    /// A failure whose details add the guest's stderr (the crash report, the hypervisor's error).
+    private static func failure(_ category: FailureCategory, _ summary: String, guest: ProcessOutcome) -> Verdict {
+        let lines = OutputDiff.lines(guest.stderr)
+        var details = [summary] + lines.prefix(stderrDetailLines).map { line in
+            "guest stderr: " + OutputDiff.excerpt(line.last == 0x0A ? line.dropLast() : line, limit: 200)
+        }
+        if lines.count > stderrDetailLines { details.append("guest stderr: (\(lines.count - stderrDetailLines) more lines)") }
+        return .fail(category, summary, details: details)
+    }
+
     private static func commonPrefix(_ a: [UInt8], _ b: [UInt8]) -> Int {
         zip(a, b).prefix { $0 == $1 }.count
     }
@@ -103,7 +117,7 @@ public enum Comparison {
     /// The first non-empty line of some output, escaped and shortened, or nil.
     static func firstLine(_ bytes: [UInt8]) -> String? {
         OutputDiff.lines(bytes).first { line in line.contains { $0 != 0x0A && $0 != 0x20 } }
-            .map { OutputDiff.excerpt($0.last == 0x0A ? $0.dropLast() : $0) }
+            .map { OutputDiff.excerpt($0.last == 0x0A ? $0.dropLast() : $0, limit: 120) }
     }
 
     static func seconds(_ value: Double) -> String {

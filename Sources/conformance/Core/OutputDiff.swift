@@ -32,9 +32,9 @@ public enum OutputDiff {
     }
 
     /// A quoted, escaped, length-limited rendering of a line.
-    static func excerpt(_ line: ArraySlice<UInt8>) -> String {
+    static func excerpt(_ line: ArraySlice<UInt8>, limit: Int = excerptLimit) -> String {
         var text = "\""
-        for byte in line.prefix(excerptLimit) {
+        for byte in line.prefix(limit) {
             switch byte {
             case 0x0A: text += "\\n"
             case 0x09: text += "\\t"
@@ -45,7 +45,7 @@ public enum OutputDiff {
             default: text += "\\x" + String(byte, radix: 16).leftPadded(to: 2)
             }
         }
-        return text + (line.count > excerptLimit ? "...\"" : "\"")
+        return text + (line.count > limit ? "...\"" : "\"")
     }
 }
 
