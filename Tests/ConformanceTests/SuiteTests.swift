@@ -81,4 +81,31 @@ final class SuiteTests: XCTestCase {
         XCTAssertEqual(fixed.results.map(\.verdict.outcome), [.fixedGap])
         XCTAssertFalse(fixed.succeeded)
     }
+
+    func testCFixturesBuildWithEachLibcAndPassNatively() async throws {
+        let root = try makeScratchDirectory(self)
+        let source = """
+            // Checks that C fixtures build with this libc: prints argv[1] and $NAME.
+            // conformance-args: world
+            // conformance-env: NAME=value
+            #include <stdio.h>
+            #include <stdlib.h>
+            int main(int argc, char **argv) {
+                printf("hello %s %s\\n", argv[1], getenv("NAME"));
+                return 0;
+            }
+            """
+        try write(source, to: root + "/Fixtures/musl/hello.c")
+        try write(source, to: root + "/Fixtures/glibc/hello.c")
+        let report = try await ConformanceSuite(configuration: SuiteConfiguration(packageRoot: root)).run(guest: nil)
+        for result in report.results where result.verdict.outcome != .pass {
+            if result.verdict.summary?.contains("is not on the PATH") == true {
+                throw XCTSkip("\(result.id): \(result.verdict.summary!)")
+            }
+            XCTFail("\(result.id): \(result.verdict.summary ?? "")")
+        }
+        XCTAssertEqual(report.results.map(\.id), ["musl/hello", "glibc/hello"])
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: root + "/.build/fixtures/musl/hello"))
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: root + "/.build/fixtures/glibc/hello"))
+    }
 }
