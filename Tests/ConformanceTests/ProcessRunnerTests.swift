@@ -46,6 +46,17 @@ final class ProcessRunnerTests: XCTestCase {
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(5))
     }
 
+    func testKillsARunawayWriterAtTheOutputLimit() async throws {
+        var request = ProcessRequest(executable: "/bin/sh", arguments: ["sh", "-c", "yes"], environment: [],
+                                     workingDirectory: "/", timeoutSeconds: 10)
+        request.outputLimit = 1 << 20
+        let start = ContinuousClock.now
+        let outcome = try await ProcessRunner.run(request)
+        XCTAssertTrue(outcome.exceededOutputLimit)
+        XCTAssertFalse(outcome.timedOut)
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(5))
+    }
+
     func testMissingExecutableIsASpawnError() async {
         do {
             _ = try await ProcessRunner.run(ProcessRequest(executable: "/nonexistent", arguments: ["x"],

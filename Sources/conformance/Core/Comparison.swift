@@ -25,6 +25,9 @@ public enum Comparison {
         if native.outcome.timedOut {
             return .nativeFailure("native run timed out after \(seconds(native.outcome.seconds))")
         }
+        if native.outcome.exceededOutputLimit {
+            return .nativeFailure("native run was killed for writing too much output")
+        }
         let status = native.outcome.status.shellStatus
         guard status == spec.expectedExitStatus else {
             let stderr = firstLine(native.outcome.stderr).map { "; stderr: \($0)" } ?? ""
@@ -45,6 +48,10 @@ public enum Comparison {
         let guestOutcome = guest.outcome
         if guestOutcome.timedOut || guestOutcome.seconds >= timeoutSeconds {
             return failure(.timeout, "guest did not finish within \(seconds(timeoutSeconds))", guest: guestOutcome)
+        }
+        if guestOutcome.exceededOutputLimit {
+            return failure(.output, "guest was killed for writing too much output (native wrote "
+                           + "\(native.outcome.stdout.count + native.outcome.stderr.count) bytes)", guest: guestOutcome)
         }
         if case let .signaled(signal) = guestOutcome.status {
             return failure(.crash, "the hypervisor process itself was killed by signal \(signal)"

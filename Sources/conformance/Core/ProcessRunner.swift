@@ -18,6 +18,9 @@ public struct ProcessRequest: Sendable {
     public var workingDirectory: String
     /// After this many seconds the process group is killed with SIGKILL.
     public var timeoutSeconds: Double
+    /// When stdout plus stderr grow past this many bytes the process group is killed too,
+    /// so a runaway loop cannot fill the disk before its deadline.
+    public var outputLimit = 64 << 20
 
     public init(executable: String, arguments: [String], environment: [String], stdin: [UInt8] = [],
                 workingDirectory: String, timeoutSeconds: Double) {
@@ -36,6 +39,8 @@ public struct ProcessOutcome: Sendable, Equatable {
     public var status: ExitStatus
     /// Whether the process was killed because it ran past its deadline.
     public var timedOut: Bool
+    /// Whether the process was killed because it wrote more than its output limit.
+    public var exceededOutputLimit = false
     public var stdout: [UInt8]
     public var stderr: [UInt8]
     /// Wall-clock time from spawn to exit.
@@ -108,13 +113,15 @@ public enum ProcessRunner {
         let deadline = start + .milliseconds(Int64(request.timeoutSeconds * 1000))
         var waitStatus: Int32 = 0
         var timedOut = false
+        var exceededOutputLimit = false
         var pause = Duration.milliseconds(1)
         while true {
             let reaped = waitpid(pid, &waitStatus, WNOHANG)
             if reaped == pid { break }
             if reaped < 0 && errno != EINTR { break }
-            if ContinuousClock.now >= deadline {
-                timedOut = true
+            exceededOutputLimit = fileSize(stdoutFD) + fileSize(stderrFD) > request.outputLimit
+            timedOut = ContinuousClock.now >= deadline
+            if timedOut || exceededOutputLimit {
                 kill(-pid, SIGKILL)
                 kill(pid, SIGKILL)
                 while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {}
@@ -124,13 +131,20 @@ public enum ProcessRunner {
             pause = min(pause * 2, .milliseconds(20))
         }
         let elapsed = ContinuousClock.now - start
-        return ProcessOutcome(
+        var outcome = ProcessOutcome(
             status: ExitStatus(waitStatus: waitStatus),
             timedOut: timedOut,
             stdout: readBytes(stdoutPath),
             stderr: readBytes(stderrPath),
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         )
+        outcome.exceededOutputLimit = exceededOutputLimit
+        return outcome
+    }
+
+    private static func fileSize(_ fd: Int32) -> Int {
+        var status = stat()
+        return fstat(fd, &status) == 0 ? Int(status.st_size) : 0
     }
 
     private static func spawn(_ request: ProcessRequest, stdin: Int32, stdout: Int32,
