@@ -213,14 +213,35 @@ extension Machine {
             let rip = (try? vcpu.registers().rip) ?? 0
             return .failed(message: "guest triple fault (shutdown) near rip 0x\(String(rip, radix: 16)): the kernel could not handle an exception")
         case let .failEntry(reason):
-            return .failed(message: "KVM refused to enter the guest (hardware reason 0x\(String(reason, radix: 16)))")
+            return .failed(message: "KVM refused to enter the guest (hardware reason 0x\(String(reason, radix: 16)))\(registerSummary)")
         case let .internalError(suberror):
-            return .failed(message: "KVM internal error (suberror \(suberror)) while running the guest")
+            if suberror == 1 { // KVM_INTERNAL_ERROR_EMULATION
+                return .failed(message: "KVM could not emulate the guest instruction \(instructionBytes)\(registerSummary)"
+                    + (cpl == 0 ? " (this host's KVM emulates guest CPL0 code instruction by instruction and cannot emulate x87/SSE/AVX instructions: code at CPL0 must avoid them; see README, Platform notes)" : ""))
+            }
+            return .failed(message: "KVM internal error (suberror \(suberror)) while running the guest\(registerSummary)")
         case let .mmio(address, isWrite, length):
             return .failed(message: "guest \(isWrite ? "wrote" : "read") \(length) bytes at unbacked guest-physical address 0x\(String(address, radix: 16))")
         case let .other(reason):
             return .failed(message: "unexpected KVM exit reason \(reason)")
         }
+    }
+
+    /// The vCPU's instruction and stack pointers, for failure messages.
+    private var registerSummary: String {
+        guard let regs = try? vcpu.registers(), let sregs = try? vcpu.specialRegisters() else { return "" }
+        let hex = { (v: UInt64) in "0x" + String(v, radix: 16) }
+        return " at rip \(hex(regs.rip)) (cpl \(sregs.cs.dpl)), rsp \(hex(regs.rsp)), cr0 \(hex(sregs.cr0)), cr4 \(hex(sregs.cr4)), efer \(hex(sregs.efer))"
+    }
+
+    /// The privilege level the vCPU was at (CS.DPL), or nil if unreadable.
+    private var cpl: UInt8? { (try? vcpu.specialRegisters())?.cs.dpl }
+
+    /// The bytes at the vCPU's RIP, read through the guest's page tables.
+    private var instructionBytes: String {
+        guard let regs = try? vcpu.registers(), let sregs = try? vcpu.specialRegisters() else { return "(unreadable)" }
+        let bytes = GuestPageWalk(memory: memory, root: sregs.cr3).read(regs.rip, count: 15)
+        return bytes.isEmpty ? "(unmapped)" : "[" + bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: " ") + "]"
     }
 
     func outcome(of reason: StopReason) -> RunOutcome {
