@@ -1,0 +1,47 @@
+import Foundation
+
+/// Runs fixtures in the unikernel through the runner command:
+/// `hypervisor --dir <dir> --timeout <s> [--kernel <image>] <binary> <args...>`.
+///
+/// The hypervisor process gets exactly the fixture's environment (the guest inherits it),
+/// the fixture's stdin, and the fresh directory both as `--dir` and as its working directory.
+/// The guest's `argv[0]` is the program path as given, the same absolute path as natively.
+public struct GuestExecutor: FixtureExecutor {
+    /// The `hypervisor` binary.
+    public var hypervisorPath: String
+    /// A kernel image to pass with `--kernel`; nil lets the hypervisor find its own.
+    public var kernelPath: String?
+    /// Seconds the hypervisor gets past its own `--timeout` before it is killed.
+    public var killGraceSeconds: Double = 5
+
+    public var name: String { "guest" }
+
+    public init(hypervisorPath: String, kernelPath: String? = nil) {
+        self.hypervisorPath = hypervisorPath
+        self.kernelPath = kernelPath
+    }
+
+    /// Checks that the hypervisor exists and is executable.
+    public func validate() throws(RunError) {
+        guard FileManager.default.isExecutableFile(atPath: hypervisorPath) else {
+            throw .hypervisorMissing(path: hypervisorPath)
+        }
+    }
+
+    /// The hypervisor's argv for one run.
+    public func arguments(directory: String, binaryPath: String, spec: FixtureSpec, timeoutSeconds: Double) -> [String] {
+        var arguments = [hypervisorPath, "--dir", directory, "--timeout", "\(Int(timeoutSeconds.rounded(.up)))"]
+        if let kernelPath { arguments += ["--kernel", kernelPath] }
+        return arguments + [binaryPath] + spec.arguments
+    }
+
+    public func run(binaryPath: String, spec: FixtureSpec, timeoutSeconds: Double) async throws(RunError) -> Observation {
+        try await runInFreshDirectory { directory in
+            ProcessRequest(executable: hypervisorPath,
+                           arguments: arguments(directory: directory, binaryPath: binaryPath, spec: spec,
+                                                timeoutSeconds: timeoutSeconds),
+                           environment: spec.environment, stdin: spec.stdin,
+                           workingDirectory: directory, timeoutSeconds: timeoutSeconds + killGraceSeconds)
+        }
+    }
+}
