@@ -60,6 +60,21 @@ public struct BootCPUState: Sendable {
         return sregs
     }
 
+    /// The x87 control word and MXCSR Linux gives a new process (what `fninit`
+    /// and the SSE reset value produce); set by the host so no kernel code runs x87/SSE.
+    public static let x87ControlWord: UInt16 = 0x37F
+    public static let mxcsr: UInt32 = 0x1F80
+
+    /// `current` with the x87 and SSE control state of a fresh Linux process.
+    public func floatingPointState(from current: kvm_fpu) -> kvm_fpu {
+        var fpu = current
+        fpu.fcw = Self.x87ControlWord
+        fpu.fsw = 0
+        fpu.ftwx = 0
+        fpu.mxcsr = Self.mxcsr
+        return fpu
+    }
+
     /// General-purpose registers: RIP at the entry, RDI at the boot info, all else zero.
     public var registers: kvm_regs {
         var regs = kvm_regs()

@@ -50,6 +50,17 @@ public final class VirtualCPU {
         try KVMSystem.ioctl(fd, CLinux.CKVM_SET_SREGS, &sregs, "KVM_SET_SREGS")
     }
 
+    public func floatingPointState() throws(KVMError) -> kvm_fpu {
+        var fpu = kvm_fpu()
+        try KVMSystem.ioctl(fd, CLinux.CKVM_GET_FPU, &fpu, "KVM_GET_FPU")
+        return fpu
+    }
+
+    public func setFloatingPointState(_ fpu: kvm_fpu) throws(KVMError) {
+        var fpu = fpu
+        try KVMSystem.ioctl(fd, CLinux.CKVM_SET_FPU, &fpu, "KVM_SET_FPU")
+    }
+
     /// Sets the CPUID leaves the guest sees; must happen before the guest touches CR4/XCR0.
     public func setCPUID(_ table: CPUIDTable) throws(KVMError) {
         let buffer = CPUIDTable.RawBuffer(entries: table.entries)

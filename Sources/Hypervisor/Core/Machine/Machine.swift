@@ -76,6 +76,7 @@ public final class Machine {
             let cpu = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
             try vcpu.setSpecialRegisters(cpu.specialRegisters(from: try vcpu.specialRegisters()))
             try vcpu.setRegisters(cpu.registers)
+            try vcpu.setFloatingPointState(cpu.floatingPointState(from: try vcpu.floatingPointState()))
         } catch let error as KVMError { throw .kvm(error) } catch let error as GuestMemoryError { throw .memory(error) } catch let error as ELFLoadError {
             throw .kernel(error)
         } catch { throw .vmFailure("\(error)") }
