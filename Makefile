@@ -25,13 +25,38 @@ KERNEL_SWIFTFLAGS := -target x86_64-unknown-none-elf -enable-experimental-featur
 	-I $(ABI_INCLUDE)
 KERNEL_ASFLAGS := --target=x86_64-unknown-none-elf -ffreestanding -nostdlib -mno-red-zone -I $(ABI_INCLUDE)
 
-.PHONY: all deps kernel host fixtures conformance test bench clean
+.PHONY: all deps kernel host fixtures conformance test bench clean syscall-names
 
 all: deps kernel host fixtures
 
-## deps: install (as root) or name the Debian packages the build needs.
+## deps: checks the build dependencies; as root installs the missing Debian
+## packages, otherwise names the exact command to run and fails.
+DEB_PACKAGES := musl-tools strace binutils linux-libc-dev libc6-dev
 deps:
-	@sh scripts/ensure-deps.sh
+	@for tool in swift swiftc clang ld.lld; do \
+		command -v $$tool >/dev/null 2>&1 || { echo "error: '$$tool' is not on the PATH; install the Swift 6.3 toolchain (it ships $$tool)" >&2; exit 1; }; \
+	done
+	@missing=""; for pkg in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing missing build dependencies:$$missing"; \
+			DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else \
+			echo "error: missing build dependencies; run: sudo apt-get install -y$$missing" >&2; exit 1; \
+		fi; \
+	fi
+
+## syscall-names: regenerates the syscall name table from the installed Linux UAPI header.
+SYSCALL_NAMES := Sources/Hypervisor/Core/Diagnostics/LinuxSyscallNames.swift
+syscall-names:
+	@{ head -n 9 $(SYSCALL_NAMES); \
+	   awk '/#define __NR_/ {n=$$3; name=$$2; sub("__NR_","",name); a[n]=name; if(n>max)max=n} \
+	        END {for(i=0;i<=max;i++) printf "        \"%s\",\n", a[i]}' /usr/include/x86_64-linux-gnu/asm/unistd_64.h; \
+	   printf '    ]\n}\n\nprivate extension String {\n    var nilIfEmpty: String? { isEmpty ? nil : self }\n}\n'; } > $(SYSCALL_NAMES).tmp
+	mv $(SYSCALL_NAMES).tmp $(SYSCALL_NAMES)
 
 kernel: $(KERNEL)
 
