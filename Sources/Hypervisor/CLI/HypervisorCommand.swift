@@ -25,6 +25,12 @@ struct HypervisorCommand: ParsableCommand {
     @Option(name: .long, help: "Host directory the guest sees as / and starts in (default: current directory).")
     var dir: String = "."
 
+    @Flag(name: .long, help: "Make the guest's root directory read-only (writes fail with EROFS).")
+    var readOnly = false
+
+    @Flag(name: .long, help: "Disable address-space randomisation (fixed static-pie base, stack and mmap area, as `setarch -R`).")
+    var noASLR = false
+
     @Option(name: .long, help: "Set KEY=VALUE in the guest's environment (repeatable).")
     var env: [String] = []
 
@@ -93,6 +99,8 @@ struct HypervisorCommand: ParsableCommand {
             kernelPath: kernelPath, programPath: program,
             arguments: [program] + arguments, environment: guestEnvironment)
         configuration.rootDirectory = dir
+        configuration.readOnlyRoot = readOnly
+        configuration.addressSpaceRandomization = !noASLR
         configuration.memorySize = memorySize
         configuration.timeout = timeout
         configuration.faults = faults

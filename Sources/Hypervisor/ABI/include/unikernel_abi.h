@@ -76,6 +76,7 @@
 
 /* uk_boot_info.flags: runner options and deliberate fault injection (triage tests). */
 #define UK_BOOT_TRACE_SYSCALLS      (1ULL << 0)  /* report every syscall to the host */
+#define UK_BOOT_NO_ASLR             (1ULL << 1)  /* fixed stack and mmap bases (as `setarch -R`) */
 #define UK_BOOT_FAULT_MISALIGN_RSP  (1ULL << 8)  /* start the application with %rsp % 16 == 8 */
 #define UK_BOOT_FAULT_NO_SSE        (1ULL << 9)  /* leave CR4.OSFXSR/OSXMMEXCPT clear */
 #define UK_BOOT_FAULT_NO_FS_BASE    (1ULL << 10) /* arch_prctl(ARCH_SET_FS) succeeds without setting FS */

@@ -29,7 +29,7 @@ public final class Machine {
         let maxImage = GuestLayout.maximumImageSize(memorySize: configuration.memorySize, kernelEnd: kernel.physicalEnd)
         do {
             application = try ApplicationImage.plan(bytes: programBytes, path: configuration.programPath,
-                                                    loadBias: configuration.pieLoadBase, maxImageSize: maxImage)
+                                                    loadBias: Machine.pieLoadBase(configuration), maxImageSize: maxImage)
         } catch { throw .program(error) }
 
         let arguments = ArgumentBlock(arguments: configuration.arguments, environment: configuration.environment,
@@ -42,7 +42,9 @@ public final class Machine {
         } catch { throw .layout(error) }
 
         let files: HostFileTable
-        do { files = try HostFileTable(rootDirectory: configuration.rootDirectory) } catch { throw .sandbox(error) }
+        do {
+            files = try HostFileTable(rootDirectory: configuration.rootDirectory, readOnly: configuration.readOnlyRoot)
+        } catch { throw .sandbox(error) }
 
         do {
             system = try KVMSystem()
@@ -121,8 +123,18 @@ public final class Machine {
         return info
     }
 
+    /// Where a static-pie program loads: Linux's base, shifted by a random
+    /// number of pages unless randomisation is off.
+    static func pieLoadBase(_ configuration: MachineConfiguration) -> UInt64 {
+        guard configuration.addressSpaceRandomization else { return MachineConfiguration.pieBase }
+        var random: UInt64 = 0
+        _ = withUnsafeMutableBytes(of: &random) { clinux_random_bytes($0.baseAddress, $0.count) }
+        return MachineConfiguration.pieBase + (random % MachineConfiguration.pieRandomPages) * UK_PAGE_SIZE
+    }
+
     private var bootFlags: UInt64 {
         var flags: UInt64 = 0
+        if !configuration.addressSpaceRandomization { flags |= UK_BOOT_NO_ASLR }
         if configuration.traceSyscalls { flags |= UK_BOOT_TRACE_SYSCALLS }
         if configuration.faults.contains(.misalignedStack) { flags |= UK_BOOT_FAULT_MISALIGN_RSP }
         if configuration.faults.contains(.sseDisabled) { flags |= UK_BOOT_FAULT_NO_SSE }

@@ -34,8 +34,15 @@ public struct MachineConfiguration: Sendable {
     /// The host descriptor trace lines go to (stderr by default).
     public var traceOutput: Int32 = 2
     public var faults: FaultInjection = []
-    /// The base a static-pie (ET_DYN) program is loaded at.
-    public var pieLoadBase: UInt64 = 0x5555_5555_4000
+    /// Randomise the static-pie load base, the stack and the mmap area as Linux does.
+    public var addressSpaceRandomization = true
+    /// Refuse every write to the guest's root directory (EROFS).
+    public var readOnlyRoot = false
+
+    /// Linux's ELF_ET_DYN_BASE on x86-64: where a static-pie program loads without ASLR.
+    public static let pieBase: UInt64 = 0x5555_5555_4000
+    /// Linux randomises the static-pie base by up to 2^28 pages (mmap_rnd_bits = 28).
+    public static let pieRandomPages: UInt64 = 1 << 28
 
     public init(kernelPath: String, programPath: String, arguments: [String], environment: [String]) {
         self.kernelPath = kernelPath

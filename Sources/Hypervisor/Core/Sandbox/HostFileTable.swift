@@ -27,12 +27,15 @@ public final class HostFileTable {
     public static let maximumOpenFiles = 1024
 
     private let root: FileDescriptor
+    /// Whether every open for writing (or creating) is refused with EROFS.
+    public let isReadOnly: Bool
     /// Open host descriptors by handle; stdio handles are borrowed, never closed.
     private var descriptors: [Int32: Int32] = [0: 0, 1: 1, 2: 2]
     private var nextHandle: Int32 = 3
 
-    /// Opens `rootDirectory` as the guest's root.
-    public init(rootDirectory: String) throws(SandboxError) {
+    /// Opens `rootDirectory` as the guest's root; `readOnly` refuses every write to it.
+    public init(rootDirectory: String, readOnly: Bool = false) throws(SandboxError) {
+        isReadOnly = readOnly
         let fd = Glibc.open(rootDirectory, clinux_o_path() | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw .rootUnavailable(path: rootDirectory, errno: .current) }
         root = FileDescriptor(rawValue: fd)
@@ -48,6 +51,7 @@ public final class HostFileTable {
         guard !path.contains(0) else { return -Int64(EINVAL) }
         guard !path.isEmpty else { return -Int64(ENOENT) }
         guard descriptors.count < HostFileTable.maximumOpenFiles + 3 else { return -Int64(EMFILE) }
+        if isReadOnly, HostFileTable.writes(flags: flags) { return -Int64(EROFS) }
         let fd = (path + [0]).withUnsafeBufferPointer { buffer in
             // SAFETY: the buffer is NUL-terminated just above.
             buffer.withMemoryRebound(to: CChar.self) {
@@ -61,6 +65,11 @@ public final class HostFileTable {
         descriptors[handle] = fd
         nextHandle &+= 1
         return Int64(handle)
+    }
+
+    /// Whether open `flags` ask to modify the file system (write access, create, truncate).
+    static func writes(flags: Int32) -> Bool {
+        flags & O_ACCMODE != O_RDONLY || flags & (O_CREAT | O_TRUNC) != 0
     }
 
     /// Closes a handle. Returns 0 or -errno.
