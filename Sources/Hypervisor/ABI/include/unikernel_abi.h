@@ -156,6 +156,8 @@ enum uk_hypercall_port {
     UK_HC_PANIC  = 0x508,  /* uk_hc_panic: kernel bug; never returns */
     UK_HC_TRACE  = 0x509,  /* uk_hc_trace: one syscall, for --trace */
     UK_HC_IOCTL  = 0x50a,  /* uk_hc_ioctl: terminal queries (TCGETS, TIOCGWINSZ) */
+    UK_HC_WRITE_USER = 0x50b,  /* uk_hc_user_io: write from application memory */
+    UK_HC_READ_USER  = 0x50c,  /* uk_hc_user_io: read into application memory */
 };
 
 typedef struct uk_hc_exit {
@@ -172,6 +174,21 @@ typedef struct uk_hc_io {
     int64_t offset;          /* -1: at the file position; >= 0: pread/pwrite */
     int64_t result;          /* bytes transferred or -errno */
 } uk_hc_io;
+
+/* read/write straight from/to application memory: the host translates
+   [address, address + len) through the page tables rooted at `cr3` (present,
+   user-accessible, and writable for reads), so the kernel copies nothing.
+   A fault on the first page gives -EFAULT; a fault later gives the bytes
+   transferred before it. */
+typedef struct uk_hc_user_io {
+    int32_t handle;
+    uint32_t reserved;
+    uint64_t cr3;
+    uint64_t address;        /* application virtual address */
+    uint64_t len;
+    int64_t offset;          /* -1: at the file position; >= 0: pread/pwrite */
+    int64_t result;          /* bytes transferred or -errno */
+} uk_hc_user_io;
 
 /* open: `path` is an absolute guest path (the guest's root is the host's --dir);
    the host resolves it beneath the root and never outside it. */

@@ -6,6 +6,7 @@ public struct PageTableEntry: Equatable, Sendable, CustomStringConvertible {
 
     public static let present: UInt64 = 1 << 0
     public static let writable: UInt64 = 1 << 1
+    public static let user: UInt64 = 1 << 2
     public static let hugePage: UInt64 = 1 << 7
     public static let noExecute: UInt64 = 1 << 63
     /// Bits 12...51 hold the physical address of the next level or of the page.

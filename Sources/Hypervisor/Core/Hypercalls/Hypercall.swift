@@ -6,6 +6,14 @@ public struct GuestRange: Equatable, Sendable {
     public var length: UInt64
 }
 
+/// A range of application memory named by its virtual address, to be
+/// translated through the guest's page tables rooted at `root`.
+public struct UserSpan: Equatable, Sendable {
+    public var root: UInt64
+    public var address: UInt64
+    public var length: UInt64
+}
+
 /// A CPU exception the kernel could not handle, as it reported it.
 public struct GuestCrash: Equatable, Sendable {
     public var vector: UInt32
@@ -31,6 +39,8 @@ public enum Hypercall: Equatable, Sendable {
     case exit(status: Int32)
     case write(handle: Int32, buffer: GuestRange, offset: Int64)
     case read(handle: Int32, buffer: GuestRange, offset: Int64)
+    case writeUser(handle: Int32, span: UserSpan, offset: Int64)
+    case readUser(handle: Int32, span: UserSpan, offset: Int64)
     /// An absolute guest path (bytes, no NUL).
     case open(path: [UInt8], flags: Int32, mode: UInt32)
     case close(handle: Int32)
@@ -126,6 +136,13 @@ extension Hypercall {
                 ? .write(handle: p.handle, buffer: buffer, offset: p.offset)
                 : .read(handle: p.handle, buffer: buffer, offset: p.offset)
             return DecodedHypercall(call: call, resultAddress: at)
+        case UK_HC_WRITE_USER.rawValue, UK_HC_READ_USER.rawValue:
+            let p = try load(uk_hc_user_io.self)
+            let span = UserSpan(root: p.cr3, address: p.address, length: p.len)
+            let call: Hypercall = UInt32(port) == UK_HC_WRITE_USER.rawValue
+                ? .writeUser(handle: p.handle, span: span, offset: p.offset)
+                : .readUser(handle: p.handle, span: span, offset: p.offset)
+            return DecodedHypercall(call: call, resultAddress: result(uk_hc_user_io.self, \uk_hc_user_io.result))
         case UK_HC_OPEN.rawValue:
             let p = try load(uk_hc_open.self)
             let at = result(uk_hc_open.self, \uk_hc_open.result)

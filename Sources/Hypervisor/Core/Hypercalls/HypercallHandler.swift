@@ -41,6 +41,10 @@ public final class HypercallHandler {
             return .resume(result: guestBytes(buffer) { files.write(handle: handle, from: UnsafeRawBufferPointer($0), offset: offset) })
         case let .read(handle, buffer, offset):
             return .resume(result: guestBytes(buffer) { files.read(handle: handle, into: $0, offset: offset) })
+        case let .writeUser(handle, span, offset):
+            return .resume(result: transfer(handle: handle, span: span, offset: offset, intoGuest: false))
+        case let .readUser(handle, span, offset):
+            return .resume(result: transfer(handle: handle, span: span, offset: offset, intoGuest: true))
         case let .open(path, flags, mode):
             return .resume(result: files.open(path: path, flags: flags, mode: mode))
         case let .close(handle):
@@ -59,6 +63,37 @@ public final class HypercallHandler {
             tracer?.record(record)
             return .resume(result: nil)
         }
+    }
+
+    /// The most bytes moved per host readv/writev (IOV_MAX pages).
+    static let transferChunk: UInt64 = 1024 * 4096
+
+    /// Moves bytes between a host file and application memory, translating the
+    /// application's addresses through its page tables page by page. Returns
+    /// the bytes moved, or -errno if nothing moved.
+    func transfer(handle: Int32, span: UserSpan, offset: Int64, intoGuest: Bool) -> Int64 {
+        guard span.length > 0 else {
+            return intoGuest ? files.read(handle: handle, vectors: [], offset: offset)
+                             : files.write(handle: handle, vectors: [], offset: offset)
+        }
+        let walk = GuestPageWalk(memory: memory, root: span.root)
+        let access: GuestPageWalk.Access = intoGuest ? [.user, .write] : [.user]
+        var done: UInt64 = 0
+        while done < span.length {
+            let wanted = min(span.length - done, HypercallHandler.transferChunk)
+            let ranges = walk.ranges(span.address &+ done, length: wanted, access: access)
+            let mapped = ranges.reduce(0) { $0 + $1.length }
+            guard mapped > 0 else { return done > 0 ? Int64(done) : -Int64(EFAULT) }
+            let position = offset < 0 ? offset : offset + Int64(done)
+            let moved = (try? memory.withIOVectors(ranges) { vectors in
+                intoGuest ? files.read(handle: handle, vectors: vectors, offset: position)
+                          : files.write(handle: handle, vectors: vectors, offset: position)
+            }) ?? -Int64(EFAULT)
+            if moved < 0 { return done > 0 ? Int64(done) : moved }
+            done += UInt64(moved)
+            if UInt64(moved) < wanted { break } // short transfer, end of file, or a fault further on
+        }
+        return Int64(done)
     }
 
     /// Runs `body` on the host bytes of a range that decoding already checked.

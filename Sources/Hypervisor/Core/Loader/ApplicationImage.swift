@@ -177,12 +177,14 @@ public struct ApplicationImage: Sendable {
     }
 
     /// The `PT_INTERP` string for the message, or a placeholder if it is not readable.
+    /// Bytes outside printable ASCII become `?`, so the message stays one line whatever the file holds.
     private static func interpreterName(_ header: ProgramHeader, in file: ELFFile) -> String {
         let (end, wraps) = header.offset.addingReportingOverflow(header.fileSize)
         guard !wraps, end <= UInt64(file.bytes.count), header.fileSize > 0 else {
             return "<unreadable>"
         }
         let raw = file.bytes[Int(header.offset)..<Int(end)].prefix(256).prefix { $0 != 0 }
+            .map { (0x20...0x7e).contains($0) ? $0 : UInt8(ascii: "?") }
         return String(decoding: raw, as: UTF8.self)
     }
 }

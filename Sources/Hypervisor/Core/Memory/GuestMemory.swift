@@ -62,6 +62,19 @@ public final class GuestMemory {
         return body(UnsafeMutableRawBufferPointer(start: hostBase.advanced(by: Int(address)), count: Int(length)))
     }
 
+    /// Runs `body` with host I/O vectors for guest ranges, for readv/writev
+    /// straight into guest memory; the vectors must not escape `body`.
+    public func withIOVectors<R>(_ ranges: [GuestRange], _ body: ([iovec]) -> R) throws(GuestMemoryError) -> R {
+        var vectors: [iovec] = []
+        vectors.reserveCapacity(ranges.count)
+        for range in ranges {
+            try check(range.address, length: range.length)
+            // SAFETY: each range was checked to lie inside the mapping just above.
+            vectors.append(iovec(iov_base: hostBase.advanced(by: Int(range.address)), iov_len: Int(range.length)))
+        }
+        return body(vectors)
+    }
+
     /// Reads a trivial value (a C parameter block) at `address`.
     public func load<T: BitwiseCopyable>(_ type: T.Type, at address: UInt64) throws(GuestMemoryError) -> T {
         try check(address, length: UInt64(MemoryLayout<T>.size))

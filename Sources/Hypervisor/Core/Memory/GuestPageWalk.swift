@@ -11,14 +11,27 @@ public struct GuestPageWalk {
         self.root = root & PageTableEntry.addressMask
     }
 
-    /// The guest-physical address `virtualAddress` maps to, or nil if unmapped.
-    public func translate(_ virtualAddress: UInt64) -> UInt64? {
+    /// What an access needs from the page-table entries on the way.
+    public struct Access: OptionSet, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// Every level must allow writes (R/W = 1).
+        public static let write = Access(rawValue: 1)
+        /// Every level must allow user-mode access (U/S = 1).
+        public static let user = Access(rawValue: 2)
+    }
+
+    /// The guest-physical address `virtualAddress` maps to, or nil if it is
+    /// unmapped or the mapping does not grant `access`.
+    public func translate(_ virtualAddress: UInt64, access: Access = []) -> UInt64? {
         var table = root
         for level in stride(from: 4, through: 1, by: -1) {
             let slot = table + 8 * UInt64(BootPageTables.index(of: virtualAddress, level: level))
             guard let raw = try? memory.load(UInt64.self, at: slot) else { return nil }
             let entry = PageTableEntry(rawValue: raw)
             guard entry.isPresent else { return nil }
+            if access.contains(.write), raw & PageTableEntry.writable == 0 { return nil }
+            if access.contains(.user), raw & PageTableEntry.user == 0 { return nil }
             if level == 1 || (level <= 3 && raw & PageTableEntry.hugePage != 0) {
                 let pageBits = UInt64(12 + 9 * (level - 1))
                 let offsetMask = (UInt64(1) << pageBits) - 1
@@ -27,6 +40,29 @@ public struct GuestPageWalk {
             table = entry.physicalAddress
         }
         return nil
+    }
+
+    /// The guest-physical ranges backing `[virtualAddress, virtualAddress + length)`,
+    /// merged where contiguous, up to the first page that does not grant `access`.
+    public func ranges(_ virtualAddress: UInt64, length: UInt64, access: Access) -> [GuestRange] {
+        var result: [GuestRange] = []
+        var address = virtualAddress
+        var remaining = length
+        while remaining > 0 {
+            guard let physical = translate(address, access: access) else { break }
+            let chunk = min(remaining, 4096 - (address & 0xFFF))
+            guard (try? memory.check(physical, length: chunk)) != nil else { break }
+            if let last = result.last, last.address + last.length == physical {
+                result[result.count - 1].length += chunk
+            } else {
+                result.append(GuestRange(address: physical, length: chunk))
+            }
+            let (next, overflow) = address.addingReportingOverflow(chunk)
+            if overflow { break }
+            address = next
+            remaining -= chunk
+        }
+        return result
     }
 
     /// Up to `count` bytes starting at `virtualAddress`, stopping at the first unmapped byte.

@@ -98,6 +98,26 @@ public final class HostFileTable {
         }
     }
 
+    /// Gathers `vectors` into a file at its position (offset < 0) or at `offset`. Returns bytes or -errno.
+    public func write(handle: Int32, vectors: [iovec], offset: Int64) -> Int64 {
+        guard let fd = descriptors[handle] else { return -Int64(EBADF) }
+        return vectors.withUnsafeBufferPointer { list in
+            HostFileTable.hostCall {
+                offset < 0 ? writev(fd, list.baseAddress, Int32(list.count)) : pwritev(fd, list.baseAddress, Int32(list.count), Int(offset))
+            }
+        }
+    }
+
+    /// Scatters file bytes into `vectors` from its position (offset < 0) or `offset`. Returns bytes or -errno.
+    public func read(handle: Int32, vectors: [iovec], offset: Int64) -> Int64 {
+        guard let fd = descriptors[handle] else { return -Int64(EBADF) }
+        return vectors.withUnsafeBufferPointer { list in
+            HostFileTable.hostCall {
+                offset < 0 ? readv(fd, list.baseAddress, Int32(list.count)) : preadv(fd, list.baseAddress, Int32(list.count), Int(offset))
+            }
+        }
+    }
+
     /// Moves the file position. Returns the new offset or -errno.
     public func seek(handle: Int32, offset: Int64, whence: Int32) -> Int64 {
         guard let fd = descriptors[handle] else { return -Int64(EBADF) }
