@@ -129,12 +129,6 @@ FUNC(uk_halt_forever)
 FUNC(uk_init_fpu)
     subq $8, %rsp
     fninit
-    movw $0x37f, (%rsp)
-    fldcw (%rsp)
-    testl %edi, %edi
-    jz 1f
-    movl $0x1f80, (%rsp)
-    ldmxcsr (%rsp)
 1:  addq $8, %rsp
     ret
 

@@ -88,3 +88,4 @@ uk_bounce_buffer_address:
     leaq uk_bounce_buffer(%rip), %rax
     ret
     .section .note.GNU-stack, "", @progbits
+

@@ -7,12 +7,18 @@ enum Kernel {
 
     static func start(_ bootInfo: UnsafePointer<uk_boot_info>) -> Never {
         // SAFETY: the hypervisor passes the direct-map address of the boot-info page.
-        let info = bootInfo.pointee
+        var info = bootInfo.pointee
+        if info.boot_tsc == 0 {
+            // The host sampled CLOCK_REALTIME just before the first KVM_RUN:
+            // our first rdtsc is the reference (see the header).
+            info.boot_tsc = CPU.timestamp()
+        }
         guard info.magic == UK_BOOT_MAGIC else { kernelPanic("boot info: bad magic") }
         guard info.version == UK_BOOT_VERSION else { kernelPanic("boot info: unsupported version") }
         guard info.free_phys_start < info.free_phys_end else { kernelPanic("boot info: no free memory") }
 
         Frames.allocator = FrameAllocator(start: info.free_phys_start, end: info.free_phys_end)
+        KernelHeap.root = info.pml4_phys
         DescriptorTables.install()
         let features = CPUSetup.configure(flags: info.flags)
 
@@ -28,7 +34,11 @@ enum Kernel {
         do throws(Errno) {
             stackPointer = try InitialStack.build(top: top, process: currentProcess)
         } catch {
-            kernelPanic("cannot build the initial stack")
+            switch error {
+            case .EFAULT: kernelPanic("cannot build the initial stack: EFAULT")
+            case .ENOMEM: kernelPanic("cannot build the initial stack: ENOMEM")
+            default: kernelPanic("cannot build the initial stack")
+            }
         }
         // Populate the top of the stack now, so early startup code rarely faults.
         var page = top - initialStackEagerBytes

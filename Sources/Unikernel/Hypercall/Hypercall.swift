@@ -66,12 +66,34 @@ enum Hypercall {
         CPU.haltForever()
     }
 
+    static func panic(physical: UInt64, length: Int) -> Never {
+        _ = perform(UK_HC_PANIC, uk_hc_panic(message_phys: physical, message_len: UInt64(length)))
+        CPU.haltForever()
+    }
+
     static func panic(_ message: StaticString) -> Never {
         let address = UInt64(UInt(bitPattern: message.utf8Start))
         _ = perform(UK_HC_PANIC, uk_hc_panic(message_phys: DirectMap.physicalOfKernel(address),
                                               message_len: UInt64(message.utf8CodeUnitCount)))
         CPU.haltForever()
     }
+}
+
+/// Stops the kernel on an internal error, printing `message` and `value` in hex.
+func kernelPanic(_ message: StaticString, value: UInt64) -> Never {
+    let buffer = BounceBuffer.pointer
+    let count = message.utf8CodeUnitCount
+    // SAFETY: the message plus 19 bytes of hex fit in the 64 KiB bounce buffer.
+    buffer.copyMemory(from: message.utf8Start, byteCount: count)
+    let digits: StaticString = "0123456789abcdef"
+    buffer.storeBytes(of: UInt8(ascii: " "), toByteOffset: count, as: UInt8.self)
+    buffer.storeBytes(of: UInt8(ascii: "0"), toByteOffset: count + 1, as: UInt8.self)
+    buffer.storeBytes(of: UInt8(ascii: "x"), toByteOffset: count + 2, as: UInt8.self)
+    for index in 0..<16 {
+        let nibble = Int((value >> UInt64(60 - 4 * index)) & 0xF)
+        buffer.storeBytes(of: digits.utf8Start[nibble], toByteOffset: count + 3 + index, as: UInt8.self)
+    }
+    Hypercall.panic(physical: BounceBuffer.physical, length: count + 19)
 }
 
 /// Stops the kernel on an internal error: the host prints `message` and exits.

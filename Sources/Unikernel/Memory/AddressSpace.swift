@@ -229,7 +229,7 @@ struct AddressSpace {
         let oldEnd = AddressSpace.pageUp(brkCurrent)
         let newEnd = AddressSpace.pageUp(requested)
         if newEnd > oldEnd {
-            guard newEnd <= AddressSpace.stackTop - AddressSpace.stackSize - AddressSpace.pageSize,
+            guard newEnd <= AddressSpace.mmapTop,
                   isFree(oldEnd, newEnd) else { return brkCurrent }
         }
         if newEnd < oldEnd {

@@ -10,6 +10,16 @@ enum KernelHeap {
     private static let minimumShift = 5
     private static let classCount = 11  // 32 << 10 = 32 KiB
     private static let chunkPages = 16
+    /// The heap's virtual range. Embedded Swift skips reference counting for
+    /// objects at "negative" addresses (top bit set), so heap objects must
+    /// live in the lower half: this range sits above the highest mmap address
+    /// (AddressSpace.mmapTop) and below the stack, where Linux places nothing,
+    /// and is mapped supervisor-only.
+    static let arenaStart: UInt64 = 0x7FFF_F800_0000
+    static let arenaEnd: UInt64 = 0x7FFF_FC00_0000
+    private static var arenaNext: UInt64 = arenaStart
+    /// The page-table root (boot_info.pml4_phys), set before the first allocation.
+    static var root: UInt64 = 0
     private static let largeTag: UInt64 = 1 << 32
 
     private static var freeLists: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
@@ -46,9 +56,9 @@ enum KernelHeap {
             } else {
                 let blockSize = UInt64(1) << (minimumShift + index)
                 if chunkNext + blockSize > chunkEnd {
-                    guard let chunk = Frames.allocateContiguous(pages: chunkPages) else { return nil }
-                    chunkNext = DirectMap.virtualAddress(chunk)
-                    chunkEnd = chunkNext + UInt64(chunkPages) * UK_PAGE_SIZE
+                    guard let chunk = mapChunk() else { return nil }
+                    chunkNext = chunk
+                    chunkEnd = chunk + UInt64(chunkPages) * UK_PAGE_SIZE
                 }
                 blockStart = chunkNext
                 chunkNext += blockSize
@@ -56,8 +66,8 @@ enum KernelHeap {
             tag = UInt64(index)
         } else {
             let pages = (needed + Int(UK_PAGE_SIZE) - 1) / Int(UK_PAGE_SIZE)
-            guard let frame = Frames.allocateContiguous(pages: pages) else { return nil }
-            blockStart = DirectMap.virtualAddress(frame)
+            guard let start = mapPages(pages) else { return nil }
+            blockStart = start
             tag = largeTag | UInt64(pages)
         }
         let payload = (blockStart + UInt64(headerSize) + UInt64(align) - 1) & ~(UInt64(align) - 1)
@@ -75,9 +85,11 @@ enum KernelHeap {
         let blockStart = header.load(as: UInt64.self)
         let tag = header.load(fromByteOffset: 8, as: UInt64.self)
         if tag & largeTag != 0 {
-            let pages = tag & 0xFFFF_FFFF
-            for page in 0..<pages {
-                Frames.release(blockStart - UK_DIRECT_MAP_BASE + page * UK_PAGE_SIZE)
+            // Large blocks keep their virtual range (the arena is big enough
+            // for a kernel that rarely makes them) but return their frames.
+            let mapper = PageMapper(root: root)
+            for page in 0..<(tag & 0xFFFF_FFFF) {
+                if let frame = mapper.unmap(blockStart + page * UK_PAGE_SIZE) { Frames.release(frame) }
             }
             return
         }
@@ -87,6 +99,22 @@ enum KernelHeap {
         UnsafeMutableRawPointer(bitPattern: UInt(blockStart))!.storeBytes(of: freeListHead(index), as: UInt64.self)
         setFreeListHead(index, blockStart)
     }
+
+    /// Maps `pages` fresh frames at the next arena address.
+    private static func mapPages(_ pages: Int) -> UInt64? {
+        let size = UInt64(pages) * UK_PAGE_SIZE
+        guard root != 0, arenaNext + size <= arenaEnd else { return nil }
+        let mapper = PageMapper(root: root)
+        let start = arenaNext
+        for page in 0..<UInt64(pages) {
+            guard let frame = Frames.allocate(),
+                  mapper.map(start + page * UK_PAGE_SIZE, to: frame, .readWrite, user: false) else { return nil }
+        }
+        arenaNext += size
+        return start
+    }
+
+    private static func mapChunk() -> UInt64? { mapPages(chunkPages) }
 
     private static func classIndex(for size: Int) -> Int? {
         var index = 0

@@ -25,10 +25,12 @@ struct Protection: Equatable {
 
 /// Adds, changes and removes 4 KiB mappings in the lower half of the active
 /// PML4, reaching every table through the direct map. Leaves get P, RW when
-/// writable and NX when not executable; U stays 0 (the application runs at CPL0).
+/// writable and NX when not executable, and U for application pages (the
+/// kernel heap's pages are supervisor-only).
 struct PageMapper {
     static let present: UInt64 = 1
     static let writable: UInt64 = 1 << 1
+    static let user: UInt64 = 1 << 2
     static let noExecute: UInt64 = 1 << 63
     /// Software bit (available to the OS) marking a PROT_NONE page: not
     /// present for the CPU, but the frame stays attached.
@@ -53,7 +55,7 @@ struct PageMapper {
             let index = Int((virtual >> level) & 0x1FF)
             if entries[index] & PageMapper.present == 0 {
                 guard create, let frame = Frames.allocate() else { return nil }
-                entries[index] = frame | PageMapper.present | PageMapper.writable
+                entries[index] = frame | PageMapper.present | PageMapper.writable | PageMapper.user
             }
             tablePhysical = entries[index] & PageMapper.addressMask
         }
@@ -73,10 +75,12 @@ struct PageMapper {
     }
 
     /// Maps one page; returns false when page tables cannot be allocated.
-    func map(_ virtual: UInt64, to physical: UInt64, _ protection: Protection) -> Bool {
+    func map(_ virtual: UInt64, to physical: UInt64, _ protection: Protection, user: Bool = true) -> Bool {
         guard let entry = leafEntry(virtual, create: true) else { return false }
-        entry.pointee = physical | PageMapper.leafBits(protection)
-        CPU.invalidatePage(virtual)
+        let wasMapped = PageMapper.isMapped(entry.pointee)
+        entry.pointee = physical | PageMapper.leafBits(protection) | (user && protection.isAccessible ? PageMapper.user : 0)
+        // The TLB never caches a non-present entry: only a replaced mapping needs a flush.
+        if wasMapped { CPU.invalidatePage(virtual) }
         return true
     }
 
@@ -91,6 +95,7 @@ struct PageMapper {
     func protect(_ virtual: UInt64, _ protection: Protection) {
         guard let entry = leafEntry(virtual, create: false), PageMapper.isMapped(entry.pointee) else { return }
         entry.pointee = (entry.pointee & PageMapper.addressMask) | PageMapper.leafBits(protection)
+            | (protection.isAccessible ? PageMapper.user : 0)
         CPU.invalidatePage(virtual)
     }
 

@@ -36,6 +36,7 @@ enum MemorySyscalls {
         if flags & (mapFixed | mapFixedNoReplace) != 0 {
             let (lower, upper) = try pageRange(hint, length)
             guard lower >= minimumAddress else { throw .EPERM }
+            guard upper <= KernelHeap.arenaStart || lower >= KernelHeap.arenaEnd else { throw .ENOMEM }
             if flags & mapFixed != 0 {
                 currentProcess.addressSpace.unmap(lower, upper)
             } else if !currentProcess.addressSpace.isFree(lower, upper) {
