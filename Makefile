@@ -93,3 +93,11 @@ test: deps kernel
 
 clean:
 	rm -rf $(BUILD)
+
+## fuzz: the ELF loader under libFuzzer + AddressSanitizer for FUZZ_SECONDS (default 60),
+## built into $(BUILD)/fuzz/ from the Loader sources and Tests/Fuzz/, on a seed corpus
+## generated at run time; prints executions, exec/s and "no crash" or the crash (then fails).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	Tests/Fuzz/run-fuzzer.sh $(FUZZ_SECONDS)

@@ -59,9 +59,9 @@ enum CPU {
     /// fninit + FCW 0x37F, and MXCSR 0x1F80 when SSE is enabled.
     static func initializeFPU(sseEnabled: Bool) { uk_init_fpu(sseEnabled ? 1 : 0) }
 
-    /// Jumps to the application; never returns.
-    static func enterApplication(entry: UInt64, stackPointer: UInt64) -> Never {
-        uk_enter_application(entry, stackPointer)
+    /// Jumps to the application (at CPL3 with `userMode`, else CPL0); never returns.
+    static func enterApplication(entry: UInt64, stackPointer: UInt64, userMode: Bool) -> Never {
+        uk_enter_application(entry, stackPointer, userMode ? 1 : 0)
         haltForever()
     }
 }
@@ -87,7 +87,8 @@ enum CPU {
 @_extern(c, "uk_pause") func uk_pause()
 @_extern(c, "uk_halt_forever") func uk_halt_forever()
 @_extern(c, "uk_init_fpu") func uk_init_fpu(_ sse: Int32)
-@_extern(c, "uk_enter_application") func uk_enter_application(_ entry: UInt64, _ rsp: UInt64)
+@_extern(c, "uk_enter_application") func uk_enter_application(_ entry: UInt64, _ rsp: UInt64, _ userMode: Int32)
+@_extern(c, "uk_kernel_stack_top_address") func uk_kernel_stack_top_address() -> UInt64
 @_extern(c, "uk_exception_stubs_base") func uk_exception_stubs_base() -> UInt64
 @_extern(c, "uk_syscall_entry_address") func uk_syscall_entry_address() -> UInt64
 @_extern(c, "uk_hypercall_area_address") func uk_hypercall_area_address() -> UInt64

@@ -60,7 +60,8 @@ enum CPUSetup {
         }
 
         CPU.writeMSR(.efer, CPU.readMSR(.efer) | eferSCE)
-        CPU.writeMSR(.star, UInt64(UK_KERNEL_CS) << 32)
+        // SYSCALL: CS 0x08, SS 0x10. SYSRET (CPL3 mode): CS = 0x13 + 16 = 0x23, SS = 0x13 + 8 = 0x1B.
+        CPU.writeMSR(.star, UInt64(UK_KERNEL_CS) << 32 | UInt64(0x13) << 48)
         CPU.writeMSR(.lstar, uk_syscall_entry_address())
         CPU.writeMSR(.fmask, syscallFlagMask)
         CPU.writeMSR(.fsBase, 0)

@@ -1,12 +1,15 @@
 import UnikernelABI
 
-/// The kernel's own GDT (null, code 0x08, data 0x10, TSS 0x18), the TSS with
+/// The kernel's own GDT (null, kernel code 0x08, kernel data 0x10, user data
+/// 0x1B, user code 0x23 — the order SYSRET requires — and the TSS at 0x28), the TSS with
 /// its IST stacks, and the IDT routing vectors 0-31 to the exception stubs.
 /// Every exception runs on an IST stack: the application runs at CPL0, so the
 /// CPU would otherwise push the exception frame onto the application's stack
 /// and destroy a live red zone.
 enum DescriptorTables {
-    static let tssSelector: UInt16 = 0x18
+    static let tssSelector: UInt16 = 0x28
+    static let userDataSelector: UInt16 = 0x1B
+    static let userCodeSelector: UInt16 = 0x23
     static let istStackSize: UInt64 = 16 * 1024
 
     /// IST slot used per vector: 1 = #DF, 2 = NMI, 3 = #MC, 4 = everything else.
@@ -29,16 +32,20 @@ enum DescriptorTables {
         let tssAddress = DirectMap.virtualAddress(tablePage) + UInt64(tssOffset)
 
         // SAFETY: tablePage is a fresh, zeroed frame owned by the descriptor
-        // tables; the GDT (5 qwords), the TSS (104 bytes at 0x100) and the two
+        // tables; the GDT (7 qwords), the TSS (104 bytes at 0x100) and the two
         // descriptor pointers (at 0x800, 0x810) all lie inside its 4096 bytes.
         table.storeBytes(of: 0, toByteOffset: 0, as: UInt64.self)
         table.storeBytes(of: 0x00AF_9A00_0000_FFFF, toByteOffset: 8, as: UInt64.self)
         table.storeBytes(of: 0x00CF_9200_0000_FFFF, toByteOffset: 16, as: UInt64.self)
+        table.storeBytes(of: 0x00CF_F200_0000_FFFF, toByteOffset: 24, as: UInt64.self)
+        table.storeBytes(of: 0x00AF_FA00_0000_FFFF, toByteOffset: 32, as: UInt64.self)
         let limit: UInt64 = 103
         let low = (limit & 0xFFFF) | ((tssAddress & 0xFF_FFFF) << 16) | (0x89 << 40)
             | ((limit >> 16) & 0xF) << 48 | ((tssAddress >> 24) & 0xFF) << 56
-        table.storeBytes(of: low, toByteOffset: 24, as: UInt64.self)
-        table.storeBytes(of: tssAddress >> 32, toByteOffset: 32, as: UInt64.self)
+        table.storeBytes(of: low, toByteOffset: 40, as: UInt64.self)
+        table.storeBytes(of: tssAddress >> 32, toByteOffset: 48, as: UInt64.self)
+        // RSP0: the kernel stack, should a gate ever run without IST.
+        table.storeBytes(of: uk_kernel_stack_top_address(), toByteOffset: tssOffset + 4, as: UInt64.self)
 
         for ist in 1...4 {
             guard let stack = Frames.allocateContiguous(pages: Int(istStackSize / UK_PAGE_SIZE)) else {
@@ -49,7 +56,7 @@ enum DescriptorTables {
         }
         table.storeBytes(of: 104, toByteOffset: tssOffset + 102, as: UInt16.self)
 
-        table.storeBytes(of: UInt16(39), toByteOffset: 0x800, as: UInt16.self)
+        table.storeBytes(of: UInt16(55), toByteOffset: 0x800, as: UInt16.self)
         table.storeBytes(of: DirectMap.virtualAddress(tablePage), toByteOffset: 0x802, as: UInt64.self)
         uk_load_gdt(UnsafeRawPointer(table + 0x800), UInt16(UK_KERNEL_CS), UInt16(UK_KERNEL_DS))
         uk_load_tr(tssSelector)

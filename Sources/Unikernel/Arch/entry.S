@@ -19,7 +19,7 @@ uk_entry:
     .size uk_entry, . - uk_entry
 
     .text
-/* void uk_enter_application(uint64_t entry, uint64_t rsp)
+/* void uk_enter_application(uint64_t entry, uint64_t rsp, int user_mode)
  * Start the application as Linux does: every GPR zero (incl. RDX),
  * RFLAGS = 0x202, RSP = its initial stack. Nothing is written to the
  * application stack; flags are loaded on the kernel stack with popfq and
@@ -29,6 +29,26 @@ uk_entry:
 uk_enter_application:
     movq %rdi, uk_app_entry(%rip)
     movq %rsi, uk_app_rsp(%rip)
+    movb %dl, uk_app_user_mode(%rip)
+    testl %edx, %edx
+    jz 1f
+    /* CPL3: an iretq frame on the kernel stack (SS, RSP, RFLAGS, CS, RIP). */
+    pushq $0x1b
+    pushq uk_app_rsp(%rip)
+    pushq $0x202
+    pushq $0x23
+    pushq uk_app_entry(%rip)
+    call uk_zero_registers
+    iretq
+1:  call uk_zero_registers
+    pushq $0x202
+    popfq
+    movq uk_app_rsp(%rip), %rsp
+    jmp *uk_app_entry(%rip)
+    .size uk_enter_application, . - uk_enter_application
+
+/* Every GPR but RSP = 0 (flags are loaded afterwards by the caller). */
+uk_zero_registers:
     xorl %eax, %eax
     xorl %ebx, %ebx
     xorl %ecx, %ecx
@@ -44,16 +64,14 @@ uk_enter_application:
     xorl %r13d, %r13d
     xorl %r14d, %r14d
     xorl %r15d, %r15d
-    pushq $0x202
-    popfq
-    movq uk_app_rsp(%rip), %rsp
-    jmp *uk_app_entry(%rip)
-    .size uk_enter_application, . - uk_enter_application
+    ret
 
     .data
     .balign 8
 uk_app_entry: .quad 0
 uk_app_rsp:   .quad 0
+    .globl uk_app_user_mode
+uk_app_user_mode: .byte 0
 
     .bss
     .balign 4096
@@ -81,6 +99,11 @@ uk_bounce_buffer:
     .type uk_hypercall_area_address, @function
 uk_hypercall_area_address:
     leaq uk_hypercall_area(%rip), %rax
+    ret
+    .globl uk_kernel_stack_top_address
+    .type uk_kernel_stack_top_address, @function
+uk_kernel_stack_top_address:
+    leaq uk_kernel_stack_top(%rip), %rax
     ret
     .globl uk_bounce_buffer_address
     .type uk_bounce_buffer_address, @function

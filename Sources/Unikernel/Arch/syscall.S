@@ -9,7 +9,9 @@
  *   r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi rip rflags rsp
  * The Swift dispatcher stores the result into the frame's rax slot. Return:
  * restore the GPRs, popfq the user's RFLAGS on the kernel stack, load the
- * exact user RSP and `jmp *%rcx` (SYSRET would drop to CPL3).
+ * exact user RSP and `jmp *%rcx` (SYSRET would drop to CPL3). When the
+ * application runs at CPL3 (uk_app_user_mode, see ApplicationMode.swift)
+ * the return is SYSRETQ with the same RCX/R11 and the exact user RSP.
  */
     .text
     .globl uk_syscall_entry
@@ -56,9 +58,14 @@ uk_syscall_entry:
     popq %rsi
     popq %rdi
     addq $8, %rsp          /* rip: already in rcx */
+    cmpb $0, uk_app_user_mode(%rip)
+    jne 1f
     popfq                  /* rflags, on the kernel stack */
     popq %rsp              /* the exact user rsp */
     jmp *%rcx
+1:  addq $8, %rsp          /* rflags: already in r11 */
+    popq %rsp              /* the exact user rsp */
+    sysretq                /* CPL3: RIP = rcx, RFLAGS = r11 */
     .size uk_syscall_entry, . - uk_syscall_entry
 
     .bss

@@ -51,7 +51,7 @@ enum Kernel {
         }
 
         CPU.initializeFPU(sseEnabled: features.sseEnabled)
-        CPU.enterApplication(entry: info.app_entry, stackPointer: stackPointer)
+        CPU.enterApplication(entry: info.app_entry, stackPointer: stackPointer, userMode: ApplicationMode.userMode)
     }
 }
 
