@@ -49,11 +49,24 @@ public struct CrashReport: Sendable {
     public var crash: GuestCrash
     public var programPath: String
     public var recentSyscalls: [SyscallRecord]
+    /// Where RIP is: "symbol+offset", or "segment N (r-x) + offset" in a stripped program.
+    public var location: String?
+    /// The faulting instruction as objdump decodes it.
+    public var instruction: String?
 
-    public init(crash: GuestCrash, programPath: String, recentSyscalls: [SyscallRecord]) {
+    public init(crash: GuestCrash, programPath: String, recentSyscalls: [SyscallRecord],
+                location: String? = nil, instruction: String? = nil) {
         self.crash = crash
         self.programPath = programPath
         self.recentSyscalls = recentSyscalls
+        self.location = location
+        self.instruction = instruction
+    }
+
+    /// The one-line likely cause, when the pattern is known.
+    public var likelyCause: String? {
+        CrashDiagnosis.likelyCause(vector: crash.vector, errorCode: crash.errorCode, registers: crash.registers,
+                                   instruction: instruction, recentSyscalls: recentSyscalls)
     }
 
     public var kind: ExceptionKind { ExceptionKind(vector: crash.vector) }
@@ -78,7 +91,10 @@ public struct CrashReport: Sendable {
             headline += ", error code \(hex(code))"
             if crash.vector == 14 { headline += " (\(CrashReport.describePageFault(errorCode: code)) at \(hex(r.cr2)))" }
         }
+        if let location { headline += " in \(location)" }
         lines.append(headline)
+        if let instruction { lines.append("  instruction: \(instruction)") }
+        if let cause = likelyCause { lines.append("  likely cause: \(cause)") }
         lines.append("  rax \(pad(r.rax))  rbx \(pad(r.rbx))  rcx \(pad(r.rcx))  rdx \(pad(r.rdx))")
         lines.append("  rsi \(pad(r.rsi))  rdi \(pad(r.rdi))  rbp \(pad(r.rbp))  rsp \(pad(r.rsp))")
         lines.append("  r8  \(pad(r.r8))  r9  \(pad(r.r9))  r10 \(pad(r.r10))  r11 \(pad(r.r11))")

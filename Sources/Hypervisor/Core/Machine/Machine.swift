@@ -247,6 +247,20 @@ extension Machine {
         return " at rip \(hex(regs.rip)) (cpl \(sregs.cs.dpl)), rsp \(hex(regs.rsp)), cr0 \(hex(sregs.cr0)), cr4 \(hex(sregs.cr4)), efer \(hex(sregs.efer))"
     }
 
+    /// "symbol+offset" for an application address, or its segment and offset
+    /// when the program is stripped; nil outside the application.
+    func describeApplicationAddress(_ address: UInt64) -> String? {
+        let fileAddress = address &- application.loadBias
+        if let name = ELFSymbols(elf: application.file.bytes).describe(fileAddress),
+           application.segments.contains(where: { $0.contains(address) }) {
+            return name
+        }
+        guard let index = application.segments.firstIndex(where: { $0.contains(address) }) else { return nil }
+        let segment = application.segments[index]
+        let permissions = (segment.isReadable ? "r" : "-") + (segment.isWritable ? "w" : "-") + (segment.isExecutable ? "x" : "-")
+        return "segment \(index) (\(permissions)) + 0x\(String(address - segment.virtualAddress, radix: 16))"
+    }
+
     /// The privilege level the vCPU was at (CS.DPL), or nil if unreadable.
     private var cpl: UInt8? { (try? vcpu.specialRegisters())?.cs.dpl }
 
@@ -262,7 +276,11 @@ extension Machine {
         case let .exited(status):
             return .exited(status: status)
         case let .crashed(crash):
-            let report = CrashReport(crash: crash, programPath: configuration.programPath, recentSyscalls: tracer.recent)
+            let rip = crash.registers.rip
+            let bytes = GuestPageWalk(memory: memory, root: crash.registers.cr3).read(rip, count: 15)
+            let report = CrashReport(crash: crash, programPath: configuration.programPath, recentSyscalls: tracer.recent,
+                                     location: describeApplicationAddress(rip),
+                                     instruction: Disassembler.firstInstruction(bytes, at: rip))
             return .crashed(report: report.text, signal: report.kind.signal)
         case let .kernelPanic(message):
             return .failed(message: "kernel panic: \(message)")
