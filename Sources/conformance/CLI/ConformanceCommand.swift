@@ -9,7 +9,7 @@ struct ConformanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conformance",
         abstract: "Checks that fixtures behave the same in the unikernel as on native Linux.",
-        subcommands: [Build.self, Run.self, List.self]
+        subcommands: [Build.self, Run.self, List.self, Policy.self]
     )
 }
 
@@ -161,6 +161,16 @@ extension ConformanceCommand {
             }
             print(format.render(report, verbose: verbose), terminator: "")
             if !report.succeeded { throw ExitCode.failure }
+        }
+    }
+
+    /// `conformance policy`: the rules the stack-layout fixtures are judged by.
+    struct Policy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the initial-stack policy: what each auxv key must be in the guest, and the layout rules.")
+
+        func run() throws {
+            print(AuxvPolicy.render(), terminator: "")
         }
     }
 

@@ -15,6 +15,16 @@ public enum Comparison {
             return .nativeFailure("native run ended with \(native.outcome.status), the fixture declares "
                                   + "conformance-exit: \(spec.expectedExitStatus)\(stderr)")
         }
+        if spec.stdoutComparison == .stackLayout {
+            do throws(StackDumpError) {
+                let dump = try StackDump.parse(native.outcome.stdout)
+                if let problem = StackLayoutCheck.invariantViolations(of: dump).first {
+                    return .nativeFailure("native stack dump breaks a layout rule: \(problem)")
+                }
+            } catch {
+                return .nativeFailure("native stdout is not a stack dump: \(error)")
+            }
+        }
         return nil
     }
 
@@ -25,7 +35,10 @@ public enum Comparison {
     /// could not run) count as timeout and crash when native did not end the same way. Every mismatch found is listed in the details.
     /// When native died by a signal and the guest reported the same status, the guest's
     /// stderr may add the hypervisor's crash report after the native stderr.
-    public static func compare(native: Observation, guest: Observation, timeoutSeconds: Double) -> Verdict {
+    /// The spec's `stdoutComparison` chooses how stdout is compared, and its `mismatchCategory`
+    /// renames the category of output and exit-status mismatches.
+    public static func compare(native: Observation, guest: Observation, timeoutSeconds: Double,
+                               spec: FixtureSpec? = nil) -> Verdict {
         let guestOutcome = guest.outcome
         if guestOutcome.timedOut || guestOutcome.seconds >= timeoutSeconds {
             return failure(.timeout, "guest did not finish within \(seconds(timeoutSeconds))", guest: guestOutcome)
@@ -58,7 +71,11 @@ public enum Comparison {
         if guestStatus != nativeStatus {
             mismatches.append((.exitStatus, "exit status: native \(nativeStatus), guest \(guestStatus)"))
         }
-        if let diff = OutputDiff.describe(stream: "stdout", native: native.outcome.stdout, guest: guestOutcome.stdout) {
+        if spec?.stdoutComparison == .stackLayout {
+            mismatches += StackLayoutCheck.compare(native: native.outcome.stdout, guest: guestOutcome.stdout)
+                .map { (.stackLayout, $0) }
+        } else if let diff = OutputDiff.describe(stream: "stdout", native: native.outcome.stdout,
+                                                 guest: guestOutcome.stdout) {
             mismatches.append((.output, diff))
         }
         let crashReportAllowed = native.outcome.status != .exited(nativeStatus) && guestStatus == nativeStatus
@@ -71,6 +88,9 @@ public enum Comparison {
         }
         for difference in native.files.differences(from: guest.files) {
             mismatches.append((.files, "file " + difference))
+        }
+        if let renamed = spec?.mismatchCategory {
+            mismatches = mismatches.map { [.output, .exitStatus].contains($0.0) ? (renamed, $0.1) : $0 }
         }
         guard let first = mismatches.first else { return .pass }
         return .fail(first.0, first.1, details: mismatches.map(\.1))

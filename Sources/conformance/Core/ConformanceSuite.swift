@@ -89,7 +89,9 @@ public struct ConformanceSuite: Sendable {
             result.verdict = gaps.apply(to: result.verdict, fixtureID: fixture.id)
             return result
         }
-        return Report(mode: guest == nil ? .nativeOnly : .guest, results: results, warnings: warnings)
+        let judgesStacks = catalog.fixtures.contains { $0.spec.stdoutComparison == .stackLayout }
+        return Report(mode: guest == nil ? .nativeOnly : .guest, results: results, warnings: warnings,
+                      auxvPolicy: judgesStacks ? AuxvPolicy.entries : nil)
     }
 
     /// Builds, runs and judges one fixture (without the known-gaps list).
@@ -127,7 +129,8 @@ public struct ConformanceSuite: Sendable {
             return result
         }
         result.guestSeconds = guestRun.outcome.seconds
-        result.verdict = Comparison.compare(native: native, guest: guestRun, timeoutSeconds: timeout)
+        result.verdict = Comparison.compare(native: native, guest: guestRun, timeoutSeconds: timeout,
+                                            spec: fixture.spec)
         return result
     }
 }

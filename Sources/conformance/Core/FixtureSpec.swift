@@ -17,22 +17,47 @@ public struct FixtureSpec: Sendable, Equatable {
     public var expectedExitStatus: Int32 = 0
     /// A per-fixture timeout in seconds, overriding the run's default.
     public var timeoutSeconds: Double?
+    /// Guest memory for this fixture (`--memory` of the runner, e.g. `256M`); nil keeps
+    /// the runner's default. Native runs are not affected.
+    public var guestMemory: String?
+    /// How stdout is compared: byte for byte, or as a parsed initial-stack dump.
+    public var stdoutComparison: StdoutComparison = .exact
+    /// The category output and exit-status mismatches are reported in (default: their own).
+    public var mismatchCategory: FailureCategory?
+    /// The C libraries a C source is built for; nil means the libc of its folder only.
+    public var libcs: [Libc]?
 
     public init(summary: String, arguments: [String] = [], stdin: [UInt8] = [],
                 environment: [String] = [], expectedExitStatus: Int32 = 0,
-                timeoutSeconds: Double? = nil) {
+                timeoutSeconds: Double? = nil, guestMemory: String? = nil,
+                stdoutComparison: StdoutComparison = .exact, mismatchCategory: FailureCategory? = nil,
+                libcs: [Libc]? = nil) {
         self.summary = summary
         self.arguments = arguments
         self.stdin = stdin
         self.environment = environment
         self.expectedExitStatus = expectedExitStatus
         self.timeoutSeconds = timeoutSeconds
+        self.guestMemory = guestMemory
+        self.stdoutComparison = stdoutComparison
+        self.mismatchCategory = mismatchCategory
+        self.libcs = libcs
     }
+}
+
+/// How a fixture's stdout is compared between native and guest.
+public enum StdoutComparison: String, Sendable, Equatable, CaseIterable {
+    /// Byte for byte.
+    case exact
+    /// stdout is a `StackDump`; it is parsed on both sides and compared with `StackLayoutCheck`
+    /// under the auxv policy, and mismatches are reported in the `stack-layout` category.
+    case stackLayout = "stack-layout"
 }
 
 extension FixtureSpec {
     /// The directive keys a header may use, after the `conformance-` prefix.
-    public static let directiveKeys = ["args", "stdin", "env", "exit", "timeout"]
+    public static let directiveKeys = ["args", "stdin", "env", "exit", "timeout", "memory", "compare",
+                                       "category", "libcs"]
 
     /// Parses the header of a fixture source.
     ///
@@ -83,6 +108,33 @@ extension FixtureSpec {
                     throw malformed("expected a positive number of seconds, got \"\(value)\"")
                 }
                 spec.timeoutSeconds = seconds
+            case "memory":
+                guard isMemorySize(value) else {
+                    throw malformed("expected a size such as 256M or 1G, got \"\(value)\"")
+                }
+                spec.guestMemory = value
+            case "compare":
+                guard let comparison = StdoutComparison(rawValue: value) else {
+                    throw malformed("expected one of " + StdoutComparison.allCases.map(\.rawValue).joined(separator: ", ")
+                                    + ", got \"\(value)\"")
+                }
+                spec.stdoutComparison = comparison
+            case "category":
+                guard let category = FailureCategory(rawValue: value), FailureCategory.declarable.contains(category) else {
+                    throw malformed("expected one of " + FailureCategory.declarable.map(\.rawValue).joined(separator: ", ")
+                                    + ", got \"\(value)\"")
+                }
+                spec.mismatchCategory = category
+            case "libcs":
+                var libcs: [Libc] = []
+                for word in value.split(separator: " ") {
+                    guard let libc = Libc(rawValue: String(word)), libc != .asm else {
+                        throw malformed("expected C libraries (musl, glibc), got \"\(word)\"")
+                    }
+                    if !libcs.contains(libc) { libcs.append(libc) }
+                }
+                guard !libcs.isEmpty else { throw malformed("expected at least one C library") }
+                spec.libcs = libcs
             default:
                 throw .unknownDirective(path: path, line: lineNumber, key: key)
             }
@@ -90,6 +142,14 @@ extension FixtureSpec {
         guard !summaryLines.isEmpty else { throw .missingSummary(path: path) }
         spec.summary = summaryLines.joined(separator: " ")
         return spec
+    }
+
+    /// Whether `value` is a memory size the runner's `--memory` accepts: digits and an
+    /// optional K, M or G suffix.
+    static func isMemorySize(_ value: String) -> Bool {
+        var digits = Substring(value)
+        if let last = digits.last, "KMGkmg".contains(last) { digits = digits.dropLast() }
+        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber } && digits.contains { $0 != "0" }
     }
 
     /// The text of a header comment line, or nil if the line is not one.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs fixtures in the unikernel through the runner command:
-/// `hypervisor --dir <dir> --timeout <s> [--kernel <image>] <binary> <args...>`.
+/// `hypervisor --dir <dir> --timeout <s> [--kernel <image>] [--memory <size>] <binary> <args...>`.
 ///
 /// The hypervisor process gets exactly the fixture's environment (the guest inherits it),
 /// the fixture's stdin, and the fresh directory both as `--dir` and as its working directory.
@@ -32,6 +32,7 @@ public struct GuestExecutor: FixtureExecutor {
     public func arguments(directory: String, binaryPath: String, spec: FixtureSpec, timeoutSeconds: Double) -> [String] {
         var arguments = [hypervisorPath, "--dir", directory, "--timeout", "\(Int(timeoutSeconds.rounded(.up)))"]
         if let kernelPath { arguments += ["--kernel", kernelPath] }
+        if let memory = spec.guestMemory { arguments += ["--memory", memory] }
         return arguments + [binaryPath] + spec.arguments
     }
 

@@ -52,9 +52,14 @@ public struct Report: Sendable, Equatable, Codable {
     public var warnings: [String]
     /// Whether the run passes: nothing failed (known gaps are allowed).
     public var succeeded: Bool
+    /// The auxv policy the stack-layout fixtures were judged by (`AuxvPolicy.entries`),
+    /// when any ran; renderers print it as a section.
+    public var auxvPolicy: [AuxvPolicy.Entry]?
 
-    public init(mode: Mode, results: [FixtureResult], warnings: [String] = []) {
+    public init(mode: Mode, results: [FixtureResult], warnings: [String] = [],
+                auxvPolicy: [AuxvPolicy.Entry]? = nil) {
         self.mode = mode
+        self.auxvPolicy = auxvPolicy
         self.results = results.sorted { ($0.libc, $0.name) < ($1.libc, $1.name) }
         self.warnings = warnings
         var summaries = Libc.allCases.map(LibcSummary.init)

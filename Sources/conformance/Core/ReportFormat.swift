@@ -68,6 +68,10 @@ public struct TextReportRenderer: ReportRenderer {
         }
         if !report.warnings.isEmpty { lines.append("") }
         lines += report.warnings.map { "warning: " + $0 }
+        if report.auxvPolicy != nil {
+            lines.append("")
+            lines += AuxvPolicy.render().split(separator: "\n").map(String.init)
+        }
         lines.append("")
         lines.append(report.succeeded ? "result: PASS" : "result: FAIL")
         return lines.joined(separator: "\n") + "\n"
@@ -129,6 +133,11 @@ public struct MarkdownReportRenderer: ReportRenderer {
         }
         if !report.warnings.isEmpty { lines.append("") }
         lines += report.warnings.map { "- warning: \(escape($0))" }
+        if let policy = report.auxvPolicy {
+            lines += ["", "### Stack layout policy", "", "| key | name | rule | why |", "|---:|---|---|---|"]
+            lines += policy.map { "| \($0.key) | \($0.name) | \($0.rule) | \(escape($0.reason)) |" }
+            lines += [""] + AuxvPolicy.layoutRules.map { "- \(escape($0))" }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -12,6 +12,15 @@ public enum FailureCategory: String, Sendable, Codable, CaseIterable {
     case output
     /// The files left in the working directory differ.
     case files
+    /// The initial stack (argv, envp, auxv, string area, alignment) differs from Linux's
+    /// beyond what the auxv policy allows (`conformance-compare: stack-layout`).
+    case stackLayout = "stack-layout"
+    /// Stack alignment or the syscall ABI (preserved registers, red zone, vector state)
+    /// differs: output mismatches of fixtures declaring `conformance-category: alignment`.
+    case alignment
+
+    /// The categories a fixture header may declare with `conformance-category:`.
+    public static let declarable: [FailureCategory] = [.alignment, .stackLayout]
 }
 
 /// The result of one fixture, as counted in the report.
