@@ -57,6 +57,7 @@ public struct FixtureCatalog: Sendable {
         var catalog = FixtureCatalog(fixtures: [])
         for libc in Libc.allCases {
             for folder in libc.sourceFolders {
+                let folderLibc = Libc(rawValue: folder) ?? libc
                 let directory = (root as NSString).appendingPathComponent(folder)
                 guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
                 for entry in entries.sorted() where entry.hasSuffix("." + libc.sourceExtension) {
@@ -65,9 +66,21 @@ public struct FixtureCatalog: Sendable {
                     if let filter, !filter.isEmpty, !id.contains(filter) { continue }
                     let path = (directory as NSString).appendingPathComponent(entry)
                     do throws(FixtureError) {
-                        catalog.fixtures.append(try load(path: path, name: name, libc: libc))
+                        let fixture = try load(path: path, name: name, libc: libc)
+                        // A C source is built for the libcs its header lists, else for its folder's.
+                        guard (fixture.spec.libcs ?? [folderLibc]).contains(libc) else { continue }
+                        if let other = catalog.fixtures.firstIndex(where: { $0.id == id }) {
+                            let error = FixtureError.duplicate(id: id, paths: [catalog.fixtures[other].sourcePath, path])
+                            catalog.fixtures.remove(at: other)
+                            catalog.rejected.append(RejectedFixture(libc: libc, name: name, error: error))
+                            continue
+                        }
+                        catalog.fixtures.append(fixture)
                     } catch {
-                        catalog.rejected.append(RejectedFixture(libc: libc, name: name, error: error))
+                        // A broken source is reported once, for the libc of its folder.
+                        if folderLibc == libc {
+                            catalog.rejected.append(RejectedFixture(libc: libc, name: name, error: error))
+                        }
                     }
                 }
             }

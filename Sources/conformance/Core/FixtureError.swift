@@ -10,6 +10,9 @@ public enum FixtureError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformedDirective(path: String, line: Int, key: String, reason: String)
     /// The source does not open with a comment saying what it checks.
     case missingSummary(path: String)
+    /// Two sources would build the same fixture (`libc/name`), e.g. `musl/x.c` listing glibc
+    /// in `conformance-libcs:` next to a `glibc/x.c`.
+    case duplicate(id: String, paths: [String])
 
     public var description: String {
         switch self {
@@ -22,6 +25,8 @@ public enum FixtureError: Error, Equatable, Sendable, CustomStringConvertible {
                 + FixtureSpec.directiveKeys.map { "conformance-\($0)" }.joined(separator: ", ") + ")"
         case let .malformedDirective(path, line, key, reason):
             "\(path):\(line): conformance-\(key): \(reason)"
+        case let .duplicate(id, paths):
+            "\(id) is built from more than one source: " + paths.joined(separator: ", ")
         case let .missingSummary(path):
             "\(path): the source must open with a comment saying what the fixture checks"
         }

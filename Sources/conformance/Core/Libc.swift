@@ -1,8 +1,9 @@
 /// The libc dimension of the suite: which C library (or none) a fixture is built against.
 ///
 /// Each flavour has its own source folder under `Fixtures/`, its own comment syntax for
-/// header directives and its own compiler command. A later shared C folder (one source built
-/// for both musl and glibc) adds a source folder to `musl` and `glibc`; nothing else changes.
+/// header directives and its own compiler command. C sources are shared, never copied: a
+/// source in `musl/` or `glibc/` is built for the libcs its `conformance-libcs:` directive
+/// lists (default: its folder's libc only), so each C libc looks in both C folders.
 public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
     /// Hand-written assembly with raw syscalls, no C library.
     case asm
@@ -12,7 +13,15 @@ public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
     case glibc
 
     /// The folders under `Fixtures/` that hold this flavour's sources.
-    public var sourceFolders: [String] { [rawValue] }
+    /// Its own folder first; the C libcs also read the other C folder, where a source is
+    /// taken only if its `conformance-libcs:` directive names this libc.
+    public var sourceFolders: [String] {
+        switch self {
+        case .asm: ["asm"]
+        case .musl: ["musl", "glibc"]
+        case .glibc: ["glibc", "musl"]
+        }
+    }
 
     /// The file extension of this flavour's sources.
     public var sourceExtension: String {

@@ -1,0 +1,7 @@
+// Checks the smallest C program: libc start-up (TLS, stdio) and one line on stdout.
+#include <stdio.h>
+
+int main(void) {
+    printf("Hello, World!\n");
+    return 0;
+}
