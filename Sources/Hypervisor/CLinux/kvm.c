@@ -84,3 +84,28 @@ int ckvm_arm_timeout(uint64_t milliseconds) {
     timer.it_value.tv_usec = (suseconds_t)((milliseconds % 1000) * 1000);
     return setitimer(ITIMER_REAL, &timer, NULL);
 }
+
+/* A kvm_msrs header followed by room for one entry. */
+union one_msr {
+    struct kvm_msrs header;
+    unsigned char bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+};
+
+int ckvm_set_msr(int vcpu_fd, uint32_t index, uint64_t value) {
+    union one_msr msrs;
+    memset(&msrs, 0, sizeof msrs);
+    msrs.header.nmsrs = 1;
+    msrs.header.entries[0].index = index;
+    msrs.header.entries[0].data = value;
+    return ioctl(vcpu_fd, KVM_SET_MSRS, &msrs);
+}
+
+int ckvm_get_msr(int vcpu_fd, uint32_t index, uint64_t *value) {
+    union one_msr msrs;
+    memset(&msrs, 0, sizeof msrs);
+    msrs.header.nmsrs = 1;
+    msrs.header.entries[0].index = index;
+    int result = ioctl(vcpu_fd, KVM_GET_MSRS, &msrs);
+    *value = msrs.header.entries[0].data;
+    return result;
+}

@@ -31,6 +31,8 @@ static const unsigned long CKVM_SET_SREGS = KVM_SET_SREGS;
 static const unsigned long CKVM_SET_CPUID2 = KVM_SET_CPUID2;
 static const unsigned long CKVM_GET_TSC_KHZ = KVM_GET_TSC_KHZ;
 static const unsigned long CKVM_GET_FPU = KVM_GET_FPU;
+static const unsigned long CKVM_SET_MSRS = KVM_SET_MSRS;
+static const unsigned long CKVM_GET_MSRS = KVM_GET_MSRS;
 static const unsigned long CKVM_SET_FPU = KVM_SET_FPU;
 static const int CKVM_API_VERSION = KVM_API_VERSION;
 static const int CKVM_MAX_CPUID_ENTRIES = 256;
@@ -38,6 +40,11 @@ static const int CKVM_MAX_CPUID_ENTRIES = 256;
 /* ioctl(2) with a pointer argument and with an integer argument. */
 int ckvm_ioctl_ptr(int fd, unsigned long request, void *argument);
 int ckvm_ioctl_value(int fd, unsigned long request, unsigned long argument);
+
+/* Sets (or reads back) one model-specific register; returns the ioctl's result
+   (the number of MSRs processed, 1 on success). */
+int ckvm_set_msr(int vcpu_fd, uint32_t index, uint64_t value);
+int ckvm_get_msr(int vcpu_fd, uint32_t index, uint64_t *value);
 
 /* kvm_run decoding. */
 uint32_t ckvm_run_exit_reason(const struct kvm_run *run);

@@ -61,6 +61,22 @@ public final class VirtualCPU {
         try KVMSystem.ioctl(fd, CLinux.CKVM_SET_FPU, &fpu, "KVM_SET_FPU")
     }
 
+    /// Writes one model-specific register.
+    public func setModelSpecificRegister(_ index: UInt32, _ value: UInt64) throws(KVMError) {
+        guard ckvm_set_msr(fd.rawValue, index, value) == 1 else {
+            throw .ioctlFailed(call: "KVM_SET_MSRS(0x\(String(index, radix: 16)))", errno: .current)
+        }
+    }
+
+    /// Reads one model-specific register.
+    public func modelSpecificRegister(_ index: UInt32) throws(KVMError) -> UInt64 {
+        var value: UInt64 = 0
+        guard ckvm_get_msr(fd.rawValue, index, &value) == 1 else {
+            throw .ioctlFailed(call: "KVM_GET_MSRS(0x\(String(index, radix: 16)))", errno: .current)
+        }
+        return value
+    }
+
     /// Sets the CPUID leaves the guest sees; must happen before the guest touches CR4/XCR0.
     public func setCPUID(_ table: CPUIDTable) throws(KVMError) {
         let buffer = CPUIDTable.RawBuffer(entries: table.entries)
