@@ -34,10 +34,14 @@ uint32_t ckvm_run_internal_suberror(const struct kvm_run *run) {
     return run->internal.suberror;
 }
 
-void ckvm_run_mmio(const struct kvm_run *run, uint64_t *address, uint8_t *is_write, uint32_t *length) {
+void ckvm_run_mmio(const struct kvm_run *run, uint64_t *address, uint8_t *is_write, uint32_t *length, uint64_t *data) {
     *address = run->mmio.phys_addr;
     *is_write = run->mmio.is_write;
     *length = run->mmio.len;
+    uint64_t value = 0;
+    uint32_t count = run->mmio.len <= 8 ? run->mmio.len : 8;
+    memcpy(&value, run->mmio.data, count);
+    *data = value;
 }
 
 static struct kvm_run *volatile signal_run;

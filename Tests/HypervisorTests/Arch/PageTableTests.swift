@@ -6,14 +6,26 @@ import UnikernelABI
 /// The boot page tables: entry encoding and what they map.
 @Suite("Boot page tables")
 struct PageTableTests {
-    @Test func encodesTableEntryAsPresentWritable() {
+    @Test func encodesTableEntryAsPresentWritableUser() {
         let entry = PageTableEntry.table(at: 0x5000)
-        #expect(entry.rawValue == 0x5003)
+        #expect(entry.rawValue == 0x5007)
     }
 
     @Test func encodesHugePageWithNoExecuteWhenNotExecutable() {
-        #expect(PageTableEntry.hugePage(at: 0x20_0000, executable: false).rawValue == 0x8000_0000_0020_0083)
-        #expect(PageTableEntry.hugePage(at: 0x20_0000, executable: true).rawValue == 0x20_0083)
+        #expect(PageTableEntry.hugePage(at: 0x20_0000, executable: false).rawValue == 0x8000_0000_0020_0087)
+        #expect(PageTableEntry.hugePage(at: 0x20_0000, executable: true).rawValue == 0x20_0087)
+    }
+
+    @Test func mapsTheHypercallPageToTheMMIORegion() throws {
+        let tables = BootPageTables(memorySize: 64 << 20)
+        let page = try #require(translate(UK_HYPERCALL_VIRT + 0x18, in: tables))
+        #expect(page.physical == UK_HYPERCALL_MMIO_PHYS + 0x18)
+        #expect(!page.executable)
+    }
+
+    @Test func everyBootMappingIsUserAccessible() {
+        let tables = BootPageTables(memorySize: 64 << 20)
+        #expect(tables.entries().allSatisfy { $0.entry.rawValue & PageTableEntry.user != 0 })
     }
 
     @Test func indexesVirtualAddressesPerLevel() {

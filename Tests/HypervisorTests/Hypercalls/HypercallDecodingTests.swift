@@ -58,6 +58,26 @@ struct HypercallDecodingTests {
         #expect(error?.resultAddress == nil)
     }
 
+    @Test func decodesStoreToTheHypercallPage() throws {
+        try memory.store(uk_hc_exit(status: 7, reserved: 0), at: block)
+        let address = UK_HYPERCALL_MMIO_PHYS + 8 * UInt64(UK_HC_EXIT.rawValue - UK_HC_EXIT.rawValue)
+        let decoded = try Hypercall.decode(mmioAddress: address, length: 8, data: block, memory: memory)
+        #expect(decoded.call == .exit(status: 7))
+        #expect(Hypercall.isHypercallAddress(address))
+        #expect(!Hypercall.isHypercallAddress(UK_HYPERCALL_MMIO_PHYS - 8))
+    }
+
+    @Test func mapsHypercallPageOffsetsToPorts() throws {
+        try memory.store(uk_hc_close(handle: 5, reserved: 0, result: 0), at: block)
+        let address = UK_HYPERCALL_MMIO_PHYS + 8 * UInt64(UK_HC_CLOSE.rawValue - UK_HC_EXIT.rawValue)
+        #expect(try Hypercall.decode(mmioAddress: address, length: 8, data: block, memory: memory).call == .close(handle: 5))
+    }
+
+    @Test func rejectsNarrowOrMisalignedStoresToTheHypercallPage() {
+        #expect(throws: HypercallFault.self) { try Hypercall.decode(mmioAddress: UK_HYPERCALL_MMIO_PHYS, length: 4, data: 0x3000, memory: memory) }
+        #expect(throws: HypercallFault.self) { try Hypercall.decode(mmioAddress: UK_HYPERCALL_MMIO_PHYS + 4, length: 8, data: 0x3000, memory: memory) }
+    }
+
     @Test func rejectsUnknownPort() {
         let error = #expect(throws: HypercallFault.self) {
             try Hypercall.decode(port: 0x3F8, size: 4, value: 0, memory: memory)

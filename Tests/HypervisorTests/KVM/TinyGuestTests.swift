@@ -58,6 +58,34 @@ struct TinyGuestTests {
         #expect(try vcpu.runOnce() == .halt)
     }
 
+    /// On this platform `out` faults at CPL3, so the kernel reaches the host by
+    /// storing to the hypercall page; the store must exit as MMIO with its data.
+    @Test func userModeStoreToHypercallPageExitsAsMMIO() throws {
+        let kvm = try KVMSystem()
+        let vm = try kvm.createVirtualMachine()
+        let memory = try GuestMemory(size: 16 << 20)
+        try vm.mapMemory(memory)
+        let tables = BootPageTables(memorySize: memory.size)
+        try tables.write(into: memory)
+        try BootGDT().write(into: memory)
+        var code: [UInt8] = [0x48, 0xB8]                                   // movabs rax, 0x1234
+        code += withUnsafeBytes(of: UInt64(0x1234).littleEndian, Array.init)
+        code += [0x48, 0xA3]                                               // movabs [UK_HYPERCALL_VIRT + 8], rax
+        code += withUnsafeBytes(of: (UK_HYPERCALL_VIRT + 8).littleEndian, Array.init)
+        code += [0xEB, 0xFE]                                               // jmp .
+        try memory.write(code, at: UK_KERNEL_PHYS_BASE)
+        let vcpu = try vm.createVirtualCPU()
+        try vcpu.setCPUID(try kvm.supportedCPUID())
+        let state = BootCPUState(entry: UK_KERNEL_VIRT_BASE + UK_KERNEL_PHYS_BASE, pageTableRoot: tables.pml4)
+        var sregs = state.specialRegisters(from: try vcpu.specialRegisters())
+        sregs.cs.dpl = 3; sregs.cs.selector = 0x2B
+        sregs.ss.dpl = 3; sregs.ss.selector = 0x23
+        try vcpu.setSpecialRegisters(sregs)
+        try vcpu.setRegisters(state.registers)
+
+        #expect(try vcpu.runOnce() == .mmio(address: UK_HYPERCALL_MMIO_PHYS + 8, isWrite: true, length: 8, data: 0x1234))
+    }
+
     @Test func supportedCPUIDReportsLongMode() throws {
         let table = try KVMSystem().supportedCPUID()
         let extended = try #require(table.entry(function: 0x8000_0001))

@@ -11,8 +11,11 @@
  * The hypervisor enters the kernel directly in 64-bit long mode:
  *   - paging on, with a boot PML4 at `pml4_phys` that maps
  *       * all guest-physical memory at UK_DIRECT_MAP_BASE + phys (2 MiB pages, RW, NX),
- *       * the first GiB of guest-physical memory at UK_KERNEL_VIRT_BASE + phys
- *         (2 MiB pages, RWX) where the kernel image is linked;
+ *       * guest-physical [0, UK_KERNEL_WINDOW_SIZE) at UK_KERNEL_VIRT_BASE + phys
+ *         (2 MiB pages, RWX) where the kernel image is linked,
+ *       * the hypercall page: UK_HYPERCALL_VIRT -> UK_HYPERCALL_MMIO_PHYS (2 MiB, RW, NX);
+ *     every entry is user-accessible (U/S = 1): the kernel runs at CPL3 after
+ *     its CPL0 start-up (see README "Platform notes");
  *     the lower half (every address a Linux program may use) is left empty for
  *     the kernel to fill with the application's mappings;
  *   - CR0 = PE|MP|ET|NE|WP|PG, CR4 = PAE (the kernel enables OSFXSR, OSXMMEXCPT,
@@ -40,11 +43,16 @@
  *
  * Hypercalls
  * ----------
- * The guest executes `outl %eax, %dx` with DX = one of the UK_HC_* ports and
- * EAX = the guest-physical address of that call's parameter block (below 4 GiB,
- * naturally aligned). The host validates every address and length against guest
- * memory, performs the call, and writes `result` (>= 0, or -errno with Linux's
- * errno numbers) back into the block before the vCPU resumes.
+ * A hypercall is an 8-byte store of the guest-physical address of the call's
+ * parameter block to UK_HYPERCALL_VIRT + 8 * (port - UK_HC_EXIT), where `port`
+ * is one of the UK_HC_* numbers below. That virtual page maps the guest-physical
+ * page UK_HYPERCALL_MMIO_PHYS, which no memory backs, so the store exits to the
+ * host as MMIO at any privilege level (on this platform `out` faults at CPL3,
+ * where the kernel runs; see README "Platform notes"). `outl %eax, %dx` with
+ * DX = port and EAX = a block address below 4 GiB is accepted too (CPL0 only).
+ * The host validates every address and length against guest memory, performs
+ * the call, and writes `result` (>= 0, or -errno with Linux's errno numbers)
+ * back into the block before the vCPU resumes.
  * Host handles 0, 1 and 2 are the host process's stdin, stdout and stderr.
  */
 #ifndef UNIKERNEL_ABI_H
@@ -59,6 +67,10 @@
 #define UK_KERNEL_VIRT_BASE     0xffffffff80000000ULL
 #define UK_KERNEL_PHYS_BASE     0x200000ULL          /* 2 MiB */
 #define UK_KERNEL_MAX_SIZE      0x600000ULL          /* kernel image must end below 8 MiB */
+
+#define UK_KERNEL_WINDOW_SIZE   0x20000000ULL        /* 512 MiB mapped at UK_KERNEL_VIRT_BASE */
+#define UK_HYPERCALL_MMIO_PHYS  0x4000000000ULL      /* 256 GiB: above any guest memory */
+#define UK_HYPERCALL_VIRT       0xffffffffbfe00000ULL /* UK_KERNEL_VIRT_BASE + 1 GiB - 2 MiB */
 
 #define UK_GDT_PHYS             0x1000ULL
 #define UK_BOOT_INFO_PHYS       0x2000ULL

@@ -56,8 +56,9 @@ void ckvm_run_io(const struct kvm_run *run, uint8_t *direction, uint8_t *size,
 uint64_t ckvm_run_fail_entry_reason(const struct kvm_run *run);
 /* KVM_EXIT_INTERNAL_ERROR: the suberror. */
 uint32_t ckvm_run_internal_suberror(const struct kvm_run *run);
-/* KVM_EXIT_MMIO: address and whether it was a write. */
-void ckvm_run_mmio(const struct kvm_run *run, uint64_t *address, uint8_t *is_write, uint32_t *length);
+/* KVM_EXIT_MMIO: address, whether it was a write, its length and (for writes)
+   the data, little-endian, zero-extended to 64 bits. */
+void ckvm_run_mmio(const struct kvm_run *run, uint64_t *address, uint8_t *is_write, uint32_t *length, uint64_t *data);
 
 /* Runner signals: SIGALRM (timeout), SIGINT, SIGTERM set kvm_run.immediate_exit
    on the registered run structure so a signal can never be lost between a

@@ -12,14 +12,15 @@ public struct PageTableEntry: Equatable, Sendable, CustomStringConvertible {
     /// Bits 12...51 hold the physical address of the next level or of the page.
     public static let addressMask: UInt64 = 0x000F_FFFF_FFFF_F000
 
-    /// An entry pointing to the next-level table at `table` (present, writable; leaf bits decide access).
+    /// An entry pointing to the next-level table at `table` (present, writable,
+    /// user-accessible; leaf bits decide access).
     public static func table(at table: UInt64) -> PageTableEntry {
-        PageTableEntry(rawValue: (table & addressMask) | present | writable)
+        PageTableEntry(rawValue: (table & addressMask) | present | writable | user)
     }
 
-    /// A 2 MiB (in a PD) or 1 GiB (in a PDPT) leaf mapping `physical`.
+    /// A user-accessible 2 MiB (in a PD) or 1 GiB (in a PDPT) leaf mapping `physical`.
     public static func hugePage(at physical: UInt64, executable: Bool) -> PageTableEntry {
-        var value = (physical & addressMask) | present | writable | hugePage
+        var value = (physical & addressMask) | present | writable | user | hugePage
         if !executable { value |= noExecute }
         return PageTableEntry(rawValue: value)
     }
@@ -31,8 +32,10 @@ public struct PageTableEntry: Equatable, Sendable, CustomStringConvertible {
 }
 
 /// The boot page tables the hypervisor builds: the direct map of all guest
-/// memory at UK_DIRECT_MAP_BASE and the kernel window at UK_KERNEL_VIRT_BASE,
-/// both with 2 MiB pages. The lower half stays empty for the application.
+/// memory at UK_DIRECT_MAP_BASE, the kernel window at UK_KERNEL_VIRT_BASE and
+/// the hypercall page at UK_HYPERCALL_VIRT, all with 2 MiB pages and all
+/// user-accessible (the kernel runs at CPL3). The lower half stays empty for
+/// the application.
 public struct BootPageTables: Sendable {
     public static let twoMiB: UInt64 = 2 << 20
     public static let oneGiB: UInt64 = 1 << 30
@@ -47,9 +50,10 @@ public struct BootPageTables: Sendable {
     /// Guest memory size the tables cover (a multiple of 2 MiB).
     public let memorySize: UInt64
 
-    /// The largest guest memory the boot tables can map below UK_PAGE_TABLES_END.
+    /// The largest guest memory the boot tables can map below UK_PAGE_TABLES_END
+    /// (and below the hypercall page).
     public static var maximumMemorySize: UInt64 {
-        (UK_PAGE_TABLES_END - (UK_PAGE_TABLES_PHYS + 0x4000)) / 0x1000 * oneGiB
+        min((UK_PAGE_TABLES_END - (UK_PAGE_TABLES_PHYS + 0x4000)) / 0x1000 * oneGiB, UK_HYPERCALL_MMIO_PHYS)
     }
 
     public init(memorySize: UInt64) {
@@ -79,14 +83,18 @@ public struct BootPageTables: Sendable {
             }
         }
 
-        // Kernel window: the first GiB (or less) of guest memory, executable.
+        // Kernel window: the start of guest memory, executable.
         result.append((pml4 + 8 * UInt64(Self.index(of: UK_KERNEL_VIRT_BASE, level: 4)), .table(at: kernelPDPT)))
         result.append((kernelPDPT + 8 * UInt64(Self.index(of: UK_KERNEL_VIRT_BASE, level: 3)), .table(at: kernelPD)))
         for i in 0..<UInt64(512) {
             let physical = i * BootPageTables.twoMiB
-            guard physical < min(memorySize, BootPageTables.oneGiB) else { break }
+            guard physical < min(memorySize, UK_KERNEL_WINDOW_SIZE) else { break }
             result.append((kernelPD + 8 * i, .hugePage(at: physical, executable: true)))
         }
+
+        // The hypercall page: stores to it exit to the host as MMIO.
+        result.append((kernelPD + 8 * UInt64(Self.index(of: UK_HYPERCALL_VIRT, level: 2)),
+                       .hugePage(at: UK_HYPERCALL_MMIO_PHYS, executable: false)))
         return result
     }
 

@@ -57,7 +57,7 @@ public enum Hypercall: Equatable, Sendable {
 public enum HypercallError: Error, Equatable, CustomStringConvertible {
     /// No hypercall listens on this port.
     case unknownPort(UInt16)
-    /// The access was not the 32-bit `out` the protocol uses.
+    /// The access was not the 32-bit `out` or 64-bit store the protocol uses.
     case wrongAccessSize(port: UInt16, size: UInt8)
     /// The parameter block lies outside guest memory.
     case blockOutOfBounds(port: UInt16, address: UInt64)
@@ -72,7 +72,7 @@ public enum HypercallError: Error, Equatable, CustomStringConvertible {
         let hex = { (v: UInt64) in "0x" + String(v, radix: 16) }
         switch self {
         case let .unknownPort(port): return "hypercall on unknown port \(hex(UInt64(port)))"
-        case let .wrongAccessSize(port, size): return "hypercall on port \(hex(UInt64(port))) with a \(size)-byte access (expected 4)"
+        case let .wrongAccessSize(port, size): return "hypercall \(hex(UInt64(port))) with a \(size)-byte access (expected a 4-byte out or an 8-byte store)"
         case let .blockOutOfBounds(port, address): return "hypercall \(hex(UInt64(port))) parameter block \(hex(address)) outside guest memory"
         case let .bufferOutOfBounds(port, address, length): return "hypercall \(hex(UInt64(port))) buffer \(hex(address))+\(hex(length)) outside guest memory"
         case let .pathTooLong(length): return "hypercall path of \(length) bytes exceeds PATH_MAX"
@@ -106,7 +106,27 @@ extension Hypercall {
         port: UInt16, size: UInt8, value: UInt32, memory: GuestMemory
     ) throws(HypercallFault) -> DecodedHypercall {
         guard size == 4 else { throw HypercallError.wrongAccessSize(port: port, size: size).unanswerable }
-        let block = UInt64(value)
+        return try decode(port: port, block: UInt64(value), memory: memory)
+    }
+
+    /// Decodes a store of `data` to the hypercall page at guest-physical `address`.
+    public static func decode(
+        mmioAddress address: UInt64, length: UInt32, data: UInt64, memory: GuestMemory
+    ) throws(HypercallFault) -> DecodedHypercall {
+        let offset = address &- UK_HYPERCALL_MMIO_PHYS
+        let port = UInt16(truncatingIfNeeded: UInt64(UK_HC_EXIT.rawValue) &+ offset / 8)
+        guard offset < 0x1000, offset % 8 == 0 else { throw HypercallError.unknownPort(port).unanswerable }
+        guard length == 8 else { throw HypercallError.wrongAccessSize(port: port, size: UInt8(truncatingIfNeeded: length)).unanswerable }
+        return try decode(port: port, block: data, memory: memory)
+    }
+
+    /// Whether a guest-physical address lies in the hypercall page.
+    public static func isHypercallAddress(_ address: UInt64) -> Bool {
+        address >= UK_HYPERCALL_MMIO_PHYS && address - UK_HYPERCALL_MMIO_PHYS < BootPageTables.twoMiB
+    }
+
+    /// Decodes hypercall `port` whose parameter block is at guest-physical `block`.
+    static func decode(port: UInt16, block: UInt64, memory: GuestMemory) throws(HypercallFault) -> DecodedHypercall {
 
         func load<T: BitwiseCopyable>(_ type: T.Type) throws(HypercallFault) -> T {
             do { return try memory.load(type, at: block) } catch {

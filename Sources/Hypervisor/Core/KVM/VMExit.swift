@@ -14,8 +14,8 @@ public enum VMExit: Equatable, Sendable {
     case failEntry(hardwareReason: UInt64)
     /// KVM could not emulate something the guest did.
     case internalError(suberror: UInt32)
-    /// An access to guest-physical memory that no slot backs.
-    case mmio(address: UInt64, isWrite: Bool, length: UInt32)
+    /// An access to guest-physical memory that no slot backs; `data` holds what a write stored.
+    case mmio(address: UInt64, isWrite: Bool, length: UInt32, data: UInt64)
     /// `KVM_RUN` was interrupted by a signal before or while running the guest.
     case interrupted
     /// Any other exit reason.

@@ -125,9 +125,9 @@ public final class VirtualCPU {
         case KVM_EXIT_INTERNAL_ERROR:
             return .internalError(suberror: ckvm_run_internal_suberror(run))
         case KVM_EXIT_MMIO:
-            var address: UInt64 = 0, isWrite: UInt8 = 0, length: UInt32 = 0
-            ckvm_run_mmio(run, &address, &isWrite, &length)
-            return .mmio(address: address, isWrite: isWrite != 0, length: length)
+            var address: UInt64 = 0, isWrite: UInt8 = 0, length: UInt32 = 0, data: UInt64 = 0
+            ckvm_run_mmio(run, &address, &isWrite, &length, &data)
+            return .mmio(address: address, isWrite: isWrite != 0, length: length, data: data)
         case KVM_EXIT_INTR:
             return .interrupted
         default:

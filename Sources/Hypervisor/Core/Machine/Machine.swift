@@ -192,22 +192,9 @@ extension Machine {
     func step(_ exit: VMExit) -> RunOutcome? {
         switch exit {
         case let .portWrite(port, size, value):
-            let decoded: DecodedHypercall
-            do {
-                decoded = try Hypercall.decode(port: port, size: size, value: value, memory: memory)
-            } catch {
-                if let address = error.resultAddress, let errno = error.error.errno {
-                    try? memory.store(-errno, at: address)
-                }
-                return nil
-            }
-            switch handler.handle(decoded.call) {
-            case let .resume(result):
-                if let result, let address = decoded.resultAddress { try? memory.store(result, at: address) }
-                return nil
-            case let .stop(reason):
-                return outcome(of: reason)
-            }
+            return perform { () throws(HypercallFault) in try Hypercall.decode(port: port, size: size, value: value, memory: memory) }
+        case let .mmio(address, true, length, data) where Hypercall.isHypercallAddress(address):
+            return perform { () throws(HypercallFault) in try Hypercall.decode(mmioAddress: address, length: length, data: data, memory: memory) }
         case .portRead:
             return nil
         case .interrupted:
@@ -233,7 +220,7 @@ extension Machine {
                     + (cpl == 0 ? " (this host's KVM emulates guest CPL0 code instruction by instruction and cannot emulate x87/SSE/AVX instructions: code at CPL0 must avoid them; see README, Platform notes)" : ""))
             }
             return .failed(message: "KVM internal error (suberror \(suberror)) while running the guest\(registerSummary)")
-        case let .mmio(address, isWrite, length):
+        case let .mmio(address, isWrite, length, _):
             return .failed(message: "guest \(isWrite ? "wrote" : "read") \(length) bytes at unbacked guest-physical address 0x\(String(address, radix: 16))")
         case let .other(reason):
             return .failed(message: "unexpected KVM exit reason \(reason)")
@@ -245,6 +232,26 @@ extension Machine {
         guard let regs = try? vcpu.registers(), let sregs = try? vcpu.specialRegisters() else { return "" }
         let hex = { (v: UInt64) in "0x" + String(v, radix: 16) }
         return " at rip \(hex(regs.rip)) (cpl \(sregs.cs.dpl)), rsp \(hex(regs.rsp)), cr0 \(hex(sregs.cr0)), cr4 \(hex(sregs.cr4)), efer \(hex(sregs.efer))"
+    }
+
+    /// Decodes and performs one hypercall; nil means resume the guest.
+    private func perform(_ decode: () throws(HypercallFault) -> DecodedHypercall) -> RunOutcome? {
+        let decoded: DecodedHypercall
+        do {
+            decoded = try decode()
+        } catch {
+            if let address = error.resultAddress, let errno = error.error.errno {
+                try? memory.store(-errno, at: address)
+            }
+            return nil
+        }
+        switch handler.handle(decoded.call) {
+        case let .resume(result):
+            if let result, let address = decoded.resultAddress { try? memory.store(result, at: address) }
+            return nil
+        case let .stop(reason):
+            return outcome(of: reason)
+        }
     }
 
     /// "symbol+offset" for an application address, or its segment and offset
