@@ -8,6 +8,7 @@
 # conformance-env: GREETING=hello world
 # conformance-env: EMPTY=
 # conformance-env: PATH=/usr/bin:/bin
+#include "include/output.inc"
 
     .section .rodata
 s_rsp:      .asciz "rsp "
@@ -20,18 +21,11 @@ s_auxv_end: .asciz "auxv_end "
 s_random:   .asciz "random "
 s_execfn:   .asciz "execfn "
 s_platform: .asciz "platform "
-s_0x:       .asciz "0x"
-digits:     .ascii "0123456789abcdef"
 
     .data
-outpos:       .quad 0
 random_ptr:   .quad 0
 execfn_ptr:   .quad 0
 platform_ptr: .quad 0
-
-    .bss
-    .lcomm outbuf, 262144
-    .lcomm numbuf, 32
 
     .text
     .globl _start
@@ -123,14 +117,7 @@ no_execfn:
     call    put_str
     call    put_nl
 no_platform:
-    mov     $1, %eax                # write(1, outbuf, outpos)
-    mov     $1, %edi
-    lea     outbuf(%rip), %rsi
-    mov     outpos(%rip), %rdx
-    syscall
-    mov     $231, %eax              # exit_group(0)
-    xor     %edi, %edi
-    syscall
+    jmp     exit_ok
 
 # put_strings(rbx = record tag, r12 = first pointer of a NULL-ended vector): one
 # "TAG INDEX 0xADDRESS STRING" line per string; leaves r12 past the NULL.
@@ -156,81 +143,3 @@ put_strings:
 2:  add     $8, %r12
     ret
 
-# Output helpers: append to outbuf. They clobber rax, rcx, rdx, rsi, rdi, r8-r10 only.
-put_str:                            # rdi = NUL-terminated string
-    mov     outpos(%rip), %rdx
-    lea     outbuf(%rip), %rcx
-1:  movzbl  (%rdi), %eax
-    test    %al, %al
-    jz      2f
-    mov     %al, (%rcx,%rdx)
-    inc     %rdx
-    inc     %rdi
-    jmp     1b
-2:  mov     %rdx, outpos(%rip)
-    ret
-
-put_char:                           # dil = character
-    mov     outpos(%rip), %rdx
-    lea     outbuf(%rip), %rcx
-    mov     %dil, (%rcx,%rdx)
-    inc     %rdx
-    mov     %rdx, outpos(%rip)
-    ret
-
-put_nl:
-    mov     $10, %edi
-    jmp     put_char
-
-put_sp:
-    mov     $32, %edi
-    jmp     put_char
-
-put_hex:                            # rdi = value, printed as 0x...
-    mov     %rdi, %r10
-    lea     s_0x(%rip), %rdi
-    call    put_str
-    mov     %r10, %rdi
-    mov     $16, %esi
-    jmp     put_num
-
-put_dec:                            # rdi = value, printed in decimal
-    mov     $10, %esi
-    jmp     put_num
-
-put_byte_hex:                       # dil = byte, printed as two hex digits
-    mov     %rdi, %r10
-    shr     $4, %edi
-    and     $15, %edi
-    lea     digits(%rip), %rax
-    movzbl  (%rax,%rdi), %edi
-    call    put_char
-    mov     %r10, %rdi
-    and     $15, %edi
-    lea     digits(%rip), %rax
-    movzbl  (%rax,%rdi), %edi
-    jmp     put_char
-
-put_num:                            # rdi = value, rsi = base
-    lea     numbuf+32(%rip), %r8    # r8 = end of the digits
-    mov     %r8, %r9                # r9 = first digit, moving down
-    mov     %rdi, %rax
-1:  xor     %edx, %edx
-    div     %rsi
-    lea     digits(%rip), %rcx
-    movzbl  (%rcx,%rdx), %ecx
-    dec     %r9
-    mov     %cl, (%r9)
-    test    %rax, %rax
-    jnz     1b
-    mov     outpos(%rip), %rdx
-    lea     outbuf(%rip), %rcx
-2:  cmp     %r8, %r9
-    je      3f
-    movzbl  (%r9), %eax
-    mov     %al, (%rcx,%rdx)
-    inc     %rdx
-    inc     %r9
-    jmp     2b
-3:  mov     %rdx, outpos(%rip)
-    ret

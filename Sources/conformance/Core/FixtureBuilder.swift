@@ -49,11 +49,15 @@ public struct FixtureBuilder: Sendable {
         "\(buildRoot)/\(fixture.libc.rawValue)/\(fixture.name)"
     }
 
-    /// Whether the binary exists and is at least as new as the source.
+    /// Whether the binary exists and is at least as new as the source and every file in the
+    /// `include/` folder next to it (code shared by fixtures through `#include`).
     public func isUpToDate(_ fixture: Fixture) -> Bool {
         guard let binary = modificationDate(binaryPath(for: fixture)),
               let source = modificationDate(fixture.sourcePath) else { return false }
-        return binary >= source
+        let includes = (fixture.sourcePath as NSString).deletingLastPathComponent + "/include"
+        let shared = ((try? FileManager.default.contentsOfDirectory(atPath: includes)) ?? [])
+            .compactMap { modificationDate(includes + "/" + $0) }
+        return binary >= source && shared.allSatisfy { binary >= $0 }
     }
 
     /// Builds a fixture unless it is up to date (or `force` is set).
