@@ -10,13 +10,13 @@ int main(void) {
     struct timespec previous, now, real;
     clock_gettime(CLOCK_MONOTONIC, &previous);
     int backwards = 0, bad_nsec = 0;
-    for (int i = 0; i < 10000; i++) {
+    for (int i = 0; i < 1000; i++) {
         if (clock_gettime(CLOCK_MONOTONIC, &now) != 0) { printf("clock_gettime failed\n"); return 1; }
         if (ns(now) < ns(previous)) backwards++;
         if (now.tv_nsec < 0 || now.tv_nsec >= 1000000000) bad_nsec++;
         previous = now;
     }
-    printf("monotonic non-decreasing over 10000 reads: %s\n", backwards == 0 ? "yes" : "no");
+    printf("monotonic non-decreasing over 1000 reads: %s\n", backwards == 0 ? "yes" : "no");
     printf("tv_nsec in range: %s\n", bad_nsec == 0 ? "yes" : "no");
     clock_gettime(CLOCK_REALTIME, &real);
     printf("realtime after 2020: %s\n", real.tv_sec > 1577836800 ? "yes" : "no");

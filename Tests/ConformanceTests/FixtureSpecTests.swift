@@ -128,3 +128,84 @@ final class FixtureCatalogTests: XCTestCase {
         XCTAssertThrowsError(try FixtureCatalog.discover(in: "/nonexistent/Fixtures"))
     }
 }
+
+/// The directives added for guest memory, structural comparison, categories and shared C sources.
+final class FixtureSpecDirectiveTests: XCTestCase {
+    func testReadsMemoryCompareCategoryAndLibcs() throws {
+        let spec = try FixtureSpec.parse("""
+            // Checks the new directives.
+            // conformance-memory: 256M
+            // conformance-compare: stack-layout
+            // conformance-category: alignment
+            // conformance-libcs: musl glibc musl
+            """, commentPrefix: "//", path: "musl/x.c")
+        XCTAssertEqual(spec.guestMemory, "256M")
+        XCTAssertEqual(spec.stdoutComparison, .stackLayout)
+        XCTAssertEqual(spec.mismatchCategory, .alignment)
+        XCTAssertEqual(spec.libcs, [.musl, .glibc])
+    }
+
+    func testRejectsBadValues() {
+        for (line, reason) in [("memory: lots", "expected a size such as 256M or 1G"),
+                               ("memory: 0M", "expected a size such as 256M or 1G"),
+                               ("compare: fuzzy", "expected one of exact, stack-layout"),
+                               ("category: crash", "expected one of alignment, stack-layout"),
+                               ("libcs: asm", "expected C libraries (musl, glibc)"),
+                               ("libcs:", "expected at least one C library")] {
+            XCTAssertThrowsError(try FixtureSpec.parse("// Checks.\n// conformance-\(line)\n", commentPrefix: "//", path: "x.c")) { error in
+                XCTAssertTrue("\(error)".contains(reason), "\(error)")
+            }
+        }
+    }
+
+    func testGuestGetsTheFixturesMemory() {
+        let guest = GuestExecutor(hypervisorPath: "/hv")
+        let spec = FixtureSpec(summary: "x", guestMemory: "256M")
+        XCTAssertEqual(guest.arguments(directory: "/d", binaryPath: "/p", spec: spec, timeoutSeconds: 1),
+                       ["/hv", "--dir", "/d", "--timeout", "1", "--memory", "256M", "/p"])
+    }
+
+    func testDeclaredCategoryRenamesOutputMismatches() {
+        let spec = FixtureSpec(summary: "x", mismatchCategory: .alignment)
+        let verdict = Comparison.compare(native: Observation(status: .exited(0), stdout: "ok rsp\n"),
+                                         guest: Observation(status: .exited(0), stdout: "FAIL rsp\n"),
+                                         timeoutSeconds: 10, spec: spec)
+        XCTAssertEqual(verdict.category, .alignment)
+        let crash = Comparison.compare(native: Observation(status: .exited(0)), guest: Observation(status: .exited(139)),
+                                       timeoutSeconds: 10, spec: spec)
+        XCTAssertEqual(crash.category, .crash)
+    }
+}
+
+/// Which libcs a C source is built for.
+final class SharedCSourceTests: XCTestCase {
+    private let header = "// Checks sharing.\n"
+
+    func testSourceListingBothLibcsIsBuiltForBoth() throws {
+        let root = try makeScratchDirectory(self)
+        try write(header + "// conformance-libcs: musl glibc\nint main(void) { return 0; }\n", to: root + "/musl/shared.c")
+        try write(header + "int main(void) { return 0; }\n", to: root + "/musl/only_musl.c")
+        try write(header + "int main(void) { return 0; }\n", to: root + "/glibc/only_glibc.c")
+        let catalog = try FixtureCatalog.discover(in: root)
+        XCTAssertEqual(catalog.fixtures.map(\.id), ["musl/only_musl", "musl/shared", "glibc/only_glibc", "glibc/shared"])
+        XCTAssertEqual(catalog.fixtures.filter { $0.name == "shared" }.map(\.sourcePath), [root + "/musl/shared.c", root + "/musl/shared.c"])
+        XCTAssertEqual(catalog.rejected, [])
+    }
+
+    func testTwoSourcesForOneFixtureAreRejected() throws {
+        let root = try makeScratchDirectory(self)
+        try write(header + "// conformance-libcs: musl glibc\nint main(void) { return 0; }\n", to: root + "/musl/twice.c")
+        try write(header + "int main(void) { return 0; }\n", to: root + "/glibc/twice.c")
+        let catalog = try FixtureCatalog.discover(in: root)
+        XCTAssertEqual(catalog.fixtures.map(\.id), ["musl/twice"])
+        XCTAssertEqual(catalog.rejected.map(\.id), ["glibc/twice"])
+        XCTAssertEqual(catalog.rejected.first?.error, .duplicate(id: "glibc/twice", paths: [root + "/glibc/twice.c", root + "/musl/twice.c"]))
+    }
+
+    func testBrokenSourceIsReportedOnceForItsFolder() throws {
+        let root = try makeScratchDirectory(self)
+        try write("int main(void) { return 0; }\n", to: root + "/musl/broken.c")
+        let catalog = try FixtureCatalog.discover(in: root)
+        XCTAssertEqual(catalog.rejected.map(\.id), ["musl/broken"])
+    }
+}
