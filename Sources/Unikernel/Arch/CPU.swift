@@ -1,6 +1,11 @@
+import UnikernelABI
+
 /// Typed access to the assembly primitives in `cpu.S`, `entry.S` and
-/// `exceptions.S`: port I/O, control registers, MSRs, CPUID, XCR0, descriptor
-/// tables, TSC, FPU initialisation and the jump into the application.
+/// `exceptions.S`: the hypercall store, control registers, MSRs, CPUID, XCR0,
+/// descriptor tables, TSC, FPU initialisation, the drop from CPL0 to CPL3
+/// and the jump into the application. Control registers and `readMSR` /
+/// `writeMSR` need CPL0 (start-up and exception handlers only); TLB
+/// invalidation and the FS/GS bases work at either level.
 enum CPU {
     /// Model-specific registers the kernel writes.
     enum MSR: UInt32 {
@@ -20,7 +25,22 @@ enum CPU {
         var edx: UInt32 = 0
     }
 
-    static func outl(port: UInt16, value: UInt32) { uk_outl(port, value) }
+    /// Issues hypercall `port` with its parameter block at guest-physical `block`.
+    static func hypercall(port: UInt32, block: UInt64) {
+        uk_hypercall(UK_HYPERCALL_VIRT + 8 * UInt64(port - UK_HC_EXIT.rawValue), block)
+    }
+
+    /// The FS base (the application's TLS pointer); works at CPL0 and CPL3.
+    static var fsBase: UInt64 {
+        get { uk_read_fs_base() }
+        set { uk_write_fs_base(newValue) }
+    }
+
+    /// The GS base; works at CPL0 and CPL3.
+    static var gsBase: UInt64 {
+        get { uk_read_gs_base() }
+        set { uk_write_gs_base(newValue) }
+    }
 
     static var cr0: UInt64 {
         get { uk_read_cr0() }
@@ -56,18 +76,29 @@ enum CPU {
         while true {}
     }
 
-    /// fninit + FCW 0x37F, and MXCSR 0x1F80 when SSE is enabled.
-    static func initializeFPU(sseEnabled: Bool) { uk_init_fpu(sseEnabled ? 1 : 0) }
+    /// fninit (FCW 0x37F); MXCSR was set by the host.
+    static func initializeFPU() { uk_init_fpu() }
 
-    /// Jumps to the application (at CPL3 with `userMode`, else CPL0); never returns.
-    static func enterApplication(entry: UInt64, stackPointer: UInt64, userMode: Bool) -> Never {
-        uk_enter_application(entry, stackPointer, userMode ? 1 : 0)
+    /// Leaves CPL0 for good: start-up continues in `uk_kmain_user` at CPL3.
+    static func continueAtCPL3() -> Never {
+        uk_continue_at_cpl3()
+        haltForever()
+    }
+
+    /// Jumps to the application (from CPL3, at CPL3); never returns.
+    static func enterApplication(entry: UInt64, stackPointer: UInt64) -> Never {
+        uk_enter_application(entry, stackPointer)
         haltForever()
     }
 }
 
 // Assembly primitives (cpu.S, entry.S, exceptions.S).
-@_extern(c, "uk_outl") func uk_outl(_ port: UInt16, _ value: UInt32)
+@_extern(c, "uk_hypercall") func uk_hypercall(_ slot: UInt64, _ block: UInt64)
+@_extern(c, "uk_read_fs_base") func uk_read_fs_base() -> UInt64
+@_extern(c, "uk_write_fs_base") func uk_write_fs_base(_ base: UInt64)
+@_extern(c, "uk_read_gs_base") func uk_read_gs_base() -> UInt64
+@_extern(c, "uk_write_gs_base") func uk_write_gs_base(_ base: UInt64)
+@_extern(c, "uk_continue_at_cpl3") func uk_continue_at_cpl3()
 @_extern(c, "uk_read_cr0") func uk_read_cr0() -> UInt64
 @_extern(c, "uk_write_cr0") func uk_write_cr0(_ value: UInt64)
 @_extern(c, "uk_read_cr2") func uk_read_cr2() -> UInt64
@@ -86,8 +117,8 @@ enum CPU {
 @_extern(c, "uk_rdtsc") func uk_rdtsc() -> UInt64
 @_extern(c, "uk_pause") func uk_pause()
 @_extern(c, "uk_halt_forever") func uk_halt_forever()
-@_extern(c, "uk_init_fpu") func uk_init_fpu(_ sse: Int32)
-@_extern(c, "uk_enter_application") func uk_enter_application(_ entry: UInt64, _ rsp: UInt64, _ userMode: Int32)
+@_extern(c, "uk_init_fpu") func uk_init_fpu()
+@_extern(c, "uk_enter_application") func uk_enter_application(_ entry: UInt64, _ rsp: UInt64)
 @_extern(c, "uk_kernel_stack_top_address") func uk_kernel_stack_top_address() -> UInt64
 @_extern(c, "uk_exception_stubs_base") func uk_exception_stubs_base() -> UInt64
 @_extern(c, "uk_syscall_entry_address") func uk_syscall_entry_address() -> UInt64

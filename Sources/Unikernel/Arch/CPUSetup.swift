@@ -21,8 +21,9 @@ enum CPUSetup {
     private static let cr4OSXMMEXCPT: UInt64 = 1 << 10
     private static let cr4OSXSAVE: UInt64 = 1 << 18
     private static let eferSCE: UInt64 = 1
-    /// RFLAGS bits cleared on SYSCALL: TF, IF, DF, AC.
-    private static let syscallFlagMask: UInt64 = 0x100 | 0x200 | 0x400 | 0x4_0000
+    /// RFLAGS bits cleared on SYSCALL: TF, DF, NT, AC. Not IF: the kernel
+    /// handles syscalls at CPL3, where nothing could set IF again.
+    private static let syscallFlagMask: UInt64 = 0x100 | 0x400 | 0x4000 | 0x4_0000
     /// XCR0 user-state components: x87, SSE, AVX, AVX-512 opmask, ZMM_Hi256, Hi16_ZMM.
     private static let xcr0AVX512: UInt64 = 0xE0
 
@@ -60,7 +61,7 @@ enum CPUSetup {
         }
 
         CPU.writeMSR(.efer, CPU.readMSR(.efer) | eferSCE)
-        // SYSCALL: CS 0x08, SS 0x10. SYSRET (CPL3 mode): CS = 0x13 + 16 = 0x23, SS = 0x13 + 8 = 0x1B.
+        // SYSCALL: CS 0x08, SS 0x10. SYSRET: CS = 0x13 + 16 = 0x23, SS = 0x13 + 8 = 0x1B.
         CPU.writeMSR(.star, UInt64(UK_KERNEL_CS) << 32 | UInt64(0x13) << 48)
         CPU.writeMSR(.lstar, uk_syscall_entry_address())
         CPU.writeMSR(.fmask, syscallFlagMask)

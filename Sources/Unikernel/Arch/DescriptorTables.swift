@@ -3,9 +3,8 @@ import UnikernelABI
 /// The kernel's own GDT (null, kernel code 0x08, kernel data 0x10, user data
 /// 0x1B, user code 0x23 — the order SYSRET requires — and the TSS at 0x28), the TSS with
 /// its IST stacks, and the IDT routing vectors 0-31 to the exception stubs.
-/// Every exception runs on an IST stack: the application runs at CPL0, so the
-/// CPU would otherwise push the exception frame onto the application's stack
-/// and destroy a live red zone.
+/// Every gate runs on an IST stack, never on the kernel stack the CPL3 kernel
+/// may be using.
 enum DescriptorTables {
     static let tssSelector: UInt16 = 0x28
     static let userDataSelector: UInt16 = 0x1B

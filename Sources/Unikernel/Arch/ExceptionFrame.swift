@@ -26,8 +26,8 @@ struct ExceptionFrame {
         regs.rdx = rdx; regs.rsi = rsi; regs.rdi = rdi
         regs.rip = rip; regs.rsp = rsp; regs.rflags = rflags
         regs.cs = cs; regs.ss = ss
-        regs.fs_base = CPU.readMSR(.fsBase)
-        regs.gs_base = CPU.readMSR(.gsBase)
+        regs.fs_base = CPU.fsBase
+        regs.gs_base = CPU.gsBase
         regs.cr0 = CPU.cr0; regs.cr2 = CPU.cr2; regs.cr3 = CPU.cr3; regs.cr4 = CPU.cr4
         var report = uk_hc_crash()
         report.vector = UInt32(truncatingIfNeeded: vector)

@@ -1,16 +1,102 @@
-/* CPU primitives the Swift kernel cannot express: port I/O for hypercalls,
+/* CPU primitives the Swift kernel cannot express: the hypercall store,
  * control registers, MSRs, CPUID, XCR0, descriptor-table loads, TLB and
- * FPU/SSE state. Each is a leaf function following the SysV ABI. */
+ * FPU state, and the privilege switches. Each is a leaf function following
+ * the SysV ABI.
+ *
+ * The kernel starts at CPL0 and continues at CPL3 once the CPU is set up
+ * (see README "Platform notes": on this platform CPL0 code is emulated one
+ * instruction at a time, and SYSCALL from CPL3 enters LSTAR at CPL3).
+ * Primitives that need CPL0 after that (invlpg, the FS/GS base MSRs) check
+ * CS and, at CPL3, trap to CPL0 with a `ud2` at uk_privileged_trap, which the
+ * #UD stub (exceptions.S) recognises: it performs the operation and resumes
+ * after the ud2. (`int $n` from CPL3 raises #UD on this platform.) */
     .text
 
 #define FUNC(name) .globl name; .type name, @function; name:
 
-/* void uk_outl(uint16_t port, uint32_t value) */
-FUNC(uk_outl)
-    movl %edi, %edx
-    movl %esi, %eax
-    outl %eax, %dx
+/* void uk_hypercall(uint64_t slot, uint64_t block_physical): the one 8-byte
+ * store to the hypercall page that exits to the host (unikernel_abi.h). */
+FUNC(uk_hypercall)
+    movq %rsi, (%rdi)
     ret
+
+/* Privileged-gate operations (RAX = operation, RDI = argument, result in RAX). */
+#define GATE_INVLPG       0
+#define GATE_WRITE_FSBASE 1
+#define GATE_READ_FSBASE  2
+#define GATE_WRITE_GSBASE 3
+#define GATE_READ_GSBASE  4
+
+/* Runs privileged operation \op with RDI: directly at CPL0, through the
+ * ud2 trap at CPL3. */
+.macro PRIVILEGED op
+    movw %cs, %ax
+    testb $3, %al
+    movl $\op, %eax
+    jz uk_privileged_operation
+    jmp uk_privileged_trap
+.endm
+
+/* void uk_invlpg(uint64_t address) */
+FUNC(uk_invlpg)
+    PRIVILEGED GATE_INVLPG
+/* void uk_write_fs_base(uint64_t base) */
+FUNC(uk_write_fs_base)
+    PRIVILEGED GATE_WRITE_FSBASE
+/* uint64_t uk_read_fs_base(void) */
+FUNC(uk_read_fs_base)
+    PRIVILEGED GATE_READ_FSBASE
+/* void uk_write_gs_base(uint64_t base) */
+FUNC(uk_write_gs_base)
+    PRIVILEGED GATE_WRITE_GSBASE
+/* uint64_t uk_read_gs_base(void) */
+FUNC(uk_read_gs_base)
+    PRIVILEGED GATE_READ_GSBASE
+
+/* The gate operations at CPL0 (called, or jumped to from the macro). Clobbers
+ * RAX, RCX, RDX only. */
+FUNC(uk_privileged_operation)
+    cmpl $GATE_INVLPG, %eax
+    jne 2f
+    invlpg (%rdi)
+    ret
+2:  movl $0xC0000100, %ecx          /* IA32_FS_BASE */
+    cmpl $GATE_WRITE_GSBASE, %eax
+    jb 3f
+    movl $0xC0000101, %ecx          /* IA32_GS_BASE */
+3:  testl $1, %eax                  /* 1, 3: write; 2, 4: read */
+    jz 4f
+    movl %edi, %eax
+    movq %rdi, %rdx
+    shrq $32, %rdx
+    wrmsr
+    ret
+4:  rdmsr
+    shlq $32, %rdx
+    orq %rdx, %rax
+    ret
+
+/* The CPL3 way in: the #UD handler runs uk_privileged_operation at CPL0 and
+ * resumes at the `ret`, with RAX the result and RCX, RDX clobbered
+ * (caller-saved in the primitives above). */
+FUNC(uk_privileged_trap)
+    ud2
+    ret
+
+/* void uk_continue_at_cpl3(void): leaves CPL0 for good, continuing in
+ * uk_kmain_user at CPL3 on the current stack, RFLAGS 0x202 (IF stays set
+ * from here on: CPL3 code cannot change it, and the application must see it). */
+FUNC(uk_continue_at_cpl3)
+    movq %rsp, %rax
+    andq $-16, %rax
+    subq $8, %rax                   /* as if called: RSP % 16 == 8 at entry */
+    pushq $0x1b                     /* SS: user data */
+    pushq %rax                      /* RSP */
+    pushq $0x202                    /* RFLAGS */
+    pushq $0x23                     /* CS: user code, 64-bit */
+    leaq uk_kmain_user(%rip), %rax
+    pushq %rax                      /* RIP */
+    iretq
 
 FUNC(uk_read_cr0)
     movq %cr0, %rax
@@ -102,11 +188,6 @@ FUNC(uk_load_tr)
     ltr %di
     ret
 
-/* void uk_invlpg(uint64_t address) */
-FUNC(uk_invlpg)
-    invlpg (%rdi)
-    ret
-
 /* uint64_t uk_rdtsc(void) */
 FUNC(uk_rdtsc)
     rdtsc
@@ -119,17 +200,16 @@ FUNC(uk_pause)
     pause
     ret
 
-/* void uk_halt_forever(void) */
+/* void uk_halt_forever(void): waits for the host to end the run (after an
+ * exit or crash hypercall the vCPU never resumes; hlt would fault at CPL3). */
 FUNC(uk_halt_forever)
-    cli
-1:  hlt
+1:  pause
     jmp 1b
 
-/* void uk_init_fpu(int sse): fninit (FCW 0x37F), and MXCSR = 0x1F80 when SSE is on. */
+/* void uk_init_fpu(void): fninit (FCW 0x37F) at CPL3, right before the
+ * application starts; MXCSR 0x1F80 comes from the host (KVM_SET_FPU). */
 FUNC(uk_init_fpu)
-    subq $8, %rsp
     fninit
-1:  addq $8, %rsp
     ret
 
     .section .note.GNU-stack, "", @progbits

@@ -19,28 +19,18 @@ uk_entry:
     .size uk_entry, . - uk_entry
 
     .text
-/* void uk_enter_application(uint64_t entry, uint64_t rsp, int user_mode)
+/* void uk_enter_application(uint64_t entry, uint64_t rsp)
  * Start the application as Linux does: every GPR zero (incl. RDX),
- * RFLAGS = 0x202, RSP = its initial stack. Nothing is written to the
- * application stack; flags are loaded on the kernel stack with popfq and
- * only flag-neutral `mov`/`jmp` follow. */
+ * RFLAGS = 0x202, RSP = its initial stack. Runs at CPL3 like the application,
+ * so no privilege changes: nothing is written to the application stack,
+ * flags are loaded on the kernel stack with popfq and only flag-neutral
+ * `mov`/`jmp` follow. */
     .globl uk_enter_application
     .type uk_enter_application, @function
 uk_enter_application:
     movq %rdi, uk_app_entry(%rip)
     movq %rsi, uk_app_rsp(%rip)
-    movb %dl, uk_app_user_mode(%rip)
-    testl %edx, %edx
-    jz 1f
-    /* CPL3: an iretq frame on the kernel stack (SS, RSP, RFLAGS, CS, RIP). */
-    pushq $0x1b
-    pushq uk_app_rsp(%rip)
-    pushq $0x202
-    pushq $0x23
-    pushq uk_app_entry(%rip)
     call uk_zero_registers
-    iretq
-1:  call uk_zero_registers
     pushq $0x202
     popfq
     movq uk_app_rsp(%rip), %rsp
@@ -70,8 +60,6 @@ uk_zero_registers:
     .balign 8
 uk_app_entry: .quad 0
 uk_app_rsp:   .quad 0
-    .globl uk_app_user_mode
-uk_app_user_mode: .byte 0
 
     .bss
     .balign 4096

@@ -29,7 +29,8 @@ uk_exception_stubs:
     STUB 3, 0
     STUB 4, 0
     STUB 5, 0
-    STUB 6, 0
+    .balign 16
+    jmp uk_invalid_opcode
     STUB 7, 0
     STUB 8, 1
     STUB 9, 0
@@ -55,6 +56,22 @@ uk_exception_stubs:
     STUB 29, 1
     STUB 30, 1
     STUB 31, 0
+
+/* #UD: either the kernel's privileged trap (cpu.S: perform the operation,
+ * resume after the 2-byte ud2) or a real invalid opcode. #UD pushes no error
+ * code, so the faulting RIP is at 0(%rsp). */
+uk_invalid_opcode:
+    pushq %rax
+    leaq uk_privileged_trap(%rip), %rax
+    cmpq %rax, 8(%rsp)
+    popq %rax
+    jne 1f
+    call uk_privileged_operation
+    addq $2, (%rsp)
+    iretq
+1:  pushq $0
+    pushq $6
+    jmp uk_exception_common
 
     .balign 16
 uk_exception_common:

@@ -1,7 +1,11 @@
-/* SYSCALL entry for an application running at CPL0.
+/* SYSCALL entry.
  *
- * SYSCALL leaves RSP = the user's RSP (no stack switch at CPL0), RCX = the
- * return RIP and R11 = the user's RFLAGS; FMASK has cleared IF/DF/TF/AC.
+ * The application and, after start-up, the kernel both run at CPL3: on this
+ * platform SYSCALL from CPL3 enters LSTAR without changing the privilege level
+ * (README "Platform notes"), so this stub and the Swift dispatcher run
+ * natively, and returning is a plain jump. SYSCALL leaves RSP = the user's RSP
+ * (no stack switch), RCX = the return RIP and R11 = the user's RFLAGS; FMASK
+ * has cleared DF/TF/AC/NT (not IF: CPL3 code could never set it again).
  * We never touch the user stack (its 128-byte red zone stays intact): the
  * user RSP goes to a scratch slot, we switch to the kernel stack and build a
  * SyscallFrame there (layout mirrored by SyscallFrame.swift, lowest address
@@ -9,9 +13,8 @@
  *   r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi rip rflags rsp
  * The Swift dispatcher stores the result into the frame's rax slot. Return:
  * restore the GPRs, popfq the user's RFLAGS on the kernel stack, load the
- * exact user RSP and `jmp *%rcx` (SYSRET would drop to CPL3). When the
- * application runs at CPL3 (uk_app_user_mode, see ApplicationMode.swift)
- * the return is SYSRETQ with the same RCX/R11 and the exact user RSP.
+ * exact user RSP and `jmp *%rcx`, as Linux's SYSRET would leave them
+ * (RCX = RIP, R11 = RFLAGS).
  */
     .text
     .globl uk_syscall_entry
@@ -58,14 +61,9 @@ uk_syscall_entry:
     popq %rsi
     popq %rdi
     addq $8, %rsp          /* rip: already in rcx */
-    cmpb $0, uk_app_user_mode(%rip)
-    jne 1f
     popfq                  /* rflags, on the kernel stack */
     popq %rsp              /* the exact user rsp */
     jmp *%rcx
-1:  addq $8, %rsp          /* rflags: already in r11 */
-    popq %rsp              /* the exact user rsp */
-    sysretq                /* CPL3: RIP = rcx, RFLAGS = r11 */
     .size uk_syscall_entry, . - uk_syscall_entry
 
     .bss

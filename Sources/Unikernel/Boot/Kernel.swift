@@ -1,7 +1,9 @@
 import UnikernelABI
 
 /// The kernel's start-up sequence, from the boot-info handshake to the jump
-/// into the application.
+/// into the application. `start` runs at CPL0 and does only what needs it
+/// (descriptor tables, control registers, MSRs): on this platform every CPL0
+/// instruction is emulated. `continueInUserMode` does the rest at CPL3.
 enum Kernel {
     static let initialStackEagerBytes: UInt64 = 128 * 1024
 
@@ -24,6 +26,12 @@ enum Kernel {
 
         currentProcess.bootInfo = info
         currentProcess.features = features
+        CPU.continueAtCPL3()
+    }
+
+    /// Start-up at CPL3: the application's address space and initial stack.
+    static func continueInUserMode() -> Never {
+        let info = currentProcess.bootInfo
         currentProcess.random = RandomGenerator(seed: info.random.0 ^ 0x5DEE_CE66, info.random.1)
         currentProcess.files = FileTable.standard()
         currentProcess.addressSpace = AddressSpace(root: info.pml4_phys)
@@ -50,13 +58,19 @@ enum Kernel {
             stackPointer -= 8
         }
 
-        CPU.initializeFPU(sseEnabled: features.sseEnabled)
-        CPU.enterApplication(entry: info.app_entry, stackPointer: stackPointer, userMode: ApplicationMode.userMode)
+        CPU.initializeFPU()
+        CPU.enterApplication(entry: info.app_entry, stackPointer: stackPointer)
     }
 }
 
-/// Entry from `uk_entry` (entry.S) on the kernel stack.
+/// Entry from `uk_entry` (entry.S) on the kernel stack, at CPL0.
 @_cdecl("uk_kmain")
 func kmain(_ bootInfo: UnsafePointer<uk_boot_info>) -> Never {
     Kernel.start(bootInfo)
+}
+
+/// Entry from `uk_continue_at_cpl3` (cpu.S), at CPL3.
+@_cdecl("uk_kmain_user")
+func kmainUser() -> Never {
+    Kernel.continueInUserMode()
 }

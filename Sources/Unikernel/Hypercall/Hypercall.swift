@@ -1,9 +1,10 @@
 import UnikernelABI
 
-/// Typed wrappers around the host's port-I/O hypercalls. Each call writes
-/// its parameter block into the hypercall page (kernel .bss, physical
-/// address < 4 GiB), executes `outl` with the block's physical address on
-/// the call's port, and reads the block back for the host's `result`.
+/// Typed wrappers around the host's hypercalls. Each call writes its
+/// parameter block into the hypercall area (a kernel .bss page), stores the
+/// block's guest-physical address to the call's slot in the hypercall page
+/// (an MMIO exit, at CPL0 or CPL3), and reads the block back for the host's
+/// `result`.
 enum Hypercall {
     private static func perform<Block>(_ port: uk_hypercall_port, _ block: Block) -> Block {
         let address = uk_hypercall_area_address()
@@ -11,7 +12,7 @@ enum Hypercall {
         // only here, larger than every parameter block; one call at a time.
         let area = UnsafeMutablePointer<Block>(bitPattern: UInt(address))!
         area.pointee = block
-        CPU.outl(port: UInt16(port.rawValue), value: UInt32(DirectMap.physicalOfKernel(address)))
+        CPU.hypercall(port: port.rawValue, block: DirectMap.physicalOfKernel(address))
         return area.pointee
     }
 

@@ -108,7 +108,7 @@ enum KernelHeap {
         let start = arenaNext
         for page in 0..<UInt64(pages) {
             guard let frame = Frames.allocate(),
-                  mapper.map(start + page * UK_PAGE_SIZE, to: frame, .readWrite, user: false) else { return nil }
+                  mapper.map(start + page * UK_PAGE_SIZE, to: frame, .readWrite) else { return nil }
         }
         arenaNext += size
         return start

@@ -26,15 +26,17 @@ enum ProcessSyscalls {
         switch a.int32(0) {
         case archSetFS, archSetGS:
             guard a[1] < PageMapper.lowerHalfEnd else { throw .EPERM }
-            let register: CPU.MSR = a.int32(0) == archSetFS ? .fsBase : .gsBase
-            if register == .fsBase && currentProcess.bootInfo.flags & UK_BOOT_FAULT_NO_FS_BASE != 0 { return 0 }
-            CPU.writeMSR(register, a[1])
+            if a.int32(0) == archSetGS {
+                CPU.gsBase = a[1]
+            } else if currentProcess.bootInfo.flags & UK_BOOT_FAULT_NO_FS_BASE == 0 {
+                CPU.fsBase = a[1]
+            }
             return 0
         case archGetFS:
-            try UserMemory.store(CPU.readMSR(.fsBase), to: a[1])
+            try UserMemory.store(CPU.fsBase, to: a[1])
             return 0
         case archGetGS:
-            try UserMemory.store(CPU.readMSR(.gsBase), to: a[1])
+            try UserMemory.store(CPU.gsBase, to: a[1])
             return 0
         default:
             throw .EINVAL

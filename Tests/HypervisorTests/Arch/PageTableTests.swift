@@ -29,7 +29,7 @@ struct PageTableTests {
     }
 
     @Test func indexesVirtualAddressesPerLevel() {
-        #expect(BootPageTables.index(of: UK_DIRECT_MAP_BASE, level: 4) == 256)
+        #expect(BootPageTables.index(of: UK_DIRECT_MAP_BASE, level: 4) == 384)
         #expect(BootPageTables.index(of: UK_KERNEL_VIRT_BASE, level: 4) == 511)
         #expect(BootPageTables.index(of: UK_KERNEL_VIRT_BASE, level: 3) == 510)
         #expect(BootPageTables.index(of: 0x40_0000, level: 2) == 2)

@@ -63,7 +63,7 @@
 /* ---- Address space ---------------------------------------------------- */
 
 #define UK_PAGE_SIZE            4096ULL
-#define UK_DIRECT_MAP_BASE      0xffff800000000000ULL
+#define UK_DIRECT_MAP_BASE      0xffffc00000000000ULL /* clear of 0xffff8000_00000000-0xffff87ff_ffffffff, which the host reserves */
 #define UK_KERNEL_VIRT_BASE     0xffffffff80000000ULL
 #define UK_KERNEL_PHYS_BASE     0x200000ULL          /* 2 MiB */
 #define UK_KERNEL_MAX_SIZE      0x600000ULL          /* kernel image must end below 8 MiB */
