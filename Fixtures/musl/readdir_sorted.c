@@ -1,13 +1,12 @@
-// Checks opendir/readdir/closedir: creates files, a subfolder and a symlink, lists the
-// folder (names sorted, since readdir order depends on the file system) with their
-// d_type, and checks that "." and ".." are listed and a missing folder fails.
+// Checks opendir/readdir/closedir: creates files in the working directory (no mkdir or
+// symlink, so that only directory reading is checked), lists "." (names sorted, since readdir order depends
+// on the file system) with their d_type, including "." and ".."; then a missing folder and
+// a file fail with ENOENT and ENOTDIR.
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static int by_name(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -24,24 +23,26 @@ static const char *kind(unsigned char type) {
 }
 
 int main(void) {
-    mkdir("tree", 0755);
-    mkdir("tree/sub", 0755);
-    const char *names[] = {"zeta.txt", "alpha.txt", "Mixed Case", "123", "sub/inner.txt"};
+    const char *names[] = {"zeta.txt", "alpha.txt", "Mixed Case", "123", ".hidden"};
     for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
-        char path[64];
-        snprintf(path, sizeof path, "tree/%s", names[i]);
-        FILE *f = fopen(path, "w");
-        if (!f) { perror(path); return 1; }
+        FILE *f = fopen(names[i], "w");
+        if (!f) { perror(names[i]); return 1; }
         fprintf(f, "%s\n", names[i]);
         fclose(f);
     }
-    symlink("alpha.txt", "tree/link");
-    DIR *dir = opendir("tree");
+    for (int i = 0; i < 40; i++) {   // enough entries for more than one getdents64 buffer in small libcs
+        char name[64];
+        snprintf(name, sizeof name, "many-%02d-with-a-rather-long-name-to-fill-buffers", i);
+        FILE *f = fopen(name, "w");
+        if (!f) { perror(name); return 1; }
+        fclose(f);
+    }
+    DIR *dir = opendir(".");
     if (!dir) { perror("opendir"); return 1; }
-    char *entries[32];
+    char *entries[64];
     int count = 0;
     struct dirent *entry;
-    while ((entry = readdir(dir)) && count < 32) {
+    while ((entry = readdir(dir)) && count < 64) {
         char *line = malloc(300);
         snprintf(line, 300, "%s (%s)", entry->d_name, kind(entry->d_type));
         entries[count++] = line;
@@ -52,7 +53,7 @@ int main(void) {
     for (int i = 0; i < count; i++) { printf("  %s\n", entries[i]); free(entries[i]); }
     DIR *missing = opendir("no-such-dir");
     printf("opendir missing: %s (%s)\n", missing ? "opened" : "NULL", errno == ENOENT ? "ENOENT" : strerror(errno));
-    DIR *file = opendir("tree/123");
+    DIR *file = opendir("123");
     printf("opendir on a file: %s (%s)\n", file ? "opened" : "NULL", errno == ENOTDIR ? "ENOTDIR" : strerror(errno));
     return 0;
 }
