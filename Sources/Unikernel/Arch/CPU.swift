@@ -47,6 +47,15 @@ enum CPU {
         set { uk_write_cr0(newValue) }
     }
     static var cr2: UInt64 { uk_read_cr2() }
+
+    /// CR0, CR3 and CR4 as start-up left them (they never change afterwards),
+    /// for crash reports written at CPL3, where the registers cannot be read.
+    struct ControlRegisters {
+        var cr0: UInt64 = 0
+        var cr3: UInt64 = 0
+        var cr4: UInt64 = 0
+    }
+    static var boot = ControlRegisters()
     static var cr3: UInt64 { uk_read_cr3() }
     static var cr4: UInt64 {
         get { uk_read_cr4() }

@@ -17,8 +17,9 @@ struct ExceptionFrame {
         }
     }
 
-    /// The crash report the host prints (UK_HC_CRASH).
-    func crashReport() -> uk_hc_crash {
+    /// The crash report the host prints (UK_HC_CRASH); `faultAddress` is CR2
+    /// when it was read earlier (at CPL3 the kernel cannot read it).
+    func crashReport(faultAddress: UInt64? = nil) -> uk_hc_crash {
         var regs = uk_registers()
         regs.r15 = r15; regs.r14 = r14; regs.r13 = r13; regs.r12 = r12
         regs.rbp = rbp; regs.rbx = rbx; regs.r11 = r11; regs.r10 = r10
@@ -28,7 +29,7 @@ struct ExceptionFrame {
         regs.cs = cs; regs.ss = ss
         regs.fs_base = CPU.fsBase
         regs.gs_base = CPU.gsBase
-        regs.cr0 = CPU.cr0; regs.cr2 = CPU.cr2; regs.cr3 = CPU.cr3; regs.cr4 = CPU.cr4
+        regs.cr0 = CPU.boot.cr0; regs.cr2 = faultAddress ?? CPU.cr2; regs.cr3 = CPU.boot.cr3; regs.cr4 = CPU.boot.cr4
         var report = uk_hc_crash()
         report.vector = UInt32(truncatingIfNeeded: vector)
         report.has_error_code = hasErrorCode ? 1 : 0
@@ -36,6 +37,36 @@ struct ExceptionFrame {
         report.regs = regs
         return report
     }
+}
+
+/// What the #PF stub recorded for a fault at CPL3 (exceptions.S, uk_fault_record).
+struct FaultRecord {
+    var address, errorCode, rip, rflags, rsp: UInt64
+}
+
+/// The GPRs `uk_user_fault_entry` saved, lowest address first (same order as
+/// an ExceptionFrame's), followed by RFLAGS.
+struct SavedRegisters {
+    var r15, r14, r13, r12, rbp, rbx, r11, r10: UInt64
+    var r9, r8, rax, rcx, rdx, rsi, rdi: UInt64
+}
+
+/// Called at CPL3 by `uk_user_fault_entry` for a page fault at CPL3: serves
+/// it (demand paging) and returns, or sends a crash report and never returns.
+@_cdecl("uk_user_page_fault")
+func userPageFault(_ saved: UnsafeRawPointer, _ record: UnsafeRawPointer) {
+    // SAFETY: the trampoline passes its saved-register block on the fault
+    // stack and the static fault record; both stay valid until we return.
+    let fault = record.load(as: FaultRecord.self)
+    if currentProcess.addressSpace.handlePageFault(at: fault.address, access: PageFaultAccess(errorCode: fault.errorCode)) {
+        return
+    }
+    let r = saved.load(as: SavedRegisters.self)
+    let frame = ExceptionFrame(r15: r.r15, r14: r.r14, r13: r.r13, r12: r.r12, rbp: r.rbp, rbx: r.rbx, r11: r.r11, r10: r.r10,
+                               r9: r.r9, r8: r.r8, rax: r.rax, rcx: r.rcx, rdx: r.rdx, rsi: r.rsi, rdi: r.rdi,
+                               vector: 14, errorCode: fault.errorCode,
+                               rip: fault.rip, cs: 0x23, rflags: fault.rflags, rsp: fault.rsp, ss: 0x1B)
+    Hypercall.crash(frame.crashReport(faultAddress: fault.address))
 }
 
 /// Called by `uk_exception_common` for vectors 0-31. Returns only when the

@@ -38,7 +38,8 @@ uk_exception_stubs:
     STUB 11, 1
     STUB 12, 1
     STUB 13, 1
-    STUB 14, 1
+    .balign 16
+    jmp uk_page_fault
     STUB 15, 0
     STUB 16, 0
     STUB 17, 1
@@ -56,6 +57,92 @@ uk_exception_stubs:
     STUB 29, 1
     STUB 30, 1
     STUB 31, 0
+
+/* #PF. A fault at CPL3 (the application, or the kernel serving a syscall)
+ * is handed to uk_user_fault_entry at CPL3 (native here) instead of being
+ * handled in this CPL0 context (emulated here, ~1 us per instruction): the
+ * fault record gets CR2, the error code and the interrupted RIP, RFLAGS and
+ * RSP, and the interrupt frame is rewritten to "return" into the trampoline
+ * on the fault stack with every GPR unchanged. Faults at CPL0 take the
+ * common path. On entry: error code at 0(%rsp), then RIP, CS, RFLAGS, RSP, SS. */
+uk_page_fault:
+    testb $3, 16(%rsp)
+    jnz 1f
+    pushq $14
+    jmp uk_exception_common
+1:  pushq %rax
+    movq %cr2, %rax
+    movq %rax, uk_fault_record+0(%rip)    /* address */
+    movq 8(%rsp), %rax
+    movq %rax, uk_fault_record+8(%rip)    /* error code */
+    movq 16(%rsp), %rax
+    movq %rax, uk_fault_record+16(%rip)   /* rip */
+    movq 32(%rsp), %rax
+    movq %rax, uk_fault_record+24(%rip)   /* rflags */
+    movq 40(%rsp), %rax
+    movq %rax, uk_fault_record+32(%rip)   /* rsp */
+    leaq uk_user_fault_entry(%rip), %rax
+    movq %rax, 16(%rsp)                   /* new rip */
+    leaq uk_fault_stack_top(%rip), %rax
+    movq %rax, 40(%rsp)                   /* new rsp */
+    popq %rax
+    addq $8, %rsp                         /* drop the error code */
+    iretq
+
+/* At CPL3 on the fault stack, every GPR and RFLAGS as at the fault. Saves
+ * them (an ExceptionFrame's GPR block), lets Swift serve the fault (it sends
+ * a crash report and never returns when it cannot), restores everything and
+ * resumes the interrupted code exactly where it was. */
+uk_user_fault_entry:
+    pushfq
+    pushq %rdi
+    pushq %rsi
+    pushq %rdx
+    pushq %rcx
+    pushq %rax
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %rbx
+    pushq %rbp
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    cld
+    movq %rsp, %rdi
+    leaq uk_fault_record(%rip), %rsi
+    call uk_user_page_fault               /* the stack is 16-byte aligned here */
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbp
+    popq %rbx
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rax
+    popq %rcx
+    popq %rdx
+    popq %rsi
+    popq %rdi
+    popfq
+    movq uk_fault_record+32(%rip), %rsp
+    jmp *uk_fault_record+16(%rip)
+
+    .bss
+    .balign 16
+/* address, error code, rip, rflags, rsp (FaultRecord in ExceptionFrame.swift) */
+uk_fault_record:
+    .skip 40
+    .balign 16
+uk_fault_stack:
+    .skip 16384
+uk_fault_stack_top:
+    .text
 
 /* #UD: either the kernel's privileged trap (cpu.S: perform the operation,
  * resume after the 2-byte ud2) or a real invalid opcode. #UD pushes no error

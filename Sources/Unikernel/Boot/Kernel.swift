@@ -26,6 +26,7 @@ enum Kernel {
 
         currentProcess.bootInfo = info
         currentProcess.features = features
+        CPU.boot = CPU.ControlRegisters(cr0: CPU.cr0, cr3: CPU.cr3, cr4: CPU.cr4)
         CPU.continueAtCPL3()
     }
 

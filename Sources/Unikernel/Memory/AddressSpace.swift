@@ -115,9 +115,36 @@ struct AddressSpace {
         guard mapper.lookup(AddressSpace.pageDown(address)) == nil, region.kind != .image, region.protection.isAccessible,
               !access.write || region.protection.isWritable,
               !access.instructionFetch || region.protection.isExecutable else { return false }
-        guard let frame = Frames.allocate() else { return false }
-        return mapper.map(AddressSpace.pageDown(address), to: frame, region.protection)
+        guard let frame = Frames.allocate(),
+              mapper.map(AddressSpace.pageDown(address), to: frame, region.protection) else { return false }
+        faultAround(address, in: region)
+        return true
     }
+
+    /// Pages mapped ahead on each demand fault: the fault path runs at CPL0,
+    /// where every instruction is emulated on this platform, so one fault
+    /// populates the aligned 64 KiB block around it (as Linux's fault-around
+    /// does for file pages). Frames cost nothing until touched on the host.
+    static let faultAroundPages: UInt64 = 16
+
+    private func faultAround(_ address: UInt64, in region: Region) {
+        let blockSize = AddressSpace.faultAroundPages * UK_PAGE_SIZE
+        let blockStart = max(address & ~(blockSize - 1), region.start)
+        let blockEnd = min((address & ~(blockSize - 1)) + blockSize, region.end)
+        var page = blockStart
+        while page < blockEnd {
+            defer { page += UK_PAGE_SIZE }
+            guard mapper.lookup(page) == nil else { continue }
+            guard Frames.allocator.availableCount > AddressSpace.reservedFrames, let frame = Frames.allocate() else { return }
+            guard mapper.map(page, to: frame, region.protection) else {
+                Frames.release(frame)
+                return
+            }
+        }
+    }
+
+    /// Frames fault-around leaves for page tables and the kernel heap.
+    static let reservedFrames = 256
 
     /// Physical frame behind a user page, populating it on first touch.
     /// Fails for unreserved pages, PROT_NONE and writes to read-only pages.

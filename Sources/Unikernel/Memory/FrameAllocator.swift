@@ -3,6 +3,13 @@ import UnikernelABI
 /// Hands out 4 KiB physical frames from [free_phys_start, free_phys_end):
 /// a bump pointer over never-used frames plus a stack of returned frames,
 /// linked through their first word (reached via the direct map).
+///
+/// Every frame handed out is zero, without zeroing on the allocation path:
+/// never-used frames are zero because the host gives the guest zero-filled
+/// memory and places nothing above free_phys_start, and returned frames are
+/// zeroed when they are released. Allocation runs in the page-fault handler,
+/// at CPL0, where every instruction is emulated on this platform; release
+/// runs in munmap, at CPL3, natively.
 struct FrameAllocator {
     private(set) var start: UInt64 = 0
     private(set) var end: UInt64 = 0
@@ -23,8 +30,10 @@ struct FrameAllocator {
         let frame: UInt64
         if freeList != 0 {
             frame = freeList
-            // SAFETY: frames on the free list hold the next link in their first word.
+            // SAFETY: frames on the free list hold the next link in their first word
+            // and are zero elsewhere (see `release`); clear the link.
             freeList = DirectMap.pointer(frame).load(as: UInt64.self)
+            DirectMap.pointer(frame).storeBytes(of: 0, as: UInt64.self)
             freeCount -= 1
         } else if next < end {
             frame = next
@@ -32,8 +41,6 @@ struct FrameAllocator {
         } else {
             return nil
         }
-        // SAFETY: the frame is ours alone now; the direct map covers all of it.
-        DirectMap.pointer(frame).initializeMemory(as: UInt8.self, repeating: 0, count: Int(UK_PAGE_SIZE))
         return frame
     }
 
@@ -43,8 +50,6 @@ struct FrameAllocator {
         guard next + size <= end else { return nil }
         let frame = next
         next += size
-        // SAFETY: the range was never handed out; the direct map covers it.
-        DirectMap.pointer(frame).initializeMemory(as: UInt8.self, repeating: 0, count: Int(size))
         return frame
     }
 
@@ -52,7 +57,9 @@ struct FrameAllocator {
     /// image) are ignored.
     mutating func release(_ frame: UInt64) {
         guard frame >= start, frame < end, frame & (UK_PAGE_SIZE - 1) == 0 else { return }
-        // SAFETY: the caller no longer maps the frame; its first word becomes the link.
+        // SAFETY: the caller no longer maps the frame: zero it for its next
+        // owner, then its first word becomes the link.
+        DirectMap.pointer(frame).initializeMemory(as: UInt8.self, repeating: 0, count: Int(UK_PAGE_SIZE))
         DirectMap.pointer(frame).storeBytes(of: freeList, as: UInt64.self)
         freeList = frame
         freeCount += 1
