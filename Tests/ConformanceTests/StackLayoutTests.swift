@@ -199,4 +199,15 @@ final class StackLayoutTests: XCTestCase {
         let verdict = Comparison.checkNative(Observation(status: .exited(0), stdout: "nonsense\n"), spec: spec)
         XCTAssertEqual(verdict?.outcome, .nativeFailure)
     }
+
+    func testReportsPrintThePolicyWhenAStackLayoutFixtureRan() {
+        let report = Report(mode: .guest, results: [FixtureResult(libc: .asm, name: "stack_dump", verdict: .pass)],
+                            auxvPolicy: AuxvPolicy.entries)
+        let text = ReportFormat.text.render(report)
+        XCTAssertTrue(text.contains("auxv policy (guest compared with native):"))
+        XCTAssertTrue(text.contains("AT_RANDOM"))
+        XCTAssertTrue(ReportFormat.markdown.render(report).contains("| 33 | AT_SYSINFO_EHDR | absent in guest |"))
+        XCTAssertTrue(ReportFormat.json.render(report).contains("\"auxvPolicy\""))
+        XCTAssertFalse(ReportFormat.text.render(Report(mode: .guest, results: [])).contains("auxv policy"))
+    }
 }
