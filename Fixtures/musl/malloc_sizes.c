@@ -1,10 +1,8 @@
 // Checks malloc, realloc and free over many sizes (1 byte up to 32 MiB, so both the brk
 // heap and mmap are used), that every block keeps its contents across realloc, and that
 // freed memory can be reused. The 32 MiB block, grown to 64 MiB by realloc, needs more than
-// the guest's 64 MiB default. The longer timeout is for the guest on hosts where kernel code
-// is emulated (README "Platform notes"): faulting in ~100 MiB there takes seconds.
+// the guest's 64 MiB default.
 // conformance-memory: 256M
-// conformance-timeout: 60
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
