@@ -13,6 +13,8 @@ _Static_assert(sizeof(uk_boot_info) <= UK_PAGE_SIZE, "boot info fits its page");
 _Static_assert(sizeof(uk_hc_io) == 40, "uk_hc_io layout");
 _Static_assert(sizeof(uk_hc_open) == 32, "uk_hc_open layout");
 _Static_assert(sizeof(uk_hc_user_io) == 48, "uk_hc_user_io layout");
+_Static_assert(sizeof(uk_hc_path) == 80, "uk_hc_path layout");
+_Static_assert(sizeof(uk_hc_file) == 40, "uk_hc_file layout");
 _Static_assert(sizeof(uk_registers) == 26 * 8, "uk_registers layout");
 _Static_assert(sizeof(uk_hc_crash) == 16 + 26 * 8, "uk_hc_crash layout");
 _Static_assert(sizeof(uk_hc_trace) == 64, "uk_hc_trace layout");

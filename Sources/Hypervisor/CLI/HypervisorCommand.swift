@@ -64,6 +64,7 @@ struct HypervisorCommand: ParsableCommand {
     }
 
     private func execute() -> Int32 {
+        PhaseTimer.shared.mark("main")
         let environment = ProcessEnvironment.current()
         guard let kernelPath = kernel ?? environment.value("UNIKERNEL_KERNEL") ?? KernelLocator.defaultKernel() else {
             return fail("cannot find the unikernel image (unikernel.elf) next to the hypervisor; run `make`, or pass --kernel", status: 125)
@@ -118,6 +119,8 @@ struct HypervisorCommand: ParsableCommand {
             return fail(error.description, status: error.exitStatus)
         }
         let outcome = machine.run()
+        PhaseTimer.shared.mark("run-end")
+        if let timings = machine.timingsReport() { printError(timings) }
         if let message = outcome.message { printError(message) }
         return outcome.exitStatus
     }

@@ -2,7 +2,9 @@
 #include "clinux_files.h"
 
 #include <fcntl.h>
+#include <string.h>
 #include <sys/random.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,5 +27,26 @@ int clinux_random_bytes(void *buffer, size_t length) {
         bytes += got;
         length -= (size_t)got;
     }
+    return 0;
+}
+
+long clinux_getdents64(int fd, void *buffer, size_t length) {
+    return syscall(SYS_getdents64, fd, buffer, length);
+}
+
+int clinux_faccessat2(int dirfd, const char *path, int mode, int flags) {
+    return (int)syscall(SYS_faccessat2, dirfd, path, mode, flags);
+}
+
+int clinux_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags) {
+    return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+int clinux_fstatfs(int fd, void *buffer, size_t length) {
+    struct statfs info;
+    if (fstatfs(fd, &info) != 0) {
+        return -1;
+    }
+    memcpy(buffer, &info, length < sizeof info ? length : sizeof info);
     return 0;
 }

@@ -33,6 +33,10 @@ enum Kernel {
     /// Start-up at CPL3: the application's address space and initial stack.
     static func continueInUserMode() -> Never {
         let info = currentProcess.bootInfo
+        currentProcess.umask = UInt64(info.umask) & 0o777
+        let strings = InitialStack.argumentStrings(info)
+        let execfnIndex = Int(info.argc) + Int(info.envc)
+        currentProcess.executableName = strings.count > execfnIndex + 1 ? strings[execfnIndex + 1] : strings[execfnIndex]
         currentProcess.random = RandomGenerator(seed: info.random.0 ^ 0x5DEE_CE66, info.random.1)
         currentProcess.files = FileTable.standard()
         currentProcess.addressSpace = AddressSpace(root: info.pml4_phys)

@@ -53,6 +53,56 @@ enum Hypercall {
                                           arg_len: UInt64(length), result: 0)).result
     }
 
+    /// read/write straight between a host handle and application memory: the
+    /// host walks the page tables, so nothing is copied here. The range must
+    /// be populated (and writable for reads) beforehand.
+    static func transferUser(handle: Int32, address: UInt64, length: Int, offset: Int64, write: Bool) -> Int64 {
+        perform(write ? UK_HC_WRITE_USER : UK_HC_READ_USER,
+                uk_hc_user_io(handle: handle, reserved: 0, cr3: CPU.boot.cr3, address: address,
+                              len: UInt64(length), offset: offset, result: 0)).result
+    }
+
+    /// An operation on absolute guest paths, staged in the bounce buffer:
+    /// `path` at offset 0, `path2` at `path2Offset`, the data buffer at `dataOffset`.
+    static func path(_ operation: uk_path_op, flags: UInt32 = 0, path: [UInt8], path2: [UInt8]? = nil,
+                     dataLength: Int = 0, mode: UInt64 = 0, value: Int64 = 0) throws(Errno) -> Int {
+        guard path.count < BounceBuffer.pathCapacity, (path2?.count ?? 0) < BounceBuffer.pathCapacity else {
+            throw .ENAMETOOLONG
+        }
+        BounceBuffer.stage(path, at: 0)
+        if let path2 { BounceBuffer.stage(path2, at: BounceBuffer.path2Offset) }
+        var block = uk_hc_path()
+        block.op = operation.rawValue
+        block.flags = flags
+        block.path_phys = BounceBuffer.physical
+        block.path_len = UInt64(path.count)
+        if let path2 {
+            block.path2_phys = BounceBuffer.physical + UInt64(BounceBuffer.path2Offset)
+            block.path2_len = UInt64(path2.count)
+        }
+        if dataLength > 0 {
+            block.buf_phys = BounceBuffer.physical + UInt64(BounceBuffer.dataOffset)
+            block.buf_len = UInt64(dataLength)
+        }
+        block.mode = mode
+        block.value = value
+        return try Errno.check(perform(UK_HC_PATH, block).result)
+    }
+
+    /// An operation on an open host handle; its data buffer is the bounce
+    /// buffer's data area.
+    static func file(_ operation: uk_file_op, handle: Int32, dataLength: Int = 0, value: Int64 = 0) throws(Errno) -> Int {
+        var block = uk_hc_file()
+        block.handle = handle
+        block.op = operation.rawValue
+        if dataLength > 0 {
+            block.buf_phys = BounceBuffer.physical + UInt64(BounceBuffer.dataOffset)
+            block.buf_len = UInt64(dataLength)
+        }
+        block.value = value
+        return try Errno.check(perform(UK_HC_FILE, block).result)
+    }
+
     static func trace(number: UInt64, arguments: SyscallArguments, result: Int) {
         var block = uk_hc_trace()
         block.number = number

@@ -27,6 +27,20 @@ enum UserMemory {
         }
     }
 
+    /// Populates the pages of [address, address + count) (writable ones when
+    /// `write`) and returns how many bytes from `address` on are ready, so
+    /// the host can move data in place.
+    static func populate(_ address: UInt64, _ count: Int, write: Bool) -> Int {
+        guard (try? validate(address, count)) != nil else { return 0 }
+        var ready = 0
+        while ready < count {
+            let current = address + UInt64(ready)
+            guard currentProcess.addressSpace.frame(for: current, write: write) != nil else { break }
+            ready += min(Int(UK_PAGE_SIZE - (current & (UK_PAGE_SIZE - 1))), count - ready)
+        }
+        return ready
+    }
+
     /// Copies `count` bytes from the application at `address` into `destination`.
     static func copyIn(from address: UInt64, to destination: UnsafeMutableRawPointer, count: Int) throws(Errno) {
         try forEachPage(address, count, write: false) { user, offset, length in

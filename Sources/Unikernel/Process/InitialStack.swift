@@ -15,10 +15,11 @@ struct InitialStack {
     static let atSecure: UInt64 = 23, atRandom: UInt64 = 25, atHwcap2: UInt64 = 26
     static let atExecfn: UInt64 = 31, atMinsigstksz: UInt64 = 51
 
-    /// The argument strings from boot_info.args_phys: argc, then envc, then execfn.
+    /// The argument strings from boot_info.args_phys: argc, then envc, then
+    /// execfn, then the program's absolute host path.
     static func argumentStrings(_ info: uk_boot_info) -> [[UInt8]] {
         var strings: [[UInt8]] = []
-        let total = Int(info.argc) + Int(info.envc) + 1
+        let total = Int(info.argc) + Int(info.envc) + 2
         let base = DirectMap.pointer(info.args_phys)
         var offset = 0
         var current: [UInt8] = []

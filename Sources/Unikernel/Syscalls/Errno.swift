@@ -8,7 +8,7 @@ enum Errno: Int, Error {
     case ETXTBSY = 26, EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30, EMLINK = 31
     case EPIPE = 32, EDOM = 33, ERANGE = 34, EDEADLK = 35, ENAMETOOLONG = 36, ENOLCK = 37
     case ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENODATA = 61, EOVERFLOW = 75
-    case EOPNOTSUPP = 95, ETIMEDOUT = 110
+    case EOPNOTSUPP = 95, ETIMEDOUT = 110, EDQUOT = 122
 
     /// Interprets a host hypercall result (>= 0, or -errno).
     static func check(_ result: Int64) throws(Errno) -> Int {

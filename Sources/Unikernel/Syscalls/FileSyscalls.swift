@@ -1,8 +1,9 @@
 import UnikernelABI
 
 /// File and console system calls: descriptors live in the process's
-/// FileTable; data moves between application memory and the host through
-/// the bounce buffer, one contiguous chunk per hypercall.
+/// FileTable; data moves between application memory and the host in place
+/// (the host translates the application's addresses), other arguments
+/// through the bounce buffer.
 enum FileSyscalls {
     static let atFdcwd = -100
     static let atEmptyPath = 0x1000
@@ -18,34 +19,41 @@ enum FileSyscalls {
 
     // MARK: Data transfer
 
+    /// The most bytes populated and moved per hypercall.
+    static let transferChunk = 4 << 20
+
     /// Moves `count` bytes between the application buffer and host handle
-    /// `fd` in bounce-buffer-sized chunks; stops at the first short transfer.
+    /// `fd` without copying: the pages are populated here, then the host
+    /// reads or writes them in place. Stops at the first short transfer.
     private static func transfer(fd: Int, buffer: UInt64, count: Int, offset: Int64, write: Bool) throws(Errno) -> Int {
         let file = try currentProcess.files.file(fd)
         guard count >= 0 else { throw .EINVAL }
         try UserMemory.validate(buffer, count)
+        if count == 0 {
+            return try Errno.check(Hypercall.transferUser(handle: file.hostHandle, address: buffer, length: 0,
+                                                          offset: offset, write: write))
+        }
         var done = 0
-        repeat {
-            let chunk = min(count - done, BounceBuffer.capacity)
+        while done < count {
+            let start = buffer + UInt64(done)
+            // A read stores into the application's pages: they must be writable.
+            let ready = UserMemory.populate(start, min(count - done, transferChunk), write: !write)
+            guard ready > 0 else {
+                if done > 0 { break }
+                throw .EFAULT
+            }
             let position = offset < 0 ? -1 : offset + Int64(done)
             let moved: Int
             do throws(Errno) {
-                if write {
-                    try UserMemory.copyIn(from: buffer + UInt64(done), to: BounceBuffer.pointer, count: chunk)
-                    moved = try Errno.check(Hypercall.write(handle: file.hostHandle, bufferPhysical: BounceBuffer.physical,
-                                                            length: chunk, offset: position))
-                } else {
-                    moved = try Errno.check(Hypercall.read(handle: file.hostHandle, bufferPhysical: BounceBuffer.physical,
-                                                           length: chunk, offset: position))
-                    try UserMemory.copyOut(from: BounceBuffer.pointer, to: buffer + UInt64(done), count: moved)
-                }
+                moved = try Errno.check(Hypercall.transferUser(handle: file.hostHandle, address: start, length: ready,
+                                                               offset: position, write: write))
             } catch {
-                if done > 0 { return done }
+                if done > 0 { break }
                 throw error
             }
             done += moved
-            if moved < chunk { break }
-        } while done < count
+            if moved < ready { break }
+        }
         return done
     }
 
@@ -125,7 +133,7 @@ enum FileSyscalls {
     }
 
     private static func openResolved(_ path: [UInt8], flags: Int, mode: UInt32) throws(Errno) -> Int {
-        let handle = try hostOpen(path, flags: flags, mode: mode)
+        let handle = try hostOpen(path, flags: flags, mode: mode & ~UInt32(currentProcess.umask))
         do throws(Errno) {
             return try currentProcess.files.install(OpenFile(hostHandle: handle, path: path, flags: flags))
         } catch {
@@ -197,43 +205,8 @@ enum FileSyscalls {
         return 0
     }
 
-    /// stat of an absolute path: open it on the host, fstat, close.
-    private static func statPath(_ path: [UInt8], to address: UInt64) throws(Errno) -> Int {
-        let handle = try hostOpen(path, flags: 0, mode: 0)
-        defer { _ = Hypercall.close(handle: handle) }
-        return try statHandle(handle, to: address)
-    }
-
     static func fstat(_ a: SyscallArguments) throws(Errno) -> Int {
         try statHandle(currentProcess.files.file(a.int32(0)).hostHandle, to: a[1])
-    }
-
-    static func stat(_ a: SyscallArguments) throws(Errno) -> Int {
-        try statPath(resolvePath(dirfd: atFdcwd, pathAddress: a[0]), to: a[1])
-    }
-
-    static func newfstatat(_ a: SyscallArguments) throws(Errno) -> Int {
-        let path = try UserMemory.string(at: a[1])
-        if path.isEmpty {
-            guard a.int32(3) & atEmptyPath != 0 else { throw .ENOENT }
-            if a.int32(0) == atFdcwd {
-                return try statPath(currentProcess.workingDirectory, to: a[2])
-            }
-            return try statHandle(currentProcess.files.file(a.int32(0)).hostHandle, to: a[2])
-        }
-        return try statPath(resolvePath(dirfd: a.int32(0), pathAddress: a[1]), to: a[2])
-    }
-
-    static func access(_ a: SyscallArguments) throws(Errno) -> Int {
-        let handle = try hostOpen(resolvePath(dirfd: atFdcwd, pathAddress: a[0]), flags: 0, mode: 0)
-        _ = Hypercall.close(handle: handle)
-        return 0
-    }
-
-    static func faccessat(_ a: SyscallArguments) throws(Errno) -> Int {
-        let handle = try hostOpen(resolvePath(dirfd: a.int32(0), pathAddress: a[1]), flags: 0, mode: 0)
-        _ = Hypercall.close(handle: handle)
-        return 0
     }
 
     static func ioctl(_ a: SyscallArguments) throws(Errno) -> Int {
@@ -268,8 +241,13 @@ enum FileSyscalls {
         return 0
     }
 
-    static func readlink(_ a: SyscallArguments) throws(Errno) -> Int {
-        _ = try UserMemory.string(at: a[0])
-        throw .ENOENT
+    /// fchdir: the directory's path becomes the working directory.
+    static func fchdir(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try currentProcess.files.file(a.int32(0))
+        guard !file.path.isEmpty else { throw .ENOTDIR }
+        let handle = try hostOpen(file.path, flags: oDirectory, mode: 0)
+        _ = Hypercall.close(handle: handle)
+        currentProcess.workingDirectory = file.path
+        return 0
     }
 }

@@ -34,8 +34,8 @@ struct GuestLayoutTests {
     }
 
     @Test func packsArgumentStringsInBootOrder() {
-        let block = ArgumentBlock(arguments: ["./a", "x"], environment: ["K=V"], executableName: "./a")
-        #expect(block.bytes == Array("./a\0x\0K=V\0./a\0".utf8))
+        let block = ArgumentBlock(arguments: ["./a", "x"], environment: ["K=V"], executableName: "./a", executablePath: "/w/a")
+        #expect(block.bytes == Array("./a\0x\0K=V\0./a\0/w/a\0".utf8))
     }
 
     @Test func parsesMemorySizes() {

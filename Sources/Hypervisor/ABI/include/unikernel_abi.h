@@ -130,7 +130,8 @@ typedef struct uk_boot_info {
     uint64_t app_image_size;     /* page-aligned size */
 
     /* Process arguments: argc strings, then envc strings, then the execfn
-       string, each NUL-terminated, packed from args_phys. */
+       string (the program path as given), then the program's absolute host
+       path (what /proc/self/exe names), each NUL-terminated, packed from args_phys. */
     uint64_t args_phys;
     uint64_t args_size;
     uint32_t argc;
@@ -150,7 +151,7 @@ typedef struct uk_boot_info {
     /* Identity the process reports (AT_UID ... and getuid()). */
     uint32_t uid, euid, gid, egid;
     uint32_t pid;
-    uint32_t reserved0;
+    uint32_t umask;              /* the file-mode creation mask the program starts with */
 } uk_boot_info;
 
 /* ---- Hypercalls ---------------------------------------------------------- */
@@ -170,6 +171,37 @@ enum uk_hypercall_port {
     UK_HC_IOCTL  = 0x50a,  /* uk_hc_ioctl: terminal queries (TCGETS, TIOCGWINSZ) */
     UK_HC_WRITE_USER = 0x50b,  /* uk_hc_user_io: write from application memory */
     UK_HC_READ_USER  = 0x50c,  /* uk_hc_user_io: read into application memory */
+    UK_HC_PATH       = 0x50d,  /* uk_hc_path: an operation on a path beneath the root */
+    UK_HC_FILE       = 0x50e,  /* uk_hc_file: an operation on an open handle */
+};
+
+/* uk_hc_path.op */
+enum uk_path_op {
+    UK_PATH_STAT     = 1,  /* buf <- struct stat of path, following symlinks */
+    UK_PATH_LSTAT    = 2,  /* buf <- struct stat of path itself */
+    UK_PATH_READLINK = 3,  /* buf <- the symlink's text; result = its length */
+    UK_PATH_ACCESS   = 4,  /* mode = F_OK or R_OK|W_OK|X_OK (real ids) */
+    UK_PATH_MKDIR    = 5,  /* mode */
+    UK_PATH_UNLINK   = 6,
+    UK_PATH_RMDIR    = 7,
+    UK_PATH_RENAME   = 8,  /* path -> path2; flags = RENAME_NOREPLACE/EXCHANGE */
+    UK_PATH_LINK     = 9,  /* hard link path2 -> existing path */
+    UK_PATH_SYMLINK  = 10, /* symlink at path2 whose text is path (verbatim, not resolved) */
+    UK_PATH_CHMOD    = 11, /* mode */
+    UK_PATH_TRUNCATE = 12, /* length in `value` */
+    UK_PATH_UTIMENS  = 13, /* buf = struct timespec[2] or buf_len 0 for "now"; flags = AT_SYMLINK_NOFOLLOW */
+    UK_PATH_STATFS   = 14, /* buf <- struct statfs (120 bytes) */
+};
+
+/* uk_hc_file.op */
+enum uk_file_op {
+    UK_FILE_GETDENTS  = 1, /* buf <- linux_dirent64 records; result = bytes */
+    UK_FILE_TRUNCATE  = 2, /* length in `value` */
+    UK_FILE_SYNC      = 3,
+    UK_FILE_DATASYNC  = 4,
+    UK_FILE_CHMOD     = 5, /* mode in `value` */
+    UK_FILE_STATFS    = 6, /* buf <- struct statfs (120 bytes) */
+    UK_FILE_UTIMENS   = 7, /* buf = struct timespec[2] or buf_len 0 for "now" */
 };
 
 typedef struct uk_hc_exit {
@@ -201,6 +233,30 @@ typedef struct uk_hc_user_io {
     int64_t offset;          /* -1: at the file position; >= 0: pread/pwrite */
     int64_t result;          /* bytes transferred or -errno */
 } uk_hc_user_io;
+
+/* Path operations: `path` (and `path2`) are absolute guest paths, resolved
+   beneath the root like open's; `buf` is a guest-physical output (or input)
+   buffer. Links are never followed out of the root; the last component of a
+   path that is created, removed or renamed is never followed at all. */
+typedef struct uk_hc_path {
+    uint32_t op;             /* enum uk_path_op */
+    uint32_t flags;
+    uint64_t path_phys, path_len;
+    uint64_t path2_phys, path2_len;
+    uint64_t buf_phys, buf_len;
+    uint64_t mode;
+    int64_t value;
+    int64_t result;          /* >= 0 or -errno */
+} uk_hc_path;
+
+/* Operations on an open handle. */
+typedef struct uk_hc_file {
+    int32_t handle;
+    uint32_t op;             /* enum uk_file_op */
+    uint64_t buf_phys, buf_len;
+    int64_t value;
+    int64_t result;
+} uk_hc_file;
 
 /* open: `path` is an absolute guest path (the guest's root is the host's --dir);
    the host resolves it beneath the root and never outside it. */

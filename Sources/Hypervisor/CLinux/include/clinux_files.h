@@ -17,6 +17,18 @@ static const uint64_t CLINUX_RESOLVE_BENEATH = RESOLVE_BENEATH;
 /* openat2(dirfd, path, {flags, mode, resolve}); returns the fd or -1 with errno set. */
 int clinux_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
 
+/* getdents64(2), faccessat2(2) and fchmodat2(2), which glibc 2.36 does not wrap;
+   each returns the result or -1 with errno set. */
+long clinux_getdents64(int fd, void *buffer, size_t length);
+int clinux_faccessat2(int dirfd, const char *path, int mode, int flags);
+int clinux_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
+
+/* fstatfs(2) into `length` bytes at `buffer` (the kernel's struct statfs). */
+int clinux_fstatfs(int fd, void *buffer, size_t length);
+
+/* AT_EMPTY_PATH, which Glibc's Swift overlay does not expose. */
+static const int CLINUX_AT_EMPTY_PATH = 0x1000;
+
 /* O_PATH, which Glibc's Swift overlay does not expose. */
 int clinux_o_path(void);
 

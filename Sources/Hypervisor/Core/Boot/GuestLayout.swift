@@ -71,21 +71,24 @@ public struct GuestLayout: Equatable, Sendable {
 }
 
 /// The process's strings as the kernel receives them: argv, then envp, then
-/// the execfn string, each NUL-terminated.
+/// the execfn string, then the program's absolute host path, each NUL-terminated.
 public struct ArgumentBlock: Equatable, Sendable {
     public var arguments: [String]
     public var environment: [String]
     public var executableName: String
+    /// What /proc/self/exe names: the program's canonical absolute host path.
+    public var executablePath: String
 
-    public init(arguments: [String], environment: [String], executableName: String) {
+    public init(arguments: [String], environment: [String], executableName: String, executablePath: String? = nil) {
         self.arguments = arguments
         self.environment = environment
         self.executableName = executableName
+        self.executablePath = executablePath ?? executableName
     }
 
     public var bytes: [UInt8] {
         var bytes: [UInt8] = []
-        for string in arguments + environment + [executableName] {
+        for string in arguments + environment + [executableName, executablePath] {
             bytes.append(contentsOf: string.utf8)
             bytes.append(0)
         }

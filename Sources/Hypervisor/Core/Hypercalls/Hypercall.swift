@@ -46,6 +46,10 @@ public enum Hypercall: Equatable, Sendable {
     case close(handle: Int32)
     case seek(handle: Int32, offset: Int64, whence: Int32)
     case status(handle: Int32, destination: GuestRange)
+    /// A path operation; `buffer` is its input or output (nil when the block names none).
+    case path(HostFileTable.PathRequest, buffer: GuestRange?)
+    /// An operation on an open handle.
+    case file(handle: Int32, operation: UInt32, buffer: GuestRange?, value: Int64)
     case terminalControl(handle: Int32, request: UInt32, argument: GuestRange)
     case crash(GuestCrash)
     case panic(message: String)
@@ -172,6 +176,32 @@ extension Hypercall {
                 throw HypercallError.malformedPath(address: p.path_phys).answered(at: at)
             }
             return DecodedHypercall(call: .open(path: path, flags: p.flags, mode: p.mode), resultAddress: at)
+        case UK_HC_PATH.rawValue:
+            let p = try load(uk_hc_path.self)
+            let at = result(uk_hc_path.self, \uk_hc_path.result)
+            func string(_ address: UInt64, _ length: UInt64) throws(HypercallFault) -> [UInt8] {
+                guard length < pathMax else { throw HypercallError.pathTooLong(length: length).answered(at: at) }
+                do { return try memory.readString(at: address, length: length) } catch {
+                    throw HypercallError.malformedPath(address: address).answered(at: at)
+                }
+            }
+            let path = try string(p.path_phys, p.path_len)
+            let path2 = p.path2_len > 0 || p.path2_phys != 0 ? try string(p.path2_phys, p.path2_len) : []
+            var buffer: GuestRange?
+            if p.buf_len > 0 {
+                do { buffer = try range(p.buf_phys, p.buf_len) } catch { throw error.answered(at: at) }
+            }
+            let request = HostFileTable.PathRequest(operation: p.op, flags: p.flags, path: path, path2: path2,
+                                                    mode: p.mode, value: p.value)
+            return DecodedHypercall(call: .path(request, buffer: buffer), resultAddress: at)
+        case UK_HC_FILE.rawValue:
+            let p = try load(uk_hc_file.self)
+            let at = result(uk_hc_file.self, \uk_hc_file.result)
+            var buffer: GuestRange?
+            if p.buf_len > 0 {
+                do { buffer = try range(p.buf_phys, p.buf_len) } catch { throw error.answered(at: at) }
+            }
+            return DecodedHypercall(call: .file(handle: p.handle, operation: p.op, buffer: buffer, value: p.value), resultAddress: at)
         case UK_HC_CLOSE.rawValue:
             let p = try load(uk_hc_close.self)
             return DecodedHypercall(call: .close(handle: p.handle), resultAddress: result(uk_hc_close.self, \uk_hc_close.result))

@@ -55,6 +55,12 @@ public final class HypercallHandler {
             return .resume(result: guestBytes(destination) { files.status(handle: handle, into: $0) })
         case let .terminalControl(handle, request, argument):
             return .resume(result: guestBytes(argument) { files.terminalControl(handle: handle, request: request, into: $0) })
+        case let .path(request, buffer):
+            guard let buffer else { return .resume(result: files.perform(request, buffer: nil)) }
+            return .resume(result: guestBytes(buffer) { files.perform(request, buffer: $0) })
+        case let .file(handle, operation, buffer, value):
+            guard let buffer else { return .resume(result: files.file(handle: handle, operation: operation, buffer: nil, value: value)) }
+            return .resume(result: guestBytes(buffer) { files.file(handle: handle, operation: operation, buffer: $0, value: value) })
         case let .crash(crash):
             return .stop(.crashed(crash))
         case let .panic(message):

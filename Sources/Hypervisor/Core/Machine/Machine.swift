@@ -33,7 +33,8 @@ public final class Machine {
         } catch { throw .program(error) }
 
         let arguments = ArgumentBlock(arguments: configuration.arguments, environment: configuration.environment,
-                                      executableName: configuration.programPath)
+                                      executableName: configuration.programPath,
+                                      executablePath: Machine.canonicalPath(configuration.programPath))
         let argumentBytes = arguments.bytes
         do {
             layout = try GuestLayout(memorySize: configuration.memorySize, kernelEnd: kernel.physicalEnd,
@@ -45,15 +46,19 @@ public final class Machine {
         do {
             files = try HostFileTable(rootDirectory: configuration.rootDirectory, readOnly: configuration.readOnlyRoot)
         } catch { throw .sandbox(error) }
+        PhaseTimer.shared.mark("images-checked")
 
         do {
             system = try KVMSystem()
             vm = try system.createVirtualMachine()
             try vm.setTSSAddress(0xFFFB_D000)
+            PhaseTimer.shared.mark("vm-created")
             memory = try GuestMemory(size: configuration.memorySize)
             try vm.mapMemory(memory)
+            PhaseTimer.shared.mark("memory-mapped")
             vcpu = try vm.createVirtualCPU()
             try vcpu.setCPUID(try system.supportedCPUID())
+            PhaseTimer.shared.mark("vcpu-created")
         } catch let error as KVMError { throw .kvm(error) } catch let error as GuestMemoryError { throw .memory(error) } catch {
             throw .vmFailure("\(error)")
         }
@@ -79,6 +84,7 @@ public final class Machine {
             try vcpu.setSpecialRegisters(cpu.specialRegisters(from: try vcpu.specialRegisters()))
             try vcpu.setRegisters(cpu.registers)
             try vcpu.setFloatingPointState(cpu.floatingPointState(from: try vcpu.floatingPointState()))
+            PhaseTimer.shared.mark("images-loaded")
         } catch let error as KVMError { throw .kvm(error) } catch let error as GuestMemoryError { throw .memory(error) } catch let error as ELFLoadError {
             throw .kernel(error)
         } catch { throw .vmFailure("\(error)") }
@@ -120,6 +126,7 @@ public final class Machine {
         info.boot_realtime_ns = 0 // sampled right before the first KVM_RUN
         info.uid = getuid(); info.euid = geteuid(); info.gid = getgid(); info.egid = getegid()
         info.pid = UInt32(getpid())
+        info.umask = UInt32(Machine.processUmask)
         return info
     }
 
@@ -130,6 +137,21 @@ public final class Machine {
         var random: UInt64 = 0
         _ = withUnsafeMutableBytes(of: &random) { clinux_random_bytes($0.baseAddress, $0.count) }
         return MachineConfiguration.pieBase + (random % MachineConfiguration.pieRandomPages) * UK_PAGE_SIZE
+    }
+
+    /// The hypervisor's umask when it started. The process then runs with
+    /// umask 0, so the guest's own umask (starting from this one) is applied
+    /// exactly once, by the kernel.
+    static let processUmask: mode_t = {
+        let mask = umask(0)
+        return mask
+    }()
+
+    /// The canonical absolute path of `path` (what /proc/self/exe shows natively).
+    static func canonicalPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     private var bootFlags: UInt64 {
@@ -181,9 +203,11 @@ extension Machine {
         let realtime = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
         try? memory.store(realtime, at: UK_BOOT_INFO_PHYS + UInt64(MemoryLayout<uk_boot_info>.offset(of: \uk_boot_info.boot_realtime_ns)!))
 
+        PhaseTimer.shared.mark("first-run")
         while true {
             let exit: VMExit
             do { exit = try vcpu.runOnce() } catch { return .failed(message: error.description) }
+            PhaseTimer.shared.vmExit(exit)
             if let outcome = step(exit) { return outcome }
         }
     }

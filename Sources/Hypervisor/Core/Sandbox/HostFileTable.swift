@@ -52,13 +52,11 @@ public final class HostFileTable {
         guard !path.isEmpty else { return -Int64(ENOENT) }
         guard descriptors.count < HostFileTable.maximumOpenFiles + 3 else { return -Int64(EMFILE) }
         if isReadOnly, HostFileTable.writes(flags: flags) { return -Int64(EROFS) }
-        let fd = (path + [0]).withUnsafeBufferPointer { buffer in
-            // SAFETY: the buffer is NUL-terminated just above.
-            buffer.withMemoryRebound(to: CChar.self) {
-                clinux_openat2(root.rawValue, $0.baseAddress, UInt64(UInt32(bitPattern: flags | O_CLOEXEC)),
-                               UInt64(mode & 0o7777), CLINUX_RESOLVE_IN_ROOT | CLINUX_RESOLVE_NO_MAGICLINKS)
-            }
-        }
+        // open(2) ignores unknown flag bits and the mode without O_CREAT/O_TMPFILE;
+        // openat2(2) refuses both with EINVAL, so pass only what open would use.
+        let known = flags & HostFileTable.validOpenFlags
+        let usesMode = known & O_CREAT != 0 || known & HostFileTable.temporaryFileFlag == HostFileTable.temporaryFileFlag
+        let fd = resolve(path, flags: known | O_CLOEXEC, mode: usesMode ? mode : 0)
         guard fd >= 0 else { return -Int64(Glibc.errno) }
         while descriptors[nextHandle] != nil { nextHandle &+= 1 }
         let handle = nextHandle
@@ -66,6 +64,23 @@ public final class HostFileTable {
         nextHandle &+= 1
         return Int64(handle)
     }
+
+    /// openat2 of a guest path beneath the root: the one place guest paths
+    /// reach the host's file system. Returns the fd, or -1 with errno set.
+    func resolve(_ path: [UInt8], flags: Int32, mode: UInt32 = 0) -> Int32 {
+        (path + [0]).withUnsafeBufferPointer { buffer in
+            // SAFETY: the buffer is NUL-terminated just above.
+            buffer.withMemoryRebound(to: CChar.self) {
+                clinux_openat2(root.rawValue, $0.baseAddress, UInt64(UInt32(bitPattern: flags)),
+                               UInt64(mode & 0o7777), CLINUX_RESOLVE_IN_ROOT | CLINUX_RESOLVE_NO_MAGICLINKS)
+            }
+        }
+    }
+
+    /// Every open(2) flag Linux defines on x86-64 (its VALID_OPEN_FLAGS).
+    static let validOpenFlags: Int32 = 0o37777703
+    /// O_TMPFILE (which includes O_DIRECTORY).
+    static let temporaryFileFlag: Int32 = 0o20200000
 
     /// Whether open `flags` ask to modify the file system (write access, create, truncate).
     static func writes(flags: Int32) -> Bool {

@@ -1,0 +1,185 @@
+import CLinux
+import Glibc
+import UnikernelABI
+
+/// Path and handle operations beyond open/read/write, with the same
+/// confinement: every path is resolved beneath the root by openat2
+/// (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS). Operations that follow a path
+/// act on an O_PATH descriptor of the resolved file (through its
+/// /proc/self/fd link where Linux has no fd-based call); operations that
+/// create, remove or rename a name act on the resolved parent directory and a
+/// single final component, which is never followed.
+extension HostFileTable {
+    /// Bytes of `struct statfs` on x86-64.
+    public static let linuxStatfsSize: UInt64 = 120
+
+    /// A path operation; `path2` and `buffer` as the operation needs them.
+    public struct PathRequest: Equatable, Sendable {
+        public var operation: UInt32
+        public var flags: UInt32
+        public var path: [UInt8]
+        public var path2: [UInt8]
+        public var mode: UInt64
+        public var value: Int64
+
+        public init(operation: UInt32, flags: UInt32 = 0, path: [UInt8], path2: [UInt8] = [], mode: UInt64 = 0, value: Int64 = 0) {
+            self.operation = operation
+            self.flags = flags
+            self.path = path
+            self.path2 = path2
+            self.mode = mode
+            self.value = value
+        }
+    }
+
+    /// Performs a path operation; returns >= 0 or -errno.
+    public func perform(_ request: PathRequest, buffer: UnsafeMutableRawBufferPointer?) -> Int64 {
+        if isReadOnly, HostFileTable.modifies(request.operation) { return -Int64(EROFS) }
+        switch request.operation {
+        case UK_PATH_STAT.rawValue, UK_PATH_LSTAT.rawValue:
+            return withPath(request.path, noFollow: request.operation == UK_PATH_LSTAT.rawValue) { fd in
+                guard let buffer, UInt64(buffer.count) >= HostFileTable.linuxStatSize else { return -Int64(EFAULT) }
+                var info = stat()
+                guard fstat(fd, &info) == 0 else { return -Int64(errno) }
+                withUnsafeBytes(of: &info) { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(buffer.count))) }
+                return 0
+            }
+        case UK_PATH_READLINK.rawValue:
+            return withPath(request.path, noFollow: true) { fd in
+                guard let buffer, buffer.count > 0 else { return -Int64(EINVAL) }
+                let count = readlinkat(fd, "", buffer.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.count)
+                return count < 0 ? -Int64(errno) : Int64(count)
+            }
+        case UK_PATH_ACCESS.rawValue:
+            return withPath(request.path, noFollow: false) { fd in
+                clinux_faccessat2(fd, "", Int32(truncatingIfNeeded: request.mode), CLINUX_AT_EMPTY_PATH) == 0 ? 0 : -Int64(errno)
+            }
+        case UK_PATH_STATFS.rawValue:
+            return withPath(request.path, noFollow: false) { fd in statfs(of: fd, into: buffer) }
+        case UK_PATH_CHMOD.rawValue:
+            return withPath(request.path, noFollow: false) { fd in
+                chmod(HostFileTable.procPath(fd), mode_t(request.mode & 0o7777)) == 0 ? 0 : -Int64(errno)
+            }
+        case UK_PATH_TRUNCATE.rawValue:
+            let handle = open(path: request.path, flags: O_WRONLY, mode: 0)
+            guard handle >= 0 else { return handle }
+            defer { _ = close(handle: Int32(handle)) }
+            return file(handle: Int32(handle), operation: UK_FILE_TRUNCATE.rawValue, buffer: nil, value: request.value)
+        case UK_PATH_UTIMENS.rawValue:
+            let noFollow = request.flags & UInt32(AT_SYMLINK_NOFOLLOW) != 0
+            return withPath(request.path, noFollow: noFollow) { fd in
+                let times = buffer.flatMap { $0.count >= 32 ? $0.baseAddress!.assumingMemoryBound(to: timespec.self) : nil }
+                return utimensat(AT_FDCWD, HostFileTable.procPath(fd), times, noFollow ? AT_SYMLINK_NOFOLLOW : 0) == 0 ? 0 : -Int64(errno)
+            }
+        case UK_PATH_MKDIR.rawValue:
+            return withParent(request.path) { parent, name in
+                mkdirat(parent, name, mode_t(request.mode & 0o7777)) == 0 ? 0 : -Int64(errno)
+            }
+        case UK_PATH_UNLINK.rawValue, UK_PATH_RMDIR.rawValue:
+            let flags = request.operation == UK_PATH_RMDIR.rawValue ? AT_REMOVEDIR : 0
+            return withParent(request.path) { parent, name in
+                unlinkat(parent, name, flags) == 0 ? 0 : -Int64(errno)
+            }
+        case UK_PATH_RENAME.rawValue:
+            return withParent(request.path) { oldParent, oldName in
+                withParent(request.path2) { newParent, newName in
+                    clinux_renameat2(oldParent, oldName, newParent, newName, request.flags) == 0 ? 0 : -Int64(errno)
+                }
+            }
+        case UK_PATH_LINK.rawValue:
+            return withPath(request.path, noFollow: true) { existing in
+                withParent(request.path2) { parent, name in
+                    linkat(AT_FDCWD, HostFileTable.procPath(existing), parent, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : -Int64(errno)
+                }
+            }
+        case UK_PATH_SYMLINK.rawValue:
+            // The link's text is stored verbatim; following it later is confined by openat2.
+            guard !request.path.contains(0) else { return -Int64(EINVAL) }
+            return withParent(request.path2) { parent, name in
+                (request.path + [0]).withUnsafeBufferPointer { text in
+                    text.withMemoryRebound(to: CChar.self) { symlinkat($0.baseAddress!, parent, name) }
+                } == 0 ? 0 : -Int64(errno)
+            }
+        default:
+            return -Int64(EINVAL)
+        }
+    }
+
+    /// Performs an operation on an open handle; returns >= 0 or -errno.
+    public func file(handle: Int32, operation: UInt32, buffer: UnsafeMutableRawBufferPointer?, value: Int64) -> Int64 {
+        guard let fd = descriptor(handle) else { return -Int64(EBADF) }
+        if isReadOnly, operation == UK_FILE_TRUNCATE.rawValue || operation == UK_FILE_CHMOD.rawValue
+            || operation == UK_FILE_UTIMENS.rawValue { return -Int64(EROFS) }
+        let result: Int
+        switch operation {
+        case UK_FILE_GETDENTS.rawValue:
+            guard let buffer, buffer.count > 0 else { return -Int64(EINVAL) }
+            result = clinux_getdents64(fd, buffer.baseAddress, buffer.count)
+        case UK_FILE_TRUNCATE.rawValue:
+            result = Int(ftruncate(fd, Int(value)))
+        case UK_FILE_SYNC.rawValue:
+            result = Int(fsync(fd))
+        case UK_FILE_DATASYNC.rawValue:
+            result = Int(fdatasync(fd))
+        case UK_FILE_CHMOD.rawValue:
+            result = Int(fchmod(fd, mode_t(UInt64(bitPattern: value) & 0o7777)))
+        case UK_FILE_STATFS.rawValue:
+            return statfs(of: fd, into: buffer)
+        case UK_FILE_UTIMENS.rawValue:
+            let times = buffer.flatMap { $0.count >= 32 ? $0.baseAddress!.assumingMemoryBound(to: timespec.self) : nil }
+            result = Int(futimens(fd, times))
+        default:
+            return -Int64(EINVAL)
+        }
+        return result < 0 ? -Int64(errno) : Int64(result)
+    }
+
+    // MARK: Resolution
+
+    /// Whether a path operation changes the file system.
+    static func modifies(_ operation: UInt32) -> Bool {
+        switch operation {
+        case UK_PATH_STAT.rawValue, UK_PATH_LSTAT.rawValue, UK_PATH_READLINK.rawValue,
+             UK_PATH_ACCESS.rawValue, UK_PATH_STATFS.rawValue:
+            return false
+        default:
+            return true
+        }
+    }
+
+    /// "/proc/self/fd/N": the host kernel's own name for an open descriptor.
+    static func procPath(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
+
+    /// Runs `body` with an O_PATH descriptor of `path` resolved beneath the root.
+    func withPath(_ path: [UInt8], noFollow: Bool, _ body: (Int32) -> Int64) -> Int64 {
+        guard !path.isEmpty else { return -Int64(ENOENT) }
+        guard !path.contains(0) else { return -Int64(EINVAL) }
+        let flags = clinux_o_path() | O_CLOEXEC | (noFollow ? O_NOFOLLOW : 0)
+        let fd = resolve(path, flags: flags)
+        guard fd >= 0 else { return -Int64(errno) }
+        defer { Glibc.close(fd) }
+        return body(fd)
+    }
+
+    /// Runs `body` with the O_PATH directory holding `path`'s last component and that
+    /// component (never ".", ".." or empty, never followed).
+    func withParent(_ path: [UInt8], _ body: (Int32, String) -> Int64) -> Int64 {
+        guard !path.contains(0) else { return -Int64(EINVAL) }
+        var trimmed = path
+        while trimmed.count > 1, trimmed.last == UInt8(ascii: "/") { trimmed.removeLast() }
+        let slash = trimmed.lastIndex(of: UInt8(ascii: "/"))
+        let parent = slash.map { $0 == trimmed.startIndex ? [UInt8(ascii: "/")] : Array(trimmed[..<$0]) } ?? [UInt8(ascii: "/")]
+        let name = slash.map { Array(trimmed[($0 + 1)...]) } ?? trimmed
+        guard !name.isEmpty else { return -Int64(EBUSY) }  // the root itself
+        guard name != [UInt8(ascii: ".")], name != [UInt8(ascii: "."), UInt8(ascii: ".")] else { return -Int64(EINVAL) }
+        let fd = resolve(parent, flags: clinux_o_path() | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return -Int64(errno) }
+        defer { Glibc.close(fd) }
+        return body(fd, String(decoding: name, as: UTF8.self))
+    }
+
+    private func statfs(of fd: Int32, into buffer: UnsafeMutableRawBufferPointer?) -> Int64 {
+        guard let buffer, UInt64(buffer.count) >= HostFileTable.linuxStatfsSize else { return -Int64(EFAULT) }
+        return clinux_fstatfs(fd, buffer.baseAddress, Int(HostFileTable.linuxStatfsSize)) == 0 ? 0 : -Int64(errno)
+    }
+}

@@ -1,0 +1,218 @@
+import UnikernelABI
+
+/// System calls on paths and file metadata: each resolves the application's
+/// path against the current or a given directory into an absolute guest path
+/// (FileSyscalls.resolvePath) and asks the host, which confines it to the
+/// guest's root. Data comes back through the bounce buffer's data area.
+enum PathSyscalls {
+    static let atRemoveDir = 0x200
+    static let atSymlinkNoFollow = 0x100
+    static let atSymlinkFollow = 0x400
+    static let atEmptyPath = 0x1000
+    static let statSize = 144
+    static let statfsSize = 120
+
+    private static func path(_ dirfd: Int, _ address: UInt64) throws(Errno) -> [UInt8] {
+        try FileSyscalls.resolvePath(dirfd: dirfd, pathAddress: address)
+    }
+
+    private static func copyOutData(to address: UInt64, count: Int) throws(Errno) {
+        try UserMemory.copyOut(from: BounceBuffer.data, to: address, count: count)
+    }
+
+    // MARK: stat
+
+    private static func stat(_ path: [UInt8], follow: Bool, to address: UInt64) throws(Errno) -> Int {
+        _ = try Hypercall.path(follow ? UK_PATH_STAT : UK_PATH_LSTAT, path: path, dataLength: statSize)
+        try copyOutData(to: address, count: statSize)
+        return 0
+    }
+
+    static func stat(_ a: SyscallArguments) throws(Errno) -> Int {
+        try stat(path(FileSyscalls.atFdcwd, a[0]), follow: true, to: a[1])
+    }
+
+    static func lstat(_ a: SyscallArguments) throws(Errno) -> Int {
+        try stat(path(FileSyscalls.atFdcwd, a[0]), follow: false, to: a[1])
+    }
+
+    static func newfstatat(_ a: SyscallArguments) throws(Errno) -> Int {
+        let flags = a.int32(3)
+        let name = try UserMemory.string(at: a[1])
+        if name.isEmpty {
+            guard flags & atEmptyPath != 0 else { throw .ENOENT }
+            if a.int32(0) == FileSyscalls.atFdcwd {
+                return try stat(currentProcess.workingDirectory, follow: true, to: a[2])
+            }
+            return try FileSyscalls.fstat(SyscallArguments(a[0], a[2], 0, 0, 0, 0))
+        }
+        return try stat(path(a.int32(0), a[1]), follow: flags & atSymlinkNoFollow == 0, to: a[2])
+    }
+
+    static func statfs(_ a: SyscallArguments) throws(Errno) -> Int {
+        _ = try Hypercall.path(UK_PATH_STATFS, path: path(FileSyscalls.atFdcwd, a[0]), dataLength: statfsSize)
+        try copyOutData(to: a[1], count: statfsSize)
+        return 0
+    }
+
+    static func fstatfs(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try currentProcess.files.file(a.int32(0))
+        _ = try Hypercall.file(UK_FILE_STATFS, handle: file.hostHandle, dataLength: statfsSize)
+        try copyOutData(to: a[1], count: statfsSize)
+        return 0
+    }
+
+    // MARK: access
+
+    static func access(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_ACCESS, path: path(FileSyscalls.atFdcwd, a[0]), mode: a[1] & 7)
+    }
+
+    static func faccessat(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_ACCESS, path: path(a.int32(0), a[1]), mode: a[2] & 7)
+    }
+
+    // MARK: names
+
+    static func mkdir(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_MKDIR, path: path(FileSyscalls.atFdcwd, a[0]), mode: a[1] & 0o7777 & ~currentProcess.umask)
+    }
+
+    static func mkdirat(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_MKDIR, path: path(a.int32(0), a[1]), mode: a[2] & 0o7777 & ~currentProcess.umask)
+    }
+
+    static func rmdir(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_RMDIR, path: path(FileSyscalls.atFdcwd, a[0]))
+    }
+
+    static func unlink(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_UNLINK, path: path(FileSyscalls.atFdcwd, a[0]))
+    }
+
+    static func unlinkat(_ a: SyscallArguments) throws(Errno) -> Int {
+        let flags = a.int32(2)
+        guard flags & ~atRemoveDir == 0 else { throw .EINVAL }
+        return try Hypercall.path(flags & atRemoveDir != 0 ? UK_PATH_RMDIR : UK_PATH_UNLINK, path: path(a.int32(0), a[1]))
+    }
+
+    static func rename(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_RENAME, path: path(FileSyscalls.atFdcwd, a[0]), path2: path(FileSyscalls.atFdcwd, a[1]))
+    }
+
+    static func renameat(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_RENAME, path: path(a.int32(0), a[1]), path2: path(a.int32(2), a[3]))
+    }
+
+    static func renameat2(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_RENAME, flags: UInt32(truncatingIfNeeded: a[4]),
+                           path: path(a.int32(0), a[1]), path2: path(a.int32(2), a[3]))
+    }
+
+    static func link(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_LINK, path: path(FileSyscalls.atFdcwd, a[0]), path2: path(FileSyscalls.atFdcwd, a[1]))
+    }
+
+    static func linkat(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_LINK, path: path(a.int32(0), a[1]), path2: path(a.int32(2), a[3]))
+    }
+
+    /// symlink: the link's text is stored exactly as given (not resolved).
+    static func symlink(_ a: SyscallArguments) throws(Errno) -> Int {
+        let target = try UserMemory.string(at: a[0])
+        guard !target.isEmpty else { throw .ENOENT }
+        return try Hypercall.path(UK_PATH_SYMLINK, path: target, path2: path(FileSyscalls.atFdcwd, a[1]))
+    }
+
+    static func symlinkat(_ a: SyscallArguments) throws(Errno) -> Int {
+        let target = try UserMemory.string(at: a[0])
+        guard !target.isEmpty else { throw .ENOENT }
+        return try Hypercall.path(UK_PATH_SYMLINK, path: target, path2: path(a.int32(1), a[2]))
+    }
+
+    /// readlink; "/proc/self/exe" names the program (its path as given to the runner).
+    private static func readlink(_ path: [UInt8], to address: UInt64, size: Int) throws(Errno) -> Int {
+        guard size > 0 else { throw .EINVAL }
+        if path == Array("/proc/self/exe".utf8) {
+            let name = currentProcess.executableName
+            let count = min(size, name.count)
+            try UserMemory.copyOut(from: Array(name.prefix(count)), to: address)
+            return count
+        }
+        let count = try Hypercall.path(UK_PATH_READLINK, path: path, dataLength: min(size, BounceBuffer.dataCapacity))
+        try copyOutData(to: address, count: count)
+        return count
+    }
+
+    static func readlink(_ a: SyscallArguments) throws(Errno) -> Int {
+        try readlink(path(FileSyscalls.atFdcwd, a[0]), to: a[1], size: a.int(2))
+    }
+
+    static func readlinkat(_ a: SyscallArguments) throws(Errno) -> Int {
+        try readlink(path(a.int32(0), a[1]), to: a[2], size: a.int(3))
+    }
+
+    // MARK: attributes
+
+    static func chmod(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_CHMOD, path: path(FileSyscalls.atFdcwd, a[0]), mode: a[1] & 0o7777)
+    }
+
+    static func fchmodat(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_CHMOD, path: path(a.int32(0), a[1]), mode: a[2] & 0o7777)
+    }
+
+    static func fchmod(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.file(UK_FILE_CHMOD, handle: currentProcess.files.file(a.int32(0)).hostHandle, value: Int64(a[1] & 0o7777))
+    }
+
+    static func truncate(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a.int(1) >= 0 else { throw .EINVAL }
+        return try Hypercall.path(UK_PATH_TRUNCATE, path: path(FileSyscalls.atFdcwd, a[0]), value: Int64(a.int(1)))
+    }
+
+    static func ftruncate(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a.int(1) >= 0 else { throw .EINVAL }
+        return try Hypercall.file(UK_FILE_TRUNCATE, handle: currentProcess.files.file(a.int32(0)).hostHandle, value: Int64(a.int(1)))
+    }
+
+    static func fsync(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.file(UK_FILE_SYNC, handle: currentProcess.files.file(a.int32(0)).hostHandle)
+    }
+
+    static func fdatasync(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.file(UK_FILE_DATASYNC, handle: currentProcess.files.file(a.int32(0)).hostHandle)
+    }
+
+    /// utimensat(dirfd, path, times, flags); a NULL path means the descriptor itself.
+    static func utimensat(_ a: SyscallArguments) throws(Errno) -> Int {
+        var length = 0
+        if a[2] != 0 {
+            try UserMemory.copyIn(from: a[2], to: BounceBuffer.data, count: 32)
+            length = 32
+        }
+        if a[1] == 0 {
+            return try Hypercall.file(UK_FILE_UTIMENS, handle: currentProcess.files.file(a.int32(0)).hostHandle, dataLength: length)
+        }
+        return try Hypercall.path(UK_PATH_UTIMENS, flags: UInt32(truncatingIfNeeded: a[3]), path: path(a.int32(0), a[1]), dataLength: length)
+    }
+
+    static func umask(_ a: SyscallArguments) throws(Errno) -> Int {
+        let previous = currentProcess.umask
+        currentProcess.umask = a[0] & 0o777
+        return Int(previous)
+    }
+
+    // MARK: directories
+
+    /// getdents64: the host fills linux_dirent64 records for the handle.
+    static func getdents64(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try currentProcess.files.file(a.int32(0))
+        let size = min(a.int(2), BounceBuffer.dataCapacity)
+        guard size > 0 else { throw .EINVAL }
+        try UserMemory.validate(a[1], size)
+        let count = try Hypercall.file(UK_FILE_GETDENTS, handle: file.hostHandle, dataLength: size)
+        try copyOutData(to: a[1], count: count)
+        return count
+    }
+}
