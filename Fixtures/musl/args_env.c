@@ -5,6 +5,7 @@
 // conformance-env: LANG=C
 // conformance-env: EMPTY=
 // conformance-env: WITH_EQUALS=a=b=c
+// conformance-libcs: musl glibc
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

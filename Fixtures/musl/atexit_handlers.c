@@ -1,6 +1,7 @@
 // Checks atexit: handlers run in reverse order of registration after main returns, a
 // handler may register another, and stdio buffers written by handlers are flushed.
 // conformance-exit: 3
+// conformance-libcs: musl glibc
 #include <stdio.h>
 #include <stdlib.h>
 

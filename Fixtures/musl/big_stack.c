@@ -1,5 +1,6 @@
 // Checks a program that uses more than 4 MiB of stack: a 5 MiB local array touched on
 // every page, then deep recursion, within the 8 MiB stack Linux gives by default.
+// conformance-libcs: musl glibc
 #include <stdio.h>
 #include <string.h>
 

@@ -2,6 +2,7 @@
 // via syscall(), O_CREAT|O_EXCL on an existing file) and strerror/perror text, which comes
 // from the libc and must be the same; errno is thread-local, so this also exercises TLS.
 // (It creates only a plain file, so that it does not depend on mkdir.)
+// conformance-libcs: musl glibc
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

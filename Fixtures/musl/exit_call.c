@@ -1,6 +1,7 @@
 // Checks exit(): the status reaches the parent, buffered stdout is flushed by exit()
 // (no newline at the end), and code after exit() does not run.
 // conformance-exit: 77
+// conformance-libcs: musl glibc
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -1,6 +1,7 @@
 // Checks stdio and POSIX file calls in the working directory: mkdir, fopen/fwrite/fclose,
 // fopen/fread, fseek/ftell (SEEK_SET, SEEK_CUR, SEEK_END), append mode, rename, unlink,
 // rmdir, and errors for missing files. The files left behind are compared too.
+// conformance-libcs: musl glibc
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

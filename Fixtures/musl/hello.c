@@ -1,4 +1,5 @@
 // Checks the smallest C program: libc start-up (TLS, stdio) and one line on stdout.
+// conformance-libcs: musl glibc
 #include <stdio.h>
 
 int main(void) {

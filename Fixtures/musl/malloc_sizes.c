@@ -3,6 +3,7 @@
 // freed memory can be reused. The 32 MiB block, grown to 64 MiB by realloc, needs more than
 // the guest's 64 MiB default.
 // conformance-memory: 256M
+// conformance-libcs: musl glibc
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,6 +2,7 @@
 // on the stack, so a kernel that returns from a syscall with %rsp off by 8 turns it into
 // #GP. Makes several different syscalls, each followed by float printing, and checks
 // that 16-byte-aligned locals are aligned in every frame.
+// conformance-libcs: musl glibc
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/syscall.h>

@@ -1,6 +1,7 @@
 // Checks a NULL pointer dereference: page 0 is unmapped, the program dies of SIGSEGV
 // (status 139) after its earlier output was flushed, exactly as natively.
 // conformance-exit: 139
+// conformance-libcs: musl glibc
 #include <stdio.h>
 
 int main(void) {

@@ -1,5 +1,6 @@
 // Checks printf of floating point: %f %e %g %a, precision, width, signs, infinities and
 // NaN, and float-to-string of values computed at run time (SSE registers passed in %xmm).
+// conformance-libcs: musl glibc
 #include <math.h>
 #include <stdio.h>
 

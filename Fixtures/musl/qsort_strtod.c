@@ -1,6 +1,7 @@
 // Checks qsort (integers, strings, doubles, a stable tie-break), strtod/strtol on edge
 // cases (hex floats, exponents, inf/nan, overflow to HUGE_VAL with ERANGE, end pointers)
 // and snprintf truncation and return values.
+// conformance-libcs: musl glibc
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

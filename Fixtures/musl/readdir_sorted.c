@@ -2,6 +2,7 @@
 // symlink, so that only directory reading is checked), lists "." (names sorted, since readdir order depends
 // on the file system) with their d_type, including "." and ".."; then a missing folder and
 // a file fail with ENOENT and ENOTDIR.
+// conformance-libcs: musl glibc
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>

@@ -3,6 +3,7 @@
 // conformance-stdin: first line\nsecond line\n\nfourth: tabs\there\n
 // conformance-stdin: 0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\n
 // conformance-stdin: last line without newline
+// conformance-libcs: musl glibc
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>

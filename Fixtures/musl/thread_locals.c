@@ -1,6 +1,7 @@
 // Checks __thread variables: initialised TLS data (.tdata), zeroed TLS (.tbss), a TLS
 // array and struct, their alignment, and that writes stick (musl sets up TLS from
 // PT_TLS via AT_PHDR and arch_prctl(ARCH_SET_FS)).
+// conformance-libcs: musl glibc
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
