@@ -40,6 +40,9 @@ enum Kernel {
         currentProcess.random = RandomGenerator(seed: info.random.0 ^ 0x5DEE_CE66, info.random.1)
         currentProcess.files = FileTable.standard()
         currentProcess.addressSpace = AddressSpace(root: info.pml4_phys)
+        if info.flags & UK_BOOT_NO_ASLR == 0 {
+            currentProcess.addressSpace.randomize(&currentProcess.random)
+        }
         currentProcess.addressSpace.mapImage(info)
         let top = currentProcess.addressSpace.reserveStack()
 

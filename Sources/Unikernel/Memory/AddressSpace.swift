@@ -5,10 +5,17 @@ import UnikernelABI
 /// unmapped guard page below it) and mmap areas growing down from below the
 /// stack. Regions are reserved ranges; pages of zero-fill regions are mapped
 /// on first touch (page fault, or the kernel's user-copy helper).
+///
+/// With address-space randomisation (the default; UK_BOOT_NO_ASLR turns it
+/// off, as `setarch -R` does on Linux) the stack top moves down by a random
+/// number of pages (up to 64 MiB, staying above the kernel heap arena) and
+/// the top of the mmap area by up to 2^28 pages, as Linux's mmap_rnd_bits.
 struct AddressSpace {
-    static let stackTop: UInt64 = 0x7FFF_FFFF_F000
+    static let highestStackTop: UInt64 = 0x7FFF_FFFF_F000
     static let stackSize: UInt64 = 8 * 1024 * 1024
-    static let mmapTop: UInt64 = 0x7FFF_F7FF_F000
+    static let highestMmapTop: UInt64 = 0x7FFF_F7FF_F000
+    static let stackRandomPages: UInt64 = 16 * 1024 - 2 * 1024 - 2  // the stack stays above KernelHeap.arenaEnd
+    static let mmapRandomPages: UInt64 = 1 << 28
     static let mmapBottom: UInt64 = 0x1000_0000
     static let pageSize = UK_PAGE_SIZE
     static let pageMask = UK_PAGE_SIZE - 1
@@ -21,6 +28,10 @@ struct AddressSpace {
     var regions: [Region] = []
     var brkStart: UInt64 = 0
     var brkCurrent: UInt64 = 0
+    /// One past the stack's highest byte.
+    var stackTop = AddressSpace.highestStackTop
+    /// The mmap area grows down from here.
+    var mmapTop = AddressSpace.highestMmapTop
 
     init() {}
 
@@ -58,11 +69,17 @@ struct AddressSpace {
         brkCurrent = highest
     }
 
+    /// Moves the stack top and the mmap area down by random page counts.
+    mutating func randomize(_ random: inout RandomGenerator) {
+        stackTop = AddressSpace.highestStackTop - (random.next() % AddressSpace.stackRandomPages) * AddressSpace.pageSize
+        mmapTop = AddressSpace.highestMmapTop - (random.next() % AddressSpace.mmapRandomPages) * AddressSpace.pageSize
+    }
+
     /// Reserves the stack region; returns its top.
     mutating func reserveStack() -> UInt64 {
-        insert(Region(start: AddressSpace.stackTop - AddressSpace.stackSize, end: AddressSpace.stackTop,
+        insert(Region(start: stackTop - AddressSpace.stackSize, end: stackTop,
                       protection: .readWrite, kind: .stack), merging: false)
-        return AddressSpace.stackTop
+        return stackTop
     }
 
     // MARK: Regions
@@ -216,7 +233,7 @@ struct AddressSpace {
 
     /// Highest free range of `length` bytes in [mmapBottom, mmapTop).
     func findFreeRange(length: UInt64) -> UInt64? {
-        var ceiling = AddressSpace.mmapTop
+        var ceiling = mmapTop
         var index = regions.count - 1
         while ceiling >= AddressSpace.mmapBottom + length {
             let candidate = ceiling - length
@@ -256,7 +273,7 @@ struct AddressSpace {
         let oldEnd = AddressSpace.pageUp(brkCurrent)
         let newEnd = AddressSpace.pageUp(requested)
         if newEnd > oldEnd {
-            guard newEnd <= AddressSpace.mmapTop,
+            guard newEnd <= mmapTop,
                   isFree(oldEnd, newEnd) else { return brkCurrent }
         }
         if newEnd < oldEnd {

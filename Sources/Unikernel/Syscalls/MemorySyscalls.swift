@@ -44,7 +44,7 @@ enum MemorySyscalls {
             }
             start = lower
         } else if hint != 0, hint & AddressSpace.pageMask == 0, hint >= minimumAddress,
-                  hint + length <= AddressSpace.mmapTop, currentProcess.addressSpace.isFree(hint, hint + length) {
+                  hint + length <= currentProcess.addressSpace.mmapTop, currentProcess.addressSpace.isFree(hint, hint + length) {
             start = hint
         }
         guard let base = currentProcess.addressSpace.reserveAnonymous(at: start, length: length,
