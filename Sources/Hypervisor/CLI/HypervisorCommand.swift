@@ -52,6 +52,9 @@ struct HypervisorCommand: ParsableCommand {
     @Option(name: .long, help: "Inject a known fault: misaligned-stack, no-sse, no-fs-base (repeatable).")
     var debugFault: [String] = []
 
+    @Option(name: .long, help: "Refuse this syscall (name or number) with ENOSYS, as if unimplemented (repeatable).")
+    var debugRefuseSyscall: [String] = []
+
     @Argument(help: "The static Linux program to run.")
     var program: String
 
@@ -96,6 +99,14 @@ struct HypervisorCommand: ParsableCommand {
             }
         }
 
+        var refused: Set<Int> = []
+        for name in debugRefuseSyscall {
+            guard let number = Int(name) ?? LinuxSyscallNames.number(of: name), (0..<512).contains(number) else {
+                return fail("unknown syscall '\(name)' for --debug-refuse-syscall", status: 125)
+            }
+            refused.insert(number)
+        }
+
         var configuration = MachineConfiguration(
             kernelPath: kernelPath, programPath: program,
             arguments: [program] + arguments, environment: guestEnvironment)
@@ -105,6 +116,7 @@ struct HypervisorCommand: ParsableCommand {
         configuration.memorySize = memorySize
         configuration.timeout = timeout
         configuration.faults = faults
+        configuration.refusedSyscalls = refused
         configuration.traceSyscalls = trace || traceFile != nil
         if let traceFile {
             let fd = open(traceFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

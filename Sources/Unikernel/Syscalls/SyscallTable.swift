@@ -1,3 +1,5 @@
+import UnikernelABI
+
 /// How completely the kernel implements a system call; the table doubles as
 /// the support matrix.
 enum SupportLevel {
@@ -135,10 +137,30 @@ enum SyscallTable {
         return nil
     }
 
+    /// Whether the runner asked (fault injection) to refuse syscall `number`.
+    static func isRefused(_ number: UInt64) -> Bool {
+        guard number < 512 else { return false }
+        let words = currentProcess.bootInfo.refused_syscalls
+        let word: UInt64
+        switch number / 64 {
+        case 0: word = words.0
+        case 1: word = words.1
+        case 2: word = words.2
+        case 3: word = words.3
+        case 4: word = words.4
+        case 5: word = words.5
+        case 6: word = words.6
+        default: word = words.7
+        }
+        return word & (1 << (number % 64)) != 0
+    }
+
     /// Runs syscall `number`; returns the value for %rax (negative errno on failure).
     static func dispatch(number: UInt64, arguments: SyscallArguments) -> Int {
         var result: Int
-        if let entry = entry(for: number) {
+        if isRefused(number) {
+            result = -Errno.ENOSYS.rawValue
+        } else if let entry = entry(for: number) {
             do throws(Errno) {
                 result = try entry.handler(arguments)
             } catch {

@@ -152,6 +152,10 @@ typedef struct uk_boot_info {
     uint32_t uid, euid, gid, egid;
     uint32_t pid;
     uint32_t umask;              /* the file-mode creation mask the program starts with */
+
+    /* Fault injection: syscalls (bit n = number n, n < 512) the kernel refuses
+       with -ENOSYS as if it did not implement them. */
+    uint64_t refused_syscalls[8];
 } uk_boot_info;
 
 /* ---- Hypercalls ---------------------------------------------------------- */

@@ -6,6 +6,11 @@ public enum LinuxSyscallNames {
         number < UInt64(names.count) ? names[Int(number)].nilIfEmpty : nil
     }
 
+    /// The number of syscall `name`, or nil for names Linux does not define.
+    public static func number(of name: String) -> Int? {
+        names.firstIndex(of: name)
+    }
+
     static let names: [String] = [
         "read",
         "write",

@@ -127,6 +127,11 @@ public final class Machine {
         info.uid = getuid(); info.euid = geteuid(); info.gid = getgid(); info.egid = getegid()
         info.pid = UInt32(getpid())
         info.umask = UInt32(Machine.processUmask)
+        var refused = [UInt64](repeating: 0, count: 8)
+        for number in configuration.refusedSyscalls where (0..<512).contains(number) {
+            refused[number / 64] |= 1 << UInt64(number % 64)
+        }
+        info.refused_syscalls = (refused[0], refused[1], refused[2], refused[3], refused[4], refused[5], refused[6], refused[7])
         return info
     }
 

@@ -34,6 +34,8 @@ public struct MachineConfiguration: Sendable {
     /// The host descriptor trace lines go to (stderr by default).
     public var traceOutput: Int32 = 2
     public var faults: FaultInjection = []
+    /// Syscall numbers (< 512) the kernel refuses with ENOSYS (fault injection).
+    public var refusedSyscalls: Set<Int> = []
     /// Randomise the static-pie load base, the stack and the mmap area as Linux does.
     public var addressSpaceRandomization = true
     /// Refuse every write to the guest's root directory (EROFS).
