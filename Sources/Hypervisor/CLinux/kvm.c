@@ -1,5 +1,6 @@
 #include "clinux_kvm.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -46,6 +47,7 @@ void ckvm_run_mmio(const struct kvm_run *run, uint64_t *address, uint8_t *is_wri
 
 static struct kvm_run *volatile signal_run;
 static volatile sig_atomic_t pending_signal;
+static pthread_t vcpu_thread;
 
 static void on_signal(int signo) {
     pending_signal = signo;
@@ -53,10 +55,16 @@ static void on_signal(int signo) {
     if (run) {
         run->immediate_exit = 1;
     }
+    /* A process-directed signal may land on another thread: kick the vCPU
+       thread out of KVM_RUN too (pthread_kill is async-signal-safe). */
+    if (!pthread_equal(pthread_self(), vcpu_thread)) {
+        pthread_kill(vcpu_thread, signo);
+    }
 }
 
 int ckvm_install_signal_handlers(struct kvm_run *run) {
     signal_run = run;
+    vcpu_thread = pthread_self();
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_signal;
@@ -68,7 +76,14 @@ int ckvm_install_signal_handlers(struct kvm_run *run) {
             return -1;
         }
     }
-    return 0;
+    /* The parent may have spawned us with these signals blocked (a blocked
+       mask is inherited across exec): the run loop depends on them. */
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        sigaddset(&unblock, signals[i]);
+    }
+    return pthread_sigmask(SIG_UNBLOCK, &unblock, NULL) == 0 ? 0 : -1;
 }
 
 int ckvm_take_pending_signal(void) {
