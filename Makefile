@@ -101,3 +101,11 @@ FUZZ_SECONDS ?= 60
 .PHONY: fuzz
 fuzz:
 	Tests/Fuzz/run-fuzzer.sh $(FUZZ_SECONDS)
+
+## bench: performance figures measured side by side with native Linux and a minimal KVM
+## launcher (the KVM floor): programs in Fixtures/bench, harness `conformance bench`
+## (Sources/conformance/Core/Bench). Prints a Markdown table; JSON in .build/bench/results.json.
+## BENCH_FLAGS e.g. "--runs 50 --repeats 5" or "--skip-suite".
+BENCH_FLAGS ?=
+bench: all
+	$(RELEASE_BIN)/conformance bench $(BENCH_FLAGS)

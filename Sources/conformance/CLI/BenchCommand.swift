@@ -1,0 +1,82 @@
+import ArgumentParser
+import Conformance
+import Foundation
+
+extension ConformanceCommand {
+    /// `conformance bench`: performance figures of the unikernel next to native Linux and the
+    /// KVM floor, as a Markdown table on stdout and JSON in .build/bench/results.json.
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Benchmark the unikernel against native Linux and a minimal KVM launcher.",
+            discussion: """
+                Builds Fixtures/bench into .build/bench/bin, measures end-to-end start (with a \
+                phase breakdown from UNIKERNEL_TIMINGS=1), syscall and clock_gettime latency, file \
+                throughput, compute ratios, footprint and the conformance suite's wall time, prints \
+                a Markdown table and writes the figures as JSON.
+                """
+        )
+
+        @Option(help: "The package root (default: the nearest folder up from here with Package.swift and Fixtures/).")
+        var root: String?
+
+        @Option(help: "The runner command (default: `hypervisor` next to this executable).")
+        var hypervisor: String?
+
+        @Option(help: "A kernel image passed to the hypervisor with --kernel (default: the hypervisor finds its own).")
+        var kernel: String?
+
+        @Option(help: "Runs per end-to-end start figure (at least 30 for the reported spread).")
+        var runs = 40
+
+        @Option(help: "Runs per latency, file and compute figure.")
+        var repeats = 3
+
+        @Option(help: "Where to write the JSON results (default: <root>/.build/bench/results.json).")
+        var json: String?
+
+        @Flag(help: "Skip the conformance-suite wall-time figures.")
+        var skipSuite = false
+
+        func run() throws {
+            guard runs > 0, repeats > 0 else { throw ValidationError("--runs and --repeats must be positive") }
+            let packageRoot = try root.map(absolutePath) ?? Self.findPackageRoot()
+            let hypervisorPath = absolutePath(hypervisor ?? executableDirectory() + "/hypervisor")
+            guard FileManager.default.isExecutableFile(atPath: hypervisorPath) else {
+                printError("error: no hypervisor at \(hypervisorPath): run `make` or pass --hypervisor")
+                throw ExitCode(2)
+            }
+            var configuration = BenchConfiguration(packageRoot: packageRoot, hypervisorPath: hypervisorPath)
+            configuration.kernelPath = kernel.map(absolutePath)
+            if let kernel = configuration.kernelPath { configuration.kernelImagePath = kernel }
+            configuration.startRuns = runs
+            configuration.repeats = repeats
+            configuration.conformancePath = skipSuite ? nil : executableDirectory() + "/conformance"
+            let started = Date()
+            let harness = try BenchHarness(configuration: configuration) { printError("bench: " + $0) }
+            try harness.build()
+            let results = try harness.measure()
+            let jsonPath = json.map(absolutePath) ?? configuration.buildRoot + "/results.json"
+            try BenchReport.json(results).write(to: URL(fileURLWithPath: jsonPath))
+            print(BenchReport.markdown(results), terminator: "")
+            printError(String(format: "bench: done in %.0f s; JSON in %@", Date().timeIntervalSince(started), jsonPath))
+        }
+
+        /// The nearest folder up from the working directory, then from this executable, with
+        /// Package.swift and Fixtures/bench.
+        static func findPackageRoot() throws -> String {
+            for start in [FileManager.default.currentDirectoryPath, executableDirectory()] {
+                var folder = URL(fileURLWithPath: start)
+                while true {
+                    if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
+                       FileManager.default.fileExists(atPath: folder.appendingPathComponent("Fixtures/bench").path) {
+                        return folder.path
+                    }
+                    let parent = folder.deletingLastPathComponent()
+                    if parent.path == folder.path { break }
+                    folder = parent
+                }
+            }
+            throw ValidationError("cannot find the package root (a folder with Package.swift and Fixtures/bench); pass --root")
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the benchmark's inputs are and how much to run.
+public struct BenchConfiguration: Sendable {
+    /// `Fixtures/bench`: the benchmark programs' sources (not conformance fixtures).
+    public var sourceRoot: String
+    /// `.build/bench`: binaries (`bin/`) and `results.json`.
+    public var buildRoot: String
+    public var hypervisorPath: String
+    /// Passed with --kernel when set; otherwise the hypervisor finds its own.
+    public var kernelPath: String?
+    /// The kernel image whose size is reported.
+    public var kernelImagePath: String
+    /// The `conformance` executable timed for the suite figures (nil: skip them).
+    public var conformancePath: String?
+    public var packageRoot: String
+    /// Runs per end-to-end start figure (each of native, guest, floor).
+    public var startRuns = 40
+    /// Runs per micro-benchmark, file and compute figure.
+    public var repeats = 3
+    /// Guest memory for every guest run (the KVM floor uses the same).
+    public var memoryMiB = 64
+
+    public init(packageRoot: String, hypervisorPath: String) {
+        self.packageRoot = packageRoot
+        sourceRoot = packageRoot + "/Fixtures/bench"
+        buildRoot = packageRoot + "/.build/bench"
+        self.hypervisorPath = hypervisorPath
+        kernelImagePath = (hypervisorPath as NSString).deletingLastPathComponent + "/unikernel.elf"
+    }
+}
+
+/// `conformance bench`: builds the programs in `Fixtures/bench`, runs each natively and in the
+/// unikernel (and the KVM floor launcher), and collects `BenchResults`.
+public final class BenchHarness {
+    public let configuration: BenchConfiguration
+    let progress: (String) -> Void
+    let scratch: String
+    let environment = ["PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C"]
+    var binaries: [String: String] = [:]
+    var buildFailures: [String: String] = [:]
+
+    public init(configuration: BenchConfiguration, progress: @escaping (String) -> Void) throws {
+        self.configuration = configuration
+        self.progress = progress
+        try FileManager.default.createDirectory(atPath: configuration.buildRoot + "/bin", withIntermediateDirectories: true)
+        scratch = try TemporaryDirectory(prefix: "conformance-bench").path
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: scratch) }
+
+    /// The compute programs and their arguments (each a fraction of a second to ~1 s natively).
+    static let computePrograms: [(name: String, arguments: [String], what: String)] = [
+        ("matmul", ["1024"], "dense matrix multiply 1024², doubles"),
+        ("sort", ["4194304"], "integer quicksort, 4 Mi × u32"),
+        ("stencil", ["1024", "300"], "5-point Jacobi stencil 1024², 300 sweeps"),
+        ("sha256", ["256"], "SHA-256 over 256 MiB"),
+    ]
+    static let microPrograms = ["syscall", "clock", "fileio"] + computePrograms.map(\.name)
+
+    // MARK: Build
+
+    /// Compiles every benchmark program (and the KVM floor launcher) into `.build/bench/bin`.
+    public func build() throws {
+        let source = configuration.sourceRoot, bin = configuration.buildRoot + "/bin"
+        var jobs: [(id: String, command: [String])] = [
+            ("kvm_floor", ["gcc", "-O2", "-static", "-o", bin + "/kvm_floor", source + "/kvm_floor.c"]),
+            ("hello-asm", ["gcc", "-nostdlib", "-static", "-o", bin + "/hello-asm", source + "/hello.S"]),
+        ]
+        for (libc, compiler) in [("musl", "musl-gcc"), ("glibc", "gcc")] {
+            for program in ["hello"] + Self.microPrograms {
+                jobs.append(("\(program)-\(libc)", [compiler, "-O2", "-static", "-o", "\(bin)/\(program)-\(libc)", "\(source)/\(program).c"]))
+            }
+        }
+        for job in jobs {
+            guard let compiler = Self.which(job.command[0]) else {
+                buildFailures[job.id] = "\(job.command[0]) not found (apt-get install \(job.command[0] == "musl-gcc" ? "musl-tools" : "gcc"))"
+                continue
+            }
+            let run = try BenchProcess.run([compiler] + job.command.dropFirst(), environment: environment,
+                                           directory: configuration.sourceRoot, scratch: scratch)
+            if run.status == 0 { binaries[job.id] = bin + "/" + job.id } else {
+                buildFailures[job.id] = "build failed: " + run.stderr.split(separator: "\n").prefix(2).joined(separator: " ")
+            }
+        }
+        progress("built \(binaries.count) of \(jobs.count) benchmark programs into \(bin)")
+    }
+
+    static func which(_ tool: String) -> String? {
+        for folder in ["/usr/local/bin", "/usr/bin", "/bin"] where access(folder + "/" + tool, X_OK) == 0 {
+            return folder + "/" + tool
+        }
+        return nil
+    }
+
+    // MARK: Running
+
+    func guestCommand(_ program: String, _ arguments: [String], directory: String, timeout: Bool = true) -> [String] {
+        var command = [configuration.hypervisorPath, "--memory", "\(configuration.memoryMiB)M", "--dir", directory]
+        if timeout { command += ["--timeout", "300"] }
+        if let kernel = configuration.kernelPath { command += ["--kernel", kernel] }
+        return command + [program] + arguments
+    }
+
+    /// A fresh, empty directory: the working directory of native runs and the guest's root.
+    func freshDirectory(_ name: String) throws -> String {
+        let path = scratch + "/" + name
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    func run(_ command: [String], in directory: String, timings: Bool = false) throws -> TimedRun {
+        try BenchProcess.run(command, environment: environment + (timings ? ["UNIKERNEL_TIMINGS=1"] : []),
+                             directory: directory, scratch: scratch)
+    }
+
+    /// Runs the whole benchmark.
+    public func measure() throws -> BenchResults {
+        var results = BenchResults(date: ISO8601DateFormatter().string(from: Date()), host: Self.hostDescription(),
+                                   runsPerStartFigure: configuration.startRuns, repeatsPerFigure: configuration.repeats)
+        results.loadAverageStart = Self.loadAverage()
+        try measureStart(into: &results)
+        try measureMicro(into: &results)
+        try measureFiles(into: &results)
+        try measureCompute(into: &results)
+        measureKernelImage(into: &results)
+        try measureSuite(into: &results)
+        results.loadAverageEnd = Self.loadAverage()
+        return results
+    }
+
+    static func loadAverage() -> String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)).flatMap { $0.split(separator: " ").first.map(String.init) } ?? "?"
+    }
+
+    static func hostDescription() -> String {
+        var name = utsname()
+        uname(&name)
+        let release = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        return "Linux \(release), \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) CPUs"
+    }
+}

@@ -1,0 +1,325 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A sample of one figure and the first failure seen while collecting it.
+struct Sample {
+    var values: [Double] = []
+    var failure: String?
+    var summary: Summary? { Summary(values) }
+
+    mutating func add(_ run: TimedRun, _ value: (TimedRun) -> Double?) {
+        if run.status == 0, let value = value(run) { values.append(value) } else if failure == nil {
+            failure = run.status == 0 ? "no result in the output" : run.failureSummary
+        }
+    }
+}
+
+extension BenchRow {
+    /// Sets ratio = unikernel median ÷ `base` median and checks it against `limit`.
+    mutating func compare(to base: Summary?, named baseName: String, atMost limit: Double? = nil, atLeast floor: Double? = nil,
+                          target: String) {
+        self.target = target
+        ratioBase = baseName
+        guard let unikernel, let base, base.median > 0 else { return }
+        let ratio = unikernel.median / base.median
+        self.ratio = ratio
+        if let limit { met = ratio <= limit }
+        if let floor { met = ratio >= floor }
+    }
+
+    mutating func addNote(_ text: String) { note = note.isEmpty ? text : note + "; " + text }
+}
+
+extension BenchHarness {
+    static let helloKinds = ["asm", "musl", "glibc"]
+
+    func binary(_ id: String) -> (path: String?, failure: String) {
+        (binaries[id], buildFailures[id] ?? "not built")
+    }
+
+    // MARK: End-to-end start, breakdown, start footprint
+
+    func measureStart(into results: inout BenchResults) throws {
+        let runs = configuration.startRuns
+        progress("end-to-end start: \(runs) rounds of KVM floor + native and guest hello (asm, musl, glibc), plus \(runs) timed guest runs each")
+        let directory = try freshDirectory("start")
+        var floor = Sample()
+        var native: [String: Sample] = [:], guest: [String: Sample] = [:]
+        var timed: [String: [TimedRun]] = [:]
+        var timedFailure: [String: String] = [:]
+        let floorBinary = binary("kvm_floor")
+        for round in 0...runs { // round 0 warms the caches and is not counted
+            if let path = floorBinary.path {
+                let run = try run([path, "\(configuration.memoryMiB)"], in: directory)
+                if round > 0 { floor.add(run) { $0.seconds } }
+            }
+            for kind in Self.helloKinds {
+                guard let path = binary("hello-\(kind)").path else { continue }
+                let nativeRun = try run([path], in: directory)
+                let guestRun = try run(guestCommand(path, [], directory: directory, timeout: false), in: directory)
+                let timedRun = try run(guestCommand(path, [], directory: directory, timeout: false), in: directory, timings: true)
+                guard round > 0 else { continue }
+                native[kind, default: Sample()].add(nativeRun) { $0.seconds }
+                guest[kind, default: Sample()].add(guestRun) { $0.seconds }
+                if timedRun.status == 0, timedRun.hypervisorTimings != nil { timed[kind, default: []].append(timedRun) }
+                else if timedFailure[kind] == nil { timedFailure[kind] = timedRun.failureSummary }
+            }
+        }
+        for kind in Self.helloKinds {
+            var row = BenchRow(section: "End-to-end start", figure: "`hypervisor ./hello` (\(kind)), spawn → exit", unit: .seconds)
+            row.unikernel = guest[kind]?.summary
+            row.native = native[kind]?.summary
+            row.kvmFloor = floor.summary
+            row.compare(to: floor.summary, named: "KVM floor", atMost: 1.5, target: "≤ 1.5× KVM floor")
+            if let nativeMedian = row.native?.median, let guestMedian = row.unikernel?.median {
+                row.addNote(String(format: "%.0f× native", guestMedian / nativeMedian))
+            }
+            let built = binary("hello-\(kind)")
+            if built.path == nil { row.addNote("not run: \(built.failure)") }
+            if let failure = guest[kind]?.failure { row.addNote("guest failed (\(guest[kind]!.values.count) of \(runs) ok): \(failure)") }
+            if let failure = native[kind]?.failure { row.addNote("native failed: \(failure)") }
+            if let failure = floor.failure { row.addNote("KVM floor failed: \(failure)") }
+            if floorBinary.path == nil { row.addNote("KVM floor not built: \(floorBinary.failure)") }
+            results.rows.append(row)
+        }
+        results.breakdown = Self.breakdown(timed)
+        for kind in Self.helloKinds {
+            guard let runs = timed[kind], !runs.isEmpty else { continue }
+            results.startCounters[kind] = Self.counterMedians(runs)
+        }
+        for kind in Self.helloKinds {
+            let runs = timed[kind] ?? []
+            var rss = BenchRow(section: "Footprint", figure: "hypervisor peak RSS, hello (\(kind))", unit: .bytes)
+            rss.unikernel = Summary(runs.map { Double($0.maxRSSBytes) })
+            var resident = BenchRow(section: "Footprint", figure: "guest memory resident at exit, hello (\(kind))", unit: .bytes)
+            resident.unikernel = Summary(runs.compactMap { Self.residentBytes($0) })
+            var beyond = BenchRow(section: "Footprint", figure: "peak RSS beyond guest memory resident, hello (\(kind))", unit: .bytes)
+            beyond.unikernel = Summary(runs.compactMap { run in Self.residentBytes(run).map { Double(run.maxRSSBytes) - $0 } })
+            beyond.target = "≤ 20 MiB"
+            if let median = beyond.unikernel?.median { beyond.met = median <= 20 * 1048576 }
+            if runs.isEmpty {
+                let reason = "no timed guest run succeeded: \(timedFailure[kind] ?? "not built")"
+                rss.note = reason; resident.note = reason; beyond.note = reason
+            }
+            results.rows += [rss, resident, beyond]
+        }
+    }
+
+    static func residentBytes(_ run: TimedRun) -> Double? {
+        (run.hypervisorTimings?["guest_resident_bytes"] as? NSNumber)?.doubleValue
+    }
+
+    /// The hypervisor's marks as name → CLOCK_MONOTONIC ns, plus "spawn" and "reaped" from the harness.
+    static func marks(_ run: TimedRun) -> [String: Double] {
+        var marks: [String: Double] = ["spawn": Double(run.spawnNanoseconds), "reaped": Double(run.reapedNanoseconds)]
+        for case let pair as [Any] in (run.hypervisorTimings?["marks"] as? [Any]) ?? [] where pair.count == 2 {
+            if let name = pair[0] as? String, let value = (pair[1] as? NSNumber)?.doubleValue { marks[name] = value }
+        }
+        return marks
+    }
+
+    /// The start-up phases, each the interval between two marks.
+    static let phases: [(phase: String, from: String, to: String, measuredAs: String)] = [
+        ("hypervisor process start", "spawn", "main",
+         "posix_spawn → first line of the CLI's execute(): exec, dynamic loading of the Swift runtime, argument parsing"),
+        ("read + check kernel and program", "main", "images-checked",
+         "read both ELF files, plan the images, guest layout, open the --dir root"),
+        ("KVM VM creation", "images-checked", "vm-created", "open /dev/kvm, KVM_CREATE_VM, KVM_SET_TSS_ADDR"),
+        ("guest memory setup", "vm-created", "memory-mapped", "mmap of guest memory + KVM_SET_USER_MEMORY_REGION"),
+        ("vCPU creation", "memory-mapped", "vcpu-created", "KVM_CREATE_VCPU, mmap kvm_run, KVM_SET_CPUID2"),
+        ("image loading + boot state", "vcpu-created", "images-loaded",
+         "GDT, page tables, kernel and application images, boot info, registers, FPU state"),
+        ("kernel boot → first hypercall", "images-loaded", "first-hypercall",
+         "signal handlers, first KVM_RUN, kernel start-up (CPL0 part emulated), entry to the application, up to the first hypercall: the asm hello's first instruction is a write syscall, so this bounds boot → first application instruction from above; for C it also includes libc start-up"),
+        ("application run", "first-hypercall", "run-end", "first hypercall → exit_group handled and KVM_RUN loop left"),
+        ("teardown", "run-end", "reaped", "timings line, process exit (guest memory unmapped, VM closed), until wait4 returns"),
+        ("total", "spawn", "reaped", "posix_spawn → wait4 (timed runs, UNIKERNEL_TIMINGS=1)"),
+    ]
+
+    static func breakdown(_ timed: [String: [TimedRun]]) -> [BreakdownRow] {
+        phases.map { phase in
+            var perKind: [String: Summary] = [:]
+            for (kind, runs) in timed {
+                let values = runs.compactMap { run -> Double? in
+                    let marks = marks(run)
+                    guard let from = marks[phase.from], let to = marks[phase.to] else { return nil }
+                    return to - from
+                }
+                perKind[kind] = Summary(values)
+            }
+            return BreakdownRow(phase: phase.phase, measuredAs: phase.measuredAs, nanoseconds: perKind)
+        }
+    }
+
+    static func counterMedians(_ runs: [TimedRun]) -> [String: Double] {
+        var values: [String: [Double]] = [:]
+        for run in runs {
+            guard let timings = run.hypervisorTimings else { continue }
+            if let exits = (timings["exits"] as? NSNumber)?.doubleValue { values["exits to the hypervisor", default: []].append(exits) }
+            for (key, value) in (timings["kvm_vcpu_stats"] as? [String: Any]) ?? [:] {
+                if let number = (value as? NSNumber)?.doubleValue { values["kvm " + key, default: []].append(number) }
+            }
+            let marks = marks(run)
+            if let run = marks["first-run"], let exit = marks["first-exit"] { values["first KVM_RUN → first exit (ns)", default: []].append(exit - run) }
+        }
+        return values.compactMapValues { Summary($0)?.median }
+    }
+
+    // MARK: Micro-benchmarks
+
+    func measureMicro(into results: inout BenchResults) throws {
+        let iterations = 1_000_000
+        let micro: [(program: String, figure: String, limit: Double, target: String)] = [
+            ("syscall", "null syscall: getppid via `syscall`, per call (musl)", 0.2, "≤ 0.2× native"),
+            ("clock", "clock_gettime(CLOCK_MONOTONIC), per call (musl; native: vDSO)", 1.5, "≤ 1.5× native, no VM exit"),
+        ]
+        for bench in micro {
+            progress("\(bench.program): \(configuration.repeats) × \(iterations) calls, native and guest")
+            let directory = try freshDirectory(bench.program)
+            var row = BenchRow(section: "Micro", figure: bench.figure, unit: .nanoseconds)
+            guard let path = binary("\(bench.program)-musl").path else {
+                row.note = "not run: \(binary("\(bench.program)-musl").failure)"
+                results.rows.append(row)
+                continue
+            }
+            var native = Sample(), guest = Sample(), nativeCycles = Sample(), guestCycles = Sample(), exitsPerCall = Sample()
+            for _ in 0..<configuration.repeats {
+                let nativeRun = try run([path, "\(iterations)"], in: directory)
+                native.add(nativeRun) { $0.values["ns_per_call"] }
+                nativeCycles.add(nativeRun) { $0.values["cycles_per_call"] }
+                let guestRun = try run(guestCommand(path, ["\(iterations)"], directory: directory), in: directory, timings: true)
+                guest.add(guestRun) { $0.values["ns_per_call"] }
+                guestCycles.add(guestRun) { $0.values["cycles_per_call"] }
+                exitsPerCall.add(guestRun) { run in
+                    ((run.hypervisorTimings?["kvm_vcpu_stats"] as? [String: Any])?["exits"] as? NSNumber).map { $0.doubleValue / Double(iterations) }
+                }
+            }
+            row.unikernel = guest.summary
+            row.native = native.summary
+            row.compare(to: native.summary, named: "native", atMost: bench.limit, target: bench.target)
+            if let g = guestCycles.summary?.median, let n = nativeCycles.summary?.median {
+                row.addNote(String(format: "cycles/call: guest %.0f, native %.0f", g, n))
+            }
+            if let exits = exitsPerCall.summary?.median {
+                row.addNote(String(format: "KVM exits (in-kernel, vCPU stats) per call in the guest: %.2f", exits))
+                if bench.program == "clock", row.met == true, exits >= 0.01 { row.met = false }
+            }
+            if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
+            if let failure = native.failure { row.addNote("native failed: \(failure)") }
+            results.rows.append(row)
+        }
+    }
+
+    // MARK: File I/O
+
+    func measureFiles(into results: inout BenchResults) throws {
+        let total = 64 << 20
+        progress("file I/O: 64 MiB written then read in 4 KiB and 1 MiB chunks, \(configuration.repeats) × native and guest")
+        guard let path = binary("fileio-musl").path else {
+            var row = BenchRow(section: "File I/O", figure: "file write/read 64 MiB", unit: .mebibytesPerSecond)
+            row.note = "not run: \(binary("fileio-musl").failure)"
+            results.rows.append(row)
+            return
+        }
+        for (chunk, label, limit) in [(4096, "4 KiB", 0.5), (1 << 20, "1 MiB", 0.8)] {
+            var native: [String: Sample] = [:], guest: [String: Sample] = [:]
+            for index in 0..<configuration.repeats {
+                let nativeDirectory = try freshDirectory("fileio-native-\(index)")
+                let nativeRun = try run([path, "\(chunk)", "\(total)"], in: nativeDirectory)
+                let guestDirectory = try freshDirectory("fileio-guest-\(index)")
+                let guestRun = try run(guestCommand(path, ["\(chunk)", "\(total)"], directory: guestDirectory), in: guestDirectory)
+                for key in ["write_mib_per_s", "read_mib_per_s"] {
+                    native[key, default: Sample()].add(nativeRun) { $0.values[key] }
+                    guest[key, default: Sample()].add(guestRun) { $0.values[key] }
+                }
+            }
+            for (key, verb) in [("write_mib_per_s", "write"), ("read_mib_per_s", "read")] {
+                var row = BenchRow(section: "File I/O", figure: "\(verb) 64 MiB in \(label) chunks (musl, guest root: temp dir)", unit: .mebibytesPerSecond)
+                row.unikernel = guest[key]?.summary
+                row.native = native[key]?.summary
+                row.compare(to: row.native, named: "native", atLeast: limit, target: "≥ \(limit)× native")
+                if let failure = guest[key]?.failure { row.addNote("guest failed: \(failure)") }
+                if let failure = native[key]?.failure { row.addNote("native failed: \(failure)") }
+                results.rows.append(row)
+            }
+        }
+    }
+
+    // MARK: Compute
+
+    func measureCompute(into results: inout BenchResults) throws {
+        for libc in ["musl", "glibc"] {
+            for program in Self.computePrograms {
+                progress("compute \(program.name) (\(libc)): \(configuration.repeats) × native and guest")
+                var row = BenchRow(section: "Compute", figure: "\(program.name) (\(libc)): \(program.what)", unit: .seconds)
+                guard let path = binary("\(program.name)-\(libc)").path else {
+                    row.note = "not run: \(binary("\(program.name)-\(libc)").failure)"
+                    results.rows.append(row)
+                    continue
+                }
+                let directory = try freshDirectory("compute")
+                var native = Sample(), guest = Sample(), beyond = Sample(), resident = Sample()
+                var checksums: Set<String> = []
+                for _ in 0..<configuration.repeats {
+                    let nativeRun = try run([path] + program.arguments, in: directory)
+                    native.add(nativeRun) { $0.values["seconds"] }
+                    let guestRun = try run(guestCommand(path, program.arguments, directory: directory), in: directory, timings: true)
+                    guest.add(guestRun) { $0.values["seconds"] }
+                    resident.add(guestRun) { Self.residentBytes($0) }
+                    beyond.add(guestRun) { run in Self.residentBytes(run).map { Double(run.maxRSSBytes) - $0 } }
+                    for run in [nativeRun, guestRun] where run.status == 0 { checksums.insert(run.values["checksum"].map { "\($0)" } ?? "none") }
+                }
+                row.unikernel = guest.summary
+                row.native = native.summary
+                row.compare(to: native.summary, named: "native", atMost: 1.02, target: "≤ 1.02× native")
+                if checksums.count > 1 { row.addNote("checksums differ between runs: \(checksums.sorted())") }
+                if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
+                if let failure = native.failure { row.addNote("native failed: \(failure)") }
+                results.rows.append(row)
+                if program.name == "matmul", libc == "musl" {
+                    var residentRow = BenchRow(section: "Footprint", figure: "guest memory resident at exit, matmul (musl)", unit: .bytes)
+                    residentRow.unikernel = resident.summary
+                    var beyondRow = BenchRow(section: "Footprint", figure: "peak RSS beyond guest memory resident, matmul (musl)", unit: .bytes)
+                    beyondRow.unikernel = beyond.summary
+                    beyondRow.target = "≤ 20 MiB"
+                    if let median = beyond.summary?.median { beyondRow.met = median <= 20 * 1048576 }
+                    if let failure = guest.failure { beyondRow.note = "guest failed: \(failure)" }
+                    results.rows += [residentRow, beyondRow]
+                }
+            }
+        }
+    }
+
+    // MARK: Kernel image, suite
+
+    func measureKernelImage(into results: inout BenchResults) {
+        var row = BenchRow(section: "Footprint", figure: "kernel image size (\((configuration.kernelImagePath as NSString).lastPathComponent))", unit: .bytes)
+        var info = stat()
+        if stat(configuration.kernelImagePath, &info) == 0 {
+            row.unikernel = Summary([Double(info.st_size)])
+            row.met = info.st_size <= 1 << 20
+        } else {
+            row.note = "cannot stat \(configuration.kernelImagePath)"
+        }
+        row.target = "≤ 1 MiB"
+        results.rows.append(row)
+    }
+
+    func measureSuite(into results: inout BenchResults) throws {
+        guard let conformance = configuration.conformancePath else { return }
+        for jobs in [1, 2] {
+            progress("conformance suite, --jobs \(jobs)")
+            var row = BenchRow(section: "Suite", figure: "`conformance run --jobs \(jobs)` wall time", unit: .seconds)
+            var command = [conformance, "run", "--jobs", "\(jobs)", "--root", configuration.packageRoot,
+                           "--hypervisor", configuration.hypervisorPath]
+            if let kernel = configuration.kernelPath { command += ["--kernel", kernel] }
+            let run = try BenchProcess.run(command, environment: environment, directory: configuration.packageRoot, scratch: scratch)
+            row.unikernel = Summary([run.seconds])
+            let verdict = run.stdout.split(separator: "\n").last(where: { $0.hasPrefix("result:") }).map(String.init)
+            row.note = "exit status \(run.status)" + (verdict.map { ", " + $0 } ?? "") + " (one run; includes native runs, comparison and report)"
+            results.rows.append(row)
+        }
+    }
+}
