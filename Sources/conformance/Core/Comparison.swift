@@ -86,7 +86,7 @@ public enum Comparison {
            let diff = OutputDiff.describe(stream: "stderr", native: native.outcome.stderr, guest: guestOutcome.stderr) {
             mismatches.append((.output, diff))
         }
-        for difference in native.files.differences(from: guest.files) {
+        for difference in native.files.differences(from: guest.files, contentsIgnored: Set(spec?.contentsIgnored ?? [])) {
             mismatches.append((.files, "file " + difference))
         }
         if let renamed = spec?.mismatchCategory {

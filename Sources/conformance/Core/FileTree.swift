@@ -67,8 +67,9 @@ public struct FileTree: Sendable, Equatable {
     }
 
     /// How `guest` differs from this (native) tree, one sentence per entry, sorted by path;
-    /// empty when they match.
-    public func differences(from guest: FileTree) -> [String] {
+    /// empty when they match. Files in `contentsIgnored` must exist with the same kind on
+    /// both sides, but their contents are not compared.
+    public func differences(from guest: FileTree, contentsIgnored: Set<String> = []) -> [String] {
         let paths = Set(entries.keys).union(guest.entries.keys).sorted()
         return paths.compactMap { path in
             switch (entries[path], guest.entries[path]) {
@@ -78,7 +79,7 @@ public struct FileTree: Sendable, Equatable {
                 "\(path): only in guest (a \(extra.kind)\(extra.sizeNote))"
             case let (native?, guest?) where native.kind != guest.kind:
                 "\(path): native has a \(native.kind), guest a \(guest.kind)"
-            case let (.file(native)?, .file(guest)?) where native != guest:
+            case let (.file(native)?, .file(guest)?) where native != guest && !contentsIgnored.contains(path):
                 "\(path): contents differ (\(ByteDiff.describe(native: native, guest: guest)))"
             case let (.symlink(native)?, .symlink(guest)?) where native != guest:
                 "\(path): symlink to \"\(native)\" natively, to \"\(guest)\" in guest"

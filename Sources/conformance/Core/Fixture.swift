@@ -15,6 +15,9 @@ public struct Fixture: Sendable, Equatable {
     /// The name used in reports, filters and the known-gaps list: `libc/name`.
     public var id: String { "\(libc.rawValue)/\(name)" }
 
+    /// The source's language, from its extension (`.S`, `.c`, `.cpp`).
+    public var language: SourceLanguage { SourceLanguage(path: sourcePath) }
+
     public init(libc: Libc, name: String, sourcePath: String, spec: FixtureSpec) {
         self.libc = libc
         self.name = name
@@ -60,13 +63,19 @@ public struct FixtureCatalog: Sendable {
                 let folderLibc = Libc(rawValue: folder) ?? libc
                 let directory = (root as NSString).appendingPathComponent(folder)
                 guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
-                for entry in entries.sorted() where entry.hasSuffix("." + libc.sourceExtension) {
-                    let name = String(entry.dropLast(libc.sourceExtension.count + 1))
+                for entry in entries.sorted() {
+                    guard let ext = libc.sourceExtensions.first(where: { entry.hasSuffix("." + $0) }) else { continue }
+                    let name = String(entry.dropLast(ext.count + 1))
                     let id = "\(libc.rawValue)/\(name)"
                     if let filter, !filter.isEmpty, !id.contains(filter) { continue }
                     let path = (directory as NSString).appendingPathComponent(entry)
                     do throws(FixtureError) {
                         let fixture = try load(path: path, name: name, libc: libc)
+                        if fixture.language == .cplusplus, let libcs = fixture.spec.libcs, libcs != [.glibc] {
+                            throw FixtureError.malformedDirective(
+                                path: path, line: 0, key: "libcs",
+                                reason: "C++ sources are built with g++ for glibc only (musl-tools has no C++ library)")
+                        }
                         // A C source is built for the libcs its header lists, else for its folder's.
                         guard (fixture.spec.libcs ?? [folderLibc]).contains(libc) else { continue }
                         if let other = catalog.fixtures.firstIndex(where: { $0.id == id }) {

@@ -72,11 +72,11 @@ public struct FixtureBuilder: Sendable {
         } catch {
             throw .outputFolder(path: folder, reason: error.localizedDescription)
         }
-        var command = fixture.libc.compilerCommand
+        let command = try await command(for: fixture, output: output)
         guard let compiler = findExecutable(command[0]) else {
-            throw .compilerNotFound(compiler: command[0], package: fixture.libc.compilerPackage)
+            throw .compilerNotFound(compiler: command[0],
+                                    package: Libc.package(providing: command[0]) ?? fixture.libc.compilerPackage)
         }
-        command += ["-o", output, fixture.sourcePath]
         let outcome: ProcessOutcome
         do throws(RunError) {
             outcome = try await ProcessRunner.run(ProcessRequest(
@@ -96,6 +96,64 @@ public struct FixtureBuilder: Sendable {
                                   status: outcome.status, output: text.trimmingWhitespace())
         }
         return output
+    }
+
+    /// The whole compiler command for a fixture: the libc's compiler (g++ for C++) and link
+    /// mode, the fixture's `conformance-cflags:`, `-o <output> <source>`, then its
+    /// `conformance-ldflags:` (after the source, so that static libraries resolve its references).
+    public func command(for fixture: Fixture, output: String) async throws(BuildError) -> [String] {
+        let spec = fixture.spec
+        var command = fixture.libc.compilerCommand(language: fixture.language, link: spec.linkMode)
+        var trailing: [String] = []
+        if fixture.libc == .musl && spec.linkMode == .staticPIE {
+            // Debian's musl-gcc specs know no -static-pie: they would link Scrt1.o against
+            // libc.so with an interpreter. Use musl's self-relocating rcrt1.o and libc.a instead.
+            let crt = try await muslStartFileFolder()
+            let crtBegin = try await gccFileName("crtbeginS.o")
+            let crtEnd = try await gccFileName("crtendS.o")
+            command += ["-nostartfiles", "\(crt)/rcrt1.o", "\(crt)/crti.o", crtBegin,
+                        "-Wl,-Bstatic", "-Wl,--no-dynamic-linker", "-Wl,-z,text"]
+            trailing = [crtEnd, "\(crt)/crtn.o"]
+        }
+        return command + spec.compilerFlags + ["-o", output, fixture.sourcePath] + spec.linkerFlags + trailing
+    }
+
+    /// The folder holding musl's start files (`Scrt1.o`, `rcrt1.o`, `crti.o`), read from the
+    /// link command `musl-gcc -###` would run (its specs file names `Scrt1.o` by full path).
+    func muslStartFileFolder() async throws(BuildError) -> String {
+        let commands = try await capture(["musl-gcc", "-###", "-x", "c", "/dev/null", "-o", "/dev/null"])
+        for word in commands.split(whereSeparator: { " \n\t\"'".contains($0) }) where word.hasSuffix("/Scrt1.o") {
+            return String(word.dropLast("/Scrt1.o".count))
+        }
+        throw .compilerFailed(fixture: "musl-gcc", command: "musl-gcc -### -x c /dev/null -o /dev/null",
+                              status: .exited(0), output: "no Scrt1.o in the link command")
+    }
+
+    /// `gcc -print-file-name=NAME`: where gcc's own support files (crtbeginS.o) live.
+    func gccFileName(_ name: String) async throws(BuildError) -> String {
+        try await capture(["gcc", "-print-file-name=\(name)"]).trimmingWhitespace()
+            .split(separator: "\n").first.map(String.init) ?? name
+    }
+
+    /// Runs a compiler query and returns its stdout and stderr (`-###` writes to stderr).
+    private func capture(_ command: [String]) async throws(BuildError) -> String {
+        guard let executable = findExecutable(command[0]) else {
+            throw .compilerNotFound(compiler: command[0], package: Libc.package(providing: command[0]) ?? command[0])
+        }
+        let outcome: ProcessOutcome
+        do throws(RunError) {
+            outcome = try await ProcessRunner.run(ProcessRequest(
+                executable: executable, arguments: command,
+                environment: environment.map { "\($0.key)=\($0.value)" }.sorted(),
+                workingDirectory: FileManager.default.currentDirectoryPath, timeoutSeconds: timeoutSeconds))
+        } catch {
+            throw .compilerNotStarted(fixture: command[0], reason: error.description)
+        }
+        guard outcome.status == .exited(0) else {
+            throw .compilerFailed(fixture: command[0], command: command.joined(separator: " "), status: outcome.status,
+                                  output: String(decoding: outcome.stderr, as: UTF8.self).trimmingWhitespace())
+        }
+        return String(decoding: outcome.stdout + outcome.stderr, as: UTF8.self)
     }
 
     /// The absolute path of `name` in the builder's PATH, or nil.

@@ -26,12 +26,24 @@ public struct FixtureSpec: Sendable, Equatable {
     public var mismatchCategory: FailureCategory?
     /// The C libraries a C source is built for; nil means the libc of its folder only.
     public var libcs: [Libc]?
+    /// Extra compiler flags, placed before `-o <output> <source>` (`conformance-cflags:`).
+    public var compilerFlags: [String] = []
+    /// Extra linker inputs and flags, placed after the source so that static libraries
+    /// resolve its references (`conformance-ldflags: -lz`).
+    public var linkerFlags: [String] = []
+    /// How the program is linked: a static executable at a fixed address, or static-PIE.
+    public var linkMode: LinkMode = .static
+    /// Relative paths in the working directory whose contents are not compared: the entry must
+    /// exist with the same kind on both sides (`conformance-ignore-contents:`), e.g. a
+    /// database whose bytes may legitimately differ while its query results (printed) may not.
+    public var contentsIgnored: [String] = []
 
     public init(summary: String, arguments: [String] = [], stdin: [UInt8] = [],
                 environment: [String] = [], expectedExitStatus: Int32 = 0,
                 timeoutSeconds: Double? = nil, guestMemory: String? = nil,
                 stdoutComparison: StdoutComparison = .exact, mismatchCategory: FailureCategory? = nil,
-                libcs: [Libc]? = nil) {
+                libcs: [Libc]? = nil, compilerFlags: [String] = [], linkerFlags: [String] = [],
+                linkMode: LinkMode = .static, contentsIgnored: [String] = []) {
         self.summary = summary
         self.arguments = arguments
         self.stdin = stdin
@@ -42,7 +54,19 @@ public struct FixtureSpec: Sendable, Equatable {
         self.stdoutComparison = stdoutComparison
         self.mismatchCategory = mismatchCategory
         self.libcs = libcs
+        self.compilerFlags = compilerFlags
+        self.linkerFlags = linkerFlags
+        self.linkMode = linkMode
+        self.contentsIgnored = contentsIgnored
     }
+}
+
+/// How a fixture is linked (`conformance-link:`).
+public enum LinkMode: String, Sendable, Equatable, CaseIterable {
+    /// `-static`: an ET_EXEC at the address the linker chose (0x400000).
+    case `static`
+    /// `-static-pie`: an ET_DYN that relocates itself at whatever base the loader picks.
+    case staticPIE = "static-pie"
 }
 
 /// How a fixture's stdout is compared between native and guest.
@@ -57,7 +81,7 @@ public enum StdoutComparison: String, Sendable, Equatable, CaseIterable {
 extension FixtureSpec {
     /// The directive keys a header may use, after the `conformance-` prefix.
     public static let directiveKeys = ["args", "stdin", "env", "exit", "timeout", "memory", "compare",
-                                       "category", "libcs"]
+                                       "category", "libcs", "cflags", "ldflags", "link", "ignore-contents"]
 
     /// Parses the header of a fixture source.
     ///
@@ -135,6 +159,25 @@ extension FixtureSpec {
                 }
                 guard !libcs.isEmpty else { throw malformed("expected at least one C library") }
                 spec.libcs = libcs
+            case "cflags", "ldflags":
+                let words: [String]
+                do throws(ShellWords.SyntaxError) { words = try ShellWords.split(value) } catch { throw malformed(error.reason) }
+                guard !words.isEmpty else { throw malformed("expected at least one flag") }
+                if key == "cflags" { spec.compilerFlags += words } else { spec.linkerFlags += words }
+            case "link":
+                guard let mode = LinkMode(rawValue: value) else {
+                    throw malformed("expected one of " + LinkMode.allCases.map(\.rawValue).joined(separator: ", ")
+                                    + ", got \"\(value)\"")
+                }
+                spec.linkMode = mode
+            case "ignore-contents":
+                let paths: [String]
+                do throws(ShellWords.SyntaxError) { paths = try ShellWords.split(value) } catch { throw malformed(error.reason) }
+                guard !paths.isEmpty else { throw malformed("expected at least one relative path") }
+                for path in paths where path.hasPrefix("/") || path.split(separator: "/").contains("..") {
+                    throw malformed("expected a path relative to the working directory, got \"\(path)\"")
+                }
+                spec.contentsIgnored += paths
             default:
                 throw .unknownDirective(path: path, line: lineNumber, key: key)
             }

@@ -23,11 +23,20 @@ public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
         }
     }
 
-    /// The file extension of this flavour's sources.
+    /// The file extension of this flavour's C or assembly sources.
     public var sourceExtension: String {
         switch self {
         case .asm: "S"
         case .musl, .glibc: "c"
+        }
+    }
+
+    /// Every file extension this flavour builds: C++ (`.cpp`, `g++ -static`) only for glibc,
+    /// since musl-tools ships no C++ library.
+    public var sourceExtensions: [String] {
+        switch self {
+        case .asm, .musl: [sourceExtension]
+        case .glibc: [sourceExtension, SourceLanguage.cplusplus.fileExtension]
         }
     }
 
@@ -48,6 +57,25 @@ public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
         }
     }
 
+    /// The compiler and its flags for a source language and link mode, before
+    /// `-o <output> <source>` (see `FixtureBuilder.command(for:)` for the whole command).
+    public func compilerCommand(language: SourceLanguage, link: LinkMode) -> [String] {
+        var command = compilerCommand
+        if language == .cplusplus { command[0] = "g++" }
+        if link == .staticPIE { command = command.map { $0 == "-static" ? "-static-pie" : $0 } }
+        return command
+    }
+
+    /// The Debian package that provides a compiler, for error messages.
+    public static func package(providing compiler: String) -> String? {
+        switch compiler {
+        case "g++": "g++"
+        case "musl-gcc": "musl-tools"
+        case "gcc": "gcc libc6-dev"
+        default: nil
+        }
+    }
+
     /// The Debian package that provides this flavour's compiler, for error messages.
     public var compilerPackage: String {
         switch self {
@@ -59,5 +87,27 @@ public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
 
     public static func < (lhs: Libc, rhs: Libc) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// The language a fixture source is written in, from its file extension.
+public enum SourceLanguage: String, Sendable, Equatable, CaseIterable {
+    case assembly
+    case c
+    case cplusplus = "c++"
+
+    /// The file extension, without the dot.
+    public var fileExtension: String {
+        switch self {
+        case .assembly: "S"
+        case .c: "c"
+        case .cplusplus: "cpp"
+        }
+    }
+
+    /// The language of a source path, by extension (C when unknown).
+    public init(path: String) {
+        let ext = path.split(separator: "/").last.flatMap { $0.split(separator: ".").last }.map(String.init) ?? ""
+        self = SourceLanguage.allCases.first { $0.fileExtension == ext } ?? .c
     }
 }
