@@ -39,33 +39,54 @@ struct ExceptionFrame {
     }
 }
 
-/// What the #PF stub recorded for a fault at CPL3 (exceptions.S, uk_fault_record).
+/// What `uk_exception_common` recorded for an exception at CPL3
+/// (exceptions.S, uk_fault_record); rip, rflags and rsp are where execution
+/// resumes when the handler returns.
 struct FaultRecord {
-    var address, errorCode, rip, rflags, rsp: UInt64
+    var address, errorCode, rip, rflags, rsp, vector: UInt64
 }
 
 /// The GPRs `uk_user_fault_entry` saved, lowest address first (same order as
-/// an ExceptionFrame's), followed by RFLAGS.
+/// an ExceptionFrame's), followed by RFLAGS; written back on return.
 struct SavedRegisters {
     var r15, r14, r13, r12, rbp, rbx, r11, r10: UInt64
     var r9, r8, rax, rcx, rdx, rsi, rdi: UInt64
 }
 
-/// Called at CPL3 by `uk_user_fault_entry` for a page fault at CPL3: serves
-/// it (demand paging) and returns, or sends a crash report and never returns.
-@_cdecl("uk_user_page_fault")
-func userPageFault(_ saved: UnsafeRawPointer, _ record: UnsafeRawPointer) {
+/// Called at CPL3 by `uk_user_fault_entry` for an exception at CPL3: serves
+/// a page fault (demand paging), or delivers the matching signal to an
+/// installed handler, and returns to resume; otherwise sends a crash report
+/// (or ends the program as the signal's default action would) and never returns.
+@_cdecl("uk_user_exception")
+func userException(_ saved: UnsafeMutableRawPointer, _ record: UnsafeMutableRawPointer) {
     // SAFETY: the trampoline passes its saved-register block on the fault
-    // stack and the static fault record; both stay valid until we return.
+    // stack and the static fault record; both stay valid until we return,
+    // and both are read back by the trampoline to resume.
     let fault = record.load(as: FaultRecord.self)
-    if currentProcess.addressSpace.handlePageFault(at: fault.address, access: PageFaultAccess(errorCode: fault.errorCode)) {
+    if fault.vector == 14,
+       currentProcess.addressSpace.handlePageFault(at: fault.address, access: PageFaultAccess(errorCode: fault.errorCode)) {
         return
     }
     let r = saved.load(as: SavedRegisters.self)
     let frame = ExceptionFrame(r15: r.r15, r14: r.r14, r13: r.r13, r12: r.r12, rbp: r.rbp, rbx: r.rbx, r11: r.r11, r10: r.r10,
                                r9: r.r9, r8: r.r8, rax: r.rax, rcx: r.rcx, rdx: r.rdx, rsi: r.rsi, rdi: r.rdi,
-                               vector: 14, errorCode: fault.errorCode,
+                               vector: fault.vector, errorCode: fault.errorCode,
                                rip: fault.rip, cs: 0x23, rflags: fault.rflags, rsp: fault.rsp, ss: 0x1B)
+    // Faults in the application (not in the kernel's own code) become signals.
+    if fault.rip < PageMapper.lowerHalfEnd, let signal = Signals.signal(forVector: fault.vector) {
+        var context = UserContext(saved: r, rip: fault.rip, rsp: fault.rsp, rflags: fault.rflags)
+        let info = SignalInfo(signal: signal, code: Signals.code(forVector: fault.vector, errorCode: fault.errorCode),
+                              address: fault.vector == 14 ? fault.address : fault.rip)
+        if Signals.deliverFault(info, to: &context, trapNumber: fault.vector, errorCode: fault.errorCode) {
+            saved.storeBytes(of: context.savedRegisters, as: SavedRegisters.self)
+            var resumed = fault
+            resumed.rip = context.rip
+            resumed.rsp = context.rsp
+            resumed.rflags = context.rflags
+            record.storeBytes(of: resumed, as: FaultRecord.self)
+            return
+        }
+    }
     Hypercall.crash(frame.crashReport(faultAddress: fault.address))
 }
 

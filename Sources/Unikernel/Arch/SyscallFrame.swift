@@ -14,8 +14,14 @@ func syscallDispatch(_ rawFrame: UnsafeMutableRawPointer) {
     // SyscallFrame); it is valid until we return and nothing else touches it.
     let frame = rawFrame.bindMemory(to: SyscallFrame.self, capacity: 1)
     let saved = frame.pointee
-    let arguments = SyscallArguments(saved.rdi, saved.rsi, saved.rdx, saved.r10, saved.r8, saved.r9)
-    let result = SyscallTable.dispatch(number: saved.rax, arguments: arguments)
-    // SAFETY: as above.
-    frame.pointee.rax = UInt64(bitPattern: Int64(result))
+    if saved.rax == Signals.sigreturnNumber {
+        // rt_sigreturn replaces the whole context, result register included.
+        Signals.sigreturn(&frame.pointee)
+    } else {
+        let arguments = SyscallArguments(saved.rdi, saved.rsi, saved.rdx, saved.r10, saved.r8, saved.r9)
+        let result = SyscallTable.dispatch(number: saved.rax, arguments: arguments)
+        // SAFETY: as above.
+        frame.pointee.rax = UInt64(bitPattern: Int64(result))
+    }
+    Signals.deliverPending(to: &frame.pointee)
 }

@@ -213,3 +213,15 @@ FUNC(uk_init_fpu)
     ret
 
     .section .note.GNU-stack, "", @progbits
+
+/* void uk_fxsave(void *area) / uk_fxrstor(const void *area): the application's
+ * x87/SSE state to and from a 512-byte, 16-byte-aligned area (signal frames).
+ * Unprivileged: runs at CPL3, where the kernel handles signals. */
+    .text
+FUNC(uk_fxsave)
+    fxsave64 (%rdi)
+    ret
+FUNC(uk_fxrstor)
+    fxrstor64 (%rdi)
+    ret
+    .section .note.GNU-stack, "", @progbits

@@ -38,8 +38,7 @@ uk_exception_stubs:
     STUB 11, 1
     STUB 12, 1
     STUB 13, 1
-    .balign 16
-    jmp uk_page_fault
+    STUB 14, 1
     STUB 15, 0
     STUB 16, 0
     STUB 17, 1
@@ -58,41 +57,11 @@ uk_exception_stubs:
     STUB 30, 1
     STUB 31, 0
 
-/* #PF. A fault at CPL3 (the application, or the kernel serving a syscall)
- * is handed to uk_user_fault_entry at CPL3 (native here) instead of being
- * handled in this CPL0 context (emulated here, ~1 us per instruction): the
- * fault record gets CR2, the error code and the interrupted RIP, RFLAGS and
- * RSP, and the interrupt frame is rewritten to "return" into the trampoline
- * on the fault stack with every GPR unchanged. Faults at CPL0 take the
- * common path. On entry: error code at 0(%rsp), then RIP, CS, RFLAGS, RSP, SS. */
-uk_page_fault:
-    testb $3, 16(%rsp)
-    jnz 1f
-    pushq $14
-    jmp uk_exception_common
-1:  pushq %rax
-    movq %cr2, %rax
-    movq %rax, uk_fault_record+0(%rip)    /* address */
-    movq 8(%rsp), %rax
-    movq %rax, uk_fault_record+8(%rip)    /* error code */
-    movq 16(%rsp), %rax
-    movq %rax, uk_fault_record+16(%rip)   /* rip */
-    movq 32(%rsp), %rax
-    movq %rax, uk_fault_record+24(%rip)   /* rflags */
-    movq 40(%rsp), %rax
-    movq %rax, uk_fault_record+32(%rip)   /* rsp */
-    leaq uk_user_fault_entry(%rip), %rax
-    movq %rax, 16(%rsp)                   /* new rip */
-    leaq uk_fault_stack_top(%rip), %rax
-    movq %rax, 40(%rsp)                   /* new rsp */
-    popq %rax
-    addq $8, %rsp                         /* drop the error code */
-    iretq
-
-/* At CPL3 on the fault stack, every GPR and RFLAGS as at the fault. Saves
- * them (an ExceptionFrame's GPR block), lets Swift serve the fault (it sends
- * a crash report and never returns when it cannot), restores everything and
- * resumes the interrupted code exactly where it was. */
+/* At CPL3 on the fault stack, every GPR and RFLAGS as at the exception.
+ * Saves them (an ExceptionFrame's GPR block), lets Swift handle the
+ * exception (demand paging, a signal handler, or a crash report that never
+ * returns), restores everything Swift left in the block and the record, and
+ * resumes there: the interrupted instruction, or a signal handler. */
 uk_user_fault_entry:
     pushfq
     pushq %rdi
@@ -113,7 +82,7 @@ uk_user_fault_entry:
     cld
     movq %rsp, %rdi
     leaq uk_fault_record(%rip), %rsi
-    call uk_user_page_fault               /* the stack is 16-byte aligned here */
+    call uk_user_exception                /* the stack is 16-byte aligned here */
     popq %r15
     popq %r14
     popq %r13
@@ -135,9 +104,9 @@ uk_user_fault_entry:
 
     .bss
     .balign 16
-/* address, error code, rip, rflags, rsp (FaultRecord in ExceptionFrame.swift) */
+/* address, error code, rip, rflags, rsp, vector (FaultRecord in ExceptionFrame.swift) */
 uk_fault_record:
-    .skip 40
+    .skip 48
     .balign 16
 uk_fault_stack:
     .skip 16384
@@ -160,9 +129,45 @@ uk_invalid_opcode:
     pushq $6
     jmp uk_exception_common
 
+/* Stack on entry: vector, error code, then the CPU's RIP, CS, RFLAGS, RSP, SS.
+ * An exception at CPL3 (the application, or the kernel after start-up) is
+ * handed to uk_user_fault_entry at CPL3, where Swift runs natively on this
+ * platform, instead of being handled in this CPL0 context (emulated, ~1 us
+ * per instruction): the fault record gets CR2, the error code, the vector and
+ * the interrupted RIP, RFLAGS and RSP, and the interrupt frame is rewritten to
+ * "return" into the trampoline on the fault stack with every GPR unchanged.
+ * NMI, #DF and #MC, and exceptions at CPL0, take the CPL0 path. */
     .balign 16
 uk_exception_common:
-    pushq %rdi
+    testb $3, 24(%rsp)
+    jz 2f
+    cmpq $2, (%rsp)
+    je 2f
+    cmpq $8, (%rsp)
+    je 2f
+    cmpq $18, (%rsp)
+    je 2f
+    pushq %rax
+    movq %cr2, %rax
+    movq %rax, uk_fault_record+0(%rip)    /* address */
+    movq 16(%rsp), %rax
+    movq %rax, uk_fault_record+8(%rip)    /* error code */
+    movq 24(%rsp), %rax
+    movq %rax, uk_fault_record+16(%rip)   /* rip */
+    movq 40(%rsp), %rax
+    movq %rax, uk_fault_record+24(%rip)   /* rflags */
+    movq 48(%rsp), %rax
+    movq %rax, uk_fault_record+32(%rip)   /* rsp */
+    movq 8(%rsp), %rax
+    movq %rax, uk_fault_record+40(%rip)   /* vector */
+    leaq uk_user_fault_entry(%rip), %rax
+    movq %rax, 24(%rsp)                   /* new rip */
+    leaq uk_fault_stack_top(%rip), %rax
+    movq %rax, 48(%rsp)                   /* new rsp */
+    popq %rax
+    addq $16, %rsp                        /* drop vector and error code */
+    iretq
+2:  pushq %rdi
     pushq %rsi
     pushq %rdx
     pushq %rcx

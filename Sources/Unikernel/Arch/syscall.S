@@ -13,8 +13,9 @@
  *   r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi rip rflags rsp
  * The Swift dispatcher stores the result into the frame's rax slot. Return:
  * restore the GPRs, popfq the user's RFLAGS on the kernel stack, load the
- * exact user RSP and `jmp *%rcx`, as Linux's SYSRET would leave them
- * (RCX = RIP, R11 = RFLAGS).
+ * exact user RSP and jump to the frame's RIP. For a plain syscall RCX = RIP
+ * and R11 = RFLAGS, as Linux's SYSRET leaves them; signal delivery and
+ * rt_sigreturn rewrite the whole frame (every register, RIP, RSP, RFLAGS).
  */
     .text
     .globl uk_syscall_entry
@@ -45,6 +46,8 @@ uk_syscall_entry:
     andq $-16, %rsp
     call uk_syscall_dispatch
     movq %rbx, %rsp
+    movq 15*8(%rsp), %rax             /* the frame's rip: where execution resumes */
+    movq %rax, uk_syscall_return_rip(%rip)
     popq %r15
     popq %r14
     popq %r13
@@ -60,16 +63,18 @@ uk_syscall_entry:
     popq %rdx
     popq %rsi
     popq %rdi
-    addq $8, %rsp          /* rip: already in rcx */
+    addq $8, %rsp          /* rip: in uk_syscall_return_rip */
     popfq                  /* rflags, on the kernel stack */
     popq %rsp              /* the exact user rsp */
-    jmp *%rcx
+    jmp *uk_syscall_return_rip(%rip)
     .size uk_syscall_entry, . - uk_syscall_entry
 
     .bss
     .balign 8
     .globl uk_syscall_user_rsp
 uk_syscall_user_rsp:
+    .skip 8
+uk_syscall_return_rip:
     .skip 8
 
     .section .note.GNU-stack, "", @progbits

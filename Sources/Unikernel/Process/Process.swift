@@ -9,6 +9,8 @@ struct Process {
     var bootInfo = uk_boot_info()
     var features = CPUSetup.Features()
     var random = RandomGenerator(seed: 0, 0)
+    /// Signal dispositions, mask, pending signals and the alternate stack.
+    var signals = SignalState()
     /// The file-mode creation mask (umask), applied by the kernel: the host applies none.
     var umask: UInt64 = 0o022
     /// What /proc/self/exe names: the program's absolute host path.

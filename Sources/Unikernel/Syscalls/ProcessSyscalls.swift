@@ -71,36 +71,94 @@ enum ProcessSyscalls {
         return 0
     }
 
-    /// rt_sigaction: accepted; no signal is ever delivered. The old action reads as SIG_DFL.
+    /// rt_sigaction(signal, act, oldact, sigsetsize): the kernel's 32-byte
+    /// struct sigaction (handler, flags, restorer, mask).
     static func rtSigaction(_ a: SyscallArguments) throws(Errno) -> Int {
-        guard a.int32(0) >= 1, a.int32(0) <= 64, a.int32(0) != 9, a.int32(0) != 19 || a[1] == 0 else { throw .EINVAL }
+        let signal = a.int32(0)
+        guard signal >= 1, signal <= 64, a[3] == 8 else { throw .EINVAL }
+        let old = currentProcess.signals.actions[signal]
+        if a[1] != 0 {
+            guard signal != 9, signal != 19 else { throw .EINVAL }
+            let words = try UserMemory.load((UInt64, UInt64, UInt64, UInt64).self, from: a[1])
+            currentProcess.signals.actions[signal] = SignalAction(handler: words.0, flags: words.1, restorer: words.2,
+                                                                  mask: words.3 & ~Signals.unblockable)
+        }
         if a[2] != 0 {
-            let zeros: [UInt8] = [UInt8](repeating: 0, count: 32)
-            try UserMemory.copyOut(from: zeros, to: a[2])
+            try UserMemory.store((old.handler, old.flags, old.restorer, old.mask), to: a[2])
         }
         return 0
     }
 
-    /// rt_sigprocmask: accepted; the old mask reads as empty.
+    /// rt_sigprocmask(how, set, oldset, sigsetsize): SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK.
     static func rtSigprocmask(_ a: SyscallArguments) throws(Errno) -> Int {
-        if a[2] != 0 { try UserMemory.store(UInt64(0), to: a[2]) }
+        guard a[3] == 8 else { throw .EINVAL }
+        let old = currentProcess.signals.blocked
+        if a[1] != 0 {
+            let set = try UserMemory.load(UInt64.self, from: a[1])
+            switch a.int32(0) {
+            case 0: currentProcess.signals.blocked |= set
+            case 1: currentProcess.signals.blocked &= ~set
+            case 2: currentProcess.signals.blocked = set
+            default: throw .EINVAL
+            }
+            currentProcess.signals.blocked &= ~Signals.unblockable
+        }
+        if a[2] != 0 { try UserMemory.store(old, to: a[2]) }
         return 0
     }
 
-    /// kill/tgkill aimed at ourselves: the process dies of the signal (exit status 128 + signal).
+    /// rt_sigpending(set, sigsetsize).
+    static func rtSigpending(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a[1] == 8 else { throw .EINVAL }
+        try UserMemory.store(currentProcess.signals.pending & currentProcess.signals.blocked, to: a[0])
+        return 0
+    }
+
+    /// sigaltstack(ss, old_ss) with Linux's stack_t (sp, flags, size).
+    static func sigaltstack(_ a: SyscallArguments) throws(Errno) -> Int {
+        let state = currentProcess.signals
+        if a[1] != 0 {
+            let flags: UInt64 = state.altStackDisabled ? Signals.ssDisable : 0
+            try UserMemory.store((state.altStackBase, flags, state.altStackSize), to: a[1])
+        }
+        if a[0] != 0 {
+            let stack = try UserMemory.load((UInt64, UInt64, UInt64).self, from: a[0])
+            let flags = stack.1 & 0xFFFF_FFFF
+            if flags == Signals.ssDisable {
+                currentProcess.signals.altStackDisabled = true
+                currentProcess.signals.altStackBase = 0
+                currentProcess.signals.altStackSize = 0
+            } else {
+                guard flags == 0 || flags == Signals.ssOnStack else { throw .EINVAL }
+                guard stack.2 >= Signals.minimumSignalStack else { throw .ENOMEM }
+                currentProcess.signals.altStackDisabled = false
+                currentProcess.signals.altStackBase = stack.0
+                currentProcess.signals.altStackSize = stack.2
+            }
+        }
+        return 0
+    }
+
     static func kill(_ a: SyscallArguments) throws(Errno) -> Int {
         let target = a.int32(0)
-        guard target == currentProcess.pid || target == 0 || target == -1 else { throw .ESRCH }
-        return try killSelf(signal: a.int32(1))
+        guard target == currentProcess.pid || target == 0 || target == -1 || target == -currentProcess.pid else { throw .ESRCH }
+        return try killSelf(signal: a.int32(1), code: Signals.codeUser)
+    }
+
+    static func tkill(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a.int32(0) == currentProcess.pid else { throw .ESRCH }
+        return try killSelf(signal: a.int32(1), code: Signals.codeThreadKill)
     }
 
     static func tgkill(_ a: SyscallArguments) throws(Errno) -> Int {
-        try killSelf(signal: a.int32(2))
+        guard a.int32(0) == currentProcess.pid, a.int32(1) == currentProcess.pid else { throw .ESRCH }
+        return try killSelf(signal: a.int32(2), code: Signals.codeThreadKill)
     }
 
-    private static func killSelf(signal: Int) throws(Errno) -> Int {
+    /// Sends `signal` to the process itself; it is acted on as the syscall returns.
+    private static func killSelf(signal: Int, code: Int32) throws(Errno) -> Int {
         guard signal >= 0, signal <= 64 else { throw .EINVAL }
-        if signal == 0 { return 0 }
-        Hypercall.exit(status: Int32(128 + signal))
+        if signal != 0 { Signals.send(signal, code: code) }
+        return 0
     }
 }

@@ -1,0 +1,288 @@
+import UnikernelABI
+
+/// A user-mode register context: what a signal frame saves and rt_sigreturn
+/// restores, taken from a syscall frame or from the exception trampoline.
+struct UserContext {
+    var r8, r9, r10, r11, r12, r13, r14, r15: UInt64
+    var rdi, rsi, rbp, rbx, rdx, rax, rcx: UInt64
+    var rsp, rip, rflags: UInt64
+
+    init(saved r: SavedRegisters, rip: UInt64, rsp: UInt64, rflags: UInt64) {
+        r8 = r.r8; r9 = r.r9; r10 = r.r10; r11 = r.r11; r12 = r.r12; r13 = r.r13; r14 = r.r14; r15 = r.r15
+        rdi = r.rdi; rsi = r.rsi; rbp = r.rbp; rbx = r.rbx; rdx = r.rdx; rax = r.rax; rcx = r.rcx
+        self.rip = rip; self.rsp = rsp; self.rflags = rflags
+    }
+
+    init(frame f: SyscallFrame) {
+        r8 = f.r8; r9 = f.r9; r10 = f.r10; r11 = f.r11; r12 = f.r12; r13 = f.r13; r14 = f.r14; r15 = f.r15
+        rdi = f.rdi; rsi = f.rsi; rbp = f.rbp; rbx = f.rbx; rdx = f.rdx; rax = f.rax; rcx = f.rcx
+        rip = f.rip; rsp = f.rsp; rflags = f.rflags
+    }
+
+    var savedRegisters: SavedRegisters {
+        SavedRegisters(r15: r15, r14: r14, r13: r13, r12: r12, rbp: rbp, rbx: rbx, r11: r11, r10: r10,
+                       r9: r9, r8: r8, rax: rax, rcx: rcx, rdx: rdx, rsi: rsi, rdi: rdi)
+    }
+
+    func apply(to f: inout SyscallFrame) {
+        f.r8 = r8; f.r9 = r9; f.r10 = r10; f.r11 = r11; f.r12 = r12; f.r13 = r13; f.r14 = r14; f.r15 = r15
+        f.rdi = rdi; f.rsi = rsi; f.rbp = rbp; f.rbx = rbx; f.rdx = rdx; f.rax = rax; f.rcx = rcx
+        f.rip = rip; f.rsp = rsp; f.rflags = rflags
+    }
+
+    /// The sigcontext's first 18 words, in Linux's order.
+    var sigcontextWords: [UInt64] {
+        [r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, rflags]
+    }
+
+    mutating func load(sigcontextWords w: [UInt64]) {
+        r8 = w[0]; r9 = w[1]; r10 = w[2]; r11 = w[3]; r12 = w[4]; r13 = w[5]; r14 = w[6]; r15 = w[7]
+        rdi = w[8]; rsi = w[9]; rbp = w[10]; rbx = w[11]; rdx = w[12]; rax = w[13]; rcx = w[14]
+        rsp = w[15]; rip = w[16]
+        // Only the flags a program may change; IF stays set.
+        rflags = (w[17] & Signals.userFlags) | 0x202
+    }
+}
+
+/// What a handler's siginfo_t says.
+struct SignalInfo {
+    var signal: Int
+    var code: Int32
+    /// si_addr for faults; 0 otherwise.
+    var address: UInt64 = 0
+    var fromProcess = false
+}
+
+/// One rt_sigaction entry (the kernel's struct sigaction: handler, flags, restorer, mask).
+struct SignalAction {
+    var handler: UInt64 = 0
+    var flags: UInt64 = 0
+    var restorer: UInt64 = 0
+    var mask: UInt64 = 0
+}
+
+/// The process's signal dispositions, mask, pending set and alternate stack.
+struct SignalState {
+    var actions = [SignalAction](repeating: SignalAction(), count: 65)
+    var blocked: UInt64 = 0
+    var pending: UInt64 = 0
+    var altStackBase: UInt64 = 0
+    var altStackSize: UInt64 = 0
+    var altStackDisabled = true
+    /// si_code of each pending signal.
+    var codes = [Int32](repeating: 0, count: 65)
+}
+
+/// Linux signal semantics for one single-threaded process: dispositions,
+/// masks, delivery on a Linux-layout rt_sigframe (at syscall exit for
+/// kill/raise, at once for faults), rt_sigreturn, and default actions (a
+/// terminating signal ends the program with status 128 + signal).
+enum Signals {
+    static let sigDefault: UInt64 = 0
+    static let sigIgnore: UInt64 = 1
+    static let saSiginfo: UInt64 = 4
+    static let saOnStack: UInt64 = 0x0800_0000
+    static let saRestorer: UInt64 = 0x0400_0000
+    static let saNoDefer: UInt64 = 0x4000_0000
+    static let saResetHand: UInt64 = 0x8000_0000
+    static let ssOnStack: UInt64 = 1
+    static let ssDisable: UInt64 = 2
+    static let minimumSignalStack: UInt64 = 2048
+    /// Flags a program may set in RFLAGS (CF PF AF ZF SF TF DF OF AC).
+    static let userFlags: UInt64 = 0x40DD5
+    static let frameSize: UInt64 = 8 + 304 + 128
+    static let fpStateSize: UInt64 = 512
+    static let siginfoOffset: UInt64 = 8 + 304
+    static let sigreturnNumber: UInt64 = 15
+    static let codeUser: Int32 = 0
+    static let codeThreadKill: Int32 = -6
+
+    static func bit(_ signal: Int) -> UInt64 { 1 << UInt64(signal - 1) }
+    /// SIGKILL and SIGSTOP can be neither caught nor blocked.
+    static let unblockable = bit(9) | bit(19)
+
+    /// Whether a signal's default action is to do nothing (SIGCHLD, SIGCONT,
+    /// SIGURG, SIGWINCH, and the stop signals: nothing can stop the only process).
+    static func defaultIgnores(_ signal: Int) -> Bool {
+        switch signal {
+        case 17, 18, 19, 20, 21, 22, 23, 28: return true
+        default: return false
+        }
+    }
+
+    /// The signal Linux sends for a CPU exception at user level.
+    static func signal(forVector vector: UInt64) -> Int? {
+        switch vector {
+        case 0, 16, 19: return 8       // SIGFPE
+        case 1, 3: return 5            // SIGTRAP
+        case 6: return 4               // SIGILL
+        case 4, 5, 13, 14: return 11   // SIGSEGV
+        case 10, 11, 12, 17: return 7  // SIGBUS
+        default: return nil
+        }
+    }
+
+    /// si_code for an exception (SEGV_MAPERR/ACCERR, ILL_ILLOPN, FPE_INTDIV, SI_KERNEL).
+    static func code(forVector vector: UInt64, errorCode: UInt64) -> Int32 {
+        switch vector {
+        case 14: return errorCode & 1 == 0 ? 1 : 2
+        case 6: return 2
+        case 0: return 1
+        default: return 0x80
+        }
+    }
+
+    // MARK: Sending and delivering
+
+    /// kill/tgkill to the process itself: marks the signal pending; it is
+    /// delivered (or acted on by default) when the syscall returns. `code` is
+    /// the si_code the handler sees (SI_USER for kill, SI_TKILL for tkill/tgkill).
+    static func send(_ signal: Int, code: Int32) {
+        currentProcess.signals.pending |= bit(signal)
+        currentProcess.signals.codes[signal] = code
+    }
+
+    /// Delivers every pending, unblocked signal before a syscall returns.
+    static func deliverPending(to frame: inout SyscallFrame) {
+        while true {
+            let ready = currentProcess.signals.pending & ~currentProcess.signals.blocked
+            guard ready != 0 else { return }
+            let signal = ready.trailingZeroBitCount + 1
+            currentProcess.signals.pending &= ~bit(signal)
+            var context = UserContext(frame: frame)
+            let info = SignalInfo(signal: signal, code: currentProcess.signals.codes[signal], fromProcess: true)
+            if deliver(info, to: &context, trapNumber: 0, errorCode: 0) {
+                context.apply(to: &frame)
+            }
+        }
+    }
+
+    /// Delivers a fault's signal to its handler; false when the default
+    /// action applies (the caller reports the crash).
+    static func deliverFault(_ info: SignalInfo, to context: inout UserContext, trapNumber: UInt64, errorCode: UInt64) -> Bool {
+        let action = currentProcess.signals.actions[info.signal]
+        guard currentProcess.signals.blocked & bit(info.signal) == 0,
+              action.handler != sigDefault, action.handler != sigIgnore else { return false }
+        return deliver(info, to: &context, trapNumber: trapNumber, errorCode: errorCode)
+    }
+
+    /// Runs the action for `info`: ignore, terminate, or set up the handler's
+    /// frame in `context`. Returns true when `context` now enters a handler.
+    private static func deliver(_ info: SignalInfo, to context: inout UserContext, trapNumber: UInt64, errorCode: UInt64) -> Bool {
+        let signal = info.signal
+        let action = currentProcess.signals.actions[signal]
+        if action.handler == sigIgnore && signal != 9 { return false }
+        if action.handler == sigDefault || signal == 9 || signal == 19 {
+            if defaultIgnores(signal) { return false }
+            Hypercall.exit(status: Int32(128 + signal))
+        }
+        guard setUpFrame(info, action, &context, trapNumber: trapNumber, errorCode: errorCode) else {
+            // As Linux: a frame that cannot be written kills with SIGSEGV.
+            Hypercall.exit(status: 128 + 11)
+        }
+        var blocked = currentProcess.signals.blocked | action.mask
+        if action.flags & saNoDefer == 0 { blocked |= bit(signal) }
+        currentProcess.signals.blocked = blocked & ~unblockable
+        if action.flags & saResetHand != 0 { currentProcess.signals.actions[signal] = SignalAction() }
+        return true
+    }
+
+    /// Whether `address` lies on the alternate signal stack.
+    private static func onAlternateStack(_ address: UInt64) -> Bool {
+        let state = currentProcess.signals
+        return !state.altStackDisabled && address > state.altStackBase && address <= state.altStackBase + state.altStackSize
+    }
+
+    /// Writes a Linux x86-64 rt_sigframe (pretcode, ucontext, siginfo, then the
+    /// FXSAVE area) below the red zone or on the alternate stack, and points
+    /// `context` at the handler: rdi = signal, rsi = &siginfo, rdx = &ucontext.
+    private static func setUpFrame(_ info: SignalInfo, _ action: SignalAction, _ context: inout UserContext,
+                                   trapNumber: UInt64, errorCode: UInt64) -> Bool {
+        let state = currentProcess.signals
+        var top = context.rsp &- 128
+        if action.flags & saOnStack != 0, !state.altStackDisabled, !onAlternateStack(context.rsp) {
+            top = state.altStackBase + state.altStackSize
+        }
+        let fpState = (top &- fpStateSize) & ~63
+        let frame = (((fpState &- frameSize) &+ 8) & ~15) &- 8
+
+        var words = [UInt64](repeating: 0, count: Int(frameSize / 8))
+        words[0] = action.flags & saRestorer != 0 ? action.restorer : 0
+        // ucontext at +8: uc_flags, uc_link, uc_stack (sp, flags, size), then the sigcontext.
+        words[3] = state.altStackBase
+        words[4] = state.altStackDisabled ? ssDisable : (onAlternateStack(context.rsp) ? ssOnStack : 0)
+        words[5] = state.altStackSize
+        let sigcontext = 6
+        for (index, value) in context.sigcontextWords.enumerated() { words[sigcontext + index] = value }
+        words[sigcontext + 18] = 0x002B_0000_0000_0033  // cs 0x33, gs 0, fs 0, ss 0x2b (Linux's user selectors)
+        words[sigcontext + 19] = errorCode
+        words[sigcontext + 20] = trapNumber
+        words[sigcontext + 21] = state.blocked  // oldmask
+        words[sigcontext + 22] = info.address   // cr2
+        words[sigcontext + 23] = fpState
+        words[sigcontext + 32] = state.blocked  // uc_sigmask (after 8 reserved words)
+        // siginfo at +312: si_signo, si_errno, si_code, then si_addr or (si_pid, si_uid).
+        let siginfo = Int(siginfoOffset / 8)
+        words[siginfo] = UInt64(UInt32(info.signal))
+        words[siginfo + 1] = UInt64(UInt32(bitPattern: info.code))
+        words[siginfo + 2] = info.fromProcess
+            ? UInt64(UInt32(currentProcess.pid)) | UInt64(currentProcess.bootInfo.uid) << 32
+            : info.address
+
+        FXSaveArea.save()
+        do throws(Errno) {
+            try UserMemory.copyOut(from: FXSaveArea.pointer, to: fpState, count: Int(fpStateSize))
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: words.count * 8, alignment: 8)
+            defer { buffer.deallocate() }
+            for (index, word) in words.enumerated() { buffer.storeBytes(of: word, toByteOffset: index * 8, as: UInt64.self) }
+            try UserMemory.copyOut(from: buffer, to: frame, count: words.count * 8)
+        } catch {
+            return false
+        }
+        context.rsp = frame
+        context.rip = action.handler
+        context.rdi = UInt64(info.signal)
+        context.rsi = frame + siginfoOffset
+        context.rdx = frame + 8
+        context.rax = 0
+        context.rflags &= ~UInt64(0x500)  // DF and TF clear in the handler
+        return true
+    }
+
+    /// rt_sigreturn: restores the context, mask and x87/SSE state saved in
+    /// the frame whose ucontext sits at the caller's %rsp.
+    static func sigreturn(_ frame: inout SyscallFrame) {
+        let ucontext = frame.rsp
+        let count = 38  // words up to and including uc_sigmask
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: count * 8, alignment: 8)
+        defer { buffer.deallocate() }
+        do throws(Errno) {
+            try UserMemory.copyIn(from: ucontext, to: buffer, count: count * 8)
+            let words = (0..<count).map { buffer.load(fromByteOffset: $0 * 8, as: UInt64.self) }
+            let sigcontext = Array(words[5..<23])
+            var context = UserContext(frame: frame)
+            context.load(sigcontextWords: sigcontext)
+            let fpState = words[5 + 23]
+            if fpState != 0 {
+                try UserMemory.copyIn(from: fpState, to: FXSaveArea.pointer, count: Int(fpStateSize))
+                FXSaveArea.restore()
+            }
+            currentProcess.signals.blocked = words[5 + 32] & ~unblockable
+            context.apply(to: &frame)
+        } catch {
+            Hypercall.exit(status: 128 + 11)
+        }
+    }
+}
+
+/// The kernel's one 16-byte-aligned FXSAVE area (one signal is set up or
+/// returned from at a time).
+enum FXSaveArea {
+    static let pointer = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 16)
+
+    static func save() { uk_fxsave(pointer) }
+    static func restore() { uk_fxrstor(pointer) }
+}
+
+@_extern(c, "uk_fxsave") func uk_fxsave(_ area: UnsafeMutableRawPointer)
+@_extern(c, "uk_fxrstor") func uk_fxrstor(_ area: UnsafeMutableRawPointer)
