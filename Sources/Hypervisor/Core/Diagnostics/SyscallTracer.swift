@@ -7,18 +7,21 @@ public final class SyscallTracer {
     public static let historyLength = 16
 
     private let output: Int32?
+    private let decoder: SyscallDecoder
     public private(set) var recent: [SyscallRecord] = []
 
     /// `output` is the host descriptor trace lines go to; nil keeps only the history.
-    public init(output: Int32?) {
+    /// `decoder` spells the lines like strace (paths and buffers need it to read guest memory).
+    public init(output: Int32?, decoder: SyscallDecoder = .withoutMemory) {
         self.output = output
+        self.decoder = decoder
     }
 
     public func record(_ record: SyscallRecord) {
         recent.append(record)
         if recent.count > SyscallTracer.historyLength { recent.removeFirst(recent.count - SyscallTracer.historyLength) }
         if let output {
-            let line = SyscallTracer.format(record) + "\n"
+            let line = decoder.format(record) + "\n"
             _ = line.withCString { Glibc.write(output, $0, strlen($0)) }
         }
     }

@@ -63,7 +63,8 @@ public final class Machine {
             throw .vmFailure("\(error)")
         }
 
-        tracer = SyscallTracer(output: configuration.traceSyscalls ? configuration.traceOutput : nil)
+        tracer = SyscallTracer(output: configuration.traceSyscalls ? configuration.traceOutput : nil,
+                               decoder: SyscallDecoder(memory: memory, root: BootPageTables(memorySize: configuration.memorySize).pml4))
         handler = HypercallHandler(memory: memory, files: files, tracer: tracer)
 
         do {
