@@ -37,6 +37,9 @@ enum Kernel {
         let strings = InitialStack.argumentStrings(info)
         let execfnIndex = Int(info.argc) + Int(info.envc)
         currentProcess.executableName = strings.count > execfnIndex + 1 ? strings[execfnIndex + 1] : strings[execfnIndex]
+        let execfn = strings[execfnIndex]
+        let base = execfn.lastIndex(of: PathResolver.slash).map { Array(execfn[($0 + 1)...]) } ?? execfn
+        currentProcess.taskName = Array(base.prefix(15))
         currentProcess.random = RandomGenerator(seed: info.random.0 ^ 0x5DEE_CE66, info.random.1)
         currentProcess.files = FileTable.standard()
         currentProcess.addressSpace = AddressSpace(root: info.pml4_phys)

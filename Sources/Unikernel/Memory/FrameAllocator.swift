@@ -65,6 +65,9 @@ struct FrameAllocator {
         freeCount += 1
     }
 
+    /// Frames handed out and not returned.
+    var usedCount: Int { Int((next - start) / UK_PAGE_SIZE) - freeCount }
+
     /// Frames still available.
     var availableCount: Int { Int((end - next) / UK_PAGE_SIZE) + freeCount }
 }

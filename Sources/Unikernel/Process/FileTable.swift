@@ -5,6 +5,10 @@ struct OpenFile {
     var hostHandle: Int32
     var path: [UInt8]
     var flags: Int
+    /// A pipe end or counter served in the guest (then hostHandle is -1).
+    var object: GuestObject? = nil
+    /// FD_CLOEXEC (kept for F_GETFD; no exec ever happens).
+    var closeOnExec = false
 }
 
 /// The process's file-descriptor table: index = fd. Descriptors 0, 1 and 2
@@ -55,5 +59,36 @@ struct FileTable {
     func isShared(_ hostHandle: Int32) -> Bool {
         for slot in slots where slot?.hostHandle == hostHandle { return true }
         return false
+    }
+
+    /// Whether a descriptor still refers to the same guest object.
+    func shares(_ object: GuestObject) -> Bool {
+        for slot in slots {
+            guard let other = slot?.object else { continue }
+            switch (object, other) {
+            case let (.pipeReader(a), .pipeReader(b)) where a === b: return true
+            case let (.pipeWriter(a), .pipeWriter(b)) where a === b: return true
+            case let (.eventCounter(a), .eventCounter(b)) where a === b: return true
+            default: continue
+            }
+        }
+        return false
+    }
+
+    /// Replaces the file at an open descriptor (fcntl F_SETFD/F_SETFL).
+    mutating func update(_ fd: Int, _ file: OpenFile) throws(Errno) {
+        _ = try self.file(fd)
+        slots[fd] = file
+    }
+
+    /// Open descriptors in [first, last].
+    func descriptors(from first: Int, through last: Int) -> [Int] {
+        var result: [Int] = []
+        var fd = max(first, 0)
+        while fd < slots.count && fd <= last {
+            if slots[fd] != nil { result.append(fd) }
+            fd += 1
+        }
+        return result
     }
 }

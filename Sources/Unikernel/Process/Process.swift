@@ -13,6 +13,8 @@ struct Process {
     var signals = SignalState()
     /// The file-mode creation mask (umask), applied by the kernel: the host applies none.
     var umask: UInt64 = 0o022
+    /// The task name (prctl PR_GET_NAME): the program's file name, at most 15 bytes.
+    var taskName: [UInt8] = []
     /// What /proc/self/exe names: the program's absolute host path.
     var executableName: [UInt8] = []
 

@@ -24,4 +24,9 @@ enum Clock {
         let deadline = monotonicNanoseconds() &+ nanoseconds
         while monotonicNanoseconds() < deadline { CPU.pause() }
     }
+
+    /// Spins until monotonic time `deadline` (nanoseconds since boot).
+    static func sleep(until deadline: UInt64) {
+        while monotonicNanoseconds() < deadline { CPU.pause() }
+    }
 }

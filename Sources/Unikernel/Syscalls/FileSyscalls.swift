@@ -29,6 +29,10 @@ enum FileSyscalls {
         let file = try currentProcess.files.file(fd)
         guard count >= 0 else { throw .EINVAL }
         try UserMemory.validate(buffer, count)
+        if file.object != nil {
+            guard offset < 0 else { throw .ESPIPE }
+            return try PipeSyscalls.transfer(file, buffer: buffer, count: count, write: write) ?? 0
+        }
         if count == 0 {
             return try Errno.check(Hypercall.transferUser(handle: file.hostHandle, address: buffer, length: 0,
                                                           offset: offset, write: write))
@@ -104,6 +108,7 @@ enum FileSyscalls {
 
     static func lseek(_ a: SyscallArguments) throws(Errno) -> Int {
         let file = try currentProcess.files.file(a.int32(0))
+        guard file.object == nil else { throw .ESPIPE }
         return try Errno.check(Hypercall.seek(handle: file.hostHandle, offset: Int64(a.int(1)), whence: Int32(a.int32(2))))
     }
 
@@ -157,8 +162,12 @@ enum FileSyscalls {
 
     /// Drops descriptor `fd`; the host handle closes with its last descriptor
     /// (the host's stdio handles stay open).
-    private static func release(_ fd: Int) throws(Errno) {
+    static func release(_ fd: Int) throws(Errno) {
         let file = try currentProcess.files.remove(fd)
+        if let object = file.object {
+            if !currentProcess.files.shares(object) { PipeSyscalls.release(object) }
+            return
+        }
         if file.hostHandle > 2 && !currentProcess.files.isShared(file.hostHandle) {
             _ = Hypercall.close(handle: file.hostHandle)
         }
@@ -189,10 +198,31 @@ enum FileSyscalls {
     static func fcntl(_ a: SyscallArguments) throws(Errno) -> Int {
         let file = try currentProcess.files.file(a.int32(0))
         switch a.int32(1) {
-        case 0, 1030: return try currentProcess.files.install(file, minimum: a.int32(2))  // F_DUPFD(_CLOEXEC)
-        case 1, 2: return 0  // F_GETFD / F_SETFD: no exec, so close-on-exec is moot
-        case 3: return file.flags & ~0o300  // F_GETFL without O_CREAT/O_EXCL
-        case 4: return 0  // F_SETFL
+        case 0, 1030:  // F_DUPFD, F_DUPFD_CLOEXEC
+            var copy = file
+            copy.closeOnExec = a.int32(1) == 1030
+            return try currentProcess.files.install(copy, minimum: a.int32(2))
+        case 1: return file.closeOnExec ? 1 : 0  // F_GETFD
+        case 2:  // F_SETFD
+            var changed = file
+            changed.closeOnExec = a[2] & 1 != 0
+            try currentProcess.files.update(a.int32(0), changed)
+            return 0
+        case 3: return file.flags & ~0o2000300  // F_GETFL without O_CREAT, O_EXCL, O_CLOEXEC
+        case 4:  // F_SETFL: O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME may change
+            var changed = file
+            let settable = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000
+            changed.flags = (file.flags & ~settable) | (a.int32(2) & settable)
+            try currentProcess.files.update(a.int32(0), changed)
+            return 0
+        case 5, 6, 7, 36, 37, 38:  // F_GETLK, F_SETLK, F_SETLKW and the OFD variants
+            // One process holds every lock there is: setting always succeeds,
+            // and a query finds the range unlocked (l_type = F_UNLCK).
+            guard a[2] != 0 else { throw .EFAULT }
+            let type = try UserMemory.load(Int16.self, from: a[2])
+            guard (0...2).contains(type) else { throw .EINVAL }
+            if a.int32(1) == 5 || a.int32(1) == 36 { try UserMemory.store(Int16(2), to: a[2]) }
+            return 0
         default: throw .EINVAL
         }
     }
@@ -206,11 +236,26 @@ enum FileSyscalls {
     }
 
     static func fstat(_ a: SyscallArguments) throws(Errno) -> Int {
-        try statHandle(currentProcess.files.file(a.int32(0)).hostHandle, to: a[1])
+        let file = try currentProcess.files.file(a.int32(0))
+        if let object = file.object {
+            // A pipe (S_IFIFO) or an anonymous inode (eventfd), owned by the process's user.
+            var stat = [UInt8](repeating: 0, count: statSize)
+            let mode: UInt32
+            if case .eventCounter = object { mode = 0o600 } else { mode = 0o010600 }
+            withUnsafeBytes(of: mode) { for i in 0..<4 { stat[24 + i] = $0[i] } }
+            withUnsafeBytes(of: UInt64(1)) { for i in 0..<8 { stat[16 + i] = $0[i] } }  // st_nlink
+            withUnsafeBytes(of: currentProcess.bootInfo.uid) { for i in 0..<4 { stat[28 + i] = $0[i] } }
+            withUnsafeBytes(of: currentProcess.bootInfo.gid) { for i in 0..<4 { stat[32 + i] = $0[i] } }
+            withUnsafeBytes(of: UInt64(4096)) { for i in 0..<8 { stat[56 + i] = $0[i] } }  // st_blksize
+            try UserMemory.copyOut(from: stat, to: a[1])
+            return 0
+        }
+        return try statHandle(file.hostHandle, to: a[1])
     }
 
     static func ioctl(_ a: SyscallArguments) throws(Errno) -> Int {
         let file = try currentProcess.files.file(a.int32(0))
+        guard file.object == nil else { throw .ENOTTY }
         let request = UInt32(truncatingIfNeeded: a[1])
         let (hostLength, guestLength): (Int, Int)
         switch request {
@@ -250,4 +295,40 @@ enum FileSyscalls {
         currentProcess.workingDirectory = file.path
         return 0
     }
+
+    /// flock: one process holds every lock there is.
+    static func flock(_ a: SyscallArguments) throws(Errno) -> Int {
+        _ = try currentProcess.files.file(a.int32(0))
+        guard a.int32(1) & ~(1 | 2 | 4 | 8) == 0, a.int32(1) & 11 != 0 else { throw .EINVAL }
+        return 0
+    }
+
+    /// preadv/pwritev(fd, iov, count, offset).
+    private static func vectorAt(_ a: SyscallArguments, write: Bool) throws(Errno) -> Int {
+        let count = a.int32(2)
+        guard count >= 0, count <= maxIovecs, a.int(3) >= 0 else { throw .EINVAL }
+        var offset = Int64(a.int(3))
+        var total = 0
+        for index in 0..<count {
+            let entry = a[1] + UInt64(index * 16)
+            let base = try UserMemory.load(UInt64.self, from: entry)
+            let length = try UserMemory.load(Int.self, from: entry + 8)
+            guard length >= 0 else { throw .EINVAL }
+            if length == 0 { continue }
+            let moved: Int
+            do throws(Errno) {
+                moved = try transfer(fd: a.int32(0), buffer: base, count: length, offset: offset, write: write)
+            } catch {
+                if total > 0 { return total }
+                throw error
+            }
+            total += moved
+            offset += Int64(moved)
+            if moved < length { break }
+        }
+        return total
+    }
+
+    static func preadv(_ a: SyscallArguments) throws(Errno) -> Int { try vectorAt(a, write: false) }
+    static func pwritev(_ a: SyscallArguments) throws(Errno) -> Int { try vectorAt(a, write: true) }
 }

@@ -1,4 +1,7 @@
-/// System-information calls: uname, getrandom, sched_* queries.
+import UnikernelABI
+
+/// System-information calls: uname, getrandom, sched_* queries, sysinfo,
+/// prctl names, CPU and resource accounting, and futex for one thread.
 enum SystemSyscalls {
     static let utsFieldLength = 65
 
@@ -41,5 +44,108 @@ enum SystemSyscalls {
         guard a.int(1) >= 8 else { throw .EINVAL }
         try UserMemory.store(UInt64(1), to: a[2])
         return 8
+    }
+
+    /// getcpu(cpu, node, cache): always CPU 0 of node 0.
+    static func getcpu(_ a: SyscallArguments) throws(Errno) -> Int {
+        if a[0] != 0 { try UserMemory.store(UInt32(0), to: a[0]) }
+        if a[1] != 0 { try UserMemory.store(UInt32(0), to: a[1]) }
+        return 0
+    }
+
+    /// sysinfo: uptime from the clock, RAM from guest memory, one process.
+    static func sysinfo(_ a: SyscallArguments) throws(Errno) -> Int {
+        var info = [UInt8](repeating: 0, count: 112)
+        func put<T>(_ value: T, at offset: Int) {
+            withUnsafeBytes(of: value) { for (i, byte) in $0.enumerated() { info[offset + i] = byte } }
+        }
+        let info0 = currentProcess.bootInfo
+        put(Int64(Clock.monotonicNanoseconds() / 1_000_000_000), at: 0)     // uptime
+        put(UInt64(info0.memory_size), at: 32)                              // totalram
+        put(UInt64(Frames.allocator.availableCount) * UK_PAGE_SIZE, at: 40) // freeram
+        put(UInt16(1), at: 80)                                              // procs
+        put(UInt32(1), at: 104)                                             // mem_unit
+        try UserMemory.copyOut(from: info, to: a[0])
+        return 0
+    }
+
+    static let prSetName = 15, prGetName = 16
+
+    /// prctl: PR_SET_NAME / PR_GET_NAME (16-byte task name); others EINVAL.
+    static func prctl(_ a: SyscallArguments) throws(Errno) -> Int {
+        switch a.int32(0) {
+        case prSetName:
+            let name = try UserMemory.string(at: a[1], limit: 4096)
+            currentProcess.taskName = Array(name.prefix(15))
+            return 0
+        case prGetName:
+            var name = currentProcess.taskName.prefix(15) + [0]
+            while name.count < 16 { name.append(0) }
+            try UserMemory.copyOut(from: Array(name), to: a[1])
+            return 0
+        default:
+            throw .EINVAL
+        }
+    }
+
+    /// times: CPU time = wall time since boot (one CPU, one process), in clock ticks (100 Hz).
+    static func times(_ a: SyscallArguments) throws(Errno) -> Int {
+        let ticks = Clock.monotonicNanoseconds() / 10_000_000
+        if a[0] != 0 { try UserMemory.store((ticks, UInt64(0), UInt64(0), UInt64(0)), to: a[0]) }
+        return Int(ticks)
+    }
+
+    /// getrusage(who, usage): user time = time since boot; max RSS from frames in use.
+    static func getrusage(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard [0, -1, 1].contains(a.int32(0)) else { throw .EINVAL }  // SELF, CHILDREN, THREAD
+        var usage = [UInt8](repeating: 0, count: 144)
+        if a.int32(0) != -1 {
+            let now = Clock.monotonicNanoseconds()
+            withUnsafeBytes(of: (now / 1_000_000_000, (now % 1_000_000_000) / 1000)) {
+                for (i, byte) in $0.enumerated() { usage[i] = byte }
+            }
+            let used = UInt64(Frames.allocator.usedCount) * UK_PAGE_SIZE / 1024
+            withUnsafeBytes(of: used) { for (i, byte) in $0.enumerated() { usage[32 + i] = byte } }
+        }
+        try UserMemory.copyOut(from: usage, to: a[1])
+        return 0
+    }
+
+    /// getgroups: no supplementary groups.
+    static func getgroups(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a.int32(0) >= 0 else { throw .EINVAL }
+        return 0
+    }
+
+    static let futexWait = 0, futexWake = 1, futexRequeue = 3, futexCmpRequeue = 4, futexWakeOp = 5
+    static let futexWaitBitset = 9, futexWakeBitset = 10
+
+    /// futex with one thread: a wait whose value differs fails with EAGAIN, a
+    /// timed wait sleeps and times out, an untimed one could never be woken
+    /// (EDEADLK); wakes find no waiters.
+    static func futex(_ a: SyscallArguments) throws(Errno) -> Int {
+        let operation = a.int32(1) & 0x7F  // without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME
+        switch operation {
+        case futexWait, futexWaitBitset:
+            let value = try UserMemory.load(UInt32.self, from: a[0])
+            guard value == UInt32(truncatingIfNeeded: a[2]) else { throw .EAGAIN }
+            guard a[3] != 0 else { throw .EDEADLK }
+            let timeout = try UserMemory.load((Int64, Int64).self, from: a[3])
+            guard timeout.0 >= 0, timeout.1 >= 0, timeout.1 < 1_000_000_000 else { throw .EINVAL }
+            let nanoseconds = UInt64(timeout.0) &* 1_000_000_000 &+ UInt64(timeout.1)
+            if operation == futexWait {
+                Clock.sleep(until: Clock.monotonicNanoseconds() &+ nanoseconds)
+            } else {
+                // FUTEX_WAIT_BITSET takes an absolute time on CLOCK_MONOTONIC (or REALTIME).
+                let realtime = a.int32(1) & 256 != 0
+                let now = realtime ? Clock.realtimeNanoseconds() : Clock.monotonicNanoseconds()
+                if nanoseconds > now { Clock.sleep(until: Clock.monotonicNanoseconds() &+ (nanoseconds - now)) }
+            }
+            throw .ETIMEDOUT
+        case futexWake, futexWakeBitset, futexRequeue, futexCmpRequeue, futexWakeOp:
+            return 0
+        default:
+            throw .ENOSYS
+        }
     }
 }

@@ -206,6 +206,8 @@ enum uk_file_op {
     UK_FILE_CHMOD     = 5, /* mode in `value` */
     UK_FILE_STATFS    = 6, /* buf <- struct statfs (120 bytes) */
     UK_FILE_UTIMENS   = 7, /* buf = struct timespec[2] or buf_len 0 for "now" */
+    UK_FILE_POLL      = 8, /* buf = struct pollfd[] naming host handles (handle ignored);
+                              value = timeout in ms (-1: none); result = ready count */
 };
 
 typedef struct uk_hc_exit {

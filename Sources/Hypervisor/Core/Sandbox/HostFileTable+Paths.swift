@@ -107,6 +107,7 @@ extension HostFileTable {
 
     /// Performs an operation on an open handle; returns >= 0 or -errno.
     public func file(handle: Int32, operation: UInt32, buffer: UnsafeMutableRawBufferPointer?, value: Int64) -> Int64 {
+        if operation == UK_FILE_POLL.rawValue { return poll(buffer, timeout: value) }
         guard let fd = descriptor(handle) else { return -Int64(EBADF) }
         if isReadOnly, operation == UK_FILE_TRUNCATE.rawValue || operation == UK_FILE_CHMOD.rawValue
             || operation == UK_FILE_UTIMENS.rawValue { return -Int64(EROFS) }
@@ -132,6 +133,30 @@ extension HostFileTable {
             return -Int64(EINVAL)
         }
         return result < 0 ? -Int64(errno) : Int64(result)
+    }
+
+    /// poll(2) over host handles: `buffer` holds struct pollfd entries whose
+    /// fd field names a handle; revents are written back. At most 1 s of
+    /// waiting per call (the guest repeats), so a timeout or signal to the
+    /// hypervisor is never held up long.
+    private func poll(_ buffer: UnsafeMutableRawBufferPointer?, timeout: Int64) -> Int64 {
+        guard let buffer, buffer.count % 8 == 0, buffer.count > 0, buffer.count <= 8 * 1024 else { return -Int64(EINVAL) }
+        let count = buffer.count / 8
+        var entries = [pollfd](repeating: pollfd(), count: count)
+        for index in 0..<count {
+            let handle = buffer.load(fromByteOffset: index * 8, as: Int32.self)
+            let events = buffer.load(fromByteOffset: index * 8 + 4, as: Int16.self)
+            entries[index] = pollfd(fd: descriptor(handle) ?? -1, events: events, revents: 0)
+        }
+        let wait = timeout < 0 ? 1000 : Int32(min(timeout, 1000))
+        let ready = Glibc.poll(&entries, nfds_t(count), wait)
+        guard ready >= 0 else { return -Int64(errno) }
+        for index in 0..<count {
+            let handle = buffer.load(fromByteOffset: index * 8, as: Int32.self)
+            let revents: Int16 = descriptor(handle) == nil ? Int16(POLLNVAL) : entries[index].revents
+            buffer.storeBytes(of: revents, toByteOffset: index * 8 + 6, as: Int16.self)
+        }
+        return Int64(ready)
     }
 
     // MARK: Resolution
