@@ -174,8 +174,8 @@ public struct SyscallDecoder {
         case let .inBuffer(lengthIndex):
             return buffer(at: value, length: a[lengthIndex])
         case .outBuffer:
-            guard result > 0 else { return value == 0 ? "NULL" : Self.hex(value) }
-            return buffer(at: value, length: UInt64(result))
+            guard result >= 0 else { return value == 0 ? "NULL" : Self.hex(value) }
+            return result == 0 ? "\"\"" : buffer(at: value, length: UInt64(result))
         case .outString:
             guard result > 0, let bytes = readString(at: value) else { return Self.hex(value) }
             return Self.quote(bytes, limit: Self.pathLimit)
