@@ -24,6 +24,9 @@ struct SuiteOptions: ParsableArguments {
     @Option(help: "How many fixtures to build or run at once (default: the number of cores).")
     var jobs: Int?
 
+    @Option(help: "Only shard i of n (1-based, e.g. 2/4): a deterministic round-robin slice of the sorted fixtures.")
+    var shard: String?
+
     @Flag(help: "Rebuild fixtures even if their binaries are up to date.")
     var rebuild = false
 
@@ -37,6 +40,10 @@ struct SuiteOptions: ParsableArguments {
             configuration.jobs = jobs
         }
         configuration.forceRebuild = rebuild
+        if let shard {
+            guard let parsed = Shard(parsing: shard) else { throw ValidationError("--shard must be i/n with 1 <= i <= n") }
+            configuration.shard = parsed
+        }
         return configuration
     }
 
@@ -154,7 +161,10 @@ extension ConformanceCommand {
             )
             let report: Report
             do {
-                report = try await suite.run(guest: guest)
+                let total = try suite.catalog()
+                let progress = ProgressLine(total: total.fixtures.count)
+                report = try await suite.run(guest: guest, progress: progress.finished)
+                progress.end()
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(2)

@@ -36,6 +36,7 @@ public struct ConformanceSuite: Sendable {
     public func catalog() throws(SuiteError) -> FixtureCatalog {
         do throws(FixtureError) {
             return try FixtureCatalog.discover(in: configuration.fixturesRoot, filter: configuration.filter)
+                .sharded(configuration.shard)
         } catch {
             throw .fixtures(error)
         }
@@ -58,8 +59,11 @@ public struct ConformanceSuite: Sendable {
     }
 
     /// Builds and runs every selected fixture.
-    /// - Parameter guest: the guest side; nil checks only that fixtures pass natively.
-    public func run(guest: GuestExecutor?) async throws(SuiteError) -> Report {
+    /// - Parameters:
+    ///   - guest: the guest side; nil checks only that fixtures pass natively.
+    ///   - progress: called as each fixture finishes, with its result (from any task).
+    public func run(guest: GuestExecutor?,
+                    progress: (@Sendable (FixtureResult) -> Void)? = nil) async throws(SuiteError) -> Report {
         if let guest {
             do throws(RunError) { try guest.validate() } catch { throw .guest(error) }
         }
@@ -87,6 +91,7 @@ public struct ConformanceSuite: Sendable {
         results += await parallelMap(catalog.fixtures, jobs: configuration.jobs) { fixture in
             var result = await Self.run(fixture, builder: builder, guest: guest, configuration: configuration)
             result.verdict = gaps.apply(to: result.verdict, fixtureID: fixture.id)
+            progress?(result)
             return result
         }
         let judgesStacks = catalog.fixtures.contains { $0.spec.stdoutComparison == .stackLayout }

@@ -1,11 +1,11 @@
 import Foundation
 
-/// The formats a `Report` can be rendered in. A new format (e.g. JUnit XML) is one more
-/// case and one more renderer.
+/// The formats a `Report` can be rendered in. A new format is one more case and one more renderer.
 public enum ReportFormat: String, CaseIterable, Sendable {
     case text
     case markdown
     case json
+    case junit
 
     /// Renders `report`; `verbose` adds every fixture's result and every mismatch.
     public func render(_ report: Report, verbose: Bool = false) -> String {
@@ -13,6 +13,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
         case .text: TextReportRenderer(verbose: verbose).render(report)
         case .markdown: MarkdownReportRenderer(verbose: verbose).render(report)
         case .json: JSONReportRenderer().render(report)
+        case .junit: JUnitReportRenderer().render(report)
         }
     }
 }

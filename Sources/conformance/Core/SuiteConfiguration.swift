@@ -10,6 +10,8 @@ public struct SuiteConfiguration: Sendable {
     public var knownGapsPath: String
     /// Keeps only fixtures whose id (`libc/name`) contains this substring.
     public var filter: String?
+    /// Keeps only one deterministic slice of the (filtered) fixtures.
+    public var shard: Shard?
     /// How many fixtures are built or run at once.
     public var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// The default per-run timeout in seconds (a header may override it).
