@@ -75,7 +75,9 @@ public enum SyscallTrace {
             // A call interrupted by another process's line: "name(args <unfinished ...>" then
             // "<... name resumed>rest) = result".
             if line.hasSuffix("<unfinished ...>"), let open = line.firstIndex(of: "(") {
-                unfinished[String(line[..<open])] = String(line.dropLast("<unfinished ...>".count))
+                var start = String(line.dropLast("<unfinished ...>".count))
+                while start.last == " " { start.removeLast() }
+                unfinished[String(line[..<open])] = start + (start.hasSuffix(",") ? " " : "")
                 continue
             }
             if line.hasPrefix("<... "), let resumed = line.range(of: " resumed>") {
