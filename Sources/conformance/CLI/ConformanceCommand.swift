@@ -9,7 +9,7 @@ struct ConformanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conformance",
         abstract: "Checks that fixtures behave the same in the unikernel as on native Linux.",
-        subcommands: [Build.self, Run.self, List.self, Policy.self, Bench.self, Triage.self]
+        subcommands: [Build.self, Run.self, List.self, Policy.self, Bench.self, Triage.self, Syscalls.self]
     )
 }
 
@@ -32,7 +32,7 @@ struct SuiteOptions: ParsableArguments {
 
     /// The suite configuration these options describe.
     func suiteConfiguration() throws -> SuiteConfiguration {
-        let packageRoot = try root.map(absolutePath) ?? findPackageRoot()
+        let packageRoot = try packageRoot()
         var configuration = SuiteConfiguration(packageRoot: packageRoot)
         configuration.filter = filter
         if let jobs {
@@ -45,6 +45,11 @@ struct SuiteOptions: ParsableArguments {
             configuration.shard = parsed
         }
         return configuration
+    }
+
+    /// The package root: `--root`, or the one found from here.
+    func packageRoot() throws -> String {
+        try root.map(absolutePath) ?? findPackageRoot()
     }
 
     /// The nearest folder holding `Package.swift` and `Fixtures/`, searched upward from the
@@ -155,10 +160,16 @@ extension ConformanceCommand {
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
             configuration.timeoutSeconds = timeout
             let suite = ConformanceSuite(configuration: configuration)
-            let guest = nativeOnly ? nil : GuestExecutor(
+            var guest = nativeOnly ? nil : GuestExecutor(
                 hypervisorPath: absolutePath(hypervisor ?? executableDirectory() + "/hypervisor"),
                 kernelPath: kernel.map(absolutePath)
             )
+            let packageRoot = try options.packageRoot()
+            let traceDirectory = packageRoot + "/" + SyscallCoverage.traceDirectory
+            if guest != nil {
+                try? FileManager.default.createDirectory(atPath: traceDirectory, withIntermediateDirectories: true)
+                guest?.traceDirectory = traceDirectory
+            }
             let report: Report
             do {
                 let total = try suite.catalog()
@@ -168,6 +179,9 @@ extension ConformanceCommand {
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(2)
+            }
+            if guest != nil {
+                recordSyscallCoverage(report, traceDirectory: traceDirectory, packageRoot: packageRoot)
             }
             print(format.render(report, verbose: verbose), terminator: "")
             if !report.succeeded { throw ExitCode.failure }

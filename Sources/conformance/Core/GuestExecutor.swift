@@ -13,6 +13,9 @@ public struct GuestExecutor: FixtureExecutor {
     public var kernelPath: String?
     /// Seconds the hypervisor gets past its own `--timeout` before it is killed.
     public var killGraceSeconds: Double = 5
+    /// A folder for syscall traces: each run gets `--trace-file <folder>/<libc>-<name>.trace`,
+    /// named after the binary's `.build/fixtures/<libc>/<name>` path. Nil: no trace.
+    public var traceDirectory: String?
 
     public var name: String { "guest" }
 
@@ -33,6 +36,11 @@ public struct GuestExecutor: FixtureExecutor {
         var arguments = [hypervisorPath, "--dir", directory, "--timeout", "\(Int(timeoutSeconds.rounded(.up)))"]
         if let kernelPath { arguments += ["--kernel", kernelPath] }
         if let memory = spec.guestMemory { arguments += ["--memory", memory] }
+        if let traceDirectory {
+            let parts = binaryPath.split(separator: "/").suffix(2).map(String.init)
+            arguments += ["--trace-file", SyscallCoverage.traceFile(in: traceDirectory, libc: parts.first ?? "",
+                                                                    name: parts.last ?? "")]
+        }
         return arguments + [binaryPath] + spec.arguments
     }
 
