@@ -225,3 +225,15 @@ FUNC(uk_fxrstor)
     fxrstor64 (%rdi)
     ret
     .section .note.GNU-stack, "", @progbits
+
+/* uint64_t uk_rdrand(void): a hardware random number (0 when RDRAND fails 10 times). */
+    .text
+FUNC(uk_rdrand)
+    movl $10, %ecx
+1:  rdrand %rax
+    jc 2f
+    decl %ecx
+    jnz 1b
+    xorl %eax, %eax
+2:  ret
+    .section .note.GNU-stack, "", @progbits

@@ -217,6 +217,58 @@ struct AddressSpace {
         }
     }
 
+    /// mremap: shrinks in place, grows in place when the pages after the
+    /// mapping are free, or (when `mayMove`) moves the mapping's pages (their
+    /// frames, not their bytes) to `destination` or to a new free range.
+    /// Returns the new start, or the errno.
+    mutating func remap(_ start: UInt64, oldLength: UInt64, newLength: UInt64, mayMove: Bool,
+                        destination: UInt64?) -> Result<UInt64, Errno> {
+        let oldEnd = start + oldLength
+        guard let index = regionIndex(containing: start), regions[index].end >= oldEnd else { return .failure(.EFAULT) }
+        let region = regions[index]
+        if destination == nil {
+            if newLength <= oldLength {
+                unmap(start + newLength, oldEnd)
+                return .success(start)
+            }
+            if isFree(oldEnd, start + newLength), start + newLength <= PageMapper.lowerHalfEnd {
+                insert(Region(start: oldEnd, end: start + newLength, protection: region.protection,
+                              kind: region.kind == .image ? .anonymous : region.kind), merging: false)
+                return .success(start)
+            }
+            guard mayMove else { return .failure(.ENOMEM) }
+        }
+        let target: UInt64
+        if let destination {
+            unmap(destination, destination + newLength)
+            target = destination
+        } else {
+            guard let found = findFreeRange(length: newLength) else { return .failure(.ENOMEM) }
+            target = found
+        }
+        insert(Region(start: target, end: target + newLength, protection: region.protection,
+                      kind: region.kind == .image ? .anonymous : region.kind), merging: false)
+        var offset: UInt64 = 0
+        while offset < min(oldLength, newLength) {
+            if let frame = mapper.unmap(start + offset) {
+                guard mapper.map(target + offset, to: frame, region.protection) else { return .failure(.ENOMEM) }
+            }
+            offset += AddressSpace.pageSize
+        }
+        unmap(start, oldEnd)
+        return .success(target)
+    }
+
+    /// Whether every page of [start, end) is reserved (for mincore).
+    func isReserved(_ start: UInt64, _ end: UInt64) -> Bool {
+        var cursor = start
+        while cursor < end {
+            guard let index = regionIndex(containing: cursor) else { return false }
+            cursor = regions[index].end
+        }
+        return true
+    }
+
     /// Reserves an anonymous region; `start` nil picks the highest free
     /// range below the mmap top. Returns its start or nil when nothing fits.
     mutating func reserveAnonymous(at start: UInt64?, length: UInt64, protection: Protection) -> UInt64? {

@@ -13,6 +13,21 @@ struct Process {
     var signals = SignalState()
     /// The file-mode creation mask (umask), applied by the kernel: the host applies none.
     var umask: UInt64 = 0o022
+    /// Resource limits (soft, hard) by RLIMIT_* number, as Linux starts a process.
+    static let resourceCount = 16
+    static let unlimited = UInt64.max
+    var limits: [(UInt64, UInt64)] = (0..<Process.resourceCount).map { resource in
+        switch resource {
+        case 3: return (AddressSpace.stackSize, Process.unlimited)            // RLIMIT_STACK
+        case 4: return (0, Process.unlimited)                                 // RLIMIT_CORE
+        case 7: return (UInt64(FileTable.limit), UInt64(FileTable.limit))     // RLIMIT_NOFILE
+        case 8: return (8 << 20, 8 << 20)                                     // RLIMIT_MEMLOCK
+        case 13, 14: return (0, 0)                                            // RLIMIT_NICE, RLIMIT_RTPRIO
+        default: return (Process.unlimited, Process.unlimited)
+        }
+    }
+    /// The nice value (getpriority/setpriority).
+    var nice = 0
     /// The task name (prctl PR_GET_NAME): the program's file name, at most 15 bytes.
     var taskName: [UInt8] = []
     /// What /proc/self/exe names: the program's absolute host path.

@@ -103,4 +103,50 @@ enum MemorySyscalls {
         }
         return 0
     }
+
+    static let mremapMayMove: UInt64 = 1
+    static let mremapFixed: UInt64 = 2
+
+    /// mremap(old, oldSize, newSize, flags, newAddress): moves frames, never bytes.
+    static func mremap(_ a: SyscallArguments) throws(Errno) -> Int {
+        let flags = a[3]
+        guard flags & ~(mremapMayMove | mremapFixed | 4) == 0, a[0] & AddressSpace.pageMask == 0, a[2] > 0 else { throw .EINVAL }
+        guard flags & mremapFixed == 0 || flags & mremapMayMove != 0 else { throw .EINVAL }
+        let oldLength = AddressSpace.pageUp(a[1]), newLength = AddressSpace.pageUp(a[2])
+        guard oldLength > 0 else { throw .EINVAL }  // duplicating shared mappings is not supported
+        _ = try pageRange(a[0], oldLength)
+        var destination: UInt64?
+        if flags & mremapFixed != 0 {
+            let (lower, upper) = try pageRange(a[4], newLength)
+            guard lower >= minimumAddress, upper <= a[0] || lower >= a[0] + oldLength else { throw .EINVAL }
+            guard upper <= KernelHeap.arenaStart || lower >= KernelHeap.arenaEnd else { throw .ENOMEM }
+            destination = lower
+        }
+        switch currentProcess.addressSpace.remap(a[0], oldLength: oldLength, newLength: newLength,
+                                                 mayMove: flags & mremapMayMove != 0, destination: destination) {
+        case let .success(address): return Int(address)
+        case let .failure(error): throw error
+        }
+    }
+
+    /// mincore: every reserved page reports as resident (guest memory is never swapped).
+    static func mincore(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a[0] & AddressSpace.pageMask == 0 else { throw .EINVAL }
+        let (start, end) = try pageRange(a[0], max(a[1], 1))
+        guard currentProcess.addressSpace.isReserved(start, end) else { throw .ENOMEM }
+        let pages = Int((end - start) / AddressSpace.pageSize)
+        try UserMemory.copyOut(from: [UInt8](repeating: 1, count: pages), to: a[2])
+        return 0
+    }
+
+    /// msync: private and anonymous mappings have nothing to write back.
+    static func msync(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a[0] & AddressSpace.pageMask == 0, a[2] & ~UInt64(7) == 0, a[2] & 5 != 5 else { throw .EINVAL }
+        let (start, end) = try pageRange(a[0], max(a[1], 1))
+        guard currentProcess.addressSpace.isReserved(start, end) else { throw .ENOMEM }
+        return 0
+    }
+
+    /// mlock and friends: guest memory is never paged out.
+    static func lock(_ a: SyscallArguments) throws(Errno) -> Int { 0 }
 }

@@ -215,4 +215,51 @@ enum PathSyscalls {
         try copyOutData(to: a[1], count: count)
         return count
     }
+
+    // MARK: statx
+
+    /// statx(dirfd, path, flags, mask, buffer): the basic fields, converted from `struct stat`.
+    static func statx(_ a: SyscallArguments) throws(Errno) -> Int {
+        let flags = a.int32(2)
+        let name = try UserMemory.string(at: a[1])
+        if name.isEmpty {
+            guard flags & atEmptyPath != 0 else { throw .ENOENT }
+            if a.int32(0) == FileSyscalls.atFdcwd {
+                _ = try Hypercall.path(UK_PATH_STAT, path: currentProcess.workingDirectory, dataLength: statSize)
+            } else {
+                let file = try currentProcess.files.file(a.int32(0))
+                guard file.object == nil else { throw .EINVAL }
+                _ = try Errno.check(Hypercall.fstat(handle: file.hostHandle,
+                                                    statPhysical: BounceBuffer.physical + UInt64(BounceBuffer.dataOffset)))
+            }
+        } else {
+            _ = try Hypercall.path(flags & atSymlinkNoFollow != 0 ? UK_PATH_LSTAT : UK_PATH_STAT,
+                                   path: path(a.int32(0), a[1]), dataLength: statSize)
+        }
+        let stat = BounceBuffer.data
+        func u64(_ offset: Int) -> UInt64 { stat.load(fromByteOffset: offset, as: UInt64.self) }
+        func u32(_ offset: Int) -> UInt32 { stat.load(fromByteOffset: offset, as: UInt32.self) }
+        var statx = [UInt8](repeating: 0, count: 256)
+        func put<T>(_ value: T, _ offset: Int) {
+            withUnsafeBytes(of: value) { for (i, byte) in $0.enumerated() { statx[offset + i] = byte } }
+        }
+        let device = u64(0), special = u64(40)
+        put(UInt32(0x7FF), 0)                     // STATX_BASIC_STATS
+        put(UInt32(truncatingIfNeeded: u64(56)), 4)
+        put(UInt32(truncatingIfNeeded: u64(16)), 16)
+        put(u32(28), 20); put(u32(32), 24)
+        put(UInt16(truncatingIfNeeded: u32(24)), 28)
+        put(u64(8), 32); put(u64(48), 40); put(u64(64), 48)
+        for (index, source) in [72, 104, 88].enumerated() {  // atime, ctime, mtime
+            let target = [64, 96, 112][index]
+            put(u64(source), target)
+            put(UInt32(truncatingIfNeeded: u64(source + 8)), target + 8)
+        }
+        put(UInt32(truncatingIfNeeded: ((special >> 8) & 0xFFF) | ((special >> 32) & ~UInt64(0xFFF))), 128)
+        put(UInt32(truncatingIfNeeded: (special & 0xFF) | ((special >> 12) & ~UInt64(0xFF))), 132)
+        put(UInt32(truncatingIfNeeded: ((device >> 8) & 0xFFF) | ((device >> 32) & ~UInt64(0xFFF))), 136)
+        put(UInt32(truncatingIfNeeded: (device & 0xFF) | ((device >> 12) & ~UInt64(0xFF))), 140)
+        try UserMemory.copyOut(from: statx, to: a[4])
+        return 0
+    }
 }

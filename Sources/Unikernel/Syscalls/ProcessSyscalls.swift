@@ -43,31 +43,98 @@ enum ProcessSyscalls {
         }
     }
 
-    /// (soft, hard) limit reported for `resource`.
-    private static func limit(_ resource: Int) -> (UInt64, UInt64) {
-        switch resource {
-        case rlimitStack: return (AddressSpace.stackSize, rlimInfinity)
-        case rlimitNofile: return (UInt64(FileTable.limit), UInt64(FileTable.limit))
-        default: return (rlimInfinity, rlimInfinity)
-        }
-    }
-
+    /// prlimit64(pid, resource, new, old): limits are kept per process; the
+    /// stack and descriptor limits are the ones the kernel enforces.
     static func prlimit64(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a.int32(0) == 0 || a.int32(0) == currentProcess.pid else { throw .ESRCH }
-        guard a.int32(1) >= 0, a.int32(1) < 16 else { throw .EINVAL }
-        if a[3] != 0 {
-            let (soft, hard) = limit(a.int32(1))
-            try UserMemory.store(soft, to: a[3])
-            try UserMemory.store(hard, to: a[3] + 8)
+        let resource = a.int32(1)
+        guard resource >= 0, resource < Process.resourceCount else { throw .EINVAL }
+        let old = currentProcess.limits[resource]
+        if a[2] != 0 {
+            let new = try UserMemory.load((UInt64, UInt64).self, from: a[2])
+            guard new.0 <= new.1 else { throw .EINVAL }
+            guard new.1 <= old.1 else { throw .EPERM }  // raising the hard limit needs privilege
+            currentProcess.limits[resource] = new
         }
+        if a[3] != 0 { try UserMemory.store(old, to: a[3]) }
         return 0
     }
 
     static func getrlimit(_ a: SyscallArguments) throws(Errno) -> Int {
-        guard a.int32(0) >= 0, a.int32(0) < 16 else { throw .EINVAL }
-        let (soft, hard) = limit(a.int32(0))
-        try UserMemory.store(soft, to: a[1])
-        try UserMemory.store(hard, to: a[1] + 8)
+        try prlimit64(SyscallArguments(0, a[0], 0, a[1], 0, 0))
+    }
+
+    static func setrlimit(_ a: SyscallArguments) throws(Errno) -> Int {
+        try prlimit64(SyscallArguments(0, a[0], a[1], 0, 0, 0))
+    }
+
+    // Process groups and sessions: the one process leads both.
+    static func getpgid(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a.int32(0) == 0 || a.int32(0) == currentProcess.pid else { throw .ESRCH }
+        return currentProcess.pid
+    }
+    static func getpgrp(_ a: SyscallArguments) throws(Errno) -> Int { currentProcess.pid }
+    static func setpgid(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a.int32(0) == 0 || a.int32(0) == currentProcess.pid else { throw .ESRCH }
+        guard a.int32(1) == 0 || a.int32(1) == currentProcess.pid else { throw .EPERM }
+        return 0
+    }
+    static func setsid(_ a: SyscallArguments) throws(Errno) -> Int { throw .EPERM }  // already a group leader
+    static func getsid(_ a: SyscallArguments) throws(Errno) -> Int { try getpgid(a) }
+
+    static func getresuid(_ a: SyscallArguments) throws(Errno) -> Int {
+        let info = currentProcess.bootInfo
+        for (index, value) in [info.uid, info.euid, info.euid].enumerated() { try UserMemory.store(value, to: a[index]) }
+        return 0
+    }
+    static func getresgid(_ a: SyscallArguments) throws(Errno) -> Int {
+        let info = currentProcess.bootInfo
+        for (index, value) in [info.gid, info.egid, info.egid].enumerated() { try UserMemory.store(value, to: a[index]) }
+        return 0
+    }
+
+    /// Scheduling: one CPU, SCHED_OTHER at nice 0.
+    static func schedGetscheduler(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a.int32(0) >= 0 else { throw .EINVAL }
+        guard a.int32(0) == 0 || a.int32(0) == currentProcess.pid else { throw .ESRCH }
+        return 0
+    }
+    static func schedGetparam(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a.int32(0) == 0 || a.int32(0) == currentProcess.pid else { throw .ESRCH }
+        try UserMemory.store(Int32(0), to: a[1])
+        return 0
+    }
+    static func schedPriorityBound(_ a: SyscallArguments) throws(Errno) -> Int {
+        switch a.int32(0) {
+        case 0, 3, 5: return 0      // SCHED_OTHER, SCHED_BATCH, SCHED_IDLE
+        case 1, 2: return -1        // SCHED_FIFO/RR: answered by the caller below
+        default: throw .EINVAL
+        }
+    }
+    static func schedGetPriorityMax(_ a: SyscallArguments) throws(Errno) -> Int {
+        let bound = try schedPriorityBound(a)
+        return bound < 0 ? 99 : bound
+    }
+    static func schedGetPriorityMin(_ a: SyscallArguments) throws(Errno) -> Int {
+        let bound = try schedPriorityBound(a)
+        return bound < 0 ? 1 : bound
+    }
+    /// getpriority returns 20 - nice as the raw syscall does.
+    static func getpriority(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a.int32(0) >= 0, a.int32(0) <= 2 else { throw .EINVAL }
+        return 20 - currentProcess.nice
+    }
+    static func setpriority(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a.int32(0) >= 0, a.int32(0) <= 2 else { throw .EINVAL }
+        let nice = max(-20, min(19, a.int32(2)))
+        guard nice >= currentProcess.nice || currentProcess.bootInfo.euid == 0 else { throw .EACCES }
+        currentProcess.nice = nice
+        return 0
+    }
+    /// personality: Linux (PER_LINUX = 0) only; 0xffffffff queries.
+    static func personality(_ a: SyscallArguments) throws(Errno) -> Int {
+        let requested = UInt32(truncatingIfNeeded: a[0])
+        guard requested == 0xFFFF_FFFF || requested == 0 else { throw .EINVAL }
         return 0
     }
 

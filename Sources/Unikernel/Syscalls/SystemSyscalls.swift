@@ -21,14 +21,17 @@ enum SystemSyscalls {
         return 0
     }
 
-    /// getrandom: bytes from the seeded xoshiro generator (never blocks).
+    /// getrandom: the CPU's RDRAND when it has one (mixed with the generator
+    /// seeded from the host's random bytes), else that generator alone; never blocks.
     static func getrandom(_ a: SyscallArguments) throws(Errno) -> Int {
         let count = a.int(1)
-        guard count >= 0 else { throw .EINVAL }
+        guard count >= 0, a[2] & ~UInt64(7) == 0 else { throw .EINVAL }
         try UserMemory.validate(a[0], count)
+        let hardware = CPU.cpuid(1).ecx & (1 << 30) != 0
         var done = 0
         while done < count {
             var word = currentProcess.random.next()
+            if hardware { word ^= uk_rdrand() }
             let length = min(8, count - done)
             // SAFETY: `word` is 8 bytes; at most 8 are copied.
             try withUnsafeBytes(of: &word) { (bytes) throws(Errno) in
@@ -148,4 +151,9 @@ enum SystemSyscalls {
             throw .ENOSYS
         }
     }
+
+    /// sync, syncfs, fadvise64, readahead: the host's page cache decides; nothing to do.
+    static func succeed(_ a: SyscallArguments) throws(Errno) -> Int { 0 }
 }
+
+@_extern(c, "uk_rdrand") func uk_rdrand() -> UInt64
