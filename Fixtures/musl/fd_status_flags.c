@@ -1,7 +1,8 @@
 // Checks what belongs to the open file description rather than the descriptor, and the
 // flag checks of dup3 and record locks, each call by number: dup3 with O_CLOEXEC sets
 // FD_CLOEXEC on the new descriptor only, dup3 rejects the same descriptor and unknown flags;
-// F_SETFL O_APPEND is seen through a dup and makes later writes append; fcntl record locks
+// F_GETFL reports no creation flags (O_CREAT, O_TRUNC); F_SETFL O_APPEND is seen through a
+// dup and makes later writes append; fcntl record locks
 // (F_SETLK, F_SETLKW, F_GETLK sees no conflict from its own process, F_UNLCK) need a
 // descriptor open for the lock's kind (EBADF otherwise) and a valid type (EINVAL).
 // conformance-libcs: musl glibc
@@ -45,8 +46,10 @@ static const char *accmode(long flags) {
 static void show_fl(const char *label, int fd) {
     long flags = syscall(SYS_fcntl, fd, F_GETFL);
     if (flags < 0) { printf("%s F_GETFL: -1 %s\n", label, name(errno)); return; }
-    printf("%s F_GETFL: %s%s%s\n", label, accmode(flags), flags & O_APPEND ? "|O_APPEND" : "",
-           flags & O_NONBLOCK ? "|O_NONBLOCK" : "");
+    // 0x8000 is the kernel's O_LARGEFILE, which Linux always reports on x86-64 (libcs define it as 0).
+    long other = flags & ~(long)(O_ACCMODE | O_APPEND | O_NONBLOCK | 0x8000);
+    printf("%s F_GETFL: %s%s%s, other bits 0x%lx\n", label, accmode(flags), flags & O_APPEND ? "|O_APPEND" : "",
+           flags & O_NONBLOCK ? "|O_NONBLOCK" : "", other);
 }
 
 int main(void) {
