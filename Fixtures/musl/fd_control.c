@@ -1,5 +1,6 @@
 // Checks descriptor management, each call by number: dup (lowest free number), dup2 (onto an
-// open and onto the same descriptor), shared offsets between duplicates, fcntl
+// open and onto the same descriptor), dup3 without flags (EINVAL onto itself; O_CLOEXEC and
+// flag checks: fd_status_flags), shared offsets between duplicates, fcntl
 // F_DUPFD/F_DUPFD_CLOEXEC/F_GETFD/F_SETFD, F_GETFL of files and pipes and F_SETFL O_NONBLOCK on a
 // pipe, flock (LOCK_SH/LOCK_EX/LOCK_NB/LOCK_UN), close_range with and without
 // CLOSE_RANGE_CLOEXEC, and EBADF for closed descriptors.
@@ -60,6 +61,11 @@ int main(void) {
     SHOW("dup2 3->3", syscall(SYS_dup2, fd, 3));
     SHOW("dup2 onto open 4", syscall(SYS_dup2, 10, 4));
     SHOW("dup2 from closed", syscall(SYS_dup2, 55, 56));
+    SHOW("dup3 3->12 no flags", syscall(SYS_dup3, fd, 12, 0));
+    printf("  FD_CLOEXEC on 12: %ld\n", fdflags(12));
+    SHOW("dup3 onto open 12", syscall(SYS_dup3, 10, 12, 0));
+    SHOW("dup3 same fd", syscall(SYS_dup3, fd, fd, 0));
+    SHOW("dup3 from closed", syscall(SYS_dup3, 55, 56, 0));
     SHOW("F_DUPFD >= 20", syscall(SYS_fcntl, fd, F_DUPFD, 20));
     SHOW("F_DUPFD >= 20 again", syscall(SYS_fcntl, fd, F_DUPFD, 20));
     SHOW("F_DUPFD_CLOEXEC >= 30", syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 30));

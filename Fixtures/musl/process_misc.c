@@ -6,7 +6,8 @@
 // personality query (PER_LINUX); mlock/munlock/mlockall/munlockall (error cases:
 // process_error_cases);
 // sigaltstack (query, install, read back, EINVAL for bad flags); rt_sigpending shows signals
-// sent by tkill and tgkill while blocked, and both run their handlers once unblocked.
+// sent by kill, tkill and tgkill while blocked, and the handlers run once unblocked; kill(pid, 0)
+// succeeds, ESRCH for an unknown pid, EINVAL for a bad signal.
 // conformance-libcs: musl glibc
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,10 +40,11 @@ static const char *name(int e) {
     if (r_ < 0) printf("%s: %ld %s\n", label, r_, name(e_)); else printf("%s: %ld\n", label, r_); \
 } while (0)
 
-static volatile sig_atomic_t usr1, usr2;
+static volatile sig_atomic_t usr1, usr2, alrm;
 static void handler(int signal) {
     if (signal == SIGUSR1) usr1++;
-    else usr2++;
+    else if (signal == SIGUSR2) usr2++;
+    else alrm++;
 }
 
 int main(void) {
@@ -103,10 +105,12 @@ int main(void) {
     action.sa_handler = handler;
     sigaction(SIGUSR1, &action, NULL);
     sigaction(SIGUSR2, &action, NULL);
+    sigaction(SIGALRM, &action, NULL);
     sigset_t block, pending;
     sigemptyset(&block);
     sigaddset(&block, SIGUSR1);
     sigaddset(&block, SIGUSR2);
+    sigaddset(&block, SIGALRM);
     sigprocmask(SIG_BLOCK, &block, NULL);
     uint64_t bits = 0;
     SHOW("rt_sigpending, nothing pending", syscall(SYS_rt_sigpending, &bits, 8));
@@ -116,12 +120,17 @@ int main(void) {
     SHOW("rt_sigpending", syscall(SYS_rt_sigpending, &bits, 8));
     printf("  set: 0x%llx, handlers run so far %d %d\n", (unsigned long long)bits, usr1, usr2);
     SHOW("rt_sigpending bad size", syscall(SYS_rt_sigpending, &bits, 64));
+    SHOW("kill(pid, 0)", syscall(SYS_kill, pid, 0));
+    SHOW("kill unknown pid", syscall(SYS_kill, 999999, 0));
+    SHOW("kill bad signal", syscall(SYS_kill, pid, 999));
+    SHOW("kill(pid, SIGALRM) while blocked", syscall(SYS_kill, pid, SIGALRM));
     SHOW("tkill unknown tid", syscall(SYS_tkill, 999999, SIGUSR1));
     SHOW("tgkill wrong group", syscall(SYS_tgkill, 999999, syscall(SYS_gettid), SIGUSR1));
     SHOW("tgkill bad signal", syscall(SYS_tgkill, pid, syscall(SYS_gettid), 999));
     sigprocmask(SIG_UNBLOCK, &block, NULL);
-    printf("after unblocking: SIGUSR1 %d, SIGUSR2 %d\n", usr1, usr2);
+    printf("after unblocking: SIGUSR1 %d, SIGUSR2 %d, SIGALRM %d\n", usr1, usr2, alrm);
     sigpending(&pending);
-    printf("still pending: %d\n", sigismember(&pending, SIGUSR1) || sigismember(&pending, SIGUSR2));
+    printf("still pending: %d\n", sigismember(&pending, SIGUSR1) || sigismember(&pending, SIGUSR2)
+           || sigismember(&pending, SIGALRM));
     return 0;
 }
