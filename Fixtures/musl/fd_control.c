@@ -2,8 +2,9 @@
 // open and onto the same descriptor), dup3 without flags (EINVAL onto itself; O_CLOEXEC and
 // flag checks: fd_status_flags), shared offsets between duplicates, fcntl
 // F_DUPFD/F_DUPFD_CLOEXEC/F_GETFD/F_SETFD, F_GETFL of files and pipes and F_SETFL O_NONBLOCK on a
-// pipe, flock (LOCK_SH/LOCK_EX/LOCK_NB/LOCK_UN), close_range with and without
-// CLOSE_RANGE_CLOEXEC, and EBADF for closed descriptors.
+// pipe, ioctl TCGETS/TIOCGWINSZ on a file and a pipe (ENOTTY), flock (LOCK_SH/LOCK_EX/
+// LOCK_NB/LOCK_UN), close_range with and without CLOSE_RANGE_CLOEXEC, and EBADF for closed
+// descriptors.
 // conformance-libcs: musl glibc
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -23,6 +26,7 @@ static const char *name(int e) {
     case EBADF: return "EBADF";
     case EINVAL: return "EINVAL";
     case EAGAIN: return "EAGAIN";
+    case ENOTTY: return "ENOTTY";
     case EWOULDBLOCK == EAGAIN ? -1 : EWOULDBLOCK: return "EWOULDBLOCK";
     default: return "other";
     }
@@ -85,6 +89,11 @@ int main(void) {
     char c;
     SHOW("read empty nonblocking pipe", syscall(SYS_read, fds[0], &c, 1));
 
+    struct termios tio;
+    struct winsize ws;
+    SHOW("ioctl TCGETS on a file", syscall(SYS_ioctl, fd, TCGETS, &tio));
+    SHOW("ioctl TIOCGWINSZ on a pipe", syscall(SYS_ioctl, fds[1], TIOCGWINSZ, &ws));
+    SHOW("ioctl TCGETS closed", syscall(SYS_ioctl, 99, TCGETS, &tio));
     SHOW("flock LOCK_SH", syscall(SYS_flock, fd, LOCK_SH));
     SHOW("flock LOCK_EX|LOCK_NB", syscall(SYS_flock, fd, LOCK_EX | LOCK_NB));
     SHOW("flock LOCK_UN", syscall(SYS_flock, fd, LOCK_UN));
