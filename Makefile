@@ -12,7 +12,7 @@ RELEASE_BIN := $(BUILD)/release
 
 KERNEL_SRC  := Sources/Unikernel
 KERNEL_SWIFT := $(shell find $(KERNEL_SRC) -name '*.swift' | sort)
-KERNEL_ASM  := $(shell find $(KERNEL_SRC) -name '*.S' | sort)
+KERNEL_ASM  := $(shell find $(KERNEL_SRC) -name '*.S' -not -path '*/VDSO/vdso.S' | sort)
 KERNEL_LDS  := $(KERNEL_SRC)/Arch/kernel.ld
 ABI_INCLUDE := Sources/Hypervisor/ABI/include
 KERNEL_ASM_OBJ := $(patsubst $(KERNEL_SRC)/%.S,$(KERNEL_DIR)/%.o,$(KERNEL_ASM))
@@ -23,7 +23,10 @@ KERNEL_SWIFTFLAGS := -target x86_64-unknown-none-elf -enable-experimental-featur
 	-Xcc -mno-sse -Xcc -mno-sse2 -Xcc -mno-mmx -Xcc -mno-avx -Xcc -mno-red-zone \
 	-Xfrontend -disable-stack-protector -enable-experimental-feature Extern -Xfrontend -function-sections \
 	-I $(ABI_INCLUDE)
-KERNEL_ASFLAGS := --target=x86_64-unknown-none-elf -ffreestanding -nostdlib -mno-red-zone -I $(ABI_INCLUDE)
+KERNEL_ASFLAGS := --target=x86_64-unknown-none-elf -ffreestanding -nostdlib -mno-red-zone -I $(ABI_INCLUDE) -I $(KERNEL_DIR)
+
+# The vDSO: a small shared object the kernel embeds (VDSO/vdso_image.S) and maps.
+VDSO        := $(KERNEL_DIR)/vdso.so
 
 .PHONY: all deps kernel host fixtures conformance test bench clean syscall-names
 
@@ -63,6 +66,13 @@ kernel: $(KERNEL)
 $(KERNEL_DIR)/kernel.o: $(KERNEL_SWIFT) $(ABI_INCLUDE)/unikernel_abi.h
 	@mkdir -p $(KERNEL_DIR)
 	$(SWIFTC) $(KERNEL_SWIFTFLAGS) -c $(KERNEL_SWIFT) -o $@
+
+$(VDSO): $(KERNEL_SRC)/VDSO/vdso.S $(KERNEL_SRC)/VDSO/vdso.ld
+	@mkdir -p $(KERNEL_DIR)
+	$(CLANG) --target=x86_64-unknown-none-elf -fPIC -c $(KERNEL_SRC)/VDSO/vdso.S -o $(KERNEL_DIR)/vdso.o
+	$(LLD) -shared -T $(KERNEL_SRC)/VDSO/vdso.ld --hash-style=both -soname linux-vdso.so.1 -o $@ $(KERNEL_DIR)/vdso.o
+
+$(KERNEL_DIR)/VDSO/vdso_image.o: $(VDSO)
 
 $(KERNEL_DIR)/%.o: $(KERNEL_SRC)/%.S $(ABI_INCLUDE)/unikernel_abi.h
 	@mkdir -p $(dir $@)
@@ -109,3 +119,11 @@ fuzz:
 BENCH_FLAGS ?=
 bench: all
 	$(RELEASE_BIN)/conformance bench $(BENCH_FLAGS)
+
+## asan-hypervisor: the hypervisor built with AddressSanitizer (debug) into .build-asan/debug/,
+## with the kernel image beside it; ResilienceTests run the hostile guest against it when present.
+ASAN_BUILD := .build-asan
+.PHONY: asan-hypervisor
+asan-hypervisor: $(KERNEL)
+	$(SWIFT) build -c debug --sanitize=address --build-path $(ASAN_BUILD) --product hypervisor
+	cp $(KERNEL) $(ASAN_BUILD)/debug/unikernel.elf

@@ -89,6 +89,11 @@ struct HypervisorCommand: ParsableCommand {
             guestEnvironment.removeAll { $0.hasPrefix(key + "=") }
             guestEnvironment.append(assignment)
         }
+        // A timeout becomes whole milliseconds for setitimer: NaN, infinity or more than
+        // a year would trap in that conversion (or stop the guest at once), so refuse them here.
+        if let timeout, !(timeout > 0 && timeout <= 365 * 24 * 3600) {
+            return fail("invalid --timeout '\(timeout)' (expected seconds, more than 0 and at most one year)", status: 125)
+        }
         var faults: FaultInjection = []
         for name in debugFault {
             switch name {

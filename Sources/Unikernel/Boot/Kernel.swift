@@ -9,12 +9,7 @@ enum Kernel {
 
     static func start(_ bootInfo: UnsafePointer<uk_boot_info>) -> Never {
         // SAFETY: the hypervisor passes the direct-map address of the boot-info page.
-        var info = bootInfo.pointee
-        if info.boot_tsc == 0 {
-            // The host sampled CLOCK_REALTIME just before the first KVM_RUN:
-            // our first rdtsc is the reference (see the header).
-            info.boot_tsc = CPU.timestamp()
-        }
+        let info = bootInfo.pointee
         guard info.magic == UK_BOOT_MAGIC else { kernelPanic("boot info: bad magic") }
         guard info.version == UK_BOOT_VERSION else { kernelPanic("boot info: unsupported version") }
         guard info.free_phys_start < info.free_phys_end else { kernelPanic("boot info: no free memory") }
@@ -32,6 +27,12 @@ enum Kernel {
 
     /// Start-up at CPL3: the application's address space and initial stack.
     static func continueInUserMode() -> Never {
+        if currentProcess.bootInfo.boot_tsc == 0 {
+            // The host sampled CLOCK_REALTIME just before the first KVM_RUN: our
+            // first rdtsc is the reference (see the header). Taken at CPL3, where
+            // every later reading (kernel and vDSO) happens.
+            currentProcess.bootInfo.boot_tsc = CPU.timestamp()
+        }
         let info = currentProcess.bootInfo
         currentProcess.umask = UInt64(info.umask) & 0o777
         let strings = InitialStack.argumentStrings(info)
@@ -47,6 +48,7 @@ enum Kernel {
             currentProcess.addressSpace.randomize(&currentProcess.random)
         }
         currentProcess.addressSpace.mapImage(info)
+        currentProcess.vdsoBase = VDSO.map(into: &currentProcess.addressSpace, clock: info)
         let top = currentProcess.addressSpace.reserveStack()
 
         var stackPointer: UInt64

@@ -224,13 +224,22 @@ struct AddressSpace {
     mutating func remap(_ start: UInt64, oldLength: UInt64, newLength: UInt64, mayMove: Bool,
                         destination: UInt64?) -> Result<UInt64, Errno> {
         let oldEnd = start + oldLength
-        guard let index = regionIndex(containing: start), regions[index].end >= oldEnd else { return .failure(.EFAULT) }
+        if destination == nil, newLength <= oldLength {
+            // Shrinking unmaps the tail, across mappings as on Linux.
+            guard isReserved(start, start + newLength) else { return .failure(.EFAULT) }
+            unmap(start + newLength, oldEnd)
+            return .success(start)
+        }
+        guard let index = regionIndex(containing: start) else { return .failure(.EFAULT) }
+        // Adjacent regions alike in rights and kind are one mapping to Linux (one merged VMA).
+        while regions[index].end < oldEnd, index + 1 < regions.count, regions[index + 1].start == regions[index].end,
+              regions[index + 1].protection == regions[index].protection, regions[index + 1].kind == regions[index].kind {
+            regions[index].end = regions[index + 1].end
+            regions.remove(at: index + 1)
+        }
+        guard regions[index].end >= oldEnd else { return .failure(.EFAULT) }
         let region = regions[index]
         if destination == nil {
-            if newLength <= oldLength {
-                unmap(start + newLength, oldEnd)
-                return .success(start)
-            }
             if isFree(oldEnd, start + newLength), start + newLength <= PageMapper.lowerHalfEnd {
                 insert(Region(start: oldEnd, end: start + newLength, protection: region.protection,
                               kind: region.kind == .image ? .anonymous : region.kind), merging: false)
@@ -267,6 +276,12 @@ struct AddressSpace {
             cursor = regions[index].end
         }
         return true
+    }
+
+    /// Reserves [start, start + length) for pages the kernel maps itself
+    /// (never demand-filled), such as the vDSO.
+    mutating func reserveKernelMapped(at start: UInt64, length: UInt64, protection: Protection) {
+        insert(Region(start: start, end: start + length, protection: protection, kind: .image), merging: false)
     }
 
     /// Reserves an anonymous region; `start` nil picks the highest free

@@ -9,6 +9,17 @@ struct OpenFile {
     var object: GuestObject? = nil
     /// FD_CLOEXEC (kept for F_GETFD; no exec ever happens).
     var closeOnExec = false
+
+    /// Whether two descriptors share one open file description (dup).
+    func sameDescription(as other: OpenFile) -> Bool {
+        if hostHandle >= 0 { return hostHandle == other.hostHandle }
+        switch (object, other.object) {
+        case let (.pipeReader(a)?, .pipeReader(b)?): return a === b
+        case let (.pipeWriter(a)?, .pipeWriter(b)?): return a === b
+        case let (.eventCounter(a)?, .eventCounter(b)?): return a === b
+        default: return false
+        }
+    }
 }
 
 /// The process's file-descriptor table: index = fd. Descriptors 0, 1 and 2

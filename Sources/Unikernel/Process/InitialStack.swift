@@ -13,7 +13,7 @@ struct InitialStack {
     static let atUid: UInt64 = 11, atEuid: UInt64 = 12, atGid: UInt64 = 13, atEgid: UInt64 = 14
     static let atPlatform: UInt64 = 15, atHwcap: UInt64 = 16, atClktck: UInt64 = 17
     static let atSecure: UInt64 = 23, atRandom: UInt64 = 25, atHwcap2: UInt64 = 26
-    static let atExecfn: UInt64 = 31, atMinsigstksz: UInt64 = 51
+    static let atExecfn: UInt64 = 31, atSysinfoEhdr: UInt64 = 33, atMinsigstksz: UInt64 = 51
 
     /// The argument strings from boot_info.args_phys: argc, then envc, then
     /// execfn, then the program's absolute host path.
@@ -72,7 +72,8 @@ struct InitialStack {
         let randomAddress = p
         try UserMemory.store(info.random, to: p)
 
-        let auxv: [UInt64] = [
+        var auxv: [UInt64] = process.vdsoBase == 0 ? [] : [atSysinfoEhdr, process.vdsoBase]
+        auxv += [
             atMinsigstksz, CPUSetup.minimumSignalStackSize(process.features),
             atHwcap, process.features.hwcap,
             atPagesz, UK_PAGE_SIZE,

@@ -26,6 +26,8 @@ struct Process {
         default: return (Process.unlimited, Process.unlimited)
         }
     }
+    /// Where the vDSO is mapped (AT_SYSINFO_EHDR); 0 when it is not.
+    var vdsoBase: UInt64 = 0
     /// The nice value (getpriority/setpriority).
     var nice = 0
     /// The task name (prctl PR_GET_NAME): the program's file name, at most 15 bytes.

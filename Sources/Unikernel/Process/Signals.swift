@@ -65,7 +65,9 @@ struct SignalAction {
 struct SignalState {
     var actions = [SignalAction](repeating: SignalAction(), count: 65)
     var blocked: UInt64 = 0
+    /// Pending on the thread (tkill, tgkill) and on the process (kill).
     var pending: UInt64 = 0
+    var sharedPending: UInt64 = 0
     var altStackBase: UInt64 = 0
     var altStackSize: UInt64 = 0
     var altStackDisabled = true
@@ -138,19 +140,36 @@ enum Signals {
     /// delivered (or acted on by default) when the syscall returns. `code` is
     /// the si_code the handler sees (SI_USER for kill, SI_TKILL for tkill/tgkill).
     static func send(_ signal: Int, code: Int32) {
-        currentProcess.signals.pending |= bit(signal)
-        currentProcess.signals.codes[signal] = code
+        // As Linux: kill queues on the process, tkill/tgkill on the thread; a
+        // signal pending on both is delivered twice.
+        if code == codeThreadKill {
+            currentProcess.signals.pending |= bit(signal)
+            currentProcess.signals.codes[signal] = code
+        } else {
+            currentProcess.signals.sharedPending |= bit(signal)
+        }
     }
 
     /// Delivers every pending, unblocked signal before a syscall returns.
     static func deliverPending(to frame: inout SyscallFrame) {
         while true {
-            let ready = currentProcess.signals.pending & ~currentProcess.signals.blocked
-            guard ready != 0 else { return }
-            let signal = ready.trailingZeroBitCount + 1
-            currentProcess.signals.pending &= ~bit(signal)
+            let blocked = currentProcess.signals.blocked
+            let threadReady = currentProcess.signals.pending & ~blocked
+            let sharedReady = currentProcess.signals.sharedPending & ~blocked
+            guard threadReady | sharedReady != 0 else { return }
+            let signal: Int
+            let code: Int32
+            if threadReady != 0 {
+                signal = threadReady.trailingZeroBitCount + 1
+                currentProcess.signals.pending &= ~bit(signal)
+                code = currentProcess.signals.codes[signal]
+            } else {
+                signal = sharedReady.trailingZeroBitCount + 1
+                currentProcess.signals.sharedPending &= ~bit(signal)
+                code = codeUser
+            }
             var context = UserContext(frame: frame)
-            let info = SignalInfo(signal: signal, code: currentProcess.signals.codes[signal], fromProcess: true)
+            let info = SignalInfo(signal: signal, code: code, fromProcess: true)
             if deliver(info, to: &context, trapNumber: 0, errorCode: 0) {
                 context.apply(to: &frame)
             }

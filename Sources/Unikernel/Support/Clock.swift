@@ -5,14 +5,18 @@ import UnikernelABI
 /// known TSC value; CLOCK_MONOTONIC counts from that instant (boot).
 enum Clock {
     /// Nanoseconds since boot.
+    /// The same arithmetic as the vDSO's, so both paths agree to the nanosecond:
+    /// (ticks × multiplier) >> 32, with the multiplier computed once.
     static func monotonicNanoseconds() -> UInt64 {
         let info = currentProcess.bootInfo
         let now = CPU.timestamp()
         let ticks = now > info.boot_tsc ? now - info.boot_tsc : 0
-        let hz = info.tsc_hz == 0 ? 1_000_000_000 : info.tsc_hz
-        // Split to avoid 128-bit arithmetic (and a __udivti3 call): remainder * 1e9 fits for hz < 18 GHz.
-        return (ticks / hz) &* 1_000_000_000 &+ (ticks % hz) &* 1_000_000_000 / hz
+        if multiplier == 0 { multiplier = VDSO.multiplier(hz: info.tsc_hz) }
+        let product = ticks.multipliedFullWidth(by: multiplier)
+        return (product.high << (64 - VDSO.shift)) | (product.low >> VDSO.shift)
     }
+
+    private static var multiplier: UInt64 = 0
 
     /// Nanoseconds since the Unix epoch.
     static func realtimeNanoseconds() -> UInt64 {

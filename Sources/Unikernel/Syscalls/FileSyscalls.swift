@@ -140,7 +140,8 @@ enum FileSyscalls {
     private static func openResolved(_ path: [UInt8], flags: Int, mode: UInt32) throws(Errno) -> Int {
         let handle = try hostOpen(path, flags: flags, mode: mode & ~UInt32(currentProcess.umask))
         do throws(Errno) {
-            return try currentProcess.files.install(OpenFile(hostHandle: handle, path: path, flags: flags))
+            return try currentProcess.files.install(OpenFile(hostHandle: handle, path: path, flags: flags,
+                                                             closeOnExec: flags & 0o2000000 != 0))
         } catch {
             _ = Hypercall.close(handle: handle)
             throw error
@@ -178,21 +179,29 @@ enum FileSyscalls {
         return 0
     }
 
+    /// The descriptor flag (FD_CLOEXEC) belongs to the new descriptor, not the file: a duplicate starts without it.
     static func dup(_ a: SyscallArguments) throws(Errno) -> Int {
-        try currentProcess.files.install(currentProcess.files.file(a.int32(0)))
+        var file = try currentProcess.files.file(a.int32(0))
+        file.closeOnExec = false
+        return try currentProcess.files.install(file)
     }
 
-    static func dup2(_ a: SyscallArguments) throws(Errno) -> Int {
-        let file = try currentProcess.files.file(a.int32(0))
-        let target = a.int32(1)
-        if target == a.int32(0) { return target }
+    private static func duplicate(_ source: Int, to target: Int, closeOnExec: Bool) throws(Errno) -> Int {
+        var file = try currentProcess.files.file(source)
+        if target == source { return target }
+        guard target >= 0, target < FileTable.limit else { throw .EBADF }
         if (try? currentProcess.files.file(target)) != nil { try release(target) }
+        file.closeOnExec = closeOnExec
         return try currentProcess.files.install(file, at: target)
     }
 
+    static func dup2(_ a: SyscallArguments) throws(Errno) -> Int {
+        try duplicate(a.int32(0), to: a.int32(1), closeOnExec: false)
+    }
+
     static func dup3(_ a: SyscallArguments) throws(Errno) -> Int {
-        guard a.int32(0) != a.int32(1) else { throw .EINVAL }
-        return try dup2(a)
+        guard a.int32(0) != a.int32(1), a.int32(2) & ~0o2000000 == 0 else { throw .EINVAL }
+        return try duplicate(a.int32(0), to: a.int32(1), closeOnExec: a.int32(2) & 0o2000000 != 0)
     }
 
     static func fcntl(_ a: SyscallArguments) throws(Errno) -> Int {
@@ -208,12 +217,19 @@ enum FileSyscalls {
             changed.closeOnExec = a[2] & 1 != 0
             try currentProcess.files.update(a.int32(0), changed)
             return 0
-        case 3: return file.flags & ~0o2000300  // F_GETFL without O_CREAT, O_EXCL, O_CLOEXEC
+        case 3: return file.flags & ~0o2001700  // F_GETFL without O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_CLOEXEC
         case 4:  // F_SETFL: O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME may change
-            var changed = file
+            // File status flags belong to the open file description, shared by its duplicates.
             let settable = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000
-            changed.flags = (file.flags & ~settable) | (a.int32(2) & settable)
-            try currentProcess.files.update(a.int32(0), changed)
+            if file.object == nil, (file.flags ^ a.int32(2)) & 0o2000 != 0 {
+                _ = try Hypercall.file(UK_FILE_SET_APPEND, handle: file.hostHandle, value: a.int32(2) & 0o2000 != 0 ? 1 : 0)
+            }
+            for fd in currentProcess.files.descriptors(from: 0, through: FileTable.limit) {
+                var other = try currentProcess.files.file(fd)
+                guard other.sameDescription(as: file) else { continue }
+                other.flags = (other.flags & ~settable) | (a.int32(2) & settable)
+                try currentProcess.files.update(fd, other)
+            }
             return 0
         case 5, 6, 7, 36, 37, 38:  // F_GETLK, F_SETLK, F_SETLKW and the OFD variants
             // One process holds every lock there is: setting always succeeds,
@@ -221,6 +237,10 @@ enum FileSyscalls {
             guard a[2] != 0 else { throw .EFAULT }
             let type = try UserMemory.load(Int16.self, from: a[2])
             guard (0...2).contains(type) else { throw .EINVAL }
+            let setting = a.int32(1) != 5 && a.int32(1) != 36
+            // A read lock needs a readable descriptor, a write lock a writable one (F_RDLCK 0, F_WRLCK 1).
+            if setting, type == 0, file.flags & 3 == 1 { throw .EBADF }
+            if setting, type == 1, file.flags & 3 == 0 { throw .EBADF }
             if a.int32(1) == 5 || a.int32(1) == 36 { try UserMemory.store(Int16(2), to: a[2]) }
             return 0
         default: throw .EINVAL

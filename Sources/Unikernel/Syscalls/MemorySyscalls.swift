@@ -149,4 +149,11 @@ enum MemorySyscalls {
 
     /// mlock and friends: guest memory is never paged out.
     static func lock(_ a: SyscallArguments) throws(Errno) -> Int { 0 }
+
+    /// mlockall(flags): MCL_CURRENT 1, MCL_FUTURE 2, MCL_ONFAULT 4 (not alone).
+    static func lockAll(_ a: SyscallArguments) throws(Errno) -> Int {
+        let flags = a[0]
+        guard flags != 0, flags & ~UInt64(7) == 0, flags != 4 else { throw .EINVAL }
+        return 0
+    }
 }

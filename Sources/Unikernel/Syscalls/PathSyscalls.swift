@@ -65,11 +65,13 @@ enum PathSyscalls {
     // MARK: access
 
     static func access(_ a: SyscallArguments) throws(Errno) -> Int {
-        try Hypercall.path(UK_PATH_ACCESS, path: path(FileSyscalls.atFdcwd, a[0]), mode: a[1] & 7)
+        guard a[1] & ~UInt64(7) == 0 else { throw .EINVAL }
+        return try Hypercall.path(UK_PATH_ACCESS, path: path(FileSyscalls.atFdcwd, a[0]), mode: a[1])
     }
 
     static func faccessat(_ a: SyscallArguments) throws(Errno) -> Int {
-        try Hypercall.path(UK_PATH_ACCESS, path: path(a.int32(0), a[1]), mode: a[2] & 7)
+        guard a[2] & ~UInt64(7) == 0 else { throw .EINVAL }
+        return try Hypercall.path(UK_PATH_ACCESS, path: path(a.int32(0), a[1]), mode: a[2])
     }
 
     // MARK: names

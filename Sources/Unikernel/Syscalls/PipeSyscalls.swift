@@ -191,8 +191,17 @@ enum PipeSyscalls {
         return try pollCommon(a[0], a.int(1), timeout: milliseconds < 0 ? nil : UInt64(milliseconds) * 1_000_000)
     }
 
+    /// ppoll writes the time left back into its timespec, as Linux does.
     static func ppoll(_ a: SyscallArguments) throws(Errno) -> Int {
-        try pollCommon(a[0], a.int(1), timeout: try timespec(a[2]))
+        let timeout = try timespec(a[2])
+        let start = Clock.monotonicNanoseconds()
+        let ready = try pollCommon(a[0], a.int(1), timeout: timeout)
+        if let timeout {
+            let elapsed = Clock.monotonicNanoseconds() &- start
+            let left = ready == 0 || elapsed >= timeout ? 0 : timeout - elapsed
+            try UserMemory.store((left / 1_000_000_000, left % 1_000_000_000), to: a[2])
+        }
+        return ready
     }
 
     private static func timespec(_ address: UInt64) throws(Errno) -> UInt64? {
@@ -242,6 +251,7 @@ enum PipeSyscalls {
         return ready
     }
 
+    /// select writes the time left back into its timeval, as Linux does.
     static func select(_ a: SyscallArguments) throws(Errno) -> Int {
         var timeout: UInt64?
         if a[4] != 0 {
@@ -249,11 +259,27 @@ enum PipeSyscalls {
             guard value.0 >= 0, value.1 >= 0 else { throw .EINVAL }
             timeout = UInt64(value.0) &* 1_000_000_000 &+ UInt64(value.1) &* 1000
         }
-        return try selectCommon(a, timeout: timeout)
+        let start = Clock.monotonicNanoseconds()
+        let ready = try selectCommon(a, timeout: timeout)
+        if let timeout {
+            let elapsed = Clock.monotonicNanoseconds() &- start
+            let left = ready == 0 || elapsed >= timeout ? 0 : timeout - elapsed
+            try UserMemory.store((left / 1_000_000_000, (left % 1_000_000_000) / 1000), to: a[4])
+        }
+        return ready
     }
 
+    /// pselect6 writes the time left back into its timespec, as Linux does.
     static func pselect6(_ a: SyscallArguments) throws(Errno) -> Int {
-        try selectCommon(a, timeout: try timespec(a[4]))
+        let timeout = try timespec(a[4])
+        let start = Clock.monotonicNanoseconds()
+        let ready = try selectCommon(a, timeout: timeout)
+        if let timeout {
+            let elapsed = Clock.monotonicNanoseconds() &- start
+            let left = ready == 0 || elapsed >= timeout ? 0 : timeout - elapsed
+            try UserMemory.store((left / 1_000_000_000, left % 1_000_000_000), to: a[4])
+        }
+        return ready
     }
 
     // MARK: descriptors

@@ -20,6 +20,12 @@ enum ProcessSyscalls {
     static func getegid(_ a: SyscallArguments) throws(Errno) -> Int { Int(currentProcess.bootInfo.egid) }
     static func setTidAddress(_ a: SyscallArguments) throws(Errno) -> Int { currentProcess.pid }
     static func succeed(_ a: SyscallArguments) throws(Errno) -> Int { 0 }
+
+    /// set_robust_list(head, size): the size must be Linux's robust_list_head (24 bytes).
+    static func setRobustList(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a[1] == 24 else { throw .EINVAL }
+        return 0
+    }
     static func unsupported(_ a: SyscallArguments) throws(Errno) -> Int { throw .ENOSYS }
 
     static func archPrctl(_ a: SyscallArguments) throws(Errno) -> Int {
@@ -75,6 +81,7 @@ enum ProcessSyscalls {
     }
     static func getpgrp(_ a: SyscallArguments) throws(Errno) -> Int { currentProcess.pid }
     static func setpgid(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a.int32(1) >= 0 else { throw .EINVAL }
         guard a.int32(0) == 0 || a.int32(0) == currentProcess.pid else { throw .ESRCH }
         guard a.int32(1) == 0 || a.int32(1) == currentProcess.pid else { throw .EPERM }
         return 0
@@ -122,10 +129,12 @@ enum ProcessSyscalls {
     /// getpriority returns 20 - nice as the raw syscall does.
     static func getpriority(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a.int32(0) >= 0, a.int32(0) <= 2 else { throw .EINVAL }
+        guard a.int32(1) == 0 || a.int32(1) == currentProcess.pid else { throw .ESRCH }
         return 20 - currentProcess.nice
     }
     static func setpriority(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a.int32(0) >= 0, a.int32(0) <= 2 else { throw .EINVAL }
+        guard a.int32(1) == 0 || a.int32(1) == currentProcess.pid else { throw .ESRCH }
         let nice = max(-20, min(19, a.int32(2)))
         guard nice >= currentProcess.nice || currentProcess.bootInfo.euid == 0 else { throw .EACCES }
         currentProcess.nice = nice
@@ -177,7 +186,8 @@ enum ProcessSyscalls {
     /// rt_sigpending(set, sigsetsize).
     static func rtSigpending(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a[1] == 8 else { throw .EINVAL }
-        try UserMemory.store(currentProcess.signals.pending & currentProcess.signals.blocked, to: a[0])
+        let pending = currentProcess.signals.pending | currentProcess.signals.sharedPending
+        try UserMemory.store(pending & currentProcess.signals.blocked, to: a[0])
         return 0
     }
 

@@ -152,8 +152,29 @@ enum SystemSyscalls {
         }
     }
 
-    /// sync, syncfs, fadvise64, readahead: the host's page cache decides; nothing to do.
+    /// sync: the host's page cache writes back; nothing to do.
     static func succeed(_ a: SyscallArguments) throws(Errno) -> Int { 0 }
+
+    /// syncfs: nothing to do once the descriptor is valid.
+    static func adviseDescriptor(_ a: SyscallArguments) throws(Errno) -> Int {
+        _ = try currentProcess.files.file(a.int32(0))
+        return 0
+    }
+
+    /// readahead: advice for regular files; EINVAL for pipes, as Linux.
+    static func readahead(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try currentProcess.files.file(a.int32(0))
+        guard file.object == nil else { throw .EINVAL }
+        return 0
+    }
+
+    /// fadvise64(fd, offset, length, advice): advice 0-5; pipes are ESPIPE as on Linux.
+    static func fadvise(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try currentProcess.files.file(a.int32(0))
+        guard file.object == nil else { throw .ESPIPE }
+        guard (0...5).contains(a.int32(3)), a.int(2) >= 0 else { throw .EINVAL }
+        return 0
+    }
 }
 
 @_extern(c, "uk_rdrand") func uk_rdrand() -> UInt64

@@ -98,8 +98,8 @@ public enum AuxvPolicy {
          "the guest offers no rseq (the syscall returns ENOSYS)"),
         (AuxKey.rseqAlign, "AT_RSEQ_ALIGN", .optionalInGuest, "as AT_RSEQ_FEATURE_SIZE"),
         (AuxKey.execfn, "AT_EXECFN", .sameString, "the path given to exec, the same on both sides"),
-        (AuxKey.sysinfoEHDR, "AT_SYSINFO_EHDR", .absentInGuest,
-         "no vDSO in the guest: time calls arrive as syscalls; a bogus pointer would crash libc"),
+        (AuxKey.sysinfoEHDR, "AT_SYSINFO_EHDR", .presentMayDiffer,
+         "the vDSO's ELF header: both kernels map one (clock calls stay in user space), at addresses of their own"),
         (AuxKey.minsigstksz, "AT_MINSIGSTKSZ", .presentMayDiffer,
          "signal frame size follows the XSAVE features the kernel enabled (XCR0)"),
     ]

@@ -208,6 +208,7 @@ enum uk_file_op {
     UK_FILE_UTIMENS   = 7, /* buf = struct timespec[2] or buf_len 0 for "now" */
     UK_FILE_POLL      = 8, /* buf = struct pollfd[] naming host handles (handle ignored);
                               value = timeout in ms (-1: none); result = ready count */
+    UK_FILE_SET_APPEND = 9, /* value = 1 sets O_APPEND on the host file, 0 clears it */
 };
 
 typedef struct uk_hc_exit {

@@ -48,7 +48,13 @@ extension HostFileTable {
             return withPath(request.path, noFollow: true) { fd in
                 guard let buffer, buffer.count > 0 else { return -Int64(EINVAL) }
                 let count = readlinkat(fd, "", buffer.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.count)
-                return count < 0 ? -Int64(errno) : Int64(count)
+                if count < 0 {
+                    // An O_PATH descriptor of something that is not a link answers ENOENT; Linux's readlink says EINVAL.
+                    var info = stat()
+                    if errno == ENOENT, fstat(fd, &info) == 0, info.st_mode & S_IFMT != S_IFLNK { return -Int64(EINVAL) }
+                    return -Int64(errno)
+                }
+                return Int64(count)
             }
         case UK_PATH_ACCESS.rawValue:
             return withPath(request.path, noFollow: false) { fd in
@@ -126,6 +132,11 @@ extension HostFileTable {
             result = Int(fchmod(fd, mode_t(UInt64(bitPattern: value) & 0o7777)))
         case UK_FILE_STATFS.rawValue:
             return statfs(of: fd, into: buffer)
+        case UK_FILE_SET_APPEND.rawValue:
+            // Only O_APPEND reaches the host: it decides where writes land.
+            let current = fcntl(fd, F_GETFL)
+            guard current >= 0 else { return -Int64(errno) }
+            result = Int(fcntl(fd, F_SETFL, value != 0 ? current | O_APPEND : current & ~O_APPEND))
         case UK_FILE_UTIMENS.rawValue:
             let times = buffer.flatMap { $0.count >= 32 ? $0.baseAddress!.assumingMemoryBound(to: timespec.self) : nil }
             result = Int(futimens(fd, times))
