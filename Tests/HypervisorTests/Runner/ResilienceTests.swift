@@ -58,6 +58,15 @@ struct ResilienceTests {
         expectSurvived(try runHostileProgram(on: ResilienceTests.asanHypervisor!, extraArguments: ["--trace-file", trace]))
     }
 
+    /// `--timeout inf` and `1e30` used to trap converting to milliseconds (SIGILL, 132) and
+    /// `nan` stopped the guest at once as a "nan-second timeout".
+    @Test(arguments: ["inf", "nan", "1e30", "0", "-1"])
+    func refusesUnusableTimeoutWith125(_ value: String) throws {
+        let result = try tools.runHypervisor(["--timeout=\(value)", "/bin/true"])
+        #expect(result.status == 125, "\(result.stderr)")
+        #expect(result.stderr.contains("invalid --timeout"))
+    }
+
     // MARK: Exhaustion
 
     @Test func memoryExhaustionIsENOMEMNotACrash() throws {
