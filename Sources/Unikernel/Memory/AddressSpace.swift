@@ -209,12 +209,26 @@ struct AddressSpace {
         }
     }
 
+    /// Returns the frames of every mapped page in [start, end), skipping
+    /// unmapped stretches a page-table level at a time (a huge PROT_NONE
+    /// reservation costs nothing to release).
     private mutating func releasePages(_ start: UInt64, _ end: UInt64) {
         var page = start
         while page < end {
+            if let skip = mapper.unmappedSpan(at: page) {
+                page = min(end, (page & ~(skip - 1)) &+ skip)
+                continue
+            }
             if let frame = mapper.unmap(page) { Frames.release(frame) }
             page += AddressSpace.pageSize
         }
+    }
+
+    /// Linux's heuristic overcommit: refuse a private writable mapping larger
+    /// than the memory that could ever back it (free frames now).
+    func canCommit(_ length: UInt64, _ protection: Protection) -> Bool {
+        guard protection.isWritable else { return true }
+        return length / AddressSpace.pageSize <= UInt64(Frames.allocator.availableCount)
     }
 
     /// mremap: shrinks in place, grows in place when the pages after the
@@ -340,8 +354,8 @@ struct AddressSpace {
         let oldEnd = AddressSpace.pageUp(brkCurrent)
         let newEnd = AddressSpace.pageUp(requested)
         if newEnd > oldEnd {
-            guard newEnd <= mmapTop,
-                  isFree(oldEnd, newEnd) else { return brkCurrent }
+            guard newEnd <= mmapTop, isFree(oldEnd, newEnd),
+                  canCommit(newEnd - oldEnd, .readWrite) else { return brkCurrent }
         }
         if newEnd < oldEnd {
             releasePages(newEnd, oldEnd)

@@ -84,6 +84,21 @@ struct PageMapper {
         return true
     }
 
+    /// When `virtual` lies in a stretch with no page table at some level,
+    /// that stretch's size (4 KiB for a missing leaf is not reported: nil).
+    func unmappedSpan(at virtual: UInt64) -> UInt64? {
+        var tablePhysical = root
+        var level: UInt64 = 39
+        while level >= 21 {
+            let entries = table(tablePhysical)
+            let entry = entries[Int((virtual >> level) & 0x1FF)]
+            if entry & PageMapper.present == 0 { return UInt64(1) << level }
+            tablePhysical = entry & PageMapper.addressMask
+            level -= 9
+        }
+        return nil
+    }
+
     /// Physical frame and entry bits mapped at `virtual`, if any (PROT_NONE
     /// pages included: check `present` in the entry before touching them).
     func lookup(_ virtual: UInt64) -> (frame: UInt64, entry: UInt64)? {

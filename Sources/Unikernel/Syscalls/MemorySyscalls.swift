@@ -29,6 +29,7 @@ enum MemorySyscalls {
         let length = AddressSpace.pageUp(a[1])
         guard offset & AddressSpace.pageMask == 0, flags & (mapShared | mapPrivate) != 0 else { throw .EINVAL }
         let protection = Protection(bits: a[2])
+        guard currentProcess.addressSpace.canCommit(length, protection) else { throw .ENOMEM }
         let anonymous = flags & mapAnonymous != 0
         let file: OpenFile? = anonymous ? nil : try currentProcess.files.file(a.int32(4))
 

@@ -44,7 +44,7 @@ public enum CrashDiagnosis {
                 cause = "FS-relative access with no TLS base (FS base is 0: arch_prctl(ARCH_SET_FS) was not honoured)"
             } else if r.cr2 < 0x1000 {
                 cause = "NULL pointer dereference (address 0x\(String(r.cr2, radix: 16)))"
-            } else if r.cr2 < r.rsp, r.rsp - r.cr2 <= 0x10000, (errorCode ?? 0) & 1 == 0 {
+            } else if r.cr2 <= r.rsp, r.rsp - r.cr2 <= 0x10000, (errorCode ?? 0) & 1 == 0 {
                 cause = "stack overflow: the fault is just below %rsp, in the guard page under the stack"
             }
         default:

@@ -87,7 +87,8 @@ public final class HypercallHandler {
         var done: UInt64 = 0
         while done < span.length {
             let wanted = min(span.length - done, HypercallHandler.transferChunk)
-            let ranges = walk.ranges(span.address &+ done, length: wanted, access: access)
+            // At most IOV_MAX (1024) host vectors per call: an unaligned chunk over scattered frames can need one more.
+            let ranges = Array(walk.ranges(span.address &+ done, length: wanted, access: access).prefix(1024))
             let mapped = ranges.reduce(0) { $0 + $1.length }
             guard mapped > 0 else { return done > 0 ? Int64(done) : -Int64(EFAULT) }
             let position = offset < 0 ? offset : offset + Int64(done)
