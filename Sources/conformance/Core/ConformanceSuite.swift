@@ -95,8 +95,17 @@ public struct ConformanceSuite: Sendable {
             return result
         }
         let judgesStacks = catalog.fixtures.contains { $0.spec.stdoutComparison == .stackLayout }
-        return Report(mode: guest == nil ? .nativeOnly : .guest, results: results, warnings: warnings,
-                      auxvPolicy: judgesStacks ? AuxvPolicy.entries : nil)
+        var report = Report(mode: guest == nil ? .nativeOnly : .guest, results: results, warnings: warnings,
+                            auxvPolicy: judgesStacks ? AuxvPolicy.entries : nil)
+        if let guest {
+            // The image the runner uses: --kernel, else the one beside the hypervisor.
+            let path = guest.kernelPath
+                ?? (guest.hypervisorPath as NSString).deletingLastPathComponent + "/unikernel.elf"
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int {
+                report.kernelImage = Report.KernelImage(path: path, bytes: size)
+            }
+        }
+        return report
     }
 
     /// Builds, runs and judges one fixture (without the known-gaps list).

@@ -55,6 +55,14 @@ public struct Report: Sendable, Equatable, Codable {
     /// The auxv policy the stack-layout fixtures were judged by (`AuxvPolicy.entries`),
     /// when any ran; renderers print it as a section.
     public var auxvPolicy: [AuxvPolicy.Entry]?
+    /// The kernel image the guest ran (path and size in bytes), for the report header.
+    public var kernelImage: KernelImage?
+
+    /// A kernel image file and its size.
+    public struct KernelImage: Sendable, Equatable, Codable {
+        public var path: String
+        public var bytes: Int
+    }
 
     public init(mode: Mode, results: [FixtureResult], warnings: [String] = [],
                 auxvPolicy: [AuxvPolicy.Entry]? = nil) {

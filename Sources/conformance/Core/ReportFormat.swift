@@ -54,6 +54,9 @@ public struct TextReportRenderer: ReportRenderer {
         }
         lines.append(report.mode == .guest ? "conformance: guest compared with native Linux"
                                            : "conformance: native runs only (no guest)")
+        if let image = report.kernelImage {
+            lines.append("kernel image: \(image.bytes) bytes (\(image.bytes / 1024) KiB), \(image.path)")
+        }
         lines.append("")
         lines.append(format(header))
         lines += rows.map(format)
@@ -113,8 +116,11 @@ public struct MarkdownReportRenderer: ReportRenderer {
 
     public func render(_ report: Report) -> String {
         var lines = ["## Conformance (\(report.mode == .guest ? "guest vs native" : "native only")): "
-                     + (report.succeeded ? "pass" : "FAIL"), "",
-                     "| libc | passed | failed | known gaps | total |",
+                     + (report.succeeded ? "pass" : "FAIL"), ""]
+        if let image = report.kernelImage {
+            lines += ["Kernel image: \(image.bytes) bytes (\(image.bytes / 1024) KiB)", ""]
+        }
+        lines += ["| libc | passed | failed | known gaps | total |",
                      "|---|---:|---:|---:|---:|"]
         for row in report.summaries {
             lines.append(row.total == 0
