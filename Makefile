@@ -96,7 +96,9 @@ conformance: all
 	$(RELEASE_BIN)/conformance run
 
 ## test: the test suite (unit tests and the whole suite on KVM).
-test: deps kernel
+## The AddressSanitizer build of the hypervisor is part of the tests: the hostile
+## guest runs against it (ResilienceTests).
+test: deps kernel asan-hypervisor
 	$(SWIFT) build -c release
 	cp $(KERNEL) $(RELEASE_BIN)/unikernel.elf
 	$(SWIFT) test
