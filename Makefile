@@ -97,11 +97,14 @@ conformance: all
 
 ## test: the test suite (unit tests and the whole suite on KVM).
 ## The AddressSanitizer build of the hypervisor is part of the tests: the hostile
-## guest runs against it (ResilienceTests).
+## guest runs against it (ResilienceTests). A short fuzzing run of the ELF loader
+## follows the test suite (`make fuzz` runs longer).
+TEST_FUZZ_SECONDS ?= 30
 test: deps kernel asan-hypervisor
 	$(SWIFT) build -c release
 	cp $(KERNEL) $(RELEASE_BIN)/unikernel.elf
 	$(SWIFT) test
+	Tests/Fuzz/run-fuzzer.sh $(TEST_FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD)

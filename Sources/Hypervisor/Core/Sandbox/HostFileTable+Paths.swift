@@ -73,9 +73,17 @@ extension HostFileTable {
             return file(handle: Int32(handle), operation: UK_FILE_TRUNCATE.rawValue, buffer: nil, value: request.value)
         case UK_PATH_UTIMENS.rawValue:
             let noFollow = request.flags & UInt32(AT_SYMLINK_NOFOLLOW) != 0
+            let times = buffer.flatMap { $0.count >= 32 ? $0.baseAddress!.assumingMemoryBound(to: timespec.self) : nil }
             return withPath(request.path, noFollow: noFollow) { fd in
-                let times = buffer.flatMap { $0.count >= 32 ? $0.baseAddress!.assumingMemoryBound(to: timespec.self) : nil }
-                return utimensat(AT_FDCWD, HostFileTable.procPath(fd), times, noFollow ? AT_SYMLINK_NOFOLLOW : 0) == 0 ? 0 : -Int64(errno)
+                var info = stat()
+                if noFollow, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+                    // The link itself: its parent and name, never followed.
+                    return withParent(request.path) { parent, name in
+                        utimensat(parent, name, times, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -Int64(errno)
+                    }
+                }
+                // The file the descriptor names, through its /proc link (followed).
+                return utimensat(AT_FDCWD, HostFileTable.procPath(fd), times, 0) == 0 ? 0 : -Int64(errno)
             }
         case UK_PATH_MKDIR.rawValue:
             return withParent(request.path) { parent, name in
@@ -199,7 +207,7 @@ extension HostFileTable {
 
     /// Runs `body` with the O_PATH directory holding `path`'s last component and that
     /// component (never ".", ".." or empty, never followed).
-    func withParent(_ path: [UInt8], _ body: (Int32, String) -> Int64) -> Int64 {
+    func withParent(_ path: [UInt8], _ body: (Int32, UnsafePointer<CChar>) -> Int64) -> Int64 {
         guard !path.contains(0) else { return -Int64(EINVAL) }
         var trimmed = path
         while trimmed.count > 1, trimmed.last == UInt8(ascii: "/") { trimmed.removeLast() }
@@ -211,7 +219,11 @@ extension HostFileTable {
         let fd = resolve(parent, flags: clinux_o_path() | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return -Int64(errno) }
         defer { Glibc.close(fd) }
-        return body(fd, String(decoding: name, as: UTF8.self))
+        // The name goes to the host byte for byte (never through a String, which would
+        // replace bytes that are not UTF-8).
+        return (name + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { body(fd, $0.baseAddress!) }
+        }
     }
 
     private func statfs(of fd: Int32, into buffer: UnsafeMutableRawBufferPointer?) -> Int64 {

@@ -67,14 +67,21 @@ public final class HostFileTable {
 
     /// openat2 of a guest path beneath the root: the one place guest paths
     /// reach the host's file system. Returns the fd, or -1 with errno set.
+    ///
+    /// openat2 answers EAGAIN when a rename elsewhere raced with resolving `..`
+    /// (RESOLVE_IN_ROOT's safety check); open(2) would not fail there, so retry.
     func resolve(_ path: [UInt8], flags: Int32, mode: UInt32 = 0) -> Int32 {
-        (path + [0]).withUnsafeBufferPointer { buffer in
-            // SAFETY: the buffer is NUL-terminated just above.
-            buffer.withMemoryRebound(to: CChar.self) {
-                clinux_openat2(root.rawValue, $0.baseAddress, UInt64(UInt32(bitPattern: flags)),
-                               UInt64(mode & 0o7777), CLINUX_RESOLVE_IN_ROOT | CLINUX_RESOLVE_NO_MAGICLINKS)
+        for _ in 0..<16 {
+            let fd = (path + [0]).withUnsafeBufferPointer { buffer in
+                // SAFETY: the buffer is NUL-terminated just above.
+                buffer.withMemoryRebound(to: CChar.self) {
+                    clinux_openat2(root.rawValue, $0.baseAddress, UInt64(UInt32(bitPattern: flags)),
+                                   UInt64(mode & 0o7777), CLINUX_RESOLVE_IN_ROOT | CLINUX_RESOLVE_NO_MAGICLINKS)
+                }
             }
+            if fd >= 0 || errno != EAGAIN { return fd }
         }
+        return -1
     }
 
     /// Every open(2) flag Linux defines on x86-64 (its VALID_OPEN_FLAGS).
