@@ -179,13 +179,18 @@ public final class Machine {
         do {
             let fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
             defer { try? fd.close() }
-            var bytes: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            // Read straight into an array of the file's size (growing only if the file grows meanwhile).
+            var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
+            var filled = 0
             while true {
-                let count = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+                if filled == bytes.count { bytes.append(contentsOf: [UInt8](repeating: 0, count: 1 << 16)) }
+                let count = try bytes.withUnsafeMutableBytes { buffer in
+                    try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                }
                 if count == 0 { break }
-                bytes.append(contentsOf: chunk[0..<count])
+                filled += count
             }
+            bytes.removeLast(bytes.count - filled)
             return bytes
         } catch {
             let errno = (error as? Errno) ?? .ioError
