@@ -26,7 +26,7 @@ KERNEL_SWIFTFLAGS := -target x86_64-unknown-none-elf -enable-experimental-featur
 	-Xcc -mno-sse -Xcc -mno-sse2 -Xcc -mno-mmx -Xcc -mno-avx -Xcc -mno-red-zone \
 	-Xfrontend -disable-stack-protector -enable-experimental-feature Extern -Xfrontend -function-sections \
 	-I $(ABI_INCLUDE)
-KERNEL_ASFLAGS := --target=x86_64-unknown-none-elf -ffreestanding -nostdlib -mno-red-zone -I $(ABI_INCLUDE) -I $(KERNEL_DIR)
+KERNEL_ASFLAGS := --target=x86_64-unknown-none-elf -ffreestanding -nostdlib -mno-red-zone -I $(ABI_INCLUDE) -I $(KERNEL_DIR) -I $(KERNEL_SRC)/Arch
 
 # The vDSO: a small shared object the kernel embeds (VDSO/vdso_image.S) and maps.
 VDSO        := $(KERNEL_DIR)/vdso.so
@@ -77,7 +77,7 @@ $(VDSO): $(KERNEL_SRC)/VDSO/vdso.S $(KERNEL_SRC)/VDSO/vdso.ld
 
 $(KERNEL_DIR)/VDSO/vdso_image.o: $(VDSO)
 
-$(KERNEL_DIR)/%.o: $(KERNEL_SRC)/%.S $(ABI_INCLUDE)/unikernel_abi.h
+$(KERNEL_DIR)/%.o: $(KERNEL_SRC)/%.S $(ABI_INCLUDE)/unikernel_abi.h $(KERNEL_SRC)/Arch/registers.inc
 	@mkdir -p $(dir $@)
 	$(CLANG) $(KERNEL_ASFLAGS) -c $< -o $@
 

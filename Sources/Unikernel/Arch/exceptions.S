@@ -11,6 +11,8 @@
  * uk_exception_dispatch returns only when it handled the fault (demand
  * paging); we then resume the interrupted instruction with iretq.
  */
+#include "registers.inc"
+
     .text
     .balign 16
     .globl uk_exception_stubs
@@ -64,40 +66,12 @@ uk_exception_stubs:
  * resumes there: the interrupted instruction, or a signal handler. */
 uk_user_fault_entry:
     pushfq
-    pushq %rdi
-    pushq %rsi
-    pushq %rdx
-    pushq %rcx
-    pushq %rax
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %rbx
-    pushq %rbp
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     cld
     movq %rsp, %rdi
     leaq uk_fault_record(%rip), %rsi
     call uk_user_exception                /* the stack is 16-byte aligned here */
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbp
-    popq %rbx
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rax
-    popq %rcx
-    popq %rdx
-    popq %rsi
-    popq %rdi
+    POP_GPRS
     popfq
     movq uk_fault_record+32(%rip), %rsp
     jmp *uk_fault_record+16(%rip)
@@ -167,42 +141,14 @@ uk_exception_common:
     popq %rax
     addq $16, %rsp                        /* drop vector and error code */
     iretq
-2:  pushq %rdi
-    pushq %rsi
-    pushq %rdx
-    pushq %rcx
-    pushq %rax
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %rbx
-    pushq %rbp
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+2:  PUSH_GPRS
     cld
     movq %rsp, %rdi
     movq %rsp, %rbx
     andq $-16, %rsp
     call uk_exception_dispatch
     movq %rbx, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbp
-    popq %rbx
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rax
-    popq %rcx
-    popq %rdx
-    popq %rsi
-    popq %rdi
+    POP_GPRS
     addq $16, %rsp        /* vector, error code */
     iretq
 

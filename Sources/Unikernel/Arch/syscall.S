@@ -17,6 +17,8 @@
  * and R11 = RFLAGS, as Linux's SYSRET leaves them; signal delivery and
  * rt_sigreturn rewrite the whole frame (every register, RIP, RSP, RFLAGS).
  */
+#include "registers.inc"
+
     .text
     .globl uk_syscall_entry
     .type uk_syscall_entry, @function
@@ -26,21 +28,7 @@ uk_syscall_entry:
     pushq uk_syscall_user_rsp(%rip)   /* rsp */
     pushq %r11                        /* rflags */
     pushq %rcx                        /* rip */
-    pushq %rdi
-    pushq %rsi
-    pushq %rdx
-    pushq %rcx
-    pushq %rax
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %rbx
-    pushq %rbp
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     movq %rsp, %rdi
     movq %rsp, %rbx
     andq $-16, %rsp
@@ -48,21 +36,7 @@ uk_syscall_entry:
     movq %rbx, %rsp
     movq 15*8(%rsp), %rax             /* the frame's rip: where execution resumes */
     movq %rax, uk_syscall_return_rip(%rip)
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbp
-    popq %rbx
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rax
-    popq %rcx
-    popq %rdx
-    popq %rsi
-    popq %rdi
+    POP_GPRS
     addq $8, %rsp          /* rip: in uk_syscall_return_rip */
     popfq                  /* rflags, on the kernel stack */
     popq %rsp              /* the exact user rsp */
