@@ -128,3 +128,12 @@ int ckvm_get_msr(int vcpu_fd, uint32_t index, uint64_t *value) {
     *value = msrs.header.entries[0].data;
     return result;
 }
+
+int ckvm_set_xcr0(int vcpu_fd, uint64_t value) {
+    struct kvm_xcrs xcrs;
+    memset(&xcrs, 0, sizeof xcrs);
+    xcrs.nr_xcrs = 1;
+    xcrs.xcrs[0].xcr = 0;
+    xcrs.xcrs[0].value = value;
+    return ioctl(vcpu_fd, KVM_SET_XCRS, &xcrs);
+}

@@ -28,28 +28,14 @@ enum CPUSetup {
     private static let xcr0AVX512: UInt64 = 0xE0
 
     static func configure(flags: UInt64) -> Features {
-        var features = Features()
-        let leaf1 = CPU.cpuid(1)
-        features.hwcap = UInt64(leaf1.edx)
-
         CPU.cr0 = (CPU.cr0 | cr0MP) & ~(cr0EM | cr0TS)
-
         var cr4 = CPU.cr4
         if flags & UK_BOOT_FAULT_NO_SSE == 0 {
             cr4 |= cr4OSFXSR | cr4OSXMMEXCPT
-            features.sseEnabled = true
-            if leaf1.ecx & (1 << 26) != 0 {
-                cr4 |= cr4OSXSAVE
-            }
+            if CPU.cpuid(1).ecx & (1 << 26) != 0 { cr4 |= cr4OSXSAVE }
         }
-        let leaf7 = CPU.cpuid(7)
-        if leaf7.ebx & 1 != 0 {
-            cr4 |= cr4FSGSBASE
-            features.fsgsbase = true
-            features.hwcap2 |= 1 << 1  // HWCAP2_FSGSBASE
-        }
+        if CPU.cpuid(7).ebx & 1 != 0 { cr4 |= cr4FSGSBASE }
         CPU.cr4 = cr4
-
         if cr4 & cr4OSXSAVE != 0 {
             let supported = UInt64(CPU.cpuid(0xD).eax) | UInt64(CPU.cpuid(0xD).edx) << 32
             var xcr0 = supported & 0x7
@@ -57,7 +43,6 @@ enum CPUSetup {
                 xcr0 |= xcr0AVX512
             }
             CPU.writeXCR0(xcr0 | 0x3)
-            features.xsaveAreaSize = CPU.cpuid(0xD).ebx
         }
 
         CPU.writeMSR(.efer, CPU.readMSR(.efer) | eferSCE)
@@ -67,6 +52,23 @@ enum CPUSetup {
         CPU.writeMSR(.fmask, syscallFlagMask)
         CPU.writeMSR(.fsBase, 0)
         CPU.writeMSR(.gsBase, 0)
+        return detect(cr4: cr4)
+    }
+
+    /// What the CPU offers the application, from CPUID alone (no privilege
+    /// needed): for auxv and signal frames. `cr4` says what is enabled.
+    static func detect(cr4: UInt64) -> Features {
+        var features = Features()
+        let leaf1 = CPU.cpuid(1)
+        features.hwcap = UInt64(leaf1.edx)
+        features.sseEnabled = cr4 & cr4OSFXSR != 0
+        if cr4 & cr4FSGSBASE != 0 {
+            features.fsgsbase = true
+            features.hwcap2 |= 1 << 1  // HWCAP2_FSGSBASE
+        }
+        if cr4 & cr4OSXSAVE != 0 {
+            features.xsaveAreaSize = CPU.cpuid(0xD).ebx
+        }
         return features
     }
 

@@ -18,6 +18,18 @@ uk_entry:
     jmp 1b
     .size uk_entry, . - uk_entry
 
+/* Entry when the host prepared the CPU (UK_BOOT_CPU_PREPARED): at CPL3,
+ * descriptor tables, control registers and MSRs already set; RDI = boot info. */
+    .globl uk_entry_prepared
+    .type uk_entry_prepared, @function
+uk_entry_prepared:
+    leaq uk_kernel_stack_top(%rip), %rsp
+    xorl %ebp, %ebp
+    call uk_kmain_prepared
+1:  pause
+    jmp 1b
+    .size uk_entry_prepared, . - uk_entry_prepared
+
     .text
 /* void uk_enter_application(uint64_t entry, uint64_t rsp)
  * Start the application as Linux does: every GPR zero (incl. RDX),

@@ -82,6 +82,24 @@ func kmain(_ bootInfo: UnsafePointer<uk_boot_info>) -> Never {
     Kernel.start(bootInfo)
 }
 
+/// Entry from `uk_entry_prepared` (entry.S), at CPL3, when the host has put
+/// the CPU in its final state (UK_BOOT_CPU_PREPARED): nothing runs at CPL0.
+@_cdecl("uk_kmain_prepared")
+func kmainPrepared(_ bootInfo: UnsafePointer<uk_boot_info>) -> Never {
+    // SAFETY: the hypervisor passes the direct-map address of the boot-info page.
+    let info = bootInfo.pointee
+    guard info.magic == UK_BOOT_MAGIC else { kernelPanic("boot info: bad magic") }
+    guard info.version == UK_BOOT_VERSION else { kernelPanic("boot info: unsupported version") }
+    guard info.flags & UK_BOOT_CPU_PREPARED != 0 else { kernelPanic("boot info: the CPU was not prepared") }
+    guard info.free_phys_start < info.free_phys_end else { kernelPanic("boot info: no free memory") }
+    Frames.allocator = FrameAllocator(start: info.free_phys_start, end: info.free_phys_end)
+    KernelHeap.root = info.pml4_phys
+    currentProcess.bootInfo = info
+    currentProcess.features = CPUSetup.detect(cr4: info.cr4)
+    CPU.boot = CPU.ControlRegisters(cr0: info.cr0, cr3: info.pml4_phys, cr4: info.cr4)
+    Kernel.continueInUserMode()
+}
+
 /// Entry from `uk_continue_at_cpl3` (cpu.S), at CPL3.
 @_cdecl("uk_kmain_user")
 func kmainUser() -> Never {

@@ -12,7 +12,8 @@ struct GuestLayoutTests {
         #expect(layout.applicationImage == 0x21_1000)
         #expect(layout.arguments == 0x21_6000)
         #expect(layout.segmentTable == 0x21_6068)
-        #expect(layout.freeStart == 0x21_7000)
+        #expect(layout.cpuTables == 0x21_7000)
+        #expect(layout.freeStart == 0x21_7000 + UK_CPU_TABLES_SIZE)
     }
 
     @Test func refusesImageLargerThanMemory() {

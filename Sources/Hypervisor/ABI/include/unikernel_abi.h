@@ -156,7 +156,23 @@ typedef struct uk_boot_info {
     /* Fault injection: syscalls (bit n = number n, n < 512) the kernel refuses
        with -ENOSYS as if it did not implement them. */
     uint64_t refused_syscalls[8];
+
+    /* With UK_BOOT_CPU_PREPARED the host has already put the CPU in its final
+       state and enters the kernel at uk_entry_prepared, at CPL3: GDT (null,
+       kernel code 0x08, kernel data 0x10, user data 0x1B, user code 0x23, TSS
+       0x28), TSS (RSP0 = uk_kernel_stack_top, IST1-4 in the cpu_tables area),
+       IDT (vectors 0-31 -> uk_exception_stubs + 16 * vector, DPL 0, IST per
+       vector), CR0/CR4 below, XCR0, EFER.SCE, STAR/LSTAR/FMASK, FS/GS base 0.
+       Nothing then runs at CPL0 (emulated here) but the exception stubs. */
+    uint64_t cr0, cr4;
+    uint64_t cpu_tables_phys;    /* IDT page, TSS page, IST stacks (UK_CPU_TABLES_SIZE) */
 } uk_boot_info;
+
+#define UK_BOOT_CPU_PREPARED        (1ULL << 2)
+#define UK_IST_STACK_SIZE           0x4000ULL
+#define UK_IST_COUNT                4
+/* IDT page, TSS page, then the IST stacks. */
+#define UK_CPU_TABLES_SIZE          0x12000ULL  /* 2 pages + UK_IST_COUNT * UK_IST_STACK_SIZE */
 
 /* ---- Hypercalls ---------------------------------------------------------- */
 

@@ -46,6 +46,9 @@ int ckvm_ioctl_value(int fd, unsigned long request, unsigned long argument);
 int ckvm_set_msr(int vcpu_fd, uint32_t index, uint64_t value);
 int ckvm_get_msr(int vcpu_fd, uint32_t index, uint64_t *value);
 
+/* Sets XCR0 (KVM_SET_XCRS); returns the ioctl's result. */
+int ckvm_set_xcr0(int vcpu_fd, uint64_t value);
+
 /* kvm_run decoding. */
 uint32_t ckvm_run_exit_reason(const struct kvm_run *run);
 /* KVM_EXIT_IO: direction (KVM_EXIT_IO_IN/OUT), access size, port, count,

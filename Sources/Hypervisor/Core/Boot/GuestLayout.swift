@@ -35,6 +35,8 @@ public struct GuestLayout: Equatable, Sendable {
     public var applicationImage: UInt64
     public var arguments: UInt64
     public var segmentTable: UInt64
+    /// The kernel's IDT, TSS and IST stacks (UK_CPU_TABLES_SIZE), built by the host.
+    public var cpuTables: UInt64
     public var freeStart: UInt64
 
     static func pageUp(_ value: UInt64) -> UInt64 { (value + UK_PAGE_SIZE - 1) & ~(UK_PAGE_SIZE - 1) }
@@ -64,7 +66,8 @@ public struct GuestLayout: Equatable, Sendable {
         applicationImage = GuestLayout.pageUp(kernelEnd)
         arguments = applicationImage + imageSize
         segmentTable = (arguments + argumentBytes + 7) & ~7
-        freeStart = GuestLayout.pageUp(segmentTable + UInt64(segmentCount * MemoryLayout<uk_segment>.size))
+        cpuTables = GuestLayout.pageUp(segmentTable + UInt64(segmentCount * MemoryLayout<uk_segment>.size))
+        freeStart = cpuTables + UK_CPU_TABLES_SIZE
         let needed = freeStart + GuestLayout.minimumFreeMemory
         guard needed <= memorySize else { throw .doesNotFit(needed: needed, available: memorySize) }
     }

@@ -61,6 +61,11 @@ public final class VirtualCPU {
         try KVMSystem.ioctl(fd, CLinux.CKVM_SET_FPU, &fpu, "KVM_SET_FPU")
     }
 
+    /// Sets XCR0, the enabled XSAVE state components.
+    public func setXCR0(_ value: UInt64) throws(KVMError) {
+        guard ckvm_set_xcr0(fd.rawValue, value) >= 0 else { throw .ioctlFailed(call: "KVM_SET_XCRS", errno: .current) }
+    }
+
     /// Writes one model-specific register.
     public func setModelSpecificRegister(_ index: UInt32, _ value: UInt64) throws(KVMError) {
         guard ckvm_set_msr(fd.rawValue, index, value) == 1 else {

@@ -82,13 +82,56 @@ public final class Machine {
             try memory.store(bootInfo(arguments: arguments, pageTables: tables), at: UK_BOOT_INFO_PHYS)
 
             let cpu = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
-            try vcpu.setSpecialRegisters(cpu.specialRegisters(from: try vcpu.specialRegisters()))
-            try vcpu.setRegisters(cpu.registers)
+            var sregs = cpu.specialRegisters(from: try vcpu.specialRegisters())
+            var regs = cpu.registers
+            if let prepared = try prepareCPU(kernelBytes: kernelBytes, boot: cpu, sregs: &sregs, regs: &regs) {
+                // Start-up needs no CPL0 code: tell the kernel, and give it what it cannot read at CPL3.
+                try memory.store(prepared.cr0, at: bootInfoField(\uk_boot_info.cr0))
+                try memory.store(prepared.cr4, at: bootInfoField(\uk_boot_info.cr4))
+                try memory.store(layout.cpuTables, at: bootInfoField(\uk_boot_info.cpu_tables_phys))
+                let flags = try memory.load(UInt64.self, at: bootInfoField(\uk_boot_info.flags))
+                try memory.store(flags | UK_BOOT_CPU_PREPARED, at: bootInfoField(\uk_boot_info.flags))
+            }
+            try vcpu.setSpecialRegisters(sregs)
+            try vcpu.setRegisters(regs)
             try vcpu.setFloatingPointState(cpu.floatingPointState(from: try vcpu.floatingPointState()))
             PhaseTimer.shared.mark("images-loaded")
         } catch let error as KVMError { throw .kvm(error) } catch let error as GuestMemoryError { throw .memory(error) } catch let error as ELFLoadError {
             throw .kernel(error)
         } catch { throw .vmFailure("\(error)") }
+    }
+
+    /// The guest-physical address of a boot-info field.
+    private func bootInfoField<T>(_ field: KeyPath<uk_boot_info, T>) -> UInt64 {
+        UK_BOOT_INFO_PHYS + UInt64(MemoryLayout<uk_boot_info>.offset(of: field)!)
+    }
+
+    /// Puts the vCPU in the kernel's final state (descriptor tables, control
+    /// registers, XCR0, MSRs, CPL3) and points it at `uk_entry_prepared`, so
+    /// that no start-up code runs at CPL0, which this platform emulates one
+    /// instruction at a time. Returns nil (and changes nothing) for a kernel
+    /// image without the symbols this needs; it then starts at its ELF entry.
+    private func prepareCPU(kernelBytes: [UInt8], boot: BootCPUState, sregs: inout kvm_sregs,
+                            regs: inout kvm_regs) throws -> PreparedCPUState? {
+        let symbols = ELFSymbols(elf: kernelBytes)
+        func address(_ name: String) -> UInt64? { symbols.symbols.first { $0.name == name }?.address }
+        guard let entry = address("uk_entry_prepared"), let stubs = address("uk_exception_stubs"),
+              let syscall = address("uk_syscall_entry"), let stackTop = address("uk_kernel_stack_top") else { return nil }
+        let tables = KernelCPUTables(tablesPhysical: layout.cpuTables, exceptionStubs: stubs, kernelStackTop: stackTop)
+        try tables.write(into: memory)
+        let state = PreparedCPUState(cpuid: try system.supportedCPUID(), boot: boot,
+                                     sseDisabled: configuration.faults.contains(.sseDisabled))
+        sregs = tables.specialRegisters(from: sregs)
+        sregs.cr0 = state.cr0
+        sregs.cr4 = state.cr4
+        sregs.efer = state.efer
+        if let xcr0 = state.xcr0 { try vcpu.setXCR0(xcr0) }
+        for (index, value) in PreparedCPUState.modelSpecificRegisters(syscallEntry: syscall) {
+            try vcpu.setModelSpecificRegister(index, value)
+        }
+        regs.rip = entry
+        regs.rflags = 0x202  // IF set for good: CPL3 code cannot set it later, and the application must see it
+        return state
     }
 
     /// The boot-info structure the kernel reads at entry.

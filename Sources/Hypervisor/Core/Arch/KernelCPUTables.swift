@@ -1,0 +1,104 @@
+import CLinux
+import UnikernelABI
+
+extension SegmentDescriptor {
+    /// User data (stack) segment, DPL 3: selector 0x1B.
+    public static let userData = SegmentDescriptor(type: 0x3, privilegeLevel: 3, isLongMode: false, isDefault32Bit: true)
+    /// 64-bit user code segment, DPL 3: selector 0x23 (SYSRET's layout: data below code).
+    public static let userCode = SegmentDescriptor(type: 0xB, privilegeLevel: 3, isLongMode: true, isDefault32Bit: false)
+}
+
+/// The descriptor tables the kernel runs with, built by the host so that no
+/// start-up code has to run at CPL0 (which KVM emulates on this platform):
+/// the GDT with user segments and a TSS, the TSS with RSP0 and four IST
+/// stacks, and the IDT routing vectors 0-31 to the kernel's exception stubs.
+/// The layout is the boot protocol's (unikernel_abi.h, UK_BOOT_CPU_PREPARED).
+public struct KernelCPUTables: Sendable {
+    public static let userDataSelector: UInt16 = 0x1B
+    public static let userCodeSelector: UInt16 = 0x23
+    public static let tssSelector: UInt16 = 0x28
+
+    /// Guest-physical start of the area: IDT page, TSS page, IST stacks.
+    public var tablesPhysical: UInt64
+    /// The kernel's exception stubs (16 bytes apart) and its stack top, from its symbols.
+    public var exceptionStubs: UInt64
+    public var kernelStackTop: UInt64
+
+    public init(tablesPhysical: UInt64, exceptionStubs: UInt64, kernelStackTop: UInt64) {
+        self.tablesPhysical = tablesPhysical
+        self.exceptionStubs = exceptionStubs
+        self.kernelStackTop = kernelStackTop
+    }
+
+    public var idtPhysical: UInt64 { tablesPhysical }
+    public var tssPhysical: UInt64 { tablesPhysical + UK_PAGE_SIZE }
+    /// The top of IST stack `index` (1-based), as the kernel sees it (direct map).
+    public func istTop(_ index: Int) -> UInt64 {
+        UK_DIRECT_MAP_BASE + tablesPhysical + 2 * UK_PAGE_SIZE + UInt64(index) * UK_IST_STACK_SIZE
+    }
+
+    /// IST slot per vector: 1 = #DF, 2 = NMI, 3 = #MC, 4 = everything else.
+    public static func istIndex(for vector: Int) -> UInt64 {
+        switch vector {
+        case 8: return 1
+        case 2: return 2
+        case 18: return 3
+        default: return 4
+        }
+    }
+
+    /// The GDT: null, kernel code, kernel data, user data, user code, and the 16-byte TSS descriptor.
+    public var gdt: [UInt64] {
+        let tss = UK_DIRECT_MAP_BASE + tssPhysical
+        let limit: UInt64 = 103
+        let low = (limit & 0xFFFF) | ((tss & 0xFF_FFFF) << 16) | (0x89 << 40)
+            | ((limit >> 16) & 0xF) << 48 | ((tss >> 24) & 0xFF) << 56
+        return [0, SegmentDescriptor.kernelCode.encoded, SegmentDescriptor.kernelData.encoded,
+                SegmentDescriptor.userData.encoded, SegmentDescriptor.userCode.encoded, low, tss >> 32]
+    }
+
+    /// The IDT's 32 interrupt gates (16 bytes each: low and high quadwords).
+    public var idt: [UInt64] {
+        (0..<32).flatMap { vector -> [UInt64] in
+            let handler = exceptionStubs + UInt64(vector) * 16
+            let low = (handler & 0xFFFF) | (UInt64(UK_KERNEL_CS) << 16) | (Self.istIndex(for: vector) << 32)
+                | (0x8E << 40) | ((handler >> 16) & 0xFFFF) << 48
+            return [low, handler >> 32]
+        }
+    }
+
+    /// The 104-byte TSS as (offset, value) stores: RSP0, IST1-4, and no I/O bitmap.
+    public var tss: [(offset: UInt64, value: UInt64)] {
+        var stores: [(UInt64, UInt64)] = [(4, kernelStackTop)]
+        for index in 1...Int(UK_IST_COUNT) { stores.append((36 + UInt64(index - 1) * 8, istTop(index))) }
+        return stores
+    }
+
+    /// Writes the three tables into guest memory (the GDT at UK_GDT_PHYS).
+    public func write(into memory: GuestMemory) throws(GuestMemoryError) {
+        for (index, descriptor) in gdt.enumerated() { try memory.store(descriptor, at: UK_GDT_PHYS + UInt64(index * 8)) }
+        for (index, word) in idt.enumerated() { try memory.store(word, at: idtPhysical + UInt64(index * 8)) }
+        for (offset, value) in tss { try memory.store(value, at: tssPhysical + offset) }
+        try memory.store(UInt16(104), at: tssPhysical + 102)  // I/O map base past the limit: no bitmap
+    }
+
+    /// `current` with these tables loaded and the CPU at CPL3 in the user segments.
+    public func specialRegisters(from current: kvm_sregs) -> kvm_sregs {
+        var sregs = current
+        sregs.cs = SegmentDescriptor.userCode.kvmSegment(selector: Self.userCodeSelector)
+        let data = SegmentDescriptor.userData.kvmSegment(selector: Self.userDataSelector)
+        sregs.ss = data; sregs.ds = data; sregs.es = data; sregs.fs = data; sregs.gs = data
+        sregs.gdt.base = UK_DIRECT_MAP_BASE + UK_GDT_PHYS
+        sregs.gdt.limit = UInt16(gdt.count * 8 - 1)
+        sregs.idt.base = UK_DIRECT_MAP_BASE + idtPhysical
+        sregs.idt.limit = 32 * 16 - 1
+        var task = kvm_segment()
+        task.base = UK_DIRECT_MAP_BASE + tssPhysical
+        task.limit = 103
+        task.selector = Self.tssSelector
+        task.type = 0xB
+        task.present = 1
+        sregs.tr = task
+        return sregs
+    }
+}
