@@ -168,6 +168,39 @@ enum PathSyscalls {
         try Hypercall.file(UK_FILE_CHMOD, handle: currentProcess.files.file(a.int32(0)).hostHandle, value: Int64(a[1] & 0o7777))
     }
 
+    /// uid and gid packed for the host; -1 (as an unsigned 32-bit value) leaves one unchanged.
+    private static func owner(_ uid: UInt64, _ gid: UInt64) -> Int64 {
+        Int64(bitPattern: (uid & 0xFFFF_FFFF) | (gid & 0xFFFF_FFFF) << 32)
+    }
+
+    static func chown(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_CHOWN, path: path(FileSyscalls.atFdcwd, a[0]), value: owner(a[1], a[2]))
+    }
+
+    static func lchown(_ a: SyscallArguments) throws(Errno) -> Int {
+        try Hypercall.path(UK_PATH_CHOWN, flags: UInt32(atSymlinkNoFollow), path: path(FileSyscalls.atFdcwd, a[0]),
+                           value: owner(a[1], a[2]))
+    }
+
+    static func fchown(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try currentProcess.files.file(a.int32(0))
+        guard file.object == nil else { throw .EINVAL }
+        return try Hypercall.file(UK_FILE_CHOWN, handle: file.hostHandle, value: owner(a[1], a[2]))
+    }
+
+    /// fchownat(dirfd, path, uid, gid, flags): AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH.
+    static func fchownat(_ a: SyscallArguments) throws(Errno) -> Int {
+        let flags = a.int32(4)
+        guard flags & ~(atSymlinkNoFollow | atEmptyPath) == 0 else { throw .EINVAL }
+        let name = try UserMemory.string(at: a[1])
+        if name.isEmpty {
+            guard flags & atEmptyPath != 0 else { throw .ENOENT }
+            return try fchown(SyscallArguments(a[0], a[2], a[3], 0, 0, 0))
+        }
+        return try Hypercall.path(UK_PATH_CHOWN, flags: UInt32(flags & atSymlinkNoFollow), path: path(a.int32(0), a[1]),
+                                  value: owner(a[2], a[3]))
+    }
+
     static func truncate(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a.int(1) >= 0 else { throw .EINVAL }
         return try Hypercall.path(UK_PATH_TRUNCATE, path: path(FileSyscalls.atFdcwd, a[0]), value: Int64(a.int(1)))

@@ -211,6 +211,7 @@ enum uk_path_op {
     UK_PATH_TRUNCATE = 12, /* length in `value` */
     UK_PATH_UTIMENS  = 13, /* buf = struct timespec[2] or buf_len 0 for "now"; flags = AT_SYMLINK_NOFOLLOW */
     UK_PATH_STATFS   = 14, /* buf <- struct statfs (120 bytes) */
+    UK_PATH_CHOWN    = 15, /* value = uid | gid << 32 (-1 halves: unchanged); flags = AT_SYMLINK_NOFOLLOW */
 };
 
 /* uk_hc_file.op */
@@ -225,6 +226,7 @@ enum uk_file_op {
     UK_FILE_POLL      = 8, /* buf = struct pollfd[] naming host handles (handle ignored);
                               value = timeout in ms (-1: none); result = ready count */
     UK_FILE_SET_APPEND = 9, /* value = 1 sets O_APPEND on the host file, 0 clears it */
+    UK_FILE_CHOWN      = 10, /* value = uid | gid << 32 (-1 halves: unchanged) */
 };
 
 typedef struct uk_hc_exit {

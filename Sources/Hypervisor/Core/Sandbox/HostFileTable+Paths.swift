@@ -85,6 +85,18 @@ extension HostFileTable {
                 // The file the descriptor names, through its /proc link (followed).
                 return utimensat(AT_FDCWD, HostFileTable.procPath(fd), times, 0) == 0 ? 0 : -Int64(errno)
             }
+        case UK_PATH_CHOWN.rawValue:
+            let owner = uid_t(truncatingIfNeeded: request.value), group = gid_t(truncatingIfNeeded: request.value >> 32)
+            let noFollow = request.flags & UInt32(AT_SYMLINK_NOFOLLOW) != 0
+            return withPath(request.path, noFollow: noFollow) { fd in
+                var info = stat()
+                if noFollow, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+                    return withParent(request.path) { parent, name in
+                        fchownat(parent, name, owner, group, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -Int64(errno)
+                    }
+                }
+                return chown(HostFileTable.procPath(fd), owner, group) == 0 ? 0 : -Int64(errno)
+            }
         case UK_PATH_MKDIR.rawValue:
             return withParent(request.path) { parent, name in
                 mkdirat(parent, name, mode_t(request.mode & 0o7777)) == 0 ? 0 : -Int64(errno)
@@ -124,7 +136,7 @@ extension HostFileTable {
         if operation == UK_FILE_POLL.rawValue { return poll(buffer, timeout: value) }
         guard let fd = descriptor(handle) else { return -Int64(EBADF) }
         if isReadOnly, operation == UK_FILE_TRUNCATE.rawValue || operation == UK_FILE_CHMOD.rawValue
-            || operation == UK_FILE_UTIMENS.rawValue { return -Int64(EROFS) }
+            || operation == UK_FILE_UTIMENS.rawValue || operation == UK_FILE_CHOWN.rawValue { return -Int64(EROFS) }
         let result: Int
         switch operation {
         case UK_FILE_GETDENTS.rawValue:
@@ -140,6 +152,8 @@ extension HostFileTable {
             result = Int(fchmod(fd, mode_t(UInt64(bitPattern: value) & 0o7777)))
         case UK_FILE_STATFS.rawValue:
             return statfs(of: fd, into: buffer)
+        case UK_FILE_CHOWN.rawValue:
+            result = Int(fchown(fd, uid_t(truncatingIfNeeded: value), gid_t(truncatingIfNeeded: value >> 32)))
         case UK_FILE_SET_APPEND.rawValue:
             // Only O_APPEND reaches the host: it decides where writes land.
             let current = fcntl(fd, F_GETFL)
