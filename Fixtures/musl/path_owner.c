@@ -2,6 +2,7 @@
 // link itself) and fchownat to the caller's own uid/gid or -1 (unchanged) succeed, ownership
 // reads back unchanged, and a missing path is ENOENT. Only changes every user may make.
 // conformance-libcs: musl glibc
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
