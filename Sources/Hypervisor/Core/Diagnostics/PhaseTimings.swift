@@ -77,9 +77,26 @@ extension Machine {
         guard timer.enabled else { return nil }
         var extra: [(String, String)] = [("guest_memory_bytes", "\(memory.size)")]
         if let resident = residentGuestBytes() { extra.append(("guest_resident_bytes", "\(resident)")) }
+        if let peak = Machine.processPeakResidentBytes() { extra.append(("process_peak_rss_bytes", "\(peak)")) }
         let stats = vcpuStatistics(["exits", "io_exits", "mmio_exits", "insn_emulation", "pf_taken", "pf_guest", "halt_exits", "signal_exits"])
         extra.append(("kvm_vcpu_stats", "{" + stats.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"))
         return timer.render(extra: extra)
+    }
+
+    /// This process's peak resident set (VmHWM in /proc/self/status). Unlike the
+    /// ru_maxrss a parent reads, it never includes the spawning process's memory
+    /// (Linux folds the pre-exec address space of a vfork-style spawn into ru_maxrss).
+    static func processPeakResidentBytes() -> UInt64? {
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard text.hasPrefix("VmHWM:") else { continue }
+            let digits = text.dropFirst(6).filter { $0.isNumber }
+            return UInt64(String(digits)).map { $0 * 1024 }
+        }
+        return nil
     }
 
     /// Bytes of the guest memory mapping resident in host RAM (pages the host or the guest touched).
