@@ -137,3 +137,20 @@ int ckvm_set_xcr0(int vcpu_fd, uint64_t value) {
     xcrs.xcrs[0].value = value;
     return ioctl(vcpu_fd, KVM_SET_XCRS, &xcrs);
 }
+
+int ckvm_set_msrs(int vcpu_fd, const uint32_t *indices, const uint64_t *values, uint32_t count) {
+    union {
+        struct kvm_msrs header;
+        unsigned char bytes[sizeof(struct kvm_msrs) + 16 * sizeof(struct kvm_msr_entry)];
+    } msrs;
+    if (count > 16) {
+        return -1;
+    }
+    memset(&msrs, 0, sizeof msrs);
+    msrs.header.nmsrs = count;
+    for (uint32_t i = 0; i < count; i++) {
+        msrs.header.entries[i].index = indices[i];
+        msrs.header.entries[i].data = values[i];
+    }
+    return ioctl(vcpu_fd, KVM_SET_MSRS, &msrs);
+}

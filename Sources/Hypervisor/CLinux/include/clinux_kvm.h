@@ -45,6 +45,8 @@ int ckvm_ioctl_value(int fd, unsigned long request, unsigned long argument);
    (the number of MSRs processed, 1 on success). */
 int ckvm_set_msr(int vcpu_fd, uint32_t index, uint64_t value);
 int ckvm_get_msr(int vcpu_fd, uint32_t index, uint64_t *value);
+/* Sets up to 16 MSRs in one KVM_SET_MSRS; returns how many were set, or -1. */
+int ckvm_set_msrs(int vcpu_fd, const uint32_t *indices, const uint64_t *values, uint32_t count);
 
 /* Sets XCR0 (KVM_SET_XCRS); returns the ioctl's result. */
 int ckvm_set_xcr0(int vcpu_fd, uint64_t value);

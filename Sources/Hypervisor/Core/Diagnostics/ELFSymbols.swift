@@ -15,7 +15,18 @@ public struct ELFSymbols: Sendable {
         symbols = ELFSymbols.parse(bytes).sorted { $0.address < $1.address }
     }
 
-    private static func parse(_ bytes: [UInt8]) -> [Symbol] {
+    /// The addresses of just the named symbols, without decoding every name
+    /// (the hypervisor looks up a few kernel symbols at each start).
+    public static func addresses(of names: [String], in bytes: [UInt8]) -> [String: UInt64] {
+        let wanted = Dictionary(uniqueKeysWithValues: names.map { (Array($0.utf8), $0) })
+        var found: [String: UInt64] = [:]
+        for symbol in parse(bytes, keep: { wanted[$0] != nil }) {
+            found[symbol.name] = symbol.address
+        }
+        return found
+    }
+
+    private static func parse(_ bytes: [UInt8], keep: ([UInt8]) -> Bool = { _ in true }) -> [Symbol] {
         func read<T: FixedWidthInteger>(_ type: T.Type, _ offset: UInt64) -> T? {
             let size = UInt64(MemoryLayout<T>.size)
             guard offset <= UInt64(bytes.count), size <= UInt64(bytes.count) - offset else { return nil }
@@ -47,7 +58,9 @@ public struct ELFSymbols: Sendable {
                     name.append(byte)
                     cursor &+= 1
                 }
-                if !name.isEmpty { found.append(Symbol(name: String(decoding: name, as: UTF8.self), address: value, size: size)) }
+                if !name.isEmpty, keep(name) {
+                    found.append(Symbol(name: String(decoding: name, as: UTF8.self), address: value, size: size))
+                }
             }
         }
         return found

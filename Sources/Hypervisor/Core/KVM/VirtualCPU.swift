@@ -73,6 +73,14 @@ public final class VirtualCPU {
         }
     }
 
+    /// Writes several model-specific registers in one ioctl.
+    public func setModelSpecificRegisters(_ registers: [(UInt32, UInt64)]) throws(KVMError) {
+        let indices = registers.map(\.0), values = registers.map(\.1)
+        guard ckvm_set_msrs(fd.rawValue, indices, values, UInt32(registers.count)) == Int32(registers.count) else {
+            throw .ioctlFailed(call: "KVM_SET_MSRS(\(registers.count))", errno: .current)
+        }
+    }
+
     /// Reads one model-specific register.
     public func modelSpecificRegister(_ index: UInt32) throws(KVMError) -> UInt64 {
         var value: UInt64 = 0

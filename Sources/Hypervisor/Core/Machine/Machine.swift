@@ -15,6 +15,8 @@ public final class Machine {
     let handler: HypercallHandler
     let tracer: SyscallTracer
     public let layout: GuestLayout
+    /// The CPUID leaves the vCPU reports.
+    let cpuid: CPUIDTable
     public let application: ApplicationImage
 
     /// Builds the machine; nothing runs yet.
@@ -57,7 +59,8 @@ public final class Machine {
             try vm.mapMemory(memory)
             PhaseTimer.shared.mark("memory-mapped")
             vcpu = try vm.createVirtualCPU()
-            try vcpu.setCPUID(try system.supportedCPUID())
+            cpuid = try system.supportedCPUID()
+            try vcpu.setCPUID(cpuid)
             PhaseTimer.shared.mark("vcpu-created")
         } catch let error as KVMError { throw .kvm(error) } catch let error as GuestMemoryError { throw .memory(error) } catch {
             throw .vmFailure("\(error)")
@@ -113,22 +116,20 @@ public final class Machine {
     /// image without the symbols this needs; it then starts at its ELF entry.
     private func prepareCPU(kernelBytes: [UInt8], boot: BootCPUState, sregs: inout kvm_sregs,
                             regs: inout kvm_regs) throws -> PreparedCPUState? {
-        let symbols = ELFSymbols(elf: kernelBytes)
-        func address(_ name: String) -> UInt64? { symbols.symbols.first { $0.name == name }?.address }
-        guard let entry = address("uk_entry_prepared"), let stubs = address("uk_exception_stubs"),
-              let syscall = address("uk_syscall_entry"), let stackTop = address("uk_kernel_stack_top") else { return nil }
+        let wanted = ["uk_entry_prepared", "uk_exception_stubs", "uk_syscall_entry", "uk_kernel_stack_top"]
+        let found = ELFSymbols.addresses(of: wanted, in: kernelBytes)
+        guard let entry = found[wanted[0]], let stubs = found[wanted[1]],
+              let syscall = found[wanted[2]], let stackTop = found[wanted[3]] else { return nil }
         let tables = KernelCPUTables(tablesPhysical: layout.cpuTables, exceptionStubs: stubs, kernelStackTop: stackTop)
         try tables.write(into: memory)
-        let state = PreparedCPUState(cpuid: try system.supportedCPUID(), boot: boot,
+        let state = PreparedCPUState(cpuid: cpuid, boot: boot,
                                      sseDisabled: configuration.faults.contains(.sseDisabled))
         sregs = tables.specialRegisters(from: sregs)
         sregs.cr0 = state.cr0
         sregs.cr4 = state.cr4
         sregs.efer = state.efer
         if let xcr0 = state.xcr0 { try vcpu.setXCR0(xcr0) }
-        for (index, value) in PreparedCPUState.modelSpecificRegisters(syscallEntry: syscall) {
-            try vcpu.setModelSpecificRegister(index, value)
-        }
+        try vcpu.setModelSpecificRegisters(PreparedCPUState.modelSpecificRegisters(syscallEntry: syscall))
         regs.rip = entry
         regs.rflags = 0x202  // IF set for good: CPL3 code cannot set it later, and the application must see it
         return state
