@@ -55,6 +55,9 @@ struct HypervisorCommand: ParsableCommand {
     @Option(name: .long, help: "Refuse this syscall (name or number) with ENOSYS, as if unimplemented (repeatable).")
     var debugRefuseSyscall: [String] = []
 
+    @Flag(name: .long, help: "Start the kernel at its ELF entry at CPL0 and let it set up the CPU itself (slow on this platform).")
+    var debugKernelSetup = false
+
     @Argument(help: "The static Linux program to run.")
     var program: String
 
@@ -122,6 +125,7 @@ struct HypervisorCommand: ParsableCommand {
         configuration.timeout = timeout
         configuration.faults = faults
         configuration.refusedSyscalls = refused
+        configuration.prepareKernelCPU = !debugKernelSetup
         configuration.traceSyscalls = trace || traceFile != nil
         if let traceFile {
             let fd = open(traceFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

@@ -56,6 +56,27 @@ struct RunnerTests {
         #expect(result.stderr.contains("timeout"))
     }
 
+    /// The kernel's own CPU set-up (started at its ELF entry at CPL0) still works:
+    /// the path for hosts that do not prepare the CPU.
+    @Test func kernelSetsUpTheCPUItselfWhenNotPrepared() throws {
+        let program = try tools.assemble("""
+            .globl _start
+            _start: mov $1, %eax
+                    mov $1, %edi
+                    lea msg(%rip), %rsi
+                    mov $3, %edx
+                    syscall
+                    mov $231, %eax
+                    mov $7, %edi
+                    syscall
+            .data
+            msg: .ascii "ok\n"
+            """)
+        let result = try tools.runHypervisor(["--debug-kernel-setup", program])
+        #expect(result.status == 7, "\(result.stderr)")
+        #expect(result.stdout == Data("ok\n".utf8))
+    }
+
     @Test func reportsMissingProgramWith127() throws {
         let result = try tools.runHypervisor(["/nonexistent/program"])
         #expect(result.status == 127)

@@ -87,7 +87,8 @@ public final class Machine {
             let cpu = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
             var sregs = cpu.specialRegisters(from: try vcpu.specialRegisters())
             var regs = cpu.registers
-            if let prepared = try prepareCPU(kernelBytes: kernelBytes, boot: cpu, sregs: &sregs, regs: &regs) {
+            if configuration.prepareKernelCPU,
+               let prepared = try prepareCPU(kernelBytes: kernelBytes, boot: cpu, sregs: &sregs, regs: &regs) {
                 // Start-up needs no CPL0 code: tell the kernel, and give it what it cannot read at CPL3.
                 try memory.store(prepared.cr0, at: bootInfoField(\uk_boot_info.cr0))
                 try memory.store(prepared.cr4, at: bootInfoField(\uk_boot_info.cr4))
