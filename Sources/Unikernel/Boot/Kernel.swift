@@ -67,9 +67,6 @@ enum Kernel {
             _ = currentProcess.addressSpace.frame(for: page, write: true)
             page += UK_PAGE_SIZE
         }
-        if info.flags & UK_BOOT_FAULT_MISALIGN_RSP != 0 {
-            stackPointer -= 8
-        }
 
         CPU.initializeFPU()
         CPU.enterApplication(entry: info.app_entry, stackPointer: stackPointer)

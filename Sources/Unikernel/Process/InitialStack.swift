@@ -96,7 +96,10 @@ struct InitialStack {
             atNull, 0,
         ]
         let items = (argc + 1) + (envc + 1) + 1
-        let sp = (p - UInt64(auxv.count * 8) - UInt64(items * 8)) & ~15
+        var sp = (p - UInt64(auxv.count * 8) - UInt64(items * 8)) & ~15
+        // Fault injection (--debug-fault misaligned-stack): the whole table one word
+        // lower, so the layout stays valid but %rsp % 16 == 8 at _start.
+        if process.bootInfo.flags & UK_BOOT_FAULT_MISALIGN_RSP != 0 { sp -= 8 }
 
         var words: [UInt64] = [UInt64(argc)]
         for index in 0..<argc { words.append(pointers[index]) }
