@@ -251,6 +251,7 @@ enum Signals {
         FXSaveArea.save()
         do throws(Errno) {
             try UserMemory.copyOut(from: FXSaveArea.pointer, to: fpState, count: Int(fpStateSize))
+            // SAFETY: a private buffer of exactly the frame's words, freed on every path.
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: words.count * 8, alignment: 8)
             defer { buffer.deallocate() }
             for (index, word) in words.enumerated() { buffer.storeBytes(of: word, toByteOffset: index * 8, as: UInt64.self) }
@@ -273,6 +274,7 @@ enum Signals {
     static func sigreturn(_ frame: inout SyscallFrame) {
         let ucontext = frame.rsp
         let count = 38  // words up to and including uc_sigmask
+        // SAFETY: a private buffer of `count` words, filled by copyIn before any load, freed on return.
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: count * 8, alignment: 8)
         defer { buffer.deallocate() }
         do throws(Errno) {

@@ -272,6 +272,7 @@ enum PathSyscalls {
                                    path: path(a.int32(0), a[1]), dataLength: statSize)
         }
         let stat = BounceBuffer.data
+        // SAFETY: the host just wrote a 144-byte struct stat at the start of the data area.
         func u64(_ offset: Int) -> UInt64 { stat.load(fromByteOffset: offset, as: UInt64.self) }
         func u32(_ offset: Int) -> UInt32 { stat.load(fromByteOffset: offset, as: UInt32.self) }
         var statx = [UInt8](repeating: 0, count: 256)

@@ -147,6 +147,7 @@ enum PipeSyscalls {
                     remaining = now >= deadline ? 0 : Int64((deadline - now + 999_999) / 1_000_000)
                 } else { remaining = -1 }
                 let data = BounceBuffer.data
+                // SAFETY: at most FileTable.limit 8-byte pollfd entries: far less than the data area.
                 for (slot, index) in hostIndexes.enumerated() {
                     let file = try currentProcess.files.file(entries[index].fd)
                     data.storeBytes(of: file.hostHandle, toByteOffset: slot * 8, as: Int32.self)
