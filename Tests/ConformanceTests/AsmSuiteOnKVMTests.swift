@@ -33,6 +33,36 @@ final class AsmSuiteOnKVMTests: XCTestCase {
         }
     }
 
+    /// The main job's whole suite, every libc (what `make conformance` runs): CI sees a
+    /// musl, glibc or C++ regression here too, with the per-libc report in its log.
+    func testEveryFixturePassesInTheGuest() async throws {
+        let setup = KVMSetup.locate()
+        switch setup.decision(environment: ProcessInfo.processInfo.environment) {
+        case .run:
+            break
+        case let .skip(message):
+            throw XCTSkip(message)
+        case let .fail(message):
+            return XCTFail(message)
+        }
+
+        var configuration = SuiteConfiguration(packageRoot: packageRoot)
+        configuration.jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let guest = GuestExecutor(hypervisorPath: setup.hypervisor, kernelPath: setup.kernel)
+        let report = try await ConformanceSuite(configuration: configuration).run(guest: guest)
+        print(ReportFormat.text.render(report))
+
+        for libc in [Libc.asm, .musl, .glibc] {
+            XCTAssertGreaterThan(report.summaries.first { $0.libc == libc }?.total ?? 0, 0, "no \(libc.rawValue) fixtures ran")
+        }
+        for result in report.results where result.verdict.failsRun {
+            XCTFail("\(result.id): \(result.verdict.outcome.rawValue)"
+                    + (result.verdict.category.map { " [\($0.rawValue)]" } ?? "") + ": "
+                    + result.verdict.details.joined(separator: "; "))
+        }
+        XCTAssertTrue(report.succeeded)
+    }
+
     func testMissingKVMSkipsUnlessRequired() {
         let setup = KVMSetup(kvmDevice: "/nonexistent/kvm", hypervisor: "/nonexistent/hypervisor",
                              kernelCandidates: ["/nonexistent/unikernel.elf"])
