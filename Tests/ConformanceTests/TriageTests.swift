@@ -38,7 +38,8 @@ struct TriageFaultInjectionTests {
         let configuration = SuiteConfiguration(packageRoot: packageRoot)
         let request = try await TriageRequest.resolve(fixture, arguments: nil, configuration: configuration,
                                                       timeoutSeconds: 10, guestOptions: options)
-        let report = try await Triage(guest: GuestExecutor(hypervisorPath: setup.hypervisor, kernelPath: setup.kernel))
+        let report = try await Triage(guest: GuestExecutor(hypervisorPath: setup.hypervisor, kernelPath: setup.kernel),
+                                      refusedByDesign: try Triage.refusedByDesign(packageRoot: packageRoot))
             .run(request)
         print(report.renderText())
         return report
@@ -65,6 +66,8 @@ struct TriageFaultInjectionTests {
         #expect(first.kind == .result)
         #expect(first.guest?.errno == "ENOSYS")
         #expect(report.renderText().contains("arch_prctl: ENOSYS 1x in the guest; native returned 0"))
+        // By-design refusals (glibc's rseq) are skipped: the injected refusal is where to look.
+        #expect(report.firstUnexpectedDivergence?.guest?.name == "arch_prctl")
         if libc == .musl {
             // musl's __init_tls crashes on purpose (hlt) when the TLS syscall fails.
             #expect(report.likelyCause?.contains("arch_prctl, was refused with ENOSYS") == true)
@@ -72,6 +75,20 @@ struct TriageFaultInjectionTests {
             // glibc reports it and exits 127 itself.
             #expect(String(decoding: report.guest.stderr, as: UTF8.self).contains("cannot set %fs base"))
         }
+    }
+
+    @Test("refusing write late in glibc start-up: triage skips the by-design rseq refusal and names write",
+          arguments: [Libc.glibc])
+    func byDesignRefusalIsNotTheFirstDivergence(libc: Libc) async throws {
+        guard let report = try await triage("\(libc.rawValue)/hello", ["--debug-refuse-syscall", "write"]) else { return }
+        #expect(report.verdict.category == .output)
+        #expect(report.alignment.firstDivergence?.guest?.name == "rseq", "glibc's rseq comes first in the raw alignment")
+        let first = try #require(report.firstUnexpectedDivergence)
+        #expect(first.guest?.name == "write")
+        #expect(first.guest?.errno == "ENOSYS")
+        let text = report.renderText()
+        #expect(text.contains("> guest   write(1, "))
+        #expect(text.contains("by-design differences (1"))
     }
 
     @Test("refusing mmap: triage lists it among the refused syscalls", arguments: [Libc.musl])
@@ -180,6 +197,32 @@ struct TraceAlignmentTests {
         #expect(alignment.divergences[1].guest?.errno == "ENOENT")
         let refused = TraceAlignment.refusedInGuest(native: native, guest: guest)
         #expect(refused == [RefusedSyscall(name: "rseq", count: 1, nativeResult: nil)])
+    }
+
+    @Test func byDesignRefusalsAreSkippedWhenChoosingTheFirstDivergence() {
+        let native = SyscallTrace.parse("""
+            rseq(0x4afca0, 32, 0, 0x53053053) = 0
+            openat(AT_FDCWD, "data", O_RDONLY) = 3
+            """)
+        let guest = SyscallTrace.parse("""
+            rseq(0x4afca0, 32, 0x0, 0x53053053) = -1 ENOSYS (Function not implemented)
+            openat(AT_FDCWD, "data", O_RDONLY) = -1 ENOENT (No such file or directory)
+            """)
+        let alignment = TraceAlignment(native: native, guest: guest)
+        let byDesign = ["rseq": "ENOSYS on purpose"]
+        #expect(alignment.firstDivergence?.guest?.name == "rseq")
+        #expect(TraceAlignment.byDesignReason(of: alignment.divergences[0], refusedByDesign: byDesign) == "ENOSYS on purpose")
+        #expect(alignment.firstUnexpectedDivergence(refusedByDesign: byDesign)?.guest?.name == "openat")
+        // Without the table, every divergence counts.
+        #expect(alignment.firstUnexpectedDivergence(refusedByDesign: [:])?.guest?.name == "rseq")
+        // A call the table does not refuse stays unexpected even with ENOSYS.
+        #expect(TraceAlignment.byDesignReason(of: alignment.divergences[1], refusedByDesign: ["openat": "x"]) == nil)
+    }
+
+    @Test func theKernelTableListsRseqAsRefusedByDesign() throws {
+        let refused = try Triage.refusedByDesign(packageRoot: packageRoot)
+        #expect(refused["rseq"] != nil)
+        #expect(refused["read"] == nil)
     }
 
     @Test func identicalTracesModuloAddressesAndPidsAgree() {

@@ -44,9 +44,16 @@ extension ConformanceCommand {
             let configuration = try options.suiteConfiguration()
             let guestOptions = debugFaults.flatMap { ["--debug-fault", $0] }
                 + refusedSyscalls.flatMap { ["--debug-refuse-syscall", $0] }
+            let refusedByDesign: [String: String]
+            do {
+                refusedByDesign = try Conformance.Triage.refusedByDesign(packageRoot: options.packageRoot())
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(2)
+            }
             let triage = Conformance.Triage(guest: GuestExecutor(
                 hypervisorPath: absolutePath(hypervisor ?? executableDirectory() + "/hypervisor"),
-                kernelPath: kernel.map(absolutePath)))
+                kernelPath: kernel.map(absolutePath)), refusedByDesign: refusedByDesign)
             let report: TriageReport
             do {
                 let request = try await TriageRequest.resolve(

@@ -82,6 +82,19 @@ public struct TraceAlignment: Sendable, Equatable {
     /// The first place the traces differ, or nil when they agree.
     public var firstDivergence: Divergence? { divergences.first }
 
+    /// Why `divergence` is expected, or nil when it is not: the guest answered ENOSYS to a
+    /// syscall that `refusedByDesign` (name to note, the kernel table's `.refused` rows) lists.
+    public static func byDesignReason(of divergence: Divergence, refusedByDesign: [String: String]) -> String? {
+        guard divergence.kind == .onlyGuest || divergence.kind == .result,
+              let guest = divergence.guest, guest.errno == "ENOSYS" else { return nil }
+        return refusedByDesign[guest.name]
+    }
+
+    /// The first divergence that is not by design (see `byDesignReason`), or nil.
+    public func firstUnexpectedDivergence(refusedByDesign: [String: String]) -> Divergence? {
+        divergences.first { Self.byDesignReason(of: $0, refusedByDesign: refusedByDesign) == nil }
+    }
+
     /// Syscalls that failed with ENOSYS in the guest but never did natively: the refused or
     /// unimplemented calls, each with how often it was hit and what native returned.
     public static func refusedInGuest(native: [TraceEvent], guest: [TraceEvent]) -> [RefusedSyscall] {

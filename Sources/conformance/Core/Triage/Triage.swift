@@ -89,10 +89,20 @@ public struct Triage: Sendable {
     public var guest: GuestExecutor
     /// The strace binary (found on PATH when nil).
     public var stracePath: String?
+    /// Syscalls the kernel refuses on purpose, name to note (see `refusedByDesign(in:)`).
+    public var refusedByDesign: [String: String]
 
-    public init(guest: GuestExecutor, stracePath: String? = nil) {
+    public init(guest: GuestExecutor, stracePath: String? = nil, refusedByDesign: [String: String] = [:]) {
         self.guest = guest
         self.stracePath = stracePath
+        self.refusedByDesign = refusedByDesign
+    }
+
+    /// The `.refused` rows of the kernel's syscall table under `packageRoot`, name to note.
+    public static func refusedByDesign(packageRoot: String) throws(SyscallTableError) -> [String: String] {
+        let table = try SyscallTableParser.load(path: packageRoot + "/" + SyscallTableParser.relativePath)
+        return Dictionary(table.filter { $0.support == .refused }.map { ($0.name, $0.note) },
+                          uniquingKeysWith: { first, _ in first })
     }
 
     /// `strace` on the PATH, or in the usual places.
@@ -146,7 +156,8 @@ public struct Triage: Sendable {
             alignment: TraceAlignment(native: nativeEvents, guest: guestEvents),
             refused: TraceAlignment.refusedInGuest(native: nativeEvents, guest: guestEvents),
             verdict: verdict,
-            crashReport: TriageReport.crashReport(in: guestRun.outcome.stderr))
+            crashReport: TriageReport.crashReport(in: guestRun.outcome.stderr),
+            refusedByDesign: refusedByDesign)
     }
 
     private func observe(prefix: String, _ makeRequest: (String) -> ProcessRequest) async throws(RunError) -> Observation {

@@ -16,6 +16,14 @@ public struct TriageReport: Sendable {
     public var verdict: Verdict
     /// The hypervisor's crash report from the guest's stderr, if the guest died.
     public var crashReport: String?
+    /// Syscalls the kernel refuses on purpose (its table's `.refused` rows), name to note:
+    /// an ENOSYS from one of them is a known difference, not the cause being looked for.
+    public var refusedByDesign: [String: String] = [:]
+
+    /// The first divergence that is not a by-design refusal: where to start looking.
+    public var firstUnexpectedDivergence: TraceAlignment.Divergence? {
+        alignment.firstUnexpectedDivergence(refusedByDesign: refusedByDesign)
+    }
 
     /// Divergences listed after the first one.
     static let listedDivergences = 12
@@ -51,7 +59,10 @@ public struct TriageReport: Sendable {
         lines.append("  verdict: " + verdictLine)
 
         lines.append("")
-        if let first = alignment.firstDivergence {
+        let expected = alignment.divergences.filter {
+            TraceAlignment.byDesignReason(of: $0, refusedByDesign: refusedByDesign) != nil
+        }
+        if let first = firstUnexpectedDivergence {
             lines.append("first divergence (\(first.kind.rawValue)), at native #\(first.nativeIndex.map { "\($0 + 1)" } ?? "-")"
                          + ", guest #\(first.guestIndex.map { "\($0 + 1)" } ?? "-"):")
             let before = alignment.matchedPairs.filter { $0.native < (first.nativeIndex ?? Int.max)
@@ -59,16 +70,28 @@ public struct TriageReport: Sendable {
             for pair in before { lines.append("    both    " + guestEvents[pair.guest].line) }
             lines.append("  > native  " + (first.native?.line ?? "(no such call)"))
             lines.append("  > guest   " + (first.guest?.line ?? "(no such call)"))
-            let rest = alignment.divergences.dropFirst()
+            let rest = alignment.divergences.filter {
+                $0 != first && TraceAlignment.byDesignReason(of: $0, refusedByDesign: refusedByDesign) == nil
+            }
             if !rest.isEmpty {
-                lines.append("later divergences (\(rest.count)):")
+                lines.append("other divergences (\(rest.count)):")
                 for divergence in rest.prefix(Self.listedDivergences) {
                     lines.append("  " + describe(divergence))
                 }
                 if rest.count > Self.listedDivergences { lines.append("  ... \(rest.count - Self.listedDivergences) more") }
             }
-        } else {
+        } else if alignment.divergences.isEmpty {
             lines.append("syscalls: the traces agree (\(alignment.matchedPairs.count) calls, results and paths compared)")
+        } else {
+            lines.append("syscalls: the traces agree apart from by-design refusals (\(alignment.matchedPairs.count) calls, results and paths compared)")
+        }
+        if !expected.isEmpty {
+            lines.append("by-design differences (\(expected.count), skipped above: the kernel's table refuses these):")
+            for divergence in expected.prefix(Self.listedDivergences) {
+                let reason = TraceAlignment.byDesignReason(of: divergence, refusedByDesign: refusedByDesign) ?? ""
+                lines.append("  " + describe(divergence) + "  [\(reason)]")
+            }
+            if expected.count > Self.listedDivergences { lines.append("  ... \(expected.count - Self.listedDivergences) more") }
         }
 
         lines.append("")
@@ -78,7 +101,8 @@ public struct TriageReport: Sendable {
             lines.append("refused or unimplemented syscalls (ENOSYS in the guest, not natively):")
             for call in refused {
                 lines.append("  \(call.name): ENOSYS \(call.count)x in the guest; native "
-                             + (call.nativeResult.map { "returned \($0)" } ?? "never called it"))
+                             + (call.nativeResult.map { "returned \($0)" } ?? "never called it")
+                             + (refusedByDesign[call.name].map { " (refused by design: \($0))" } ?? ""))
             }
         }
 
