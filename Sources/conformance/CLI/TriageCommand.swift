@@ -11,8 +11,8 @@ extension ConformanceCommand {
                 TARGET is a fixture id (musl/hello, built if needed) or the path of a static program. \
                 Prints the first divergence between the two syscall traces (addresses, pids and timing \
                 normalised; ENOSYS from a syscall the kernel's table refuses by design, such as rseq, is \
-                listed apart rather than taken as the first divergence), the syscalls refused in the guest (ENOSYS there, not natively), the \
-                stdout/stderr/exit-status/file differences and the guest's crash report. Exits 0 when the \
+                listed apart rather than taken as the first divergence), the syscalls refused in the guest \
+                (ENOSYS there, not natively), the stdout/stderr/exit-status/file differences and the guest's crash report. Exits 0 when the \
                 guest matches native, 1 when it does not, 2 on a usage or setup error.
                 """
         )
