@@ -39,7 +39,7 @@ extension ConformanceCommand {
 
         func run() throws {
             guard runs > 0, repeats > 0 else { throw ValidationError("--runs and --repeats must be positive") }
-            let packageRoot = try root.map(absolutePath) ?? Self.findPackageRoot()
+            let packageRoot = try root.map(absolutePath) ?? findPackageRoot(containing: "Fixtures/bench")
             let hypervisorPath = absolutePath(hypervisor ?? executableDirectory() + "/hypervisor")
             guard FileManager.default.isExecutableFile(atPath: hypervisorPath) else {
                 printError("error: no hypervisor at \(hypervisorPath): run `make` or pass --hypervisor")
@@ -59,24 +59,6 @@ extension ConformanceCommand {
             try BenchReport.json(results).write(to: URL(fileURLWithPath: jsonPath))
             print(BenchReport.markdown(results), terminator: "")
             printError(String(format: "bench: done in %.0f s; JSON in %@", Date().timeIntervalSince(started), jsonPath))
-        }
-
-        /// The nearest folder up from the working directory, then from this executable, with
-        /// Package.swift and Fixtures/bench.
-        static func findPackageRoot() throws -> String {
-            for start in [FileManager.default.currentDirectoryPath, executableDirectory()] {
-                var folder = URL(fileURLWithPath: start)
-                while true {
-                    if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
-                       FileManager.default.fileExists(atPath: folder.appendingPathComponent("Fixtures/bench").path) {
-                        return folder.path
-                    }
-                    let parent = folder.deletingLastPathComponent()
-                    if parent.path == folder.path { break }
-                    folder = parent
-                }
-            }
-            throw ValidationError("cannot find the package root (a folder with Package.swift and Fixtures/bench); pass --root")
         }
     }
 }

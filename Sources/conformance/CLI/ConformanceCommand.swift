@@ -51,25 +51,24 @@ struct SuiteOptions: ParsableArguments {
     func packageRoot() throws -> String {
         try root.map(absolutePath) ?? findPackageRoot()
     }
+}
 
-    /// The nearest folder holding `Package.swift` and `Fixtures/`, searched upward from the
-    /// working directory, then from this executable's folder (`.build/release`).
-    private func findPackageRoot() throws -> String {
-        let starts = [FileManager.default.currentDirectoryPath, executableDirectory()]
-        for start in starts {
-            var folder = URL(fileURLWithPath: start)
-            while true {
-                if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
-                   FileManager.default.fileExists(atPath: folder.appendingPathComponent("Fixtures").path) {
-                    return folder.path
-                }
-                let parent = folder.deletingLastPathComponent()
-                if parent.path == folder.path { break }
-                folder = parent
+/// The nearest folder holding `Package.swift` and `marker` (a folder inside the package), searched
+/// upward from the working directory, then from this executable's folder (`.build/release`).
+func findPackageRoot(containing marker: String = "Fixtures") throws -> String {
+    for start in [FileManager.default.currentDirectoryPath, executableDirectory()] {
+        var folder = URL(fileURLWithPath: start)
+        while true {
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
+               FileManager.default.fileExists(atPath: folder.appendingPathComponent(marker).path) {
+                return folder.path
             }
+            let parent = folder.deletingLastPathComponent()
+            if parent.path == folder.path { break }
+            folder = parent
         }
-        throw ValidationError("cannot find the package root (a folder with Package.swift and Fixtures/); pass --root")
     }
+    throw ValidationError("cannot find the package root (a folder with Package.swift and \(marker)/); pass --root")
 }
 
 /// The folder this executable lives in (`.build/release` after `swift build -c release`).
