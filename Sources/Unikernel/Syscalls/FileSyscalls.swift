@@ -79,10 +79,14 @@ enum FileSyscalls {
         return try transfer(fd: a.int32(0), buffer: a[1], count: a.int(2), offset: Int64(a.int(3)), write: true)
     }
 
-    private static func vector(_ a: SyscallArguments, write: Bool) throws(Errno) -> Int {
+    /// readv/writev(fd, iov, count) at the file position, or, when `positioned`,
+    /// preadv/pwritev(fd, iov, count, offset) at `offset` without moving it. Stops at the first
+    /// short transfer; an error after some bytes moved returns the count so far.
+    private static func vector(_ a: SyscallArguments, write: Bool, positioned: Bool) throws(Errno) -> Int {
         let count = a.int32(2)
-        guard count >= 0, count <= maxIovecs else { throw .EINVAL }
+        guard count >= 0, count <= maxIovecs, !positioned || a.int(3) >= 0 else { throw .EINVAL }
         _ = try currentProcess.files.file(a.int32(0))
+        var offset: Int64 = positioned ? Int64(a.int(3)) : -1
         var total = 0
         for index in 0..<count {
             let entry = a[1] + UInt64(index * 16)
@@ -92,19 +96,20 @@ enum FileSyscalls {
             if length == 0 { continue }
             let moved: Int
             do throws(Errno) {
-                moved = try transfer(fd: a.int32(0), buffer: base, count: length, offset: -1, write: write)
+                moved = try transfer(fd: a.int32(0), buffer: base, count: length, offset: offset, write: write)
             } catch {
                 if total > 0 { return total }
                 throw error
             }
             total += moved
+            if positioned { offset += Int64(moved) }
             if moved < length { break }
         }
         return total
     }
 
-    static func readv(_ a: SyscallArguments) throws(Errno) -> Int { try vector(a, write: false) }
-    static func writev(_ a: SyscallArguments) throws(Errno) -> Int { try vector(a, write: true) }
+    static func readv(_ a: SyscallArguments) throws(Errno) -> Int { try vector(a, write: false, positioned: false) }
+    static func writev(_ a: SyscallArguments) throws(Errno) -> Int { try vector(a, write: true, positioned: false) }
 
     static func lseek(_ a: SyscallArguments) throws(Errno) -> Int {
         let file = try currentProcess.files.file(a.int32(0))
@@ -323,32 +328,6 @@ enum FileSyscalls {
         return 0
     }
 
-    /// preadv/pwritev(fd, iov, count, offset).
-    private static func vectorAt(_ a: SyscallArguments, write: Bool) throws(Errno) -> Int {
-        let count = a.int32(2)
-        guard count >= 0, count <= maxIovecs, a.int(3) >= 0 else { throw .EINVAL }
-        var offset = Int64(a.int(3))
-        var total = 0
-        for index in 0..<count {
-            let entry = a[1] + UInt64(index * 16)
-            let base = try UserMemory.load(UInt64.self, from: entry)
-            let length = try UserMemory.load(Int.self, from: entry + 8)
-            guard length >= 0 else { throw .EINVAL }
-            if length == 0 { continue }
-            let moved: Int
-            do throws(Errno) {
-                moved = try transfer(fd: a.int32(0), buffer: base, count: length, offset: offset, write: write)
-            } catch {
-                if total > 0 { return total }
-                throw error
-            }
-            total += moved
-            offset += Int64(moved)
-            if moved < length { break }
-        }
-        return total
-    }
-
-    static func preadv(_ a: SyscallArguments) throws(Errno) -> Int { try vectorAt(a, write: false) }
-    static func pwritev(_ a: SyscallArguments) throws(Errno) -> Int { try vectorAt(a, write: true) }
+    static func preadv(_ a: SyscallArguments) throws(Errno) -> Int { try vector(a, write: false, positioned: true) }
+    static func pwritev(_ a: SyscallArguments) throws(Errno) -> Int { try vector(a, write: true, positioned: true) }
 }

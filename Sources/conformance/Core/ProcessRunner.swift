@@ -191,7 +191,7 @@ public enum ProcessRunner {
 
 /// The glibc (2.34+) spawn file actions that Swift's Glibc module does not import
 /// (they are declared only for `_GNU_SOURCE`-style feature macros), looked up at run time.
-private enum SpawnExtensions {
+enum SpawnExtensions {
     typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
     typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
 

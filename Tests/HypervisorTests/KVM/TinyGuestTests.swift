@@ -34,13 +34,7 @@ struct TinyGuestTests {
     /// Boots straight into 64-bit mode with the boot page tables and GDT,
     /// reads the boot-info page through the direct map and reports it.
     @Test func longModeBootReachesKernelWindowAndDirectMap() throws {
-        let kvm = try KVMSystem()
-        let vm = try kvm.createVirtualMachine()
-        let memory = try GuestMemory(size: 16 << 20)
-        try vm.mapMemory(memory)
-        let tables = BootPageTables(memorySize: memory.size)
-        try tables.write(into: memory)
-        try BootGDT().write(into: memory)
+        let (kvm, vm, memory, tables) = try longModeMachine()
         try memory.store(UInt64(0xCAFE_BABE), at: UK_BOOT_INFO_PHYS)
         try memory.write([
             0x48, 0x8B, 0x07,        // mov rax, [rdi]      ; rdi = boot info in the direct map
@@ -61,13 +55,7 @@ struct TinyGuestTests {
     /// On this platform `out` faults at CPL3, so the kernel reaches the host by
     /// storing to the hypercall page; the store must exit as MMIO with its data.
     @Test func userModeStoreToHypercallPageExitsAsMMIO() throws {
-        let kvm = try KVMSystem()
-        let vm = try kvm.createVirtualMachine()
-        let memory = try GuestMemory(size: 16 << 20)
-        try vm.mapMemory(memory)
-        let tables = BootPageTables(memorySize: memory.size)
-        try tables.write(into: memory)
-        try BootGDT().write(into: memory)
+        let (kvm, vm, memory, tables) = try longModeMachine()
         var code: [UInt8] = [0x48, 0xB8]                                   // movabs rax, 0x1234
         code += withUnsafeBytes(of: UInt64(0x1234).littleEndian, Array.init)
         code += [0x48, 0xA3]                                               // movabs [UK_HYPERCALL_VIRT + 8], rax
@@ -90,5 +78,18 @@ struct TinyGuestTests {
         let table = try KVMSystem().supportedCPUID()
         let extended = try #require(table.entry(function: 0x8000_0001))
         #expect(extended.edx & (1 << 29) != 0)
+    }
+
+    /// A VM with 16 MiB of memory holding the boot page tables and the boot GDT, as the
+    /// hypervisor lays them out for 64-bit entry.
+    private func longModeMachine() throws -> (KVMSystem, VirtualMachine, GuestMemory, BootPageTables) {
+        let kvm = try KVMSystem()
+        let vm = try kvm.createVirtualMachine()
+        let memory = try GuestMemory(size: 16 << 20)
+        try vm.mapMemory(memory)
+        let tables = BootPageTables(memorySize: memory.size)
+        try tables.write(into: memory)
+        try BootGDT().write(into: memory)
+        return (kvm, vm, memory, tables)
     }
 }

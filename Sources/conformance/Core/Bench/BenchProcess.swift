@@ -77,7 +77,7 @@ public enum BenchProcess {
         posix_spawn_file_actions_adddup2(&actions, stdinFD, 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutFD, 1)
         posix_spawn_file_actions_adddup2(&actions, stderrFD, 2)
-        guard let addChdir = addChdir else { throw BenchError("posix_spawn_file_actions_addchdir_np is missing (glibc 2.29+)") }
+        guard let addChdir = SpawnExtensions.addChdir else { throw BenchError("posix_spawn_file_actions_addchdir_np is missing (glibc 2.29+)") }
         _ = addChdir(&actions, directory)
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]
@@ -104,13 +104,6 @@ public enum BenchProcess {
         guard let data = FileManager.default.contents(atPath: path) else { return "" }
         return String(decoding: data.prefix(1 << 20), as: UTF8.self)
     }
-
-    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-    /// `posix_spawn_file_actions_addchdir_np`, which Swift's Glibc module does not import.
-    private static let addChdir: AddChdir? = {
-        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "posix_spawn_file_actions_addchdir_np") else { return nil }
-        return unsafeBitCast(symbol, to: AddChdir.self)
-    }()
 }
 
 /// Median and spread of a sample.
