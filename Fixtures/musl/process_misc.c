@@ -53,7 +53,9 @@ int main(void) {
     printf("getpgrp == pid: %d, getpgid(0) == pid: %d, getpgid(pid) == pid: %d\n", syscall(SYS_getpgrp) == pid,
            syscall(SYS_getpgid, 0) == pid, syscall(SYS_getpgid, pid) == pid);
     SHOW("setsid as group leader", syscall(SYS_setsid));
-    printf("getsid(0) > 0: %d\n", syscall(SYS_getsid, 0) > 0);
+    // The session id itself is 0 natively when the session leader lives outside the PID
+    // namespace (containers, CI runners), so only success is compared.
+    printf("getsid(0) succeeds: %d\n", syscall(SYS_getsid, 0) >= 0);
     SHOW("getsid unknown pid", syscall(SYS_getsid, 999999));
     SHOW("getpgid unknown pid", syscall(SYS_getpgid, 999999));
 

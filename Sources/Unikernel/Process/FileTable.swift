@@ -27,6 +27,10 @@ struct OpenFile {
 struct FileTable {
     static let limit = 1024
     private var slots: [OpenFile?] = []
+    /// How many descriptors the table has room for, as Linux's `fdtable.max_fds`: 64 at
+    /// start, grown (never shrunk) to the next size a newly installed descriptor needs.
+    /// select/pselect6 look at no descriptor at or beyond it.
+    private(set) var capacity = 64
 
     init() {}
 
@@ -49,6 +53,7 @@ struct FileTable {
             guard fd >= 0, fd < FileTable.limit else { throw .EBADF }
             while slots.count <= fd { slots.append(nil) }
             slots[fd] = file
+            grow(toHold: fd)
             return fd
         }
         var index = minimum
@@ -56,7 +61,16 @@ struct FileTable {
         guard index < FileTable.limit else { throw .EMFILE }
         while slots.count <= index { slots.append(nil) }
         slots[index] = file
+        grow(toHold: index)
         return index
+    }
+
+    /// Linux's growth rule: room for `fd` rounded up to a power of two times 128 slots.
+    private mutating func grow(toHold fd: Int) {
+        guard fd >= capacity else { return }
+        var blocks = 1
+        while blocks * 128 <= fd { blocks *= 2 }
+        capacity = min(blocks * 128, FileTable.limit)
     }
 
     /// Removes `fd` and returns its file.

@@ -212,10 +212,11 @@ enum PipeSyscalls {
         return UInt64(value.0) &* 1_000_000_000 &+ UInt64(value.1)
     }
 
-    /// select/pselect6 over fd_set bitmaps.
+    /// select/pselect6 over fd_set bitmaps. As on Linux, `nfds` beyond the descriptor table's
+    /// capacity is cut down to it, so bits for descriptors the table has no room for are ignored.
     private static func selectCommon(_ a: SyscallArguments, timeout: UInt64?) throws(Errno) -> Int {
-        let count = a.int32(0)
-        guard count >= 0, count <= FileTable.limit else { throw .EINVAL }
+        guard a.int32(0) >= 0 else { throw .EINVAL }
+        let count = min(a.int32(0), currentProcess.files.capacity)
         let words = (count + 63) / 64
         func loadSet(_ address: UInt64) throws(Errno) -> [UInt64] {
             guard address != 0 else { return [UInt64](repeating: 0, count: words) }
