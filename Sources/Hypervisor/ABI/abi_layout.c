@@ -19,3 +19,10 @@ _Static_assert(sizeof(uk_registers) == 26 * 8, "uk_registers layout");
 _Static_assert(sizeof(uk_hc_crash) == 16 + 26 * 8, "uk_hc_crash layout");
 _Static_assert(sizeof(uk_hc_trace) == 64, "uk_hc_trace layout");
 _Static_assert(UK_CPU_TABLES_SIZE == 2 * UK_PAGE_SIZE + UK_IST_COUNT * UK_IST_STACK_SIZE, "cpu tables size");
+
+/* Boot flags are distinct bits: their sum equals their union only then. */
+#define UK_BOOT_FLAG_SUM (UK_BOOT_TRACE_SYSCALLS + UK_BOOT_NO_ASLR + UK_BOOT_CPU_PREPARED + UK_BOOT_NO_SYSCALL_PATCHING \
+                          + UK_BOOT_FAULT_MISALIGN_RSP + UK_BOOT_FAULT_NO_SSE + UK_BOOT_FAULT_NO_FS_BASE)
+#define UK_BOOT_FLAG_UNION (UK_BOOT_TRACE_SYSCALLS | UK_BOOT_NO_ASLR | UK_BOOT_CPU_PREPARED | UK_BOOT_NO_SYSCALL_PATCHING \
+                            | UK_BOOT_FAULT_MISALIGN_RSP | UK_BOOT_FAULT_NO_SSE | UK_BOOT_FAULT_NO_FS_BASE)
+_Static_assert(UK_BOOT_FLAG_SUM == UK_BOOT_FLAG_UNION, "uk_boot_info.flags bits overlap");

@@ -31,6 +31,9 @@ struct HypervisorCommand: ParsableCommand {
     @Flag(name: .long, help: "Disable address-space randomisation (fixed static-pie base, stack and mmap area, as `setarch -R`).")
     var noASLR = false
 
+    @Flag(name: .long, help: "Never rewrite the application's hot `syscall` sites into jumps to the kernel (every syscall traps; for triage).")
+    var noSyscallPatching = false
+
     @Option(name: .long, help: "Set KEY=VALUE in the guest's environment (repeatable).")
     var env: [String] = []
 
@@ -121,6 +124,7 @@ struct HypervisorCommand: ParsableCommand {
         configuration.rootDirectory = dir
         configuration.readOnlyRoot = readOnly
         configuration.addressSpaceRandomization = !noASLR
+        configuration.syscallPatching = !noSyscallPatching
         configuration.memorySize = memorySize
         configuration.timeout = timeout
         configuration.faults = faults

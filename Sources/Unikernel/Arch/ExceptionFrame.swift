@@ -67,6 +67,13 @@ func userException(_ saved: UnsafeMutableRawPointer, _ record: UnsafeMutableRawP
        currentProcess.addressSpace.handlePageFault(at: fault.address, access: PageFaultAccess(errorCode: fault.errorCode)) {
         return
     }
+    if fault.vector == 6, let stub = SyscallPatcher.resumeMovedSyscall(at: fault.rip) {
+        // A jump to the `syscall` a rewritten site overwrote: make the call through its stub.
+        var resumed = fault
+        resumed.rip = stub
+        record.storeBytes(of: resumed, as: FaultRecord.self)
+        return
+    }
     let r = saved.load(as: SavedRegisters.self)
     let frame = ExceptionFrame(r15: r.r15, r14: r.r14, r13: r.r13, r12: r.r12, rbp: r.rbp, rbx: r.rbx, r11: r.r11, r10: r.r10,
                                r9: r.r9, r8: r.r8, rax: r.rax, rcx: r.rcx, rdx: r.rdx, rsi: r.rsi, rdi: r.rdi,

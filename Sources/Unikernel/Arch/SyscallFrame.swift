@@ -7,13 +7,15 @@ struct SyscallFrame {
     var rip, rflags, rsp: UInt64
 }
 
-/// Called by `uk_syscall_entry` with interrupts off, on the kernel stack.
+/// Called by `uk_syscall_entry` and `uk_syscall_stub_entry` on the kernel stack.
+/// `viaStub` is 1 when the call came from a rewritten site (SyscallPatcher), 0 when it trapped.
 @_cdecl("uk_syscall_dispatch")
-func syscallDispatch(_ rawFrame: UnsafeMutableRawPointer) {
+func syscallDispatch(_ rawFrame: UnsafeMutableRawPointer, _ viaStub: UInt64) {
     // SAFETY: the stub passes the frame it pushed on the kernel stack (layout:
     // SyscallFrame); it is valid until we return and nothing else touches it.
     let frame = rawFrame.bindMemory(to: SyscallFrame.self, capacity: 1)
     let saved = frame.pointee
+    if viaStub == 0 { SyscallPatcher.noteTrap(saved) }
     if saved.rax == Signals.sigreturnNumber {
         // rt_sigreturn replaces the whole context, result register included.
         Signals.sigreturn(&frame.pointee)

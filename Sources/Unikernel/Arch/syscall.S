@@ -28,8 +28,11 @@ uk_syscall_entry:
     pushq uk_syscall_user_rsp(%rip)   /* rsp */
     pushq %r11                        /* rflags */
     pushq %rcx                        /* rip */
+uk_syscall_common:
     PUSH_GPRS
     movq %rsp, %rdi
+    movzbl uk_syscall_via_stub(%rip), %esi
+    movb $0, uk_syscall_via_stub(%rip)
     movq %rsp, %rbx
     andq $-16, %rsp
     call uk_syscall_dispatch
@@ -43,12 +46,46 @@ uk_syscall_entry:
     jmp *uk_syscall_return_rip(%rip)
     .size uk_syscall_entry, . - uk_syscall_entry
 
+/* Entry from a patched syscall site (SyscallPatcher.swift): the site's stub
+ * has done what the displaced instruction did (RAX = the number), set RCX to
+ * the address after the site's SYSCALL and jumped here through R11. We get
+ * here by plain jumps at CPL3, so we do by hand what SYSCALL does: R11 = the
+ * caller's RFLAGS (nothing on the way here changes flags), DF/TF/AC/NT
+ * cleared for the kernel when set (popfq only then), and the frame marked so the dispatcher does not
+ * count the call as a trapped one. The user stack is never touched. */
+    .globl uk_syscall_stub_entry
+    .type uk_syscall_stub_entry, @function
+uk_syscall_stub_entry:
+    movq %rsp, uk_syscall_user_rsp(%rip)
+    leaq uk_kernel_stack_top(%rip), %rsp
+    pushq uk_syscall_user_rsp(%rip)   /* rsp */
+    pushfq                            /* rflags */
+    movq (%rsp), %r11
+    testl $0x44500, %r11d             /* AC, NT, DF or TF set? (rare) */
+    jz 1f
+    pushq $0x202
+    popfq
+1:  pushq %rcx                        /* rip */
+    movb $1, uk_syscall_via_stub(%rip)
+    jmp uk_syscall_common
+    .size uk_syscall_stub_entry, . - uk_syscall_stub_entry
+
+    .globl uk_syscall_stub_entry_address
+    .type uk_syscall_stub_entry_address, @function
+uk_syscall_stub_entry_address:
+    leaq uk_syscall_stub_entry(%rip), %rax
+    ret
+    .size uk_syscall_stub_entry_address, . - uk_syscall_stub_entry_address
+
     .bss
     .balign 8
     .globl uk_syscall_user_rsp
 uk_syscall_user_rsp:
     .skip 8
 uk_syscall_return_rip:
+    .skip 8
+    /* 1 from uk_syscall_stub_entry until the dispatcher is called (its second argument). */
+uk_syscall_via_stub:
     .skip 8
 
     .section .note.GNU-stack, "", @progbits

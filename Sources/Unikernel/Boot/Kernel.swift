@@ -48,6 +48,7 @@ enum Kernel {
             currentProcess.addressSpace.randomize(&currentProcess.random)
         }
         currentProcess.addressSpace.mapImage(info)
+        if info.flags & UK_BOOT_NO_SYSCALL_PATCHING == 0 { SyscallPatcher.enable() }
         currentProcess.vdsoBase = VDSO.map(into: &currentProcess.addressSpace, clock: info)
         let top = currentProcess.addressSpace.reserveStack()
 

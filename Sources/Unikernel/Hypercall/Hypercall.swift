@@ -17,7 +17,7 @@ enum Hypercall {
     }
 
     static func exit(status: Int32) -> Never {
-        _ = perform(UK_HC_EXIT, uk_hc_exit(status: status, reserved: 0))
+        _ = perform(UK_HC_EXIT, uk_hc_exit(status: status, patched_sites: UInt32(truncatingIfNeeded: SyscallPatcher.stubs.count)))
         CPU.haltForever()
     }
 

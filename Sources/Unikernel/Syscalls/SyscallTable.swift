@@ -184,9 +184,23 @@ enum SyscallTable {
         .init(436, "close_range", .implemented, "CLOSE_RANGE_CLOEXEC", PipeSyscalls.closeRange),
     ]
 
+    /// The highest syscall number the table may hold, plus one.
+    static let numberLimit = 512
+
+    /// `entries`' index for each syscall number (-1: not in the table), so that dispatch
+    /// costs one load, not a search.
+    private static let indexByNumber: [Int16] = {
+        var index = [Int16](repeating: -1, count: numberLimit)
+        for (position, entry) in entries.enumerated() where entry.number < UInt64(numberLimit) {
+            index[Int(entry.number)] = Int16(position)
+        }
+        return index
+    }()
+
     static func entry(for number: UInt64) -> SyscallEntry? {
-        for entry in entries where entry.number == number { return entry }
-        return nil
+        guard number < UInt64(numberLimit) else { return nil }
+        let position = indexByNumber[Int(number)]
+        return position < 0 ? nil : entries[Int(position)]
     }
 
     /// Whether the runner asked (fault injection) to refuse syscall `number`.

@@ -71,6 +71,10 @@
 #define UK_KERNEL_WINDOW_SIZE   0x20000000ULL        /* 512 MiB mapped at UK_KERNEL_VIRT_BASE */
 #define UK_HYPERCALL_MMIO_PHYS  0x4000000000ULL      /* 256 GiB: above any guest memory */
 #define UK_HYPERCALL_VIRT       0xffffffffbfe00000ULL /* UK_KERNEL_VIRT_BASE + 1 GiB - 2 MiB */
+/* The top 16 MiB of the address space: the kernel maps its syscall-site stubs
+ * here (Arch/SyscallPatcher.swift), in reach of a `jmp rel32` from an
+ * application linked in the low 2 GiB and out of every range Linux gives a program. */
+#define UK_SYSCALL_STUB_WINDOW  0xffffffffff000000ULL
 
 #define UK_GDT_PHYS             0x1000ULL
 #define UK_BOOT_INFO_PHYS       0x2000ULL
@@ -89,6 +93,8 @@
 /* uk_boot_info.flags: runner options and deliberate fault injection (triage tests). */
 #define UK_BOOT_TRACE_SYSCALLS      (1ULL << 0)  /* report every syscall to the host */
 #define UK_BOOT_NO_ASLR             (1ULL << 1)  /* fixed stack and mmap bases (as `setarch -R`) */
+#define UK_BOOT_CPU_PREPARED        (1ULL << 2)  /* CPU tables and registers prepared by the host (below) */
+#define UK_BOOT_NO_SYSCALL_PATCHING (1ULL << 3)  /* every syscall traps; no site becomes a jump */
 #define UK_BOOT_FAULT_MISALIGN_RSP  (1ULL << 8)  /* start the application with %rsp % 16 == 8 */
 #define UK_BOOT_FAULT_NO_SSE        (1ULL << 9)  /* leave CR4.OSFXSR/OSXMMEXCPT clear */
 #define UK_BOOT_FAULT_NO_FS_BASE    (1ULL << 10) /* arch_prctl(ARCH_SET_FS) succeeds without setting FS */
@@ -168,7 +174,6 @@ typedef struct uk_boot_info {
     uint64_t cpu_tables_phys;    /* IDT page, TSS page, IST stacks (UK_CPU_TABLES_SIZE) */
 } uk_boot_info;
 
-#define UK_BOOT_CPU_PREPARED        (1ULL << 2)
 #define UK_IST_STACK_SIZE           0x4000ULL
 #define UK_IST_COUNT                4
 /* IDT page, TSS page, then the IST stacks. */
@@ -231,7 +236,7 @@ enum uk_file_op {
 
 typedef struct uk_hc_exit {
     int32_t status;          /* exit_group's argument; the host exits with status & 0xff */
-    uint32_t reserved;
+    uint32_t patched_sites;  /* syscall sites the kernel rewrote into jumps (UNIKERNEL_TIMINGS) */
 } uk_hc_exit;
 
 /* read/write: `len` bytes at guest-physical `buf_phys` (one contiguous range). */

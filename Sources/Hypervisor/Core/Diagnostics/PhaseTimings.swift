@@ -19,6 +19,8 @@ public final class PhaseTimer: @unchecked Sendable {
     private(set) var marks: [(name: String, nanoseconds: UInt64)] = []
     private(set) var exits = 0
     private(set) var hypercalls = 0
+    /// Syscall sites the kernel had rewritten into jumps when the program exited.
+    private(set) var patchedSyscallSites: UInt32?
 
     init(enabled: Bool) {
         self.enabled = enabled
@@ -60,10 +62,17 @@ public final class PhaseTimer: @unchecked Sendable {
         }
     }
 
+    /// Records what the kernel's exit hypercall reports.
+    func noteExit(patchedSyscallSites sites: UInt32) {
+        guard enabled else { return }
+        patchedSyscallSites = sites
+    }
+
     /// The report line (without the trailing newline).
     func render(extra: [(String, String)]) -> String {
         let marksJSON = marks.map { "[\"\($0.name)\",\($0.nanoseconds)]" }.joined(separator: ",")
         var fields = ["\"marks\":[\(marksJSON)]", "\"exits\":\(exits)", "\"hypercalls\":\(hypercalls)"]
+        if let patchedSyscallSites { fields.append("\"patched_syscall_sites\":\(patchedSyscallSites)") }
         fields += extra.map { "\"\($0.0)\":\($0.1)" }
         return "unikernel-timings: {" + fields.joined(separator: ",") + "}"
     }

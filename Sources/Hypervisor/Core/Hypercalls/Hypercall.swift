@@ -36,7 +36,7 @@ public struct SyscallRecord: Equatable, Sendable {
 /// A hypercall decoded from its port and parameter block, every guest
 /// address in it validated. Decoding never performs the call.
 public enum Hypercall: Equatable, Sendable {
-    case exit(status: Int32)
+    case exit(status: Int32, patchedSyscallSites: UInt32)
     case write(handle: Int32, buffer: GuestRange, offset: Int64)
     case read(handle: Int32, buffer: GuestRange, offset: Int64)
     case writeUser(handle: Int32, span: UserSpan, offset: Int64)
@@ -150,7 +150,7 @@ extension Hypercall {
         switch UInt32(port) {
         case UK_HC_EXIT.rawValue:
             let p = try load(uk_hc_exit.self)
-            return DecodedHypercall(call: .exit(status: p.status), resultAddress: nil)
+            return DecodedHypercall(call: .exit(status: p.status, patchedSyscallSites: p.patched_sites), resultAddress: nil)
         case UK_HC_WRITE.rawValue, UK_HC_READ.rawValue:
             let p = try load(uk_hc_io.self)
             let at = result(uk_hc_io.self, \uk_hc_io.result)

@@ -35,7 +35,8 @@ public final class HypercallHandler {
     /// Performs `call` and says how the run continues.
     public func handle(_ call: Hypercall) -> HypercallOutcome {
         switch call {
-        case let .exit(status):
+        case let .exit(status, patchedSites):
+            PhaseTimer.shared.noteExit(patchedSyscallSites: patchedSites)
             return .stop(.exited(status: status))
         case let .write(handle, buffer, offset):
             return .resume(result: guestBytes(buffer) { files.write(handle: handle, from: UnsafeRawBufferPointer($0), offset: offset) })

@@ -208,6 +208,7 @@ public final class Machine {
     private var bootFlags: UInt64 {
         var flags: UInt64 = 0
         if !configuration.addressSpaceRandomization { flags |= UK_BOOT_NO_ASLR }
+        if !configuration.syscallPatching { flags |= UK_BOOT_NO_SYSCALL_PATCHING }
         if configuration.traceSyscalls { flags |= UK_BOOT_TRACE_SYSCALLS }
         if configuration.faults.contains(.misalignedStack) { flags |= UK_BOOT_FAULT_MISALIGN_RSP }
         if configuration.faults.contains(.sseDisabled) { flags |= UK_BOOT_FAULT_NO_SSE }

@@ -38,6 +38,9 @@ public struct MachineConfiguration: Sendable {
     public var refusedSyscalls: Set<Int> = []
     /// Randomise the static-pie load base, the stack and the mmap area as Linux does.
     public var addressSpaceRandomization = true
+    /// Rewrite hot `syscall` sites into jumps to the kernel (see the kernel's SyscallPatcher);
+    /// off, every syscall traps, which is slower and otherwise identical.
+    public var syscallPatching = true
     /// Prepare the kernel's CPU state from the host and enter it at CPL3
     /// (UK_BOOT_CPU_PREPARED); false starts it at its ELF entry at CPL0,
     /// where it sets everything up itself (slow here: CPL0 is emulated).

@@ -1,0 +1,236 @@
+import UnikernelABI
+
+/// Turns the application's hot `syscall` sites into plain jumps to the kernel.
+///
+/// On this platform every `syscall` instruction leaves the guest (about 1.5 µs), while the
+/// kernel itself runs natively at CPL3 next to the application: a jump into the kernel's
+/// syscall entry costs a few nanoseconds. So, like HermiTux's binary rewriting and gVisor's
+/// syscall patching, a site that has trapped `threshold` times is rewritten in place, when
+/// its bytes prove what it does:
+///
+/// - `mov $imm32, %eax; syscall` (`b8 imm32 0f 05`, eax == imm32 at the trap): the 5-byte
+///   `mov` becomes `jmp rel32` to a stub; the `syscall` stays, so code that jumps straight to
+///   it still makes a real (trapping) syscall.
+/// - `mov %reg, %rax; syscall` (`48|4c 89 /r` or `48|49 8b /r`, rax == reg at the trap):
+///   the 5 bytes become `jmp rel32`, with the stub placed so that the displacement's two
+///   high bytes, where the `syscall` was, read `0f ff` (UD0). Code that jumps straight to
+///   the old `syscall` raises #UD there, and `resumeMovedSyscall` sends it into the stub
+///   past its `mov`: the call still happens, with the caller's rax.
+///
+/// A stub (32 bytes, in pages the kernel maps at `UK_SYSCALL_STUB_WINDOW`, the top 16 MiB)
+/// repeats the displaced `mov`, sets rcx to the address after the site's `syscall` and
+/// jumps through r11 to `uk_syscall_stub_entry`, which builds the same frame as a trap:
+/// rcx, r11, the stack and every other register end as SYSCALL and SYSRET leave them.
+/// Only sites in executable pages below `siteLimit` are candidates (a `jmp rel32` must
+/// reach the window); static-PIE programs loaded high keep trapping. The runner's
+/// `--no-syscall-patching` turns all of this off.
+enum SyscallPatcher {
+    /// Traps from one site before it is rewritten (a cold site is not worth a stub).
+    static let threshold: UInt32 = 16
+    /// Sites at or above this address are never rewritten (rel32 reach of the window).
+    static let siteLimit: UInt64 = 0x7E00_0000
+    static let stubSize: UInt64 = 32
+    static let maximumStubs = 2048
+    /// Where a `mov %reg, %rax` site's stub must start, relative to the site's end:
+    /// rel32 = 0xff0f_xxxx puts the bytes `0f ff` (UD0) where the `syscall` was.
+    static let movedSyscallDisplacementHigh: UInt32 = 0xFF0F
+
+    static var enabled = false
+
+    /// One rewritten site.
+    struct Stub {
+        /// The first rewritten byte.
+        var site: UInt64
+        /// The address after the site's `syscall` (where the call returns).
+        var returnAddress: UInt64
+        var address: UInt64
+        /// Bytes of the displaced `mov` at the start of the stub.
+        var movLength: UInt64
+        /// Whether the `syscall` itself was overwritten (the `mov %reg, %rax` form).
+        var coversSyscall: Bool
+    }
+
+    private(set) static var stubs: [Stub] = []
+
+    private struct Counter {
+        var returnAddress: UInt64
+        var count: UInt32
+    }
+
+    /// Trap counts by return address: open addressing, no removal; when full, no new site is counted.
+    private static var counters: [Counter] = []
+    private static let counterSlots = 1024
+
+    static func enable() {
+        counters = [Counter](repeating: Counter(returnAddress: 0, count: 0), count: counterSlots)
+        enabled = true
+    }
+
+    /// Called for every syscall that trapped (not one that came through a stub), before it runs.
+    static func noteTrap(_ frame: SyscallFrame) {
+        let returnAddress = frame.rip
+        guard enabled, returnAddress >= 0x1000 + 7, returnAddress < siteLimit else { return }
+        var slot = Int((returnAddress &* 0x9E37_79B9_7F4A_7C15) >> 54) & (counterSlots - 1)
+        for _ in 0..<counterSlots {
+            if counters[slot].returnAddress == returnAddress {
+                counters[slot].count &+= 1
+                if counters[slot].count == threshold { patch(returnAddress: returnAddress, frame) }
+                return
+            }
+            if counters[slot].returnAddress == 0 {
+                counters[slot] = Counter(returnAddress: returnAddress, count: 1)
+                return
+            }
+            slot = (slot + 1) & (counterSlots - 1)
+        }
+    }
+
+    /// The stub to resume in when #UD hit the overwritten `syscall` of a `mov %reg, %rax` site:
+    /// past the stub's `mov`, so the call runs with the caller's rax.
+    static func resumeMovedSyscall(at rip: UInt64) -> UInt64? {
+        for stub in stubs where stub.coversSyscall && stub.returnAddress &- 2 == rip {
+            return stub.address + stub.movLength
+        }
+        return nil
+    }
+
+    // MARK: Rewriting
+
+    private static func patch(returnAddress: UInt64, _ frame: SyscallFrame) {
+        guard stubs.count < maximumStubs, let bytes = code(at: returnAddress - 7, count: 7),
+              bytes[5] == 0x0F, bytes[6] == 0x05 else { return }
+        let immediate = UInt64(bytes[1]) | UInt64(bytes[2]) << 8 | UInt64(bytes[3]) << 16 | UInt64(bytes[4]) << 24
+        if bytes[0] == 0xB8, frame.rax == immediate {
+            install(site: returnAddress - 7, mov: Array(bytes[0..<5]), returnAddress: returnAddress, coversSyscall: false)
+        } else if let source = movSource(bytes[2], bytes[3], bytes[4]), let value = register(source, in: frame),
+                  value == frame.rax {
+            install(site: returnAddress - 5, mov: Array(bytes[2..<5]), returnAddress: returnAddress, coversSyscall: true)
+        }
+    }
+
+    /// The source register number of `mov %reg, %rax` (REX.W 89 /r or 8b /r), if that is what the bytes are.
+    private static func movSource(_ rex: UInt8, _ opcode: UInt8, _ modrm: UInt8) -> UInt8? {
+        if (rex == 0x48 || rex == 0x4C), opcode == 0x89, modrm & 0xC7 == 0xC0 {
+            return (modrm >> 3) & 7 + (rex == 0x4C ? 8 : 0)
+        }
+        if (rex == 0x48 || rex == 0x49), opcode == 0x8B, modrm & 0xF8 == 0xC0 {
+            return modrm & 7 + (rex == 0x49 ? 8 : 0)
+        }
+        return nil
+    }
+
+    /// A register's value before the `syscall` (rcx and r11 were overwritten by it: unknown).
+    private static func register(_ number: UInt8, in f: SyscallFrame) -> UInt64? {
+        switch number {
+        case 2: return f.rdx
+        case 3: return f.rbx
+        case 4: return f.rsp
+        case 5: return f.rbp
+        case 6: return f.rsi
+        case 7: return f.rdi
+        case 8: return f.r8
+        case 9: return f.r9
+        case 10: return f.r10
+        case 12: return f.r12
+        case 13: return f.r13
+        case 14: return f.r14
+        case 15: return f.r15
+        default: return nil
+        }
+    }
+
+    private static func install(site: UInt64, mov: [UInt8], returnAddress: UInt64, coversSyscall: Bool) {
+        for stub in stubs where stub.site == site {
+            // The site's page was reloaded (e.g. after madvise): rewrite it again, same stub.
+            _ = writeJump(site: site, to: stub.address)
+            return
+        }
+        guard let address = stubAddress(site: site, coversSyscall: coversSyscall), mapStubPage(address) else { return }
+        var stub = mov
+        stub += [0x48, 0xB9] + littleEndian(returnAddress)                     // movabs $return, %rcx
+        stub += [0x49, 0xBB] + littleEndian(uk_syscall_stub_entry_address())   // movabs $entry, %r11
+        stub += [0x41, 0xFF, 0xE3]                                             // jmp *%r11
+        guard let frame = currentProcess.addressSpace.mapper.lookup(address)?.frame else { return }
+        let target = DirectMap.pointer(frame + (address & (UK_PAGE_SIZE - 1)))
+        for (index, byte) in stub.enumerated() { target.storeBytes(of: byte, toByteOffset: index, as: UInt8.self) }
+        guard writeJump(site: site, to: address) else { return }
+        stubs.append(Stub(site: site, returnAddress: returnAddress, address: address,
+                          movLength: UInt64(mov.count), coversSyscall: coversSyscall))
+    }
+
+    /// A free 32-byte slot in the window that `jmp rel32` at `site` reaches; for a
+    /// `mov %reg, %rax` site, one whose displacement has the high half `0xff0f`.
+    private static func stubAddress(site: UInt64, coversSyscall: Bool) -> UInt64? {
+        let next = site &+ 5
+        var candidate: UInt64
+        let last: UInt64
+        if coversSyscall {
+            let lowest = next &+ UInt64(bitPattern: Int64(Int32(bitPattern: movedSyscallDisplacementHigh << 16)))
+            guard lowest >= UK_SYSCALL_STUB_WINDOW, lowest <= UInt64.max - 0xFFFF - stubSize else { return nil }
+            candidate = (lowest + stubSize - 1) & ~(stubSize - 1)
+            last = lowest + 0xFFFF
+        } else {
+            candidate = UK_SYSCALL_STUB_WINDOW
+            last = UInt64.max - stubSize + 1
+        }
+        while candidate <= last {
+            let displacement = Int64(bitPattern: candidate &- next)
+            guard displacement >= Int64(Int32.min), displacement <= Int64(Int32.max) else { return nil }
+            if !stubs.contains(where: { $0.address == candidate }) { return candidate }
+            candidate += stubSize
+        }
+        return nil
+    }
+
+    /// Maps (read + execute, filled with int3) the window page holding `address`, if not yet mapped.
+    private static func mapStubPage(_ address: UInt64) -> Bool {
+        let page = address & ~(UK_PAGE_SIZE - 1)
+        let mapper = currentProcess.addressSpace.mapper
+        if mapper.lookup(page) != nil { return true }
+        guard let frame = Frames.allocate() else { return false }
+        // SAFETY: a fresh frame, reached through the direct map.
+        DirectMap.pointer(frame).initializeMemory(as: UInt8.self, repeating: 0xCC, count: Int(UK_PAGE_SIZE))
+        return mapper.map(page, to: frame, Protection(bits: 5))
+    }
+
+    /// Writes `jmp rel32` to `target` over the 5 bytes at `site`.
+    private static func writeJump(site: UInt64, to target: UInt64) -> Bool {
+        let displacement = UInt32(truncatingIfNeeded: target &- (site &+ 5))
+        let jump: [UInt8] = [0xE9, UInt8(truncatingIfNeeded: displacement), UInt8(truncatingIfNeeded: displacement >> 8),
+                             UInt8(truncatingIfNeeded: displacement >> 16), UInt8(truncatingIfNeeded: displacement >> 24)]
+        // Resolve both pages first: a site may straddle two.
+        var targets: [UnsafeMutableRawPointer] = []
+        for index in 0..<5 {
+            guard let pointer = codePointer(site + UInt64(index)) else { return false }
+            targets.append(pointer)
+        }
+        // The opcode byte last, so the site never reads as a jump to a half-written displacement.
+        for index in (0..<5).reversed() { targets[index].storeBytes(of: jump[index], as: UInt8.self) }
+        return true
+    }
+
+    /// `count` bytes of application code at `address`, when every one is in a present, executable user page.
+    private static func code(at address: UInt64, count: Int) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        for index in 0..<count {
+            guard let pointer = codePointer(address + UInt64(index)) else { return nil }
+            bytes.append(pointer.load(as: UInt8.self))
+        }
+        return bytes
+    }
+
+    private static func codePointer(_ address: UInt64) -> UnsafeMutableRawPointer? {
+        guard let (frame, entry) = currentProcess.addressSpace.mapper.lookup(address & ~(UK_PAGE_SIZE - 1)),
+              entry & PageMapper.present != 0, entry & PageMapper.user != 0, entry & PageMapper.noExecute == 0 else {
+            return nil
+        }
+        // SAFETY: the frame is mapped at `address`'s page; we stay inside it.
+        return DirectMap.pointer(frame + (address & (UK_PAGE_SIZE - 1)))
+    }
+
+    private static func littleEndian(_ value: UInt64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
+    }
+}
+
+@_extern(c, "uk_syscall_stub_entry_address") func uk_syscall_stub_entry_address() -> UInt64
