@@ -7,6 +7,8 @@ import UnikernelABI
 /// `result`.
 enum Hypercall {
     private static func perform<Block>(_ port: uk_hypercall_port, _ block: Block) -> Block {
+        // Buffered file I/O reaches the host first, so it sees every earlier call's effect.
+        HostFileBuffer.settle()
         let address = uk_hypercall_area_address()
         // SAFETY: the hypercall area is a page-aligned 4 KiB .bss page used
         // only here, larger than every parameter block; one call at a time.
@@ -37,7 +39,8 @@ enum Hypercall {
     }
 
     static func close(handle: Int32) -> Int64 {
-        perform(UK_HC_CLOSE, uk_hc_close(handle: handle, reserved: 0, result: 0)).result
+        HostFileBuffer.forget(handle)
+        return perform(UK_HC_CLOSE, uk_hc_close(handle: handle, reserved: 0, result: 0)).result
     }
 
     static func seek(handle: Int32, offset: Int64, whence: Int32) -> Int64 {

@@ -23,7 +23,8 @@ enum FileSyscalls {
     static let transferChunk = 4 << 20
 
     /// Moves `count` bytes between the application buffer and host handle
-    /// `fd` without copying: the pages are populated here, then the host
+    /// `fd`: small sequential transfers of regular files through HostFileBuffer,
+    /// everything else without copying: the pages are populated here, then the host
     /// reads or writes them in place. Stops at the first short transfer.
     private static func transfer(fd: Int, buffer: UInt64, count: Int, offset: Int64, write: Bool) throws(Errno) -> Int {
         let file = try currentProcess.files.file(fd)
@@ -32,6 +33,11 @@ enum FileSyscalls {
         if file.object != nil {
             guard offset < 0 else { throw .ESPIPE }
             return try PipeSyscalls.transfer(file, buffer: buffer, count: count, write: write) ?? 0
+        }
+        if offset < 0 {
+            let buffered = write ? try HostFileBuffer.write(file, from: buffer, count: count)
+                                 : try HostFileBuffer.read(file, into: buffer, count: count)
+            if let buffered { return buffered }
         }
         if count == 0 {
             return try Errno.check(Hypercall.transferUser(handle: file.hostHandle, address: buffer, length: 0,
