@@ -61,6 +61,8 @@ struct TriageFaultInjectionTests {
     func refusedSyscallIsNamed(libc: Libc) async throws {
         guard let report = try await triage("\(libc.rawValue)/hello", ["--debug-refuse-syscall", "arch_prctl"]) else { return }
         #expect(report.verdict.outcome == .fail)
+        #expect(report.unpatchedVerdict?.outcome == .fail, "the control run without syscall patching fails the same way")
+        #expect(report.renderText().contains("with --no-syscall-patching: fails too"))
         #expect(report.refused.map(\.name).contains("arch_prctl"))
         let first = try #require(report.alignment.divergences.first { $0.native?.name == "arch_prctl" || $0.guest?.name == "arch_prctl" })
         #expect(first.kind == .result)
@@ -119,6 +121,7 @@ struct TriageFaultInjectionTests {
     func alignedEntryRuns(libc: Libc) async throws {
         guard let report = try await triage("\(libc.rawValue)/entry_alignment", []) else { return }
         #expect(report.verdict.outcome == .pass)
+        #expect(report.unpatchedVerdict == nil, "no control run when the guest passes")
     }
 
     /// kvm-pvm runs CPL3 code with the host's CR4, so clearing CR4.OSFXSR in the guest does

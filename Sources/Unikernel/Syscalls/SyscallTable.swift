@@ -39,8 +39,8 @@ struct SyscallEntry {
 enum SyscallTable {
     /// Sorted by number.
     static let entries: [SyscallEntry] = [
-        .init(0, "read", .implemented, "in place: the host reads into the application's pages", FileSyscalls.read),
-        .init(1, "write", .implemented, "in place: the host writes from the application's pages", FileSyscalls.write),
+        .init(0, "read", .implemented, "in place; small sequential reads of regular files from a 256 KiB read-ahead", FileSyscalls.read),
+        .init(1, "write", .implemented, "in place; small sequential writes of regular files batched (256 KiB)", FileSyscalls.write),
         .init(2, "open", .implemented, "path resolved against cwd, opened by the host in its sandbox", FileSyscalls.open),
         .init(3, "close", .implemented, "host stdio handles stay open on the host", FileSyscalls.close),
         .init(4, "stat", .implemented, "host fstat of the path resolved beneath the root", PathSyscalls.stat),
@@ -187,16 +187,19 @@ enum SyscallTable {
     /// The highest syscall number the table may hold, plus one.
     static let numberLimit = 512
 
-    /// `entries`' index for each syscall number (-1: not in the table), so that dispatch
-    /// costs one load, not a search.
+    /// `entries`' index for each syscall number, -1 for numbers not in the table and for those
+    /// the runner asked to refuse, so that dispatch costs one load, not a search. Built at the
+    /// first syscall, after boot has read the runner's refusals. (An array of optional
+    /// handlers would be passed through a generic thunk: slower.)
     private static let indexByNumber: [Int16] = {
         var index = [Int16](repeating: -1, count: numberLimit)
-        for (position, entry) in entries.enumerated() where entry.number < UInt64(numberLimit) {
+        for (position, entry) in entries.enumerated() where entry.number < UInt64(numberLimit) && !isRefused(entry.number) {
             index[Int(entry.number)] = Int16(position)
         }
         return index
     }()
 
+    /// The entry for `number`, nil when there is none or the runner refuses it.
     static func entry(for number: UInt64) -> SyscallEntry? {
         guard number < UInt64(numberLimit) else { return nil }
         let position = indexByNumber[Int(number)]
@@ -224,9 +227,7 @@ enum SyscallTable {
     /// Runs syscall `number`; returns the value for %rax (negative errno on failure).
     static func dispatch(number: UInt64, arguments: SyscallArguments) -> Int {
         var result: Int
-        if isRefused(number) {
-            result = -Errno.ENOSYS.rawValue
-        } else if let entry = entry(for: number) {
+        if let entry = entry(for: number) {
             do throws(Errno) {
                 result = try entry.handler(arguments)
             } catch {

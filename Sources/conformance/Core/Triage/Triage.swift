@@ -112,6 +112,9 @@ public struct Triage: Sendable {
         return folders.map { $0 + "/strace" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
+    /// The runner option that turns the kernel's syscall-site rewriting off.
+    static let noSyscallPatching = "--no-syscall-patching"
+
     public func run(_ request: TriageRequest) async throws(TriageError) -> TriageReport {
         do throws(RunError) { try guest.validate() } catch { throw .run(error) }
         guard let strace = stracePath ?? Self.findStrace() else { throw .straceMissing }
@@ -149,7 +152,24 @@ public struct Triage: Sendable {
         var unhurried = native
         unhurried.outcome.seconds = 0
         let verdict = Comparison.compare(native: unhurried, guest: guestRun, timeoutSeconds: timeout, spec: spec)
-        return TriageReport(
+        var unpatchedVerdict: Verdict?
+        if verdict.outcome != .pass, !request.guestOptions.contains(Self.noSyscallPatching) {
+            // A control run: the same guest with every syscall trapping.
+            do throws(RunError) {
+                let control = try await observe(prefix: "conformance-guest") { directory in
+                    var arguments = guest.arguments(directory: directory, binaryPath: request.binaryPath, spec: spec,
+                                                    timeoutSeconds: timeout)
+                    arguments.insert(contentsOf: [Self.noSyscallPatching] + request.guestOptions, at: 1)
+                    return ProcessRequest(executable: guest.hypervisorPath, arguments: arguments,
+                                          environment: spec.environment, stdin: spec.stdin,
+                                          workingDirectory: directory, timeoutSeconds: timeout + guest.killGraceSeconds)
+                }
+                unpatchedVerdict = Comparison.compare(native: unhurried, guest: control, timeoutSeconds: timeout, spec: spec)
+            } catch {
+                throw .run(error)
+            }
+        }
+        var report = TriageReport(
             name: request.name, binaryPath: request.binaryPath, guestOptions: request.guestOptions,
             native: native.outcome, guest: guestRun.outcome,
             nativeEvents: nativeEvents, guestEvents: guestEvents,
@@ -158,6 +178,8 @@ public struct Triage: Sendable {
             verdict: verdict,
             crashReport: TriageReport.crashReport(in: guestRun.outcome.stderr),
             refusedByDesign: refusedByDesign)
+        report.unpatchedVerdict = unpatchedVerdict
+        return report
     }
 
     private func observe(prefix: String, _ makeRequest: (String) -> ProcessRequest) async throws(RunError) -> Observation {

@@ -19,6 +19,10 @@ public struct TriageReport: Sendable {
     /// Syscalls the kernel refuses on purpose (its table's `.refused` rows), name to note:
     /// an ENOSYS from one of them is a known difference, not the cause being looked for.
     public var refusedByDesign: [String: String] = [:]
+    /// When the guest failed: the verdict of a control run with `--no-syscall-patching`
+    /// (every syscall traps, no site rewritten), which tells whether the kernel's rewriting
+    /// of hot `syscall` sites is involved.
+    public var unpatchedVerdict: Verdict?
 
     /// The first divergence that is not a by-design refusal: where to start looking.
     public var firstUnexpectedDivergence: TraceAlignment.Divergence? {
@@ -57,6 +61,11 @@ public struct TriageReport: Sendable {
         let verdictLine = verdict.outcome == .pass ? "PASS: the guest matches native"
             : "FAIL [\(verdict.category?.rawValue ?? "?")] \(verdict.summary ?? "")"
         lines.append("  verdict: " + verdictLine)
+        if let unpatchedVerdict {
+            lines.append(unpatchedVerdict.outcome == .pass
+                ? "  with --no-syscall-patching: PASS: the failure comes from rewritten syscall sites (Arch/SyscallPatcher.swift)"
+                : "  with --no-syscall-patching: fails too: rewritten syscall sites are not the cause")
+        }
 
         lines.append("")
         let expected = alignment.divergences.filter {
