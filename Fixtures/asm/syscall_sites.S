@@ -1,6 +1,7 @@
 # Checks that a `syscall` site behaves the same however often it runs (a kernel may
-# rewrite hot sites, as this project's does): a `mov $39, %eax; syscall` site and a
-# `mov %rsi, %rax; syscall` site each run getpid 64 times; after every run rax is
+# rewrite hot sites, as this project's does): a `mov $39, %eax; syscall` site, a
+# `mov %rsi, %rax; syscall` site and a `mov %r10, %r10; syscall` site (a move that does
+# not load rax, as in musl's syscall helpers) each run getpid 64 times; after every run rax is
 # getpid's result, rcx the address after the `syscall`, r11 the RFLAGS before it, and
 # rbx, rbp, rdi, rsi, rdx, r8-r10, r12-r15, rsp, the 128-byte red zone and the
 # arithmetic flags are unchanged. Then code jumps straight to each site's `syscall`
@@ -35,6 +36,8 @@ r_r15: .asciz "r15"
 
 s_site_a:   .asciz "mov $imm, %eax; syscall"
 s_site_b:   .asciz "mov %rsi, %rax; syscall"
+s_site_c:   .asciz "mov %r10, %r10; syscall"
+s_direct_c: .asciz "jump to the syscall of mov %r10, %r10; syscall"
 s_direct_a: .asciz "jump to the syscall of mov $imm, %eax; syscall"
 s_direct_b: .asciz "jump to the syscall of mov %rsi, %rax; syscall"
 s_fail:     .asciz "FAIL "
@@ -143,6 +146,16 @@ site_b:
 site_b_syscall:
     syscall
 site_b_after:
+    RECORD
+    ret
+
+run_site_c:
+    PREPARE
+site_c:
+    mov     %r10, %r10
+site_c_syscall:
+    syscall
+site_c_after:
     RECORD
     ret
 
@@ -291,6 +304,22 @@ _start:
     mov     $RUNS, %edi
     call    summary
 
+    # site C, RUNS times through its `mov` (rax = 39 set by PREPARE)
+    lea     s_site_c(%rip), %rax
+    mov     %rax, site_name(%rip)
+    lea     site_c(%rip), %rax
+    mov     %rax, entry(%rip)
+    lea     site_c_after(%rip), %rax
+    mov     %rax, expect_rcx(%rip)
+    movq    $0, run(%rip)
+1:  call    run_site_c
+    call    check
+    incq    run(%rip)
+    cmpq    $RUNS, run(%rip)
+    jb      1b
+    mov     $RUNS, %edi
+    call    summary
+
     # straight to each `syscall`, rax = getppid
     movq    $110, number(%rip)
     mov     ppid(%rip), %rax
@@ -313,6 +342,16 @@ _start:
     lea     site_b_after(%rip), %rax
     mov     %rax, expect_rcx(%rip)
     call    run_site_b
+    call    check
+    mov     $1, %edi
+    call    summary
+    lea     s_direct_c(%rip), %rax
+    mov     %rax, site_name(%rip)
+    lea     site_c_syscall(%rip), %rax
+    mov     %rax, entry(%rip)
+    lea     site_c_after(%rip), %rax
+    mov     %rax, expect_rcx(%rip)
+    call    run_site_c
     call    check
     mov     $1, %edi
     call    summary

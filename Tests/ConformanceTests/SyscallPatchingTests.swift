@@ -4,12 +4,12 @@ import XCTest
 
 /// The kernel rewrites hot `syscall` sites into jumps (Sources/Unikernel/Arch/SyscallPatcher.swift).
 ///
-/// Fixtures/asm/syscall_sites runs a `mov $imm, %eax; syscall` site and a `mov %rsi, %rax;
-/// syscall` site 64 times each, checks every register, the red zone and the flags after each
+/// Fixtures/asm/syscall_sites runs a `mov $imm, %eax; syscall`, a `mov %rsi, %rax; syscall` and
+/// a `mov %r10, %r10; syscall` site 64 times each, checks every register, the red zone and the flags after each
 /// run, then jumps straight to each site's `syscall` with another number in rax. Here it runs
 /// natively, in the guest, and in the guest with `--no-syscall-patching`: the output must be
 /// the same three times with no failed check, and the exit hypercall's count
-/// (`patched_syscall_sites` in the UNIKERNEL_TIMINGS line) must show that both sites were
+/// (`patched_syscall_sites` in the UNIKERNEL_TIMINGS line) must show that all three sites were
 /// rewritten, and none with patching off — so the checks ran against rewritten code.
 final class SyscallPatchingTests: XCTestCase {
     func testRewrittenSitesBehaveLikeTrappingOnesAndLikeLinux() async throws {
@@ -28,12 +28,12 @@ final class SyscallPatchingTests: XCTestCase {
         for (name, outcome) in [("native", native), ("guest", patched), ("guest --no-syscall-patching", trapping)] {
             XCTAssertEqual(outcome.status, .exited(0), "\(name): \(String(decoding: outcome.stderr, as: UTF8.self))")
             let lines = String(decoding: outcome.stdout, as: UTF8.self).split(separator: "\n")
-            XCTAssertEqual(lines.count, 4, "\(name) printed: \(lines)")
+            XCTAssertEqual(lines.count, 6, "\(name) printed: \(lines)")
             XCTAssertTrue(lines.allSatisfy { $0.hasSuffix(" 0 failed checks") }, "\(name) printed: \(lines)")
         }
         XCTAssertEqual(patched.stdout, native.stdout)
         XCTAssertEqual(trapping.stdout, native.stdout)
-        XCTAssertEqual(patchedSites(patched.stderr), 2, String(decoding: patched.stderr, as: UTF8.self))
+        XCTAssertEqual(patchedSites(patched.stderr), 3, String(decoding: patched.stderr, as: UTF8.self))
         XCTAssertEqual(patchedSites(trapping.stderr), 0, String(decoding: trapping.stderr, as: UTF8.self))
     }
 

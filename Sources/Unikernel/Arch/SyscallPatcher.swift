@@ -11,8 +11,10 @@ import UnikernelABI
 /// - `mov $imm32, %eax; syscall` (`b8 imm32 0f 05`, eax == imm32 at the trap): the 5-byte
 ///   `mov` becomes `jmp rel32` to a stub; the `syscall` stays, so code that jumps straight to
 ///   it still makes a real (trapping) syscall.
-/// - `mov %reg, %rax; syscall` (`48|4c 89 /r` or `48|49 8b /r`, rax == reg at the trap):
-///   the 5 bytes become `jmp rel32`, with the stub placed so that the displacement's two
+/// - `mov %reg, %reg2; syscall` (a 64-bit register-to-register `mov`, REX.W 89 /r or 8b /r,
+///   as compilers emit to load rax and musl's syscall helpers to shuffle arguments; both
+///   registers equal at the trap when the `syscall` left both intact, i.e. neither is rcx
+///   or r11): the 5 bytes become `jmp rel32`, with the stub placed so that the displacement's two
 ///   high bytes, where the `syscall` was, read `0f ff` (UD0). Code that jumps straight to
 ///   the old `syscall` raises #UD there, and `resumeMovedSyscall` sends it into the stub
 ///   past its `mov`: the call still happens, with the caller's rax.
@@ -31,7 +33,7 @@ enum SyscallPatcher {
     static let siteLimit: UInt64 = 0x7E00_0000
     static let stubSize: UInt64 = 32
     static let maximumStubs = 2048
-    /// Where a `mov %reg, %rax` site's stub must start, relative to the site's end:
+    /// Where a register-move site's stub must start, relative to the site's end:
     /// rel32 = 0xff0f_xxxx puts the bytes `0f ff` (UD0) where the `syscall` was.
     static let movedSyscallDisplacementHigh: UInt32 = 0xFF0F
 
@@ -46,7 +48,7 @@ enum SyscallPatcher {
         var address: UInt64
         /// Bytes of the displaced `mov` at the start of the stub.
         var movLength: UInt64
-        /// Whether the `syscall` itself was overwritten (the `mov %reg, %rax` form).
+        /// Whether the `syscall` itself was overwritten (the register-move form).
         var coversSyscall: Bool
     }
 
@@ -85,7 +87,7 @@ enum SyscallPatcher {
         }
     }
 
-    /// The stub to resume in when #UD hit the overwritten `syscall` of a `mov %reg, %rax` site:
+    /// The stub to resume in when #UD hit the overwritten `syscall` of a register-move site:
     /// past the stub's `mov`, so the call runs with the caller's rax.
     static func resumeMovedSyscall(at rip: UInt64) -> UInt64? {
         for stub in stubs where stub.coversSyscall && stub.returnAddress &- 2 == rip {
@@ -102,26 +104,29 @@ enum SyscallPatcher {
         let immediate = UInt64(bytes[1]) | UInt64(bytes[2]) << 8 | UInt64(bytes[3]) << 16 | UInt64(bytes[4]) << 24
         if bytes[0] == 0xB8, frame.rax == immediate {
             install(site: returnAddress - 7, mov: Array(bytes[0..<5]), returnAddress: returnAddress, coversSyscall: false)
-        } else if let source = movSource(bytes[2], bytes[3], bytes[4]), let value = register(source, in: frame),
-                  value == frame.rax {
+        } else if let move = registerMove(bytes[2], bytes[3], bytes[4]), ![1, 4, 11].contains(move.destination),
+                  register(move.source, in: frame).map({ $0 == register(move.destination, in: frame) }) ?? (move.destination != 0) {
             install(site: returnAddress - 5, mov: Array(bytes[2..<5]), returnAddress: returnAddress, coversSyscall: true)
         }
     }
 
-    /// The source register number of `mov %reg, %rax` (REX.W 89 /r or 8b /r), if that is what the bytes are.
-    private static func movSource(_ rex: UInt8, _ opcode: UInt8, _ modrm: UInt8) -> UInt8? {
-        if (rex == 0x48 || rex == 0x4C), opcode == 0x89, modrm & 0xC7 == 0xC0 {
-            return (modrm >> 3) & 7 + (rex == 0x4C ? 8 : 0)
+    /// Source and destination register numbers of a 64-bit register-to-register `mov`
+    /// (REX.W with R and B only; 89 /r stores reg into r/m, 8b /r loads r/m into reg).
+    private static func registerMove(_ rex: UInt8, _ opcode: UInt8, _ modrm: UInt8) -> (source: UInt8, destination: UInt8)? {
+        guard rex & 0xFA == 0x48, modrm & 0xC0 == 0xC0 else { return nil }  // 48, 49, 4c, 4d; mod = 11
+        let reg = (modrm >> 3) & 7 + (rex & 4 != 0 ? 8 : 0)
+        let rm = modrm & 7 + (rex & 1 != 0 ? 8 : 0)
+        switch opcode {
+        case 0x89: return (reg, rm)
+        case 0x8B: return (rm, reg)
+        default: return nil
         }
-        if (rex == 0x48 || rex == 0x49), opcode == 0x8B, modrm & 0xF8 == 0xC0 {
-            return modrm & 7 + (rex == 0x49 ? 8 : 0)
-        }
-        return nil
     }
 
     /// A register's value before the `syscall` (rcx and r11 were overwritten by it: unknown).
     private static func register(_ number: UInt8, in f: SyscallFrame) -> UInt64? {
         switch number {
+        case 0: return f.rax
         case 2: return f.rdx
         case 3: return f.rbx
         case 4: return f.rsp
@@ -159,7 +164,7 @@ enum SyscallPatcher {
     }
 
     /// A free 32-byte slot in the window that `jmp rel32` at `site` reaches; for a
-    /// `mov %reg, %rax` site, one whose displacement has the high half `0xff0f`.
+    /// register-move site, one whose displacement has the high half `0xff0f`.
     private static func stubAddress(site: UInt64, coversSyscall: Bool) -> UInt64? {
         let next = site &+ 5
         var candidate: UInt64
@@ -209,7 +214,8 @@ enum SyscallPatcher {
         return true
     }
 
-    /// `count` bytes of application code at `address`, when every one is in a present, executable user page.
+    /// `count` bytes of application code at `address`, when every one is in a present,
+    /// executable and read-only user page (code the program can rewrite itself, a JIT's, is left alone).
     private static func code(at address: UInt64, count: Int) -> [UInt8]? {
         var bytes: [UInt8] = []
         for index in 0..<count {
@@ -221,7 +227,8 @@ enum SyscallPatcher {
 
     private static func codePointer(_ address: UInt64) -> UnsafeMutableRawPointer? {
         guard let (frame, entry) = currentProcess.addressSpace.mapper.lookup(address & ~(UK_PAGE_SIZE - 1)),
-              entry & PageMapper.present != 0, entry & PageMapper.user != 0, entry & PageMapper.noExecute == 0 else {
+              entry & PageMapper.present != 0, entry & PageMapper.user != 0, entry & PageMapper.noExecute == 0,
+              entry & PageMapper.writable == 0 else {
             return nil
         }
         // SAFETY: the frame is mapped at `address`'s page; we stay inside it.
