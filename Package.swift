@@ -30,10 +30,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "HypervisorCLI",
-            dependencies: [
-                "Hypervisor",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            // No ArgumentParser here: the runner parses its own command line
+            // (RunnerCommandLine) to keep its start-up short.
+            dependencies: ["Hypervisor"],
             path: "Sources/Hypervisor/CLI"
         ),
         .target(
