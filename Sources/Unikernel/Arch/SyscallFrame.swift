@@ -13,15 +13,18 @@ struct SyscallFrame {
 func syscallDispatch(_ rawFrame: UnsafeMutableRawPointer, _ viaStub: UInt64) {
     // SAFETY: the stub passes the frame it pushed on the kernel stack (layout:
     // SyscallFrame); it is valid until we return and nothing else touches it.
+    // Fields are read one by one, not as a copy of the whole frame: this is the hot path of
+    // every syscall, and a 144-byte copy costs as much as the rest of the dispatch.
     let frame = rawFrame.bindMemory(to: SyscallFrame.self, capacity: 1)
-    let saved = frame.pointee
-    if viaStub == 0 { SyscallPatcher.noteTrap(saved) }
-    if saved.rax == Signals.sigreturnNumber {
+    if viaStub == 0 { SyscallPatcher.noteTrap(frame.pointee) }
+    let number = frame.pointee.rax
+    if number == Signals.sigreturnNumber {
         // rt_sigreturn replaces the whole context, result register included.
         Signals.sigreturn(&frame.pointee)
     } else {
-        let arguments = SyscallArguments(saved.rdi, saved.rsi, saved.rdx, saved.r10, saved.r8, saved.r9)
-        let result = SyscallTable.dispatch(number: saved.rax, arguments: arguments)
+        let arguments = SyscallArguments(frame.pointee.rdi, frame.pointee.rsi, frame.pointee.rdx,
+                                          frame.pointee.r10, frame.pointee.r8, frame.pointee.r9)
+        let result = SyscallTable.dispatch(number: number, arguments: arguments)
         // SAFETY: as above.
         frame.pointee.rax = UInt64(bitPattern: Int64(result))
     }
