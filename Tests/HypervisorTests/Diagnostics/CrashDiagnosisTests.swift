@@ -25,6 +25,14 @@ struct CrashDiagnosisTests {
         #expect(text.contains("%rsp % 16 = 8"))
     }
 
+    @Test func namesTheSyscallSiteStubWindow() throws {
+        var r = registers()
+        r.rip = UK_SYSCALL_STUB_WINDOW + 0x4F_10C0
+        let text = try #require(cause(13, "int3", r, errorCode: 0))
+        #expect(text.contains("--no-syscall-patching"))
+        #expect(cause(13, "int3", registers(), errorCode: 0) == nil, "an application address gets no such cause")
+    }
+
     @Test func namesSSEDisabledOnInvalidOpcode() throws {
         let text = try #require(cause(6, "pxor %xmm0,%xmm0", registers(cr4: 0x20)))
         #expect(text.contains("SSE is not enabled"))

@@ -50,6 +50,9 @@ public enum CrashDiagnosis {
         default:
             break
         }
+        if cause == nil, r.rip >= UK_SYSCALL_STUB_WINDOW {
+            cause = "the fault is in a syscall-site stub of the kernel's rewriting of hot syscall sites; rerun with --no-syscall-patching to compare"
+        }
         if let last = recentSyscalls.last, last.result < 0, last.result >= -4095 {
             let name = LinuxSyscallNames.name(of: last.number) ?? "syscall \(last.number)"
             let refusal = "the syscall just before, \(name), was refused with \(LinuxErrno.name(Int32(-last.result)))"
