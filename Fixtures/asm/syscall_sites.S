@@ -258,6 +258,25 @@ summary:
     movq    $0, failures(%rip)
     jmp     flush_output
 
+# SITE_RUNS: points the checks at one site (its name, where to enter, the address after its
+# `syscall`), runs it `runs` times through `runner` and prints the summary.
+.macro SITE_RUNS name, entry, after, runner, runs
+    lea     \name(%rip), %rax
+    mov     %rax, site_name(%rip)
+    lea     \entry(%rip), %rax
+    mov     %rax, entry(%rip)
+    lea     \after(%rip), %rax
+    mov     %rax, expect_rcx(%rip)
+    movq    $0, run(%rip)
+1:  call    \runner
+    call    check
+    incq    run(%rip)
+    cmpq    $\runs, run(%rip)
+    jb      1b
+    mov     $\runs, %edi
+    call    summary
+.endm
+
     .globl _start
 _start:
     mov     $39, %eax               # the reference results, from sites run once
@@ -269,90 +288,18 @@ _start:
     syscall
     mov     %rax, ppid(%rip)
 
-    # site A, RUNS times through its `mov`
-    lea     s_site_a(%rip), %rax
-    mov     %rax, site_name(%rip)
-    lea     site_a(%rip), %rax
-    mov     %rax, entry(%rip)
-    lea     site_a_after(%rip), %rax
-    mov     %rax, expect_rcx(%rip)
     movq    $39, number(%rip)
     mov     pid(%rip), %rax
     mov     %rax, expect_rax(%rip)
-    movq    $0, run(%rip)
-1:  call    run_site_a
-    call    check
-    incq    run(%rip)
-    cmpq    $RUNS, run(%rip)
-    jb      1b
-    mov     $RUNS, %edi
-    call    summary
-
-    # site B, RUNS times through its `mov`
-    lea     s_site_b(%rip), %rax
-    mov     %rax, site_name(%rip)
-    lea     site_b(%rip), %rax
-    mov     %rax, entry(%rip)
-    lea     site_b_after(%rip), %rax
-    mov     %rax, expect_rcx(%rip)
-    movq    $0, run(%rip)
-1:  call    run_site_b
-    call    check
-    incq    run(%rip)
-    cmpq    $RUNS, run(%rip)
-    jb      1b
-    mov     $RUNS, %edi
-    call    summary
-
-    # site C, RUNS times through its `mov` (rax = 39 set by PREPARE)
-    lea     s_site_c(%rip), %rax
-    mov     %rax, site_name(%rip)
-    lea     site_c(%rip), %rax
-    mov     %rax, entry(%rip)
-    lea     site_c_after(%rip), %rax
-    mov     %rax, expect_rcx(%rip)
-    movq    $0, run(%rip)
-1:  call    run_site_c
-    call    check
-    incq    run(%rip)
-    cmpq    $RUNS, run(%rip)
-    jb      1b
-    mov     $RUNS, %edi
-    call    summary
+    SITE_RUNS s_site_a, site_a, site_a_after, run_site_a, RUNS
+    SITE_RUNS s_site_b, site_b, site_b_after, run_site_b, RUNS
+    SITE_RUNS s_site_c, site_c, site_c_after, run_site_c, RUNS
 
     # straight to each `syscall`, rax = getppid
     movq    $110, number(%rip)
     mov     ppid(%rip), %rax
     mov     %rax, expect_rax(%rip)
-    movq    $0, run(%rip)
-    lea     s_direct_a(%rip), %rax
-    mov     %rax, site_name(%rip)
-    lea     site_a_syscall(%rip), %rax
-    mov     %rax, entry(%rip)
-    lea     site_a_after(%rip), %rax
-    mov     %rax, expect_rcx(%rip)
-    call    run_site_a
-    call    check
-    mov     $1, %edi
-    call    summary
-    lea     s_direct_b(%rip), %rax
-    mov     %rax, site_name(%rip)
-    lea     site_b_syscall(%rip), %rax
-    mov     %rax, entry(%rip)
-    lea     site_b_after(%rip), %rax
-    mov     %rax, expect_rcx(%rip)
-    call    run_site_b
-    call    check
-    mov     $1, %edi
-    call    summary
-    lea     s_direct_c(%rip), %rax
-    mov     %rax, site_name(%rip)
-    lea     site_c_syscall(%rip), %rax
-    mov     %rax, entry(%rip)
-    lea     site_c_after(%rip), %rax
-    mov     %rax, expect_rcx(%rip)
-    call    run_site_c
-    call    check
-    mov     $1, %edi
-    call    summary
+    SITE_RUNS s_direct_a, site_a_syscall, site_a_after, run_site_a, 1
+    SITE_RUNS s_direct_b, site_b_syscall, site_b_after, run_site_b, 1
+    SITE_RUNS s_direct_c, site_c_syscall, site_c_after, run_site_c, 1
     jmp     exit_ok

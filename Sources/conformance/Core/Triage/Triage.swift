@@ -126,6 +126,15 @@ public struct Triage: Sendable {
         let spec = request.spec
         let timeout = request.timeoutSeconds
 
+        /// The guest run of the program, with the runner options `options` in front.
+        func guestRequest(in directory: String, options: [String]) -> ProcessRequest {
+            var arguments = guest.arguments(directory: directory, binaryPath: request.binaryPath, spec: spec,
+                                            timeoutSeconds: timeout)
+            arguments.insert(contentsOf: options + request.guestOptions, at: 1)
+            return ProcessRequest(executable: guest.hypervisorPath, arguments: arguments,
+                                  environment: spec.environment, stdin: spec.stdin,
+                                  workingDirectory: directory, timeoutSeconds: timeout + guest.killGraceSeconds)
+        }
         let native: Observation
         let guestRun: Observation
         do throws(RunError) {
@@ -135,14 +144,7 @@ public struct Triage: Sendable {
                                environment: spec.environment, stdin: spec.stdin,
                                workingDirectory: directory, timeoutSeconds: timeout * 4)
             }
-            guestRun = try await observe(prefix: "conformance-guest") { directory in
-                var arguments = guest.arguments(directory: directory, binaryPath: request.binaryPath, spec: spec,
-                                                timeoutSeconds: timeout)
-                arguments.insert(contentsOf: ["--trace-file", guestTrace] + request.guestOptions, at: 1)
-                return ProcessRequest(executable: guest.hypervisorPath, arguments: arguments,
-                                      environment: spec.environment, stdin: spec.stdin,
-                                      workingDirectory: directory, timeoutSeconds: timeout + guest.killGraceSeconds)
-            }
+            guestRun = try await observe(prefix: "conformance-guest") { guestRequest(in: $0, options: ["--trace-file", guestTrace]) }
         } catch {
             throw .run(error)
         }
@@ -156,14 +158,7 @@ public struct Triage: Sendable {
         if verdict.outcome != .pass, !request.guestOptions.contains(Self.noSyscallPatching) {
             // A control run: the same guest with every syscall trapping.
             do throws(RunError) {
-                let control = try await observe(prefix: "conformance-guest") { directory in
-                    var arguments = guest.arguments(directory: directory, binaryPath: request.binaryPath, spec: spec,
-                                                    timeoutSeconds: timeout)
-                    arguments.insert(contentsOf: [Self.noSyscallPatching] + request.guestOptions, at: 1)
-                    return ProcessRequest(executable: guest.hypervisorPath, arguments: arguments,
-                                          environment: spec.environment, stdin: spec.stdin,
-                                          workingDirectory: directory, timeoutSeconds: timeout + guest.killGraceSeconds)
-                }
+                let control = try await observe(prefix: "conformance-guest") { guestRequest(in: $0, options: [Self.noSyscallPatching]) }
                 unpatchedVerdict = Comparison.compare(native: unhurried, guest: control, timeoutSeconds: timeout, spec: spec)
             } catch {
                 throw .run(error)
