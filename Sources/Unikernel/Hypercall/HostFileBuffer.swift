@@ -6,7 +6,9 @@ import UnikernelABI
 ///
 /// One buffer serves one host handle at a time, in one direction:
 /// - *writing*: bytes of `write`/`writev` at the file position are kept until the buffer
-///   fills, then written with one hypercall at the host's position;
+///   fills, then written with one hypercall at the host's position. They are described in
+///   `uk_pending_write` (UK_PENDING_WRITE_PHYS) all along, so that the host writes them out
+///   itself if it stops the guest first (timeout, SIGINT/SIGTERM, a crash);
 /// - *reading*: one hypercall reads `capacity` bytes at the host's position and the
 ///   following reads are served from them; the host's position is then ahead by what is
 ///   not yet handed out.
@@ -79,10 +81,12 @@ enum HostFileBuffer {
             settle()
             mode = .writing
             handle = file.hostHandle
+            pending.pointee = uk_pending_write(handle: handle, reserved: 0, buffer_phys: bufferPhysical, length: 0)
         }
         if filled + count > capacity, let error = flushWrites() { throw error }
         try UserMemory.copyIn(from: address, to: DirectMap.pointer(bufferPhysical + UInt64(filled)), count: count)
         filled += count
+        pending.pointee.length = UInt64(filled)  // last: the bytes and the handle are in place
         return count
     }
 
@@ -151,22 +155,25 @@ enum HostFileBuffer {
         return kinds[Int(file.hostHandle)] == 1
     }
 
-    /// Writes the pending bytes at the host's position; nil on success, else the error
-    /// (the pending bytes are dropped either way).
+    /// Has the host write the pending bytes at its position (UK_HC_FLUSH, which also clears
+    /// `uk_pending_write`); nil on success, else the error (the bytes are dropped either way).
     private static func flushWrites() -> Errno? {
+        guard filled > 0 else { return nil }
         let wasSettling = settling
         settling = true
         defer {
             settling = wasSettling
             filled = 0
         }
-        var done = 0
-        while done < filled {
-            let wrote = Hypercall.write(handle: handle, bufferPhysical: bufferPhysical + UInt64(done), length: filled - done)
-            if wrote < 0 { return Errno(rawValue: Int(-wrote)) ?? .EIO }
-            if wrote == 0 { return .EIO }
-            done += Int(wrote)
-        }
-        return nil
+        let wrote = Hypercall.flushPendingWrite()
+        if wrote < 0 { return Errno(rawValue: Int(-wrote)) ?? .EIO }
+        return wrote == Int64(filled) ? nil : .EIO
+    }
+
+    /// The description of the pending bytes the host reads (fixed guest-physical place).
+    private static var pending: UnsafeMutablePointer<uk_pending_write> {
+        // SAFETY: UK_PENDING_WRITE_PHYS is in the boot-info page, reserved for this struct
+        // (abi_layout.c checks uk_boot_info ends before it); only this type writes it.
+        DirectMap.pointer(UK_PENDING_WRITE_PHYS).assumingMemoryBound(to: uk_pending_write.self)
     }
 }

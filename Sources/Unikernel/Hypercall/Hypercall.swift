@@ -38,6 +38,11 @@ enum Hypercall {
                                         flags: flags, mode: mode, result: 0)).result
     }
 
+    /// Has the host write out the pending write-behind bytes (uk_pending_write) and clear them.
+    static func flushPendingWrite() -> Int64 {
+        perform(UK_HC_FLUSH, uk_hc_flush(result: 0)).result
+    }
+
     static func close(handle: Int32) -> Int64 {
         HostFileBuffer.forget(handle)
         return perform(UK_HC_CLOSE, uk_hc_close(handle: handle, reserved: 0, result: 0)).result

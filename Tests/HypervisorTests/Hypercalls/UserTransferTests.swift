@@ -89,3 +89,54 @@ final class UserTransferTests {
         #expect(decoded.resultAddress == 0x8000 + 40)
     }
 }
+
+/// UK_HC_FLUSH and the machine's flush at a stop: the kernel's pending write-behind bytes,
+/// described by `uk_pending_write` at UK_PENDING_WRITE_PHYS, reach the file exactly once.
+@Suite("Pending write-behind flush")
+final class PendingWriteFlushTests {
+    let memory: GuestMemory
+    let root: URL
+    let files: HostFileTable
+    let handler: HypercallHandler
+
+    init() throws {
+        memory = try GuestMemory(size: 1 << 20)
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("flush-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        files = try HostFileTable(rootDirectory: root.path)
+        handler = HypercallHandler(memory: memory, files: files, tracer: nil)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    private var pendingLength: UInt64 {
+        (try? memory.load(uk_pending_write.self, at: UK_PENDING_WRITE_PHYS).length) ?? .max
+    }
+
+    @Test func writesThePendingBytesOnceAndClearsThem() throws {
+        let handle = Int32(files.open(path: Array("/out".utf8), flags: O_RDWR | O_CREAT, mode: 0o644))
+        try memory.write(Array("hello, pending".utf8), at: 0x8000)
+        try memory.store(uk_pending_write(handle: handle, reserved: 0, buffer_phys: 0x8000, length: 14), at: UK_PENDING_WRITE_PHYS)
+        #expect(handler.flushPendingWrite() == 14)
+        #expect(pendingLength == 0)
+        #expect(handler.flushPendingWrite() == 0, "nothing is written twice")
+        #expect(try String(contentsOf: root.appendingPathComponent("out"), encoding: .utf8) == "hello, pending")
+    }
+
+    @Test func refusesADescriptorOutsideMemoryOrWithoutAHandle() throws {
+        try memory.store(uk_pending_write(handle: 3, reserved: 0, buffer_phys: (1 << 20) - 4, length: 64), at: UK_PENDING_WRITE_PHYS)
+        #expect(handler.flushPendingWrite() == -Int64(EFAULT))
+        #expect(pendingLength == 0)
+        try memory.store(uk_pending_write(handle: 99, reserved: 0, buffer_phys: 0x8000, length: 8), at: UK_PENDING_WRITE_PHYS)
+        #expect(handler.flushPendingWrite() == -Int64(EBADF))
+        try memory.store(uk_pending_write(handle: 3, reserved: 0, buffer_phys: .max - 2, length: 16), at: UK_PENDING_WRITE_PHYS)
+        #expect(handler.flushPendingWrite() < 0)
+    }
+
+    @Test func decodesTheFlushHypercall() throws {
+        try memory.store(uk_hc_flush(result: 0), at: 0x9000)
+        let decoded = try Hypercall.decode(port: UInt16(UK_HC_FLUSH.rawValue), block: 0x9000, memory: memory)
+        #expect(decoded.call == .flushPendingWrite)
+        #expect(decoded.resultAddress == 0x9000)
+    }
+}

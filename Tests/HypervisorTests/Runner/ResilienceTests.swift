@@ -113,34 +113,75 @@ struct ResilienceTests {
 
     // MARK: Signals
 
-    /// Sends `signal` to the hypervisor while its guest spins, after the guest said "ready".
-    func interruptSpinningGuest(with signal: Int32) throws -> (BuiltTools.Measured, leftovers: [String]) {
-        let program = try tools.assemble("""
+    /// A guest that opens kept.txt, prints "ready", writes "abc\n" three times to the file
+    /// and spins. The small writes stay in the kernel's write-behind buffer: no hypercall
+    /// follows them that would flush it.
+    func writeThenSpinProgram() throws -> String {
+        try tools.assemble("""
             .globl _start
-            _start: mov $1, %eax          # write(1, "ready\\n", 6)
+            _start: mov $2, %eax          # open("kept.txt", O_WRONLY|O_CREAT|O_TRUNC, 0644)
+                    lea name(%rip), %rdi
+                    mov $0x241, %esi
+                    mov $0644, %edx
+                    syscall
+                    mov %rax, %rbx
+                    mov $1, %eax          # write(1, "ready\\n", 6)
                     mov $1, %edi
                     lea ready(%rip), %rsi
                     mov $6, %edx
                     syscall
+                    mov $3, %r12d
+            more:   mov $1, %eax          # write(fd, "abc\\n", 4)
+                    mov %rbx, %rdi
+                    lea abc(%rip), %rsi
+                    mov $4, %edx
+                    syscall
+                    dec %r12d
+                    jnz more
             spin:   jmp spin
+            name:   .asciz "kept.txt"
+            abc:    .ascii "abc\\n"
             ready:  .ascii "ready\\n"
             """)
+    }
+
+    /// Sends `signal` to the hypervisor while its guest spins, after the guest said "ready".
+    func interruptSpinningGuest(with signal: Int32) throws -> (BuiltTools.Measured, leftovers: [String]) {
+        let program = try writeThenSpinProgram()
         let privateTemp = tools.scratch.appendingPathComponent("tmpdir-\(signal)")
         try FileManager.default.createDirectory(at: privateTemp, withIntermediateDirectories: true)
         let before = Set(try FileManager.default.contentsOfDirectory(atPath: "/tmp"))
         var sawReady = false
-        let result = try tools.spawnMeasured(tools.hypervisor.path, ["--timeout", "60", program],
+        let root = tools.scratch.appendingPathComponent("root-\(signal)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let result = try tools.spawnMeasured(tools.hypervisor.path, ["--timeout", "60", "--dir", root.path, program],
                                              environment: ["TMPDIR": privateTemp.path]) { pid, waitForOutput in
             sawReady = waitForOutput("ready", 30)
+            usleep(200_000)  // the three writes after "ready" take microseconds
             kill(pid, signal)
         }
         #expect(sawReady, "the guest never printed ready")
+        // As on Linux, the killed program's completed writes are in the file.
+        let kept = try? String(contentsOf: root.appendingPathComponent("kept.txt"), encoding: .utf8)
+        #expect(kept == "abc\nabc\nabc\n", "kept.txt holds \(kept ?? "nothing")")
         // New /tmp entries named like the hypervisor's (it only ever makes one, for objdump on a
         // crash), and anything in the private TMPDIR. Other tests' scratch directories are ignored.
         let after = Set(try FileManager.default.contentsOfDirectory(atPath: "/tmp"))
         let leftovers = after.subtracting(before).filter { $0.hasPrefix("unikernel") || $0.hasPrefix("hypervisor") }
             + (try FileManager.default.contentsOfDirectory(atPath: privateTemp.path))
         return (result, leftovers)
+    }
+
+    /// A guest stopped by --timeout cannot flush the kernel's write-behind buffer: the
+    /// hypervisor writes it out, so the file holds what the program wrote (as `timeout` gives).
+    @Test func timeoutKeepsTheProgramsCompletedWrites() throws {
+        let program = try writeThenSpinProgram()
+        let root = tools.scratch.appendingPathComponent("root-timeout")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let result = try tools.spawnMeasured(tools.hypervisor.path, ["--timeout", "1", "--dir", root.path, program])
+        #expect(result.status == 124)
+        let kept = try? String(contentsOf: root.appendingPathComponent("kept.txt"), encoding: .utf8)
+        #expect(kept == "abc\nabc\nabc\n", "kept.txt holds \(kept ?? "nothing")")
     }
 
     @Test func sigintEndsTheRunWith130AndLeavesNoFiles() throws {

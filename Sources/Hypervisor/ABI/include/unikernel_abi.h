@@ -198,7 +198,26 @@ enum uk_hypercall_port {
     UK_HC_READ_USER  = 0x50c,  /* uk_hc_user_io: read into application memory */
     UK_HC_PATH       = 0x50d,  /* uk_hc_path: an operation on a path beneath the root */
     UK_HC_FILE       = 0x50e,  /* uk_hc_file: an operation on an open handle */
+    UK_HC_FLUSH      = 0x50f,  /* uk_hc_flush: write out and clear the uk_pending_write */
 };
+
+/* Bytes the kernel has accepted from write() and not yet given to the host (its
+ * write-behind buffer, Hypercall/HostFileBuffer.swift), described at a fixed guest-physical
+ * place so that the host can write them itself when it stops a guest that cannot
+ * (timeout, SIGINT/SIGTERM): as on Linux, a killed process's writes are not lost.
+ * UK_HC_FLUSH writes them at the handle's position and sets `length` to 0, in one step as
+ * far as the guest can tell. The guest stores `length` after the bytes and the handle. */
+typedef struct uk_pending_write {
+    int32_t handle;
+    uint32_t reserved;
+    uint64_t buffer_phys;
+    uint64_t length;         /* 0: nothing pending */
+} uk_pending_write;
+#define UK_PENDING_WRITE_PHYS   (UK_BOOT_INFO_PHYS + 0xF00)   /* after uk_boot_info, same page */
+
+typedef struct uk_hc_flush {
+    int64_t result;          /* bytes written, or -errno */
+} uk_hc_flush;
 
 /* uk_hc_path.op */
 enum uk_path_op {

@@ -50,6 +50,8 @@ public enum Hypercall: Equatable, Sendable {
     case path(HostFileTable.PathRequest, buffer: GuestRange?)
     /// An operation on an open handle.
     case file(handle: Int32, operation: UInt32, buffer: GuestRange?, value: Int64)
+    /// Write out the kernel's pending write-behind bytes (uk_pending_write) and clear them.
+    case flushPendingWrite
     case terminalControl(handle: Int32, request: UInt32, argument: GuestRange)
     case crash(GuestCrash)
     case panic(message: String)
@@ -194,6 +196,8 @@ extension Hypercall {
             let request = HostFileTable.PathRequest(operation: p.op, flags: p.flags, path: path, path2: path2,
                                                     mode: p.mode, value: p.value)
             return DecodedHypercall(call: .path(request, buffer: buffer), resultAddress: at)
+        case UK_HC_FLUSH.rawValue:
+            return DecodedHypercall(call: .flushPendingWrite, resultAddress: result(uk_hc_flush.self, \uk_hc_flush.result))
         case UK_HC_FILE.rawValue:
             let p = try load(uk_hc_file.self)
             let at = result(uk_hc_file.self, \uk_hc_file.result)

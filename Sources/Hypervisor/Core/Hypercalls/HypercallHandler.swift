@@ -62,6 +62,8 @@ public final class HypercallHandler {
         case let .file(handle, operation, buffer, value):
             guard let buffer else { return .resume(result: files.file(handle: handle, operation: operation, buffer: nil, value: value)) }
             return .resume(result: guestBytes(buffer) { files.file(handle: handle, operation: operation, buffer: $0, value: value) })
+        case .flushPendingWrite:
+            return .resume(result: flushPendingWrite())
         case let .crash(crash):
             return .stop(.crashed(crash))
         case let .panic(message):
@@ -100,6 +102,30 @@ public final class HypercallHandler {
             if moved < 0 { return done > 0 ? Int64(done) : moved }
             done += UInt64(moved)
             if UInt64(moved) < wanted { break } // short transfer, end of file, or a fault further on
+        }
+        return Int64(done)
+    }
+
+    /// Writes the bytes the kernel's write-behind buffer holds (`uk_pending_write` at
+    /// UK_PENDING_WRITE_PHYS) at the handle's position and marks them written. Called for the
+    /// guest's UK_HC_FLUSH, and by the machine when it stops a guest that cannot flush (timeout,
+    /// SIGINT/SIGTERM, crash), so that what the program wrote reaches the file as on Linux.
+    /// Everything is checked: a descriptor outside memory or naming no open handle writes nothing.
+    /// Returns the bytes written (0 when nothing was pending) or -errno.
+    public func flushPendingWrite() -> Int64 {
+        let lengthAddress = UK_PENDING_WRITE_PHYS + UInt64(MemoryLayout<uk_pending_write>.offset(of: \uk_pending_write.length)!)
+        guard let pending = try? memory.load(uk_pending_write.self, at: UK_PENDING_WRITE_PHYS), pending.length > 0 else { return 0 }
+        defer { try? memory.store(UInt64(0), at: lengthAddress) }
+        var done: UInt64 = 0
+        while done < pending.length {
+            let (start, overflow) = pending.buffer_phys.addingReportingOverflow(done)
+            guard !overflow else { return -Int64(EFAULT) }
+            let wrote = guestBytes(GuestRange(address: start, length: pending.length - done)) {
+                files.write(handle: pending.handle, from: UnsafeRawBufferPointer($0), offset: -1)
+            }
+            if wrote < 0 { return wrote }
+            if wrote == 0 { return -Int64(EIO) }
+            done += UInt64(wrote)
         }
         return Int64(done)
     }

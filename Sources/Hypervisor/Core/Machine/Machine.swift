@@ -265,7 +265,13 @@ extension Machine {
             let exit: VMExit
             do { exit = try vcpu.runOnce() } catch { return .failed(message: error.description) }
             PhaseTimer.shared.vmExit(exit)
-            if let outcome = step(exit) { return outcome }
+            if let outcome = step(exit) {
+                // A guest stopped from outside (or dead) cannot flush its write-behind
+                // buffer: write it out here, as Linux keeps a killed process's writes.
+                // After a normal exit nothing is pending (the kernel flushed before).
+                _ = handler.flushPendingWrite()
+                return outcome
+            }
         }
     }
 
