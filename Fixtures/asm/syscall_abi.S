@@ -7,6 +7,7 @@
 # halves of YMM0-15. One "ok"/"FAIL" line per check; the deterministic results too.
 # conformance-category: alignment
 #include "include/output.inc"
+#include "include/abi_state.inc"
 
     .set NCHECKS, 13
     .set RZ_PATTERN, 0x5a5a5a5a00000000
@@ -191,11 +192,7 @@ run_check:
     stc                             # from here on only mov, lea and syscall: flags stay
     pushfq
     popq    flags_before(%rip)
-    movabs  $RZ_PATTERN, %rax
-    .irp off, 8,16,24,32,40,48,56,64,72,80,88,96,104,112,120,128
-    mov     %rax, -\off(%rsp)
-    lea     1(%rax), %rax
-    .endr
+    FILL_RED_ZONE RZ_PATTERN
     mov     %rsp, rsp_before(%rip)
     mov     current(%rip), %rax
     mov     16(%rax), %rdi
@@ -210,38 +207,13 @@ run_check:
     movabs  $0x1313131313131313, %r13
     movabs  $0x1414141414141414, %r14
     movabs  $0x1515151515151515, %r15
-    mov     %rbx, regs_before+0(%rip)
-    mov     %rbp, regs_before+8(%rip)
-    mov     %rdi, regs_before+16(%rip)
-    mov     %rsi, regs_before+24(%rip)
-    mov     %rdx, regs_before+32(%rip)
-    mov     %r8, regs_before+40(%rip)
-    mov     %r9, regs_before+48(%rip)
-    mov     %r10, regs_before+56(%rip)
-    mov     %r12, regs_before+64(%rip)
-    mov     %r13, regs_before+72(%rip)
-    mov     %r14, regs_before+80(%rip)
-    mov     %r15, regs_before+88(%rip)
+    STORE_GPRS regs_before
     mov     8(%rax), %rax           # the syscall number, last
     syscall
     mov     %rax, rax_after(%rip)
     mov     %rsp, rsp_after(%rip)
-    mov     %rbx, regs_after+0(%rip)
-    mov     %rbp, regs_after+8(%rip)
-    mov     %rdi, regs_after+16(%rip)
-    mov     %rsi, regs_after+24(%rip)
-    mov     %rdx, regs_after+32(%rip)
-    mov     %r8, regs_after+40(%rip)
-    mov     %r9, regs_after+48(%rip)
-    mov     %r10, regs_after+56(%rip)
-    mov     %r12, regs_after+64(%rip)
-    mov     %r13, regs_after+72(%rip)
-    mov     %r14, regs_after+80(%rip)
-    mov     %r15, regs_after+88(%rip)
-    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
-    mov     -128+8*\i(%rsp), %rax
-    mov     %rax, rz_after+8*\i(%rip)
-    .endr
+    STORE_GPRS regs_after
+    SAVE_RED_ZONE rz_after
     pushfq                          # before any instruction that sets flags
     popq    flags_after(%rip)
     stmxcsr mxcsr_after(%rip)

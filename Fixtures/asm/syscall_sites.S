@@ -8,6 +8,7 @@
 # instruction, past the `mov`, with rax = 110 (getppid): the call must be getppid,
 # with the same register checks. Prints one line per failed check and a summary per run.
 #include "include/output.inc"
+#include "include/abi_state.inc"
 
     .set RUNS, 64
     .set RZ_PATTERN, 0x5a5a5a5a00000000
@@ -81,11 +82,7 @@ rz_after:     .fill 16, 8, 0
     stc
     pushfq
     popq    flags_before(%rip)
-    movabs  $RZ_PATTERN, %rax
-    .irp off, 8,16,24,32,40,48,56,64,72,80,88,96,104,112,120,128
-    mov     %rax, -\off(%rsp)
-    lea     1(%rax), %rax
-    .endr
+    FILL_RED_ZONE RZ_PATTERN
     mov     %rsp, rsp_before(%rip)
     mov     patterns+0(%rip), %rbx
     mov     patterns+8(%rip), %rbp
@@ -109,55 +106,29 @@ rz_after:     .fill 16, 8, 0
     mov     %rcx, rcx_after(%rip)
     mov     %r11, r11_after(%rip)
     mov     %rsp, rsp_after(%rip)
-    mov     %rbx, regs_after+0(%rip)
-    mov     %rbp, regs_after+8(%rip)
-    mov     %rdi, regs_after+16(%rip)
-    mov     %rsi, regs_after+24(%rip)
-    mov     %rdx, regs_after+32(%rip)
-    mov     %r8, regs_after+40(%rip)
-    mov     %r9, regs_after+48(%rip)
-    mov     %r10, regs_after+56(%rip)
-    mov     %r12, regs_after+64(%rip)
-    mov     %r13, regs_after+72(%rip)
-    mov     %r14, regs_after+80(%rip)
-    mov     %r15, regs_after+88(%rip)
-    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
-    mov     -128+8*\i(%rsp), %rax
-    mov     %rax, rz_after+8*\i(%rip)
-    .endr
+    STORE_GPRS regs_after
+    SAVE_RED_ZONE rz_after
     pushfq                          # into the red zone: after it was recorded
     popq    flags_after(%rip)
 .endm
 
-run_site_a:
+# SITE runner, label, mov...: a routine `runner` that runs one site: PREPARE, then the `mov`
+# at `label`, the `syscall` at label_syscall, and RECORD from label_after.
+.macro SITE runner, label, mov:vararg
+\runner:
     PREPARE
-site_a:
-    mov     $39, %eax
-site_a_syscall:
+\label:
+    \mov
+\label\()_syscall:
     syscall
-site_a_after:
+\label\()_after:
     RECORD
     ret
+.endm
 
-run_site_b:
-    PREPARE
-site_b:
-    mov     %rsi, %rax
-site_b_syscall:
-    syscall
-site_b_after:
-    RECORD
-    ret
-
-run_site_c:
-    PREPARE
-site_c:
-    mov     %r10, %r10
-site_c_syscall:
-    syscall
-site_c_after:
-    RECORD
-    ret
+    SITE run_site_a, site_a, mov $39, %eax
+    SITE run_site_b, site_b, mov %rsi, %rax
+    SITE run_site_c, site_c, mov %r10, %r10
 
 # fail(rdi = what): "FAIL <site> run <n>: <what>" without the newline; counts it.
 fail:

@@ -41,8 +41,6 @@ enum SyscallPatcher {
 
     /// One rewritten site.
     struct Stub {
-        /// The first rewritten byte.
-        var site: UInt64
         /// The address after the site's `syscall` (where the call returns).
         var returnAddress: UInt64
         var address: UInt64
@@ -145,11 +143,6 @@ enum SyscallPatcher {
     }
 
     private static func install(site: UInt64, mov: [UInt8], returnAddress: UInt64, coversSyscall: Bool) {
-        for stub in stubs where stub.site == site {
-            // The site's page was reloaded (e.g. after madvise): rewrite it again, same stub.
-            _ = writeJump(site: site, to: stub.address)
-            return
-        }
         guard let address = stubAddress(site: site, coversSyscall: coversSyscall), mapStubPage(address) else { return }
         var stub = mov
         stub += [0x48, 0xB9] + littleEndian(returnAddress)                     // movabs $return, %rcx
@@ -159,7 +152,7 @@ enum SyscallPatcher {
         let target = DirectMap.pointer(frame + (address & (UK_PAGE_SIZE - 1)))
         for (index, byte) in stub.enumerated() { target.storeBytes(of: byte, toByteOffset: index, as: UInt8.self) }
         guard writeJump(site: site, to: address) else { return }
-        stubs.append(Stub(site: site, returnAddress: returnAddress, address: address,
+        stubs.append(Stub(returnAddress: returnAddress, address: address,
                           movLength: UInt64(mov.count), coversSyscall: coversSyscall))
     }
 

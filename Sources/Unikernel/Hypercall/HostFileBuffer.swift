@@ -66,9 +66,9 @@ enum HostFileBuffer {
         consumed = 0
     }
 
-    /// The host handle is being closed: forget what kind of file it was.
+    /// The host handle is being closed: forget what kind of file it was. (The close
+    /// hypercall itself settles the buffer first, as every hypercall does.)
     static func forget(_ hostHandle: Int32) {
-        settle()
         if hostHandle >= 0, Int(hostHandle) < kinds.count { kinds[Int(hostHandle)] = 0 }
     }
 
@@ -146,7 +146,6 @@ enum HostFileBuffer {
             bufferPhysical = frames
         }
         if kinds[Int(file.hostHandle)] == 0 {
-            settle()
             let result = Hypercall.fstat(handle: file.hostHandle, statPhysical: BounceBuffer.physical)
             // st_mode is the u32 at offset 24 of the kernel's struct stat.
             let statMode = BounceBuffer.pointer.load(fromByteOffset: 24, as: UInt32.self)

@@ -19,11 +19,7 @@ extension ConformanceCommand {
         @Option(help: "The package root (default: the nearest folder up from here with Package.swift and Fixtures/).")
         var root: String?
 
-        @Option(help: "The runner command (default: `hypervisor` next to this executable).")
-        var hypervisor: String?
-
-        @Option(help: "A kernel image passed to the hypervisor with --kernel (default: the hypervisor finds its own).")
-        var kernel: String?
+        @OptionGroup var guestOptions: GuestOptions
 
         @Option(help: "Runs per end-to-end start figure (at least 30 for the reported spread).")
         var runs = 40
@@ -40,13 +36,13 @@ extension ConformanceCommand {
         func run() throws {
             guard runs > 0, repeats > 0 else { throw ValidationError("--runs and --repeats must be positive") }
             let packageRoot = try root.map(absolutePath) ?? findPackageRoot(containing: "Fixtures/bench")
-            let hypervisorPath = absolutePath(hypervisor ?? executableDirectory() + "/hypervisor")
+            let hypervisorPath = guestOptions.hypervisorPath
             guard FileManager.default.isExecutableFile(atPath: hypervisorPath) else {
                 printError("error: no hypervisor at \(hypervisorPath): run `make` or pass --hypervisor")
                 throw ExitCode(2)
             }
             var configuration = BenchConfiguration(packageRoot: packageRoot, hypervisorPath: hypervisorPath)
-            configuration.kernelPath = kernel.map(absolutePath)
+            configuration.kernelPath = guestOptions.kernelPath
             if let kernel = configuration.kernelPath { configuration.kernelImagePath = kernel }
             configuration.startRuns = runs
             configuration.repeats = repeats

@@ -13,6 +13,21 @@ struct ConformanceCommand: AsyncParsableCommand {
     )
 }
 
+/// Which runner and kernel image to use: `run`, `triage` and `bench` start guests.
+struct GuestOptions: ParsableArguments {
+    @Option(help: "The runner command (default: `hypervisor` next to this executable).")
+    var hypervisor: String?
+
+    @Option(help: "A kernel image passed to the hypervisor with --kernel (default: the hypervisor finds its own).")
+    var kernel: String?
+
+    /// The runner's absolute path.
+    var hypervisorPath: String { absolutePath(hypervisor ?? executableDirectory() + "/hypervisor") }
+
+    /// The kernel image's absolute path, when one was given.
+    var kernelPath: String? { kernel.map(absolutePath) }
+}
+
 /// Options every subcommand shares: where the package is and which fixtures to take.
 struct SuiteOptions: ParsableArguments {
     @Option(help: "The package root (default: the nearest folder up from here with Package.swift and Fixtures/).")
@@ -136,11 +151,7 @@ extension ConformanceCommand {
 
         @OptionGroup var options: SuiteOptions
 
-        @Option(help: "The runner command (default: `hypervisor` next to this executable).")
-        var hypervisor: String?
-
-        @Option(help: "A kernel image passed to the hypervisor with --kernel (default: the hypervisor finds its own).")
-        var kernel: String?
+        @OptionGroup var guestOptions: GuestOptions
 
         @Option(help: "Seconds each run may take (a fixture's conformance-timeout overrides it).")
         var timeout: Double = 10
@@ -160,8 +171,8 @@ extension ConformanceCommand {
             configuration.timeoutSeconds = timeout
             let suite = ConformanceSuite(configuration: configuration)
             var guest = nativeOnly ? nil : GuestExecutor(
-                hypervisorPath: absolutePath(hypervisor ?? executableDirectory() + "/hypervisor"),
-                kernelPath: kernel.map(absolutePath)
+                hypervisorPath: guestOptions.hypervisorPath,
+                kernelPath: guestOptions.kernelPath
             )
             let packageRoot = try options.packageRoot()
             let traceDirectory = packageRoot + "/" + SyscallCoverage.traceDirectory

@@ -19,11 +19,7 @@ extension ConformanceCommand {
 
         @OptionGroup var options: SuiteOptions
 
-        @Option(help: "The runner command (default: `hypervisor` next to this executable).")
-        var hypervisor: String?
-
-        @Option(help: "A kernel image passed to the hypervisor with --kernel.")
-        var kernel: String?
+        @OptionGroup var runner: GuestOptions
 
         @Option(help: "Seconds each side may run (a fixture's conformance-timeout overrides it).")
         var timeout: Double = 10
@@ -53,8 +49,8 @@ extension ConformanceCommand {
                 throw ExitCode(2)
             }
             let triage = Conformance.Triage(guest: GuestExecutor(
-                hypervisorPath: absolutePath(hypervisor ?? executableDirectory() + "/hypervisor"),
-                kernelPath: kernel.map(absolutePath)), refusedByDesign: refusedByDesign)
+                hypervisorPath: runner.hypervisorPath,
+                kernelPath: runner.kernelPath), refusedByDesign: refusedByDesign)
             let report: TriageReport
             do {
                 let request = try await TriageRequest.resolve(
