@@ -24,8 +24,8 @@ _Static_assert(sizeof(uk_boot_info) <= 0xF00, "uk_boot_info must end before UK_P
 _Static_assert(sizeof(uk_pending_write) == 24, "uk_pending_write layout");
 
 /* Boot flags are distinct bits: their sum equals their union only then. */
-#define UK_BOOT_FLAG_SUM (UK_BOOT_TRACE_SYSCALLS + UK_BOOT_NO_ASLR + UK_BOOT_CPU_PREPARED + UK_BOOT_NO_SYSCALL_PATCHING \
+#define UK_BOOT_FLAG_SUM (UK_BOOT_TRACE_SYSCALLS + UK_BOOT_NO_ASLR + UK_BOOT_CPU_PREPARED + UK_BOOT_NO_SYSCALL_PATCHING + UK_BOOT_KERNEL_PRIVILEGED \
                           + UK_BOOT_FAULT_MISALIGN_RSP + UK_BOOT_FAULT_NO_SSE + UK_BOOT_FAULT_NO_FS_BASE)
-#define UK_BOOT_FLAG_UNION (UK_BOOT_TRACE_SYSCALLS | UK_BOOT_NO_ASLR | UK_BOOT_CPU_PREPARED | UK_BOOT_NO_SYSCALL_PATCHING \
+#define UK_BOOT_FLAG_UNION (UK_BOOT_TRACE_SYSCALLS | UK_BOOT_NO_ASLR | UK_BOOT_CPU_PREPARED | UK_BOOT_NO_SYSCALL_PATCHING | UK_BOOT_KERNEL_PRIVILEGED \
                             | UK_BOOT_FAULT_MISALIGN_RSP | UK_BOOT_FAULT_NO_SSE | UK_BOOT_FAULT_NO_FS_BASE)
 _Static_assert(UK_BOOT_FLAG_SUM == UK_BOOT_FLAG_UNION, "uk_boot_info.flags bits overlap");

@@ -21,6 +21,14 @@ struct HypervisorCommand {
             let text = RunnerCommandLine.helpText
             _ = text.withCString { write(1, $0, strlen($0)) }
             exit(0)
+        case .version:
+            let platform = Platform.detect()
+            let privilege = platform.kernelPrivileged
+                ? "kernel at CPL0 with supervisor-only pages, application at CPL3"
+                : "kernel and application at CPL3, kernel pages user-accessible"
+            let text = "hypervisor \(RunnerCommandLine.version)\nplatform: \(platform)\nprivilege: \(privilege)\n"
+            _ = text.withCString { write(1, $0, strlen($0)) }
+            exit(0)
         case let .run(options):
             exit(HypervisorCommand(options: options).execute())
         }
@@ -83,7 +91,6 @@ struct HypervisorCommand {
         configuration.timeout = options.timeout
         configuration.faults = faults
         configuration.refusedSyscalls = refused
-        configuration.prepareKernelCPU = !options.debugKernelSetup
         configuration.traceSyscalls = options.trace || options.traceFile != nil
         if let traceFile = options.traceFile {
             let fd = open(traceFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

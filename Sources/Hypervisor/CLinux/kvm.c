@@ -138,6 +138,23 @@ int ckvm_set_xcr0(int vcpu_fd, uint64_t value) {
     return ioctl(vcpu_fd, KVM_SET_XCRS, &xcrs);
 }
 
+void ckvm_host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(subleaf));
+    out[0] = a; out[1] = b; out[2] = c; out[3] = d;
+}
+
+uint64_t ckvm_host_xcr0(void) {
+    uint32_t regs[4];
+    ckvm_host_cpuid(1, 0, regs);
+    if (!(regs[2] & (1u << 27))) {  /* OSXSAVE: xgetbv would fault without it */
+        return 0;
+    }
+    uint32_t low, high;
+    __asm__ volatile("xgetbv" : "=a"(low), "=d"(high) : "c"(0));
+    return ((uint64_t)high << 32) | low;
+}
+
 int ckvm_set_msrs(int vcpu_fd, const uint32_t *indices, const uint64_t *values, uint32_t count) {
     union {
         struct kvm_msrs header;

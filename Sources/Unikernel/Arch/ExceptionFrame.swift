@@ -53,7 +53,8 @@ struct SavedRegisters {
     var r9, r8, rax, rcx, rdx, rsi, rdi: UInt64
 }
 
-/// Called at CPL3 by `uk_user_fault_entry` for an exception at CPL3: serves
+/// Called by `uk_user_fault_entry` (at CPL3 on kvm-pvm, at CPL0 on hardware
+/// KVM) for an exception at CPL3: serves
 /// a page fault (demand paging), or delivers the matching signal to an
 /// installed handler, and returns to resume; otherwise sends a crash report
 /// (or ends the program as the signal's default action would) and never returns.
@@ -79,8 +80,10 @@ func userException(_ saved: UnsafeMutableRawPointer, _ record: UnsafeMutableRawP
                                r9: r.r9, r8: r.r8, rax: r.rax, rcx: r.rcx, rdx: r.rdx, rsi: r.rsi, rdi: r.rdi,
                                vector: fault.vector, errorCode: fault.errorCode,
                                rip: fault.rip, cs: 0x23, rflags: fault.rflags, rsp: fault.rsp, ss: 0x1B)
-    // Faults in the application (not in the kernel's own code) become signals.
-    if fault.rip < PageMapper.lowerHalfEnd, let signal = Signals.signal(forVector: fault.vector) {
+    // Faults in the application (not in the kernel's own code) become signals. Where the
+    // kernel runs at CPL0, every fault that reaches this path came from CPL3: the application,
+    // even when it jumped into the kernel half.
+    if Platform.kernelPrivileged || fault.rip < PageMapper.lowerHalfEnd, let signal = Signals.signal(forVector: fault.vector) {
         var context = UserContext(saved: r, rip: fault.rip, rsp: fault.rsp, rflags: fault.rflags)
         let info = SignalInfo(signal: signal, code: Signals.code(forVector: fault.vector, errorCode: fault.errorCode),
                               address: fault.vector == 14 ? fault.address : fault.rip)

@@ -1,10 +1,11 @@
 /// The registers `syscall.S` saves on the kernel stack for one system call,
-/// lowest address first (mirrors the stub's push order). The dispatcher
+/// lowest address first (mirrors the stub's push order); its last five words
+/// are the interrupt frame the return path leaves through. The dispatcher
 /// reads the number and arguments from it and writes the result into `rax`.
 struct SyscallFrame {
     var r15, r14, r13, r12, rbp, rbx, r11, r10: UInt64
     var r9, r8, rax, rcx, rdx, rsi, rdi: UInt64
-    var rip, rflags, rsp: UInt64
+    var rip, cs, rflags, rsp, ss: UInt64
 }
 
 /// Called by `uk_syscall_entry` and `uk_syscall_stub_entry` on the kernel stack.

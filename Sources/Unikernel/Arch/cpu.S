@@ -1,18 +1,36 @@
-/* CPU primitives the Swift kernel cannot express: the hypercall store,
- * control registers, MSRs, CPUID, XCR0, descriptor-table loads, TLB and
- * FPU state, and the privilege switches. Each is a leaf function following
- * the SysV ABI.
+/* CPU primitives the Swift kernel cannot express: the platform switch, the
+ * hypercall store, CR2, CPUID, TLB, FS/GS bases, TSC and FPU state. Each is a
+ * leaf function following the SysV ABI.
  *
- * The kernel starts at CPL0 and continues at CPL3 once the CPU is set up
- * (see README "Platform notes": on this platform CPL0 code is emulated one
- * instruction at a time, and SYSCALL from CPL3 enters LSTAR at CPL3).
- * Primitives that need CPL0 after that (invlpg, the FS/GS base MSRs) check
- * CS and, at CPL3, trap to CPL0 with a `ud2` at uk_privileged_trap, which the
- * #UD stub (exceptions.S) recognises: it performs the operation and resumes
- * after the ud2. (`int $n` from CPL3 raises #UD on this platform.) */
+ * The host sets the CPU up before the first instruction; the kernel then runs
+ * at CPL0 on hardware KVM and at CPL3 on kvm-pvm (Platform.swift; README
+ * "Platforms": there CPL0 code is emulated one instruction at a time, and
+ * SYSCALL from CPL3 enters LSTAR at CPL3). Primitives that need CPL0 (invlpg,
+ * the FS/GS base MSRs) check CS and, at CPL3, trap to CPL0 with a `ud2` at
+ * uk_privileged_trap, which the #UD stub (exceptions.S) recognises: it
+ * performs the operation and resumes after the ud2. (`int $n` from CPL3
+ * raises #UD on kvm-pvm.) */
     .text
 
 #define FUNC(name) .globl name; .type name, @function; name:
+
+/* The platform switch the return paths read (RETURN_TO_USER, registers.inc):
+ * 1 when the kernel runs at CPL0 and the application at CPL3 (hardware KVM),
+ * 0 when both run at CPL3 (kvm-pvm). Set once at start-up by Platform.swift. */
+    .data
+    .globl uk_kernel_privileged
+uk_kernel_privileged:
+    .byte 0
+    .text
+/* void uk_set_kernel_privileged(uint8_t privileged) */
+FUNC(uk_set_kernel_privileged)
+    movb %dil, uk_kernel_privileged(%rip)
+    ret
+/* uint16_t uk_read_cs(void): the current code segment selector (its low bits are the CPL). */
+FUNC(uk_read_cs)
+    movw %cs, %ax
+    movzwl %ax, %eax
+    ret
 
 /* void uk_hypercall(uint64_t slot, uint64_t block_physical): the one 8-byte
  * store to the hypercall page that exits to the host (unikernel_abi.h). */
@@ -83,56 +101,9 @@ FUNC(uk_privileged_trap)
     ud2
     ret
 
-/* void uk_continue_at_cpl3(void): leaves CPL0 for good, continuing in
- * uk_kmain_user at CPL3 on the current stack, RFLAGS 0x202 (IF stays set
- * from here on: CPL3 code cannot change it, and the application must see it). */
-FUNC(uk_continue_at_cpl3)
-    movq %rsp, %rax
-    andq $-16, %rax
-    subq $8, %rax                   /* as if called: RSP % 16 == 8 at entry */
-    pushq $0x1b                     /* SS: user data */
-    pushq %rax                      /* RSP */
-    pushq $0x202                    /* RFLAGS */
-    pushq $0x23                     /* CS: user code, 64-bit */
-    leaq uk_kmain_user(%rip), %rax
-    pushq %rax                      /* RIP */
-    iretq
-
-FUNC(uk_read_cr0)
-    movq %cr0, %rax
-    ret
-FUNC(uk_write_cr0)
-    movq %rdi, %cr0
-    ret
 FUNC(uk_read_cr2)
     movq %cr2, %rax
     ret
-FUNC(uk_read_cr3)
-    movq %cr3, %rax
-    ret
-FUNC(uk_read_cr4)
-    movq %cr4, %rax
-    ret
-FUNC(uk_write_cr4)
-    movq %rdi, %cr4
-    ret
-
-/* uint64_t uk_rdmsr(uint32_t msr) */
-FUNC(uk_rdmsr)
-    movl %edi, %ecx
-    rdmsr
-    shlq $32, %rdx
-    orq %rdx, %rax
-    ret
-/* void uk_wrmsr(uint32_t msr, uint64_t value) */
-FUNC(uk_wrmsr)
-    movl %edi, %ecx
-    movl %esi, %eax
-    movq %rsi, %rdx
-    shrq $32, %rdx
-    wrmsr
-    ret
-
 /* void uk_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]) : eax, ebx, ecx, edx */
 FUNC(uk_cpuid)
     pushq %rbx
@@ -147,45 +118,12 @@ FUNC(uk_cpuid)
     popq %rbx
     ret
 
-/* uint64_t uk_xgetbv(uint32_t index) */
+/* uint64_t uk_xgetbv(uint32_t index): XCR `index` (unprivileged; needs CR4.OSXSAVE). */
 FUNC(uk_xgetbv)
     movl %edi, %ecx
     xgetbv
     shlq $32, %rdx
     orq %rdx, %rax
-    ret
-/* void uk_xsetbv(uint32_t index, uint64_t value) */
-FUNC(uk_xsetbv)
-    movl %edi, %ecx
-    movl %esi, %eax
-    movq %rsi, %rdx
-    shrq $32, %rdx
-    xsetbv
-    ret
-
-/* void uk_load_gdt(const void *pointer, uint16_t code, uint16_t data)
- * lgdt, then reload CS with a far return and the data segments. */
-FUNC(uk_load_gdt)
-    lgdt (%rdi)
-    movw %dx, %ds
-    movw %dx, %es
-    movw %dx, %ss
-    xorl %eax, %eax
-    movw %ax, %fs
-    movw %ax, %gs
-    movzwq %si, %rsi
-    popq %rax
-    pushq %rsi
-    pushq %rax
-    lretq
-
-/* void uk_load_idt(const void *pointer) */
-FUNC(uk_load_idt)
-    lidt (%rdi)
-    ret
-/* void uk_load_tr(uint16_t selector) */
-FUNC(uk_load_tr)
-    ltr %di
     ret
 
 /* uint64_t uk_rdtsc(void) */
@@ -215,14 +153,30 @@ FUNC(uk_init_fpu)
     .section .note.GNU-stack, "", @progbits
 
 /* void uk_fxsave(void *area) / uk_fxrstor(const void *area): the application's
- * x87/SSE state to and from a 512-byte, 16-byte-aligned area (signal frames).
- * Unprivileged: runs at CPL3, where the kernel handles signals. */
+ * x87/SSE state to and from a 512-byte, 16-byte-aligned area (signal frames
+ * when XSAVE is off). Unprivileged, like the two below. */
     .text
 FUNC(uk_fxsave)
     fxsave64 (%rdi)
     ret
 FUNC(uk_fxrstor)
     fxrstor64 (%rdi)
+    ret
+/* void uk_xsave(void *area, uint64_t components) / uk_xrstor(const void *area,
+ * uint64_t components): the application's extended state (x87, SSE, AVX, ...
+ * as XCR0 enables) to and from a 64-byte-aligned area in the standard
+ * (non-compacted) format Linux puts in signal frames. */
+FUNC(uk_xsave)
+    movl %esi, %eax
+    movq %rsi, %rdx
+    shrq $32, %rdx
+    xsave64 (%rdi)
+    ret
+FUNC(uk_xrstor)
+    movl %esi, %eax
+    movq %rsi, %rdx
+    shrq $32, %rdx
+    xrstor64 (%rdi)
     ret
     .section .note.GNU-stack, "", @progbits
 

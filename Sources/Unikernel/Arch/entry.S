@@ -1,52 +1,44 @@
 /* Kernel entry, kernel stack and the jump into the application.
  *
- * The hypervisor enters uk_entry in 64-bit mode with RDI = the boot-info
- * pointer (direct map) and no stack. We switch to uk_kernel_stack_top (also
- * the syscall stack: once the application runs, the boot frames are dead)
- * and call the Swift kmain, which never returns.
+ * The hypervisor puts the CPU in its final state before the first
+ * instruction (descriptor tables, control registers, XCR0, MSRs: the boot
+ * protocol in unikernel_abi.h, UK_BOOT_CPU_PREPARED) and enters uk_entry,
+ * the ELF entry, in 64-bit mode with RDI = the boot-info pointer (direct map)
+ * and no stack: at CPL0 on hardware KVM, at CPL3 on kvm-pvm (Platform.swift).
+ * We switch to uk_kernel_stack_top (also the syscall stack: once the
+ * application runs, the boot frames are dead) and call the Swift kmain,
+ * which never returns.
  */
+#include "registers.inc"
+
     .section .text.entry, "ax"
     .globl uk_entry
     .type uk_entry, @function
 uk_entry:
-    cli
-    cld
     leaq uk_kernel_stack_top(%rip), %rsp
     xorl %ebp, %ebp
     call uk_kmain
-1:  hlt
-    jmp 1b
-    .size uk_entry, . - uk_entry
-
-/* Entry when the host prepared the CPU (UK_BOOT_CPU_PREPARED): at CPL3,
- * descriptor tables, control registers and MSRs already set; RDI = boot info. */
-    .globl uk_entry_prepared
-    .type uk_entry_prepared, @function
-uk_entry_prepared:
-    leaq uk_kernel_stack_top(%rip), %rsp
-    xorl %ebp, %ebp
-    call uk_kmain_prepared
 1:  pause
     jmp 1b
-    .size uk_entry_prepared, . - uk_entry_prepared
+    .size uk_entry, . - uk_entry
 
     .text
 /* void uk_enter_application(uint64_t entry, uint64_t rsp)
  * Start the application as Linux does: every GPR zero (incl. RDX),
- * RFLAGS = 0x202, RSP = its initial stack. Runs at CPL3 like the application,
- * so no privilege changes: nothing is written to the application stack,
- * flags are loaded on the kernel stack with popfq and only flag-neutral
- * `mov`/`jmp` follow. */
+ * RFLAGS = 0x202, RSP = its initial stack, at CPL3: an interrupt frame on the
+ * kernel stack, left through RETURN_TO_USER (iretq from CPL0; at CPL3 popfq
+ * and a jump, writing nothing to the application stack). */
     .globl uk_enter_application
     .type uk_enter_application, @function
 uk_enter_application:
     movq %rdi, uk_app_entry(%rip)
-    movq %rsi, uk_app_rsp(%rip)
+    pushq $USER_DS                    /* ss */
+    pushq %rsi                        /* rsp */
+    pushq $0x202                      /* rflags */
+    pushq $USER_CS                    /* cs */
+    pushq %rdi                        /* rip */
     call uk_zero_registers
-    pushq $0x202
-    popfq
-    movq uk_app_rsp(%rip), %rsp
-    jmp *uk_app_entry(%rip)
+    RETURN_TO_USER uk_app_entry
     .size uk_enter_application, . - uk_enter_application
 
 /* Every GPR but RSP = 0 (flags are loaded afterwards by the caller). */
@@ -71,7 +63,6 @@ uk_zero_registers:
     .data
     .balign 8
 uk_app_entry: .quad 0
-uk_app_rsp:   .quad 0
 
     .bss
     .balign 4096

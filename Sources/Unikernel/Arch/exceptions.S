@@ -59,11 +59,13 @@ uk_exception_stubs:
     STUB 30, 1
     STUB 31, 0
 
-/* At CPL3 on the fault stack, every GPR and RFLAGS as at the exception.
- * Saves them (an ExceptionFrame's GPR block), lets Swift handle the
+/* On the fault stack, every GPR as at the exception; at CPL3 on kvm-pvm
+ * (RFLAGS as at the exception too), at CPL0 with interrupts off on hardware
+ * KVM. Saves the GPRs (an ExceptionFrame's GPR block), lets Swift handle the
  * exception (demand paging, a signal handler, or a crash report that never
  * returns), restores everything Swift left in the block and the record, and
- * resumes there: the interrupted instruction, or a signal handler. */
+ * resumes there, the interrupted instruction or a signal handler, through an
+ * interrupt frame built from the record (RETURN_TO_USER). */
 uk_user_fault_entry:
     pushfq
     PUSH_GPRS
@@ -73,8 +75,12 @@ uk_user_fault_entry:
     call uk_user_exception                /* the stack is 16-byte aligned here */
     POP_GPRS
     popfq
-    movq uk_fault_record+32(%rip), %rsp
-    jmp *uk_fault_record+16(%rip)
+    pushq $USER_DS                        /* ss */
+    pushq uk_fault_record+32(%rip)        /* rsp */
+    pushq uk_fault_record+24(%rip)        /* rflags */
+    pushq $USER_CS                        /* cs */
+    pushq uk_fault_record+16(%rip)        /* rip */
+    RETURN_TO_USER uk_fault_record+16
 
     .bss
     .balign 16
@@ -104,12 +110,14 @@ uk_invalid_opcode:
     jmp uk_exception_common
 
 /* Stack on entry: vector, error code, then the CPU's RIP, CS, RFLAGS, RSP, SS.
- * An exception at CPL3 (the application, or the kernel after start-up) is
- * handed to uk_user_fault_entry at CPL3, where Swift runs natively on this
- * platform, instead of being handled in this CPL0 context (emulated, ~1 us
- * per instruction): the fault record gets CR2, the error code, the vector and
- * the interrupted RIP, RFLAGS and RSP, and the interrupt frame is rewritten to
- * "return" into the trampoline on the fault stack with every GPR unchanged.
+ * An exception at CPL3 (the application, or on kvm-pvm the kernel after
+ * start-up) is handed to uk_user_fault_entry on the fault stack: the fault
+ * record gets CR2, the error code, the vector and the interrupted RIP, RFLAGS
+ * and RSP, and the interrupt frame is rewritten to "return" into the
+ * trampoline with every GPR unchanged. On kvm-pvm the trampoline runs at CPL3,
+ * where Swift runs natively, instead of in this CPL0 context (emulated there,
+ * ~1 us per instruction); on hardware KVM it runs at CPL0 (kernel selectors,
+ * interrupts off), since kernel pages are supervisor-only there.
  * NMI, #DF and #MC, and exceptions at CPL0, take the CPL0 path. */
     .balign 16
 uk_exception_common:
@@ -138,7 +146,12 @@ uk_exception_common:
     movq %rax, 24(%rsp)                   /* new rip */
     leaq uk_fault_stack_top(%rip), %rax
     movq %rax, 48(%rsp)                   /* new rsp */
-    popq %rax
+    testb $1, uk_kernel_privileged(%rip)
+    jz 1f
+    movq $KERNEL_CS, 32(%rsp)             /* stay at CPL0 */
+    movq $2, 40(%rsp)                     /* interrupts off, no trap flag */
+    movq $KERNEL_DS, 56(%rsp)
+1:  popq %rax
     addq $16, %rsp                        /* drop vector and error code */
     iretq
 2:  PUSH_GPRS

@@ -1,9 +1,9 @@
 import UnikernelABI
 
 /// The kernel's start-up sequence, from the boot-info handshake to the jump
-/// into the application. `start` runs at CPL0 and does only what needs it
-/// (descriptor tables, control registers, MSRs): on this platform every CPL0
-/// instruction is emulated. `continueInUserMode` does the rest at CPL3.
+/// into the application. The host has already put the CPU in its final state
+/// (UK_BOOT_CPU_PREPARED), so start-up only builds the application's address
+/// space and initial stack.
 enum Kernel {
     static let initialStackEagerBytes: UInt64 = 128 * 1024
 
@@ -12,25 +12,23 @@ enum Kernel {
         let info = bootInfo.pointee
         guard info.magic == UK_BOOT_MAGIC else { kernelPanic("boot info: bad magic") }
         guard info.version == UK_BOOT_VERSION else { kernelPanic("boot info: unsupported version") }
+        guard info.flags & UK_BOOT_CPU_PREPARED != 0 else { kernelPanic("boot info: the CPU was not prepared") }
         guard info.free_phys_start < info.free_phys_end else { kernelPanic("boot info: no free memory") }
-
+        Platform.configure(bootFlags: info.flags)
         Frames.allocator = FrameAllocator(start: info.free_phys_start, end: info.free_phys_end)
         KernelHeap.root = info.pml4_phys
-        DescriptorTables.install()
-        let features = CPUSetup.configure(flags: info.flags)
-
         currentProcess.bootInfo = info
-        currentProcess.features = features
-        CPU.boot = CPU.ControlRegisters(cr0: CPU.cr0, cr3: CPU.cr3, cr4: CPU.cr4)
-        CPU.continueAtCPL3()
+        currentProcess.features = CPUSetup.detect(cr4: info.cr4)
+        ExtendedState.configure()
+        CPU.boot = CPU.ControlRegisters(cr0: info.cr0, cr3: info.pml4_phys, cr4: info.cr4)
+        continueStart()
     }
 
-    /// Start-up at CPL3: the application's address space and initial stack.
-    static func continueInUserMode() -> Never {
+    /// The application's address space and initial stack, then the jump into it.
+    private static func continueStart() -> Never {
         if currentProcess.bootInfo.boot_tsc == 0 {
             // The host sampled CLOCK_REALTIME just before the first KVM_RUN: our
-            // first rdtsc is the reference (see the header). Taken at CPL3, where
-            // every later reading (kernel and vDSO) happens.
+            // first rdtsc is the reference (see the header).
             currentProcess.bootInfo.boot_tsc = CPU.timestamp()
         }
         let info = currentProcess.bootInfo
@@ -48,7 +46,7 @@ enum Kernel {
             currentProcess.addressSpace.randomize(&currentProcess.random)
         }
         currentProcess.addressSpace.mapImage(info)
-        if info.flags & UK_BOOT_NO_SYSCALL_PATCHING == 0 { SyscallPatcher.enable() }
+        if Platform.rewritesSyscallSites, info.flags & UK_BOOT_NO_SYSCALL_PATCHING == 0 { SyscallPatcher.enable() }
         currentProcess.vdsoBase = VDSO.map(into: &currentProcess.addressSpace, clock: info)
         let top = currentProcess.addressSpace.reserveStack()
 
@@ -74,32 +72,8 @@ enum Kernel {
     }
 }
 
-/// Entry from `uk_entry` (entry.S) on the kernel stack, at CPL0.
+/// Entry from `uk_entry` (entry.S) on the kernel stack, with the CPU prepared by the host.
 @_cdecl("uk_kmain")
 func kmain(_ bootInfo: UnsafePointer<uk_boot_info>) -> Never {
     Kernel.start(bootInfo)
-}
-
-/// Entry from `uk_entry_prepared` (entry.S), at CPL3, when the host has put
-/// the CPU in its final state (UK_BOOT_CPU_PREPARED): nothing runs at CPL0.
-@_cdecl("uk_kmain_prepared")
-func kmainPrepared(_ bootInfo: UnsafePointer<uk_boot_info>) -> Never {
-    // SAFETY: the hypervisor passes the direct-map address of the boot-info page.
-    let info = bootInfo.pointee
-    guard info.magic == UK_BOOT_MAGIC else { kernelPanic("boot info: bad magic") }
-    guard info.version == UK_BOOT_VERSION else { kernelPanic("boot info: unsupported version") }
-    guard info.flags & UK_BOOT_CPU_PREPARED != 0 else { kernelPanic("boot info: the CPU was not prepared") }
-    guard info.free_phys_start < info.free_phys_end else { kernelPanic("boot info: no free memory") }
-    Frames.allocator = FrameAllocator(start: info.free_phys_start, end: info.free_phys_end)
-    KernelHeap.root = info.pml4_phys
-    currentProcess.bootInfo = info
-    currentProcess.features = CPUSetup.detect(cr4: info.cr4)
-    CPU.boot = CPU.ControlRegisters(cr0: info.cr0, cr3: info.pml4_phys, cr4: info.cr4)
-    Kernel.continueInUserMode()
-}
-
-/// Entry from `uk_continue_at_cpl3` (cpu.S), at CPL3.
-@_cdecl("uk_kmain_user")
-func kmainUser() -> Never {
-    Kernel.continueInUserMode()
 }

@@ -14,7 +14,7 @@ enum KernelHeap {
     /// objects at "negative" addresses (top bit set), so heap objects must
     /// live in the lower half: this range sits above the highest mmap address
     /// (AddressSpace.mmapTop) and below the stack, where Linux places nothing,
-    /// and is mapped supervisor-only.
+    /// and is mapped supervisor-only where the kernel runs at CPL0 (Platform).
     static let arenaStart: UInt64 = 0x7FFF_F800_0000
     static let arenaEnd: UInt64 = 0x7FFF_FC00_0000
     private static var arenaNext: UInt64 = arenaStart
@@ -108,7 +108,8 @@ enum KernelHeap {
         let start = arenaNext
         for page in 0..<UInt64(pages) {
             guard let frame = Frames.allocate(),
-                  mapper.map(start + page * UK_PAGE_SIZE, to: frame, .readWrite) else { return nil }
+                  mapper.map(start + page * UK_PAGE_SIZE, to: frame, .readWrite,
+                             user: Platform.kernelPagesUserAccessible) else { return nil }
         }
         arenaNext += size
         return start

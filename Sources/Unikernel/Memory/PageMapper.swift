@@ -26,7 +26,7 @@ struct Protection: Equatable {
 /// Adds, changes and removes 4 KiB mappings in the lower half of the active
 /// PML4, reaching every table through the direct map. Leaves get P, RW when
 /// writable and NX when not executable, and U for application pages (the
-/// kernel heap's pages are supervisor-only).
+/// kernel heap's pages only where the kernel runs at CPL3: Platform).
 struct PageMapper {
     static let present: UInt64 = 1
     static let writable: UInt64 = 1 << 1

@@ -93,7 +93,6 @@ enum Signals {
     /// Flags a program may set in RFLAGS (CF PF AF ZF SF TF DF OF AC).
     static let userFlags: UInt64 = 0x40DD5
     static let frameSize: UInt64 = 8 + 304 + 128
-    static let fpStateSize: UInt64 = 512
     static let siginfoOffset: UInt64 = 8 + 304
     static let sigreturnNumber: UInt64 = 15
     static let codeUser: Int32 = 0
@@ -213,7 +212,7 @@ enum Signals {
     }
 
     /// Writes a Linux x86-64 rt_sigframe (pretcode, ucontext, siginfo, then the
-    /// FXSAVE area) below the red zone or on the alternate stack, and points
+    /// extended-state area, ExtendedState) below the red zone or on the alternate stack, and points
     /// `context` at the handler: rdi = signal, rsi = &siginfo, rdx = &ucontext.
     private static func setUpFrame(_ info: SignalInfo, _ action: SignalAction, _ context: inout UserContext,
                                    trapNumber: UInt64, errorCode: UInt64) -> Bool {
@@ -222,12 +221,15 @@ enum Signals {
         if action.flags & saOnStack != 0, !state.altStackDisabled, !onAlternateStack(context.rsp) {
             top = state.altStackBase + state.altStackSize
         }
-        let fpState = (top &- fpStateSize) & ~63
+        let fpState = (top &- ExtendedState.frameBytes) & ~63
         let frame = (((fpState &- frameSize) &+ 8) & ~15) &- 8
 
         var words = [UInt64](repeating: 0, count: Int(frameSize / 8))
         words[0] = action.flags & saRestorer != 0 ? action.restorer : 0
         // ucontext at +8: uc_flags, uc_link, uc_stack (sp, flags, size), then the sigcontext.
+        // uc_flags as Linux sets them: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, and UC_FP_XSTATE
+        // when the state area is an XSAVE image.
+        words[1] = 0x6 | (ExtendedState.usesXSAVE ? 0x1 : 0)
         words[3] = state.altStackBase
         words[4] = state.altStackDisabled ? ssDisable : (onAlternateStack(context.rsp) ? ssOnStack : 0)
         words[5] = state.altStackSize
@@ -248,9 +250,9 @@ enum Signals {
             ? UInt64(UInt32(currentProcess.pid)) | UInt64(currentProcess.bootInfo.uid) << 32
             : info.address
 
-        FXSaveArea.save()
+        let extended = ExtendedState.save()
         do throws(Errno) {
-            try UserMemory.copyOut(from: FXSaveArea.pointer, to: fpState, count: Int(fpStateSize))
+            try UserMemory.copyOut(from: extended, to: fpState, count: Int(ExtendedState.frameBytes))
             // SAFETY: a private buffer of exactly the frame's words, freed on every path.
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: words.count * 8, alignment: 8)
             defer { buffer.deallocate() }
@@ -269,7 +271,7 @@ enum Signals {
         return true
     }
 
-    /// rt_sigreturn: restores the context, mask and x87/SSE state saved in
+    /// rt_sigreturn: restores the context, mask and extended state saved in
     /// the frame whose ucontext sits at the caller's %rsp.
     static func sigreturn(_ frame: inout SyscallFrame) {
         let ucontext = frame.rsp
@@ -285,8 +287,8 @@ enum Signals {
             context.load(sigcontextWords: sigcontext)
             let fpState = words[5 + 23]
             if fpState != 0 {
-                try UserMemory.copyIn(from: fpState, to: FXSaveArea.pointer, count: Int(fpStateSize))
-                FXSaveArea.restore()
+                try UserMemory.copyIn(from: fpState, to: ExtendedState.buffer, count: Int(ExtendedState.frameBytes))
+                ExtendedState.restore()
             }
             currentProcess.signals.blocked = words[5 + 32] & ~unblockable
             context.apply(to: &frame)
@@ -295,15 +297,3 @@ enum Signals {
         }
     }
 }
-
-/// The kernel's one 16-byte-aligned FXSAVE area (one signal is set up or
-/// returned from at a time).
-enum FXSaveArea {
-    static let pointer = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 16)
-
-    static func save() { uk_fxsave(pointer) }
-    static func restore() { uk_fxrstor(pointer) }
-}
-
-@_extern(c, "uk_fxsave") func uk_fxsave(_ area: UnsafeMutableRawPointer)
-@_extern(c, "uk_fxrstor") func uk_fxrstor(_ area: UnsafeMutableRawPointer)

@@ -61,14 +61,14 @@ struct KernelCPUTablesTests {
 
     @Test func enablesWhatCPUIDOffers() {
         let boot = BootCPUState(entry: 0, pageTableRoot: UK_PAGE_TABLES_PHYS)
-        let full = PreparedCPUState(cpuid: cpuid(ecx1: 1 << 26, ebx7: 1, xsave: 0xE7), boot: boot, sseDisabled: false)
+        let full = PreparedCPUState(cpuid: cpuid(ecx1: 1 << 26, ebx7: 1, xsave: 0xE7), boot: boot, sseDisabled: false, hostXCR0: nil)
         #expect(full.cr4 & PreparedCPUState.cr4OSFXSR != 0)
         #expect(full.cr4 & PreparedCPUState.cr4OSXSAVE != 0)
         #expect(full.cr4 & PreparedCPUState.cr4FSGSBASE != 0)
         #expect(full.xcr0 == 0xE7)
         #expect(full.efer & PreparedCPUState.eferSCE != 0)
 
-        let avxOnly = PreparedCPUState(cpuid: cpuid(ecx1: 1 << 26, ebx7: 0, xsave: 0x7), boot: boot, sseDisabled: false)
+        let avxOnly = PreparedCPUState(cpuid: cpuid(ecx1: 1 << 26, ebx7: 0, xsave: 0x7), boot: boot, sseDisabled: false, hostXCR0: nil)
         #expect(avxOnly.xcr0 == 0x7)
         #expect(avxOnly.cr4 & PreparedCPUState.cr4FSGSBASE == 0)
 
@@ -79,9 +79,24 @@ struct KernelCPUTablesTests {
         #expect(faulted.cr4 & (PreparedCPUState.cr4OSFXSR | PreparedCPUState.cr4OSXSAVE) == 0)
     }
 
-    @Test func syscallMasksNeverClearIF() {
+    @Test func enablesTheHostsXCR0AsFarAsKVMOffersIt() {
+        let boot = BootCPUState(entry: 0, pageTableRoot: UK_PAGE_TABLES_PHYS)
+        // A host with protection keys: Linux gives processes x87|SSE|AVX|PKRU (0x207).
+        let pkru = PreparedCPUState(cpuid: cpuid(ecx1: 1 << 26, ebx7: 0, xsave: 0x2E7), boot: boot, sseDisabled: false,
+                                    hostXCR0: 0x207, hostProtectionKeys: true)
+        #expect(pkru.xcr0 == 0x207)
+        // Components the host enables but KVM does not offer stay off.
+        let narrower = PreparedCPUState(cpuid: cpuid(ecx1: 1 << 26, ebx7: 0, xsave: 0x7), boot: boot, sseDisabled: false,
+                                        hostXCR0: 0x2E7, hostProtectionKeys: false)
+        #expect(narrower.xcr0 == 0x7)
+    }
+
+    @Test func syscallMaskClearsIFOnlyWhereTheKernelRunsAtCPL0() {
         #expect(PreparedCPUState.syscallFlagMask & 0x200 == 0)
-        let msrs = PreparedCPUState.modelSpecificRegisters(syscallEntry: 0xABC)
-        #expect(msrs.contains { $0.0 == PreparedCPUState.msrLSTAR && $0.1 == 0xABC })
+        let user = PreparedCPUState.modelSpecificRegisters(syscallEntry: 0xABC, kernelPrivileged: false)
+        #expect(user.contains { $0.0 == PreparedCPUState.msrLSTAR && $0.1 == 0xABC })
+        #expect(user.contains { $0.0 == PreparedCPUState.msrFMASK && $0.1 & 0x200 == 0 })
+        let privileged = PreparedCPUState.modelSpecificRegisters(syscallEntry: 0xABC, kernelPrivileged: true)
+        #expect(privileged.contains { $0.0 == PreparedCPUState.msrFMASK && $0.1 & 0x200 != 0 })
     }
 }

@@ -12,20 +12,28 @@ struct PageTableTests {
     }
 
     @Test func encodesHugePageWithNoExecuteWhenNotExecutable() {
-        #expect(PageTableEntry.hugePage(at: 0x20_0000, executable: false).rawValue == 0x8000_0000_0020_0087)
-        #expect(PageTableEntry.hugePage(at: 0x20_0000, executable: true).rawValue == 0x20_0087)
+        #expect(PageTableEntry.hugePage(at: 0x20_0000, executable: false, user: true).rawValue == 0x8000_0000_0020_0087)
+        #expect(PageTableEntry.hugePage(at: 0x20_0000, executable: true, user: true).rawValue == 0x20_0087)
+        #expect(PageTableEntry.hugePage(at: 0x20_0000, executable: true, user: false).rawValue == 0x20_0083)
     }
 
     @Test func mapsTheHypercallPageToTheMMIORegion() throws {
-        let tables = BootPageTables(memorySize: 64 << 20)
+        let tables = BootPageTables(memorySize: 64 << 20, kernelUserAccessible: true)
         let page = try #require(translate(UK_HYPERCALL_VIRT + 0x18, in: tables))
         #expect(page.physical == UK_HYPERCALL_MMIO_PHYS + 0x18)
         #expect(!page.executable)
     }
 
-    @Test func everyBootMappingIsUserAccessible() {
-        let tables = BootPageTables(memorySize: 64 << 20)
+    @Test func everyBootMappingIsUserAccessibleWhereTheKernelRunsAtCPL3() {
+        let tables = BootPageTables(memorySize: 64 << 20, kernelUserAccessible: true)
         #expect(tables.entries().allSatisfy { $0.entry.rawValue & PageTableEntry.user != 0 })
+    }
+
+    @Test func everyKernelLeafIsSupervisorOnlyWhereTheKernelRunsAtCPL0() {
+        let tables = BootPageTables(memorySize: 64 << 20, kernelUserAccessible: false)
+        let leaves = tables.entries().filter { $0.entry.rawValue & PageTableEntry.hugePage != 0 }
+        #expect(!leaves.isEmpty)
+        #expect(leaves.allSatisfy { $0.entry.rawValue & PageTableEntry.user == 0 })
     }
 
     @Test func indexesVirtualAddressesPerLevel() {
@@ -52,7 +60,7 @@ struct PageTableTests {
     }
 
     @Test func directMapCoversAllGuestMemoryWithoutExecute() throws {
-        let tables = BootPageTables(memorySize: 64 << 20)
+        let tables = BootPageTables(memorySize: 64 << 20, kernelUserAccessible: true)
         let low = try #require(translate(UK_DIRECT_MAP_BASE + 0x1234, in: tables))
         #expect(low.physical == 0x1234)
         #expect(!low.executable)
@@ -63,28 +71,28 @@ struct PageTableTests {
 
     @Test func directMapSpansSeveralGigabytes() throws {
         let size: UInt64 = 3 << 30
-        let tables = BootPageTables(memorySize: size)
+        let tables = BootPageTables(memorySize: size, kernelUserAccessible: true)
         let top = try #require(translate(UK_DIRECT_MAP_BASE + size - 8, in: tables))
         #expect(top.physical == size - 8)
         #expect(tables.end <= UK_PAGE_TABLES_END)
     }
 
     @Test func kernelWindowIsExecutableAndMapsPhysicalOffset() throws {
-        let tables = BootPageTables(memorySize: 64 << 20)
+        let tables = BootPageTables(memorySize: 64 << 20, kernelUserAccessible: true)
         let kernel = try #require(translate(UK_KERNEL_VIRT_BASE + UK_KERNEL_PHYS_BASE + 0x10, in: tables))
         #expect(kernel.physical == UK_KERNEL_PHYS_BASE + 0x10)
         #expect(kernel.executable)
     }
 
     @Test func leavesTheLowerHalfUnmapped() {
-        let tables = BootPageTables(memorySize: 64 << 20)
+        let tables = BootPageTables(memorySize: 64 << 20, kernelUserAccessible: true)
         #expect(translate(0, in: tables) == nil)
         #expect(translate(0x40_0000, in: tables) == nil)
         #expect(translate(0x7FFF_FFFF_F000, in: tables) == nil)
     }
 
     @Test func tablesFitBelowTheirLimitForTheLargestMemory() {
-        let tables = BootPageTables(memorySize: BootPageTables.maximumMemorySize)
+        let tables = BootPageTables(memorySize: BootPageTables.maximumMemorySize, kernelUserAccessible: true)
         #expect(tables.end <= UK_PAGE_TABLES_END)
     }
 }

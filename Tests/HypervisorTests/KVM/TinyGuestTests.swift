@@ -87,7 +87,7 @@ struct TinyGuestTests {
         let vm = try kvm.createVirtualMachine()
         let memory = try GuestMemory(size: 16 << 20)
         try vm.mapMemory(memory)
-        let tables = BootPageTables(memorySize: memory.size)
+        let tables = BootPageTables(memorySize: memory.size, kernelUserAccessible: true)
         try tables.write(into: memory)
         try BootGDT().write(into: memory)
         return (kvm, vm, memory, tables)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Hypervisor
 
 /// The `hypervisor` command end to end: exit statuses, stdio, errors, timeouts.
 @Suite("hypervisor command", .enabled(if: KVMRequirement.shouldRun, Comment(rawValue: KVMRequirement.skipMessage)))
@@ -56,25 +57,14 @@ struct RunnerTests {
         #expect(result.stderr.contains("timeout"))
     }
 
-    /// The kernel's own CPU set-up (started at its ELF entry at CPL0) still works:
-    /// the path for hosts that do not prepare the CPU.
-    @Test func kernelSetsUpTheCPUItselfWhenNotPrepared() throws {
-        let program = try tools.assemble("""
-            .globl _start
-            _start: mov $1, %eax
-                    mov $1, %edi
-                    lea msg(%rip), %rsi
-                    mov $3, %edx
-                    syscall
-                    mov $231, %eax
-                    mov $7, %edi
-                    syscall
-            .data
-            msg: .ascii "ok\n"
-            """)
-        let result = try tools.runHypervisor(["--debug-kernel-setup", program])
-        #expect(result.status == 7, "\(result.stderr)")
-        #expect(result.stdout == Data("ok\n".utf8))
+    /// `--version` names the KVM platform, which decides the kernel's privilege level.
+    @Test func versionNamesThePlatform() throws {
+        let result = try tools.runHypervisor(["--version"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let text = String(decoding: result.stdout, as: UTF8.self)
+        #expect(text.hasPrefix("hypervisor \(RunnerCommandLine.version)\n"))
+        #expect(text.contains("platform: \(Platform.detect())\n"))
+        #expect(["kvm-pvm", "AMD SVM", "Intel VMX"].contains { text.contains("platform: \($0)") })
     }
 
     @Test func reportsMissingProgramWith127() throws {

@@ -14,8 +14,9 @@
  *       * guest-physical [0, UK_KERNEL_WINDOW_SIZE) at UK_KERNEL_VIRT_BASE + phys
  *         (2 MiB pages, RWX) where the kernel image is linked,
  *       * the hypercall page: UK_HYPERCALL_VIRT -> UK_HYPERCALL_MMIO_PHYS (2 MiB, RW, NX);
- *     every entry is user-accessible (U/S = 1): the kernel runs at CPL3 after
- *     its CPL0 start-up (see README "Platform notes");
+ *     leaves are user-accessible (U/S = 1) on kvm-pvm, where the kernel runs
+ *     at CPL3, and supervisor-only with UK_BOOT_KERNEL_PRIVILEGED (hardware
+ *     KVM, kernel at CPL0); see README "Platforms";
  *     the lower half (every address a Linux program may use) is left empty for
  *     the kernel to fill with the application's mappings;
  *   - CR0 = PE|MP|ET|NE|WP|PG, CR4 = PAE (the kernel enables OSFXSR, OSXMMEXCPT,
@@ -95,6 +96,9 @@
 #define UK_BOOT_NO_ASLR             (1ULL << 1)  /* fixed stack and mmap bases (as `setarch -R`) */
 #define UK_BOOT_CPU_PREPARED        (1ULL << 2)  /* CPU tables and registers prepared by the host (below) */
 #define UK_BOOT_NO_SYSCALL_PATCHING (1ULL << 3)  /* every syscall traps; no site becomes a jump */
+#define UK_BOOT_KERNEL_PRIVILEGED   (1ULL << 4)  /* hardware KVM: the kernel runs at CPL0 with supervisor-only
+                                                    pages, the application at CPL3; clear on kvm-pvm, where
+                                                    both run at CPL3 (README "Platforms") */
 #define UK_BOOT_FAULT_MISALIGN_RSP  (1ULL << 8)  /* start the application with %rsp % 16 == 8 */
 #define UK_BOOT_FAULT_NO_SSE        (1ULL << 9)  /* leave CR4.OSFXSR/OSXMMEXCPT clear */
 #define UK_BOOT_FAULT_NO_FS_BASE    (1ULL << 10) /* arch_prctl(ARCH_SET_FS) succeeds without setting FS */
@@ -164,12 +168,13 @@ typedef struct uk_boot_info {
     uint64_t refused_syscalls[8];
 
     /* With UK_BOOT_CPU_PREPARED the host has already put the CPU in its final
-       state and enters the kernel at uk_entry_prepared, at CPL3: GDT (null,
+       state and enters the kernel at uk_entry_prepared, at CPL0 with
+       UK_BOOT_KERNEL_PRIVILEGED and at CPL3 without: GDT (null,
        kernel code 0x08, kernel data 0x10, user data 0x1B, user code 0x23, TSS
        0x28), TSS (RSP0 = uk_kernel_stack_top, IST1-4 in the cpu_tables area),
        IDT (vectors 0-31 -> uk_exception_stubs + 16 * vector, DPL 0, IST per
        vector), CR0/CR4 below, XCR0, EFER.SCE, STAR/LSTAR/FMASK, FS/GS base 0.
-       Nothing then runs at CPL0 (emulated here) but the exception stubs. */
+       On kvm-pvm nothing then runs at CPL0 (emulated there) but the exception stubs. */
     uint64_t cr0, cr4;
     uint64_t cpu_tables_phys;    /* IDT page, TSS page, IST stacks (UK_CPU_TABLES_SIZE) */
 } uk_boot_info;

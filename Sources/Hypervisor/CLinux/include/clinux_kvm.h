@@ -51,6 +51,12 @@ int ckvm_set_msrs(int vcpu_fd, const uint32_t *indices, const uint64_t *values, 
 /* Sets XCR0 (KVM_SET_XCRS); returns the ioctl's result. */
 int ckvm_set_xcr0(int vcpu_fd, uint64_t value);
 
+/* The host CPU as this process sees it: CPUID leaf/subleaf into out[0..3]
+   (eax, ebx, ecx, edx), and XCR0 (what Linux enabled for processes; 0 when
+   the host has not enabled XSAVE). */
+void ckvm_host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+uint64_t ckvm_host_xcr0(void);
+
 /* kvm_run decoding. */
 uint32_t ckvm_run_exit_reason(const struct kvm_run *run);
 /* KVM_EXIT_IO: direction (KVM_EXIT_IO_IN/OUT), access size, port, count,

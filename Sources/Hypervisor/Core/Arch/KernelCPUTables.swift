@@ -8,8 +8,9 @@ extension SegmentDescriptor {
     public static let userCode = SegmentDescriptor(type: 0xB, privilegeLevel: 3, isLongMode: true, isDefault32Bit: false)
 }
 
-/// The descriptor tables the kernel runs with, built by the host so that no
-/// start-up code has to run at CPL0 (which KVM emulates on this platform):
+/// The descriptor tables the kernel runs with, built by the host (the one
+/// definition: no kernel start-up code sets up the CPU; on kvm-pvm CPL0 code
+/// is emulated):
 /// the GDT with user segments and a TSS, the TSS with RSP0 and four IST
 /// stacks, and the IDT routing vectors 0-31 to the kernel's exception stubs.
 /// The layout is the boot protocol's (unikernel_abi.h, UK_BOOT_CPU_PREPARED).
@@ -82,11 +83,18 @@ public struct KernelCPUTables: Sendable {
         try memory.store(UInt16(104), at: tssPhysical + 102)  // I/O map base past the limit: no bitmap
     }
 
-    /// `current` with these tables loaded and the CPU at CPL3 in the user segments.
-    public func specialRegisters(from current: kvm_sregs) -> kvm_sregs {
+    /// `current` with these tables loaded and the CPU in the kernel's segments:
+    /// kernel code and data at CPL0 when `privileged`, else user code and data at CPL3.
+    public func specialRegisters(from current: kvm_sregs, privileged: Bool) -> kvm_sregs {
         var sregs = current
-        sregs.cs = SegmentDescriptor.userCode.kvmSegment(selector: Self.userCodeSelector)
-        let data = SegmentDescriptor.userData.kvmSegment(selector: Self.userDataSelector)
+        let data: kvm_segment
+        if privileged {
+            sregs.cs = SegmentDescriptor.kernelCode.kvmSegment(selector: UInt16(UK_KERNEL_CS))
+            data = SegmentDescriptor.kernelData.kvmSegment(selector: UInt16(UK_KERNEL_DS))
+        } else {
+            sregs.cs = SegmentDescriptor.userCode.kvmSegment(selector: Self.userCodeSelector)
+            data = SegmentDescriptor.userData.kvmSegment(selector: Self.userDataSelector)
+        }
         sregs.ss = data; sregs.ds = data; sregs.es = data; sregs.fs = data; sregs.gs = data
         sregs.gdt.base = UK_DIRECT_MAP_BASE + UK_GDT_PHYS
         sregs.gdt.limit = UInt16(gdt.count * 8 - 1)

@@ -18,9 +18,10 @@ public struct PageTableEntry: Equatable, Sendable, CustomStringConvertible {
         PageTableEntry(rawValue: (table & addressMask) | present | writable | user)
     }
 
-    /// A user-accessible 2 MiB (in a PD) or 1 GiB (in a PDPT) leaf mapping `physical`.
-    public static func hugePage(at physical: UInt64, executable: Bool) -> PageTableEntry {
-        var value = (physical & addressMask) | present | writable | user | hugePage
+    /// A 2 MiB (in a PD) or 1 GiB (in a PDPT) leaf mapping `physical`, user-accessible when `user`.
+    public static func hugePage(at physical: UInt64, executable: Bool, user: Bool) -> PageTableEntry {
+        var value = (physical & addressMask) | present | writable | hugePage
+        if user { value |= PageTableEntry.user }
         if !executable { value |= noExecute }
         return PageTableEntry(rawValue: value)
     }
@@ -33,9 +34,9 @@ public struct PageTableEntry: Equatable, Sendable, CustomStringConvertible {
 
 /// The boot page tables the hypervisor builds: the direct map of all guest
 /// memory at UK_DIRECT_MAP_BASE, the kernel window at UK_KERNEL_VIRT_BASE and
-/// the hypercall page at UK_HYPERCALL_VIRT, all with 2 MiB pages and all
-/// user-accessible (the kernel runs at CPL3). The lower half stays empty for
-/// the application.
+/// the hypercall page at UK_HYPERCALL_VIRT, all with 2 MiB pages,
+/// user-accessible only where the kernel runs at CPL3 (Platform). The lower
+/// half stays empty for the application.
 public struct BootPageTables: Sendable {
     public static let twoMiB: UInt64 = 2 << 20
     public static let oneGiB: UInt64 = 1 << 30
@@ -49,6 +50,8 @@ public struct BootPageTables: Sendable {
 
     /// Guest memory size the tables cover (a multiple of 2 MiB).
     public let memorySize: UInt64
+    /// Whether the kernel's mappings carry the user bit (kvm-pvm: the kernel runs at CPL3).
+    public let kernelUserAccessible: Bool
 
     /// The largest guest memory the boot tables can map below UK_PAGE_TABLES_END
     /// (and below the hypercall page).
@@ -56,8 +59,9 @@ public struct BootPageTables: Sendable {
         min((UK_PAGE_TABLES_END - (UK_PAGE_TABLES_PHYS + 0x4000)) / 0x1000 * oneGiB, UK_HYPERCALL_MMIO_PHYS)
     }
 
-    public init(memorySize: UInt64) {
+    public init(memorySize: UInt64, kernelUserAccessible: Bool) {
         self.memorySize = memorySize
+        self.kernelUserAccessible = kernelUserAccessible
     }
 
     /// The index of `virtualAddress` in the table at `level` (4 = PML4 ... 1 = PT).
@@ -79,7 +83,7 @@ public struct BootPageTables: Sendable {
             for i in 0..<UInt64(512) {
                 let physical = gib * BootPageTables.oneGiB + i * BootPageTables.twoMiB
                 guard physical < memorySize else { break }
-                result.append((pd + 8 * i, .hugePage(at: physical, executable: false)))
+                result.append((pd + 8 * i, .hugePage(at: physical, executable: false, user: kernelUserAccessible)))
             }
         }
 
@@ -89,12 +93,12 @@ public struct BootPageTables: Sendable {
         for i in 0..<UInt64(512) {
             let physical = i * BootPageTables.twoMiB
             guard physical < min(memorySize, UK_KERNEL_WINDOW_SIZE) else { break }
-            result.append((kernelPD + 8 * i, .hugePage(at: physical, executable: true)))
+            result.append((kernelPD + 8 * i, .hugePage(at: physical, executable: true, user: kernelUserAccessible)))
         }
 
         // The hypercall page: stores to it exit to the host as MMIO.
         result.append((kernelPD + 8 * UInt64(Self.index(of: UK_HYPERCALL_VIRT, level: 2)),
-                       .hugePage(at: UK_HYPERCALL_MMIO_PHYS, executable: false)))
+                       .hugePage(at: UK_HYPERCALL_MMIO_PHYS, executable: false, user: kernelUserAccessible)))
         return result
     }
 

@@ -58,6 +58,8 @@ public enum ELFLoadError: Error, Equatable, Sendable, CustomStringConvertible {
     case kernelSegmentOutsideWindow(path: String, index: Int, physicalStart: UInt64, physicalEnd: UInt64)
     /// Guest-physical memory ends before the kernel image does.
     case kernelExceedsGuestMemory(path: String, physicalEnd: UInt64, memorySize: UInt64)
+    /// The kernel image lacks a symbol the host needs to prepare the CPU (syscall entry, exception stubs, stack).
+    case missingKernelSymbol(path: String, name: String)
 
     /// The file the error is about.
     public var path: String {
@@ -74,7 +76,8 @@ public enum ELFLoadError: Error, Equatable, Sendable, CustomStringConvertible {
             .segmentOffsetNotCongruent(let path, _, _, _), .loadBiasNotPageAligned(let path, _),
             .imageTooLarge(let path, _, _), .entryPointNotExecutable(let path, _),
             .kernelSegmentAddressMismatch(let path, _, _, _),
-            .kernelSegmentOutsideWindow(let path, _, _, _), .kernelExceedsGuestMemory(let path, _, _):
+            .kernelSegmentOutsideWindow(let path, _, _, _), .kernelExceedsGuestMemory(let path, _, _),
+            .missingKernelSymbol(let path, _):
             return path
         }
     }
@@ -149,6 +152,8 @@ public enum ELFLoadError: Error, Equatable, Sendable, CustomStringConvertible {
             return "kernel program header \(index) (PT_LOAD) at paddr \(ELF.hex(physicalStart))-\(ELF.hex(physicalEnd)) is outside the kernel window \(ELF.hex(ELF.kernelPhysicalBase))-\(ELF.hex(ELF.kernelPhysicalLimit))"
         case .kernelExceedsGuestMemory(_, let physicalEnd, let memorySize):
             return "kernel image ends at guest-physical \(ELF.hex(physicalEnd)), past the end of guest memory (\(ELF.hex(memorySize)) bytes)"
+        case .missingKernelSymbol(_, let name):
+            return "kernel image has no symbol \(name): the host needs it to prepare the CPU (is this a unikernel.elf?)"
         }
     }
 }

@@ -17,11 +17,14 @@ public final class Machine {
     public let layout: GuestLayout
     /// The CPUID leaves the vCPU reports.
     let cpuid: CPUIDTable
+    /// The KVM implementation this machine runs on, which decides the kernel's privilege level.
+    public let platform: Platform
     public let application: ApplicationImage
 
     /// Builds the machine; nothing runs yet.
     public init(_ configuration: MachineConfiguration) throws(HypervisorError) {
         self.configuration = configuration
+        platform = configuration.platform ?? Platform.detect()
         do { try GuestLayout.validate(memorySize: configuration.memorySize) } catch { throw .layout(error) }
 
         let kernelBytes = try Machine.readFile(configuration.kernelPath, isKernel: true)
@@ -67,12 +70,12 @@ public final class Machine {
         }
 
         tracer = SyscallTracer(output: configuration.traceSyscalls ? configuration.traceOutput : nil,
-                               decoder: SyscallDecoder(memory: memory, root: BootPageTables(memorySize: configuration.memorySize).pml4))
+                               decoder: SyscallDecoder(memory: memory, root: UK_PAGE_TABLES_PHYS))
         handler = HypercallHandler(memory: memory, files: files, tracer: tracer)
 
         do {
             try BootGDT().write(into: memory)
-            let tables = BootPageTables(memorySize: configuration.memorySize)
+            let tables = BootPageTables(memorySize: configuration.memorySize, kernelUserAccessible: !platform.kernelPrivileged)
             try tables.write(into: memory)
             try kernel.write(into: memory.region(at: 0, length: memory.size))
             application.materialize(into: try memory.region(at: layout.applicationImage, length: application.imageSize))
@@ -82,20 +85,19 @@ public final class Machine {
                                        filesz: segment.fileSize, flags: segment.flags, reserved: 0)
                 try memory.store(entry, at: layout.segmentTable + UInt64(i * MemoryLayout<uk_segment>.size))
             }
-            try memory.store(bootInfo(arguments: arguments, pageTables: tables), at: UK_BOOT_INFO_PHYS)
+            var info = bootInfo(arguments: arguments, pageTables: tables)
 
             let cpu = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
             var sregs = cpu.specialRegisters(from: try vcpu.specialRegisters())
             var regs = cpu.registers
-            if configuration.prepareKernelCPU,
-               let prepared = try prepareCPU(kernelBytes: kernelBytes, boot: cpu, sregs: &sregs, regs: &regs) {
-                // Start-up needs no CPL0 code: tell the kernel, and give it what it cannot read at CPL3.
-                try memory.store(prepared.cr0, at: bootInfoField(\uk_boot_info.cr0))
-                try memory.store(prepared.cr4, at: bootInfoField(\uk_boot_info.cr4))
-                try memory.store(layout.cpuTables, at: bootInfoField(\uk_boot_info.cpu_tables_phys))
-                let flags = try memory.load(UInt64.self, at: bootInfoField(\uk_boot_info.flags))
-                try memory.store(flags | UK_BOOT_CPU_PREPARED, at: bootInfoField(\uk_boot_info.flags))
-            }
+            let prepared = try prepareCPU(kernelBytes: kernelBytes, kernelPath: configuration.kernelPath,
+                                          boot: cpu, sregs: &sregs, regs: &regs)
+            // Give the kernel what it cannot read at CPL3.
+            info.cr0 = prepared.cr0
+            info.cr4 = prepared.cr4
+            info.cpu_tables_phys = layout.cpuTables
+            info.flags |= UK_BOOT_CPU_PREPARED | (platform.kernelPrivileged ? UK_BOOT_KERNEL_PRIVILEGED : 0)
+            try memory.store(info, at: UK_BOOT_INFO_PHYS)
             try vcpu.setSpecialRegisters(sregs)
             try vcpu.setRegisters(regs)
             try vcpu.setFloatingPointState(cpu.floatingPointState(from: try vcpu.floatingPointState()))
@@ -105,34 +107,34 @@ public final class Machine {
         } catch { throw .vmFailure("\(error)") }
     }
 
-    /// The guest-physical address of a boot-info field.
-    private func bootInfoField<T>(_ field: KeyPath<uk_boot_info, T>) -> UInt64 {
-        UK_BOOT_INFO_PHYS + UInt64(MemoryLayout<uk_boot_info>.offset(of: field)!)
-    }
-
     /// Puts the vCPU in the kernel's final state (descriptor tables, control
-    /// registers, XCR0, MSRs, CPL3) and points it at `uk_entry_prepared`, so
-    /// that no start-up code runs at CPL0, which this platform emulates one
-    /// instruction at a time. Returns nil (and changes nothing) for a kernel
-    /// image without the symbols this needs; it then starts at its ELF entry.
-    private func prepareCPU(kernelBytes: [UInt8], boot: BootCPUState, sregs: inout kvm_sregs,
-                            regs: inout kvm_regs) throws -> PreparedCPUState? {
-        let wanted = ["uk_entry_prepared", "uk_exception_stubs", "uk_syscall_entry", "uk_kernel_stack_top"]
+    /// registers, XCR0, MSRs; CPL0 or CPL3 as the platform decides) at the
+    /// kernel's ELF entry, so that no start-up code sets the CPU up (on
+    /// kvm-pvm every CPL0 instruction would be emulated). The kernel image
+    /// must name its exception stubs, syscall entry and stack top.
+    private func prepareCPU(kernelBytes: [UInt8], kernelPath: String, boot: BootCPUState, sregs: inout kvm_sregs,
+                            regs: inout kvm_regs) throws -> PreparedCPUState {
+        let wanted = ["uk_exception_stubs", "uk_syscall_entry", "uk_kernel_stack_top"]
         let found = ELFSymbols.addresses(of: wanted, in: kernelBytes)
-        guard let entry = found[wanted[0]], let stubs = found[wanted[1]],
-              let syscall = found[wanted[2]], let stackTop = found[wanted[3]] else { return nil }
-        let tables = KernelCPUTables(tablesPhysical: layout.cpuTables, exceptionStubs: stubs, kernelStackTop: stackTop)
+        for name in wanted where found[name] == nil {
+            throw HypervisorError.kernel(.missingKernelSymbol(path: kernelPath, name: name))
+        }
+        let tables = KernelCPUTables(tablesPhysical: layout.cpuTables, exceptionStubs: found[wanted[0]]!,
+                                     kernelStackTop: found[wanted[2]]!)
         try tables.write(into: memory)
         let state = PreparedCPUState(cpuid: cpuid, boot: boot,
                                      sseDisabled: configuration.faults.contains(.sseDisabled))
-        sregs = tables.specialRegisters(from: sregs)
+        sregs = tables.specialRegisters(from: sregs, privileged: platform.kernelPrivileged)
         sregs.cr0 = state.cr0
         sregs.cr4 = state.cr4
         sregs.efer = state.efer
         if let xcr0 = state.xcr0 { try vcpu.setXCR0(xcr0) }
-        try vcpu.setModelSpecificRegisters(PreparedCPUState.modelSpecificRegisters(syscallEntry: syscall))
-        regs.rip = entry
-        regs.rflags = 0x202  // IF set for good: CPL3 code cannot set it later, and the application must see it
+        try vcpu.setModelSpecificRegisters(PreparedCPUState.modelSpecificRegisters(
+            syscallEntry: found[wanted[1]]!, kernelPrivileged: platform.kernelPrivileged))
+        // At CPL3 (kvm-pvm) IF is set for good: CPL3 code cannot set it later, and the
+        // application must see it. At CPL0 the kernel runs with interrupts off and
+        // gives the application IF=1 with its iretq.
+        regs.rflags = platform.kernelPrivileged ? 0x2 : 0x202
         return state
     }
 

@@ -41,10 +41,8 @@ public struct MachineConfiguration: Sendable {
     /// Rewrite hot `syscall` sites into jumps to the kernel (see the kernel's SyscallPatcher);
     /// off, every syscall traps, which is slower and otherwise identical.
     public var syscallPatching = true
-    /// Prepare the kernel's CPU state from the host and enter it at CPL3
-    /// (UK_BOOT_CPU_PREPARED); false starts it at its ELF entry at CPL0,
-    /// where it sets everything up itself (slow here: CPL0 is emulated).
-    public var prepareKernelCPU = true
+    /// The KVM implementation to assume; nil detects it (`Platform.detect()`).
+    public var platform: Platform?
     /// Refuse every write to the guest's root directory (EROFS).
     public var readOnlyRoot = false
 

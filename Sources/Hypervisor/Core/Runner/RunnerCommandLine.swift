@@ -20,7 +20,6 @@ public struct RunnerCommandLine: Equatable, Sendable {
     public var kernel: String?
     public var debugFault: [String] = []
     public var debugRefuseSyscall: [String] = []
-    public var debugKernelSetup = false
     /// The program to run and its arguments (argv[1...]).
     public var program = ""
     public var arguments: [String] = []
@@ -31,6 +30,8 @@ public struct RunnerCommandLine: Equatable, Sendable {
     public enum Request: Equatable, Sendable {
         case run(RunnerCommandLine)
         case help
+        /// `--version`: the runner's version and the platform it runs on.
+        case version
     }
 
     /// A command line the runner cannot use, with a one-line reason.
@@ -63,7 +64,6 @@ public struct RunnerCommandLine: Equatable, Sendable {
         Option(name: "kernel", value: "image", help: "The unikernel image (default: found next to this executable; also UNIKERNEL_KERNEL).") { $0.kernel = $1 },
         Option(name: "debug-fault", value: "name", help: "Inject a known fault: misaligned-stack, no-sse, no-fs-base (repeatable).") { $0.debugFault.append($1) },
         Option(name: "debug-refuse-syscall", value: "name", help: "Refuse this syscall (name or number) with ENOSYS, as if unimplemented (repeatable).") { $0.debugRefuseSyscall.append($1) },
-        Option(name: "debug-kernel-setup", value: nil, help: "Start the kernel at its ELF entry at CPL0 and let it set up the CPU itself (slow on this platform).") { c, _ in c.debugKernelSetup = true },
     ]
 
     /// Parses `arguments` (without argv[0]).
@@ -77,6 +77,7 @@ public struct RunnerCommandLine: Equatable, Sendable {
                 break
             }
             if argument == "-h" || argument == "--help" { return .help }
+            if argument == "--version" { return .version }
             guard argument.hasPrefix("-"), argument != "-" else { break }
             guard argument.hasPrefix("--") else { throw UsageError(description: "unknown option '\(argument)'") }
             let body = argument.dropFirst(2)
@@ -124,9 +125,13 @@ public struct RunnerCommandLine: Equatable, Sendable {
             let spelled = "--\(option.name)" + (option.value.map { " <\($0)>" } ?? "")
             text += "  " + spelled.padding(width: 30) + option.help + "\n"
         }
+        text += "  " + "--version".padding(width: 30) + "Show the version and the KVM platform (kvm-pvm, AMD SVM, Intel VMX).\n"
         text += "  " + "-h, --help".padding(width: 30) + "Show this help.\n"
         return text
     }
+
+    /// The runner's version, printed by `--version`.
+    public static let version = "0.5.0"
 }
 
 private extension String {
