@@ -62,4 +62,28 @@ final class KnownGapsTests: XCTestCase {
         let gaps = KnownGaps(reasons: ["asm/x": "a", "musl/gone": "b"])
         XCTAssertEqual(gaps.staleEntries(among: ["asm/x", "asm/y"]), ["musl/gone"])
     }
+
+    func testPlatformLinesHoldOnlyOnTheirPlatform() throws {
+        let text = "musl/a @kvm-pvm: kernel at CPL3\nmusl/a @amd-svm: other reason\nasm/b: everywhere\n"
+        let pvm = try KnownGaps.parse(text, path: "g.txt", platform: "kvm-pvm")
+        XCTAssertEqual(pvm.reasons, ["musl/a": "kernel at CPL3", "asm/b": "everywhere"])
+        let svm = try KnownGaps.parse(text, path: "g.txt", platform: "amd-svm")
+        XCTAssertEqual(svm.reasons, ["musl/a": "other reason", "asm/b": "everywhere"])
+        let vmx = try KnownGaps.parse(text, path: "g.txt", platform: "intel-vmx")
+        XCTAssertEqual(vmx.reasons, ["asm/b": "everywhere"])
+        XCTAssertEqual(KnownGaps.platformKey(of: "AMD SVM (nested, emulated by QEMU TCG)"), "amd-svm")
+        XCTAssertEqual(KnownGaps.platformKey(of: "kvm-pvm (nested)"), "kvm-pvm")
+    }
+
+    func testPlatformLinesAreChecked() {
+        XCTAssertThrowsError(try KnownGaps.parse("musl/a @pvm: x\n", path: "g.txt")) { error in
+            XCTAssertEqual(error as? KnownGapsError, .unknownPlatform(path: "g.txt", line: 1, platform: "pvm"))
+        }
+        XCTAssertThrowsError(try KnownGaps.parse("musl/a: x\nmusl/a @kvm-pvm: y\n", path: "g.txt")) { error in
+            XCTAssertEqual(error as? KnownGapsError, .duplicate(path: "g.txt", line: 2, id: "musl/a"))
+        }
+        XCTAssertThrowsError(try KnownGaps.parse("musl/a @kvm-pvm: y\nmusl/a @kvm-pvm: z\n", path: "g.txt")) { error in
+            XCTAssertEqual(error as? KnownGapsError, .duplicate(path: "g.txt", line: 2, id: "musl/a"))
+        }
+    }
 }

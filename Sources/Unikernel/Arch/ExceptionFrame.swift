@@ -85,7 +85,8 @@ func userException(_ saved: UnsafeMutableRawPointer, _ record: UnsafeMutableRawP
     // even when it jumped into the kernel half.
     if Platform.kernelPrivileged || fault.rip < PageMapper.lowerHalfEnd, let signal = Signals.signal(forVector: fault.vector) {
         var context = UserContext(saved: r, rip: fault.rip, rsp: fault.rsp, rflags: fault.rflags)
-        let info = SignalInfo(signal: signal, code: Signals.code(forVector: fault.vector, errorCode: fault.errorCode),
+        let info = SignalInfo(signal: signal, code: Signals.code(forVector: fault.vector, errorCode: fault.errorCode,
+                                                           address: fault.address),
                               address: fault.vector == 14 ? fault.address : fault.rip)
         if Signals.deliverFault(info, to: &context, trapNumber: fault.vector, errorCode: fault.errorCode) {
             saved.storeBytes(of: context.savedRegisters, as: SavedRegisters.self)

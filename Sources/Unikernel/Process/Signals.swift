@@ -124,9 +124,11 @@ enum Signals {
     }
 
     /// si_code for an exception (SEGV_MAPERR/ACCERR, ILL_ILLOPN, FPE_INTDIV, SI_KERNEL).
-    static func code(forVector vector: UInt64, errorCode: UInt64) -> Int32 {
+    /// A fault on a kernel address is SEGV_MAPERR whatever the page's state, as on Linux
+    /// (the kernel half is never part of the program's mappings).
+    static func code(forVector vector: UInt64, errorCode: UInt64, address: UInt64) -> Int32 {
         switch vector {
-        case 14: return errorCode & 1 == 0 ? 1 : 2
+        case 14: return errorCode & 1 == 0 || address >= PageMapper.lowerHalfEnd ? 1 : 2
         case 6: return 2
         case 0: return 1
         default: return 0x80

@@ -68,9 +68,11 @@ public struct ConformanceSuite: Sendable {
             do throws(RunError) { try guest.validate() } catch { throw .guest(error) }
         }
         let catalog = try catalog()
+        let platform = await guest?.platform()
         let gaps: KnownGaps
         do throws(KnownGapsError) {
-            gaps = try KnownGaps.load(path: configuration.knownGapsPath)
+            gaps = try KnownGaps.load(path: configuration.knownGapsPath,
+                                      platform: platform.flatMap(KnownGaps.platformKey(of:)))
         } catch {
             throw .knownGaps(error)
         }
@@ -97,6 +99,7 @@ public struct ConformanceSuite: Sendable {
         let judgesStacks = catalog.fixtures.contains { $0.spec.stdoutComparison == .stackLayout }
         var report = Report(mode: guest == nil ? .nativeOnly : .guest, results: results, warnings: warnings,
                             auxvPolicy: judgesStacks ? AuxvPolicy.entries : nil)
+        report.platform = platform
         if let guest {
             // The image the runner uses: --kernel, else the one beside the hypervisor.
             let path = guest.kernelPath

@@ -31,6 +31,18 @@ public struct GuestExecutor: FixtureExecutor {
         }
     }
 
+    /// The KVM platform the hypervisor runs on, from the `platform:` line of
+    /// `hypervisor --version` (e.g. "kvm-pvm (nested)", "AMD SVM (nested, emulated
+    /// by QEMU TCG)"); nil when it cannot say.
+    public func platform() async -> String? {
+        let request = ProcessRequest(executable: hypervisorPath, arguments: [hypervisorPath, "--version"],
+                                     environment: [], workingDirectory: "/", timeoutSeconds: 10)
+        guard let outcome = try? await ProcessRunner.run(request), outcome.status == .exited(0) else { return nil }
+        let text = String(decoding: outcome.stdout, as: UTF8.self)
+        let prefix = "platform: "
+        return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+    }
+
     /// The hypervisor's argv for one run.
     public func arguments(directory: String, binaryPath: String, spec: FixtureSpec, timeoutSeconds: Double) -> [String] {
         var arguments = [hypervisorPath, "--dir", directory, "--timeout", "\(Int(timeoutSeconds.rounded(.up)))"]

@@ -1,7 +1,9 @@
 import Foundation
 
 /// The checked-in list of fixtures the guest is known to fail, each with a reason
-/// (`Fixtures/known-gaps.txt`, one `libc/name: reason` per line, `#` comments).
+/// (`Fixtures/known-gaps.txt`, one `libc/name: reason` per line, `#` comments). A line
+/// `libc/name @platform: reason` holds only on one KVM platform (`kvm-pvm`, `amd-svm`,
+/// `intel-vmx`; `KnownGaps.platformKey`), where the guest cannot do what Linux does.
 ///
 /// A listed fixture that fails counts as a known gap instead of a failure; one that passes
 /// is reported as fixed so the list never goes stale. Nothing on the list is skipped.
@@ -13,8 +15,21 @@ public struct KnownGaps: Sendable, Equatable {
         self.reasons = reasons
     }
 
-    /// Reads the list; a missing file is an empty list.
-    public static func load(path: String) throws(KnownGapsError) -> KnownGaps {
+    /// The platforms a line may name.
+    public static let platformKeys = ["kvm-pvm", "amd-svm", "intel-vmx"]
+
+    /// The key of a platform as `hypervisor --version` names it ("kvm-pvm (nested)" → kvm-pvm,
+    /// "AMD SVM (...)" → amd-svm, "Intel VMX" → intel-vmx); nil when unknown.
+    public static func platformKey(of platform: String) -> String? {
+        if platform.hasPrefix("kvm-pvm") { return "kvm-pvm" }
+        if platform.hasPrefix("AMD SVM") { return "amd-svm" }
+        if platform.hasPrefix("Intel VMX") { return "intel-vmx" }
+        return nil
+    }
+
+    /// Reads the list; a missing file is an empty list. Lines for another platform than
+    /// `platform` (a key of `platformKeys`) are checked but left out.
+    public static func load(path: String, platform: String? = nil) throws(KnownGapsError) -> KnownGaps {
         guard FileManager.default.fileExists(atPath: path) else { return KnownGaps() }
         let text: String
         do {
@@ -22,19 +37,30 @@ public struct KnownGaps: Sendable, Equatable {
         } catch {
             throw .unreadable(path: path, reason: error.localizedDescription)
         }
-        return try parse(text, path: path)
+        return try parse(text, path: path, platform: platform)
     }
 
-    /// Parses the text of the list; `path` is named in errors.
-    public static func parse(_ text: String, path: String) throws(KnownGapsError) -> KnownGaps {
+    /// Parses the text of the list; `path` is named in errors. Lines for another platform
+    /// than `platform` are checked but left out.
+    public static func parse(_ text: String, path: String, platform: String? = nil) throws(KnownGapsError) -> KnownGaps {
         var gaps = KnownGaps()
+        var listed: [String: [String?]] = [:]  // the platforms each id is listed for; nil: all
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let colon = line.firstIndex(of: ":") else {
                 throw .malformedLine(path: path, line: index + 1, text: line)
             }
-            let id = line[..<colon].trimmingWhitespace()
+            var id = line[..<colon].trimmingWhitespace()
+            var condition: String?
+            if let at = id.firstIndex(of: "@") {
+                let key = id[id.index(after: at)...].trimmingWhitespace()
+                guard platformKeys.contains(key) else {
+                    throw .unknownPlatform(path: path, line: index + 1, platform: key)
+                }
+                condition = key
+                id = id[..<at].trimmingWhitespace()
+            }
             let reason = line[line.index(after: colon)...].trimmingWhitespace()
             let parts = id.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[1].isEmpty, !reason.isEmpty else {
@@ -43,10 +69,12 @@ public struct KnownGaps: Sendable, Equatable {
             guard Libc(rawValue: String(parts[0])) != nil else {
                 throw .unknownLibc(path: path, line: index + 1, libc: String(parts[0]))
             }
-            guard gaps.reasons[id] == nil else {
+            let earlier = listed[id, default: []]
+            guard !earlier.contains(where: { $0 == nil || $0 == condition }), condition != nil || earlier.isEmpty else {
                 throw .duplicate(path: path, line: index + 1, id: id)
             }
-            gaps.reasons[id] = reason
+            listed[id, default: []].append(condition)
+            if condition == nil || condition == platform { gaps.reasons[id] = reason }
         }
         return gaps
     }
@@ -83,20 +111,25 @@ public enum KnownGapsError: Error, Equatable, Sendable, CustomStringConvertible 
     case malformedLine(path: String, line: Int, text: String)
     /// A line whose libc is not asm, musl or glibc.
     case unknownLibc(path: String, line: Int, libc: String)
-    /// A fixture listed twice.
+    /// A fixture listed twice (for all platforms, or twice for one).
     case duplicate(path: String, line: Int, id: String)
+    /// A `@platform` that is not one of `KnownGaps.platformKeys`.
+    case unknownPlatform(path: String, line: Int, platform: String)
 
     public var description: String {
         switch self {
         case let .unreadable(path, reason):
             "\(path): cannot read: \(reason)"
         case let .malformedLine(path, line, text):
-            "\(path):\(line): expected `libc/name: reason`, got \"\(text)\""
+            "\(path):\(line): expected `libc/name: reason` or `libc/name @platform: reason`, got \"\(text)\""
         case let .unknownLibc(path, line, libc):
             "\(path):\(line): unknown libc \"\(libc)\" (known: "
                 + Libc.allCases.map(\.rawValue).joined(separator: ", ") + ")"
         case let .duplicate(path, line, id):
             "\(path):\(line): \(id) is listed twice"
+        case let .unknownPlatform(path, line, platform):
+            "\(path):\(line): unknown platform \"@\(platform)\" (known: "
+                + KnownGaps.platformKeys.map { "@" + $0 }.joined(separator: ", ") + ")"
         }
     }
 }

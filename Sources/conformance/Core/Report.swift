@@ -57,6 +57,8 @@ public struct Report: Sendable, Equatable, Codable {
     public var auxvPolicy: [AuxvPolicy.Entry]?
     /// The kernel image the guest ran (path and size in bytes), for the report header.
     public var kernelImage: KernelImage?
+    /// The KVM platform the guest ran on, as `hypervisor --version` names it.
+    public var platform: String?
 
     /// A kernel image file and its size.
     public struct KernelImage: Sendable, Equatable, Codable {

@@ -54,6 +54,7 @@ public struct TextReportRenderer: ReportRenderer {
         }
         lines.append(report.mode == .guest ? "conformance: guest compared with native Linux"
                                            : "conformance: native runs only (no guest)")
+        if let platform = report.platform { lines.append("platform: \(platform)") }
         if let image = report.kernelImage {
             lines.append("kernel image: \(image.bytes) bytes (\(image.bytes / 1024) KiB), \(image.path)")
         }
@@ -117,6 +118,7 @@ public struct MarkdownReportRenderer: ReportRenderer {
     public func render(_ report: Report) -> String {
         var lines = ["## Conformance (\(report.mode == .guest ? "guest vs native" : "native only")): "
                      + (report.succeeded ? "pass" : "FAIL"), ""]
+        if let platform = report.platform { lines += ["Platform: \(platform)", ""] }
         if let image = report.kernelImage {
             lines += ["Kernel image: \(image.bytes) bytes (\(image.bytes / 1024) KiB)", ""]
         }
