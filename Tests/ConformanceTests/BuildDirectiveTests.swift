@@ -54,6 +54,28 @@ final class BuildDirectiveTests: XCTestCase {
         XCTAssertEqual(asm, ["gcc", "-nostdlib", "-static", "-o", "/out/x", "/src/x.S"])
     }
 
+    /// `--prebuilt` takes the binary as it is, even when older than its source, and never
+    /// compiles: a missing binary is `notPrebuilt` (an empty PATH proves no compiler started).
+    func testPrebuiltOnlyNeverCompiles() async throws {
+        let root = try makeScratchDirectory(self)
+        try write("// Checks prebuilt.\nint main(void) { return 0; }\n", to: root + "/src/x.c")
+        var builder = FixtureBuilder(buildRoot: root + "/out", environment: ["PATH": ""])
+        builder.prebuiltOnly = true
+        let fixture = Fixture(libc: .musl, name: "x", sourcePath: root + "/src/x.c", spec: FixtureSpec(summary: "s"))
+        do {
+            _ = try await builder.build(fixture)
+            XCTFail("a missing binary must not count as built")
+        } catch let .notPrebuilt(id, path) {
+            XCTAssertEqual(id, "musl/x")
+            XCTAssertEqual(path, root + "/out/musl/x")
+        }
+        try write("#!/bin/sh\n", to: root + "/out/musl/x")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755, .modificationDate: Date(timeIntervalSince1970: 0)],
+                                              ofItemAtPath: root + "/out/musl/x")
+        let built = try await builder.build(fixture)
+        XCTAssertEqual(built, root + "/out/musl/x")
+    }
+
     func testMuslStaticPieUsesTheSelfRelocatingStartFile() async throws {
         let builder = FixtureBuilder(buildRoot: "/out")
         guard builder.findExecutable("musl-gcc") != nil else { throw XCTSkip("musl-gcc is not installed") }

@@ -45,6 +45,9 @@ struct SuiteOptions: ParsableArguments {
     @Flag(help: "Rebuild fixtures even if their binaries are up to date.")
     var rebuild = false
 
+    @Flag(help: "Use the fixture binaries already in .build/fixtures and never start a compiler (a missing one is a build failure).")
+    var prebuilt = false
+
     /// The suite configuration these options describe.
     func suiteConfiguration() throws -> SuiteConfiguration {
         let packageRoot = try packageRoot()
@@ -54,7 +57,9 @@ struct SuiteOptions: ParsableArguments {
             guard jobs > 0 else { throw ValidationError("--jobs must be at least 1") }
             configuration.jobs = jobs
         }
+        guard !(prebuilt && rebuild) else { throw ValidationError("--prebuilt and --rebuild exclude each other") }
         configuration.forceRebuild = rebuild
+        configuration.prebuiltOnly = prebuilt
         if let shard {
             guard let parsed = Shard(parsing: shard) else { throw ValidationError("--shard must be i/n with 1 <= i <= n") }
             configuration.shard = parsed

@@ -45,7 +45,7 @@ public struct ConformanceSuite: Sendable {
     /// Builds every selected fixture (those up to date are skipped).
     public func build() async throws(SuiteError) -> [BuildResult] {
         let catalog = try catalog()
-        let builder = FixtureBuilder(buildRoot: configuration.buildRoot)
+        let builder = configuration.fixtureBuilder
         let force = configuration.forceRebuild
         var results = catalog.rejected.map { BuildResult(id: $0.id, result: .failure(.invalidFixture($0.error))) }
         results += await parallelMap(catalog.fixtures, jobs: configuration.jobs) { fixture in
@@ -88,7 +88,7 @@ public struct ConformanceSuite: Sendable {
             FixtureResult(libc: rejected.libc, name: rejected.name,
                           verdict: gaps.apply(to: .fail(.build, rejected.error.description), fixtureID: rejected.id))
         }
-        let builder = FixtureBuilder(buildRoot: configuration.buildRoot)
+        let builder = configuration.fixtureBuilder
         let configuration = configuration
         results += await parallelMap(catalog.fixtures, jobs: configuration.jobs) { fixture in
             var result = await Self.run(fixture, builder: builder, guest: guest, configuration: configuration)

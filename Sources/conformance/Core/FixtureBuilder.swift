@@ -12,6 +12,8 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
     case compilerFailed(fixture: String, command: String, status: ExitStatus, output: String)
     /// The header of the source is invalid.
     case invalidFixture(FixtureError)
+    /// `--prebuilt` was given and the fixture's binary is not there.
+    case notPrebuilt(fixture: String, path: String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(fixture): `\(command)` failed (\(status)): \(output)"
         case let .invalidFixture(error):
             error.description
+        case let .notPrebuilt(fixture, path):
+            "\(fixture): no prebuilt binary at \(path) (--prebuilt never compiles; run `conformance build` first)"
         }
     }
 }
@@ -38,6 +42,9 @@ public struct FixtureBuilder: Sendable {
     public var environment: [String: String]
     /// The longest a single compilation may take.
     public var timeoutSeconds: Double = 120
+    /// Take the binaries already under `buildRoot` as they are and never start a compiler
+    /// (a machine with no toolchain, such as the emulated-SVM host of `make test-svm`).
+    public var prebuiltOnly = false
 
     public init(buildRoot: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.buildRoot = buildRoot
@@ -60,11 +67,18 @@ public struct FixtureBuilder: Sendable {
         return binary >= source && shared.allSatisfy { binary >= $0 }
     }
 
-    /// Builds a fixture unless it is up to date (or `force` is set).
+    /// Builds a fixture unless it is up to date (or `force` is set); with `prebuiltOnly`, only
+    /// checks that its binary exists.
     /// - Returns: the absolute path of the binary.
     @discardableResult
     public func build(_ fixture: Fixture, force: Bool = false) async throws(BuildError) -> String {
         let output = binaryPath(for: fixture)
+        if prebuiltOnly {
+            guard FileManager.default.isExecutableFile(atPath: output) else {
+                throw .notPrebuilt(fixture: fixture.id, path: output)
+            }
+            return output
+        }
         if !force && isUpToDate(fixture) { return output }
         let folder = (output as NSString).deletingLastPathComponent
         do {

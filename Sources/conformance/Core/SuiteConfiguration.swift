@@ -18,11 +18,20 @@ public struct SuiteConfiguration: Sendable {
     public var timeoutSeconds: Double = 10
     /// Rebuild every fixture even if its binary is up to date.
     public var forceRebuild = false
+    /// Use the fixture binaries already under `buildRoot` and never compile (`--prebuilt`).
+    public var prebuiltOnly = false
 
     /// The standard layout of a package checked out at `packageRoot`.
     public init(packageRoot: String) {
         fixturesRoot = packageRoot + "/Fixtures"
         buildRoot = packageRoot + "/.build/fixtures"
         knownGapsPath = packageRoot + "/Fixtures/known-gaps.txt"
+    }
+
+    /// The builder for this configuration's fixtures.
+    public var fixtureBuilder: FixtureBuilder {
+        var builder = FixtureBuilder(buildRoot: buildRoot)
+        builder.prebuiltOnly = prebuiltOnly
+        return builder
     }
 }

@@ -61,7 +61,7 @@ public struct TriageRequest: Sendable {
         if let fixture = catalog.fixtures.first(where: { $0.id == target }) {
             let binary: String
             do throws(BuildError) {
-                binary = try await FixtureBuilder(buildRoot: configuration.buildRoot).build(fixture)
+                binary = try await configuration.fixtureBuilder.build(fixture)
             } catch {
                 throw .build(error)
             }

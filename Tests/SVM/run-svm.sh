@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# `make test-svm`: runs the whole conformance suite on hardware-style KVM (AMD SVM) by
+# booting an emulated SVM host: QEMU with TCG and an AMD CPU model with +svm, Debian's
+# kernel (whose kvm-amd gives a real SVM /dev/kvm inside) and an initramfs holding busybox,
+# the runner, the kernel image, the conformance tool, the built fixtures and strace.
+# Tests/SVM/init runs inside; its results come back on the second serial port.
+#
+# Usage: Tests/SVM/run-svm.sh            (or `make test-svm`)
+# Environment:
+#   SVM_TREE     the tree whose build outputs are tested (default: this tree): its
+#                .build/release/{hypervisor,unikernel.elf,conformance}, .build/fixtures,
+#                Fixtures/ and the syscall table; build it first with `make -C TREE all`
+#   SVM_CPU      QEMU CPU model (default EPYC,+svm; e.g. max, EPYC-Milan,+svm)
+#   SVM_MEMORY   guest memory (default 4G)          SVM_SMP   vCPUs (default 2)
+#   SVM_JOBS     fixtures run at once inside (default: SVM_SMP)
+#   SVM_FIXTURE_TIMEOUT  seconds per fixture run inside (default 30; TCG is slow)
+#   SVM_TIMEOUT  seconds the whole QEMU run may take before it counts as hung (default 1800)
+#   SVM_FILTER   only fixtures whose id contains this    SVM_NPT   kvm-amd npt=0|1
+#   SVM_CACHE    cache folder (default: .build/svm of this tree): kernel package, modules, initramfs
+#   SVM_KERNEL_DEB  a linux-image-*-amd64 .deb to use instead of downloading one
+# Exit status: 0 when every check passed, 1 when any failed, 2 when the host could not be set up.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+HARNESS=$(cd "$HERE/../.." && pwd)
+TREE=$(cd "${SVM_TREE:-$HARNESS}" 2>/dev/null && pwd) || { echo "error: SVM_TREE=${SVM_TREE} is not a folder" >&2; exit 2; }
+CACHE=${SVM_CACHE:-$HARNESS/.build/svm}
+CPU=${SVM_CPU:-EPYC,+svm}
+MEMORY=${SVM_MEMORY:-4G}
+SMP=${SVM_SMP:-2}
+JOBS=${SVM_JOBS:-$SMP}
+FIXTURE_TIMEOUT=${SVM_FIXTURE_TIMEOUT:-30}
+QEMU_TIMEOUT=${SVM_TIMEOUT:-1800}
+FILTER=${SVM_FILTER:-}
+NPT=${SVM_NPT:-}
+
+fail_setup() { echo "error: test-svm: $*" >&2; exit 2; }
+note() { echo "test-svm: $*"; }
+started=$(date +%s)
+
+# --- 1. host tools ---------------------------------------------------------------------
+need_packages=""
+command -v qemu-system-x86_64 >/dev/null || need_packages+=" qemu-system-x86"
+command -v cpio >/dev/null || need_packages+=" cpio"
+[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || need_packages+=" busybox-static"
+command -v strace >/dev/null || need_packages+=" strace"
+command -v objcopy >/dev/null || need_packages+=" binutils"
+command -v dpkg-deb >/dev/null || fail_setup "dpkg-deb is missing: this script needs a Debian host"
+if [ -n "$need_packages" ]; then
+    if [ "$(id -u)" = 0 ]; then
+        note "installing:$need_packages"
+        export DEBIAN_FRONTEND=noninteractive
+        { apt-get update -qq && apt-get install -y -qq --no-install-recommends $need_packages >/dev/null; } \
+            || fail_setup "apt-get install$need_packages failed"
+    else
+        fail_setup "missing packages; run: sudo apt-get install -y --no-install-recommends$need_packages"
+    fi
+fi
+[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 \
+    || fail_setup "/bin/busybox is not a static busybox; run: sudo apt-get install -y busybox-static"
+
+# --- 2. what is tested -----------------------------------------------------------------
+RELEASE=$TREE/.build/release
+for file in "$RELEASE/hypervisor" "$RELEASE/unikernel.elf" "$RELEASE/conformance" "$TREE/.build/fixtures"; do
+    [ -e "$file" ] || fail_setup "$file is missing; build it first: make -C $TREE all"
+done
+ldd "$RELEASE/hypervisor" >/dev/null 2>&1 \
+    && fail_setup "$RELEASE/hypervisor is dynamically linked; build it with \`make -C $TREE host\` (UNIKERNEL_STATIC_RUNNER=1)"
+# The tool inside must take --prebuilt (no compiler there): the tested tree's own when it
+# does, else this tree's.
+CONFORMANCE=$RELEASE/conformance
+if ! "$CONFORMANCE" run --help 2>/dev/null | grep -q -- '--prebuilt'; then
+    CONFORMANCE=$HARNESS/.build/release/conformance
+    "$CONFORMANCE" run --help 2>/dev/null | grep -q -- '--prebuilt' \
+        || fail_setup "no conformance tool with --prebuilt in $TREE or $HARNESS; run: make -C $HARNESS host"
+    note "$RELEASE/conformance has no --prebuilt: using $CONFORMANCE"
+fi
+# Every fixture must be built: --prebuilt inside counts a missing binary as a failure.
+"$CONFORMANCE" build --root "$TREE" >/dev/null \
+    || fail_setup "\`conformance build --root $TREE\` failed; run: make -C $TREE all"
+
+# --- 3. the SVM host's kernel: Debian's linux-image-*-amd64, unpacked, never installed ---
+mkdir -p "$CACHE" || fail_setup "cannot create $CACHE"
+deb=${SVM_KERNEL_DEB:-$(ls "$CACHE"/linux-image-*-amd64_*.deb 2>/dev/null | sort -V | tail -1)}
+if [ -z "$deb" ]; then
+    package=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+    if [ -z "$package" ] && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq >/dev/null 2>&1
+        package=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+    fi
+    [ -n "$package" ] || fail_setup "apt knows no linux-image-amd64; run: sudo apt-get update"
+    note "downloading $package (apt-get download, not installed)"
+    (cd "$CACHE" && apt-get download "$package" >/dev/null 2>"$CACHE/download.err") \
+        || fail_setup "apt-get download $package failed: $(tail -1 "$CACHE/download.err")"
+    deb=$(ls "$CACHE"/"$package"_*.deb | tail -1)
+fi
+[ -f "$deb" ] || fail_setup "no kernel package at $deb"
+KERNEL_DIR=$CACHE/kernel
+if [ ! -f "$KERNEL_DIR/.from" ] || [ "$(cat "$KERNEL_DIR/.from")" != "$deb" ]; then
+    note "unpacking $(basename "$deb")"
+    rm -rf "$KERNEL_DIR" "$CACHE/unpacked"
+    dpkg-deb -x "$deb" "$CACHE/unpacked" || fail_setup "dpkg-deb -x $deb failed"
+    mkdir -p "$KERNEL_DIR/modules"
+    cp "$CACHE"/unpacked/boot/vmlinuz-* "$KERNEL_DIR/vmlinuz" || fail_setup "no vmlinuz in $deb"
+    # kvm-amd and its dependency closure, read from each module's own `depends=`,
+    # dependencies first.
+    order=()
+    add_module() {
+        local name=$1 file dep
+        for done_name in "${order[@]}"; do [ "$done_name" = "$name" ] && return 0; done
+        file=$(find "$CACHE/unpacked/lib/modules" -name "$name.ko" -o -name "${name//-/_}.ko" | head -1)
+        [ -n "$file" ] || fail_setup "module $name is not in $deb"
+        for dep in $(objcopy -O binary --only-section=.modinfo "$file" /dev/stdout | tr '\0' '\n' \
+                     | sed -n 's/^depends=//p' | tr ',' ' '); do
+            add_module "$dep"
+        done
+        cp "$file" "$KERNEL_DIR/modules/$name.ko"
+        order+=("$name")
+    }
+    add_module kvm-amd
+    printf '%s\n' "${order[@]}" >"$KERNEL_DIR/modules/order"
+    rm -rf "$CACHE/unpacked"
+    echo "$deb" >"$KERNEL_DIR/.from"
+fi
+
+# --- 4. the initramfs: rebuilt only when its inputs change ------------------------------
+stage=$CACHE/stage
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,lib/modules-svm,svm/tree/.build/release,svm/tree/Sources/Unikernel/Syscalls,usr/bin}
+cp /bin/busybox "$stage/bin/busybox"
+cp "$HERE/init" "$stage/init" && chmod 755 "$stage/init"
+cp "$KERNEL_DIR"/modules/* "$stage/lib/modules-svm/"
+copy_with_libraries() {   # an executable and, when dynamic, its libraries and loader
+    local binary=$1 target=$2 library
+    install -D -m 755 "$binary" "$stage$target"
+    for library in $(ldd "$binary" 2>/dev/null | grep -oE '/[^ ]+'); do
+        [ -e "$stage$library" ] || install -D -m 755 "$library" "$stage$library"
+    done
+}
+copy_with_libraries "$RELEASE/hypervisor" /svm/tree/.build/release/hypervisor
+copy_with_libraries "$CONFORMANCE" /svm/tree/.build/release/conformance
+copy_with_libraries "$(command -v strace)" /usr/bin/strace
+cp "$RELEASE/unikernel.elf" "$stage/svm/tree/.build/release/"
+cp "$TREE/Package.swift" "$stage/svm/tree/"
+cp -r "$TREE/Fixtures" "$stage/svm/tree/"
+cp -r "$TREE/.build/fixtures" "$stage/svm/tree/.build/"
+cp "$TREE/Sources/Unikernel/Syscalls/SyscallTable.swift" "$stage/svm/tree/Sources/Unikernel/Syscalls/"
+INITRAMFS=$CACHE/initramfs.cpio
+digest=$(cd "$stage" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+if [ -f "$INITRAMFS" ] && [ "$(cat "$CACHE/initramfs.digest" 2>/dev/null)" = "$digest" ]; then
+    note "initramfs unchanged ($(du -h "$INITRAMFS" | cut -f1))"
+else
+    (cd "$stage" && find . -print0 | sort -z | cpio --null -o -H newc --quiet >"$INITRAMFS.tmp") \
+        || fail_setup "cpio failed"
+    mv "$INITRAMFS.tmp" "$INITRAMFS"
+    echo "$digest" >"$CACHE/initramfs.digest"
+    note "initramfs built: $(du -h "$INITRAMFS" | cut -f1), $(find "$stage/svm/tree/.build/fixtures" -type f | wc -l) fixture binaries"
+fi
+rm -rf "$stage"
+
+# --- 5. boot it ------------------------------------------------------------------------
+CONSOLE=$CACHE/console.log
+RESULTS=$CACHE/results.txt
+rm -f "$CONSOLE" "$RESULTS"
+append="console=ttyS0 quiet panic=-1 rdinit=/init svm.jobs=$JOBS svm.timeout=$FIXTURE_TIMEOUT"
+[ -n "$FILTER" ] && append+=" svm.filter=$FILTER"
+[ -n "$NPT" ] && append+=" svm.npt=$NPT"
+note "tree $TREE"
+note "booting QEMU TCG -cpu $CPU -smp $SMP -m $MEMORY (at most ${QEMU_TIMEOUT} s; console in $CONSOLE)"
+boot_started=$(date +%s)
+timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
+    -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP" -m "$MEMORY" \
+    -nographic -monitor none -no-reboot -nic none \
+    -serial stdio -serial "file:$RESULTS" \
+    -kernel "$KERNEL_DIR/vmlinuz" -initrd "$INITRAMFS" -append "$append" \
+    </dev/null 2>&1 | tee "$CONSOLE"
+qemu_status=${PIPESTATUS[0]}
+finished=$(date +%s)
+
+# --- 6. verdict ------------------------------------------------------------------------
+echo
+echo "==================== test-svm: AMD SVM (QEMU TCG -cpu $CPU) ===================="
+[ -f "$RESULTS" ] && tr -d '\r' <"$RESULTS" >"$RESULTS.clean" && mv "$RESULTS.clean" "$RESULTS"
+failed=0
+if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
+    echo "FAIL  qemu: no result after ${QEMU_TIMEOUT} s: the SVM host hung (last console lines below)"
+    tail -15 "$CONSOLE" | sed 's/^/      /'
+    failed=1
+elif [ "$qemu_status" != 0 ]; then
+    echo "FAIL  qemu exited $qemu_status (last console lines below)"
+    tail -15 "$CONSOLE" | sed 's/^/      /'
+    failed=1
+fi
+if [ -f "$RESULTS" ]; then
+    grep '^SVM-INFO \(kernel\|model\|runner\|kvm_amd\|the CPU\)' "$RESULTS" | sed 's/^SVM-INFO /info  /'
+    awk '/^SVM-REPORT-BEGIN conformance-run/ { on = 1; print "--- conformance run inside the SVM host:"; next }
+         /^SVM-REPORT-END/ { on = 0 } on' "$RESULTS"
+    echo "---"
+    grep '^SVM-CHECK ' "$RESULTS" | sed -E 's/^SVM-CHECK ([^ ]+) (PASS|FAIL) ?/\2  \1: /'
+    grep -q '^SVM-CHECK .* FAIL' "$RESULTS" && failed=1
+    for required in cpu-svm modules dev-kvm runner-smoke conformance-run triage-glibc-no-sse; do
+        grep -q "^SVM-CHECK $required PASS" "$RESULTS" || {
+            grep -q "^SVM-CHECK $required " "$RESULTS" || echo "FAIL  $required: never checked"
+            failed=1
+        }
+    done
+    grep -q '^SVM-END' "$RESULTS" || { echo "FAIL  the SVM host stopped before its last check (no SVM-END)"; failed=1; }
+else
+    echo "FAIL  no results from the SVM host ($RESULTS missing)"
+    failed=1
+fi
+echo "time: $((finished - started)) s in all, $((finished - boot_started)) s in QEMU; console: $CONSOLE, results: $RESULTS"
+if [ $failed = 0 ]; then
+    echo "test-svm: PASS"
+else
+    echo "test-svm: FAIL"
+fi
+exit $failed
