@@ -49,7 +49,7 @@
  * is one of the UK_HC_* numbers below. That virtual page maps the guest-physical
  * page UK_HYPERCALL_MMIO_PHYS, which no memory backs, so the store exits to the
  * host as MMIO at any privilege level (on this platform `out` faults at CPL3,
- * where the kernel runs; see README "Platform notes"). `outl %eax, %dx` with
+ * where the kernel runs; see README "Platforms"). `outl %eax, %dx` with
  * DX = port and EAX = a block address below 4 GiB is accepted too (CPL0 only).
  * The host validates every address and length against guest memory, performs
  * the call, and writes `result` (>= 0, or -errno with Linux's errno numbers)

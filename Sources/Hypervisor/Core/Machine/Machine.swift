@@ -306,7 +306,7 @@ extension Machine {
         case let .internalError(suberror):
             if suberror == 1 { // KVM_INTERNAL_ERROR_EMULATION
                 return .failed(message: "KVM could not emulate the guest instruction \(instructionBytes)\(registerSummary)"
-                    + (cpl == 0 ? " (this host's KVM emulates guest CPL0 code instruction by instruction and cannot emulate x87/SSE/AVX instructions: code at CPL0 must avoid them; see README, Platform notes)" : ""))
+                    + (cpl == 0 ? " (kvm-pvm emulates guest CPL0 code instruction by instruction and cannot emulate x87/SSE/AVX instructions: code at CPL0 must avoid them; see README, Platforms)" : ""))
             }
             return .failed(message: "KVM internal error (suberror \(suberror)) while running the guest\(registerSummary)")
         case let .mmio(address, isWrite, length, _):
