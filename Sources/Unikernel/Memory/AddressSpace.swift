@@ -350,7 +350,8 @@ struct AddressSpace {
 
     /// Moves the break like Linux's brk: returns the new break, or the old one on failure.
     mutating func setBreak(_ requested: UInt64) -> UInt64 {
-        guard requested >= brkStart else { return brkCurrent }
+        // A break past the mmap area (or so high its page rounding wraps) is refused, as Linux does.
+        guard requested >= brkStart, requested <= mmapTop else { return brkCurrent }
         let oldEnd = AddressSpace.pageUp(brkCurrent)
         let newEnd = AddressSpace.pageUp(requested)
         if newEnd > oldEnd {
