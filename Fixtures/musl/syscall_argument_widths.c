@@ -7,7 +7,9 @@
 // offset are EINVAL; readv, poll and select given arrays that would wrap past the top of the
 // address space are EFAULT; a read of SIZE_MAX bytes is EFAULT; mmap with a hint at the top
 // of the address space ignores it; brk(-1) leaves the break where it was; mremap to a size
-// past the lower half fails cleanly.
+// past the lower half fails cleanly; the kernel heap's arena (0x7ffff8000000, in the lower half
+// of the guest) is nothing a system call can reach: read into it is EFAULT, and munmap and
+// madvise(MADV_DONTNEED) over it leave the kernel's memory alone (they once freed the kernel heap).
 // conformance-libcs: musl glibc
 #define _GNU_SOURCE
 #include <errno.h>
@@ -81,6 +83,16 @@ int main(void) {
          syscall(SYS_mremap, mapped, 4096, 0xfffffffffffff000UL, MREMAP_MAYMOVE, 0) == -1 ? -1 : 0);
     show("mremap(map, 0xfffffffffffff000, 4096, 0)",
          syscall(SYS_mremap, mapped, 0xfffffffffffff000UL, 4096, 0, 0) == -1 ? -1 : 0);
+    int pipe_fds[2];
+    show("pipe", pipe(pipe_fds));
+    show("write to the pipe", write(pipe_fds[1], "kernel heap intact", 18));
+    show("read(pipe, 0x7ffff8000000, 16)", syscall(SYS_read, pipe_fds[0], 0x7ffff8000000UL, 16));
+    show("munmap(0x7ffff8000000, 64 MiB)", syscall(SYS_munmap, 0x7ffff8000000UL, 0x4000000UL));
+    show("munmap(0x7ffff8000000, 64 MiB) again", syscall(SYS_munmap, 0x7ffff8000000UL, 0x4000000UL));
+    char back[32] = {0};
+    show("read the pipe after the munmap", read(pipe_fds[0], back, sizeof back));
+    int more[2];
+    show("a new pipe after the munmap", pipe(more));
     ((volatile char *)mapped)[0] = 1;
     show("the mapping still works", ((volatile char *)mapped)[0]);
     return 0;

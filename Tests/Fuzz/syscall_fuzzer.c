@@ -175,9 +175,11 @@ static uint64_t gen_pointer(uint64_t size) {
     if (kind < 82) { HIT(PTR_STRADDLE); return GUARD - 1 - below(size ? size : 1); }
     if (kind < 90) {
         HIT(PTR_KERNEL);
+        // The kernel's heap arena lies in the lower half (0x7ffff8000000): kernel memory all the same.
         static const uint64_t kernel[] = {0xffff800000000000UL, 0xffffc00000000000UL, 0xffffffff80200000UL,
-                                          0xffffffff80000000UL, 0xfffffffffffff000UL, 0xffff87ffffffe000UL};
-        return kernel[below(6)] + below(64) * 8;
+                                          0xffffffff80000000UL, 0xfffffffffffff000UL, 0xffff87ffffffe000UL,
+                                          0x7ffff8000000UL, 0x7ffffbfff000UL};
+        return kernel[below(8)] + below(64) * 8;
     }
     if (kind < 95) { HIT(PTR_NONCANONICAL); return chance(50) ? 0x0000800000000000UL - below(16) : 0x8000000000000000UL; }
     HIT(PTR_TOP);
@@ -380,8 +382,13 @@ static uint64_t gen_map_address(void) {
     chosen_length = gen_length();
     if (kind < 85) { HIT(PTR_UNMAPPED); return PLAYGROUND + below(PLAYGROUND_PAGES * PAGE); }  // unaligned
     HIT(PTR_KERNEL);
-    static const uint64_t bad[] = {0, 0x800000000000UL, 0xffff800000000000UL, 0xfffffffffffff000UL, 0x1000, 0x7ffffffff000UL};
-    return bad[below(6)];
+    // The kernel heap's arena (0x7ffff8000000, 64 MiB) is in the lower half: munmap, mprotect and
+    // madvise over it must leave the kernel's memory alone.
+    static const uint64_t bad[] = {0, 0x800000000000UL, 0xffff800000000000UL, 0xfffffffffffff000UL, 0x1000, 0x7ffffffff000UL,
+                                   0x7ffff8000000UL, 0x7ffff7fff000UL};
+    uint64_t address = bad[below(8)];
+    if (address >= 0x7ffff7fff000UL && address < 0x800000000000UL) chosen_length = chance(50) ? 0x4000000 : 0x4002000;
+    return address;
 }
 static uint64_t gen_map_length(void) {
     uint64_t length = chosen_length;
@@ -532,7 +539,7 @@ static void restrain(int number, uint64_t *a) {
                 if (mappings[i].address == a[0] && a[1] > mappings[i].length && a[1] < 0x800000000000UL) a[1] = mappings[i].length;
         }
         if (!inside && !tracked && (a[0] & (PAGE - 1)) == 0 && a[0] < 0x800000000000UL && a[0] != 0) a[0] |= 1;
-        if (!inside && !tracked && a[0] == 0 && a[1] < 0x800000000000UL) a[1] = 0x800000000000UL;
+        if (!inside && !tracked && a[0] == 0 && a[1] < 0x800000000000UL) a[1] = 0x800000001000UL;  // past the lower half: EINVAL
         if (number == 25) {
             if (a[2] > (1 << 20) && a[2] < 0x800000000000UL) a[2] = 1 << 20;
             if (a[3] & 2) a[4] = PLAYGROUND + below(PLAYGROUND_PAGES / 2) * PAGE;
@@ -543,7 +550,9 @@ static void restrain(int number, uint64_t *a) {
     case 12: if (chance(50)) a[0] = 0; break;
     case 62: case 200: if (chance(50)) a[0] = (uint64_t)raw_syscall(39, 0, 0, 0, 0, 0, 0); break;
     case 234: if (chance(60)) a[0] = a[1] = (uint64_t)raw_syscall(39, 0, 0, 0, 0, 0, 0); break;
-    case 13: if ((int)a[0] == 10) a[0] = 17; break;  // SIGUSR1 keeps the handler set up at start
+    case 13:  // SIGUSR1 keeps the handler set up at start, SIGPIPE stays ignored
+        if ((int)a[0] == 10 || (int)a[0] == 13) a[0] = 17;
+        break;
     case 202: case 230: case 35: break;
     default: break;
     }
@@ -616,6 +625,8 @@ static void set_up(void) {
     remember_fd(pipe_fds[1]);
     uint64_t action[4] = {(uint64_t)on_signal, 0x04000000, (uint64_t)fuzzer_restorer, 0};  // SA_RESTORER
     raw_syscall(13, 10, (long)action, 0, 8, 0, 0);
+    uint64_t ignore[4] = {1, 0x04000000, (uint64_t)fuzzer_restorer, 0};  // SIGPIPE: SIG_IGN
+    raw_syscall(13, 13, (long)ignore, 0, 8, 0, 0);
     raw_syscall(62, raw_syscall(39, 0, 0, 0, 0, 0, 0), 10, 0, 0, 0, 0);
 }
 
