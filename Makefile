@@ -104,11 +104,21 @@ conformance: all
 ## guest runs against it (ResilienceTests). A short fuzzing run of the ELF loader
 ## follows the test suite (`make fuzz` runs longer).
 TEST_FUZZ_SECONDS ?= 30
+## The system-call fuzzer (Tests/Fuzz/syscall_fuzzer.c, guest only) runs for
+## TEST_SYSCALL_FUZZ_SECONDS and fails the tests on any finding or when it made no calls.
+TEST_SYSCALL_FUZZ_SECONDS ?= 60
 test: deps kernel asan-hypervisor
 	UNIKERNEL_STATIC_RUNNER=1 $(SWIFT) build -c release $(SWIFT_RELEASE_FLAGS)
 	cp $(KERNEL) $(RELEASE_BIN)/unikernel.elf
 	$(SWIFT) test
 	Tests/Fuzz/run-fuzzer.sh $(TEST_FUZZ_SECONDS)
+	$(RELEASE_BIN)/conformance fuzz --seconds $(TEST_SYSCALL_FUZZ_SECONDS) --calls 5000
+
+## syscall-fuzz: the system-call fuzzer alone, for SYSCALL_FUZZ_SECONDS (default 300).
+SYSCALL_FUZZ_SECONDS ?= 300
+.PHONY: syscall-fuzz
+syscall-fuzz: all
+	$(RELEASE_BIN)/conformance fuzz --seconds $(SYSCALL_FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD)

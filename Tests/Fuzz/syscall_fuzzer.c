@@ -411,7 +411,7 @@ static void forget_mapping(uint64_t address) {
 
 /// How one argument is drawn. A syscall's signature is a string of these letters.
 ///  F fd  D dirfd  P path  B buffer  W out-pointer  L length  I int  X flags  O offset  M mode
-///  T timeout  t timeval  V iovec (count follows as C)  C count  Q pollfds (count follows as C)
+///  T timeout  t timeval  w poll milliseconds  V iovec (count follows as C)  C count  Q pollfds (count follows as C)
 ///  S fd_set  G signal  p pid  K command from the call's list  A map address  N map length
 ///  H sigaction  Y rlimit  E sigaltstack  m mmap flags  Z anything (ignored)
 struct call_spec {
@@ -446,7 +446,7 @@ static const uint64_t close_range_flags[] = {0, 2, 4, 6, 1, 8};
 
 #define K(list) list, (int)(sizeof list / sizeof list[0])
 static const struct call_spec calls[] = {
-    {0, "FBL"}, {1, "FBL"}, {2, "PXM"}, {3, "F"}, {4, "PW"}, {5, "FW"}, {6, "PW"}, {7, "QCI"},
+    {0, "FBL"}, {1, "FBL"}, {2, "PXM"}, {3, "F"}, {4, "PW"}, {5, "FW"}, {6, "PW"}, {7, "QCw"},
     {8, "FOK", K(whence_cmds)}, {9, "ANKmFO", K(prot_cmds)}, {10, "ANK", K(prot_cmds)}, {11, "AN"}, {12, "A"},
     {13, "GHWK", K(sigsize_cmds)}, {14, "KWWK", K(how_cmds)}, {16, "FKW", K(ioctl_cmds)}, {17, "FBLO"}, {18, "FBLO"},
     {19, "FVC"}, {20, "FVC"}, {21, "PK", K(access_cmds)}, {22, "W"}, {23, "ISSSt"}, {24, ""}, {25, "ANNKA", K(remap_cmds)},
@@ -490,6 +490,7 @@ static uint64_t draw(const struct call_spec *spec, char letter, int position, ui
     case 'M': return gen_mode();
     case 'T': return gen_timeout();
     case 't': return gen_timeval();
+    case 'w': return garbage_upper(below(3));  // poll's timeout in ms: never a long wait
     case 'C': return previous;  // filled by V or Q
     case 'S': return gen_fdset();
     case 'G': return gen_signal();
