@@ -5,7 +5,7 @@
 // `cmd` and descriptors are C ints, so garbage in their upper 32 bits is ignored (0x2000000000
 // is F_DUPFD, 0x100000000 is descriptor 0); pread/pwrite whose end passes the largest file
 // offset are EINVAL; readv, poll and select given arrays that would wrap past the top of the
-// address space are EFAULT; a read of SIZE_MAX bytes is EFAULT; mmap with a hint at the top
+// address space are EFAULT; mmap of a file at offset 0xfffffffffffff000 is EOVERFLOW (a fuzzer finding); a read of SIZE_MAX bytes is EFAULT; mmap with a hint at the top
 // of the address space ignores it; brk(-1) leaves the break where it was; mremap to a size
 // past the lower half fails cleanly; the kernel heap's arena (0x7ffff8000000, in the lower half
 // of the guest) is nothing a system call can reach: read into it is EFAULT, and munmap and
@@ -30,6 +30,7 @@ static const char *errno_name(int value) {
     case EFAULT: return "EFAULT";
     case ENOMEM: return "ENOMEM";
     case EMFILE: return "EMFILE";
+    case EOVERFLOW: return "EOVERFLOW";
     default: return "other";
     }
 }
@@ -71,6 +72,7 @@ int main(void) {
     show("poll(0xfffffffffffffff8, 2, 0)", syscall(SYS_poll, 0xfffffffffffffff8UL, 2, 0));
     show("select(64, 0xfffffffffffffff8, NULL, NULL, {0, 0})",
          syscall(SYS_select, 64, 0xfffffffffffffff8UL, 0, 0, &(struct { long s, us; }){0, 0}));
+    show("mmap(file, offset 0xfffffffffffff000)", syscall(SYS_mmap, 0, 4096, PROT_READ, MAP_PRIVATE, fd, 0xfffffffffffff000UL));
     close(fd);
     unlink("widths.tmp");
 

@@ -32,6 +32,9 @@ enum MemorySyscalls {
         guard currentProcess.addressSpace.canCommit(length, protection) else { throw .ENOMEM }
         let anonymous = flags & mapAnonymous != 0
         let file: OpenFile? = anonymous ? nil : try currentProcess.files.file(a.int32(4))
+        // As Linux: a file offset whose mapping would end past the largest loff_t is EOVERFLOW
+        // (found by the system-call fuzzer: the conversion to a host offset trapped).
+        if file != nil { guard offset <= UInt64(Int64.max) - length else { throw .EOVERFLOW } }
 
         var start: UInt64? = nil
         if flags & (mapFixed | mapFixedNoReplace) != 0 {
