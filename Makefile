@@ -106,6 +106,9 @@ conformance: all
 ## Then the whole suite once more on AMD SVM (`make test-svm`); every part runs even when an
 ## earlier one failed, and the target fails if any did.
 TEST_FUZZ_SECONDS ?= 30
+## The system-call fuzzer (Tests/Fuzz/syscall_fuzzer.c, guest only) runs for
+## TEST_SYSCALL_FUZZ_SECONDS and fails the tests on any finding or when it made no calls.
+TEST_SYSCALL_FUZZ_SECONDS ?= 60
 test: deps kernel asan-hypervisor
 	UNIKERNEL_STATIC_RUNNER=1 $(SWIFT) build -c release $(SWIFT_RELEASE_FLAGS)
 	cp $(KERNEL) $(RELEASE_BIN)/unikernel.elf
@@ -113,6 +116,9 @@ test: deps kernel asan-hypervisor
 	echo "$(SWIFT) test"; $(SWIFT) test || { status=1; echo "make test: swift test FAILED" >&2; }; \
 	echo "Tests/Fuzz/run-fuzzer.sh $(TEST_FUZZ_SECONDS)"; \
 	Tests/Fuzz/run-fuzzer.sh $(TEST_FUZZ_SECONDS) || { status=1; echo "make test: the fuzzing run FAILED" >&2; }; \
+	echo "conformance fuzz --seconds $(TEST_SYSCALL_FUZZ_SECONDS)"; \
+	$(RELEASE_BIN)/conformance fuzz --seconds $(TEST_SYSCALL_FUZZ_SECONDS) --calls 5000 \
+		|| { status=1; echo "make test: the system-call fuzzer FAILED" >&2; }; \
 	echo "$(MAKE) test-svm"; $(MAKE) --no-print-directory test-svm || { status=1; echo "make test: test-svm FAILED" >&2; }; \
 	exit $$status
 
@@ -123,6 +129,12 @@ test: deps kernel asan-hypervisor
 .PHONY: test-svm
 test-svm: $(if $(SVM_TREE),,all)
 	Tests/SVM/run-svm.sh
+
+## syscall-fuzz: the system-call fuzzer alone, for SYSCALL_FUZZ_SECONDS (default 300).
+SYSCALL_FUZZ_SECONDS ?= 300
+.PHONY: syscall-fuzz
+syscall-fuzz: all
+	$(RELEASE_BIN)/conformance fuzz --seconds $(SYSCALL_FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD)

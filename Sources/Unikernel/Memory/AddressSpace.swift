@@ -199,29 +199,46 @@ struct AddressSpace {
     /// Drops the pages in [start, end) but keeps the reservation (MADV_DONTNEED:
     /// zero-fill regions read back as zero).
     mutating func discardPages(_ start: UInt64, _ end: UInt64) {
-        var page = start
-        while page < end {
-            if let index = regionIndex(containing: page), regions[index].kind != .image,
-               let frame = mapper.unmap(page) {
-                Frames.release(frame)
+        for (lower, upper) in AddressSpace.outsideKernelArena(start, end) {
+            var page = lower
+            while page < upper {
+                if let skip = mapper.unmappedSpan(at: page) {
+                    page = min(upper, (page & ~(skip - 1)) &+ skip)
+                    continue
+                }
+                if let index = regionIndex(containing: page), regions[index].kind != .image,
+                   let frame = mapper.unmap(page) {
+                    Frames.release(frame)
+                }
+                page += AddressSpace.pageSize
             }
-            page += AddressSpace.pageSize
         }
     }
 
     /// Returns the frames of every mapped page in [start, end), skipping
     /// unmapped stretches a page-table level at a time (a huge PROT_NONE
-    /// reservation costs nothing to release).
+    /// reservation costs nothing to release). The kernel heap's arena, which lies in the
+    /// lower half, is never touched: no munmap or madvise of the program can free it.
     private mutating func releasePages(_ start: UInt64, _ end: UInt64) {
-        var page = start
-        while page < end {
-            if let skip = mapper.unmappedSpan(at: page) {
-                page = min(end, (page & ~(skip - 1)) &+ skip)
-                continue
+        for (lower, upper) in AddressSpace.outsideKernelArena(start, end) {
+            var page = lower
+            while page < upper {
+                if let skip = mapper.unmappedSpan(at: page) {
+                    page = min(upper, (page & ~(skip - 1)) &+ skip)
+                    continue
+                }
+                if let frame = mapper.unmap(page) { Frames.release(frame) }
+                page += AddressSpace.pageSize
             }
-            if let frame = mapper.unmap(page) { Frames.release(frame) }
-            page += AddressSpace.pageSize
         }
+    }
+
+    /// [start, end) without the kernel heap's arena: at most two ranges.
+    static func outsideKernelArena(_ start: UInt64, _ end: UInt64) -> [(UInt64, UInt64)] {
+        var ranges: [(UInt64, UInt64)] = []
+        if start < min(end, KernelHeap.arenaStart) { ranges.append((start, min(end, KernelHeap.arenaStart))) }
+        if max(start, KernelHeap.arenaEnd) < end { ranges.append((max(start, KernelHeap.arenaEnd), end)) }
+        return ranges
     }
 
     /// Linux's heuristic overcommit: refuse a private writable mapping larger
@@ -350,7 +367,8 @@ struct AddressSpace {
 
     /// Moves the break like Linux's brk: returns the new break, or the old one on failure.
     mutating func setBreak(_ requested: UInt64) -> UInt64 {
-        guard requested >= brkStart else { return brkCurrent }
+        // A break past the mmap area (or so high its page rounding wraps) is refused, as Linux does.
+        guard requested >= brkStart, requested <= mmapTop else { return brkCurrent }
         let oldEnd = AddressSpace.pageUp(brkCurrent)
         let newEnd = AddressSpace.pageUp(requested)
         if newEnd > oldEnd {

@@ -6,11 +6,13 @@ import UnikernelABI
 /// pages on first touch, and copies page by page through the direct map
 /// (user pages need not be physically contiguous).
 enum UserMemory {
-    /// Checks that [address, address + count) lies in the lower half.
+    /// Checks that [address, address + count) lies in the lower half, outside the kernel heap's
+    /// arena (kernel memory there is not the program's: a system call never reads or writes it).
     static func validate(_ address: UInt64, _ count: Int) throws(Errno) {
         guard count >= 0 else { throw .EFAULT }
         let (end, overflow) = address.addingReportingOverflow(UInt64(count))
         guard !overflow, end <= PageMapper.lowerHalfEnd else { throw .EFAULT }
+        guard count == 0 || end <= KernelHeap.arenaStart || address >= KernelHeap.arenaEnd else { throw .EFAULT }
     }
 
     private static func forEachPage(_ address: UInt64, _ count: Int, write: Bool,

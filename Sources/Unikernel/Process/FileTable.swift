@@ -56,6 +56,7 @@ struct FileTable {
             grow(toHold: fd)
             return fd
         }
+        guard minimum >= 0 else { throw .EINVAL }
         var index = minimum
         while index < slots.count, slots[index] != nil { index += 1 }
         guard index < FileTable.limit else { throw .EMFILE }

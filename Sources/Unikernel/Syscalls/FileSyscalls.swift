@@ -30,6 +30,10 @@ enum FileSyscalls {
         let file = try currentProcess.files.file(fd)
         guard count >= 0 else { throw .EINVAL }
         try UserMemory.validate(buffer, count)
+        // As Linux's rw_verify_area: one call moves at most MAX_RW_COUNT bytes, and a positioned
+        // transfer whose end would pass the largest file offset is EINVAL.
+        let count = min(count, SyscallArguments.maximumTransfer)
+        if offset >= 0 { _ = try CheckedArithmetic.offset(offset, plus: count) }
         if file.object != nil {
             guard offset < 0 else { throw .ESPIPE }
             return try PipeSyscalls.transfer(file, buffer: buffer, count: count, write: write) ?? 0
@@ -68,21 +72,21 @@ enum FileSyscalls {
     }
 
     static func read(_ a: SyscallArguments) throws(Errno) -> Int {
-        try transfer(fd: a.int32(0), buffer: a[1], count: a.int(2), offset: -1, write: false)
+        try transfer(fd: a.int32(0), buffer: a[1], count: a.byteCount(2), offset: -1, write: false)
     }
 
     static func write(_ a: SyscallArguments) throws(Errno) -> Int {
-        try transfer(fd: a.int32(0), buffer: a[1], count: a.int(2), offset: -1, write: true)
+        try transfer(fd: a.int32(0), buffer: a[1], count: a.byteCount(2), offset: -1, write: true)
     }
 
     static func pread(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a.int(3) >= 0 else { throw .EINVAL }
-        return try transfer(fd: a.int32(0), buffer: a[1], count: a.int(2), offset: Int64(a.int(3)), write: false)
+        return try transfer(fd: a.int32(0), buffer: a[1], count: a.byteCount(2), offset: Int64(a.int(3)), write: false)
     }
 
     static func pwrite(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a.int(3) >= 0 else { throw .EINVAL }
-        return try transfer(fd: a.int32(0), buffer: a[1], count: a.int(2), offset: Int64(a.int(3)), write: true)
+        return try transfer(fd: a.int32(0), buffer: a[1], count: a.byteCount(2), offset: Int64(a.int(3)), write: true)
     }
 
     /// readv/writev(fd, iov, count) at the file position, or, when `positioned`,
@@ -93,12 +97,14 @@ enum FileSyscalls {
         guard count >= 0, count <= maxIovecs, !positioned || a.int(3) >= 0 else { throw .EINVAL }
         _ = try currentProcess.files.file(a.int32(0))
         var offset: Int64 = positioned ? Int64(a.int(3)) : -1
+        try UserMemory.validate(a[1], count * 16)
         var total = 0
         for index in 0..<count {
-            let entry = a[1] + UInt64(index * 16)
+            let entry = a[1] + UInt64(index * 16)  // inside the range validated above
             let base = try UserMemory.load(UInt64.self, from: entry)
             let length = try UserMemory.load(Int.self, from: entry + 8)
-            guard length >= 0 else { throw .EINVAL }
+            // Linux: a negative length, or lengths whose sum passes SSIZE_MAX, is EINVAL.
+            guard length >= 0, total <= Int.max - length else { throw .EINVAL }
             if length == 0 { continue }
             let moved: Int
             do throws(Errno) {
@@ -108,7 +114,7 @@ enum FileSyscalls {
                 throw error
             }
             total += moved
-            if positioned { offset += Int64(moved) }
+            if positioned { offset = try CheckedArithmetic.offset(offset, plus: moved) }
             if moved < length { break }
         }
         return total
@@ -219,9 +225,14 @@ enum FileSyscalls {
         let file = try currentProcess.files.file(a.int32(0))
         switch a.int32(1) {
         case 0, 1030:  // F_DUPFD, F_DUPFD_CLOEXEC
+            // Linux reads the lower bound as an `int` and compares it unsigned with RLIMIT_NOFILE:
+            // a negative or too large bound is EINVAL.
+            let minimum = a.uint32(2)
+            guard UInt64(minimum) < min(currentProcess.limits[ProcessSyscalls.rlimitNofile].0,
+                                        UInt64(FileTable.limit)) else { throw .EINVAL }
             var copy = file
             copy.closeOnExec = a.int32(1) == 1030
-            return try currentProcess.files.install(copy, minimum: a.int32(2))
+            return try currentProcess.files.install(copy, minimum: minimum)
         case 1: return file.closeOnExec ? 1 : 0  // F_GETFD
         case 2:  // F_SETFD
             var changed = file

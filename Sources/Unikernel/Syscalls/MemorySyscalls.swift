@@ -32,6 +32,9 @@ enum MemorySyscalls {
         guard currentProcess.addressSpace.canCommit(length, protection) else { throw .ENOMEM }
         let anonymous = flags & mapAnonymous != 0
         let file: OpenFile? = anonymous ? nil : try currentProcess.files.file(a.int32(4))
+        // As Linux: a file offset whose mapping would end past the largest loff_t is EOVERFLOW
+        // (found by the system-call fuzzer: the conversion to a host offset trapped).
+        if file != nil { guard offset <= UInt64(Int64.max) - length else { throw .EOVERFLOW } }
 
         var start: UInt64? = nil
         if flags & (mapFixed | mapFixedNoReplace) != 0 {
@@ -45,7 +48,7 @@ enum MemorySyscalls {
             }
             start = lower
         } else if hint != 0, hint & AddressSpace.pageMask == 0, hint >= minimumAddress,
-                  hint + length <= currentProcess.addressSpace.mmapTop, currentProcess.addressSpace.isFree(hint, hint + length) {
+                  hint < currentProcess.addressSpace.mmapTop, length <= currentProcess.addressSpace.mmapTop - hint, currentProcess.addressSpace.isFree(hint, hint + length) {
             start = hint
         }
         guard let base = currentProcess.addressSpace.reserveAnonymous(at: start, length: length,
@@ -113,6 +116,9 @@ enum MemorySyscalls {
         let flags = a[3]
         guard flags & ~(mremapMayMove | mremapFixed | 4) == 0, a[0] & AddressSpace.pageMask == 0, a[2] > 0 else { throw .EINVAL }
         guard flags & mremapFixed == 0 || flags & mremapMayMove != 0 else { throw .EINVAL }
+        // Lengths past the lower half (whose page rounding could wrap) are EINVAL, as on Linux, before any sum.
+        guard a[1] < PageMapper.lowerHalfEnd else { throw .EINVAL }
+        guard a[2] < PageMapper.lowerHalfEnd else { throw .EINVAL }
         let oldLength = AddressSpace.pageUp(a[1]), newLength = AddressSpace.pageUp(a[2])
         guard oldLength > 0 else { throw .EINVAL }  // duplicating shared mappings is not supported
         _ = try pageRange(a[0], oldLength)

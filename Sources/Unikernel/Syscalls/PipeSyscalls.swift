@@ -175,8 +175,10 @@ enum PipeSyscalls {
 
     private static func pollCommon(_ address: UInt64, _ count: Int, timeout: UInt64?) throws(Errno) -> Int {
         guard count >= 0, count <= FileTable.limit else { throw .EINVAL }
+        try UserMemory.validate(address, count * 8)
         var entries: [(fd: Int, events: Int16, revents: Int16)] = []
         for index in 0..<count {
+            // Inside the range validated above: no sum below wraps.
             let entry = try UserMemory.load((Int32, Int16, Int16).self, from: address + UInt64(index * 8))
             entries.append((fd: Int(entry.0), events: entry.1, revents: 0))
         }
@@ -220,6 +222,7 @@ enum PipeSyscalls {
         let words = (count + 63) / 64
         func loadSet(_ address: UInt64) throws(Errno) -> [UInt64] {
             guard address != 0 else { return [UInt64](repeating: 0, count: words) }
+            try UserMemory.validate(address, words * 8)
             var set: [UInt64] = []
             for index in 0..<words { set.append(try UserMemory.load(UInt64.self, from: address + UInt64(index * 8))) }
             return set
@@ -308,8 +311,9 @@ enum PipeSyscalls {
         let input = try currentProcess.files.file(a.int32(1))
         guard input.object == nil, a.int(3) >= 0 else { throw .EINVAL }
         var offset: Int64 = a[2] == 0 ? -1 : try UserMemory.load(Int64.self, from: a[2])
+        guard a[2] == 0 || offset >= 0 else { throw .EINVAL }
         var done = 0
-        let total = a.int(3)
+        let total = min(a.int(3), SyscallArguments.maximumTransfer)
         while done < total {
             let chunk = min(total - done, BounceBuffer.dataCapacity)
             let got = try Errno.check(Hypercall.read(handle: input.hostHandle, bufferPhysical: BounceBuffer.physical + UInt64(BounceBuffer.dataOffset),
@@ -323,7 +327,7 @@ enum PipeSyscalls {
                                                       length: got))
             }
             done += put
-            if offset >= 0 { offset += Int64(put) }
+            if offset >= 0 { offset = try CheckedArithmetic.offset(offset, plus: put) }
             if put < got || got < chunk { break }
         }
         if a[2] != 0 { try UserMemory.store(offset, to: a[2]) }

@@ -9,7 +9,7 @@ struct ConformanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conformance",
         abstract: "Checks that fixtures behave the same in the unikernel as on native Linux.",
-        subcommands: [Build.self, Run.self, List.self, Policy.self, Bench.self, Triage.self, Syscalls.self]
+        subcommands: [Build.self, Run.self, List.self, Policy.self, Bench.self, Triage.self, Syscalls.self, Fuzz.self]
     )
 }
 
