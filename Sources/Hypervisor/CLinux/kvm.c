@@ -3,7 +3,10 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/auxv.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 #include <sys/time.h>
 
 int ckvm_ioctl_ptr(int fd, unsigned long request, void *argument) {
@@ -153,6 +156,24 @@ uint64_t ckvm_host_xcr0(void) {
     uint32_t low, high;
     __asm__ volatile("xgetbv" : "=a"(low), "=d"(high) : "c"(0));
     return ((uint64_t)high << 32) | low;
+}
+
+uint64_t ckvm_host_hwcap(void) {
+    /* Not getauxval(AT_HWCAP): glibc replaces that value on x86-64 with its own bits. */
+    int fd = open("/proc/self/auxv", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    uint64_t pair[2];
+    uint64_t value = 0;
+    while (read(fd, pair, sizeof pair) == (ssize_t)sizeof pair && pair[0] != AT_NULL) {
+        if (pair[0] == AT_HWCAP) {
+            value = pair[1];
+            break;
+        }
+    }
+    close(fd);
+    return value;
 }
 
 int ckvm_set_msrs(int vcpu_fd, const uint32_t *indices, const uint64_t *values, uint32_t count) {

@@ -75,7 +75,7 @@ struct InitialStack {
         var auxv: [UInt64] = process.vdsoBase == 0 ? [] : [atSysinfoEhdr, process.vdsoBase]
         auxv += [
             atMinsigstksz, CPUSetup.minimumSignalStackSize(process.features),
-            atHwcap, process.features.hwcap,
+            atHwcap, process.bootInfo.hwcap != 0 ? process.bootInfo.hwcap : process.features.hwcap,
             atPagesz, UK_PAGE_SIZE,
             atClktck, 100,
             atPhdr, info.app_phdr_vaddr,

@@ -177,6 +177,10 @@ typedef struct uk_boot_info {
        On kvm-pvm nothing then runs at CPL0 (emulated there) but the exception stubs. */
     uint64_t cr0, cr4;
     uint64_t cpu_tables_phys;    /* IDT page, TSS page, IST stacks (UK_CPU_TABLES_SIZE) */
+
+    /* AT_HWCAP as Linux gives it to a process on this host (the host kernel's view of
+       CPUID.1:EDX, which can differ from what the vCPU's CPUID reports, e.g. HTT). */
+    uint64_t hwcap;
 } uk_boot_info;
 
 #define UK_IST_STACK_SIZE           0x4000ULL

@@ -56,6 +56,8 @@ int ckvm_set_xcr0(int vcpu_fd, uint64_t value);
    the host has not enabled XSAVE). */
 void ckvm_host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 uint64_t ckvm_host_xcr0(void);
+/* AT_HWCAP as the host kernel gave it to this process (from /proc/self/auxv; 0 if unreadable). */
+uint64_t ckvm_host_hwcap(void);
 
 /* kvm_run decoding. */
 uint32_t ckvm_run_exit_reason(const struct kvm_run *run);

@@ -86,6 +86,9 @@ public enum HostCPU {
         return value == 0 ? nil : value
     }
 
+    /// AT_HWCAP as Linux gave it to this process (its view of CPUID.1:EDX).
+    public static var hwcap: UInt64 { ckvm_host_hwcap() }
+
     /// "AuthenticAMD", "GenuineIntel", ...
     public static var vendor: String { text(cpuid(0)) { [$0.ebx, $0.edx, $0.ecx] } }
 

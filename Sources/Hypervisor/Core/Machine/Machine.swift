@@ -175,6 +175,7 @@ public final class Machine {
         info.uid = getuid(); info.euid = geteuid(); info.gid = getgid(); info.egid = getegid()
         info.pid = UInt32(getpid())
         info.umask = UInt32(Machine.processUmask)
+        info.hwcap = HostCPU.hwcap
         var refused = [UInt64](repeating: 0, count: 8)
         for number in configuration.refusedSyscalls where (0..<512).contains(number) {
             refused[number / 64] |= 1 << UInt64(number % 64)
