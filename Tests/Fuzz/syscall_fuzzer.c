@@ -649,7 +649,7 @@ static void report_summary(uint64_t made, int reached_rt_sigreturn) {
     put_string("fuzz-syscalls");
     for (int i = 0; i < CALL_COUNT; i++) {
         if (!call_hits[i]) continue;
-        if (line_length > 480) { flush_line(); put_string("fuzz-syscalls"); }
+        if (line_length > 480) { put_string("\n"); flush_line(); put_string("fuzz-syscalls"); }
         put_string(" "); put_decimal(calls[i].number);
     }
     if (reached_rt_sigreturn) put_string(" 15");
@@ -657,7 +657,7 @@ static void report_summary(uint64_t made, int reached_rt_sigreturn) {
     put_string("fuzz-classes");
     for (int i = 0; i < CLASS_COUNT; i++) {
         if (!class_hits[i]) continue;
-        if (line_length > 480) { flush_line(); put_string("fuzz-classes"); }
+        if (line_length > 480) { put_string("\n"); flush_line(); put_string("fuzz-classes"); }
         put_string(" "); put_string(class_names[i]);
     }
     put_string("\n"); flush_line();
