@@ -107,31 +107,6 @@ int ckvm_arm_timeout(uint64_t milliseconds) {
     return setitimer(ITIMER_REAL, &timer, NULL);
 }
 
-/* A kvm_msrs header followed by room for one entry. */
-union one_msr {
-    struct kvm_msrs header;
-    unsigned char bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
-};
-
-int ckvm_set_msr(int vcpu_fd, uint32_t index, uint64_t value) {
-    union one_msr msrs;
-    memset(&msrs, 0, sizeof msrs);
-    msrs.header.nmsrs = 1;
-    msrs.header.entries[0].index = index;
-    msrs.header.entries[0].data = value;
-    return ioctl(vcpu_fd, KVM_SET_MSRS, &msrs);
-}
-
-int ckvm_get_msr(int vcpu_fd, uint32_t index, uint64_t *value) {
-    union one_msr msrs;
-    memset(&msrs, 0, sizeof msrs);
-    msrs.header.nmsrs = 1;
-    msrs.header.entries[0].index = index;
-    int result = ioctl(vcpu_fd, KVM_GET_MSRS, &msrs);
-    *value = msrs.header.entries[0].data;
-    return result;
-}
-
 int ckvm_set_xcr0(int vcpu_fd, uint64_t value) {
     struct kvm_xcrs xcrs;
     memset(&xcrs, 0, sizeof xcrs);

@@ -7,9 +7,8 @@ import UnikernelABI
 /// Every frame handed out is zero, without zeroing on the allocation path:
 /// never-used frames are zero because the host gives the guest zero-filled
 /// memory and places nothing above free_phys_start, and returned frames are
-/// zeroed when they are released. Allocation runs in the page-fault handler,
-/// at CPL0, where every instruction is emulated on this platform; release
-/// runs in munmap, at CPL3, natively.
+/// zeroed when they are released, so the page-fault handler's allocation
+/// path stays short.
 struct FrameAllocator {
     private(set) var start: UInt64 = 0
     private(set) var end: UInt64 = 0

@@ -14,8 +14,10 @@ struct HypercallDecodingTests {
         memory = try GuestMemory(size: 1 << 20)
     }
 
-    func decode(_ port: uk_hypercall_port, size: UInt8 = 4) throws(HypercallFault) -> DecodedHypercall {
-        try Hypercall.decode(port: UInt16(port.rawValue), size: size, value: UInt32(block), memory: memory)
+    /// The store of the block's address to `port`'s slot of the hypercall page, `length` bytes wide.
+    func decode(_ port: uk_hypercall_port, length: UInt32 = 8) throws(HypercallFault) -> DecodedHypercall {
+        try Hypercall.decode(mmioAddress: UK_HYPERCALL_MMIO_PHYS + 8 * UInt64(port.rawValue - UK_HC_EXIT.rawValue),
+                             length: length, data: block, memory: memory)
     }
 
     @Test func decodesWriteWithItsBufferAndResultField() throws {
@@ -53,7 +55,7 @@ struct HypercallDecodingTests {
 
     @Test func dropsParameterBlockOutsideMemory() throws {
         let error = #expect(throws: HypercallFault.self) {
-            try Hypercall.decode(port: UInt16(UK_HC_WRITE.rawValue), size: 4, value: UInt32(1 << 20) - 8, memory: memory)
+            try Hypercall.decode(mmioAddress: UK_HYPERCALL_MMIO_PHYS + 8, length: 8, data: (1 << 20) - 8, memory: memory)
         }
         #expect(error?.resultAddress == nil)
     }
@@ -78,15 +80,15 @@ struct HypercallDecodingTests {
         #expect(throws: HypercallFault.self) { try Hypercall.decode(mmioAddress: UK_HYPERCALL_MMIO_PHYS + 4, length: 8, data: 0x3000, memory: memory) }
     }
 
-    @Test func rejectsUnknownPort() {
+    @Test func rejectsUnknownSlot() {
         let error = #expect(throws: HypercallFault.self) {
-            try Hypercall.decode(port: 0x3F8, size: 4, value: 0, memory: memory)
+            try Hypercall.decode(mmioAddress: UK_HYPERCALL_MMIO_PHYS + 8 * 0x1F0, length: 8, data: 0, memory: memory)
         }
-        #expect(error?.error == .unknownPort(0x3F8))
+        #expect(error?.error == .unknownPort(0x6F0))
     }
 
     @Test func rejectsByteSizedAccess() {
-        let error = #expect(throws: HypercallFault.self) { try decode(UK_HC_EXIT, size: 1) }
+        let error = #expect(throws: HypercallFault.self) { try decode(UK_HC_EXIT, length: 1) }
         #expect(error?.error == .wrongAccessSize(port: 0x500, size: 1))
     }
 

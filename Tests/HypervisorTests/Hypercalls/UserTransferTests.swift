@@ -84,7 +84,7 @@ final class UserTransferTests {
 
     @Test func decodesUserIOBlock() throws {
         try memory.store(uk_hc_user_io(handle: 1, reserved: 0, cr3: cr3, address: 0x400000, len: 5, offset: -1, result: 0), at: 0x8000)
-        let decoded = try Hypercall.decode(port: UInt16(UK_HC_WRITE_USER.rawValue), size: 4, value: 0x8000, memory: memory)
+        let decoded = try Hypercall.decode(port: UInt16(UK_HC_WRITE_USER.rawValue), block: 0x8000, memory: memory)
         #expect(decoded.call == .writeUser(handle: 1, span: UserSpan(root: cr3, address: 0x400000, length: 5), offset: -1))
         #expect(decoded.resultAddress == 0x8000 + 40)
     }

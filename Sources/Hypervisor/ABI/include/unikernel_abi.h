@@ -48,9 +48,9 @@
  * parameter block to UK_HYPERCALL_VIRT + 8 * (port - UK_HC_EXIT), where `port`
  * is one of the UK_HC_* numbers below. That virtual page maps the guest-physical
  * page UK_HYPERCALL_MMIO_PHYS, which no memory backs, so the store exits to the
- * host as MMIO at any privilege level (on this platform `out` faults at CPL3,
- * where the kernel runs; see README "Platforms"). `outl %eax, %dx` with
- * DX = port and EAX = a block address below 4 GiB is accepted too (CPL0 only).
+ * host as MMIO at any privilege level (on kvm-pvm `out` faults at CPL3, where
+ * the kernel runs; see README "Platforms"). It is the only transport: an
+ * access to an I/O port ends the run as a kernel failure.
  * The host validates every address and length against guest memory, performs
  * the call, and writes `result` (>= 0, or -errno with Linux's errno numbers)
  * back into the block before the vCPU resumes.
@@ -190,7 +190,9 @@ typedef struct uk_boot_info {
 
 /* ---- Hypercalls ---------------------------------------------------------- */
 
-/* I/O ports; the parameter block type is named after the call. */
+/* Hypercall numbers (each selects an 8-byte slot of the hypercall page; the enum keeps
+   the name "port" from an earlier I/O-port transport); the parameter block type is named
+   after the call. */
 enum uk_hypercall_port {
     UK_HC_EXIT   = 0x500,  /* uk_hc_exit: the application exited; never returns */
     UK_HC_WRITE  = 0x501,  /* uk_hc_io */

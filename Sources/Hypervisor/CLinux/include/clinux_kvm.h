@@ -19,7 +19,6 @@ static const unsigned long CKVM_GET_API_VERSION = KVM_GET_API_VERSION;
 static const unsigned long CKVM_CREATE_VM = KVM_CREATE_VM;
 static const unsigned long CKVM_GET_VCPU_MMAP_SIZE = KVM_GET_VCPU_MMAP_SIZE;
 static const unsigned long CKVM_GET_SUPPORTED_CPUID = KVM_GET_SUPPORTED_CPUID;
-static const unsigned long CKVM_CHECK_EXTENSION = KVM_CHECK_EXTENSION;
 static const unsigned long CKVM_SET_USER_MEMORY_REGION = KVM_SET_USER_MEMORY_REGION;
 static const unsigned long CKVM_SET_TSS_ADDR = KVM_SET_TSS_ADDR;
 static const unsigned long CKVM_CREATE_VCPU = KVM_CREATE_VCPU;
@@ -41,10 +40,6 @@ static const int CKVM_MAX_CPUID_ENTRIES = 256;
 int ckvm_ioctl_ptr(int fd, unsigned long request, void *argument);
 int ckvm_ioctl_value(int fd, unsigned long request, unsigned long argument);
 
-/* Sets (or reads back) one model-specific register; returns the ioctl's result
-   (the number of MSRs processed, 1 on success). */
-int ckvm_set_msr(int vcpu_fd, uint32_t index, uint64_t value);
-int ckvm_get_msr(int vcpu_fd, uint32_t index, uint64_t *value);
 /* Sets up to 16 MSRs in one KVM_SET_MSRS; returns how many were set, or -1. */
 int ckvm_set_msrs(int vcpu_fd, const uint32_t *indices, const uint64_t *values, uint32_t count);
 

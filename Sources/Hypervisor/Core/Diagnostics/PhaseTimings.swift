@@ -52,7 +52,6 @@ public final class PhaseTimer: @unchecked Sendable {
         if exits == 1 { mark("first-exit") }
         let isHypercall: Bool
         switch exit {
-        case .portWrite: isHypercall = true
         case let .mmio(address, true, _, _): isHypercall = Hypercall.isHypercallAddress(address)
         default: isHypercall = false
         }

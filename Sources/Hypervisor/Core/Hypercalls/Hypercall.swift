@@ -107,14 +107,6 @@ extension Hypercall {
     /// The longest path the guest may pass (Linux PATH_MAX, including the NUL).
     public static let pathMax: UInt64 = 4096
 
-    /// Decodes the `out` of `value` to `port`, reading the parameter block from `memory`.
-    public static func decode(
-        port: UInt16, size: UInt8, value: UInt32, memory: GuestMemory
-    ) throws(HypercallFault) -> DecodedHypercall {
-        guard size == 4 else { throw HypercallError.wrongAccessSize(port: port, size: size).unanswerable }
-        return try decode(port: port, block: UInt64(value), memory: memory)
-    }
-
     /// Decodes a store of `data` to the hypercall page at guest-physical `address`.
     public static func decode(
         mmioAddress address: UInt64, length: UInt32, data: UInt64, memory: GuestMemory

@@ -66,28 +66,12 @@ public final class VirtualCPU {
         guard ckvm_set_xcr0(fd.rawValue, value) >= 0 else { throw .ioctlFailed(call: "KVM_SET_XCRS", errno: .current) }
     }
 
-    /// Writes one model-specific register.
-    public func setModelSpecificRegister(_ index: UInt32, _ value: UInt64) throws(KVMError) {
-        guard ckvm_set_msr(fd.rawValue, index, value) == 1 else {
-            throw .ioctlFailed(call: "KVM_SET_MSRS(0x\(String(index, radix: 16)))", errno: .current)
-        }
-    }
-
     /// Writes several model-specific registers in one ioctl.
     public func setModelSpecificRegisters(_ registers: [(UInt32, UInt64)]) throws(KVMError) {
         let indices = registers.map(\.0), values = registers.map(\.1)
         guard ckvm_set_msrs(fd.rawValue, indices, values, UInt32(registers.count)) == Int32(registers.count) else {
             throw .ioctlFailed(call: "KVM_SET_MSRS(\(registers.count))", errno: .current)
         }
-    }
-
-    /// Reads one model-specific register.
-    public func modelSpecificRegister(_ index: UInt32) throws(KVMError) -> UInt64 {
-        var value: UInt64 = 0
-        guard ckvm_get_msr(fd.rawValue, index, &value) == 1 else {
-            throw .ioctlFailed(call: "KVM_GET_MSRS(0x\(String(index, radix: 16)))", errno: .current)
-        }
-        return value
     }
 
     /// Sets the CPUID leaves the guest sees; must happen before the guest touches CR4/XCR0.

@@ -281,12 +281,12 @@ extension Machine {
     /// Handles one VM exit; nil means resume the guest.
     func step(_ exit: VMExit) -> RunOutcome? {
         switch exit {
-        case let .portWrite(port, size, value):
-            return perform { () throws(HypercallFault) in try Hypercall.decode(port: port, size: size, value: value, memory: memory) }
         case let .mmio(address, true, length, data) where Hypercall.isHypercallAddress(address):
             return perform { () throws(HypercallFault) in try Hypercall.decode(mmioAddress: address, length: length, data: data, memory: memory) }
-        case .portRead:
-            return nil
+        case let .portWrite(port, _, _), let .portRead(port, _):
+            // Hypercalls are MMIO stores only; no device answers on I/O ports (the application
+            // cannot reach them: IOPL 0, no I/O bitmap), so only a broken kernel gets here.
+            return .failed(message: "the guest kernel accessed I/O port 0x\(String(port, radix: 16)), where no device is (hypercalls are stores to the hypercall page)")
         case .interrupted:
             let signal = ckvm_take_pending_signal()
             ckvm_clear_immediate_exit(vcpu.run)

@@ -1,6 +1,9 @@
 /// Translates guest-virtual addresses the way the MMU would, by reading the
 /// guest's own page tables through bounds-checked guest memory. Used for
-/// diagnostics (instruction bytes at a faulting RIP), never for access control.
+/// diagnostics (instruction bytes at a faulting RIP, --trace arguments) and
+/// to gate the user-memory hypercalls: a transfer into or out of application
+/// memory needs every page present and user-accessible (writable for reads
+/// into it), as the application itself would.
 public struct GuestPageWalk {
     let memory: GuestMemory
     /// The guest's CR3.
