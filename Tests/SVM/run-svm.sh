@@ -199,6 +199,13 @@ if [ -f "$RESULTS" ]; then
     grep '^SVM-INFO \(kernel\|model\|runner\|kvm_amd\|the CPU\)' "$RESULTS" | sed 's/^SVM-INFO /info  /'
     awk '/^SVM-REPORT-BEGIN conformance-run/ { on = 1; print "--- conformance run inside the SVM host:"; next }
          /^SVM-REPORT-END/ { on = 0 } on' "$RESULTS"
+    # Failing fixtures: what triage says about each (the whole triage is on the console).
+    awk '/^SVM-REPORT-BEGIN triage-fixture / { id = $3; on = 1; crash = 0; print "--- triage " id ":"; next }
+         /^SVM-REPORT-END/ { on = 0 }
+         on && /^  verdict:/ { print "  " $0 }
+         on && /^guest crash report:/ { crash = 1; next }
+         on && crash && /(guest died|instruction:|likely cause:|exit status)/ { print "    " $0 }
+         on && crash && /^$/ { crash = 0 }' "$RESULTS"
     echo "---"
     grep '^SVM-CHECK ' "$RESULTS" | sed -E 's/^SVM-CHECK ([^ ]+) (PASS|FAIL) ?/\2  \1: /'
     grep -q '^SVM-CHECK .* FAIL' "$RESULTS" && failed=1
