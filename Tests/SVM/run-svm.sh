@@ -2,7 +2,7 @@
 # `make test-svm`: runs the whole conformance suite on hardware-style KVM (AMD SVM) by
 # booting an emulated SVM host: QEMU with TCG and an AMD CPU model with +svm, Debian's
 # kernel (whose kvm-amd gives a real SVM /dev/kvm inside) and an initramfs holding busybox,
-# the runner, the kernel image, the conformance tool, the built fixtures and strace.
+# the runner, the kernel image, the conformance tool, the built fixtures, strace and objdump.
 # Tests/SVM/init runs inside; its results come back on the second serial port.
 #
 # Usage: Tests/SVM/run-svm.sh            (or `make test-svm`)
@@ -14,7 +14,9 @@
 #   SVM_MEMORY   guest memory (default 4G)          SVM_SMP   vCPUs (default 2)
 #   SVM_JOBS     fixtures run at once inside (default: SVM_SMP)
 #   SVM_FIXTURE_TIMEOUT  seconds per fixture run inside (default 30; TCG is slow)
-#   SVM_TIMEOUT  seconds the whole QEMU run may take before it counts as hung (default 1800)
+#   SVM_TIMEOUT  seconds the whole QEMU run may take before it counts as hung (default 900);
+#                inside, `conformance run` is stopped SVM_RUN_LIMIT s after it started
+#                (default: SVM_TIMEOUT - 240), after listing the processes still running
 #   SVM_FILTER   only fixtures whose id contains this    SVM_NPT   kvm-amd npt=0|1
 #   SVM_CACHE    cache folder (default: .build/svm of this tree): kernel package, modules, initramfs
 #   SVM_KERNEL_DEB  a linux-image-*-amd64 .deb to use instead of downloading one
@@ -30,7 +32,8 @@ MEMORY=${SVM_MEMORY:-4G}
 SMP=${SVM_SMP:-2}
 JOBS=${SVM_JOBS:-$SMP}
 FIXTURE_TIMEOUT=${SVM_FIXTURE_TIMEOUT:-30}
-QEMU_TIMEOUT=${SVM_TIMEOUT:-1800}
+QEMU_TIMEOUT=${SVM_TIMEOUT:-900}
+RUN_LIMIT=${SVM_RUN_LIMIT:-$((QEMU_TIMEOUT - 240))}
 FILTER=${SVM_FILTER:-}
 NPT=${SVM_NPT:-}
 
@@ -44,7 +47,7 @@ command -v qemu-system-x86_64 >/dev/null || need_packages+=" qemu-system-x86"
 command -v cpio >/dev/null || need_packages+=" cpio"
 [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || need_packages+=" busybox-static"
 command -v strace >/dev/null || need_packages+=" strace"
-command -v objcopy >/dev/null || need_packages+=" binutils"
+[ -x /usr/bin/objdump ] && command -v objcopy >/dev/null || need_packages+=" binutils"
 command -v dpkg-deb >/dev/null || fail_setup "dpkg-deb is missing: this script needs a Debian host"
 if [ -n "$need_packages" ]; then
     if [ "$(id -u)" = 0 ]; then
@@ -139,7 +142,8 @@ copy_with_libraries() {   # an executable and, when dynamic, its libraries and l
 }
 copy_with_libraries "$RELEASE/hypervisor" /svm/tree/.build/release/hypervisor
 copy_with_libraries "$CONFORMANCE" /svm/tree/.build/release/conformance
-copy_with_libraries "$(command -v strace)" /usr/bin/strace
+copy_with_libraries "$(command -v strace)" /usr/bin/strace       # conformance triage, native side
+copy_with_libraries /usr/bin/objdump /usr/bin/objdump               # the runner's crash reports name the instruction
 cp "$RELEASE/unikernel.elf" "$stage/svm/tree/.build/release/"
 cp "$TREE/Package.swift" "$stage/svm/tree/"
 cp -r "$TREE/Fixtures" "$stage/svm/tree/"
@@ -162,7 +166,7 @@ rm -rf "$stage"
 CONSOLE=$CACHE/console.log
 RESULTS=$CACHE/results.txt
 rm -f "$CONSOLE" "$RESULTS"
-append="console=ttyS0 quiet panic=-1 rdinit=/init svm.jobs=$JOBS svm.timeout=$FIXTURE_TIMEOUT"
+append="console=ttyS0 quiet panic=-1 rdinit=/init svm.jobs=$JOBS svm.timeout=$FIXTURE_TIMEOUT svm.run_limit=$RUN_LIMIT"
 [ -n "$FILTER" ] && append+=" svm.filter=$FILTER"
 [ -n "$NPT" ] && append+=" svm.npt=$NPT"
 note "tree $TREE"
@@ -195,6 +199,13 @@ if [ -f "$RESULTS" ]; then
     grep '^SVM-INFO \(kernel\|model\|runner\|kvm_amd\|the CPU\)' "$RESULTS" | sed 's/^SVM-INFO /info  /'
     awk '/^SVM-REPORT-BEGIN conformance-run/ { on = 1; print "--- conformance run inside the SVM host:"; next }
          /^SVM-REPORT-END/ { on = 0 } on' "$RESULTS"
+    # Failing fixtures: what triage says about each (the whole triage is on the console).
+    awk '/^SVM-REPORT-BEGIN triage-fixture / { id = $3; on = 1; crash = 0; print "--- triage " id ":"; next }
+         /^SVM-REPORT-END/ { on = 0 }
+         on && /^  verdict:/ { print "  " $0 }
+         on && /^guest crash report:/ { crash = 1; next }
+         on && crash && /(guest died|instruction:|likely cause:|exit status)/ { print "    " $0 }
+         on && crash && /^$/ { crash = 0 }' "$RESULTS"
     echo "---"
     grep '^SVM-CHECK ' "$RESULTS" | sed -E 's/^SVM-CHECK ([^ ]+) (PASS|FAIL) ?/\2  \1: /'
     grep -q '^SVM-CHECK .* FAIL' "$RESULTS" && failed=1
