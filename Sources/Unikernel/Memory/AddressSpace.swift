@@ -199,27 +199,26 @@ struct AddressSpace {
     /// Drops the pages in [start, end) but keeps the reservation (MADV_DONTNEED:
     /// zero-fill regions read back as zero).
     mutating func discardPages(_ start: UInt64, _ end: UInt64) {
-        for (lower, upper) in AddressSpace.outsideKernelArena(start, end) {
-            var page = lower
-            while page < upper {
-                if let skip = mapper.unmappedSpan(at: page) {
-                    page = min(upper, (page & ~(skip - 1)) &+ skip)
-                    continue
-                }
-                if let index = regionIndex(containing: page), regions[index].kind != .image,
-                   let frame = mapper.unmap(page) {
-                    Frames.release(frame)
-                }
-                page += AddressSpace.pageSize
+        forEachPageWithTables(start, end) { page in
+            if let index = regionIndex(containing: page), regions[index].kind != .image,
+               let frame = mapper.unmap(page) {
+                Frames.release(frame)
             }
         }
     }
 
-    /// Returns the frames of every mapped page in [start, end), skipping
-    /// unmapped stretches a page-table level at a time (a huge PROT_NONE
-    /// reservation costs nothing to release). The kernel heap's arena, which lies in the
-    /// lower half, is never touched: no munmap or madvise of the program can free it.
+    /// Returns the frames of every mapped page in [start, end).
     private mutating func releasePages(_ start: UInt64, _ end: UInt64) {
+        forEachPageWithTables(start, end) { page in
+            if let frame = mapper.unmap(page) { Frames.release(frame) }
+        }
+    }
+
+    /// Calls `body` for every page in [start, end) that a page table covers, skipping unmapped
+    /// stretches a page-table level at a time (a huge PROT_NONE reservation costs nothing to
+    /// walk). The kernel heap's arena, which lies in the lower half, is never visited: no
+    /// munmap or madvise of the program can free it.
+    private func forEachPageWithTables(_ start: UInt64, _ end: UInt64, _ body: (UInt64) -> Void) {
         for (lower, upper) in AddressSpace.outsideKernelArena(start, end) {
             var page = lower
             while page < upper {
@@ -227,7 +226,7 @@ struct AddressSpace {
                     page = min(upper, (page & ~(skip - 1)) &+ skip)
                     continue
                 }
-                if let frame = mapper.unmap(page) { Frames.release(frame) }
+                body(page)
                 page += AddressSpace.pageSize
             }
         }
