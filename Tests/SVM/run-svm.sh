@@ -18,7 +18,9 @@
 #                inside, `conformance run` is stopped SVM_RUN_LIMIT s after it started
 #                (default: SVM_TIMEOUT - 240), after listing the processes still running
 #   SVM_FILTER   only fixtures whose id contains this    SVM_NPT   kvm-amd npt=0|1
-#   SVM_CACHE    cache folder (default: .build/svm of this tree): kernel package, modules, initramfs
+#   SVM_CACHE    cache folder (default: .build/svm of this tree): the kernel package and its
+#                unpacked kernel and modules, shared; per tested tree, runs/<tree path>/ with
+#                the initramfs, console.log and results.txt (one run per tree at a time)
 #   SVM_KERNEL_DEB  a linux-image-*-amd64 .deb to use instead of downloading one
 # Exit status: 0 when every check passed, 1 when any failed, 2 when the host could not be set up.
 set -uo pipefail
@@ -84,6 +86,11 @@ fi
 
 # --- 3. the SVM host's kernel: Debian's linux-image-*-amd64, unpacked, never installed ---
 mkdir -p "$CACHE" || fail_setup "cannot create $CACHE"
+command -v flock >/dev/null || fail_setup "flock is missing; run: sudo apt-get install -y util-linux"
+# Several runs may share the cache (other trees through SVM_TREE): the kernel is fetched
+# and unpacked under one lock, and each tree has its own initramfs, logs and lock.
+exec 8>"$CACHE/kernel.lock"
+flock 8
 deb=${SVM_KERNEL_DEB:-$(ls "$CACHE"/linux-image-*-amd64_*.deb 2>/dev/null | sort -V | tail -1)}
 if [ -z "$deb" ]; then
     package=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
@@ -125,9 +132,15 @@ if [ ! -f "$KERNEL_DIR/.from" ] || [ "$(cat "$KERNEL_DIR/.from")" != "$deb" ]; t
     rm -rf "$CACHE/unpacked"
     echo "$deb" >"$KERNEL_DIR/.from"
 fi
+flock -u 8
+
+RUN_DIR=$CACHE/runs/$(echo "${TREE#/}" | tr -c 'A-Za-z0-9._\n-' '-')
+mkdir -p "$RUN_DIR" || fail_setup "cannot create $RUN_DIR"
+exec 9>"$RUN_DIR.lock"
+flock -n 9 || { note "another test-svm of $TREE is running; waiting for it"; flock 9; }
 
 # --- 4. the initramfs: rebuilt only when its inputs change ------------------------------
-stage=$CACHE/stage
+stage=$RUN_DIR/stage
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,lib/modules-svm,svm/tree/.build/release,svm/tree/Sources/Unikernel/Syscalls,usr/bin}
 cp /bin/busybox "$stage/bin/busybox"
@@ -149,22 +162,22 @@ cp "$TREE/Package.swift" "$stage/svm/tree/"
 cp -r "$TREE/Fixtures" "$stage/svm/tree/"
 cp -r "$TREE/.build/fixtures" "$stage/svm/tree/.build/"
 cp "$TREE/Sources/Unikernel/Syscalls/SyscallTable.swift" "$stage/svm/tree/Sources/Unikernel/Syscalls/"
-INITRAMFS=$CACHE/initramfs.cpio
+INITRAMFS=$RUN_DIR/initramfs.cpio
 digest=$(cd "$stage" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
-if [ -f "$INITRAMFS" ] && [ "$(cat "$CACHE/initramfs.digest" 2>/dev/null)" = "$digest" ]; then
+if [ -f "$INITRAMFS" ] && [ "$(cat "$RUN_DIR/initramfs.digest" 2>/dev/null)" = "$digest" ]; then
     note "initramfs unchanged ($(du -h "$INITRAMFS" | cut -f1))"
 else
     (cd "$stage" && find . -print0 | sort -z | cpio --null -o -H newc --quiet >"$INITRAMFS.tmp") \
         || fail_setup "cpio failed"
     mv "$INITRAMFS.tmp" "$INITRAMFS"
-    echo "$digest" >"$CACHE/initramfs.digest"
+    echo "$digest" >"$RUN_DIR/initramfs.digest"
     note "initramfs built: $(du -h "$INITRAMFS" | cut -f1), $(find "$stage/svm/tree/.build/fixtures" -type f | wc -l) fixture binaries"
 fi
 rm -rf "$stage"
 
 # --- 5. boot it ------------------------------------------------------------------------
-CONSOLE=$CACHE/console.log
-RESULTS=$CACHE/results.txt
+CONSOLE=$RUN_DIR/console.log
+RESULTS=$RUN_DIR/results.txt
 rm -f "$CONSOLE" "$RESULTS"
 append="console=ttyS0 quiet panic=-1 rdinit=/init svm.jobs=$JOBS svm.timeout=$FIXTURE_TIMEOUT svm.run_limit=$RUN_LIMIT"
 [ -n "$FILTER" ] && append+=" svm.filter=$FILTER"
