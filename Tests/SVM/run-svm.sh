@@ -18,6 +18,7 @@
 #                inside, `conformance run` is stopped SVM_RUN_LIMIT s after it started
 #                (default: SVM_TIMEOUT - 240), after listing the processes still running
 #   SVM_FILTER   only fixtures whose id contains this    SVM_NPT   kvm-amd npt=0|1
+#   SVM_RETRIES  boots again after the SVM host's own kernel locked up (default 1)
 #   SVM_CACHE    cache folder (default: .build/svm of this tree): the kernel package and its
 #                unpacked kernel and modules, shared; per tested tree, runs/<tree path>/ with
 #                the initramfs, console.log and results.txt (one run per tree at a time)
@@ -184,14 +185,41 @@ append="console=ttyS0 quiet panic=-1 rdinit=/init svm.jobs=$JOBS svm.timeout=$FI
 [ -n "$NPT" ] && append+=" svm.npt=$NPT"
 note "tree $TREE"
 note "booting QEMU TCG -cpu $CPU -smp $SMP -m $MEMORY (at most ${QEMU_TIMEOUT} s; console in $CONSOLE)"
+# The SVM host's own kernel sometimes locks up under QEMU TCG (soft lockups and RCU stalls on
+# every vCPU, seen in about 1 of 8 runs, also with no fixture failing): a fault of the emulator,
+# not of what is tested. The console is watched for that; QEMU is then stopped at once and the
+# whole run starts again, at most SVM_RETRIES times (default 1). Every retry is reported.
+RETRIES=${SVM_RETRIES:-1}
+LOCKUP='soft lockup - CPU|rcu_preempt self-detected stall|rcu: INFO: rcu_preempt detected stalls'
 boot_started=$(date +%s)
-timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
-    -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP" -m "$MEMORY" \
-    -nographic -monitor none -no-reboot -nic none \
-    -serial stdio -serial "file:$RESULTS" \
-    -kernel "$KERNEL_DIR/vmlinuz" -initrd "$INITRAMFS" -append "$append" \
-    </dev/null 2>&1 | tee "$CONSOLE"
-qemu_status=${PIPESTATUS[0]}
+attempt=0
+lockups=()
+while :; do
+    attempt=$((attempt + 1))
+    rm -f "$CONSOLE" "$RESULTS"
+    timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
+        -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP" -m "$MEMORY" \
+        -nographic -monitor none -no-reboot -nic none \
+        -serial stdio -serial "file:$RESULTS" \
+        -kernel "$KERNEL_DIR/vmlinuz" -initrd "$INITRAMFS" -append "$append" \
+        </dev/null > >(tee "$CONSOLE") 2>&1 &
+    qemu=$!
+    lockup=""
+    while kill -0 $qemu 2>/dev/null; do
+        sleep 2
+        if [ -z "$lockup" ] && lockup=$(grep -m1 -E "$LOCKUP" "$CONSOLE" 2>/dev/null); then
+            sleep 5   # a few more lines of the kernel's report for the log
+            kill $qemu 2>/dev/null
+        fi
+    done
+    wait $qemu
+    qemu_status=$?
+    [ -z "$lockup" ] && break
+    lockups+=("attempt $attempt: the SVM host's kernel locked up: ${lockup#*] }")
+    cp "$CONSOLE" "$RUN_DIR/console-lockup-$attempt.log"
+    if [ "$attempt" -gt "$RETRIES" ]; then break; fi
+    note "the SVM host's kernel locked up (${lockup#*] }); console kept in $RUN_DIR/console-lockup-$attempt.log; booting again"
+done
 finished=$(date +%s)
 
 # --- 6. verdict ------------------------------------------------------------------------
@@ -199,11 +227,16 @@ echo
 echo "==================== test-svm: AMD SVM (QEMU TCG -cpu $CPU) ===================="
 [ -f "$RESULTS" ] && tr -d '\r' <"$RESULTS" >"$RESULTS.clean" && mv "$RESULTS.clean" "$RESULTS"
 failed=0
-if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
+for line in "${lockups[@]}"; do echo "note  $line (QEMU stopped)"; done
+if [ -n "$lockup" ]; then
+    echo "FAIL  the SVM host's kernel locked up on every attempt ($attempt): QEMU TCG, not the tested code; last console lines below"
+    grep -E "$LOCKUP" "$CONSOLE" | tail -4 | sed 's/^/      /'
+    failed=1
+elif [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
     echo "FAIL  qemu: no result after ${QEMU_TIMEOUT} s: the SVM host hung (last console lines below)"
     tail -15 "$CONSOLE" | sed 's/^/      /'
     failed=1
-elif [ "$qemu_status" != 0 ]; then
+elif [ "$qemu_status" != 0 ] && [ "$qemu_status" != 143 ]; then
     echo "FAIL  qemu exited $qemu_status (last console lines below)"
     tail -15 "$CONSOLE" | sed 's/^/      /'
     failed=1
