@@ -18,7 +18,10 @@
 #                inside, `conformance run` is stopped SVM_RUN_LIMIT s after it started
 #                (default: SVM_TIMEOUT - 240), after listing the processes still running
 #   SVM_FILTER   only fixtures whose id contains this    SVM_NPT   kvm-amd npt=0|1
-#   SVM_CACHE    cache folder (default: .build/svm of this tree): kernel package, modules, initramfs
+#   SVM_RETRIES  boots again after the SVM host's own kernel locked up (default 1)
+#   SVM_CACHE    cache folder (default: .build/svm of this tree): the kernel package and its
+#                unpacked kernel and modules, shared; per tested tree, runs/<tree path>/ with
+#                the initramfs, console.log and results.txt (one run per tree at a time)
 #   SVM_KERNEL_DEB  a linux-image-*-amd64 .deb to use instead of downloading one
 # Exit status: 0 when every check passed, 1 when any failed, 2 when the host could not be set up.
 set -uo pipefail
@@ -84,6 +87,11 @@ fi
 
 # --- 3. the SVM host's kernel: Debian's linux-image-*-amd64, unpacked, never installed ---
 mkdir -p "$CACHE" || fail_setup "cannot create $CACHE"
+command -v flock >/dev/null || fail_setup "flock is missing; run: sudo apt-get install -y util-linux"
+# Several runs may share the cache (other trees through SVM_TREE): the kernel is fetched
+# and unpacked under one lock, and each tree has its own initramfs, logs and lock.
+exec 8>"$CACHE/kernel.lock"
+flock 8
 deb=${SVM_KERNEL_DEB:-$(ls "$CACHE"/linux-image-*-amd64_*.deb 2>/dev/null | sort -V | tail -1)}
 if [ -z "$deb" ]; then
     package=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
@@ -125,9 +133,15 @@ if [ ! -f "$KERNEL_DIR/.from" ] || [ "$(cat "$KERNEL_DIR/.from")" != "$deb" ]; t
     rm -rf "$CACHE/unpacked"
     echo "$deb" >"$KERNEL_DIR/.from"
 fi
+flock -u 8
+
+RUN_DIR=$CACHE/runs/$(echo "${TREE#/}" | tr -c 'A-Za-z0-9._\n-' '-')
+mkdir -p "$RUN_DIR" || fail_setup "cannot create $RUN_DIR"
+exec 9>"$RUN_DIR.lock"
+flock -n 9 || { note "another test-svm of $TREE is running; waiting for it"; flock 9; }
 
 # --- 4. the initramfs: rebuilt only when its inputs change ------------------------------
-stage=$CACHE/stage
+stage=$RUN_DIR/stage
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,lib/modules-svm,svm/tree/.build/release,svm/tree/Sources/Unikernel/Syscalls,usr/bin}
 cp /bin/busybox "$stage/bin/busybox"
@@ -149,36 +163,63 @@ cp "$TREE/Package.swift" "$stage/svm/tree/"
 cp -r "$TREE/Fixtures" "$stage/svm/tree/"
 cp -r "$TREE/.build/fixtures" "$stage/svm/tree/.build/"
 cp "$TREE/Sources/Unikernel/Syscalls/SyscallTable.swift" "$stage/svm/tree/Sources/Unikernel/Syscalls/"
-INITRAMFS=$CACHE/initramfs.cpio
+INITRAMFS=$RUN_DIR/initramfs.cpio
 digest=$(cd "$stage" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
-if [ -f "$INITRAMFS" ] && [ "$(cat "$CACHE/initramfs.digest" 2>/dev/null)" = "$digest" ]; then
+if [ -f "$INITRAMFS" ] && [ "$(cat "$RUN_DIR/initramfs.digest" 2>/dev/null)" = "$digest" ]; then
     note "initramfs unchanged ($(du -h "$INITRAMFS" | cut -f1))"
 else
     (cd "$stage" && find . -print0 | sort -z | cpio --null -o -H newc --quiet >"$INITRAMFS.tmp") \
         || fail_setup "cpio failed"
     mv "$INITRAMFS.tmp" "$INITRAMFS"
-    echo "$digest" >"$CACHE/initramfs.digest"
+    echo "$digest" >"$RUN_DIR/initramfs.digest"
     note "initramfs built: $(du -h "$INITRAMFS" | cut -f1), $(find "$stage/svm/tree/.build/fixtures" -type f | wc -l) fixture binaries"
 fi
 rm -rf "$stage"
 
 # --- 5. boot it ------------------------------------------------------------------------
-CONSOLE=$CACHE/console.log
-RESULTS=$CACHE/results.txt
+CONSOLE=$RUN_DIR/console.log
+RESULTS=$RUN_DIR/results.txt
 rm -f "$CONSOLE" "$RESULTS"
 append="console=ttyS0 quiet panic=-1 rdinit=/init svm.jobs=$JOBS svm.timeout=$FIXTURE_TIMEOUT svm.run_limit=$RUN_LIMIT"
 [ -n "$FILTER" ] && append+=" svm.filter=$FILTER"
 [ -n "$NPT" ] && append+=" svm.npt=$NPT"
 note "tree $TREE"
 note "booting QEMU TCG -cpu $CPU -smp $SMP -m $MEMORY (at most ${QEMU_TIMEOUT} s; console in $CONSOLE)"
+# The SVM host's own kernel sometimes locks up under QEMU TCG (soft lockups and RCU stalls on
+# every vCPU, seen in about 1 of 8 runs, also with no fixture failing): a fault of the emulator,
+# not of what is tested. The console is watched for that; QEMU is then stopped at once and the
+# whole run starts again, at most SVM_RETRIES times (default 1). Every retry is reported.
+RETRIES=${SVM_RETRIES:-1}
+LOCKUP='soft lockup - CPU|rcu_preempt self-detected stall|rcu: INFO: rcu_preempt detected stalls'
 boot_started=$(date +%s)
-timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
-    -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP" -m "$MEMORY" \
-    -nographic -monitor none -no-reboot -nic none \
-    -serial stdio -serial "file:$RESULTS" \
-    -kernel "$KERNEL_DIR/vmlinuz" -initrd "$INITRAMFS" -append "$append" \
-    </dev/null 2>&1 | tee "$CONSOLE"
-qemu_status=${PIPESTATUS[0]}
+attempt=0
+lockups=()
+while :; do
+    attempt=$((attempt + 1))
+    rm -f "$CONSOLE" "$RESULTS"
+    timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
+        -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP" -m "$MEMORY" \
+        -nographic -monitor none -no-reboot -nic none \
+        -serial stdio -serial "file:$RESULTS" \
+        -kernel "$KERNEL_DIR/vmlinuz" -initrd "$INITRAMFS" -append "$append" \
+        </dev/null > >(tee "$CONSOLE") 2>&1 &
+    qemu=$!
+    lockup=""
+    while kill -0 $qemu 2>/dev/null; do
+        sleep 2
+        if [ -z "$lockup" ] && lockup=$(grep -m1 -E "$LOCKUP" "$CONSOLE" 2>/dev/null); then
+            sleep 5   # a few more lines of the kernel's report for the log
+            kill $qemu 2>/dev/null
+        fi
+    done
+    wait $qemu
+    qemu_status=$?
+    [ -z "$lockup" ] && break
+    lockups+=("attempt $attempt: the SVM host's kernel locked up: ${lockup#*] }")
+    cp "$CONSOLE" "$RUN_DIR/console-lockup-$attempt.log"
+    if [ "$attempt" -gt "$RETRIES" ]; then break; fi
+    note "the SVM host's kernel locked up (${lockup#*] }); console kept in $RUN_DIR/console-lockup-$attempt.log; booting again"
+done
 finished=$(date +%s)
 
 # --- 6. verdict ------------------------------------------------------------------------
@@ -186,11 +227,16 @@ echo
 echo "==================== test-svm: AMD SVM (QEMU TCG -cpu $CPU) ===================="
 [ -f "$RESULTS" ] && tr -d '\r' <"$RESULTS" >"$RESULTS.clean" && mv "$RESULTS.clean" "$RESULTS"
 failed=0
-if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
+for line in "${lockups[@]}"; do echo "note  $line (QEMU stopped)"; done
+if [ -n "$lockup" ]; then
+    echo "FAIL  the SVM host's kernel locked up on every attempt ($attempt): QEMU TCG, not the tested code; last console lines below"
+    grep -E "$LOCKUP" "$CONSOLE" | tail -4 | sed 's/^/      /'
+    failed=1
+elif [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
     echo "FAIL  qemu: no result after ${QEMU_TIMEOUT} s: the SVM host hung (last console lines below)"
     tail -15 "$CONSOLE" | sed 's/^/      /'
     failed=1
-elif [ "$qemu_status" != 0 ]; then
+elif [ "$qemu_status" != 0 ] && [ "$qemu_status" != 143 ]; then
     echo "FAIL  qemu exited $qemu_status (last console lines below)"
     tail -15 "$CONSOLE" | sed 's/^/      /'
     failed=1
@@ -221,7 +267,9 @@ else
     failed=1
 fi
 echo "time: $((finished - started)) s in all, $((finished - boot_started)) s in QEMU; console: $CONSOLE, results: $RESULTS"
-if [ $failed = 0 ]; then
+if [ $failed = 0 ] && [ -n "$FILTER" ]; then
+    echo "test-svm: PASS, but only for the fixtures matching SVM_FILTER=$FILTER"
+elif [ $failed = 0 ]; then
     echo "test-svm: PASS"
 else
     echo "test-svm: FAIL"
