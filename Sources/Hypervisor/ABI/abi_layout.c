@@ -22,6 +22,7 @@ _Static_assert(UK_CPU_TABLES_SIZE == 2 * UK_PAGE_SIZE + UK_IST_COUNT * UK_IST_ST
 
 _Static_assert(sizeof(uk_boot_info) <= 0xF00, "uk_boot_info must end before UK_PENDING_WRITE_PHYS");
 _Static_assert(sizeof(uk_pending_write) == 24, "uk_pending_write layout");
+_Static_assert(sizeof(uk_sendfile) == 16, "uk_sendfile layout");
 
 /* Boot flags are distinct bits: their sum equals their union only then. */
 #define UK_BOOT_FLAG_SUM (UK_BOOT_TRACE_SYSCALLS + UK_BOOT_NO_ASLR + UK_BOOT_CPU_PREPARED + UK_BOOT_NO_SYSCALL_PATCHING + UK_BOOT_KERNEL_PRIVILEGED \

@@ -72,7 +72,7 @@ enum SyscallTable {
         .init(33, "dup2", .implemented, "descriptors share the host handle", FileSyscalls.dup2),
         .init(35, "nanosleep", .implemented, "waits on the TSC (no other task to run)", TimeSyscalls.nanosleep),
         .init(39, "getpid", .implemented, "pid from boot info", ProcessSyscalls.getpid),
-        .init(40, "sendfile", .partial, "from a host file to a host file or stdio, through the bounce buffer", PipeSyscalls.sendfile),
+        .init(40, "sendfile", .partial, "host file to host file or stdio, copied by the host in one call; pipes are EINVAL", PipeSyscalls.sendfile),
         .init(56, "clone", .refused, "single process, single thread", ProcessSyscalls.unsupported),
         .init(57, "fork", .refused, "single process", ProcessSyscalls.unsupported),
         .init(58, "vfork", .refused, "single process", ProcessSyscalls.unsupported),

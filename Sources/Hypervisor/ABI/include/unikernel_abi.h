@@ -262,7 +262,17 @@ enum uk_file_op {
                               value = timeout in ms (-1: none); result = ready count */
     UK_FILE_SET_APPEND = 9, /* value = 1 sets O_APPEND on the host file, 0 clears it */
     UK_FILE_CHOWN      = 10, /* value = uid | gid << 32 (-1 halves: unchanged) */
+    UK_FILE_SENDFILE   = 11, /* handle = the output; buf = struct uk_sendfile (the input and
+                                its offset, updated); value = count; result = bytes copied */
 };
+
+/* UK_FILE_SENDFILE's buffer: copy from host handle `input`, at `offset` (then advanced
+   by the bytes copied), or at the input's own position when `offset` is -1. */
+typedef struct uk_sendfile {
+    int32_t input;
+    uint32_t reserved;
+    int64_t offset;
+} uk_sendfile;
 
 typedef struct uk_hc_exit {
     int32_t status;          /* exit_group's argument; the host exits with status & 0xff */
