@@ -18,6 +18,8 @@
 #                inside, `conformance run` is stopped SVM_RUN_LIMIT s after it started
 #                (default: SVM_TIMEOUT - 240), after listing the processes still running
 #   SVM_FILTER   only fixtures whose id contains this    SVM_NPT   kvm-amd npt=0|1
+#   SVM_STRESS   libc/name:count: run that fixture's guest run count times first and count
+#                the exit statuses (flake hunting)
 #   SVM_RETRIES  boots again after the SVM host's own kernel locked up (default 1)
 #   SVM_CACHE    cache folder (default: .build/svm of this tree): the kernel package and its
 #                unpacked kernel and modules, shared; per tested tree, runs/<tree path>/ with
@@ -183,6 +185,7 @@ rm -f "$CONSOLE" "$RESULTS"
 append="console=ttyS0 quiet panic=-1 rdinit=/init svm.jobs=$JOBS svm.timeout=$FIXTURE_TIMEOUT svm.run_limit=$RUN_LIMIT"
 [ -n "$FILTER" ] && append+=" svm.filter=$FILTER"
 [ -n "$NPT" ] && append+=" svm.npt=$NPT"
+[ -n "${SVM_STRESS:-}" ] && append+=" svm.stress=$SVM_STRESS"
 note "tree $TREE"
 note "booting QEMU TCG -cpu $CPU -smp $SMP -m $MEMORY (at most ${QEMU_TIMEOUT} s; console in $CONSOLE)"
 # The SVM host's own kernel sometimes locks up under QEMU TCG (soft lockups and RCU stalls on
@@ -242,7 +245,7 @@ elif [ "$qemu_status" != 0 ] && [ "$qemu_status" != 143 ]; then
     failed=1
 fi
 if [ -f "$RESULTS" ]; then
-    grep '^SVM-INFO \(kernel\|model\|runner\|kvm_amd\|the CPU\)' "$RESULTS" | sed 's/^SVM-INFO /info  /'
+    grep '^SVM-INFO \(kernel\|model\|runner\|kvm_amd\|the CPU\|flaky\|stress\)' "$RESULTS" | sed 's/^SVM-INFO /info  /'
     awk '/^SVM-REPORT-BEGIN conformance-run/ { on = 1; print "--- conformance run inside the SVM host:"; next }
          /^SVM-REPORT-END/ { on = 0 } on' "$RESULTS"
     # Failing fixtures: what triage says about each (the whole triage is on the console).
