@@ -33,10 +33,10 @@ extension ConformanceCommand {
         var jobs = 2
 
         @Option(help: "Calls per guest run.")
-        var calls = 20_000
+        var calls = 5_000
 
         @Option(help: "The runner's --timeout for each guest run, in seconds.")
-        var timeout = 10
+        var timeout = 30
 
         func run() async throws {
             guard seconds > 0, jobs > 0, calls > 0, timeout > 0 else {

@@ -18,9 +18,11 @@ public struct SyscallFuzzer: Sendable {
         /// Guests running at once.
         public var jobs = 2
         /// Calls per guest run.
-        public var callsPerRun = 20_000
-        /// The runner's `--timeout` for one guest run.
-        public var timeoutSeconds = 10
+        public var callsPerRun = 5_000
+        /// The runner's `--timeout` for one guest run. Generous: some calls do real work the
+        /// size Linux would (a sendfile of 2 GiB out of a sparse file the run made huge takes
+        /// seconds on a loaded machine), and a hang is a run that never ends.
+        public var timeoutSeconds = 30
 
         public init(packageRoot: String, hypervisorPath: String) {
             self.packageRoot = packageRoot
