@@ -19,15 +19,18 @@ func syscallDispatch(_ rawFrame: UnsafeMutableRawPointer, _ viaStub: UInt64) {
     let frame = rawFrame.bindMemory(to: SyscallFrame.self, capacity: 1)
     if viaStub == 0 { SyscallPatcher.noteTrap(frame.pointee) }
     let number = frame.pointee.rax
+    let arguments = SyscallArguments(frame.pointee.rdi, frame.pointee.rsi, frame.pointee.rdx,
+                                      frame.pointee.r10, frame.pointee.r8, frame.pointee.r9)
+    // A fault from here to `end` is the kernel's, inside this call: the host names it.
+    SyscallInProgress.begin(number: number, arguments: arguments)
     if number == Signals.sigreturnNumber {
         // rt_sigreturn replaces the whole context, result register included.
         Signals.sigreturn(&frame.pointee)
     } else {
-        let arguments = SyscallArguments(frame.pointee.rdi, frame.pointee.rsi, frame.pointee.rdx,
-                                          frame.pointee.r10, frame.pointee.r8, frame.pointee.r9)
         let result = SyscallTable.dispatch(number: number, arguments: arguments)
         // SAFETY: as above.
         frame.pointee.rax = UInt64(bitPattern: Int64(result))
     }
+    SyscallInProgress.end()
     Signals.deliverPending(to: &frame.pointee)
 }

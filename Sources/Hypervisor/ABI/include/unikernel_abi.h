@@ -102,6 +102,7 @@
 #define UK_BOOT_FAULT_MISALIGN_RSP  (1ULL << 8)  /* start the application with %rsp % 16 == 8 */
 #define UK_BOOT_FAULT_NO_SSE        (1ULL << 9)  /* leave CR4.OSFXSR/OSXMMEXCPT clear */
 #define UK_BOOT_FAULT_NO_FS_BASE    (1ULL << 10) /* arch_prctl(ARCH_SET_FS) succeeds without setting FS */
+#define UK_BOOT_FAULT_KERNEL_TRAP   (1ULL << 11) /* the kernel executes a Swift runtime trap while serving a write (write, writev, pwrite64) */
 
 /* One PT_LOAD segment of the application, load bias applied. */
 typedef struct uk_segment {
@@ -225,6 +226,19 @@ typedef struct uk_pending_write {
     uint64_t length;         /* 0: nothing pending */
 } uk_pending_write;
 #define UK_PENDING_WRITE_PHYS   (UK_BOOT_INFO_PHYS + 0xF00)   /* after uk_boot_info, same page */
+
+/* The system call the kernel is serving, kept at a fixed guest-physical place so that the
+ * host can name it when the guest stops inside it: a fault in the kernel (reported as a
+ * kernel bug with this call and its arguments), a timeout or a signal. The dispatcher
+ * (Arch/SyscallFrame.swift) fills it before calling the handler and clears `active`
+ * after; nothing else writes it. The host only prints it: the application can write
+ * this page on kvm-pvm, so it is never trusted for anything else. */
+typedef struct uk_syscall_in_progress {
+    uint64_t active;         /* 1 while a call is being served, 0 otherwise */
+    uint64_t number;         /* rax at the `syscall` */
+    uint64_t args[6];        /* rdi, rsi, rdx, r10, r8, r9 */
+} uk_syscall_in_progress;
+#define UK_SYSCALL_IN_PROGRESS_PHYS (UK_BOOT_INFO_PHYS + 0xF40)  /* after uk_pending_write, same page */
 
 typedef struct uk_hc_flush {
     int64_t result;          /* bytes written, or -errno */
