@@ -386,7 +386,10 @@ extension Machine {
                                      instruction: Disassembler.firstInstruction(bytes, at: rip))
             return .crashed(report: report.text, signal: report.kind.signal)
         case let .kernelPanic(message):
-            return .failed(message: "kernel panic: \(message)")
+            // A panic inside a call names it, as a kernel bug does.
+            let call = syscallInProgress.map { tracer.describeCall(number: $0.number, arguments: $0.arguments) }
+            if let call { tracer.recordUnfinished(call, result: "? <kernel panic>") }
+            return .failed(message: "kernel panic: \(message)" + (call.map { " while serving \($0)" } ?? ""))
         }
     }
 
