@@ -227,18 +227,28 @@ typedef struct uk_pending_write {
 } uk_pending_write;
 #define UK_PENDING_WRITE_PHYS   (UK_BOOT_INFO_PHYS + 0xF00)   /* after uk_boot_info, same page */
 
+/* The registers syscall.S saves on the kernel stack for one system call, lowest address
+ * first (the stubs' push order; Arch/SyscallFrame.swift uses this type); the last five
+ * words are the interrupt frame the return path leaves through. */
+typedef struct uk_syscall_frame {
+    uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10;
+    uint64_t r9, r8, rax, rcx, rdx, rsi, rdi;
+    uint64_t rip, cs, rflags, rsp, ss;
+} uk_syscall_frame;
+
 /* The system call the kernel is serving, kept at a fixed guest-physical place so that the
  * host can name it when the guest stops inside it: a fault in the kernel (reported as a
- * kernel bug with this call and its arguments), a timeout or a signal. The dispatcher
- * (Arch/SyscallFrame.swift) fills it before calling the handler and clears `active`
- * after; nothing else writes it. The host only prints it: the application can write
- * this page on kvm-pvm, so it is never trusted for anything else. */
+ * kernel bug with this call and its arguments), a kernel panic, a timeout or a signal.
+ * The dispatcher (Arch/SyscallFrame.swift) stores the address of the call's frame before
+ * calling the handler and 0 before writing the result into the frame's rax: the number is
+ * the frame's rax, the arguments its rdi, rsi, rdx, r10, r8, r9. A pointer rather than a
+ * copy: every store on this path costs about a nanosecond per call on kvm-pvm.
+ * rt_sigreturn, which rewrites its frame, is not recorded. The host only prints what it
+ * finds (the application can write this page on kvm-pvm). */
 typedef struct uk_syscall_in_progress {
-    uint64_t active;         /* 1 while a call is being served, 0 otherwise */
-    uint64_t number;         /* rax at the `syscall` */
-    uint64_t args[6];        /* rdi, rsi, rdx, r10, r8, r9 */
+    uint64_t frame;          /* kernel-virtual address of the uk_syscall_frame, 0: none */
 } uk_syscall_in_progress;
-#define UK_SYSCALL_IN_PROGRESS_PHYS (UK_BOOT_INFO_PHYS + 0xF40)  /* after uk_pending_write, same page */
+#define UK_SYSCALL_IN_PROGRESS_PHYS (UK_BOOT_INFO_PHYS + 0x800)  /* after uk_boot_info, same page (abi_layout.c) */
 
 typedef struct uk_hc_flush {
     int64_t result;          /* bytes written, or -errno */

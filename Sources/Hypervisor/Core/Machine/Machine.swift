@@ -420,12 +420,13 @@ extension Machine {
         tracer.recordUnfinished(tracer.describeCall(number: call.number, arguments: call.arguments), result: result)
     }
 
-    /// The call the kernel is serving (`uk_syscall_in_progress`), nil when it serves none.
-    /// Read only to be printed: on kvm-pvm the program can write that page.
+    /// The call the kernel is serving (`uk_syscall_in_progress` names its frame on the kernel
+    /// stack, in the kernel image's window), nil when it serves none. Read only to be printed:
+    /// on kvm-pvm the program can write that page; every address is checked as any other.
     var syscallInProgress: (number: UInt64, arguments: [UInt64])? {
         guard let record = try? memory.load(uk_syscall_in_progress.self, at: UK_SYSCALL_IN_PROGRESS_PHYS),
-              record.active == 1 else { return nil }
-        let a = record.args
-        return (record.number, [a.0, a.1, a.2, a.3, a.4, a.5])
+              record.frame >= UK_KERNEL_VIRT_BASE, record.frame - UK_KERNEL_VIRT_BASE < UK_KERNEL_WINDOW_SIZE,
+              let frame = try? memory.load(uk_syscall_frame.self, at: record.frame - UK_KERNEL_VIRT_BASE) else { return nil }
+        return (frame.rax, [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9])
     }
 }
