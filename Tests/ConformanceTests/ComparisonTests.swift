@@ -40,6 +40,21 @@ final class ComparisonTests: XCTestCase {
         XCTAssertEqual(verdict.summary, #"guest died with status 139, native 0: "unikernel: page fault at 0x0 (rip 0x401000)""#)
     }
 
+    func testAKernelFaultIsAKernelBugNotTheProgramsCrash() {
+        let report = "hypervisor: kernel bug: invalid opcode (#UD: a Swift runtime trap) at rip 0xffffffff8020a165 "
+            + "in FileSyscalls.transfer(fd:buffer:count:offset:write:)+0x6ce while serving write(1, \"hi\\n\", 3)\n"
+            + "  instruction: ud2\n  exit status 125 (a kernel bug)\n"
+        let guest = Observation(status: .exited(125), stderr: report)
+        let verdict = Comparison.compare(native: hello, guest: guest, timeoutSeconds: 10)
+        XCTAssertEqual(verdict.category, .kernelBug)
+        XCTAssertEqual(verdict.category?.rawValue, "kernel-bug")
+        XCTAssertEqual(verdict.summary, "the kernel faulted: invalid opcode (#UD: a Swift runtime trap) at rip 0xffffffff8020a165 "
+                       + "in FileSyscalls.transfer(fd:buffer:count:offset:write:)+0x6ce while serving write(1, \"hi\\n\", 3)")
+        // Any other runner failure (a kernel panic, a KVM error) stays a crash.
+        let panic = Observation(status: .exited(125), stderr: "hypervisor: kernel panic: out of frames\n")
+        XCTAssertEqual(Comparison.compare(native: hello, guest: panic, timeoutSeconds: 10).category, .crash)
+    }
+
     func testHypervisorKilledBySignalIsACrashEvenIfTheStatusLooksRight() {
         let native = Observation(status: .signaled(11))
         let guest = Observation(status: .signaled(11))

@@ -56,6 +56,23 @@ struct TriageFaultInjectionTests {
         #expect(report.crashReport?.contains("%fs:") == true, "the faulting instruction is FS-relative")
     }
 
+    @Test("kernel-trap: a fault inside the kernel is a kernel bug naming the call in progress",
+          arguments: [Libc.musl, .glibc])
+    func kernelTrapIsAKernelBug(libc: Libc) async throws {
+        guard let report = try await triage("\(libc.rawValue)/hello", ["--debug-fault", "kernel-trap"]) else { return }
+        #expect(report.verdict.category == .kernelBug)
+        #expect(report.renderText().contains("FAIL [kernel-bug] the kernel faulted: invalid opcode (#UD: a Swift runtime trap)"))
+        #expect(report.guest.status.shellStatus == 125)
+        let crash = try #require(report.crashReport, "no kernel-bug report in the guest's stderr")
+        #expect(crash.hasPrefix("hypervisor: kernel bug: "))
+        #expect(crash.contains("in FileSyscalls.transfer("))
+        // musl's printf writes with writev, glibc's with write; the trace ends with that call.
+        let call = libc == .musl ? #"writev(1, [{iov_base="Hello, World!", iov_len=13}"# : #"write(1, "Hello, World!\n", 14)"#
+        #expect(crash.contains("while serving " + call))
+        #expect(report.guestEvents.last?.name == (libc == .musl ? "writev" : "write"))
+        #expect(report.guestEvents.last?.result == "? <kernel bug>")
+    }
+
     @Test("refusing arch_prctl: triage names the refused syscall as the first divergence",
           arguments: [Libc.musl, .glibc])
     func refusedSyscallIsNamed(libc: Libc) async throws {

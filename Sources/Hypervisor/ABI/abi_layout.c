@@ -23,10 +23,16 @@ _Static_assert(UK_CPU_TABLES_SIZE == 2 * UK_PAGE_SIZE + UK_IST_COUNT * UK_IST_ST
 _Static_assert(sizeof(uk_boot_info) <= 0xF00, "uk_boot_info must end before UK_PENDING_WRITE_PHYS");
 _Static_assert(sizeof(uk_pending_write) == 24, "uk_pending_write layout");
 _Static_assert(sizeof(uk_sendfile) == 16, "uk_sendfile layout");
+_Static_assert(sizeof(uk_syscall_frame) == 20 * 8, "uk_syscall_frame layout (syscall.S push order)");
+_Static_assert(sizeof(uk_syscall_in_progress) == 8, "uk_syscall_in_progress layout");
+_Static_assert(UK_BOOT_INFO_PHYS + sizeof(uk_boot_info) <= UK_SYSCALL_IN_PROGRESS_PHYS,
+               "uk_syscall_in_progress must start after uk_boot_info");
+_Static_assert(UK_SYSCALL_IN_PROGRESS_PHYS + sizeof(uk_syscall_in_progress) <= UK_PENDING_WRITE_PHYS,
+               "uk_syscall_in_progress must end before uk_pending_write");
 
 /* Boot flags are distinct bits: their sum equals their union only then. */
 #define UK_BOOT_FLAG_SUM (UK_BOOT_TRACE_SYSCALLS + UK_BOOT_NO_ASLR + UK_BOOT_CPU_PREPARED + UK_BOOT_NO_SYSCALL_PATCHING + UK_BOOT_KERNEL_PRIVILEGED \
-                          + UK_BOOT_FAULT_MISALIGN_RSP + UK_BOOT_FAULT_NO_SSE + UK_BOOT_FAULT_NO_FS_BASE)
+                          + UK_BOOT_FAULT_MISALIGN_RSP + UK_BOOT_FAULT_NO_SSE + UK_BOOT_FAULT_NO_FS_BASE + UK_BOOT_FAULT_KERNEL_TRAP)
 #define UK_BOOT_FLAG_UNION (UK_BOOT_TRACE_SYSCALLS | UK_BOOT_NO_ASLR | UK_BOOT_CPU_PREPARED | UK_BOOT_NO_SYSCALL_PATCHING | UK_BOOT_KERNEL_PRIVILEGED \
-                            | UK_BOOT_FAULT_MISALIGN_RSP | UK_BOOT_FAULT_NO_SSE | UK_BOOT_FAULT_NO_FS_BASE)
+                            | UK_BOOT_FAULT_MISALIGN_RSP | UK_BOOT_FAULT_NO_SSE | UK_BOOT_FAULT_NO_FS_BASE | UK_BOOT_FAULT_KERNEL_TRAP)
 _Static_assert(UK_BOOT_FLAG_SUM == UK_BOOT_FLAG_UNION, "uk_boot_info.flags bits overlap");

@@ -68,7 +68,8 @@ struct HypervisorCommand {
             case "misaligned-stack": faults.insert(.misalignedStack)
             case "no-sse": faults.insert(.sseDisabled)
             case "no-fs-base": faults.insert(.noFSBase)
-            default: return fail("unknown --debug-fault '\(name)' (misaligned-stack, no-sse, no-fs-base)", status: 125)
+            case "kernel-trap": faults.insert(.kernelTrap)
+            default: return fail("unknown --debug-fault '\(name)' (misaligned-stack, no-sse, no-fs-base, kernel-trap)", status: 125)
             }
         }
 

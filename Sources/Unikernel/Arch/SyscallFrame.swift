@@ -1,12 +1,11 @@
+import UnikernelABI
+
 /// The registers `syscall.S` saves on the kernel stack for one system call,
-/// lowest address first (mirrors the stub's push order); its last five words
-/// are the interrupt frame the return path leaves through. The dispatcher
-/// reads the number and arguments from it and writes the result into `rax`.
-struct SyscallFrame {
-    var r15, r14, r13, r12, rbp, rbx, r11, r10: UInt64
-    var r9, r8, rax, rcx, rdx, rsi, rdi: UInt64
-    var rip, cs, rflags, rsp, ss: UInt64
-}
+/// lowest address first (the stub's push order); its last five words are the
+/// interrupt frame the return path leaves through. The dispatcher reads the
+/// number and arguments from it and writes the result into `rax`. Defined in
+/// the ABI header because the host reads it too, for the call in progress.
+typealias SyscallFrame = uk_syscall_frame
 
 /// Called by `uk_syscall_entry` and `uk_syscall_stub_entry` on the kernel stack.
 /// `viaStub` is 1 when the call came from a rewritten site (SyscallPatcher), 0 when it trapped.
@@ -25,7 +24,10 @@ func syscallDispatch(_ rawFrame: UnsafeMutableRawPointer, _ viaStub: UInt64) {
     } else {
         let arguments = SyscallArguments(frame.pointee.rdi, frame.pointee.rsi, frame.pointee.rdx,
                                           frame.pointee.r10, frame.pointee.r8, frame.pointee.r9)
+        // A fault from here to `end` is the kernel's, inside this call: the host names it.
+        SyscallInProgress.begin(frame: rawFrame)
         let result = SyscallTable.dispatch(number: number, arguments: arguments)
+        SyscallInProgress.end()
         // SAFETY: as above.
         frame.pointee.rax = UInt64(bitPattern: Int64(result))
     }

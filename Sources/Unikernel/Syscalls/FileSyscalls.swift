@@ -27,6 +27,11 @@ enum FileSyscalls {
     /// everything else without copying: the pages are populated here, then the host
     /// reads or writes them in place. Stops at the first short transfer.
     private static func transfer(fd: Int, buffer: UInt64, count: Int, offset: Int64, write: Bool) throws(Errno) -> Int {
+        if write, currentProcess.bootInfo.flags & UK_BOOT_FAULT_KERNEL_TRAP != 0 {
+            // --debug-fault kernel-trap: a deliberate kernel bug, a Swift runtime trap inside
+            // this call, so tests can see how the host reports one (README "Running a program").
+            preconditionFailure("--debug-fault kernel-trap")
+        }
         let file = try currentProcess.files.file(fd)
         guard count >= 0 else { throw .EINVAL }
         try UserMemory.validate(buffer, count)

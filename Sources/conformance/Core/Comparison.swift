@@ -57,6 +57,10 @@ public enum Comparison {
             return failure(.timeout, "guest did not finish within \(seconds(timeoutSeconds)) (hypervisor status 124)",
                            guest: guestOutcome)
         }
+        if guestStatus == HypervisorStatus.failed, nativeStatus != guestStatus,
+           let headline = kernelBugHeadline(in: guestOutcome.stderr) {
+            return failure(.kernelBug, "the kernel faulted: " + headline, guest: guestOutcome)
+        }
         if HypervisorStatus.errors.contains(guestStatus), nativeStatus != guestStatus {
             return failure(.crash, "the hypervisor could not run the program (status \(guestStatus))"
                            + (firstLine(guestOutcome.stderr).map { ": \($0)" } ?? ""), guest: guestOutcome)
@@ -103,6 +107,21 @@ public enum Comparison {
         static let timeout: Int32 = 124
         /// Hypervisor error, program not runnable, program not found.
         static let errors: ClosedRange<Int32> = 125...127
+        /// The hypervisor failed: among others, a kernel bug.
+        static let failed: Int32 = 125
+        /// How the runner's report of a fault in the kernel begins.
+        static let kernelBugPrefix = "hypervisor: kernel bug: "
+    }
+
+    /// The runner's kernel-bug headline in stderr without its prefix (cause, kernel function,
+    /// call in progress), shortened; nil when stderr has none.
+    static func kernelBugHeadline(in stderr: [UInt8]) -> String? {
+        let text = String(decoding: stderr, as: UTF8.self)
+        guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix(HypervisorStatus.kernelBugPrefix) }) else {
+            return nil
+        }
+        let headline = line.dropFirst(HypervisorStatus.kernelBugPrefix.count)
+        return headline.count > 240 ? String(headline.prefix(240)) + "..." : String(headline)
     }
 
     /// The longest stderr excerpt kept in the details of a timeout or crash.

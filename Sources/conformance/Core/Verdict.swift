@@ -6,6 +6,9 @@ public enum FailureCategory: String, Sendable, Codable, CaseIterable {
     case timeout
     /// The guest died of a CPU exception the native run did not have, or the hypervisor died.
     case crash
+    /// The kernel itself faulted (the runner's `hypervisor: kernel bug:` report, exit status
+    /// 125): a bug in the unikernel whatever the program did.
+    case kernelBug = "kernel-bug"
     /// Both finished, with different exit statuses.
     case exitStatus = "exit-status"
     /// stdout or stderr differ.

@@ -102,6 +102,7 @@
 #define UK_BOOT_FAULT_MISALIGN_RSP  (1ULL << 8)  /* start the application with %rsp % 16 == 8 */
 #define UK_BOOT_FAULT_NO_SSE        (1ULL << 9)  /* leave CR4.OSFXSR/OSXMMEXCPT clear */
 #define UK_BOOT_FAULT_NO_FS_BASE    (1ULL << 10) /* arch_prctl(ARCH_SET_FS) succeeds without setting FS */
+#define UK_BOOT_FAULT_KERNEL_TRAP   (1ULL << 11) /* the kernel executes a Swift runtime trap while serving a write (write, writev, pwrite64) */
 
 /* One PT_LOAD segment of the application, load bias applied. */
 typedef struct uk_segment {
@@ -225,6 +226,29 @@ typedef struct uk_pending_write {
     uint64_t length;         /* 0: nothing pending */
 } uk_pending_write;
 #define UK_PENDING_WRITE_PHYS   (UK_BOOT_INFO_PHYS + 0xF00)   /* after uk_boot_info, same page */
+
+/* The registers syscall.S saves on the kernel stack for one system call, lowest address
+ * first (the stubs' push order; Arch/SyscallFrame.swift uses this type); the last five
+ * words are the interrupt frame the return path leaves through. */
+typedef struct uk_syscall_frame {
+    uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10;
+    uint64_t r9, r8, rax, rcx, rdx, rsi, rdi;
+    uint64_t rip, cs, rflags, rsp, ss;
+} uk_syscall_frame;
+
+/* The system call the kernel is serving, kept at a fixed guest-physical place so that the
+ * host can name it when the guest stops inside it: a fault in the kernel (reported as a
+ * kernel bug with this call and its arguments), a kernel panic, a timeout or a signal.
+ * The dispatcher (Arch/SyscallFrame.swift) stores the address of the call's frame before
+ * calling the handler and 0 before writing the result into the frame's rax: the number is
+ * the frame's rax, the arguments its rdi, rsi, rdx, r10, r8, r9. A pointer rather than a
+ * copy: every store on this path costs about a nanosecond per call on kvm-pvm.
+ * rt_sigreturn, which rewrites its frame, is not recorded. The host only prints what it
+ * finds (the application can write this page on kvm-pvm). */
+typedef struct uk_syscall_in_progress {
+    uint64_t frame;          /* kernel-virtual address of the uk_syscall_frame, 0: none */
+} uk_syscall_in_progress;
+#define UK_SYSCALL_IN_PROGRESS_PHYS (UK_BOOT_INFO_PHYS + 0x800)  /* after uk_boot_info, same page (abi_layout.c) */
 
 typedef struct uk_hc_flush {
     int64_t result;          /* bytes written, or -errno */

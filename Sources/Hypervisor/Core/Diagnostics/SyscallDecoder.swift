@@ -40,6 +40,14 @@ public struct SyscallDecoder {
         return "\(name)(\(arguments(of: record, name: name).joined(separator: ", "))) = \(SyscallDecoder.result(of: record, name: name))"
     }
 
+    /// `name(arg, ...)` of a call that never returned, its arguments spelled as `format` spells
+    /// them; buffers the call would have filled are shown as pointers.
+    public func formatCall(number: UInt64, arguments: [UInt64]) -> String {
+        let name = LinuxSyscallNames.name(of: number) ?? "syscall_\(number)"
+        let record = SyscallRecord(number: number, arguments: arguments, result: Int64.min)
+        return "\(name)(\(self.arguments(of: record, name: name).joined(separator: ", ")))"
+    }
+
     /// The arguments as strace prints them.
     func arguments(of record: SyscallRecord, name: String) -> [String] {
         let a = record.arguments + [UInt64](repeating: 0, count: max(0, 6 - record.arguments.count))

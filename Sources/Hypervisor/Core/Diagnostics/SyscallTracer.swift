@@ -26,6 +26,20 @@ public final class SyscallTracer {
         }
     }
 
+    /// A call that never returned (the kernel faulted inside it, or the guest was stopped),
+    /// as the trace spells calls: `write(1, "hi\n", 3)`.
+    public func describeCall(number: UInt64, arguments: [UInt64]) -> String {
+        decoder.formatCall(number: number, arguments: arguments)
+    }
+
+    /// Prints the trace line of a call that never returned, `call = result` with `result`
+    /// saying why (`? <kernel bug>`), when tracing is on.
+    public func recordUnfinished(_ call: String, result: String) {
+        guard let output else { return }
+        let line = "\(call) = \(result)\n"
+        _ = line.withCString { Glibc.write(output, $0, strlen($0)) }
+    }
+
     /// `name(arg, ...) = result` with errno names for failures.
     public static func format(_ record: SyscallRecord) -> String {
         let name = LinuxSyscallNames.name(of: record.number) ?? "syscall_\(record.number)"

@@ -20,6 +20,8 @@ public final class Machine {
     /// The KVM implementation this machine runs on, which decides the kernel's privilege level.
     public let platform: Platform
     public let application: ApplicationImage
+    /// The kernel image's bytes, to name kernel functions in kernel-bug reports.
+    let kernelBytes: [UInt8]
 
     /// Builds the machine; nothing runs yet.
     public init(_ configuration: MachineConfiguration) throws(HypervisorError) {
@@ -27,7 +29,7 @@ public final class Machine {
         platform = configuration.platform ?? Platform.detect()
         do { try GuestLayout.validate(memorySize: configuration.memorySize) } catch { throw .layout(error) }
 
-        let kernelBytes = try Machine.readFile(configuration.kernelPath, isKernel: true)
+        kernelBytes = try Machine.readFile(configuration.kernelPath, isKernel: true)
         let programBytes = try Machine.readFile(configuration.programPath, isKernel: false)
         let kernel: KernelImage
         do { kernel = try KernelImage.plan(bytes: kernelBytes, path: configuration.kernelPath) } catch { throw .kernel(error) }
@@ -216,6 +218,7 @@ public final class Machine {
         if configuration.faults.contains(.misalignedStack) { flags |= UK_BOOT_FAULT_MISALIGN_RSP }
         if configuration.faults.contains(.sseDisabled) { flags |= UK_BOOT_FAULT_NO_SSE }
         if configuration.faults.contains(.noFSBase) { flags |= UK_BOOT_FAULT_NO_FS_BASE }
+        if configuration.faults.contains(.kernelTrap) { flags |= UK_BOOT_FAULT_KERNEL_TRAP }
         return flags
     }
 
@@ -269,6 +272,7 @@ extension Machine {
             do { exit = try vcpu.runOnce() } catch { return .failed(message: error.description) }
             PhaseTimer.shared.vmExit(exit)
             if let outcome = step(exit) {
+                traceUnfinishedCall(of: outcome)
                 // A guest stopped from outside (or dead) cannot flush its write-behind
                 // buffer: write it out here, as Linux keeps a killed process's writes.
                 // After a normal exit nothing is pending (the kernel flushed before).
@@ -372,6 +376,8 @@ extension Machine {
         switch reason {
         case let .exited(status):
             return .exited(status: status)
+        case let .crashed(crash) where KernelBugReport.isKernelFault(crash, kernelPrivileged: platform.kernelPrivileged):
+            return kernelBug(crash)
         case let .crashed(crash):
             let rip = crash.registers.rip
             let bytes = GuestPageWalk(memory: memory, root: crash.registers.cr3).read(rip, count: 15)
@@ -380,7 +386,47 @@ extension Machine {
                                      instruction: Disassembler.firstInstruction(bytes, at: rip))
             return .crashed(report: report.text, signal: report.kind.signal)
         case let .kernelPanic(message):
-            return .failed(message: "kernel panic: \(message)")
+            // A panic inside a call names it, as a kernel bug does.
+            let call = syscallInProgress.map { tracer.describeCall(number: $0.number, arguments: $0.arguments) }
+            if let call { tracer.recordUnfinished(call, result: "? <kernel panic>") }
+            return .failed(message: "kernel panic: \(message)" + (call.map { " while serving \($0)" } ?? ""))
         }
+    }
+
+    /// The report of a fault in the kernel itself: the kernel function, the cause and the call
+    /// in progress, which `--trace` prints too though it never returned.
+    func kernelBug(_ crash: GuestCrash) -> RunOutcome {
+        let rip = crash.registers.rip
+        let call = syscallInProgress.map { tracer.describeCall(number: $0.number, arguments: $0.arguments) }
+        if let call { tracer.recordUnfinished(call, result: KernelBugReport.traceResult) }
+        let bytes = GuestPageWalk(memory: memory, root: crash.registers.cr3).read(rip, count: 15)
+        let report = KernelBugReport(
+            crash: crash, location: KernelBugReport.describeKernelAddress(rip, symbols: ELFSymbols(elf: kernelBytes)),
+            instructionBytes: bytes, instruction: Disassembler.firstInstruction(bytes, at: rip),
+            syscallInProgress: call, recentSyscalls: tracer.recent)
+        return .kernelBug(report: report.text)
+    }
+
+    /// With --trace, a guest stopped from outside while the kernel served a call (a hang in
+    /// `read`, `poll`...) gets that call's line too, as strace prints a call a signal cut short.
+    private func traceUnfinishedCall(of outcome: RunOutcome) {
+        let result: String
+        switch outcome {
+        case .timedOut: result = "? <timed out>"
+        case .interrupted: result = "? <interrupted>"
+        default: return
+        }
+        guard configuration.traceSyscalls, let call = syscallInProgress else { return }
+        tracer.recordUnfinished(tracer.describeCall(number: call.number, arguments: call.arguments), result: result)
+    }
+
+    /// The call the kernel is serving (`uk_syscall_in_progress` names its frame on the kernel
+    /// stack, in the kernel image's window), nil when it serves none. Read only to be printed:
+    /// on kvm-pvm the program can write that page; every address is checked as any other.
+    var syscallInProgress: (number: UInt64, arguments: [UInt64])? {
+        guard let record = try? memory.load(uk_syscall_in_progress.self, at: UK_SYSCALL_IN_PROGRESS_PHYS),
+              record.frame >= UK_KERNEL_VIRT_BASE, record.frame - UK_KERNEL_VIRT_BASE < UK_KERNEL_WINDOW_SIZE,
+              let frame = try? memory.load(uk_syscall_frame.self, at: record.frame - UK_KERNEL_VIRT_BASE) else { return nil }
+        return (frame.rax, [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9])
     }
 }

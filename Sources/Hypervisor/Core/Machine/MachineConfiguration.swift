@@ -9,6 +9,9 @@ public struct FaultInjection: OptionSet, Sendable {
     public static let sseDisabled = FaultInjection(rawValue: 1 << 1)
     /// Accept arch_prctl(ARCH_SET_FS) without setting the FS base.
     public static let noFSBase = FaultInjection(rawValue: 1 << 2)
+    /// Make the kernel execute a Swift runtime trap while serving a write: a deliberate
+    /// kernel bug, reported as one (exit status 125).
+    public static let kernelTrap = FaultInjection(rawValue: 1 << 3)
 }
 
 /// Everything needed to build a machine that runs one program.

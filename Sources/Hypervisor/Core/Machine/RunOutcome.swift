@@ -8,6 +8,9 @@ public enum RunOutcome: Sendable {
     case timedOut(seconds: Double)
     /// The hypervisor received SIGINT or SIGTERM.
     case interrupted(signal: Int32)
+    /// The kernel faulted (a bug in the kernel, not the program's crash); `report` is the
+    /// whole paragraph, headline included.
+    case kernelBug(report: String)
     /// The kernel panicked or the VM failed.
     case failed(message: String)
 
@@ -18,6 +21,7 @@ public enum RunOutcome: Sendable {
         case let .crashed(_, signal): return 128 + signal
         case .timedOut: return 124
         case let .interrupted(signal): return 128 + signal
+        case .kernelBug: return KernelBugReport.exitStatus
         case .failed: return 125
         }
     }
@@ -29,6 +33,7 @@ public enum RunOutcome: Sendable {
         case let .crashed(report, _): return report
         case let .timedOut(seconds): return "hypervisor: guest stopped after the \(seconds)-second timeout"
         case let .interrupted(signal): return "hypervisor: guest stopped by signal \(signal)"
+        case let .kernelBug(report): return report
         case let .failed(message): return "hypervisor: \(message)"
         }
     }

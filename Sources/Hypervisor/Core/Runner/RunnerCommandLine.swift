@@ -62,7 +62,7 @@ public struct RunnerCommandLine: Equatable, Sendable {
         Option(name: "trace", value: nil, help: "Print one line per syscall to stderr (or --trace-file).") { c, _ in c.trace = true },
         Option(name: "trace-file", value: "file", help: "Write the syscall trace to this file instead of stderr.") { $0.traceFile = $1 },
         Option(name: "kernel", value: "image", help: "The unikernel image (default: found next to this executable; also UNIKERNEL_KERNEL).") { $0.kernel = $1 },
-        Option(name: "debug-fault", value: "name", help: "Inject a known fault: misaligned-stack, no-sse, no-fs-base (repeatable).") { $0.debugFault.append($1) },
+        Option(name: "debug-fault", value: "name", help: "Inject a known fault: misaligned-stack, no-sse, no-fs-base, kernel-trap (repeatable).") { $0.debugFault.append($1) },
         Option(name: "debug-refuse-syscall", value: "name", help: "Refuse this syscall (name or number) with ENOSYS, as if unimplemented (repeatable).") { $0.debugRefuseSyscall.append($1) },
     ]
 
