@@ -25,8 +25,7 @@ enum Clock {
 
     /// Spins until `nanoseconds` have passed.
     static func spin(nanoseconds: UInt64) {
-        let deadline = monotonicNanoseconds() &+ nanoseconds
-        while monotonicNanoseconds() < deadline { CPU.pause() }
+        sleep(until: monotonicNanoseconds() &+ nanoseconds)
     }
 
     /// Spins until monotonic time `deadline` (nanoseconds since boot).
