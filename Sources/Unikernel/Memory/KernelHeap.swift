@@ -18,6 +18,11 @@ enum KernelHeap {
     static let arenaStart: UInt64 = 0x7FFF_F800_0000
     static let arenaEnd: UInt64 = 0x7FFF_FC00_0000
     private static var arenaNext: UInt64 = arenaStart
+
+    /// Whether [start, end) touches the arena: no system call may map, unmap, read or write there.
+    static func overlapsArena(_ start: UInt64, _ end: UInt64) -> Bool {
+        start < end && end > arenaStart && start < arenaEnd
+    }
     /// The page-table root (boot_info.pml4_phys), set before the first allocation.
     static var root: UInt64 = 0
     private static let largeTag: UInt64 = 1 << 32

@@ -12,7 +12,7 @@ enum UserMemory {
         guard count >= 0 else { throw .EFAULT }
         let (end, overflow) = address.addingReportingOverflow(UInt64(count))
         guard !overflow, end <= PageMapper.lowerHalfEnd else { throw .EFAULT }
-        guard count == 0 || end <= KernelHeap.arenaStart || address >= KernelHeap.arenaEnd else { throw .EFAULT }
+        guard !KernelHeap.overlapsArena(address, end) else { throw .EFAULT }
     }
 
     private static func forEachPage(_ address: UInt64, _ count: Int, write: Bool,

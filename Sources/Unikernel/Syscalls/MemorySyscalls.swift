@@ -40,7 +40,7 @@ enum MemorySyscalls {
         if flags & (mapFixed | mapFixedNoReplace) != 0 {
             let (lower, upper) = try pageRange(hint, length)
             guard lower >= minimumAddress else { throw .EPERM }
-            guard upper <= KernelHeap.arenaStart || lower >= KernelHeap.arenaEnd else { throw .ENOMEM }
+            guard !KernelHeap.overlapsArena(lower, upper) else { throw .ENOMEM }
             if flags & mapFixed != 0 {
                 currentProcess.addressSpace.unmap(lower, upper)
             } else if !currentProcess.addressSpace.isFree(lower, upper) {
@@ -126,7 +126,7 @@ enum MemorySyscalls {
         if flags & mremapFixed != 0 {
             let (lower, upper) = try pageRange(a[4], newLength)
             guard lower >= minimumAddress, upper <= a[0] || lower >= a[0] + oldLength else { throw .EINVAL }
-            guard upper <= KernelHeap.arenaStart || lower >= KernelHeap.arenaEnd else { throw .ENOMEM }
+            guard !KernelHeap.overlapsArena(lower, upper) else { throw .ENOMEM }
             destination = lower
         }
         switch currentProcess.addressSpace.remap(a[0], oldLength: oldLength, newLength: newLength,

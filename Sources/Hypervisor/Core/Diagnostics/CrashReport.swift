@@ -80,11 +80,7 @@ public struct CrashReport: Sendable {
 
     public var text: String {
         let r = crash.registers
-        let hex = { (v: UInt64) in "0x" + String(v, radix: 16) }
-        let pad = { (v: UInt64) in
-            let digits = String(v, radix: 16)
-            return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
-        }
+        let hex = CrashReport.hex
         var lines: [String] = []
         var headline = "\(programPath): guest died of \(kind.name) (\(kind.mnemonic), vector \(crash.vector)) at rip \(hex(r.rip))"
         if let code = crash.errorCode {
@@ -95,17 +91,36 @@ public struct CrashReport: Sendable {
         lines.append(headline)
         if let instruction { lines.append("  instruction: \(instruction)") }
         if let cause = likelyCause { lines.append("  likely cause: \(cause)") }
-        lines.append("  rax \(pad(r.rax))  rbx \(pad(r.rbx))  rcx \(pad(r.rcx))  rdx \(pad(r.rdx))")
-        lines.append("  rsi \(pad(r.rsi))  rdi \(pad(r.rdi))  rbp \(pad(r.rbp))  rsp \(pad(r.rsp))")
-        lines.append("  r8  \(pad(r.r8))  r9  \(pad(r.r9))  r10 \(pad(r.r10))  r11 \(pad(r.r11))")
-        lines.append("  r12 \(pad(r.r12))  r13 \(pad(r.r13))  r14 \(pad(r.r14))  r15 \(pad(r.r15))")
+        lines += CrashReport.generalRegisterLines(r)
         lines.append("  rflags \(hex(r.rflags))  cs \(hex(r.cs))  ss \(hex(r.ss))  fs.base \(hex(r.fs_base))  rsp % 16 = \(r.rsp % 16)")
         lines.append("  cr0 \(hex(r.cr0))  cr2 \(hex(r.cr2))  cr3 \(hex(r.cr3))  cr4 \(hex(r.cr4))")
-        if !recentSyscalls.isEmpty {
-            lines.append("  last syscalls:")
-            for record in recentSyscalls { lines.append("    " + SyscallTracer.format(record)) }
-        }
+        lines += CrashReport.recentSyscallLines(recentSyscalls)
         lines.append("  exit status \(kind.exitStatus) (as a Linux process killed by signal \(kind.signal))")
         return lines.joined(separator: "\n")
+    }
+}
+
+extension CrashReport {
+    /// `0x` and hexadecimal digits, as both crash reports print values.
+    static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+
+    /// The general-purpose registers, four to a line in 16 hex digits, as the program's crash
+    /// report and the kernel-bug report print them.
+    static func generalRegisterLines(_ r: uk_registers) -> [String] {
+        func pad(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
+        }
+        return [
+            "  rax \(pad(r.rax))  rbx \(pad(r.rbx))  rcx \(pad(r.rcx))  rdx \(pad(r.rdx))",
+            "  rsi \(pad(r.rsi))  rdi \(pad(r.rdi))  rbp \(pad(r.rbp))  rsp \(pad(r.rsp))",
+            "  r8  \(pad(r.r8))  r9  \(pad(r.r9))  r10 \(pad(r.r10))  r11 \(pad(r.r11))",
+            "  r12 \(pad(r.r12))  r13 \(pad(r.r13))  r14 \(pad(r.r14))  r15 \(pad(r.r15))",
+        ]
+    }
+
+    /// "last syscalls:" and one --trace line per record; nothing when there are none.
+    static func recentSyscallLines(_ records: [SyscallRecord]) -> [String] {
+        records.isEmpty ? [] : ["  last syscalls:"] + records.map { "    " + SyscallTracer.format($0) }
     }
 }

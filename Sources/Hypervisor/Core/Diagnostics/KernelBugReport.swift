@@ -55,7 +55,7 @@ public struct KernelBugReport: Sendable {
     /// What trapped, for the headline: the exception and what it means in the kernel.
     public var cause: String {
         let kind = ExceptionKind(vector: crash.vector)
-        let hex = { (v: UInt64) in "0x" + String(v, radix: 16) }
+        let hex = CrashReport.hex
         switch crash.vector {
         case 6 where isRuntimeTrap:
             return "\(kind.name) (\(kind.mnemonic): a Swift runtime trap)"
@@ -69,11 +69,7 @@ public struct KernelBugReport: Sendable {
 
     public var text: String {
         let r = crash.registers
-        let hex = { (v: UInt64) in "0x" + String(v, radix: 16) }
-        let pad = { (v: UInt64) in
-            let digits = String(v, radix: 16)
-            return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
-        }
+        let hex = CrashReport.hex
         var headline = "hypervisor: kernel bug: \(cause) at rip \(hex(r.rip))"
         if let location { headline += " in \(location)" }
         headline += syscallInProgress.map { " while serving \($0)" } ?? " outside any system call"
@@ -84,15 +80,9 @@ public struct KernelBugReport: Sendable {
             lines.append("  a Swift runtime trap is a failed check: a precondition, an arithmetic overflow, "
                          + "a nil unwrap or an index out of range")
         }
-        lines.append("  rax \(pad(r.rax))  rbx \(pad(r.rbx))  rcx \(pad(r.rcx))  rdx \(pad(r.rdx))")
-        lines.append("  rsi \(pad(r.rsi))  rdi \(pad(r.rdi))  rbp \(pad(r.rbp))  rsp \(pad(r.rsp))")
-        lines.append("  r8  \(pad(r.r8))  r9  \(pad(r.r9))  r10 \(pad(r.r10))  r11 \(pad(r.r11))")
-        lines.append("  r12 \(pad(r.r12))  r13 \(pad(r.r13))  r14 \(pad(r.r14))  r15 \(pad(r.r15))")
+        lines += CrashReport.generalRegisterLines(r)
         lines.append("  rflags \(hex(r.rflags))  cs \(hex(r.cs))  ss \(hex(r.ss))  cr2 \(hex(r.cr2))  cr3 \(hex(r.cr3))")
-        if !recentSyscalls.isEmpty {
-            lines.append("  last syscalls:")
-            for record in recentSyscalls { lines.append("    " + SyscallTracer.format(record)) }
-        }
+        lines += CrashReport.recentSyscallLines(recentSyscalls)
         lines.append("  exit status \(Self.exitStatus) (a kernel bug)")
         return lines.joined(separator: "\n")
     }

@@ -387,7 +387,7 @@ extension Machine {
             return .crashed(report: report.text, signal: report.kind.signal)
         case let .kernelPanic(message):
             // A panic inside a call names it, as a kernel bug does.
-            let call = syscallInProgress.map { tracer.describeCall(number: $0.number, arguments: $0.arguments) }
+            let call = callInProgress
             if let call { tracer.recordUnfinished(call, result: "? <kernel panic>") }
             return .failed(message: "kernel panic: \(message)" + (call.map { " while serving \($0)" } ?? ""))
         }
@@ -397,7 +397,7 @@ extension Machine {
     /// in progress, which `--trace` prints too though it never returned.
     func kernelBug(_ crash: GuestCrash) -> RunOutcome {
         let rip = crash.registers.rip
-        let call = syscallInProgress.map { tracer.describeCall(number: $0.number, arguments: $0.arguments) }
+        let call = callInProgress
         if let call { tracer.recordUnfinished(call, result: KernelBugReport.traceResult) }
         let bytes = GuestPageWalk(memory: memory, root: crash.registers.cr3).read(rip, count: 15)
         let report = KernelBugReport(
@@ -416,14 +416,19 @@ extension Machine {
         case .interrupted: result = "? <interrupted>"
         default: return
         }
-        guard configuration.traceSyscalls, let call = syscallInProgress else { return }
-        tracer.recordUnfinished(tracer.describeCall(number: call.number, arguments: call.arguments), result: result)
+        guard configuration.traceSyscalls, let call = callInProgress else { return }
+        tracer.recordUnfinished(call, result: result)
+    }
+
+    /// The call the kernel is serving, spelled as --trace spells calls; nil when it serves none.
+    var callInProgress: String? {
+        syscallInProgress.map { tracer.describeCall(number: $0.number, arguments: $0.arguments) }
     }
 
     /// The call the kernel is serving (`uk_syscall_in_progress` names its frame on the kernel
     /// stack, in the kernel image's window), nil when it serves none. Read only to be printed:
     /// on kvm-pvm the program can write that page; every address is checked as any other.
-    var syscallInProgress: (number: UInt64, arguments: [UInt64])? {
+    private var syscallInProgress: (number: UInt64, arguments: [UInt64])? {
         guard let record = try? memory.load(uk_syscall_in_progress.self, at: UK_SYSCALL_IN_PROGRESS_PHYS),
               record.frame >= UK_KERNEL_VIRT_BASE, record.frame - UK_KERNEL_VIRT_BASE < UK_KERNEL_WINDOW_SIZE,
               let frame = try? memory.load(uk_syscall_frame.self, at: record.frame - UK_KERNEL_VIRT_BASE) else { return nil }
