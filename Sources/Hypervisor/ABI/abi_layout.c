@@ -36,3 +36,6 @@ _Static_assert(UK_SYSCALL_IN_PROGRESS_PHYS + sizeof(uk_syscall_in_progress) <= U
 #define UK_BOOT_FLAG_UNION (UK_BOOT_TRACE_SYSCALLS | UK_BOOT_NO_ASLR | UK_BOOT_CPU_PREPARED | UK_BOOT_NO_SYSCALL_PATCHING | UK_BOOT_KERNEL_PRIVILEGED \
                             | UK_BOOT_FAULT_MISALIGN_RSP | UK_BOOT_FAULT_NO_SSE | UK_BOOT_FAULT_NO_FS_BASE | UK_BOOT_FAULT_KERNEL_TRAP)
 _Static_assert(UK_BOOT_FLAG_SUM == UK_BOOT_FLAG_UNION, "uk_boot_info.flags bits overlap");
+_Static_assert(sizeof(uk_hc_idle) == 16, "uk_hc_idle layout");
+_Static_assert(sizeof(uk_hc_timer) == 16, "uk_hc_timer layout");
+_Static_assert(UK_TIMER_VECTOR == 32, "the tick's stub follows the 32 exception stubs (exceptions.S)");

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "clinux_kvm.h"
 
 #include <pthread.h>
@@ -8,6 +9,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <sys/time.h>
+#include <poll.h>
+#include <time.h>
+#include <sys/syscall.h>
 
 int ckvm_ioctl_ptr(int fd, unsigned long request, void *argument) {
     return ioctl(fd, request, argument);
@@ -65,9 +69,32 @@ static void on_signal(int signo) {
     }
 }
 
+/* The scheduler's tick: a one-shot CLOCK_MONOTONIC timer signalling the vCPU thread. */
+static volatile sig_atomic_t tick_pending;
+static timer_t tick_timer;
+static int tick_timer_created;
+
+static int tick_signal(void) { return SIGRTMIN + 1; }
+
+static void on_tick(int signo) {
+    (void)signo;
+    tick_pending = 1;
+    struct kvm_run *run = signal_run;
+    if (run) {
+        run->immediate_exit = 1;
+    }
+}
+
 int ckvm_install_signal_handlers(struct kvm_run *run) {
     signal_run = run;
     vcpu_thread = pthread_self();
+    struct sigaction tick;
+    memset(&tick, 0, sizeof tick);
+    tick.sa_handler = on_tick;
+    sigemptyset(&tick.sa_mask);
+    if (sigaction(tick_signal(), &tick, NULL) != 0) {
+        return -1;
+    }
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = on_signal;
@@ -83,6 +110,7 @@ int ckvm_install_signal_handlers(struct kvm_run *run) {
        mask is inherited across exec): the run loop depends on them. */
     sigset_t unblock;
     sigemptyset(&unblock);
+    sigaddset(&unblock, tick_signal());
     for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
         sigaddset(&unblock, signals[i]);
     }
@@ -97,6 +125,68 @@ int ckvm_take_pending_signal(void) {
 
 void ckvm_clear_immediate_exit(struct kvm_run *run) {
     run->immediate_exit = 0;
+}
+
+int ckvm_take_tick(void) {
+    int pending = tick_pending;
+    tick_pending = 0;
+    return pending;
+}
+
+int ckvm_arm_tick(uint64_t nanoseconds) {
+    if (!tick_timer_created) {
+        if (nanoseconds == 0) {
+            return 0;
+        }
+        struct sigevent event;
+        memset(&event, 0, sizeof event);
+        event.sigev_notify = SIGEV_THREAD_ID;
+        event.sigev_signo = tick_signal();
+        event._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+        if (timer_create(CLOCK_MONOTONIC, &event, &tick_timer) != 0) {
+            return -1;
+        }
+        tick_timer_created = 1;
+    }
+    struct itimerspec when;
+    memset(&when, 0, sizeof when);
+    when.it_value.tv_sec = (time_t)(nanoseconds / 1000000000u);
+    when.it_value.tv_nsec = (long)(nanoseconds % 1000000000u);
+    return timer_settime(tick_timer, 0, &when, NULL);
+}
+
+void ckvm_idle(uint64_t timeout_ns) {
+    /* Block the runner's signals, check, then wait with them unblocked in one step
+       (ppoll), so a signal between the check and the wait cannot be lost. */
+    sigset_t block, previous;
+    sigemptyset(&block);
+    sigaddset(&block, SIGALRM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, tick_signal());
+    pthread_sigmask(SIG_BLOCK, &block, &previous);
+    if (!tick_pending && !pending_signal) {
+        sigset_t during = previous;
+        sigdelset(&during, SIGALRM);
+        sigdelset(&during, SIGINT);
+        sigdelset(&during, SIGTERM);
+        sigdelset(&during, tick_signal());
+        struct timespec limit = { (time_t)(timeout_ns / 1000000000u), (long)(timeout_ns % 1000000000u) };
+        ppoll(NULL, 0, timeout_ns == UINT64_MAX ? NULL : &limit, &during);
+    }
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+}
+
+int ckvm_inject_interrupt(int vcpu_fd, struct kvm_run *run, uint32_t vector) {
+    if (run->ready_for_interrupt_injection && run->if_flag) {
+        struct kvm_interrupt interrupt = { .irq = vector };
+        if (ioctl(vcpu_fd, KVM_INTERRUPT, &interrupt) == 0) {
+            run->request_interrupt_window = 0;
+            return 1;
+        }
+    }
+    run->request_interrupt_window = 1;
+    return 0;
 }
 
 int ckvm_arm_timeout(uint64_t milliseconds) {

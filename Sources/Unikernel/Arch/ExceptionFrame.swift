@@ -27,8 +27,8 @@ struct ExceptionFrame {
         regs.rdx = rdx; regs.rsi = rsi; regs.rdi = rdi
         regs.rip = rip; regs.rsp = rsp; regs.rflags = rflags
         regs.cs = cs; regs.ss = ss
-        regs.fs_base = CPU.fsBase
-        regs.gs_base = CPU.gsBase
+        regs.fs_base = Scheduler.current.fsBase
+        regs.gs_base = Scheduler.current.gsBase
         regs.cr0 = CPU.boot.cr0; regs.cr2 = faultAddress ?? CPU.cr2; regs.cr3 = CPU.boot.cr3; regs.cr4 = CPU.boot.cr4
         var report = uk_hc_crash()
         report.vector = UInt32(truncatingIfNeeded: vector)
@@ -46,59 +46,62 @@ struct FaultRecord {
     var address, errorCode, rip, rflags, rsp, vector: UInt64
 }
 
-/// The GPRs `uk_user_fault_entry` saved, lowest address first (same order as
-/// an ExceptionFrame's), followed by RFLAGS; written back on return.
-struct SavedRegisters {
-    var r15, r14, r13, r12, rbp, rbx, r11, r10: UInt64
-    var r9, r8, rax, rcx, rdx, rsi, rdi: UInt64
-}
-
 /// Called by `uk_user_fault_entry` (at CPL3 on kvm-pvm, at CPL0 on hardware
-/// KVM) for an exception at CPL3: serves
-/// a page fault (demand paging), or delivers the matching signal to an
-/// installed handler, and returns to resume; otherwise sends a crash report
-/// (or ends the program as the signal's default action would) and never returns.
+/// KVM) for an exception at CPL3 or the scheduler's tick in application code,
+/// with the interrupted context in the user frame `rawFrame` (SyscallFrame
+/// layout, on the running task's kernel stack; on the CPU's fault stack for a
+/// fault of the kernel itself on kvm-pvm) and the CPU's fault record: serves a
+/// page fault (demand paging) or the tick (another task may run before this
+/// returns), or delivers the matching signal to an installed handler, and
+/// returns to resume the frame; otherwise sends a crash report (or ends the
+/// program as the signal's default action would) and never returns.
 @_cdecl("uk_user_exception")
-func userException(_ saved: UnsafeMutableRawPointer, _ record: UnsafeMutableRawPointer) {
-    // SAFETY: the trampoline passes its saved-register block on the fault
-    // stack and the static fault record; both stay valid until we return,
-    // and both are read back by the trampoline to resume.
+func userException(_ rawFrame: UnsafeMutableRawPointer, _ record: UnsafeMutableRawPointer) {
+    // SAFETY: the trampoline passes the frame it built and the CPU's fault record; the
+    // record is read once, here, before anything can run that would overwrite it.
     let fault = record.load(as: FaultRecord.self)
+    let frame = rawFrame.assumingMemoryBound(to: SyscallFrame.self)
+    // Where the kernel runs at CPL0, everything that reaches this path came from CPL3: the
+    // application, even when it jumped into the kernel half.
+    let inApplication = Platform.kernelPrivileged || fault.rip < PageMapper.lowerHalfEnd
+    if fault.vector == UInt64(UK_TIMER_VECTOR) {
+        Scheduler.tick()
+        Signals.deliverPending(to: &frame.pointee)
+        return
+    }
     if fault.vector == 14,
        currentProcess.addressSpace.handlePageFault(at: fault.address, access: PageFaultAccess(errorCode: fault.errorCode)) {
+        if inApplication { returnToApplication(frame) }
         return
     }
     if fault.vector == 6, let stub = SyscallPatcher.resumeMovedSyscall(at: fault.rip) {
         // A jump to the `syscall` a rewritten site overwrote: make the call through its stub.
-        var resumed = fault
-        resumed.rip = stub
-        record.storeBytes(of: resumed, as: FaultRecord.self)
+        frame.pointee.rip = stub
         return
     }
-    let r = saved.load(as: SavedRegisters.self)
-    let frame = ExceptionFrame(r15: r.r15, r14: r.r14, r13: r.r13, r12: r.r12, rbp: r.rbp, rbx: r.rbx, r11: r.r11, r10: r.r10,
-                               r9: r.r9, r8: r.r8, rax: r.rax, rcx: r.rcx, rdx: r.rdx, rsi: r.rsi, rdi: r.rdi,
-                               vector: fault.vector, errorCode: fault.errorCode,
-                               rip: fault.rip, cs: 0x23, rflags: fault.rflags, rsp: fault.rsp, ss: 0x1B)
-    // Faults in the application (not in the kernel's own code) become signals. Where the
-    // kernel runs at CPL0, every fault that reaches this path came from CPL3: the application,
-    // even when it jumped into the kernel half.
-    if Platform.kernelPrivileged || fault.rip < PageMapper.lowerHalfEnd, let signal = Signals.signal(forVector: fault.vector) {
-        var context = UserContext(saved: r, rip: fault.rip, rsp: fault.rsp, rflags: fault.rflags)
+    if inApplication, let signal = Signals.signal(forVector: fault.vector) {
+        var context = UserContext(frame: frame.pointee)
         let info = SignalInfo(signal: signal, code: Signals.code(forVector: fault.vector, errorCode: fault.errorCode,
                                                            address: fault.address),
                               address: fault.vector == 14 ? fault.address : fault.rip)
         if Signals.deliverFault(info, to: &context, trapNumber: fault.vector, errorCode: fault.errorCode) {
-            saved.storeBytes(of: context.savedRegisters, as: SavedRegisters.self)
-            var resumed = fault
-            resumed.rip = context.rip
-            resumed.rsp = context.rsp
-            resumed.rflags = context.rflags
-            record.storeBytes(of: resumed, as: FaultRecord.self)
+            context.apply(to: &frame.pointee)
             return
         }
     }
-    Hypercall.crash(frame.crashReport(faultAddress: fault.address))
+    let f = frame.pointee
+    let crash = ExceptionFrame(r15: f.r15, r14: f.r14, r13: f.r13, r12: f.r12, rbp: f.rbp, rbx: f.rbx, r11: f.r11, r10: f.r10,
+                               r9: f.r9, r8: f.r8, rax: f.rax, rcx: f.rcx, rdx: f.rdx, rsi: f.rsi, rdi: f.rdi,
+                               vector: fault.vector, errorCode: fault.errorCode,
+                               rip: fault.rip, cs: 0x23, rflags: fault.rflags, rsp: fault.rsp, ss: 0x1B)
+    Hypercall.crash(crash.crashReport(faultAddress: fault.address))
+}
+
+/// On the way back to the application after an exception was served: a pending reschedule
+/// and pending signals, as after a system call.
+private func returnToApplication(_ frame: UnsafeMutablePointer<SyscallFrame>) {
+    Scheduler.preemptIfRequested()
+    Signals.deliverPending(to: &frame.pointee)
 }
 
 /// Called by `uk_exception_common` for vectors 0-31. Returns only when the

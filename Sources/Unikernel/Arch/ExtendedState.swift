@@ -73,6 +73,19 @@ enum ExtendedState {
         return area
     }
 
+    /// Bytes of a task's saved context (`saveContext`): the image, 64-byte aligned by the owner.
+    static var contextBytes: Int { imageSize + 64 }
+
+    /// Saves the running task's extended state (a context switch): the raw image, no frame description.
+    static func saveContext(to area: UnsafeMutableRawPointer) {
+        if usesXSAVE { uk_xsave(area, components) } else { uk_fxsave(area) }
+    }
+
+    /// Loads a state `saveContext` saved, or a new task's copy of its creator's.
+    static func restoreContext(from area: UnsafeMutableRawPointer) {
+        if usesXSAVE { uk_xrstor(area, components) } else { uk_fxrstor(area) }
+    }
+
     /// Loads the state a frame held (copied into `buffer`). Whatever the frame
     /// says, the CPU is never asked to load what would fault: MXCSR is masked
     /// to the supported bits, and the XSAVE header keeps only enabled

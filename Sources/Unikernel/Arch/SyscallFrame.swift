@@ -7,7 +7,9 @@ import UnikernelABI
 /// the ABI header because the host reads it too, for the call in progress.
 typealias SyscallFrame = uk_syscall_frame
 
-/// Called by `uk_syscall_entry` and `uk_syscall_stub_entry` on the kernel stack.
+/// Called by `uk_syscall_entry` and `uk_syscall_stub_entry` on the running task's kernel
+/// stack, where the frame is its user frame (Task.userFrame). The handler may block the
+/// task; other tasks run meanwhile on their own stacks.
 /// `viaStub` is 1 when the call came from a rewritten site (SyscallPatcher), 0 when it trapped.
 @_cdecl("uk_syscall_dispatch")
 func syscallDispatch(_ rawFrame: UnsafeMutableRawPointer, _ viaStub: UInt64) {
@@ -31,5 +33,6 @@ func syscallDispatch(_ rawFrame: UnsafeMutableRawPointer, _ viaStub: UInt64) {
         // SAFETY: as above.
         frame.pointee.rax = UInt64(bitPattern: Int64(result))
     }
+    Scheduler.preemptIfRequested()
     Signals.deliverPending(to: &frame.pointee)
 }

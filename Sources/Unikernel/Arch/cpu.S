@@ -191,3 +191,12 @@ FUNC(uk_rdrand)
     xorl %eax, %eax
 2:  ret
     .section .note.GNU-stack, "", @progbits
+
+/* uint32_t uk_cmpxchg32(uint32_t *word, uint32_t expected, uint32_t new):
+ * lock cmpxchg; returns the value the word held. */
+    .text
+FUNC(uk_cmpxchg32)
+    movl %esi, %eax
+    lock cmpxchgl %edx, (%rdi)
+    ret
+    .section .note.GNU-stack, "", @progbits

@@ -5,9 +5,9 @@
  * protocol in unikernel_abi.h, UK_BOOT_CPU_PREPARED) and enters uk_entry,
  * the ELF entry, in 64-bit mode with RDI = the boot-info pointer (direct map)
  * and no stack: at CPL0 on hardware KVM, at CPL3 on kvm-pvm (Platform.swift).
- * We switch to uk_kernel_stack_top (also the syscall stack: once the
- * application runs, the boot frames are dead) and call the Swift kmain,
- * which never returns.
+ * We switch to uk_kernel_stack_top (the boot stack, which becomes the first
+ * task's kernel stack: once the application runs, the boot frames are dead)
+ * and call the Swift kmain, which never returns.
  */
 #include "registers.inc"
 
@@ -63,6 +63,79 @@ uk_zero_registers:
     .data
     .balign 8
 uk_app_entry: .quad 0
+
+/* void uk_switch_stack(uint64_t *save, uint64_t next)
+ * The context switch: pushes the callee-saved registers on the current
+ * kernel stack, stores the stack pointer to *save, loads `next` (a stack
+ * pointer some earlier uk_switch_stack saved, or one Task prepared for a new
+ * task) and pops that task's callee-saved registers: the `ret` returns into
+ * the other task's own call of uk_switch_stack (or into uk_task_first_entry). */
+    .text
+    .globl uk_switch_stack
+    .type uk_switch_stack, @function
+uk_switch_stack:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size uk_switch_stack, . - uk_switch_stack
+
+/* A new task's first switch returns here, %rsp at the user frame Task built
+ * at the top of its kernel stack (a copy of its creator's, RAX = 0). Swift
+ * finishes the switch (uk_task_started), then the task leaves for user mode. */
+    .globl uk_task_first_entry
+    .type uk_task_first_entry, @function
+uk_task_first_entry:
+    movq %rsp, %rdi
+    call uk_task_started
+    jmp uk_return_to_user
+    .size uk_task_first_entry, . - uk_task_first_entry
+
+/* The idle task's first switch returns here (on its own stack): Swift's idle
+ * loop, which never returns. */
+    .globl uk_idle_first_entry
+    .type uk_idle_first_entry, @function
+uk_idle_first_entry:
+    call uk_idle_loop
+1:  pause
+    jmp 1b
+    .size uk_idle_first_entry, . - uk_idle_first_entry
+
+    .globl uk_task_first_entry_address
+    .type uk_task_first_entry_address, @function
+uk_task_first_entry_address:
+    leaq uk_task_first_entry(%rip), %rax
+    ret
+    .globl uk_idle_first_entry_address
+    .type uk_idle_first_entry_address, @function
+uk_idle_first_entry_address:
+    leaq uk_idle_first_entry(%rip), %rax
+    ret
+
+/* The CPU-local block (CPULocal.swift; offsets in registers.inc). */
+    .bss
+    .balign 64
+    .globl uk_cpu
+uk_cpu:
+    .skip CPU_LOCAL_SIZE
+
+    .text
+    .globl uk_cpu_local_address
+    .type uk_cpu_local_address, @function
+uk_cpu_local_address:
+    leaq uk_cpu(%rip), %rax
+    ret
 
     .bss
     .balign 4096

@@ -58,35 +58,33 @@ uk_exception_stubs:
     STUB 29, 1
     STUB 30, 1
     STUB 31, 0
+    STUB TIMER_VECTOR, 0
 
-/* On the fault stack, every GPR as at the exception; at CPL3 on kvm-pvm
- * (RFLAGS as at the exception too), at CPL0 with interrupts off on hardware
- * KVM. Saves the GPRs (an ExceptionFrame's GPR block), lets Swift handle the
- * exception (demand paging, a signal handler, or a crash report that never
- * returns), restores everything Swift left in the block and the record, and
- * resumes there, the interrupted instruction or a signal handler, through an
- * interrupt frame built from the record (RETURN_TO_USER). */
+/* Entered through the rewritten interrupt frame of uk_exception_common with
+ * every GPR as at the exception: at CPL3 on kvm-pvm (RFLAGS as at the
+ * exception too), at CPL0 with interrupts off on hardware KVM. %rsp is the
+ * top of the running task's kernel stack for an exception in the application
+ * (or, on kvm-pvm, the CPU's fault stack for one in the kernel itself). Builds
+ * a user frame there from the CPU's fault record, exactly as the syscall
+ * entry does (SyscallFrame layout), lets Swift handle the exception (demand
+ * paging, a signal handler, the scheduler's tick, or a crash report that
+ * never returns) and leaves through uk_return_to_user: the interrupted
+ * instruction, a signal handler, or (after a task switch and back) the
+ * same place later. */
 uk_user_fault_entry:
-    pushfq
+    pushq $USER_DS                            /* ss */
+    pushq uk_cpu+CPU_FAULT+32(%rip)           /* rsp */
+    pushq uk_cpu+CPU_FAULT+24(%rip)           /* rflags */
+    pushq $USER_CS                            /* cs */
+    pushq uk_cpu+CPU_FAULT+16(%rip)           /* rip */
     PUSH_GPRS
     cld
     movq %rsp, %rdi
-    leaq uk_fault_record(%rip), %rsi
-    call uk_user_exception                /* the stack is 16-byte aligned here */
-    POP_GPRS
-    popfq
-    pushq $USER_DS                        /* ss */
-    pushq uk_fault_record+32(%rip)        /* rsp */
-    pushq uk_fault_record+24(%rip)        /* rflags */
-    pushq $USER_CS                        /* cs */
-    pushq uk_fault_record+16(%rip)        /* rip */
-    RETURN_TO_USER uk_fault_record+16
+    leaq uk_cpu+CPU_FAULT(%rip), %rsi
+    call uk_user_exception                    /* the stack is 16-byte aligned here */
+    jmp uk_return_to_user
 
     .bss
-    .balign 16
-/* address, error code, rip, rflags, rsp, vector (FaultRecord in ExceptionFrame.swift) */
-uk_fault_record:
-    .skip 48
     .balign 16
 uk_fault_stack:
     .skip 16384
@@ -110,18 +108,32 @@ uk_invalid_opcode:
     jmp uk_exception_common
 
 /* Stack on entry: vector, error code, then the CPU's RIP, CS, RFLAGS, RSP, SS.
- * An exception at CPL3 (the application, or on kvm-pvm the kernel after
- * start-up) is handed to uk_user_fault_entry on the fault stack: the fault
- * record gets CR2, the error code, the vector and the interrupted RIP, RFLAGS
- * and RSP, and the interrupt frame is rewritten to "return" into the
- * trampoline with every GPR unchanged. On kvm-pvm the trampoline runs at CPL3,
- * where Swift runs natively, instead of in this CPL0 context (emulated there,
- * ~1 us per instruction); on hardware KVM it runs at CPL0 (kernel selectors,
- * interrupts off), since kernel pages are supervisor-only there.
+ * The scheduler's tick (TIMER_VECTOR) that lands in the kernel (only on
+ * kvm-pvm, where the kernel runs at CPL3 with interrupts on) just asks for a
+ * reschedule on the way back to the application (CPU_NEED_RESCHED).
+ * Any other exception at CPL3 (the application, or on kvm-pvm the kernel
+ * after start-up) and a tick in the application are handed to
+ * uk_user_fault_entry: the CPU's fault record gets CR2, the error code, the
+ * vector and the interrupted RIP, RFLAGS and RSP, and the interrupt frame is
+ * rewritten to "return" into the trampoline with every GPR unchanged, on the
+ * running task's kernel stack (the CPU's fault stack for a fault in the
+ * kernel). On kvm-pvm the trampoline runs at CPL3, where Swift runs natively,
+ * instead of in this CPL0 context (emulated there, ~1 us per instruction); on
+ * hardware KVM it runs at CPL0 (kernel selectors, interrupts off), since
+ * kernel pages are supervisor-only there.
  * NMI, #DF and #MC, and exceptions at CPL0, take the CPL0 path. */
     .balign 16
 uk_exception_common:
+    cmpq $TIMER_VECTOR, (%rsp)
+    jne 3f
     testb $3, 24(%rsp)
+    jz 4f                                 /* a tick at CPL0: in the kernel */
+    cmpl $0, 20(%rsp)                     /* rip in the upper half: the kernel at CPL3 */
+    jge 3f
+4:  movb $1, uk_cpu+CPU_NEED_RESCHED(%rip)
+    addq $16, %rsp
+    iretq
+3:  testb $3, 24(%rsp)
     jz 2f
     cmpq $2, (%rsp)
     je 2f
@@ -131,21 +143,24 @@ uk_exception_common:
     je 2f
     pushq %rax
     movq %cr2, %rax
-    movq %rax, uk_fault_record+0(%rip)    /* address */
+    movq %rax, uk_cpu+CPU_FAULT+0(%rip)   /* address */
     movq 16(%rsp), %rax
-    movq %rax, uk_fault_record+8(%rip)    /* error code */
+    movq %rax, uk_cpu+CPU_FAULT+8(%rip)   /* error code */
     movq 24(%rsp), %rax
-    movq %rax, uk_fault_record+16(%rip)   /* rip */
+    movq %rax, uk_cpu+CPU_FAULT+16(%rip)  /* rip */
     movq 40(%rsp), %rax
-    movq %rax, uk_fault_record+24(%rip)   /* rflags */
+    movq %rax, uk_cpu+CPU_FAULT+24(%rip)  /* rflags */
     movq 48(%rsp), %rax
-    movq %rax, uk_fault_record+32(%rip)   /* rsp */
+    movq %rax, uk_cpu+CPU_FAULT+32(%rip)  /* rsp */
     movq 8(%rsp), %rax
-    movq %rax, uk_fault_record+40(%rip)   /* vector */
+    movq %rax, uk_cpu+CPU_FAULT+40(%rip)  /* vector */
     leaq uk_user_fault_entry(%rip), %rax
     movq %rax, 24(%rsp)                   /* new rip */
+    movq uk_cpu+CPU_KSTACK_TOP(%rip), %rax
+    cmpl $0, uk_cpu+CPU_FAULT+20(%rip)    /* faulting rip in the upper half: the kernel (kvm-pvm) */
+    jge 5f
     leaq uk_fault_stack_top(%rip), %rax
-    movq %rax, 48(%rsp)                   /* new rsp */
+5:  movq %rax, 48(%rsp)                   /* new rsp */
     testb $1, uk_kernel_privileged(%rip)
     jz 1f
     movq $KERNEL_CS, 32(%rsp)             /* stay at CPL0 */

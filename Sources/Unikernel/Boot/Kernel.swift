@@ -68,6 +68,7 @@ enum Kernel {
         }
 
         CPU.initializeFPU()
+        Scheduler.start(pid: currentProcess.pid)
         CPU.enterApplication(entry: info.app_entry, stackPointer: stackPointer)
     }
 }

@@ -111,6 +111,16 @@ enum Hypercall {
         return try Errno.check(perform(UK_HC_FILE, block).result)
     }
 
+    /// Parks the vCPU in the host for at most `nanoseconds` (nil: until an event).
+    static func idle(nanoseconds: UInt64?) {
+        _ = perform(UK_HC_IDLE, uk_hc_idle(timeout_ns: nanoseconds ?? UInt64.max, result: 0))
+    }
+
+    /// Arms the vCPU's tick: UK_TIMER_VECTOR arrives after `nanoseconds` (0 disarms).
+    static func armTimer(nanoseconds: UInt64) {
+        _ = perform(UK_HC_TIMER, uk_hc_timer(interval_ns: nanoseconds, result: 0))
+    }
+
     static func trace(number: UInt64, arguments: SyscallArguments, result: Int) {
         var block = uk_hc_trace()
         block.number = number

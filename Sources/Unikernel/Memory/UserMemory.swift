@@ -90,4 +90,17 @@ enum UserMemory {
         }
         throw .ENAMETOOLONG
     }
+
+    /// Atomically replaces the aligned 32-bit word at `address` with `new` if it holds
+    /// `expected`; returns the value it held (the futex word protocol: tasks on other
+    /// vCPUs may update the word at the same time).
+    static func compareExchange32(at address: UInt64, expected: UInt32, new: UInt32) throws(Errno) -> UInt32 {
+        guard address & 3 == 0 else { throw .EINVAL }
+        try validate(address, 4)
+        guard let frame = currentProcess.addressSpace.frame(for: address, write: true) else { throw .EFAULT }
+        // SAFETY: an aligned word inside one writable frame of the application (direct map).
+        return uk_cmpxchg32(DirectMap.pointer(frame + (address & (UK_PAGE_SIZE - 1))), expected, new)
+    }
 }
+
+@_extern(c, "uk_cmpxchg32") func uk_cmpxchg32(_ word: UnsafeMutableRawPointer, _ expected: UInt32, _ new: UInt32) -> UInt32

@@ -1,7 +1,8 @@
 import UnikernelABI
 
-/// The single application the kernel runs: its address space, open files,
-/// current directory and identity, plus the boot information it came from.
+/// The application the kernel runs (Linux's thread group): its address space,
+/// open files, current directory, identity and signal dispositions, shared by
+/// all its threads (Scheduler's tasks), plus the boot information it came from.
 struct Process {
     var addressSpace = AddressSpace()
     var files = FileTable()
@@ -34,6 +35,9 @@ struct Process {
     var taskName: [UInt8] = []
     /// What /proc/self/exe names: the program's absolute host path.
     var executableName: [UInt8] = []
+    /// The main thread's status when it ended with `exit` while other threads ran on:
+    /// the process's status once the last one exits (Linux reports the leader's).
+    var leaderExitStatus: Int32?
 
     init() {}
 

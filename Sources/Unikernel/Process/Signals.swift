@@ -1,27 +1,16 @@
 import UnikernelABI
 
 /// A user-mode register context: what a signal frame saves and rt_sigreturn
-/// restores, taken from a syscall frame or from the exception trampoline.
+/// restores, taken from a user frame (syscall, exception or interrupt entry).
 struct UserContext {
     var r8, r9, r10, r11, r12, r13, r14, r15: UInt64
     var rdi, rsi, rbp, rbx, rdx, rax, rcx: UInt64
     var rsp, rip, rflags: UInt64
 
-    init(saved r: SavedRegisters, rip: UInt64, rsp: UInt64, rflags: UInt64) {
-        r8 = r.r8; r9 = r.r9; r10 = r.r10; r11 = r.r11; r12 = r.r12; r13 = r.r13; r14 = r.r14; r15 = r.r15
-        rdi = r.rdi; rsi = r.rsi; rbp = r.rbp; rbx = r.rbx; rdx = r.rdx; rax = r.rax; rcx = r.rcx
-        self.rip = rip; self.rsp = rsp; self.rflags = rflags
-    }
-
     init(frame f: SyscallFrame) {
         r8 = f.r8; r9 = f.r9; r10 = f.r10; r11 = f.r11; r12 = f.r12; r13 = f.r13; r14 = f.r14; r15 = f.r15
         rdi = f.rdi; rsi = f.rsi; rbp = f.rbp; rbx = f.rbx; rdx = f.rdx; rax = f.rax; rcx = f.rcx
         rip = f.rip; rsp = f.rsp; rflags = f.rflags
-    }
-
-    var savedRegisters: SavedRegisters {
-        SavedRegisters(r15: r15, r14: r14, r13: r13, r12: r12, rbp: rbp, rbx: rbx, r11: r11, r10: r10,
-                       r9: r9, r8: r8, rax: rax, rcx: rcx, rdx: rdx, rsi: rsi, rdi: rdi)
     }
 
     func apply(to f: inout SyscallFrame) {
@@ -61,24 +50,33 @@ struct SignalAction {
     var mask: UInt64 = 0
 }
 
-/// The process's signal dispositions, mask, pending set and alternate stack.
+/// The process's signal dispositions and its pending set (kill): shared by every thread.
 struct SignalState {
     var actions = [SignalAction](repeating: SignalAction(), count: 65)
-    var blocked: UInt64 = 0
-    /// Pending on the thread (tkill, tgkill) and on the process (kill).
-    var pending: UInt64 = 0
+    /// Pending on the process (kill): taken by whichever thread does not block it.
     var sharedPending: UInt64 = 0
+}
+
+/// One thread's signal mask, pending set (tkill, tgkill, faults) and alternate stack.
+struct ThreadSignals {
+    var blocked: UInt64 = 0
+    var pending: UInt64 = 0
+    /// si_code of each signal pending on the thread.
+    var codes = [Int32](repeating: 0, count: 65)
     var altStackBase: UInt64 = 0
     var altStackSize: UInt64 = 0
     var altStackDisabled = true
-    /// si_code of each pending signal.
-    var codes = [Int32](repeating: 0, count: 65)
+    /// rt_sigsuspend's caller mask, restored once a handler has run (nil outside sigsuspend).
+    var suspendedMask: UInt64?
+    /// rt_sigtimedwait's set: these signals end the wait though the mask blocks them.
+    var waitingFor: UInt64 = 0
 }
 
-/// Linux signal semantics for one single-threaded process: dispositions,
-/// masks, delivery on a Linux-layout rt_sigframe (at syscall exit for
-/// kill/raise, at once for faults), rt_sigreturn, and default actions (a
-/// terminating signal ends the program with status 128 + signal).
+/// Linux signal semantics for a multi-threaded process: process-wide
+/// dispositions and pending set, per-thread masks, pending sets and alternate
+/// stacks, delivery on a Linux-layout rt_sigframe (on the way back to the
+/// application, at once for faults), rt_sigreturn, and default actions (a
+/// terminating signal ends the whole program with status 128 + signal).
 enum Signals {
     static let sigDefault: UInt64 = 0
     static let sigIgnore: UInt64 = 1
@@ -137,33 +135,57 @@ enum Signals {
 
     // MARK: Sending and delivering
 
-    /// kill/tgkill to the process itself: marks the signal pending; it is
-    /// delivered (or acted on by default) when the syscall returns. `code` is
-    /// the si_code the handler sees (SI_USER for kill, SI_TKILL for tkill/tgkill).
-    static func send(_ signal: Int, code: Int32) {
-        // As Linux: kill queues on the process, tkill/tgkill on the thread; a
-        // signal pending on both is delivered twice.
-        if code == codeThreadKill {
-            currentProcess.signals.pending |= bit(signal)
-            currentProcess.signals.codes[signal] = code
-        } else {
-            currentProcess.signals.sharedPending |= bit(signal)
+    /// Queues `signal`: on `task` (tkill, tgkill) or, when nil, on the process (kill).
+    /// It is acted on when the receiving thread next returns to the application; a
+    /// thread blocked in an interruptible wait is woken for it. As on Linux, a signal
+    /// pending on both the thread and the process is delivered twice.
+    static func send(_ signal: Int, code: Int32, to task: Task? = nil) {
+        if let task {
+            task.signals.pending |= bit(signal)
+            task.signals.codes[signal] = code
+            if accepts(task, signal) { Scheduler.wake(task, reason: .interrupted) }
+            return
+        }
+        currentProcess.signals.sharedPending |= bit(signal)
+        // Wake one thread that takes it, the running one first.
+        if accepts(Scheduler.current, signal) { return }
+        for candidate in Scheduler.tasks where accepts(candidate, signal) {
+            Scheduler.wake(candidate, reason: .interrupted)
+            return
         }
     }
 
-    /// Delivers every pending, unblocked signal before a syscall returns.
+    /// Whether `task` would act on `signal` now (not blocked, or waited for by sigtimedwait).
+    private static func accepts(_ task: Task, _ signal: Int) -> Bool {
+        (~task.signals.blocked | task.signals.waitingFor) & bit(signal) != 0
+    }
+
+    /// Whether a signal is pending that `task` would act on (it ends interruptible waits).
+    static func hasDeliverable(_ task: Task) -> Bool {
+        (task.signals.pending | currentProcess.signals.sharedPending) & (~task.signals.blocked | task.signals.waitingFor) != 0
+    }
+
+    /// Delivers every pending, unblocked signal of the running thread before it returns
+    /// to the application (the user frame `frame`).
     static func deliverPending(to frame: inout SyscallFrame) {
+        let task = Scheduler.current
         while true {
-            let blocked = currentProcess.signals.blocked
-            let threadReady = currentProcess.signals.pending & ~blocked
+            let blocked = task.signals.blocked
+            let threadReady = task.signals.pending & ~blocked
             let sharedReady = currentProcess.signals.sharedPending & ~blocked
-            guard threadReady | sharedReady != 0 else { return }
+            guard threadReady | sharedReady != 0 else {
+                if let mask = task.signals.suspendedMask {
+                    task.signals.blocked = mask
+                    task.signals.suspendedMask = nil
+                }
+                return
+            }
             let signal: Int
             let code: Int32
             if threadReady != 0 {
                 signal = threadReady.trailingZeroBitCount + 1
-                currentProcess.signals.pending &= ~bit(signal)
-                code = currentProcess.signals.codes[signal]
+                task.signals.pending &= ~bit(signal)
+                code = task.signals.codes[signal]
             } else {
                 signal = sharedReady.trailingZeroBitCount + 1
                 currentProcess.signals.sharedPending &= ~bit(signal)
@@ -177,11 +199,27 @@ enum Signals {
         }
     }
 
+    /// Takes one pending signal of `set` for rt_sigtimedwait: the thread's first, then the process's.
+    static func take(from set: UInt64) -> (signal: Int, code: Int32)? {
+        let task = Scheduler.current
+        let threadReady = task.signals.pending & set
+        if threadReady != 0 {
+            let signal = threadReady.trailingZeroBitCount + 1
+            task.signals.pending &= ~bit(signal)
+            return (signal, task.signals.codes[signal])
+        }
+        let sharedReady = currentProcess.signals.sharedPending & set
+        guard sharedReady != 0 else { return nil }
+        let signal = sharedReady.trailingZeroBitCount + 1
+        currentProcess.signals.sharedPending &= ~bit(signal)
+        return (signal, codeUser)
+    }
+
     /// Delivers a fault's signal to its handler; false when the default
     /// action applies (the caller reports the crash).
     static func deliverFault(_ info: SignalInfo, to context: inout UserContext, trapNumber: UInt64, errorCode: UInt64) -> Bool {
         let action = currentProcess.signals.actions[info.signal]
-        guard currentProcess.signals.blocked & bit(info.signal) == 0,
+        guard Scheduler.current.signals.blocked & bit(info.signal) == 0,
               action.handler != sigDefault, action.handler != sigIgnore else { return false }
         return deliver(info, to: &context, trapNumber: trapNumber, errorCode: errorCode)
     }
@@ -200,16 +238,20 @@ enum Signals {
             // As Linux: a frame that cannot be written kills with SIGSEGV.
             Hypercall.exit(status: 128 + 11)
         }
-        var blocked = currentProcess.signals.blocked | action.mask
+        let task = Scheduler.current
+        // During the handler: the current mask (sigsuspend's temporary one) plus the action's;
+        // the frame holds the mask its return restores (setUpFrame).
+        var blocked = task.signals.blocked | action.mask
+        task.signals.suspendedMask = nil
         if action.flags & saNoDefer == 0 { blocked |= bit(signal) }
-        currentProcess.signals.blocked = blocked & ~unblockable
+        task.signals.blocked = blocked & ~unblockable
         if action.flags & saResetHand != 0 { currentProcess.signals.actions[signal] = SignalAction() }
         return true
     }
 
     /// Whether `address` lies on the alternate signal stack.
-    private static func onAlternateStack(_ address: UInt64) -> Bool {
-        let state = currentProcess.signals
+    static func onAlternateStack(_ address: UInt64) -> Bool {
+        let state = Scheduler.current.signals
         return !state.altStackDisabled && address > state.altStackBase && address <= state.altStackBase + state.altStackSize
     }
 
@@ -218,7 +260,9 @@ enum Signals {
     /// `context` at the handler: rdi = signal, rsi = &siginfo, rdx = &ucontext.
     private static func setUpFrame(_ info: SignalInfo, _ action: SignalAction, _ context: inout UserContext,
                                    trapNumber: UInt64, errorCode: UInt64) -> Bool {
-        let state = currentProcess.signals
+        let state = Scheduler.current.signals
+        // The mask the handler's return restores: sigsuspend's caller's, else the current one.
+        let restoredMask = state.suspendedMask ?? state.blocked
         var top = context.rsp &- 128
         if action.flags & saOnStack != 0, !state.altStackDisabled, !onAlternateStack(context.rsp) {
             top = state.altStackBase + state.altStackSize
@@ -240,10 +284,10 @@ enum Signals {
         words[sigcontext + 18] = 0x002B_0000_0000_0033  // cs 0x33, gs 0, fs 0, ss 0x2b (Linux's user selectors)
         words[sigcontext + 19] = errorCode
         words[sigcontext + 20] = trapNumber
-        words[sigcontext + 21] = state.blocked  // oldmask
+        words[sigcontext + 21] = restoredMask   // oldmask
         words[sigcontext + 22] = info.address   // cr2
         words[sigcontext + 23] = fpState
-        words[sigcontext + 32] = state.blocked  // uc_sigmask (after 8 reserved words)
+        words[sigcontext + 32] = restoredMask   // uc_sigmask (after 8 reserved words)
         // siginfo at +312: si_signo, si_errno, si_code, then si_addr or (si_pid, si_uid).
         let siginfo = Int(siginfoOffset / 8)
         words[siginfo] = UInt64(UInt32(info.signal))
@@ -292,7 +336,7 @@ enum Signals {
                 try UserMemory.copyIn(from: fpState, to: ExtendedState.buffer, count: Int(ExtendedState.frameBytes))
                 ExtendedState.restore()
             }
-            currentProcess.signals.blocked = words[5 + 32] & ~unblockable
+            Scheduler.current.signals.blocked = words[5 + 32] & ~unblockable
             context.apply(to: &frame)
         } catch {
             Hypercall.exit(status: 128 + 11)

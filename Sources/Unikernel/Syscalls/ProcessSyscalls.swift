@@ -1,16 +1,11 @@
 import UnikernelABI
 
-/// Process-level system calls: exit, identity, thread-area set-up, limits,
-/// and the signal calls a single-threaded program without signal delivery
-/// can be told "done" for.
+/// Process-level system calls: identity, thread-area set-up, limits,
+/// process groups and scheduling parameters.
 enum ProcessSyscalls {
     static let archSetGS = 0x1001, archSetFS = 0x1002, archGetFS = 0x1003, archGetGS = 0x1004
     static let rlimitStack = 3, rlimitNofile = 7
     static let rlimInfinity = UInt64.max
-
-    static func exit(_ a: SyscallArguments) throws(Errno) -> Int {
-        Hypercall.exit(status: Int32(truncatingIfNeeded: a[0]))
-    }
 
     static func getpid(_ a: SyscallArguments) throws(Errno) -> Int { currentProcess.pid }
     static func getppid(_ a: SyscallArguments) throws(Errno) -> Int { 0 }
@@ -18,14 +13,8 @@ enum ProcessSyscalls {
     static func geteuid(_ a: SyscallArguments) throws(Errno) -> Int { Int(currentProcess.bootInfo.euid) }
     static func getgid(_ a: SyscallArguments) throws(Errno) -> Int { Int(currentProcess.bootInfo.gid) }
     static func getegid(_ a: SyscallArguments) throws(Errno) -> Int { Int(currentProcess.bootInfo.egid) }
-    static func setTidAddress(_ a: SyscallArguments) throws(Errno) -> Int { currentProcess.pid }
     static func succeed(_ a: SyscallArguments) throws(Errno) -> Int { 0 }
 
-    /// set_robust_list(head, size): the size must be Linux's robust_list_head (24 bytes).
-    static func setRobustList(_ a: SyscallArguments) throws(Errno) -> Int {
-        guard a[1] == 24 else { throw .EINVAL }
-        return 0
-    }
     static func unsupported(_ a: SyscallArguments) throws(Errno) -> Int { throw .ENOSYS }
 
     static func archPrctl(_ a: SyscallArguments) throws(Errno) -> Int {
@@ -34,15 +23,17 @@ enum ProcessSyscalls {
             guard a[1] < PageMapper.lowerHalfEnd else { throw .EPERM }
             if a.int32(0) == archSetGS {
                 CPU.gsBase = a[1]
+                Scheduler.noteBaseRegisters(gs: a[1])
             } else if currentProcess.bootInfo.flags & UK_BOOT_FAULT_NO_FS_BASE == 0 {
                 CPU.fsBase = a[1]
+                Scheduler.noteBaseRegisters(fs: a[1])
             }
             return 0
         case archGetFS:
-            try UserMemory.store(CPU.fsBase, to: a[1])
+            try UserMemory.store(Scheduler.current.fsBase, to: a[1])
             return 0
         case archGetGS:
-            try UserMemory.store(CPU.gsBase, to: a[1])
+            try UserMemory.store(Scheduler.current.gsBase, to: a[1])
             return 0
         default:
             throw .EINVAL
@@ -144,98 +135,6 @@ enum ProcessSyscalls {
     static func personality(_ a: SyscallArguments) throws(Errno) -> Int {
         let requested = UInt32(truncatingIfNeeded: a[0])
         guard requested == 0xFFFF_FFFF || requested == 0 else { throw .EINVAL }
-        return 0
-    }
-
-    /// rt_sigaction(signal, act, oldact, sigsetsize): the kernel's 32-byte
-    /// struct sigaction (handler, flags, restorer, mask).
-    static func rtSigaction(_ a: SyscallArguments) throws(Errno) -> Int {
-        let signal = a.int32(0)
-        guard signal >= 1, signal <= 64, a[3] == 8 else { throw .EINVAL }
-        let old = currentProcess.signals.actions[signal]
-        if a[1] != 0 {
-            guard signal != 9, signal != 19 else { throw .EINVAL }
-            let words = try UserMemory.load((UInt64, UInt64, UInt64, UInt64).self, from: a[1])
-            currentProcess.signals.actions[signal] = SignalAction(handler: words.0, flags: words.1, restorer: words.2,
-                                                                  mask: words.3 & ~Signals.unblockable)
-        }
-        if a[2] != 0 {
-            try UserMemory.store((old.handler, old.flags, old.restorer, old.mask), to: a[2])
-        }
-        return 0
-    }
-
-    /// rt_sigprocmask(how, set, oldset, sigsetsize): SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK.
-    static func rtSigprocmask(_ a: SyscallArguments) throws(Errno) -> Int {
-        guard a[3] == 8 else { throw .EINVAL }
-        let old = currentProcess.signals.blocked
-        if a[1] != 0 {
-            let set = try UserMemory.load(UInt64.self, from: a[1])
-            switch a.int32(0) {
-            case 0: currentProcess.signals.blocked |= set
-            case 1: currentProcess.signals.blocked &= ~set
-            case 2: currentProcess.signals.blocked = set
-            default: throw .EINVAL
-            }
-            currentProcess.signals.blocked &= ~Signals.unblockable
-        }
-        if a[2] != 0 { try UserMemory.store(old, to: a[2]) }
-        return 0
-    }
-
-    /// rt_sigpending(set, sigsetsize).
-    static func rtSigpending(_ a: SyscallArguments) throws(Errno) -> Int {
-        guard a[1] == 8 else { throw .EINVAL }
-        let pending = currentProcess.signals.pending | currentProcess.signals.sharedPending
-        try UserMemory.store(pending & currentProcess.signals.blocked, to: a[0])
-        return 0
-    }
-
-    /// sigaltstack(ss, old_ss) with Linux's stack_t (sp, flags, size).
-    static func sigaltstack(_ a: SyscallArguments) throws(Errno) -> Int {
-        let state = currentProcess.signals
-        if a[1] != 0 {
-            let flags: UInt64 = state.altStackDisabled ? Signals.ssDisable : 0
-            try UserMemory.store((state.altStackBase, flags, state.altStackSize), to: a[1])
-        }
-        if a[0] != 0 {
-            let stack = try UserMemory.load((UInt64, UInt64, UInt64).self, from: a[0])
-            let flags = stack.1 & 0xFFFF_FFFF
-            if flags == Signals.ssDisable {
-                currentProcess.signals.altStackDisabled = true
-                currentProcess.signals.altStackBase = 0
-                currentProcess.signals.altStackSize = 0
-            } else {
-                guard flags == 0 || flags == Signals.ssOnStack else { throw .EINVAL }
-                guard stack.2 >= Signals.minimumSignalStack else { throw .ENOMEM }
-                currentProcess.signals.altStackDisabled = false
-                currentProcess.signals.altStackBase = stack.0
-                currentProcess.signals.altStackSize = stack.2
-            }
-        }
-        return 0
-    }
-
-    static func kill(_ a: SyscallArguments) throws(Errno) -> Int {
-        let target = a.int32(0)
-        guard target == currentProcess.pid || target == 0 || target == -1 || target == -currentProcess.pid else { throw .ESRCH }
-        return try killSelf(signal: a.int32(1), code: Signals.codeUser)
-    }
-
-    static func tkill(_ a: SyscallArguments) throws(Errno) -> Int {
-        guard a.int32(0) == currentProcess.pid else { throw .ESRCH }
-        return try killSelf(signal: a.int32(1), code: Signals.codeThreadKill)
-    }
-
-    static func tgkill(_ a: SyscallArguments) throws(Errno) -> Int {
-        guard a.int32(0) == currentProcess.pid, a.int32(1) == currentProcess.pid else { throw .ESRCH }
-        return try killSelf(signal: a.int32(2), code: Signals.codeThreadKill)
-    }
-
-    /// Sends `signal` to the process itself; it is acted on as the syscall returns.
-    private static func killSelf(signal: Int, code: Int32) throws(Errno) -> Int {
-        guard signal >= 0, signal <= 64 else { throw .EINVAL }
-        if signal != 0 { Signals.send(signal, code: code) }
         return 0
     }
 }

@@ -18,10 +18,16 @@ enum SyscallInProgress {
         record.pointee.frame = 0
     }
 
+    /// The frame recorded now (0: none): a task switch keeps each task's own.
+    static var current: UInt64 {
+        get { record.pointee.frame }
+        set { record.pointee.frame = newValue }
+    }
+
     private static var record: UnsafeMutablePointer<uk_syscall_in_progress> {
         // SAFETY: UK_SYSCALL_IN_PROGRESS_PHYS is in the boot-info page, reserved for this struct
         // (abi_layout.c checks it lies between uk_boot_info and uk_pending_write); only this
-        // type writes it, and one vCPU serves one call at a time.
+        // type writes it, and a task switch saves and restores it (Scheduler).
         DirectMap.pointer(UK_SYSCALL_IN_PROGRESS_PHYS).assumingMemoryBound(to: uk_syscall_in_progress.self)
     }
 }

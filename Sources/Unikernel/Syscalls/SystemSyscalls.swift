@@ -42,20 +42,6 @@ enum SystemSyscalls {
         return count
     }
 
-    /// sched_getaffinity: one CPU.
-    static func schedGetaffinity(_ a: SyscallArguments) throws(Errno) -> Int {
-        guard a.int(1) >= 8 else { throw .EINVAL }
-        try UserMemory.store(UInt64(1), to: a[2])
-        return 8
-    }
-
-    /// getcpu(cpu, node, cache): always CPU 0 of node 0.
-    static func getcpu(_ a: SyscallArguments) throws(Errno) -> Int {
-        if a[0] != 0 { try UserMemory.store(UInt32(0), to: a[0]) }
-        if a[1] != 0 { try UserMemory.store(UInt32(0), to: a[1]) }
-        return 0
-    }
-
     /// sysinfo: uptime from the clock, RAM from guest memory, one process.
     static func sysinfo(_ a: SyscallArguments) throws(Errno) -> Int {
         var info = [UInt8](repeating: 0, count: 112)
@@ -118,38 +104,6 @@ enum SystemSyscalls {
     static func getgroups(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a.int32(0) >= 0 else { throw .EINVAL }
         return 0
-    }
-
-    static let futexWait = 0, futexWake = 1, futexRequeue = 3, futexCmpRequeue = 4, futexWakeOp = 5
-    static let futexWaitBitset = 9, futexWakeBitset = 10
-
-    /// futex with one thread: a wait whose value differs fails with EAGAIN, a
-    /// timed wait sleeps and times out, an untimed one could never be woken
-    /// (EDEADLK); wakes find no waiters.
-    static func futex(_ a: SyscallArguments) throws(Errno) -> Int {
-        let operation = a.int32(1) & 0x7F  // without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME
-        switch operation {
-        case futexWait, futexWaitBitset:
-            let value = try UserMemory.load(UInt32.self, from: a[0])
-            guard value == UInt32(truncatingIfNeeded: a[2]) else { throw .EAGAIN }
-            guard a[3] != 0 else { throw .EDEADLK }
-            let timeout = try UserMemory.load((Int64, Int64).self, from: a[3])
-            guard timeout.0 >= 0, timeout.1 >= 0, timeout.1 < 1_000_000_000 else { throw .EINVAL }
-            let nanoseconds = UInt64(timeout.0) &* 1_000_000_000 &+ UInt64(timeout.1)
-            if operation == futexWait {
-                Clock.sleep(until: Clock.monotonicNanoseconds() &+ nanoseconds)
-            } else {
-                // FUTEX_WAIT_BITSET takes an absolute time on CLOCK_MONOTONIC (or REALTIME).
-                let realtime = a.int32(1) & 256 != 0
-                let now = realtime ? Clock.realtimeNanoseconds() : Clock.monotonicNanoseconds()
-                if nanoseconds > now { Clock.sleep(until: Clock.monotonicNanoseconds() &+ (nanoseconds - now)) }
-            }
-            throw .ETIMEDOUT
-        case futexWake, futexWakeBitset, futexRequeue, futexCmpRequeue, futexWakeOp:
-            return 0
-        default:
-            throw .ENOSYS
-        }
     }
 
     /// sync: the host's page cache writes back; nothing to do.

@@ -45,23 +45,37 @@ enum TimeSyscalls {
     }
 
     /// Reads a timespec and returns it in nanoseconds (EINVAL when malformed).
-    private static func loadTimespec(_ address: UInt64) throws(Errno) -> UInt64 {
+    static func loadTimespec(_ address: UInt64) throws(Errno) -> UInt64 {
         let (seconds, nanoseconds) = try UserMemory.load((Int64, Int64).self, from: address)
         guard seconds >= 0, nanoseconds >= 0, nanoseconds < 1_000_000_000 else { throw .EINVAL }
         return UInt64(seconds) &* nanosecondsPerSecond &+ UInt64(nanoseconds)
     }
 
-    /// nanosleep: busy-waits on the TSC (there is nothing else to run).
+    /// nanosleep(request, remaining): the task sleeps (other tasks run, an idle vCPU parks in
+    /// the host); a signal ends it early with EINTR and the time left in `remaining`.
     static func nanosleep(_ a: SyscallArguments) throws(Errno) -> Int {
-        Clock.spin(nanoseconds: try loadTimespec(a[0]))
+        let request = try loadTimespec(a[0])
+        try sleep(until: Clock.monotonicNanoseconds() &+ request, remaining: a[1])
         return 0
     }
 
+    /// clock_nanosleep(clock, flags, request, remaining): relative or TIMER_ABSTIME on `clock`.
     static func clockNanosleep(_ a: SyscallArguments) throws(Errno) -> Int {
         let current = try now(clock: a.int32(0))
         let request = try loadTimespec(a[2])
         let absolute = a.int32(1) & 1 != 0  // TIMER_ABSTIME
-        Clock.spin(nanoseconds: absolute ? (request > current ? request - current : 0) : request)
+        let interval = absolute ? (request > current ? request - current : 0) : request
+        // An absolute sleep reports no remaining time (Linux leaves `remaining` untouched).
+        try sleep(until: Clock.monotonicNanoseconds() &+ interval, remaining: absolute ? 0 : a[3])
         return 0
+    }
+
+    private static func sleep(until deadline: UInt64, remaining: UInt64) throws(Errno) {
+        guard !Scheduler.sleep(until: deadline) else { return }
+        if remaining != 0 {
+            let now = Clock.monotonicNanoseconds()
+            try storeTimespec(deadline > now ? deadline - now : 0, to: remaining)
+        }
+        throw .EINTR
     }
 }

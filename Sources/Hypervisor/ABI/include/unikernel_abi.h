@@ -173,8 +173,8 @@ typedef struct uk_boot_info {
        UK_BOOT_KERNEL_PRIVILEGED and at CPL3 without: GDT (null,
        kernel code 0x08, kernel data 0x10, user data 0x1B, user code 0x23, TSS
        0x28), TSS (RSP0 = uk_kernel_stack_top, IST1-4 in the cpu_tables area),
-       IDT (vectors 0-31 -> uk_exception_stubs + 16 * vector, DPL 0, IST per
-       vector), CR0/CR4 below, XCR0, EFER.SCE, STAR/LSTAR/FMASK, FS/GS base 0.
+       IDT (vectors 0-31 and UK_TIMER_VECTOR -> uk_exception_stubs + 16 * vector,
+       DPL 0, IST per vector), CR0/CR4 below, XCR0, EFER.SCE, STAR/LSTAR/FMASK, FS/GS base 0.
        On kvm-pvm nothing then runs at CPL0 (emulated there) but the exception stubs. */
     uint64_t cr0, cr4;
     uint64_t cpu_tables_phys;    /* IDT page, TSS page, IST stacks (UK_CPU_TABLES_SIZE) */
@@ -211,7 +211,29 @@ enum uk_hypercall_port {
     UK_HC_PATH       = 0x50d,  /* uk_hc_path: an operation on a path beneath the root */
     UK_HC_FILE       = 0x50e,  /* uk_hc_file: an operation on an open handle */
     UK_HC_FLUSH      = 0x50f,  /* uk_hc_flush: write out and clear the uk_pending_write */
+    UK_HC_IDLE       = 0x510,  /* uk_hc_idle: nothing to run; park the vCPU until a deadline or an event */
+    UK_HC_TIMER      = 0x511,  /* uk_hc_timer: inject UK_TIMER_VECTOR after an interval (the time slice) */
 };
+
+/* The interrupt vector of the scheduler's tick: the host injects it (KVM_INTERRUPT, once
+ * the guest can take interrupts) when the interval of the last UK_HC_TIMER has passed. */
+#define UK_TIMER_VECTOR 32
+/* IDT entries the host writes: the 32 exception vectors and the tick. */
+#define UK_IDT_VECTORS 33
+
+/* The kernel has nothing to run: the host parks the vCPU (no host CPU used) until
+ * `timeout_ns` has passed (UINT64_MAX: until an event), or until a signal or a pending
+ * interrupt for the vCPU, whichever comes first. The guest re-checks its own clock. */
+typedef struct uk_hc_idle {
+    uint64_t timeout_ns;
+    int64_t result;          /* 0 */
+} uk_hc_idle;
+
+/* Arms (interval_ns > 0) or disarms (0) the vCPU's one-shot tick timer. */
+typedef struct uk_hc_timer {
+    uint64_t interval_ns;
+    int64_t result;          /* 0 */
+} uk_hc_timer;
 
 /* Bytes the kernel has accepted from write() and not yet given to the host (its
  * write-behind buffer, Hypercall/HostFileBuffer.swift), described at a fixed guest-physical

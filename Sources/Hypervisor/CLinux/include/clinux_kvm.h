@@ -79,4 +79,16 @@ void ckvm_clear_immediate_exit(struct kvm_run *run);
 /* Arms a one-shot real-time timer that raises SIGALRM after `milliseconds`. */
 int ckvm_arm_timeout(uint64_t milliseconds);
 
+/* The scheduler's tick: arms (nanoseconds > 0) or disarms the calling vCPU thread's
+   one-shot CLOCK_MONOTONIC timer; its signal sets immediate_exit and is reported once by
+   ckvm_take_tick(). Returns 0 or -1 (errno). */
+int ckvm_arm_tick(uint64_t nanoseconds);
+int ckvm_take_tick(void);
+/* Parks the calling thread until `timeout_ns` (UINT64_MAX: none) or a runner signal or
+   tick, without losing one that arrives meanwhile. */
+void ckvm_idle(uint64_t timeout_ns);
+/* Injects external interrupt `vector` if the guest can take it now (1); otherwise asks
+   KVM to exit when it can (request_interrupt_window) and returns 0. */
+int ckvm_inject_interrupt(int vcpu_fd, struct kvm_run *run, uint32_t vector);
+
 #endif

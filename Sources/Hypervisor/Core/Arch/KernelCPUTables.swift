@@ -12,7 +12,7 @@ extension SegmentDescriptor {
 /// definition: no kernel start-up code sets up the CPU; on kvm-pvm CPL0 code
 /// is emulated):
 /// the GDT with user segments and a TSS, the TSS with RSP0 and four IST
-/// stacks, and the IDT routing vectors 0-31 to the kernel's exception stubs.
+/// stacks, and the IDT routing vectors 0-31 and the tick to the kernel's stubs.
 /// The layout is the boot protocol's (unikernel_abi.h, UK_BOOT_CPU_PREPARED).
 public struct KernelCPUTables: Sendable {
     public static let userDataSelector: UInt16 = 0x1B
@@ -58,9 +58,10 @@ public struct KernelCPUTables: Sendable {
                 SegmentDescriptor.userData.encoded, SegmentDescriptor.userCode.encoded, low, tss >> 32]
     }
 
-    /// The IDT's 32 interrupt gates (16 bytes each: low and high quadwords).
+    /// The IDT's interrupt gates (16 bytes each: low and high quadwords): the 32 exception
+    /// vectors and the scheduler's tick, UK_TIMER_VECTOR (whose stub follows theirs).
     public var idt: [UInt64] {
-        (0..<32).flatMap { vector -> [UInt64] in
+        (0..<Int(UK_IDT_VECTORS)).flatMap { vector -> [UInt64] in
             let handler = exceptionStubs + UInt64(vector) * 16
             let low = (handler & 0xFFFF) | (UInt64(UK_KERNEL_CS) << 16) | (Self.istIndex(for: vector) << 32)
                 | (0x8E << 40) | ((handler >> 16) & 0xFFFF) << 48
@@ -99,7 +100,7 @@ public struct KernelCPUTables: Sendable {
         sregs.gdt.base = UK_DIRECT_MAP_BASE + UK_GDT_PHYS
         sregs.gdt.limit = UInt16(gdt.count * 8 - 1)
         sregs.idt.base = UK_DIRECT_MAP_BASE + idtPhysical
-        sregs.idt.limit = 32 * 16 - 1
+        sregs.idt.limit = UInt16(UK_IDT_VECTORS * 16 - 1)
         var task = kvm_segment()
         task.base = UK_DIRECT_MAP_BASE + tssPhysical
         task.limit = 103

@@ -56,6 +56,10 @@ public enum Hypercall: Equatable, Sendable {
     case crash(GuestCrash)
     case panic(message: String)
     case trace(SyscallRecord)
+    /// Nothing to run: park the vCPU for at most this long (nil: until an event).
+    case idle(timeoutNanoseconds: UInt64?)
+    /// Inject the tick (UK_TIMER_VECTOR) after this interval; 0 disarms.
+    case armTimer(intervalNanoseconds: UInt64)
 }
 
 /// Why a hypercall could not be decoded. The guest is answered with `errno`
@@ -232,6 +236,14 @@ extension Hypercall {
             let a = p.args
             let record = SyscallRecord(number: p.number, arguments: [a.0, a.1, a.2, a.3, a.4, a.5], result: p.result)
             return DecodedHypercall(call: .trace(record), resultAddress: nil)
+        case UK_HC_IDLE.rawValue:
+            let p = try load(uk_hc_idle.self)
+            return DecodedHypercall(call: .idle(timeoutNanoseconds: p.timeout_ns == UInt64.max ? nil : p.timeout_ns),
+                                    resultAddress: result(uk_hc_idle.self, \uk_hc_idle.result))
+        case UK_HC_TIMER.rawValue:
+            let p = try load(uk_hc_timer.self)
+            return DecodedHypercall(call: .armTimer(intervalNanoseconds: p.interval_ns),
+                                    resultAddress: result(uk_hc_timer.self, \uk_hc_timer.result))
         default:
             throw HypercallError.unknownPort(port).unanswerable
         }

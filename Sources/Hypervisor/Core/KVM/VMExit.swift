@@ -18,6 +18,8 @@ public enum VMExit: Equatable, Sendable {
     case mmio(address: UInt64, isWrite: Bool, length: UInt32, data: UInt64)
     /// `KVM_RUN` was interrupted by a signal before or while running the guest.
     case interrupted
+    /// The guest can take an interrupt now (the loop asked with request_interrupt_window).
+    case interruptWindowOpen
     /// Any other exit reason.
     case other(reason: UInt32)
 }

@@ -127,6 +127,8 @@ public final class VirtualCPU {
             return .mmio(address: address, isWrite: isWrite != 0, length: length, data: data)
         case KVM_EXIT_INTR:
             return .interrupted
+        case KVM_EXIT_IRQ_WINDOW_OPEN:
+            return .interruptWindowOpen
         default:
             return .other(reason: ckvm_run_exit_reason(run))
         }

@@ -22,6 +22,8 @@ public final class Machine {
     public let application: ApplicationImage
     /// The kernel image's bytes, to name kernel functions in kernel-bug reports.
     let kernelBytes: [UInt8]
+    /// The tick timer fired and UK_TIMER_VECTOR waits to be injected (when the guest can take it).
+    var tickPending = false
 
     /// Builds the machine; nothing runs yet.
     public init(_ configuration: MachineConfiguration) throws(HypervisorError) {
@@ -267,7 +269,11 @@ extension Machine {
         try? memory.store(realtime, at: UK_BOOT_INFO_PHYS + UInt64(MemoryLayout<uk_boot_info>.offset(of: \uk_boot_info.boot_realtime_ns)!))
 
         PhaseTimer.shared.mark("first-run")
+        defer { _ = ckvm_arm_tick(0) }
         while true {
+            if tickPending, ckvm_inject_interrupt(vcpu.fd.rawValue, vcpu.run, UInt32(UK_TIMER_VECTOR)) == 1 {
+                tickPending = false
+            }
             let exit: VMExit
             do { exit = try vcpu.runOnce() } catch { return .failed(message: error.description) }
             PhaseTimer.shared.vmExit(exit)
@@ -292,13 +298,10 @@ extension Machine {
             // cannot reach them: IOPL 0, no I/O bitmap), so only a broken kernel gets here.
             return .failed(message: "the guest kernel accessed I/O port 0x\(String(port, radix: 16)), where no device is (hypercalls are stores to the hypercall page)")
         case .interrupted:
-            let signal = ckvm_take_pending_signal()
             ckvm_clear_immediate_exit(vcpu.run)
-            switch signal {
-            case SIGALRM: return .timedOut(seconds: configuration.timeout ?? 0)
-            case SIGINT, SIGTERM: return .interrupted(signal: signal)
-            default: return nil
-            }
+            return takeSignals()
+        case .interruptWindowOpen:
+            return nil  // the loop injects the pending tick now
         case .halt:
             let rip = (try? vcpu.registers().rip) ?? 0
             return .crashed(report: "\(configuration.programPath): guest executed hlt at rip 0x\(String(rip, radix: 16)) (a privileged instruction: Linux kills the process with SIGSEGV)\n  exit status 139",
@@ -318,6 +321,18 @@ extension Machine {
             return .failed(message: "guest \(isWrite ? "wrote" : "read") \(length) bytes at unbacked guest-physical address 0x\(String(address, radix: 16))")
         case let .other(reason):
             return .failed(message: "unexpected KVM exit reason \(reason)")
+        }
+    }
+
+    /// Acts on the signals the run loop's handlers recorded: the timeout and SIGINT/SIGTERM
+    /// end the run; the tick becomes an interrupt to inject.
+    private func takeSignals() -> RunOutcome? {
+        if ckvm_take_tick() != 0 { tickPending = true }
+        let signal = ckvm_take_pending_signal()
+        switch signal {
+        case SIGALRM: return .timedOut(seconds: configuration.timeout ?? 0)
+        case SIGINT, SIGTERM: return .interrupted(signal: signal)
+        default: return nil
         }
     }
 
@@ -345,6 +360,15 @@ extension Machine {
             return nil
         case let .stop(reason):
             return outcome(of: reason)
+        case let .idle(timeout):
+            // Parks until the timeout, a tick or a signal; the signal is then taken as the next exit.
+            if !tickPending { ckvm_idle(timeout ?? UInt64.max) }
+            if let address = decoded.resultAddress { try? memory.store(Int64(0), at: address) }
+            return takeSignals()
+        case let .armTimer(interval):
+            let result: Int64 = ckvm_arm_tick(interval) == 0 ? 0 : -Int64(Glibc.errno)
+            if let address = decoded.resultAddress { try? memory.store(result, at: address) }
+            return nil
         }
     }
 
@@ -425,13 +449,21 @@ extension Machine {
         syscallInProgress.map { tracer.describeCall(number: $0.number, arguments: $0.arguments) }
     }
 
-    /// The call the kernel is serving (`uk_syscall_in_progress` names its frame on the kernel
-    /// stack, in the kernel image's window), nil when it serves none. Read only to be printed:
+    /// The guest-physical address of a kernel-virtual one: in the kernel image's window (the
+    /// boot stack) or in the direct map (the other tasks' kernel stacks); nil elsewhere.
+    static func kernelPhysical(_ virtual: UInt64) -> UInt64? {
+        if virtual >= UK_KERNEL_VIRT_BASE, virtual - UK_KERNEL_VIRT_BASE < UK_KERNEL_WINDOW_SIZE { return virtual - UK_KERNEL_VIRT_BASE }
+        if virtual >= UK_DIRECT_MAP_BASE, virtual < UK_KERNEL_VIRT_BASE { return virtual - UK_DIRECT_MAP_BASE }
+        return nil
+    }
+
+    /// The call the kernel is serving (`uk_syscall_in_progress` names its frame on the task's
+    /// kernel stack), nil when it serves none. Read only to be printed:
     /// on kvm-pvm the program can write that page; every address is checked as any other.
     private var syscallInProgress: (number: UInt64, arguments: [UInt64])? {
         guard let record = try? memory.load(uk_syscall_in_progress.self, at: UK_SYSCALL_IN_PROGRESS_PHYS),
-              record.frame >= UK_KERNEL_VIRT_BASE, record.frame - UK_KERNEL_VIRT_BASE < UK_KERNEL_WINDOW_SIZE,
-              let frame = try? memory.load(uk_syscall_frame.self, at: record.frame - UK_KERNEL_VIRT_BASE) else { return nil }
+              let physical = Machine.kernelPhysical(record.frame),
+              let frame = try? memory.load(uk_syscall_frame.self, at: physical) else { return nil }
         return (frame.rax, [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9])
     }
 }

@@ -1,0 +1,162 @@
+import UnikernelABI
+
+/// The signal system calls: dispositions (process-wide), masks, pending sets
+/// and alternate stacks (per thread), sending to the process or to one
+/// thread, and waiting for signals (rt_sigsuspend, pause, rt_sigtimedwait).
+enum SignalSyscalls {
+    /// rt_sigaction(signal, act, oldact, sigsetsize): the kernel's 32-byte
+    /// struct sigaction (handler, flags, restorer, mask).
+    static func rtSigaction(_ a: SyscallArguments) throws(Errno) -> Int {
+        let signal = a.int32(0)
+        guard signal >= 1, signal <= 64, a[3] == 8 else { throw .EINVAL }
+        let old = currentProcess.signals.actions[signal]
+        if a[1] != 0 {
+            guard signal != 9, signal != 19 else { throw .EINVAL }
+            let words = try UserMemory.load((UInt64, UInt64, UInt64, UInt64).self, from: a[1])
+            currentProcess.signals.actions[signal] = SignalAction(handler: words.0, flags: words.1, restorer: words.2,
+                                                                  mask: words.3 & ~Signals.unblockable)
+        }
+        if a[2] != 0 {
+            try UserMemory.store((old.handler, old.flags, old.restorer, old.mask), to: a[2])
+        }
+        return 0
+    }
+
+    /// rt_sigprocmask(how, set, oldset, sigsetsize): SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK, on the calling thread.
+    static func rtSigprocmask(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a[3] == 8 else { throw .EINVAL }
+        let task = Scheduler.current
+        let old = task.signals.blocked
+        if a[1] != 0 {
+            let set = try UserMemory.load(UInt64.self, from: a[1])
+            switch a.int32(0) {
+            case 0: task.signals.blocked |= set
+            case 1: task.signals.blocked &= ~set
+            case 2: task.signals.blocked = set
+            default: throw .EINVAL
+            }
+            task.signals.blocked &= ~Signals.unblockable
+        }
+        if a[2] != 0 { try UserMemory.store(old, to: a[2]) }
+        return 0
+    }
+
+    /// rt_sigpending(set, sigsetsize): the thread's and the process's pending signals that are blocked.
+    static func rtSigpending(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a[1] == 8 else { throw .EINVAL }
+        let task = Scheduler.current
+        let pending = task.signals.pending | currentProcess.signals.sharedPending
+        try UserMemory.store(pending & task.signals.blocked, to: a[0])
+        return 0
+    }
+
+    /// sigaltstack(ss, old_ss) with Linux's stack_t (sp, flags, size). The old flags say
+    /// SS_ONSTACK while the caller runs on the stack, which then cannot be changed (EPERM).
+    static func sigaltstack(_ a: SyscallArguments) throws(Errno) -> Int {
+        let task = Scheduler.current
+        let state = task.signals
+        let onStack = Signals.onAlternateStack(task.userFrame.pointee.rsp)
+        if a[1] != 0 {
+            let flags: UInt64 = state.altStackDisabled ? Signals.ssDisable : (onStack ? Signals.ssOnStack : 0)
+            try UserMemory.store((state.altStackBase, flags, state.altStackSize), to: a[1])
+        }
+        if a[0] != 0 {
+            let stack = try UserMemory.load((UInt64, UInt64, UInt64).self, from: a[0])
+            guard !onStack else { throw .EPERM }
+            let flags = stack.1 & 0xFFFF_FFFF
+            if flags == Signals.ssDisable {
+                task.signals.altStackDisabled = true
+                task.signals.altStackBase = 0
+                task.signals.altStackSize = 0
+            } else {
+                guard flags == 0 || flags == Signals.ssOnStack else { throw .EINVAL }
+                guard stack.2 >= Signals.minimumSignalStack else { throw .ENOMEM }
+                task.signals.altStackDisabled = false
+                task.signals.altStackBase = stack.0
+                task.signals.altStackSize = stack.2
+            }
+        }
+        return 0
+    }
+
+    /// kill(pid, signal): to the process itself (its pid, its group, 0 or -1).
+    static func kill(_ a: SyscallArguments) throws(Errno) -> Int {
+        let target = a.int32(0)
+        let pid = currentProcess.pid
+        guard target == pid || target == 0 || target == -1 || target == -pid else { throw .ESRCH }
+        let signal = try checkedSignal(a.int32(1))
+        if signal != 0 { Signals.send(signal, code: Signals.codeUser) }
+        return 0
+    }
+
+    /// tkill(tid, signal): to one thread of the process.
+    static func tkill(_ a: SyscallArguments) throws(Errno) -> Int {
+        let signal = try checkedSignal(a.int32(1))
+        guard a.int32(0) > 0 else { throw .EINVAL }
+        guard let task = Scheduler.task(tid: a.int32(0)) else { throw .ESRCH }
+        if signal != 0 { Signals.send(signal, code: Signals.codeThreadKill, to: task) }
+        return 0
+    }
+
+    /// tgkill(tgid, tid, signal): to one thread of the process `tgid`.
+    static func tgkill(_ a: SyscallArguments) throws(Errno) -> Int {
+        let signal = try checkedSignal(a.int32(2))
+        guard a.int32(0) > 0, a.int32(1) > 0 else { throw .EINVAL }
+        guard a.int32(0) == currentProcess.pid, let task = Scheduler.task(tid: a.int32(1)) else { throw .ESRCH }
+        if signal != 0 { Signals.send(signal, code: Signals.codeThreadKill, to: task) }
+        return 0
+    }
+
+    private static func checkedSignal(_ signal: Int) throws(Errno) -> Int {
+        guard signal >= 0, signal <= 64 else { throw .EINVAL }
+        return signal
+    }
+
+    /// rt_sigsuspend(mask, sigsetsize): waits with `mask` until a signal is delivered;
+    /// always EINTR, the caller's mask restored after the handler (Signals.deliverPending).
+    static func rtSigsuspend(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a[1] == 8 else { throw .EINVAL }
+        let mask = try UserMemory.load(UInt64.self, from: a[0])
+        let task = Scheduler.current
+        task.signals.suspendedMask = task.signals.blocked
+        task.signals.blocked = mask & ~Signals.unblockable
+        while Scheduler.block() != .interrupted {}
+        throw .EINTR
+    }
+
+    /// pause(): waits until a signal is delivered; always EINTR.
+    static func pause(_ a: SyscallArguments) throws(Errno) -> Int {
+        while Scheduler.block() != .interrupted {}
+        throw .EINTR
+    }
+
+    /// rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal of `set`
+    /// (waiting up to the relative timeout) and returns its number, filling siginfo.
+    static func rtSigtimedwait(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a[3] == 8 else { throw .EINVAL }
+        let set = try UserMemory.load(UInt64.self, from: a[0]) & ~Signals.unblockable
+        var deadline: UInt64?
+        if a[2] != 0 {
+            deadline = Clock.monotonicNanoseconds() &+ (try TimeSyscalls.loadTimespec(a[2]))
+        }
+        let task = Scheduler.current
+        while true {
+            if let taken = Signals.take(from: set) {
+                if a[1] != 0 {
+                    // siginfo_t (128 bytes): si_signo, si_errno, si_code, then si_pid and si_uid.
+                    var words = [UInt64](repeating: 0, count: 16)
+                    words[0] = UInt64(UInt32(taken.signal))
+                    words[1] = UInt64(UInt32(bitPattern: taken.code))
+                    words[2] = UInt64(UInt32(currentProcess.pid)) | UInt64(currentProcess.bootInfo.uid) << 32
+                    try UserMemory.copyOut(from: words, to: a[1], count: 128)
+                }
+                return taken.signal
+            }
+            task.signals.waitingFor = set
+            let reason = Scheduler.block(deadline: deadline)
+            task.signals.waitingFor = 0
+            if reason == .timedOut { throw .EAGAIN }
+            if reason == .interrupted, Signals.take(from: set) == nil, Signals.hasDeliverable(task) { throw .EINTR }
+        }
+    }
+}
