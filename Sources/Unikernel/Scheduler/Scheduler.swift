@@ -22,7 +22,8 @@ enum Scheduler {
     /// Tasks that exited; their stacks are freed once another task runs.
     private static var zombies: [Task] = []
     private static var idleTask: Task?
-    private static var timerArmed = false
+    /// When the armed tick fires (monotonic); nil when none is armed.
+    private static var tickDeadline: UInt64?
     /// The FS and GS bases loaded in the CPU (written only when the next task's differ).
     private static var loadedFSBase: UInt64 = 0
     private static var loadedGSBase: UInt64 = 0
@@ -102,6 +103,7 @@ enum Scheduler {
 
     /// Gives the CPU to the next runnable task, if there is one.
     static func yield() {
+        expireSleepers()
         guard !runQueue.isEmpty else { return }
         let task = current
         task.state = .runnable
@@ -112,7 +114,7 @@ enum Scheduler {
     /// The scheduler's tick (the timer interrupt in application code, or a request
     /// left by one that landed in the kernel): the slice is over.
     static func tick() {
-        timerArmed = false
+        tickDeadline = nil
         yield()
         armTimerIfNeeded()
     }
@@ -147,6 +149,7 @@ enum Scheduler {
     private static func schedule() {
         expireSleepers()
         let next = runQueue.isEmpty ? idleTask.unsafelyUnwrapped : runQueue.removeFirst()
+        if !next.isIdle { armTimerIfNeeded() }
         switchTo(next)
     }
 
@@ -209,10 +212,19 @@ enum Scheduler {
         for task in dead { task.release() }
     }
 
+    /// Arms the tick when the running task must be interrupted: at the end of its slice if
+    /// another task waits to run, or at the earliest sleeper's deadline.
     private static func armTimerIfNeeded() {
-        guard !timerArmed, !runQueue.isEmpty else { return }
-        timerArmed = true
-        Hypercall.armTimer(nanoseconds: timeSlice)
+        let now = Clock.monotonicNanoseconds()
+        var wanted: UInt64? = runQueue.isEmpty ? nil : now &+ timeSlice
+        for task in sleepers {
+            if let deadline = task.deadline, wanted.map({ deadline < $0 }) ?? true { wanted = deadline }
+        }
+        guard let wanted else { return }
+        // A tick armed for an earlier moment that has not passed yet serves.
+        if let armed = tickDeadline, armed > now, armed <= wanted { return }
+        tickDeadline = wanted
+        Hypercall.armTimer(nanoseconds: max(wanted > now ? wanted - now : 0, 1))
     }
 
     /// The idle task: runs whatever became runnable, else parks the vCPU in the host
@@ -224,8 +236,10 @@ enum Scheduler {
             _ = CPULocal.takeRescheduleRequest()
             let earliest = expireSleepers()
             if !runQueue.isEmpty {
-                timerArmed = false
-                switchTo(runQueue.removeFirst())
+                tickDeadline = nil
+                let next = runQueue.removeFirst()
+                armTimerIfNeeded()
+                switchTo(next)
                 continue
             }
             let now = Clock.monotonicNanoseconds()
