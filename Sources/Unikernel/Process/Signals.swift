@@ -207,8 +207,9 @@ enum Signals {
         return true
     }
 
-    /// Whether `address` lies on the alternate signal stack.
-    private static func onAlternateStack(_ address: UInt64) -> Bool {
+    /// Whether `address` lies on the alternate signal stack (Linux's on_sig_stack: above its
+    /// base, at most its size above it).
+    static func onAlternateStack(_ address: UInt64) -> Bool {
         let state = currentProcess.signals
         return !state.altStackDisabled && address > state.altStackBase && address <= state.altStackBase + state.altStackSize
     }

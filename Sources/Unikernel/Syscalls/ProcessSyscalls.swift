@@ -191,15 +191,16 @@ enum ProcessSyscalls {
         return 0
     }
 
-    /// sigaltstack(ss, old_ss) with Linux's stack_t (sp, flags, size).
+    /// sigaltstack(ss, old_ss) with Linux's stack_t (sp, flags, size). As Linux, the caller's
+    /// %rsp decides: old_ss reports SS_ONSTACK while it lies on the alternate stack, and the
+    /// stack cannot be changed from there (EPERM); old_ss is written only when the call succeeds.
     static func sigaltstack(_ a: SyscallArguments) throws(Errno) -> Int {
         let state = currentProcess.signals
-        if a[1] != 0 {
-            let flags: UInt64 = state.altStackDisabled ? Signals.ssDisable : 0
-            try UserMemory.store((state.altStackBase, flags, state.altStackSize), to: a[1])
-        }
+        let onStack = Signals.onAlternateStack(SyscallInProgress.userStackPointer)
+        let oldFlags = state.altStackDisabled ? Signals.ssDisable : (onStack ? Signals.ssOnStack : 0)
         if a[0] != 0 {
             let stack = try UserMemory.load((UInt64, UInt64, UInt64).self, from: a[0])
+            guard !onStack else { throw .EPERM }
             let flags = stack.1 & 0xFFFF_FFFF
             if flags == Signals.ssDisable {
                 currentProcess.signals.altStackDisabled = true
@@ -213,6 +214,7 @@ enum ProcessSyscalls {
                 currentProcess.signals.altStackSize = stack.2
             }
         }
+        if a[1] != 0 { try UserMemory.store((state.altStackBase, oldFlags, state.altStackSize), to: a[1]) }
         return 0
     }
 

@@ -18,6 +18,15 @@ enum SyscallInProgress {
         record.pointee.frame = 0
     }
 
+    /// The caller's %rsp at its `syscall` (the frame's rsp), for the calls whose answer depends
+    /// on where the caller runs, such as sigaltstack; 0 outside a call.
+    static var userStackPointer: UInt64 {
+        let frame = record.pointee.frame
+        guard frame != 0 else { return 0 }
+        // SAFETY: a non-zero record is the frame `begin` stored, valid until `end`.
+        return UnsafePointer<SyscallFrame>(bitPattern: UInt(frame))!.pointee.rsp
+    }
+
     private static var record: UnsafeMutablePointer<uk_syscall_in_progress> {
         // SAFETY: UK_SYSCALL_IN_PROGRESS_PHYS is in the boot-info page, reserved for this struct
         // (abi_layout.c checks it lies between uk_boot_info and uk_pending_write); only this
