@@ -51,15 +51,14 @@ enum SignalSyscalls {
     }
 
     /// sigaltstack(ss, old_ss) with Linux's stack_t (sp, flags, size). The old flags say
-    /// SS_ONSTACK while the caller runs on the stack, which then cannot be changed (EPERM).
+    /// SS_ONSTACK while the caller runs on the stack, which then cannot be changed (EPERM);
+    /// old_ss is written only when the call succeeds, as Linux does.
     static func sigaltstack(_ a: SyscallArguments) throws(Errno) -> Int {
         let task = Scheduler.current
         let state = task.signals
         let onStack = Signals.onAlternateStack(task.userFrame.pointee.rsp)
-        if a[1] != 0 {
-            let flags: UInt64 = state.altStackDisabled ? Signals.ssDisable : (onStack ? Signals.ssOnStack : 0)
-            try UserMemory.store((state.altStackBase, flags, state.altStackSize), to: a[1])
-        }
+        let oldFlags: UInt64 = state.altStackDisabled ? Signals.ssDisable : (onStack ? Signals.ssOnStack : 0)
+        if a[1] != 0 { try UserMemory.validate(a[1], 24) }
         if a[0] != 0 {
             let stack = try UserMemory.load((UInt64, UInt64, UInt64).self, from: a[0])
             guard !onStack else { throw .EPERM }
@@ -76,6 +75,7 @@ enum SignalSyscalls {
                 task.signals.altStackSize = stack.2
             }
         }
+        if a[1] != 0 { try UserMemory.store((state.altStackBase, oldFlags, state.altStackSize), to: a[1]) }
         return 0
     }
 

@@ -2,7 +2,7 @@ import UnikernelABI
 
 /// Maps the vDSO (VDSO/vdso.S, embedded by vdso_image.S) into the
 /// application: its code pages, then the clock-data page it reads, so that
-/// clock_gettime, gettimeofday, time and getcpu never leave the guest.
+/// clock_gettime, gettimeofday, time, getcpu and clock_getres never leave the guest.
 enum VDSO {
     /// Offsets in the clock-data page (must match vdso.S).
     static let bootTSCOffset = 0, bootRealtimeOffset = 8, multiplierOffset = 16, shiftOffset = 24
