@@ -200,19 +200,7 @@ enum ProcessSyscalls {
         let oldFlags = state.altStackDisabled ? Signals.ssDisable : (onStack ? Signals.ssOnStack : 0)
         if a[0] != 0 {
             let stack = try UserMemory.load((UInt64, UInt64, UInt64).self, from: a[0])
-            guard !onStack else { throw .EPERM }
-            let flags = stack.1 & 0xFFFF_FFFF
-            if flags == Signals.ssDisable {
-                currentProcess.signals.altStackDisabled = true
-                currentProcess.signals.altStackBase = 0
-                currentProcess.signals.altStackSize = 0
-            } else {
-                guard flags == 0 || flags == Signals.ssOnStack else { throw .EINVAL }
-                guard stack.2 >= Signals.minimumSignalStack else { throw .ENOMEM }
-                currentProcess.signals.altStackDisabled = false
-                currentProcess.signals.altStackBase = stack.0
-                currentProcess.signals.altStackSize = stack.2
-            }
+            try Signals.setAlternateStack(stack, callerStack: SyscallInProgress.userStackPointer)
         }
         if a[1] != 0 { try UserMemory.store((state.altStackBase, oldFlags, state.altStackSize), to: a[1]) }
         return 0
