@@ -65,7 +65,10 @@ struct ThreadSignals {
     var codes = [Int32](repeating: 0, count: 65)
     var altStackBase: UInt64 = 0
     var altStackSize: UInt64 = 0
-    var altStackDisabled = true
+    /// The flags it was set with (0, SS_ONSTACK or SS_DISABLE), which signal frames record in
+    /// uc_stack as Linux does.
+    var altStackFlags = Signals.ssDisable
+    var altStackDisabled: Bool { altStackFlags == Signals.ssDisable }
     /// rt_sigsuspend's caller mask, restored once a handler has run (nil outside sigsuspend).
     var suspendedMask: UInt64?
     /// rt_sigtimedwait's set: these signals end the wait though the mask blocks them.
@@ -255,6 +258,26 @@ enum Signals {
         return !state.altStackDisabled && address > state.altStackBase && address <= state.altStackBase + state.altStackSize
     }
 
+    /// Sets the running thread's alternate stack to a stack_t (sp, flags, size) for code running
+    /// at `callerStack`, as Linux's do_sigaltstack: EPERM while that code runs on the current
+    /// alternate stack, EINVAL for flags other than 0, SS_ONSTACK and SS_DISABLE, ENOMEM below
+    /// the minimum size.
+    static func setAlternateStack(_ stack: (UInt64, UInt64, UInt64), callerStack: UInt64) throws(Errno) {
+        guard !onAlternateStack(callerStack) else { throw .EPERM }
+        let task = Scheduler.current
+        let flags = stack.1 & 0xFFFF_FFFF
+        if flags == ssDisable {
+            task.signals.altStackBase = 0
+            task.signals.altStackSize = 0
+        } else {
+            guard flags == 0 || flags == ssOnStack else { throw .EINVAL }
+            guard stack.2 >= minimumSignalStack else { throw .ENOMEM }
+            task.signals.altStackBase = stack.0
+            task.signals.altStackSize = stack.2
+        }
+        task.signals.altStackFlags = flags
+    }
+
     /// Writes a Linux x86-64 rt_sigframe (pretcode, ucontext, siginfo, then the
     /// extended-state area, ExtendedState) below the red zone or on the alternate stack, and points
     /// `context` at the handler: rdi = signal, rsi = &siginfo, rdx = &ucontext.
@@ -277,7 +300,7 @@ enum Signals {
         // when the state area is an XSAVE image.
         words[1] = 0x6 | (ExtendedState.usesXSAVE ? 0x1 : 0)
         words[3] = state.altStackBase
-        words[4] = state.altStackDisabled ? ssDisable : (onAlternateStack(context.rsp) ? ssOnStack : 0)
+        words[4] = state.altStackFlags  // as set, not where the interrupted code ran (Linux's __save_altstack)
         words[5] = state.altStackSize
         let sigcontext = 6
         for (index, value) in context.sigcontextWords.enumerated() { words[sigcontext + index] = value }
@@ -337,6 +360,9 @@ enum Signals {
                 ExtendedState.restore()
             }
             Scheduler.current.signals.blocked = words[5 + 32] & ~unblockable
+            // As Linux's restore_altstack: uc_stack (words 2-4, as the handler may have left it)
+            // becomes the alternate stack again, seen from the restored %rsp; a refusal is ignored.
+            try? setAlternateStack((words[2], words[3], words[4]), callerStack: context.rsp)
             context.apply(to: &frame)
         } catch {
             Hypercall.exit(status: 128 + 11)

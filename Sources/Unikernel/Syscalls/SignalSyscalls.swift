@@ -61,19 +61,7 @@ enum SignalSyscalls {
         if a[1] != 0 { try UserMemory.validate(a[1], 24) }
         if a[0] != 0 {
             let stack = try UserMemory.load((UInt64, UInt64, UInt64).self, from: a[0])
-            guard !onStack else { throw .EPERM }
-            let flags = stack.1 & 0xFFFF_FFFF
-            if flags == Signals.ssDisable {
-                task.signals.altStackDisabled = true
-                task.signals.altStackBase = 0
-                task.signals.altStackSize = 0
-            } else {
-                guard flags == 0 || flags == Signals.ssOnStack else { throw .EINVAL }
-                guard stack.2 >= Signals.minimumSignalStack else { throw .ENOMEM }
-                task.signals.altStackDisabled = false
-                task.signals.altStackBase = stack.0
-                task.signals.altStackSize = stack.2
-            }
+            try Signals.setAlternateStack(stack, callerStack: task.userFrame.pointee.rsp)
         }
         if a[1] != 0 { try UserMemory.store((state.altStackBase, oldFlags, state.altStackSize), to: a[1]) }
         return 0
