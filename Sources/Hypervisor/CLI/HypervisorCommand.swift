@@ -1,5 +1,6 @@
 import Glibc
 import Hypervisor
+import UnikernelABI
 
 /// `hypervisor [options] <program> [args...]`: runs a static Linux x86-64
 /// program in the unikernel as if it were run directly. The command line is
@@ -48,6 +49,13 @@ struct HypervisorCommand {
             }
             memorySize = size
         }
+        var cpus = MachineConfiguration.defaultCPUCount
+        if let text = options.cpus ?? environment.value("UNIKERNEL_CPUS") {
+            guard let count = Int(text), (1...Int(UK_MAX_CPUS)).contains(count) else {
+                return fail("invalid --cpus '\(text)' (expected 1 to \(UK_MAX_CPUS))", status: 125)
+            }
+            cpus = count
+        }
         var guestEnvironment = options.clearEnv ? [] : environment.entries
         for assignment in options.env {
             guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
@@ -89,6 +97,7 @@ struct HypervisorCommand {
         configuration.addressSpaceRandomization = !options.noASLR
         configuration.syscallPatching = !options.noSyscallPatching
         configuration.memorySize = memorySize
+        configuration.cpuCount = cpus
         configuration.timeout = options.timeout
         configuration.faults = faults
         configuration.refusedSyscalls = refused

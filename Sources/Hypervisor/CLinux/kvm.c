@@ -2,6 +2,7 @@
 #include "clinux_kvm.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <fcntl.h>
@@ -52,75 +53,132 @@ void ckvm_run_mmio(const struct kvm_run *run, uint64_t *address, uint8_t *is_wri
     *data = value;
 }
 
-static struct kvm_run *volatile signal_run;
+/* Signals of the run loop. Each vCPU thread registers its kvm_run; a handler sets that
+   thread's immediate_exit so that a signal can never be lost between a check and the next
+   KVM_RUN. SIGALRM (timeout), SIGINT and SIGTERM are the runner's: recorded process-wide
+   and forwarded to every vCPU thread as a kick. The tick (a per-thread timer) and the kick
+   (another vCPU's UK_HC_KICK, or a stop) are per thread. */
+#define CKVM_MAX_THREADS 64
+static pthread_t vcpu_threads[CKVM_MAX_THREADS];
+static volatile int vcpu_thread_count;
+static pthread_mutex_t vcpu_threads_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile sig_atomic_t pending_signal;
-static pthread_t vcpu_thread;
+
+static __thread struct kvm_run *volatile thread_run;
+static __thread volatile sig_atomic_t thread_tick;
+static __thread volatile sig_atomic_t thread_kicked;
+static __thread timer_t thread_timer;
+static __thread int thread_timer_created;
+
+static int tick_signal(void) { return SIGRTMIN + 1; }
+static int kick_signal(void) { return SIGRTMIN + 2; }
+
+static void stop_thread_run(void) {
+    struct kvm_run *run = thread_run;
+    if (run) {
+        run->immediate_exit = 1;
+    }
+}
 
 static void on_signal(int signo) {
     pending_signal = signo;
-    struct kvm_run *run = signal_run;
-    if (run) {
-        run->immediate_exit = 1;
-    }
-    /* A process-directed signal may land on another thread: kick the vCPU
-       thread out of KVM_RUN too (pthread_kill is async-signal-safe). */
-    if (!pthread_equal(pthread_self(), vcpu_thread)) {
-        pthread_kill(vcpu_thread, signo);
+    stop_thread_run();
+    /* A process-directed signal lands on one thread: kick every vCPU thread out of KVM_RUN. */
+    int count = vcpu_thread_count;
+    for (int i = 0; i < count; i++) {
+        if (!pthread_equal(pthread_self(), vcpu_threads[i])) {
+            pthread_kill(vcpu_threads[i], kick_signal());
+        }
     }
 }
-
-/* The scheduler's tick: a one-shot CLOCK_MONOTONIC timer signalling the vCPU thread. */
-static volatile sig_atomic_t tick_pending;
-static timer_t tick_timer;
-static int tick_timer_created;
-
-static int tick_signal(void) { return SIGRTMIN + 1; }
 
 static void on_tick(int signo) {
     (void)signo;
-    tick_pending = 1;
-    struct kvm_run *run = signal_run;
-    if (run) {
-        run->immediate_exit = 1;
-    }
+    thread_tick = 1;
+    stop_thread_run();
 }
 
-int ckvm_install_signal_handlers(struct kvm_run *run) {
-    signal_run = run;
-    vcpu_thread = pthread_self();
-    struct sigaction tick;
-    memset(&tick, 0, sizeof tick);
-    tick.sa_handler = on_tick;
-    sigemptyset(&tick.sa_mask);
-    if (sigaction(tick_signal(), &tick, NULL) != 0) {
-        return -1;
-    }
+static void on_kick(int signo) {
+    (void)signo;
+    thread_kicked = 1;
+    stop_thread_run();
+}
+
+static int install(int signo, void (*handler)(int)) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
-    action.sa_handler = on_signal;
+    action.sa_handler = handler;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = 0; /* no SA_RESTART: KVM_RUN must return EINTR */
-    int signals[] = { SIGALRM, SIGINT, SIGTERM };
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
-        if (sigaction(signals[i], &action, NULL) != 0) {
-            return -1;
-        }
-    }
-    /* The parent may have spawned us with these signals blocked (a blocked
-       mask is inherited across exec): the run loop depends on them. */
+    action.sa_flags = 0; /* no SA_RESTART: KVM_RUN and ppoll must return EINTR */
+    return sigaction(signo, &action, NULL);
+}
+
+static int unblock_run_signals(void) {
+    /* The parent may have spawned us with these signals blocked (a blocked mask is
+       inherited across exec and by new threads): the run loop depends on them. */
     sigset_t unblock;
     sigemptyset(&unblock);
+    sigaddset(&unblock, SIGALRM);
+    sigaddset(&unblock, SIGINT);
+    sigaddset(&unblock, SIGTERM);
     sigaddset(&unblock, tick_signal());
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
-        sigaddset(&unblock, signals[i]);
-    }
+    sigaddset(&unblock, kick_signal());
     return pthread_sigmask(SIG_UNBLOCK, &unblock, NULL) == 0 ? 0 : -1;
 }
 
+int ckvm_install_signal_handlers(struct kvm_run *run) {
+    if (install(tick_signal(), on_tick) != 0 || install(kick_signal(), on_kick) != 0) {
+        return -1;
+    }
+    int signals[] = { SIGALRM, SIGINT, SIGTERM };
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        if (install(signals[i], on_signal) != 0) {
+            return -1;
+        }
+    }
+    return ckvm_register_vcpu_thread(run);
+}
+
+int ckvm_register_vcpu_thread(struct kvm_run *run) {
+    pthread_mutex_lock(&vcpu_threads_lock);
+    int count = vcpu_thread_count;
+    if (count < CKVM_MAX_THREADS) {
+        vcpu_threads[count] = pthread_self();
+        vcpu_thread_count = count + 1;
+    }
+    pthread_mutex_unlock(&vcpu_threads_lock);
+    thread_run = run;
+    return count < CKVM_MAX_THREADS ? unblock_run_signals() : -1;
+}
+
+void ckvm_unregister_vcpu_thread(void) {
+    /* Quiet the thread's timer; it stays in the kick list (kicking a finished thread is harmless
+       only while it exists, so the list is cleared by the owner after joining). */
+    if (thread_timer_created) {
+        timer_delete(thread_timer);
+        thread_timer_created = 0;
+    }
+    thread_run = NULL;
+}
+
+void ckvm_forget_vcpu_threads(void) {
+    pthread_mutex_lock(&vcpu_threads_lock);
+    vcpu_thread_count = 0;
+    pthread_mutex_unlock(&vcpu_threads_lock);
+}
+
+int ckvm_kick_thread(pthread_t thread) {
+    return pthread_kill(thread, kick_signal());
+}
+
 int ckvm_take_pending_signal(void) {
-    int signo = pending_signal;
-    pending_signal = 0;
-    return signo;
+    return pending_signal;
+}
+
+int ckvm_take_kick(void) {
+    int kicked = thread_kicked;
+    thread_kicked = 0;
+    return kicked;
 }
 
 void ckvm_clear_immediate_exit(struct kvm_run *run) {
@@ -128,13 +186,13 @@ void ckvm_clear_immediate_exit(struct kvm_run *run) {
 }
 
 int ckvm_take_tick(void) {
-    int pending = tick_pending;
-    tick_pending = 0;
+    int pending = thread_tick;
+    thread_tick = 0;
     return pending;
 }
 
 int ckvm_arm_tick(uint64_t nanoseconds) {
-    if (!tick_timer_created) {
+    if (!thread_timer_created) {
         if (nanoseconds == 0) {
             return 0;
         }
@@ -143,20 +201,20 @@ int ckvm_arm_tick(uint64_t nanoseconds) {
         event.sigev_notify = SIGEV_THREAD_ID;
         event.sigev_signo = tick_signal();
         event._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-        if (timer_create(CLOCK_MONOTONIC, &event, &tick_timer) != 0) {
+        if (timer_create(CLOCK_MONOTONIC, &event, &thread_timer) != 0) {
             return -1;
         }
-        tick_timer_created = 1;
+        thread_timer_created = 1;
     }
     struct itimerspec when;
     memset(&when, 0, sizeof when);
     when.it_value.tv_sec = (time_t)(nanoseconds / 1000000000u);
     when.it_value.tv_nsec = (long)(nanoseconds % 1000000000u);
-    return timer_settime(tick_timer, 0, &when, NULL);
+    return timer_settime(thread_timer, 0, &when, NULL);
 }
 
 void ckvm_idle(uint64_t timeout_ns) {
-    /* Block the runner's signals, check, then wait with them unblocked in one step
+    /* Block the run loop's signals, check, then wait with them unblocked in one step
        (ppoll), so a signal between the check and the wait cannot be lost. */
     sigset_t block, previous;
     sigemptyset(&block);
@@ -164,13 +222,15 @@ void ckvm_idle(uint64_t timeout_ns) {
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, tick_signal());
+    sigaddset(&block, kick_signal());
     pthread_sigmask(SIG_BLOCK, &block, &previous);
-    if (!tick_pending && !pending_signal) {
+    if (!thread_tick && !thread_kicked && !pending_signal) {
         sigset_t during = previous;
         sigdelset(&during, SIGALRM);
         sigdelset(&during, SIGINT);
         sigdelset(&during, SIGTERM);
         sigdelset(&during, tick_signal());
+        sigdelset(&during, kick_signal());
         struct timespec limit = { (time_t)(timeout_ns / 1000000000u), (long)(timeout_ns % 1000000000u) };
         ppoll(NULL, 0, timeout_ns == UINT64_MAX ? NULL : &limit, &during);
     }
@@ -256,4 +316,12 @@ int ckvm_set_msrs(int vcpu_fd, const uint32_t *indices, const uint64_t *values, 
         msrs.header.entries[i].data = values[i];
     }
     return ioctl(vcpu_fd, KVM_SET_MSRS, &msrs);
+}
+
+int ckvm_usable_cpus(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) {
+        return 1;
+    }
+    return CPU_COUNT(&set);
 }

@@ -15,6 +15,7 @@ enum Kernel {
         guard info.flags & UK_BOOT_CPU_PREPARED != 0 else { kernelPanic("boot info: the CPU was not prepared") }
         guard info.free_phys_start < info.free_phys_end else { kernelPanic("boot info: no free memory") }
         Platform.configure(bootFlags: info.flags)
+        PageMapper.configureSharedRoot(info.pml4_phys, cpuTables: info.cpu_tables_phys, cpuCount: max(Int(info.cpu_count), 1))
         Frames.allocator = FrameAllocator(start: info.free_phys_start, end: info.free_phys_end)
         KernelHeap.root = info.pml4_phys
         currentProcess.bootInfo = info

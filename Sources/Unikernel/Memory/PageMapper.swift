@@ -40,6 +40,31 @@ struct PageMapper {
 
     let root: UInt64
 
+    /// The boot PML4, whose top-level entries every vCPU's own PML4 repeats (each vCPU runs on
+    /// its own root, which differs only in the path to its CPU-local page: unikernel_abi.h).
+    private(set) static var sharedRoot: UInt64 = 0
+    private static var cpuTablesBase: UInt64 = 0
+    private static var cpuCount: UInt64 = 0
+
+    /// Records the boot PML4 and where the vCPUs' roots are; before the first mapping.
+    static func configureSharedRoot(_ root: UInt64, cpuTables: UInt64, cpuCount: Int) {
+        sharedRoot = root
+        cpuTablesBase = cpuTables
+        self.cpuCount = UInt64(cpuCount)
+    }
+
+    /// Writes a new top-level entry of the boot PML4 into every vCPU's PML4 too. (A
+    /// not-present entry is never cached, so no vCPU needs a flush.)
+    private static func mirror(index: Int, entry: UInt64) {
+        var cpu: UInt64 = 0
+        while cpu < cpuCount {
+            let root = cpuTablesBase + cpu * UK_CPU_TABLES_SIZE + UK_CPU_PML4_OFFSET
+            // SAFETY: the vCPU's PML4 page, built by the host (UK_CPU_PML4_OFFSET).
+            DirectMap.pointer(root).assumingMemoryBound(to: UInt64.self)[index] = entry
+            cpu += 1
+        }
+    }
+
     private func table(_ physical: UInt64) -> UnsafeMutablePointer<UInt64> {
         // SAFETY: page tables are whole frames, reached through the direct map.
         DirectMap.pointer(physical).assumingMemoryBound(to: UInt64.self)
@@ -56,6 +81,7 @@ struct PageMapper {
             if entries[index] & PageMapper.present == 0 {
                 guard create, let frame = Frames.allocate() else { return nil }
                 entries[index] = frame | PageMapper.present | PageMapper.writable | PageMapper.user
+                if level == 39, tablePhysical == PageMapper.sharedRoot { PageMapper.mirror(index: index, entry: entries[index]) }
             }
             tablePhysical = entries[index] & PageMapper.addressMask
         }

@@ -89,7 +89,7 @@
 /* ---- Boot information -------------------------------------------------- */
 
 #define UK_BOOT_MAGIC           0x554b424f4f54ULL    /* "UKBOOT" */
-#define UK_BOOT_VERSION         1
+#define UK_BOOT_VERSION         2
 
 /* uk_boot_info.flags: runner options and deliberate fault injection (triage tests). */
 #define UK_BOOT_TRACE_SYSCALLS      (1ULL << 0)  /* report every syscall to the host */
@@ -177,17 +177,52 @@ typedef struct uk_boot_info {
        DPL 0, IST per vector), CR0/CR4 below, XCR0, EFER.SCE, STAR/LSTAR/FMASK, FS/GS base 0.
        On kvm-pvm nothing then runs at CPL0 (emulated there) but the exception stubs. */
     uint64_t cr0, cr4;
-    uint64_t cpu_tables_phys;    /* IDT page, TSS page, IST stacks (UK_CPU_TABLES_SIZE) */
+    uint64_t cpu_tables_phys;    /* vCPU 0's area (UK_CPU_TABLES_SIZE); vCPU n's follows at n * UK_CPU_TABLES_SIZE */
 
     /* AT_HWCAP as Linux gives it to a process on this host (the host kernel's view of
        CPUID.1:EDX, which can differ from what the vCPU's CPUID reports, e.g. HTT). */
     uint64_t hwcap;
+
+    /* The vCPUs the guest may run on (--cpus): each has its area at cpu_tables_phys +
+       n * UK_CPU_TABLES_SIZE and is created by the host at start; vCPU 0 runs the kernel's
+       start-up, the others start when the kernel asks (UK_HC_START_CPU). */
+    uint32_t cpu_count;
+    uint32_t reserved_cpu;
 } uk_boot_info;
 
 #define UK_IST_STACK_SIZE           0x4000ULL
 #define UK_IST_COUNT                4
-/* IDT page, TSS page, then the IST stacks. */
-#define UK_CPU_TABLES_SIZE          0x12000ULL  /* 2 pages + UK_IST_COUNT * UK_IST_STACK_SIZE */
+#define UK_MAX_CPUS                 64
+/* One vCPU's area, built by the host: its IDT, TSS (and its GDT in the same page), IST
+ * stacks, its CPU-local page, and the four page tables that map that page at
+ * UK_CPU_LOCAL_VIRT for this vCPU only: its own PML4 (the kernel's boot PML4 with the
+ * top slot pointing at its own PDPT), PDPT (the kernel's, with the kernel-window entry
+ * pointing at its own PD), PD (the kernel window's, with the UK_CPU_LOCAL_VIRT entry
+ * pointing at its own PT) and PT. CR3 is the vCPU's PML4; the kernel mirrors every entry
+ * it adds to the boot PML4 (the application's half, its heap) into each vCPU's. */
+#define UK_CPU_IDT_OFFSET           0x0ULL
+#define UK_CPU_TSS_OFFSET           0x1000ULL
+#define UK_CPU_GDT_OFFSET           0x1800ULL   /* in the TSS page, after the 104-byte TSS */
+#define UK_CPU_IST_OFFSET           0x2000ULL
+#define UK_CPU_LOCAL_OFFSET         0x12000ULL
+#define UK_CPU_PML4_OFFSET          0x13000ULL
+#define UK_CPU_PDPT_OFFSET          0x14000ULL
+#define UK_CPU_PD_OFFSET            0x15000ULL
+#define UK_CPU_PT_OFFSET            0x16000ULL
+#define UK_CPU_TABLES_SIZE          0x17000ULL
+/* Where each vCPU sees its own CPU-local page (the kernel's `uk_cpu`): within 2 GiB of
+ * the kernel image, so the entry paths reach it RIP-relative before any register is
+ * free. The host writes `cpu` and `local_phys` into each page (uk_cpu_local_header). */
+#define UK_CPU_LOCAL_VIRT           0xffffffffbfc00000ULL  /* UK_HYPERCALL_VIRT - 2 MiB */
+/* The CPU-local page's hypercall area (each vCPU's parameter blocks) at this offset. */
+#define UK_CPU_HYPERCALL_OFFSET     0x800ULL
+
+/* The words of the CPU-local page the host fills (the rest is the kernel's, CPULocal.swift). */
+typedef struct uk_cpu_local_header {
+    uint64_t words[5];       /* entry scratch, kernel stack top, return rip, flags (kernel) */
+    uint64_t cpu;            /* this vCPU's index */
+    uint64_t local_phys;     /* guest-physical address of this page */
+} uk_cpu_local_header;
 
 /* ---- Hypercalls ---------------------------------------------------------- */
 
@@ -213,7 +248,25 @@ enum uk_hypercall_port {
     UK_HC_FLUSH      = 0x50f,  /* uk_hc_flush: write out and clear the uk_pending_write */
     UK_HC_IDLE       = 0x510,  /* uk_hc_idle: nothing to run; park the vCPU until a deadline or an event */
     UK_HC_TIMER      = 0x511,  /* uk_hc_timer: inject UK_TIMER_VECTOR after an interval (the time slice) */
+    UK_HC_START_CPU  = 0x512,  /* uk_hc_start_cpu: run a vCPU from the given state */
+    UK_HC_KICK       = 0x513,  /* uk_hc_kick: inject UK_TIMER_VECTOR into other vCPUs (waking idle ones) */
 };
+
+/* Starts vCPU `cpu` (0 < cpu < cpu_count, once): in the kernel's prepared state with its
+ * own tables and CR3, at `rip` with `rsp` and RDI = `rdi`. */
+typedef struct uk_hc_start_cpu {
+    uint32_t cpu;
+    uint32_t reserved;
+    uint64_t rip, rsp, rdi;
+    int64_t result;          /* 0, or -EINVAL / -EBUSY */
+} uk_hc_start_cpu;
+
+/* Interrupts each started vCPU in `cpus` (bit n = vCPU n) with UK_TIMER_VECTOR as soon as
+ * it can take it; an idle one (UK_HC_IDLE) returns from its hypercall at once. */
+typedef struct uk_hc_kick {
+    uint64_t cpus;
+    int64_t result;          /* 0 */
+} uk_hc_kick;
 
 /* The interrupt vector of the scheduler's tick: the host injects it (KVM_INTERRUPT, once
  * the guest can take interrupts) when the interval of the last UK_HC_TIMER has passed. */

@@ -11,6 +11,7 @@
 #define CLINUX_KVM_H
 
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -68,12 +69,20 @@ uint32_t ckvm_run_internal_suberror(const struct kvm_run *run);
    the data, little-endian, zero-extended to 64 bits. */
 void ckvm_run_mmio(const struct kvm_run *run, uint64_t *address, uint8_t *is_write, uint32_t *length, uint64_t *data);
 
-/* Runner signals: SIGALRM (timeout), SIGINT, SIGTERM set kvm_run.immediate_exit
-   on the registered run structure so a signal can never be lost between a
-   check and the next KVM_RUN; the last such signal is reported by
-   ckvm_take_pending_signal() (0 when none). */
+/* Run-loop signals. ckvm_install_signal_handlers installs the handlers (once) and
+   registers the calling thread as vCPU thread with its kvm_run; further vCPU threads call
+   ckvm_register_vcpu_thread. SIGALRM (timeout), SIGINT and SIGTERM set the registered
+   thread's kvm_run.immediate_exit so a signal can never be lost between a check and the next
+   KVM_RUN, and kick every other vCPU thread; the last such signal is reported by
+   ckvm_take_pending_signal() (0 when none). A kick (ckvm_kick_thread) does the same for one
+   thread and is reported once by ckvm_take_kick(). */
 int ckvm_install_signal_handlers(struct kvm_run *run);
+int ckvm_register_vcpu_thread(struct kvm_run *run);
+void ckvm_unregister_vcpu_thread(void);
+void ckvm_forget_vcpu_threads(void);
+int ckvm_kick_thread(pthread_t thread);
 int ckvm_take_pending_signal(void);
+int ckvm_take_kick(void);
 void ckvm_clear_immediate_exit(struct kvm_run *run);
 
 /* Arms a one-shot real-time timer that raises SIGALRM after `milliseconds`. */
@@ -84,11 +93,14 @@ int ckvm_arm_timeout(uint64_t milliseconds);
    ckvm_take_tick(). Returns 0 or -1 (errno). */
 int ckvm_arm_tick(uint64_t nanoseconds);
 int ckvm_take_tick(void);
-/* Parks the calling thread until `timeout_ns` (UINT64_MAX: none) or a runner signal or
-   tick, without losing one that arrives meanwhile. */
+/* Parks the calling thread until `timeout_ns` (UINT64_MAX: none) or a runner signal, tick
+   or kick, without losing one that arrives meanwhile. */
 void ckvm_idle(uint64_t timeout_ns);
 /* Injects external interrupt `vector` if the guest can take it now (1); otherwise asks
    KVM to exit when it can (request_interrupt_window) and returns 0. */
 int ckvm_inject_interrupt(int vcpu_fd, struct kvm_run *run, uint32_t vector);
+
+/* The CPUs this process may run on (sched_getaffinity), as nproc counts them. */
+int ckvm_usable_cpus(void);
 
 #endif

@@ -8,34 +8,42 @@ extension SegmentDescriptor {
     public static let userCode = SegmentDescriptor(type: 0xB, privilegeLevel: 3, isLongMode: true, isDefault32Bit: false)
 }
 
-/// The descriptor tables the kernel runs with, built by the host (the one
+/// One vCPU's descriptor tables and CPU-local page, built by the host (the one
 /// definition: no kernel start-up code sets up the CPU; on kvm-pvm CPL0 code
-/// is emulated):
-/// the GDT with user segments and a TSS, the TSS with RSP0 and four IST
-/// stacks, and the IDT routing vectors 0-31 and the tick to the kernel's stubs.
-/// The layout is the boot protocol's (unikernel_abi.h, UK_BOOT_CPU_PREPARED).
+/// is emulated): the GDT with user segments and a TSS, the TSS with RSP0 and
+/// four IST stacks, the IDT routing vectors 0-31 and the tick to the kernel's
+/// stubs, and the page tables that give this vCPU alone its CPU-local page at
+/// UK_CPU_LOCAL_VIRT. The layout is the boot protocol's (unikernel_abi.h,
+/// UK_BOOT_CPU_PREPARED, UK_CPU_*_OFFSET).
 public struct KernelCPUTables: Sendable {
     public static let userDataSelector: UInt16 = 0x1B
     public static let userCodeSelector: UInt16 = 0x23
     public static let tssSelector: UInt16 = 0x28
 
-    /// Guest-physical start of the area: IDT page, TSS page, IST stacks.
+    /// Guest-physical start of this vCPU's area (UK_CPU_TABLES_SIZE bytes).
     public var tablesPhysical: UInt64
+    /// The vCPU's index.
+    public var cpu: Int
     /// The kernel's exception stubs (16 bytes apart) and its stack top, from its symbols.
     public var exceptionStubs: UInt64
     public var kernelStackTop: UInt64
 
-    public init(tablesPhysical: UInt64, exceptionStubs: UInt64, kernelStackTop: UInt64) {
+    public init(tablesPhysical: UInt64, cpu: Int = 0, exceptionStubs: UInt64, kernelStackTop: UInt64) {
         self.tablesPhysical = tablesPhysical
+        self.cpu = cpu
         self.exceptionStubs = exceptionStubs
         self.kernelStackTop = kernelStackTop
     }
 
-    public var idtPhysical: UInt64 { tablesPhysical }
-    public var tssPhysical: UInt64 { tablesPhysical + UK_PAGE_SIZE }
+    public var idtPhysical: UInt64 { tablesPhysical + UK_CPU_IDT_OFFSET }
+    public var tssPhysical: UInt64 { tablesPhysical + UK_CPU_TSS_OFFSET }
+    public var gdtPhysical: UInt64 { tablesPhysical + UK_CPU_GDT_OFFSET }
+    public var localPhysical: UInt64 { tablesPhysical + UK_CPU_LOCAL_OFFSET }
+    /// The vCPU's CR3: its own PML4.
+    public var pageTableRoot: UInt64 { tablesPhysical + UK_CPU_PML4_OFFSET }
     /// The top of IST stack `index` (1-based), as the kernel sees it (direct map).
     public func istTop(_ index: Int) -> UInt64 {
-        UK_DIRECT_MAP_BASE + tablesPhysical + 2 * UK_PAGE_SIZE + UInt64(index) * UK_IST_STACK_SIZE
+        UK_DIRECT_MAP_BASE + tablesPhysical + UK_CPU_IST_OFFSET + UInt64(index) * UK_IST_STACK_SIZE
     }
 
     /// IST slot per vector: 1 = #DF, 2 = NMI, 3 = #MC, 4 = everything else.
@@ -76,12 +84,33 @@ public struct KernelCPUTables: Sendable {
         return stores
     }
 
-    /// Writes the three tables into guest memory (the GDT at UK_GDT_PHYS).
-    public func write(into memory: GuestMemory) throws(GuestMemoryError) {
-        for (index, descriptor) in gdt.enumerated() { try memory.store(descriptor, at: UK_GDT_PHYS + UInt64(index * 8)) }
+    /// Writes the three tables, the CPU-local page's header and the vCPU's page tables into
+    /// guest memory. The boot page tables (`template`) must be written first: the vCPU's
+    /// tables start as copies of theirs.
+    public func write(into memory: GuestMemory, template: BootPageTables) throws(GuestMemoryError) {
+        for (index, descriptor) in gdt.enumerated() { try memory.store(descriptor, at: gdtPhysical + UInt64(index * 8)) }
         for (index, word) in idt.enumerated() { try memory.store(word, at: idtPhysical + UInt64(index * 8)) }
         for (offset, value) in tss { try memory.store(value, at: tssPhysical + offset) }
         try memory.store(UInt16(104), at: tssPhysical + 102)  // I/O map base past the limit: no bitmap
+        try memory.store(UInt64(cpu), at: localPhysical + UInt64(MemoryLayout<uk_cpu_local_header>.offset(of: \uk_cpu_local_header.cpu)!))
+        try memory.store(localPhysical, at: localPhysical + UInt64(MemoryLayout<uk_cpu_local_header>.offset(of: \uk_cpu_local_header.local_phys)!))
+        try writePageTables(into: memory, template: template)
+    }
+
+    /// The vCPU's PML4, PDPT, PD and PT: copies of the boot tables down the path to
+    /// UK_CPU_LOCAL_VIRT, whose last entry maps this vCPU's CPU-local page.
+    private func writePageTables(into memory: GuestMemory, template: BootPageTables) throws(GuestMemoryError) {
+        let pml4 = tablesPhysical + UK_CPU_PML4_OFFSET, pdpt = tablesPhysical + UK_CPU_PDPT_OFFSET
+        let pd = tablesPhysical + UK_CPU_PD_OFFSET, pt = tablesPhysical + UK_CPU_PT_OFFSET
+        try memory.write(try memory.read(at: template.pml4, length: UK_PAGE_SIZE), at: pml4)
+        try memory.write(try memory.read(at: template.kernelPDPT, length: UK_PAGE_SIZE), at: pdpt)
+        try memory.write(try memory.read(at: template.kernelPD, length: UK_PAGE_SIZE), at: pd)
+        try memory.write([UInt8](repeating: 0, count: Int(UK_PAGE_SIZE)), at: pt)
+        let index = { (level: Int) in UInt64(BootPageTables.index(of: UK_CPU_LOCAL_VIRT, level: level)) }
+        try memory.store(PageTableEntry.table(at: pdpt).rawValue, at: pml4 + 8 * index(4))
+        try memory.store(PageTableEntry.table(at: pd).rawValue, at: pdpt + 8 * index(3))
+        try memory.store(PageTableEntry.table(at: pt).rawValue, at: pd + 8 * index(2))
+        try memory.store(PageTableEntry.page(at: localPhysical, user: template.kernelUserAccessible).rawValue, at: pt + 8 * index(1))
     }
 
     /// `current` with these tables loaded and the CPU in the kernel's segments:
@@ -97,7 +126,7 @@ public struct KernelCPUTables: Sendable {
             data = SegmentDescriptor.userData.kvmSegment(selector: Self.userDataSelector)
         }
         sregs.ss = data; sregs.ds = data; sregs.es = data; sregs.fs = data; sregs.gs = data
-        sregs.gdt.base = UK_DIRECT_MAP_BASE + UK_GDT_PHYS
+        sregs.gdt.base = UK_DIRECT_MAP_BASE + gdtPhysical
         sregs.gdt.limit = UInt16(gdt.count * 8 - 1)
         sregs.idt.base = UK_DIRECT_MAP_BASE + idtPhysical
         sregs.idt.limit = UInt16(UK_IDT_VECTORS * 16 - 1)
@@ -108,6 +137,7 @@ public struct KernelCPUTables: Sendable {
         task.type = 0xB
         task.present = 1
         sregs.tr = task
+        sregs.cr3 = pageTableRoot
         return sregs
     }
 }

@@ -19,6 +19,13 @@ public struct PageTableEntry: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// A 2 MiB (in a PD) or 1 GiB (in a PDPT) leaf mapping `physical`, user-accessible when `user`.
+    /// A 4 KiB page: writable, never executable.
+    public static func page(at physical: UInt64, user: Bool) -> PageTableEntry {
+        var value = (physical & addressMask) | present | writable | noExecute
+        if user { value |= PageTableEntry.user }
+        return PageTableEntry(rawValue: value)
+    }
+
     public static func hugePage(at physical: UInt64, executable: Bool, user: Bool) -> PageTableEntry {
         var value = (physical & addressMask) | present | writable | hugePage
         if user { value |= PageTableEntry.user }
@@ -46,7 +53,10 @@ public struct BootPageTables: Sendable {
     let directPDPT: UInt64 = UK_PAGE_TABLES_PHYS + 0x1000
     let kernelPDPT: UInt64 = UK_PAGE_TABLES_PHYS + 0x2000
     let kernelPD: UInt64 = UK_PAGE_TABLES_PHYS + 0x3000
-    let firstDirectPD: UInt64 = UK_PAGE_TABLES_PHYS + 0x4000
+    /// The PD of the top GiB (the syscall-stub window), present from the start so that every
+    /// vCPU's copy of the kernel PDPT shares it (the kernel fills it at run time).
+    let topPD: UInt64 = UK_PAGE_TABLES_PHYS + 0x4000
+    let firstDirectPD: UInt64 = UK_PAGE_TABLES_PHYS + 0x5000
 
     /// Guest memory size the tables cover (a multiple of 2 MiB).
     public let memorySize: UInt64
@@ -56,7 +66,7 @@ public struct BootPageTables: Sendable {
     /// The largest guest memory the boot tables can map below UK_PAGE_TABLES_END
     /// (and below the hypercall page).
     public static var maximumMemorySize: UInt64 {
-        min((UK_PAGE_TABLES_END - (UK_PAGE_TABLES_PHYS + 0x4000)) / 0x1000 * oneGiB, UK_HYPERCALL_MMIO_PHYS)
+        min((UK_PAGE_TABLES_END - (UK_PAGE_TABLES_PHYS + 0x5000)) / 0x1000 * oneGiB, UK_HYPERCALL_MMIO_PHYS)
     }
 
     public init(memorySize: UInt64, kernelUserAccessible: Bool) {
@@ -95,6 +105,9 @@ public struct BootPageTables: Sendable {
             guard physical < min(memorySize, UK_KERNEL_WINDOW_SIZE) else { break }
             result.append((kernelPD + 8 * i, .hugePage(at: physical, executable: true, user: kernelUserAccessible)))
         }
+
+        // The top GiB's PD, shared by every vCPU's tables.
+        result.append((kernelPDPT + 8 * UInt64(Self.index(of: UK_SYSCALL_STUB_WINDOW, level: 3)), .table(at: topPD)))
 
         // The hypercall page: stores to it exit to the host as MMIO.
         result.append((kernelPD + 8 * UInt64(Self.index(of: UK_HYPERCALL_VIRT, level: 2)),

@@ -35,7 +35,8 @@ public struct GuestLayout: Equatable, Sendable {
     public var applicationImage: UInt64
     public var arguments: UInt64
     public var segmentTable: UInt64
-    /// The kernel's IDT, TSS and IST stacks (UK_CPU_TABLES_SIZE), built by the host.
+    /// Each vCPU's area (UK_CPU_TABLES_SIZE: IDT, TSS and GDT, IST stacks, CPU-local page and
+    /// its page tables), built by the host, one after the other from vCPU 0's.
     public var cpuTables: UInt64
     public var freeStart: UInt64
 
@@ -57,7 +58,7 @@ public struct GuestLayout: Equatable, Sendable {
     }
 
     public init(memorySize: UInt64, kernelEnd: UInt64, imageSize: UInt64,
-                argumentBytes: UInt64, segmentCount: Int) throws(LayoutError) {
+                argumentBytes: UInt64, segmentCount: Int, cpuCount: Int = 1) throws(LayoutError) {
         guard argumentBytes <= GuestLayout.argumentLimit else {
             throw .argumentsTooLarge(bytes: argumentBytes, limit: GuestLayout.argumentLimit)
         }
@@ -67,7 +68,7 @@ public struct GuestLayout: Equatable, Sendable {
         arguments = applicationImage + imageSize
         segmentTable = (arguments + argumentBytes + 7) & ~7
         cpuTables = GuestLayout.pageUp(segmentTable + UInt64(segmentCount * MemoryLayout<uk_segment>.size))
-        freeStart = cpuTables + UK_CPU_TABLES_SIZE
+        freeStart = cpuTables + UInt64(cpuCount) * UK_CPU_TABLES_SIZE
         let needed = freeStart + GuestLayout.minimumFreeMemory
         guard needed <= memorySize else { throw .doesNotFit(needed: needed, available: memorySize) }
     }

@@ -60,6 +60,10 @@ public enum Hypercall: Equatable, Sendable {
     case idle(timeoutNanoseconds: UInt64?)
     /// Inject the tick (UK_TIMER_VECTOR) after this interval; 0 disarms.
     case armTimer(intervalNanoseconds: UInt64)
+    /// Run vCPU `cpu` from this state.
+    case startCPU(cpu: Int, rip: UInt64, rsp: UInt64, rdi: UInt64)
+    /// Interrupt these vCPUs (bit n = vCPU n) with UK_TIMER_VECTOR.
+    case kick(cpus: UInt64)
 }
 
 /// Why a hypercall could not be decoded. The guest is answered with `errno`
@@ -244,6 +248,13 @@ extension Hypercall {
             let p = try load(uk_hc_timer.self)
             return DecodedHypercall(call: .armTimer(intervalNanoseconds: p.interval_ns),
                                     resultAddress: result(uk_hc_timer.self, \uk_hc_timer.result))
+        case UK_HC_START_CPU.rawValue:
+            let p = try load(uk_hc_start_cpu.self)
+            return DecodedHypercall(call: .startCPU(cpu: Int(p.cpu), rip: p.rip, rsp: p.rsp, rdi: p.rdi),
+                                    resultAddress: result(uk_hc_start_cpu.self, \uk_hc_start_cpu.result))
+        case UK_HC_KICK.rawValue:
+            let p = try load(uk_hc_kick.self)
+            return DecodedHypercall(call: .kick(cpus: p.cpus), resultAddress: result(uk_hc_kick.self, \uk_hc_kick.result))
         default:
             throw HypercallError.unknownPort(port).unanswerable
         }

@@ -17,10 +17,6 @@ public enum HypercallOutcome: Equatable, Sendable {
     case resume(result: Int64?)
     /// End the run.
     case stop(StopReason)
-    /// Park the vCPU (no host CPU) for at most this long, or until an event; then resume with 0.
-    case idle(timeoutNanoseconds: UInt64?)
-    /// Arm the vCPU's tick timer (0: disarm); then resume with 0.
-    case armTimer(intervalNanoseconds: UInt64)
 }
 
 /// Performs decoded hypercalls against the host: files through the
@@ -75,10 +71,9 @@ public final class HypercallHandler {
         case let .trace(record):
             tracer?.record(record)
             return .resume(result: nil)
-        case let .idle(timeout):
-            return .idle(timeoutNanoseconds: timeout)
-        case let .armTimer(interval):
-            return .armTimer(intervalNanoseconds: interval)
+        case .idle, .armTimer, .startCPU, .kick:
+            // vCPU control: the run loop serves these before the handler (Machine.perform).
+            return .resume(result: -Int64(ENOSYS))
         }
     }
 

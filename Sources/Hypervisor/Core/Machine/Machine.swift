@@ -10,7 +10,11 @@ public final class Machine {
     public let configuration: MachineConfiguration
     let system: KVMSystem
     let vm: VirtualMachine
-    let vcpu: VirtualCPU
+    /// The vCPUs, all created at start; vCPU 0 runs on the caller's thread, the others on
+    /// threads of their own once the kernel starts them (UK_HC_START_CPU).
+    let vcpus: [VirtualCPU]
+    /// vCPU 0, which runs the kernel's start-up.
+    var vcpu: VirtualCPU { vcpus[0] }
     let memory: GuestMemory
     let handler: HypercallHandler
     let tracer: SyscallTracer
@@ -22,8 +26,13 @@ public final class Machine {
     public let application: ApplicationImage
     /// The kernel image's bytes, to name kernel functions in kernel-bug reports.
     let kernelBytes: [UInt8]
-    /// The tick timer fired and UK_TIMER_VECTOR waits to be injected (when the guest can take it).
-    var tickPending = false
+    /// The run state the vCPU threads share (VirtualCPURunner.swift).
+    let runState = RunState()
+    /// Serialises the hypercalls that touch host state (files, tracer): the guest kernel
+    /// serialises its own, but a hostile guest must not be able to race the host's tables.
+    let callLock = HostMutex()
+    /// The kernel's syscall entry, for the MSRs of each vCPU.
+    private(set) var syscallEntry: UInt64 = 0
 
     /// Builds the machine; nothing runs yet.
     public init(_ configuration: MachineConfiguration) throws(HypervisorError) {
@@ -48,7 +57,7 @@ public final class Machine {
         do {
             layout = try GuestLayout(memorySize: configuration.memorySize, kernelEnd: kernel.physicalEnd,
                                      imageSize: application.imageSize, argumentBytes: UInt64(argumentBytes.count),
-                                     segmentCount: application.segments.count)
+                                     segmentCount: application.segments.count, cpuCount: configuration.cpuCount)
         } catch { throw .layout(error) }
 
         let files: HostFileTable
@@ -65,9 +74,11 @@ public final class Machine {
             memory = try GuestMemory(size: configuration.memorySize)
             try vm.mapMemory(memory)
             PhaseTimer.shared.mark("memory-mapped")
-            vcpu = try vm.createVirtualCPU()
+            var created: [VirtualCPU] = []
+            for index in 0..<configuration.cpuCount { created.append(try vm.createVirtualCPU(id: UInt32(index))) }
+            vcpus = created
             cpuid = try system.supportedCPUID()
-            try vcpu.setCPUID(cpuid)
+            for vcpu in vcpus { try vcpu.setCPUID(cpuid) }
             PhaseTimer.shared.mark("vcpu-created")
         } catch let error as KVMError { throw .kvm(error) } catch let error as GuestMemoryError { throw .memory(error) } catch {
             throw .vmFailure("\(error)")
@@ -92,55 +103,62 @@ public final class Machine {
             var info = bootInfo(arguments: arguments, pageTables: tables)
 
             let cpu = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
-            var sregs = cpu.specialRegisters(from: try vcpu.specialRegisters())
+            var prepared: PreparedCPUState?
+            for (index, vcpu) in vcpus.enumerated() {
+                var sregs = cpu.specialRegisters(from: try vcpu.specialRegisters())
+                prepared = try prepareCPU(index, kernelBytes: kernelBytes, kernelPath: configuration.kernelPath,
+                                          boot: cpu, pageTables: tables, sregs: &sregs)
+                try vcpu.setSpecialRegisters(sregs)
+                try vcpu.setFloatingPointState(cpu.floatingPointState(from: try vcpu.floatingPointState()))
+            }
             var regs = cpu.registers
-            let prepared = try prepareCPU(kernelBytes: kernelBytes, kernelPath: configuration.kernelPath,
-                                          boot: cpu, sregs: &sregs, regs: &regs)
+            regs.rflags = entryFlags
+            try vcpu.setRegisters(regs)
             // Give the kernel what it cannot read at CPL3.
-            info.cr0 = prepared.cr0
-            info.cr4 = prepared.cr4
+            info.cr0 = prepared?.cr0 ?? 0
+            info.cr4 = prepared?.cr4 ?? 0
             info.cpu_tables_phys = layout.cpuTables
+            info.cpu_count = UInt32(configuration.cpuCount)
             info.flags |= UK_BOOT_CPU_PREPARED | (platform.kernelPrivileged ? UK_BOOT_KERNEL_PRIVILEGED : 0)
             try memory.store(info, at: UK_BOOT_INFO_PHYS)
-            try vcpu.setSpecialRegisters(sregs)
-            try vcpu.setRegisters(regs)
-            try vcpu.setFloatingPointState(cpu.floatingPointState(from: try vcpu.floatingPointState()))
             PhaseTimer.shared.mark("images-loaded")
         } catch let error as KVMError { throw .kvm(error) } catch let error as GuestMemoryError { throw .memory(error) } catch let error as ELFLoadError {
             throw .kernel(error)
         } catch { throw .vmFailure("\(error)") }
     }
 
-    /// Puts the vCPU in the kernel's final state (descriptor tables, control
-    /// registers, XCR0, MSRs; CPL0 or CPL3 as the platform decides) at the
-    /// kernel's ELF entry, so that no start-up code sets the CPU up (on
-    /// kvm-pvm every CPL0 instruction would be emulated). The kernel image
-    /// must name its exception stubs, syscall entry and stack top.
-    private func prepareCPU(kernelBytes: [UInt8], kernelPath: String, boot: BootCPUState, sregs: inout kvm_sregs,
-                            regs: inout kvm_regs) throws -> PreparedCPUState {
+    /// Puts vCPU `index` in the kernel's final state (its descriptor tables, CPU-local page
+    /// and page tables, control registers, XCR0, MSRs; CPL0 or CPL3 as the platform decides),
+    /// so that no start-up code sets the CPU up (on kvm-pvm every CPL0 instruction would be
+    /// emulated). The kernel image must name its exception stubs, syscall entry and stack top.
+    private func prepareCPU(_ index: Int, kernelBytes: [UInt8], kernelPath: String, boot: BootCPUState,
+                            pageTables: BootPageTables, sregs: inout kvm_sregs) throws -> PreparedCPUState {
         let wanted = ["uk_exception_stubs", "uk_syscall_entry", "uk_kernel_stack_top"]
         let found = ELFSymbols.addresses(of: wanted, in: kernelBytes)
         for name in wanted where found[name] == nil {
             throw HypervisorError.kernel(.missingKernelSymbol(path: kernelPath, name: name))
         }
-        let tables = KernelCPUTables(tablesPhysical: layout.cpuTables, exceptionStubs: found[wanted[0]]!,
-                                     kernelStackTop: found[wanted[2]]!)
-        try tables.write(into: memory)
+        let tables = KernelCPUTables(tablesPhysical: layout.cpuTables + UInt64(index) * UK_CPU_TABLES_SIZE, cpu: index,
+                                     exceptionStubs: found[wanted[0]]!, kernelStackTop: found[wanted[2]]!)
+        try tables.write(into: memory, template: pageTables)
         let state = PreparedCPUState(cpuid: cpuid, boot: boot,
                                      sseDisabled: configuration.faults.contains(.sseDisabled))
         sregs = tables.specialRegisters(from: sregs, privileged: platform.kernelPrivileged)
         sregs.cr0 = state.cr0
         sregs.cr4 = state.cr4
         sregs.efer = state.efer
+        let vcpu = vcpus[index]
         if let xcr0 = state.xcr0 { try vcpu.setXCR0(xcr0) }
+        syscallEntry = found[wanted[1]]!
         try vcpu.setModelSpecificRegisters(PreparedCPUState.modelSpecificRegisters(
-            syscallEntry: found[wanted[1]]!, kernelPrivileged: platform.kernelPrivileged))
-        // At CPL3 (kvm-pvm) IF is set for good: CPL3 code cannot set it later, and the
-        // application must see it. At CPL0 the kernel runs with interrupts off and
-        // gives the application IF=1 with its iretq.
-        regs.rflags = platform.kernelPrivileged ? 0x2 : 0x202
+            syscallEntry: syscallEntry, kernelPrivileged: platform.kernelPrivileged))
         return state
     }
+
+    /// RFLAGS a vCPU enters the kernel with. At CPL3 (kvm-pvm) IF is set for good: CPL3 code
+    /// cannot set it later, and the application must see it. At CPL0 the kernel runs with
+    /// interrupts off and gives the application IF=1 with its iretq.
+    var entryFlags: UInt64 { platform.kernelPrivileged ? 0x2 : 0x202 }
 
     /// The boot-info structure the kernel reads at entry.
     private func bootInfo(arguments: ArgumentBlock, pageTables: BootPageTables) -> uk_boot_info {
@@ -254,11 +272,14 @@ public final class Machine {
 }
 
 extension Machine {
-    /// Runs the guest to completion.
+    /// Runs the guest to completion: vCPU 0 on the calling thread, the others on their own
+    /// threads once the kernel starts them; the first vCPU to end the run decides the outcome.
     public func run() -> RunOutcome {
         guard ckvm_install_signal_handlers(vcpu.run) == 0 else {
             return .failed(message: "cannot install signal handlers: \(Errno.current)")
         }
+        defer { ckvm_unregister_vcpu_thread(); ckvm_forget_vcpu_threads() }
+        runState.started(cpu: 0, thread: pthread_self())
         if let timeout = configuration.timeout {
             _ = ckvm_arm_timeout(UInt64(max(1, timeout * 1000)))
         }
@@ -269,37 +290,83 @@ extension Machine {
         try? memory.store(realtime, at: UK_BOOT_INFO_PHYS + UInt64(MemoryLayout<uk_boot_info>.offset(of: \uk_boot_info.boot_realtime_ns)!))
 
         PhaseTimer.shared.mark("first-run")
+        let own = runLoop(VCPUContext(index: 0, vcpu: vcpu))
+        let outcome = runState.stop(with: own)
+        runState.joinOthers()
+        traceUnfinishedCall(of: outcome)
+        // A guest stopped from outside (or dead) cannot flush its write-behind
+        // buffer: write it out here, as Linux keeps a killed process's writes.
+        // After a normal exit nothing is pending (the kernel flushed before).
+        _ = handler.flushPendingWrite()
+        return outcome
+    }
+
+    /// One vCPU's loop: runs it until it ends the run or another vCPU did.
+    func runLoop(_ context: VCPUContext) -> RunOutcome {
         defer { _ = ckvm_arm_tick(0) }
         while true {
-            if tickPending, ckvm_inject_interrupt(vcpu.fd.rawValue, vcpu.run, UInt32(UK_TIMER_VECTOR)) == 1 {
-                tickPending = false
+            if context.interruptPending,
+               ckvm_inject_interrupt(context.vcpu.fd.rawValue, context.vcpu.run, UInt32(UK_TIMER_VECTOR)) == 1 {
+                context.interruptPending = false
             }
             let exit: VMExit
-            do { exit = try vcpu.runOnce() } catch { return .failed(message: error.description) }
-            PhaseTimer.shared.vmExit(exit)
-            if let outcome = step(exit) {
-                traceUnfinishedCall(of: outcome)
-                // A guest stopped from outside (or dead) cannot flush its write-behind
-                // buffer: write it out here, as Linux keeps a killed process's writes.
-                // After a normal exit nothing is pending (the kernel flushed before).
-                _ = handler.flushPendingWrite()
-                return outcome
-            }
+            do { exit = try context.vcpu.runOnce() } catch { return .failed(message: error.description) }
+            if context.index == 0 { PhaseTimer.shared.vmExit(exit) }
+            if let outcome = step(exit, on: context) { return outcome }
         }
     }
 
-    /// Handles one VM exit; nil means resume the guest.
-    func step(_ exit: VMExit) -> RunOutcome? {
+    /// Starts vCPU `cpu` at `rip` with `rsp` and RDI = `rdi` on a thread of its own
+    /// (UK_HC_START_CPU); -EINVAL for a vCPU that does not exist or is vCPU 0, -EBUSY when
+    /// it already runs or the run is ending.
+    func startCPU(_ cpu: Int, rip: UInt64, rsp: UInt64, rdi: UInt64) -> Int64 {
+        guard cpu > 0, cpu < vcpus.count else { return -Int64(EINVAL) }
+        guard runState.reserve(cpu: cpu) else { return -Int64(EBUSY) }
+        var regs = kvm_regs()
+        regs.rip = rip
+        regs.rsp = rsp
+        regs.rdi = rdi
+        regs.rflags = entryFlags
+        do { try vcpus[cpu].setRegisters(regs) } catch {
+            runState.release(cpu: cpu)
+            return -Int64(EINVAL)
+        }
+        let context = VCPUContext(index: cpu, vcpu: vcpus[cpu])
+        let started = HostThread.start { [self] in
+            guard ckvm_register_vcpu_thread(context.vcpu.run) == 0 else {
+                _ = runState.stop(with: .failed(message: "cannot set up the thread of vCPU \(cpu)"))
+                return
+            }
+            defer { ckvm_unregister_vcpu_thread() }
+            _ = runState.stop(with: runLoop(context))
+        }
+        guard let started else {
+            runState.release(cpu: cpu)
+            return -Int64(EAGAIN)
+        }
+        runState.started(cpu: cpu, thread: started)
+        return 0
+    }
+
+    /// UK_HC_KICK from `context`'s vCPU: the tick vector for each vCPU in `mask`.
+    func kick(_ mask: UInt64, from context: VCPUContext) {
+        if mask & (1 << UInt64(context.index)) != 0 { context.interruptPending = true }
+        runState.kick(mask & ~(1 << UInt64(context.index)))
+    }
+
+    /// Handles one VM exit of `context`'s vCPU; nil means resume the guest.
+    func step(_ exit: VMExit, on context: VCPUContext) -> RunOutcome? {
+        let vcpu = context.vcpu
         switch exit {
         case let .mmio(address, true, length, data) where Hypercall.isHypercallAddress(address):
-            return perform { () throws(HypercallFault) in try Hypercall.decode(mmioAddress: address, length: length, data: data, memory: memory) }
+            return perform(on: context) { () throws(HypercallFault) in try Hypercall.decode(mmioAddress: address, length: length, data: data, memory: memory) }
         case let .portWrite(port, _, _), let .portRead(port, _):
             // Hypercalls are MMIO stores only; no device answers on I/O ports (the application
             // cannot reach them: IOPL 0, no I/O bitmap), so only a broken kernel gets here.
             return .failed(message: "the guest kernel accessed I/O port 0x\(String(port, radix: 16)), where no device is (hypercalls are stores to the hypercall page)")
         case .interrupted:
             ckvm_clear_immediate_exit(vcpu.run)
-            return takeSignals()
+            return takeSignals(context)
         case .interruptWindowOpen:
             return nil  // the loop injects the pending tick now
         case .halt:
@@ -310,13 +377,13 @@ extension Machine {
             let rip = (try? vcpu.registers().rip) ?? 0
             return .failed(message: "guest triple fault (shutdown) near rip 0x\(String(rip, radix: 16)): the kernel could not handle an exception")
         case let .failEntry(reason):
-            return .failed(message: "KVM refused to enter the guest (hardware reason 0x\(String(reason, radix: 16)))\(registerSummary)")
+            return .failed(message: "KVM refused to enter the guest (hardware reason 0x\(String(reason, radix: 16)))\(registerSummary(vcpu))")
         case let .internalError(suberror):
             if suberror == 1 { // KVM_INTERNAL_ERROR_EMULATION
-                return .failed(message: "KVM could not emulate the guest instruction \(instructionBytes)\(registerSummary)"
-                    + (cpl == 0 ? " (kvm-pvm emulates guest CPL0 code instruction by instruction and cannot emulate x87/SSE/AVX instructions: code at CPL0 must avoid them; see README, Platforms)" : ""))
+                return .failed(message: "KVM could not emulate the guest instruction \(instructionBytes(vcpu))\(registerSummary(vcpu))"
+                    + (cpl(vcpu) == 0 ? " (kvm-pvm emulates guest CPL0 code instruction by instruction and cannot emulate x87/SSE/AVX instructions: code at CPL0 must avoid them; see README, Platforms)" : ""))
             }
-            return .failed(message: "KVM internal error (suberror \(suberror)) while running the guest\(registerSummary)")
+            return .failed(message: "KVM internal error (suberror \(suberror)) while running the guest\(registerSummary(vcpu))")
         case let .mmio(address, isWrite, length, _):
             return .failed(message: "guest \(isWrite ? "wrote" : "read") \(length) bytes at unbacked guest-physical address 0x\(String(address, radix: 16))")
         case let .other(reason):
@@ -325,26 +392,33 @@ extension Machine {
     }
 
     /// Acts on the signals the run loop's handlers recorded: the timeout and SIGINT/SIGTERM
-    /// end the run; the tick becomes an interrupt to inject.
-    private func takeSignals() -> RunOutcome? {
-        if ckvm_take_tick() != 0 { tickPending = true }
+    /// end the run, as does another vCPU's end; the tick and a kick become an interrupt to inject.
+    private func takeSignals(_ context: VCPUContext) -> RunOutcome? {
+        if ckvm_take_tick() != 0 { context.interruptPending = true }
+        if ckvm_take_kick() != 0 { context.interruptPending = true }
+        if let outcome = runState.outcome { return outcome }
         let signal = ckvm_take_pending_signal()
         switch signal {
-        case SIGALRM: return .timedOut(seconds: configuration.timeout ?? 0)
+        case SIGALRM:
+            if getenv("UK_DEBUG_REGS") != nil, let r = try? context.vcpu.registers() {
+                print("DEBUG cpu \(context.index)" + registerSummary(context.vcpu) + " rdi \(String(r.rdi, radix: 16))")
+                for i in 0..<24 { if let w = try? memory.load(UInt64.self, at: r.rsp - UK_KERNEL_VIRT_BASE + UInt64(i * 8)) { print(String(w, radix: 16)) } }
+            }
+            return .timedOut(seconds: configuration.timeout ?? 0)
         case SIGINT, SIGTERM: return .interrupted(signal: signal)
         default: return nil
         }
     }
 
     /// The vCPU's instruction and stack pointers, for failure messages.
-    private var registerSummary: String {
+    private func registerSummary(_ vcpu: VirtualCPU) -> String {
         guard let regs = try? vcpu.registers(), let sregs = try? vcpu.specialRegisters() else { return "" }
         let hex = { (v: UInt64) in "0x" + String(v, radix: 16) }
         return " at rip \(hex(regs.rip)) (cpl \(sregs.cs.dpl)), rsp \(hex(regs.rsp)), cr0 \(hex(sregs.cr0)), cr4 \(hex(sregs.cr4)), efer \(hex(sregs.efer))"
     }
 
-    /// Decodes and performs one hypercall; nil means resume the guest.
-    private func perform(_ decode: () throws(HypercallFault) -> DecodedHypercall) -> RunOutcome? {
+    /// Decodes and performs one hypercall of `context`'s vCPU; nil means resume the guest.
+    private func perform(on context: VCPUContext, _ decode: () throws(HypercallFault) -> DecodedHypercall) -> RunOutcome? {
         let decoded: DecodedHypercall
         do {
             decoded = try decode()
@@ -354,21 +428,34 @@ extension Machine {
             }
             return nil
         }
-        switch handler.handle(decoded.call) {
+        let answer = { (result: Int64) in
+            if let address = decoded.resultAddress { try? self.memory.store(result, at: address) }
+        }
+        switch decoded.call {
+        case let .idle(timeout):
+            // Parks until the timeout, a tick, a kick or a signal (taken right after).
+            if !context.interruptPending { ckvm_idle(timeout ?? UInt64.max) }
+            answer(0)
+            return takeSignals(context)
+        case let .armTimer(interval):
+            answer(ckvm_arm_tick(interval) == 0 ? 0 : -Int64(Glibc.errno))
+            return nil
+        case let .startCPU(cpu, rip, rsp, rdi):
+            answer(startCPU(cpu, rip: rip, rsp: rsp, rdi: rdi))
+            return nil
+        case let .kick(mask):
+            kick(mask, from: context)
+            answer(0)
+            return nil
+        default:
+            break
+        }
+        switch callLock.withLock({ handler.handle(decoded.call) }) {
         case let .resume(result):
-            if let result, let address = decoded.resultAddress { try? memory.store(result, at: address) }
+            if let result { answer(result) }
             return nil
         case let .stop(reason):
-            return outcome(of: reason)
-        case let .idle(timeout):
-            // Parks until the timeout, a tick or a signal; the signal is then taken as the next exit.
-            if !tickPending { ckvm_idle(timeout ?? UInt64.max) }
-            if let address = decoded.resultAddress { try? memory.store(Int64(0), at: address) }
-            return takeSignals()
-        case let .armTimer(interval):
-            let result: Int64 = ckvm_arm_tick(interval) == 0 ? 0 : -Int64(Glibc.errno)
-            if let address = decoded.resultAddress { try? memory.store(result, at: address) }
-            return nil
+            return outcome(of: reason, on: context.vcpu)
         }
     }
 
@@ -387,16 +474,16 @@ extension Machine {
     }
 
     /// The privilege level the vCPU was at (CS.DPL), or nil if unreadable.
-    private var cpl: UInt8? { (try? vcpu.specialRegisters())?.cs.dpl }
+    private func cpl(_ vcpu: VirtualCPU) -> UInt8? { (try? vcpu.specialRegisters())?.cs.dpl }
 
     /// The bytes at the vCPU's RIP, read through the guest's page tables.
-    private var instructionBytes: String {
+    private func instructionBytes(_ vcpu: VirtualCPU) -> String {
         guard let regs = try? vcpu.registers(), let sregs = try? vcpu.specialRegisters() else { return "(unreadable)" }
         let bytes = GuestPageWalk(memory: memory, root: sregs.cr3).read(regs.rip, count: 15)
         return bytes.isEmpty ? "(unmapped)" : "[" + bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: " ") + "]"
     }
 
-    func outcome(of reason: StopReason) -> RunOutcome {
+    func outcome(of reason: StopReason, on vcpu: VirtualCPU? = nil) -> RunOutcome {
         switch reason {
         case let .exited(status):
             return .exited(status: status)

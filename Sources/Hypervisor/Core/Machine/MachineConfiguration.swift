@@ -1,3 +1,6 @@
+import CLinux
+import UnikernelABI
+
 /// Deliberate faults the runner can inject to reproduce known failures (for triage tests).
 public struct FaultInjection: OptionSet, Sendable {
     public let rawValue: UInt64
@@ -30,6 +33,11 @@ public struct MachineConfiguration: Sendable {
     /// The host directory the guest sees as its root (and starts in).
     public var rootDirectory: String = "."
     public var memorySize: UInt64 = MachineConfiguration.defaultMemorySize
+    /// vCPUs the guest may use (threads run on them in parallel).
+    public var cpuCount = 1
+    /// The CPUs this process may run on (what `nproc` and sched_getaffinity report natively),
+    /// at most UK_MAX_CPUS.
+    public static var defaultCPUCount: Int { max(1, min(Int(ckvm_usable_cpus()), Int(UK_MAX_CPUS))) }
     /// Seconds after which the guest is stopped; nil for no limit.
     public var timeout: Double?
     /// Print one line per syscall to `traceOutput`.

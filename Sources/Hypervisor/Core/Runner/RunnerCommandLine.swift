@@ -8,6 +8,7 @@
 /// `--name value` and `--name=value` are both accepted; repeatable options accumulate.
 public struct RunnerCommandLine: Equatable, Sendable {
     public var memory: String?
+    public var cpus: String?
     public var dir = "."
     public var readOnly = false
     public var noASLR = false
@@ -49,6 +50,7 @@ public struct RunnerCommandLine: Equatable, Sendable {
 
     static let options: [Option] = [
         Option(name: "memory", value: "size", help: "Guest memory, e.g. 64M or 1G (default 64M; also UNIKERNEL_MEMORY).") { $0.memory = $1 },
+        Option(name: "cpus", value: "count", help: "vCPUs the guest may run threads on (default: the CPUs this process may use, as nproc counts them; also UNIKERNEL_CPUS).") { $0.cpus = $1 },
         Option(name: "dir", value: "dir", help: "Host directory the guest sees as / and starts in (default: current directory).") { $0.dir = $1 },
         Option(name: "read-only", value: nil, help: "Make the guest's root directory read-only (writes fail with EROFS).") { c, _ in c.readOnly = true },
         Option(name: "no-aslr", value: nil, help: "Disable address-space randomisation (fixed static-pie base, stack and mmap area, as `setarch -R`).") { c, _ in c.noASLR = true },

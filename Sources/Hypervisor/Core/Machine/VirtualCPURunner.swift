@@ -1,0 +1,117 @@
+import CLinux
+import Glibc
+import UnikernelABI
+
+/// One vCPU's run-loop state, touched only by the thread that runs it.
+final class VCPUContext {
+    let index: Int
+    let vcpu: VirtualCPU
+    /// UK_TIMER_VECTOR waits to be injected (as soon as the guest can take it).
+    var interruptPending = false
+
+    init(index: Int, vcpu: VirtualCPU) {
+        self.index = index
+        self.vcpu = vcpu
+    }
+}
+
+/// What the vCPU threads of one run share: which vCPUs run (and their threads), and the
+/// run's outcome, set once by the first vCPU that ends the run; setting it stops the others.
+final class RunState: @unchecked Sendable {
+    private let lock = HostMutex()
+    private var threads: [Int: pthread_t] = [:]
+    private var reserved: Set<Int> = []
+    private var stoppedWith: RunOutcome?
+
+    /// The outcome, once a vCPU ended the run.
+    var outcome: RunOutcome? { lock.withLock { stoppedWith } }
+
+    /// Claims vCPU `cpu` for starting; false when it runs already or the run is ending.
+    func reserve(cpu: Int) -> Bool {
+        lock.withLock {
+            guard stoppedWith == nil, !reserved.contains(cpu) else { return false }
+            reserved.insert(cpu)
+            return true
+        }
+    }
+
+    func release(cpu: Int) { lock.withLock { _ = reserved.remove(cpu) } }
+
+    func started(cpu: Int, thread: pthread_t) {
+        lock.withLock {
+            reserved.insert(cpu)
+            threads[cpu] = thread
+        }
+    }
+
+    /// Records `outcome` if no vCPU ended the run yet, kicks every other vCPU thread out of
+    /// the guest (they see the outcome and stop), and returns the run's outcome.
+    @discardableResult
+    func stop(with outcome: RunOutcome) -> RunOutcome {
+        let (final, others) = lock.withLock { () -> (RunOutcome, [pthread_t]) in
+            if stoppedWith == nil { stoppedWith = outcome }
+            let me = pthread_self()
+            return (stoppedWith!, threads.values.filter { pthread_equal($0, me) == 0 })
+        }
+        for thread in others { _ = ckvm_kick_thread(thread) }
+        return final
+    }
+
+    /// Interrupts the running vCPUs in `mask` (a kick: UK_TIMER_VECTOR is injected).
+    func kick(_ mask: UInt64) {
+        let targets = lock.withLock { threads.filter { $0.key < 64 && mask & (1 << UInt64($0.key)) != 0 }.map(\.value) }
+        for thread in targets { _ = ckvm_kick_thread(thread) }
+    }
+
+    /// Waits for every vCPU thread but the caller's (vCPU 0's) to end.
+    func joinOthers() {
+        let others = lock.withLock { threads.filter { $0.key != 0 }.map(\.value) }
+        for thread in others { pthread_join(thread, nil) }
+    }
+}
+
+/// A pthread mutex (the host side's threads are vCPU threads, not Swift tasks).
+final class HostMutex: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init() {
+        // SAFETY: a fresh allocation, initialised once and destroyed in deinit.
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+}
+
+/// Starts a pthread running a closure (vCPU threads).
+enum HostThread {
+    private final class Body {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+
+    /// The new thread, or nil when it could not be created.
+    static func start(_ run: @escaping () -> Void) -> pthread_t? {
+        let body = Unmanaged.passRetained(Body(run)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { argument in
+            // SAFETY: the argument is the retained Body passed below, released here once.
+            let body = Unmanaged<AnyObject>.fromOpaque(argument!).takeRetainedValue() as! Body
+            body.run()
+            return nil
+        }, body)
+        guard result == 0 else {
+            Unmanaged<AnyObject>.fromOpaque(body).release()
+            return nil
+        }
+        return thread
+    }
+}
