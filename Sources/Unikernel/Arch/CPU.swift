@@ -84,5 +84,4 @@ enum CPU {
 @_extern(c, "uk_halt_forever") func uk_halt_forever()
 @_extern(c, "uk_init_fpu") func uk_init_fpu()
 @_extern(c, "uk_enter_application") func uk_enter_application(_ entry: UInt64, _ rsp: UInt64)
-@_extern(c, "uk_hypercall_area_address") func uk_hypercall_area_address() -> UInt64
 @_extern(c, "uk_bounce_buffer_address") func uk_bounce_buffer_address() -> UInt64

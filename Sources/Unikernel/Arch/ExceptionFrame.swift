@@ -64,9 +64,11 @@ func userException(_ rawFrame: UnsafeMutableRawPointer, _ record: UnsafeMutableR
     // Where the kernel runs at CPL0, everything that reaches this path came from CPL3: the
     // application, even when it jumped into the kernel half.
     let inApplication = Platform.kernelPrivileged || fault.rip < PageMapper.lowerHalfEnd
+    // A fault of the kernel itself (kvm-pvm) happens under the kernel lock it holds.
+    if inApplication { KernelLock.enterFromApplication() }
     if fault.vector == UInt64(UK_TIMER_VECTOR) {
         Scheduler.tick()
-        Signals.deliverPending(to: &frame.pointee)
+        returnToApplication(frame)
         return
     }
     if fault.vector == 14,
@@ -77,6 +79,13 @@ func userException(_ rawFrame: UnsafeMutableRawPointer, _ record: UnsafeMutableR
     if fault.vector == 6, let stub = SyscallPatcher.resumeMovedSyscall(at: fault.rip) {
         // A jump to the `syscall` a rewritten site overwrote: make the call through its stub.
         frame.pointee.rip = stub
+        returnToApplication(frame)
+        return
+    }
+    if fault.vector == 3, inApplication, let site = SyscallPatcher.resumePatchedSite(breakpointAfter: fault.rip) {
+        // Another vCPU was rewriting this site (its first byte was int3 meanwhile): run the jump.
+        frame.pointee.rip = site
+        returnToApplication(frame)
         return
     }
     if inApplication, let signal = Signals.signal(forVector: fault.vector) {
@@ -86,6 +95,7 @@ func userException(_ rawFrame: UnsafeMutableRawPointer, _ record: UnsafeMutableR
                               address: fault.vector == 14 ? fault.address : fault.rip)
         if Signals.deliverFault(info, to: &context, trapNumber: fault.vector, errorCode: fault.errorCode) {
             context.apply(to: &frame.pointee)
+            KernelLock.leaveToApplication()
             return
         }
     }
@@ -98,10 +108,11 @@ func userException(_ rawFrame: UnsafeMutableRawPointer, _ record: UnsafeMutableR
 }
 
 /// On the way back to the application after an exception was served: a pending reschedule
-/// and pending signals, as after a system call.
+/// and pending signals, as after a system call, then the kernel lock released.
 private func returnToApplication(_ frame: UnsafeMutablePointer<SyscallFrame>) {
     Scheduler.preemptIfRequested()
     Signals.deliverPending(to: &frame.pointee)
+    KernelLock.leaveToApplication()
 }
 
 /// Called by `uk_exception_common` for vectors 0-31. Returns only when the

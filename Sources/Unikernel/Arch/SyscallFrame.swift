@@ -18,6 +18,7 @@ func syscallDispatch(_ rawFrame: UnsafeMutableRawPointer, _ viaStub: UInt64) {
     // Fields are read one by one, not as a copy of the whole frame: this is the hot path of
     // every syscall, and a 144-byte copy costs as much as the rest of the dispatch.
     let frame = rawFrame.bindMemory(to: SyscallFrame.self, capacity: 1)
+    KernelLock.enterFromApplication()
     if viaStub == 0 { SyscallPatcher.noteTrap(frame.pointee) }
     let number = frame.pointee.rax
     if number == Signals.sigreturnNumber {
@@ -35,4 +36,5 @@ func syscallDispatch(_ rawFrame: UnsafeMutableRawPointer, _ viaStub: UInt64) {
     }
     Scheduler.preemptIfRequested()
     Signals.deliverPending(to: &frame.pointee)
+    KernelLock.leaveToApplication()
 }

@@ -202,9 +202,21 @@ enum SyscallPatcher {
             guard let pointer = codePointer(site + UInt64(index)) else { return false }
             targets.append(pointer)
         }
-        // The opcode byte last, so the site never reads as a jump to a half-written displacement.
-        for index in (0..<5).reversed() { targets[index].storeBytes(of: jump[index], as: UInt8.self) }
+        // As Linux's text_poke_bp: int3 over the first byte, then the displacement, then the
+        // opcode, so another vCPU running the site meets the old instruction, an int3 (which
+        // resumePatchedSite turns into the jump), or the whole jump, never a torn mix.
+        targets[0].storeBytes(of: 0xCC, as: UInt8.self)
+        for index in (1..<5).reversed() { targets[index].storeBytes(of: jump[index], as: UInt8.self) }
+        targets[0].storeBytes(of: jump[0], as: UInt8.self)
         return true
+    }
+
+    /// For a #BP whose RIP is `address` (after an int3 at address - 1): the site's address when
+    /// that byte is now a rewritten site's jump (another vCPU patched it meanwhile), else nil.
+    static func resumePatchedSite(breakpointAfter address: UInt64) -> UInt64? {
+        let site = address &- 1
+        guard let pointer = codePointer(site), pointer.load(as: UInt8.self) == 0xE9 else { return nil }
+        return site
     }
 
     /// `count` bytes of application code at `address`, when every one is in a present,

@@ -44,6 +44,7 @@ FUNC(uk_hypercall)
 #define GATE_READ_FSBASE  2
 #define GATE_WRITE_GSBASE 3
 #define GATE_READ_GSBASE  4
+#define GATE_FLUSH_TLB    5
 
 /* Runs privileged operation \op with RDI: directly at CPL0, through the
  * ud2 trap at CPL3. */
@@ -70,13 +71,21 @@ FUNC(uk_write_gs_base)
 /* uint64_t uk_read_gs_base(void) */
 FUNC(uk_read_gs_base)
     PRIVILEGED GATE_READ_GSBASE
+/* void uk_flush_tlb(void): reloads CR3 (every non-global translation). */
+FUNC(uk_flush_tlb)
+    PRIVILEGED GATE_FLUSH_TLB
 
 /* The gate operations at CPL0 (called, or jumped to from the macro). Clobbers
  * RAX, RCX, RDX only. */
 FUNC(uk_privileged_operation)
     cmpl $GATE_INVLPG, %eax
-    jne 2f
+    jne 5f
     invlpg (%rdi)
+    ret
+5:  cmpl $GATE_FLUSH_TLB, %eax
+    jne 2f
+    movq %cr3, %rax
+    movq %rax, %cr3
     ret
 2:  movl $0xC0000100, %ecx          /* IA32_FS_BASE */
     cmpl $GATE_WRITE_GSBASE, %eax
@@ -198,5 +207,42 @@ FUNC(uk_rdrand)
 FUNC(uk_cmpxchg32)
     movl %esi, %eax
     lock cmpxchgl %edx, (%rdi)
+    ret
+    .section .note.GNU-stack, "", @progbits
+
+/* The big kernel lock and the TLB generation (KernelLock.swift, TLB.swift). */
+    .data
+    .balign 64
+    .globl uk_big_lock
+uk_big_lock: .quad 0
+    .balign 64
+    .globl uk_tlb_generation
+uk_tlb_generation: .quad 0
+    .text
+/* void uk_spin_lock(uint64_t *word): test-and-test-and-set with pause. */
+FUNC(uk_spin_lock)
+1:  lock btsq $0, (%rdi)
+    jnc 3f
+2:  pause
+    testq $1, (%rdi)
+    jnz 2b
+    jmp 1b
+3:  ret
+/* void uk_spin_unlock(uint64_t *word) */
+FUNC(uk_spin_unlock)
+    movq $0, (%rdi)
+    ret
+FUNC(uk_big_lock_address)
+    leaq uk_big_lock(%rip), %rax
+    ret
+FUNC(uk_tlb_generation_address)
+    leaq uk_tlb_generation(%rip), %rax
+    ret
+    .section .note.GNU-stack, "", @progbits
+
+/* uint64_t uk_volatile_load(const uint64_t *word): one load the compiler cannot hoist. */
+    .text
+FUNC(uk_volatile_load)
+    movq (%rdi), %rax
     ret
     .section .note.GNU-stack, "", @progbits

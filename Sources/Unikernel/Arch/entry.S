@@ -123,18 +123,28 @@ uk_idle_first_entry_address:
     leaq uk_idle_first_entry(%rip), %rax
     ret
 
-/* The CPU-local block (CPULocal.swift; offsets in registers.inc). */
-    .bss
-    .balign 64
-    .globl uk_cpu
-uk_cpu:
-    .skip CPU_LOCAL_SIZE
-
+/* The CPU-local page: at the same address on every vCPU, a different page on each. */
     .text
     .globl uk_cpu_local_address
     .type uk_cpu_local_address, @function
 uk_cpu_local_address:
     leaq uk_cpu(%rip), %rax
+    ret
+
+/* A secondary vCPU starts here (UK_HC_START_CPU) at the top of the kernel stack its idle
+ * task keeps, RDI = that stack's base; it never returns. */
+    .globl uk_secondary_entry
+    .type uk_secondary_entry, @function
+uk_secondary_entry:
+    xorl %ebp, %ebp
+    call uk_secondary_main
+1:  pause
+    jmp 1b
+    .size uk_secondary_entry, . - uk_secondary_entry
+    .globl uk_secondary_entry_address
+    .type uk_secondary_entry_address, @function
+uk_secondary_entry_address:
+    leaq uk_secondary_entry(%rip), %rax
     ret
 
     .bss
@@ -147,23 +157,16 @@ uk_kernel_stack_top:
 
     .section .note.GNU-stack, "", @progbits
 
-/* Kernel .bss areas the Swift kernel needs at fixed, physically contiguous
- * addresses below 4 GiB (the image is loaded contiguously at
- * UK_KERNEL_PHYS_BASE): the hypercall parameter page and the I/O bounce
- * buffer. Swift reaches them through the address functions below. */
+/* The I/O bounce buffer: a kernel .bss area at a fixed, physically contiguous address
+ * below 4 GiB (the image is loaded contiguously at UK_KERNEL_PHYS_BASE), used under the
+ * kernel lock. Swift reaches it through the address function below. (Each vCPU's
+ * hypercall parameter blocks are in its CPU-local page.) */
     .bss
     .balign 4096
-uk_hypercall_area:
-    .skip 4096
 uk_bounce_buffer:
     .skip 65536
 
     .text
-    .globl uk_hypercall_area_address
-    .type uk_hypercall_area_address, @function
-uk_hypercall_area_address:
-    leaq uk_hypercall_area(%rip), %rax
-    ret
     .globl uk_kernel_stack_top_address
     .type uk_kernel_stack_top_address, @function
 uk_kernel_stack_top_address:

@@ -108,7 +108,8 @@ uk_invalid_opcode:
     jmp uk_exception_common
 
 /* Stack on entry: vector, error code, then the CPU's RIP, CS, RFLAGS, RSP, SS.
- * The scheduler's tick (TIMER_VECTOR) that lands in the kernel (only on
+ * The scheduler's tick (TIMER_VECTOR, also another vCPU's kick) first reloads CR3 when a
+ * TLB shootdown is pending (TLB.swift). A tick that lands in the kernel (only on
  * kvm-pvm, where the kernel runs at CPL3 with interrupts on) just asks for a
  * reschedule on the way back to the application (CPU_NEED_RESCHED).
  * Any other exception at CPL3 (the application, or on kvm-pvm the kernel
@@ -126,6 +127,17 @@ uk_invalid_opcode:
 uk_exception_common:
     cmpq $TIMER_VECTOR, (%rsp)
     jne 3f
+    /* A tick (or a kick) first catches up with the TLB generation: a shootdown waits for it. */
+    pushq %rax
+    movq uk_tlb_generation(%rip), %rax
+    cmpq %rax, uk_cpu+CPU_TLB_SEEN(%rip)
+    je 6f
+    pushq %rdx
+    movq %cr3, %rdx
+    movq %rdx, %cr3
+    movq %rax, uk_cpu+CPU_TLB_SEEN(%rip)
+    popq %rdx
+6:  popq %rax
     testb $3, 24(%rsp)
     jz 4f                                 /* a tick at CPL0: in the kernel */
     cmpl $0, 20(%rsp)                     /* rip in the upper half: the kernel at CPL3 */

@@ -16,6 +16,7 @@ enum Kernel {
         guard info.free_phys_start < info.free_phys_end else { kernelPanic("boot info: no free memory") }
         Platform.configure(bootFlags: info.flags)
         PageMapper.configureSharedRoot(info.pml4_phys, cpuTables: info.cpu_tables_phys, cpuCount: max(Int(info.cpu_count), 1))
+        CPULocal.cpuTablesPhysical = info.cpu_tables_phys
         Frames.allocator = FrameAllocator(start: info.free_phys_start, end: info.free_phys_end)
         KernelHeap.root = info.pml4_phys
         currentProcess.bootInfo = info
@@ -69,7 +70,7 @@ enum Kernel {
         }
 
         CPU.initializeFPU()
-        Scheduler.start(pid: currentProcess.pid)
+        Scheduler.start(pid: currentProcess.pid, cpuCount: Int(info.cpu_count))
         CPU.enterApplication(entry: info.app_entry, stackPointer: stackPointer)
     }
 }

@@ -1,20 +1,25 @@
 import UnikernelABI
 
 /// Typed wrappers around the host's hypercalls. Each call writes its
-/// parameter block into the hypercall area (a kernel .bss page), stores the
-/// block's guest-physical address to the call's slot in the hypercall page
-/// (an MMIO exit, at CPL0 or CPL3), and reads the block back for the host's
-/// `result`.
+/// parameter block into this vCPU's hypercall area (in its CPU-local page),
+/// stores the block's guest-physical address to the call's slot in the
+/// hypercall page (an MMIO exit, at CPL0 or CPL3), and reads the block back
+/// for the host's `result`.
 enum Hypercall {
     private static func perform<Block>(_ port: uk_hypercall_port, _ block: Block) -> Block {
         // Buffered file I/O reaches the host first, so it sees every earlier call's effect.
         HostFileBuffer.settle()
-        let address = uk_hypercall_area_address()
-        // SAFETY: the hypercall area is a page-aligned 4 KiB .bss page used
-        // only here, larger than every parameter block; one call at a time.
-        let area = UnsafeMutablePointer<Block>(bitPattern: UInt(address))!
+        return performControl(port, block)
+    }
+
+    /// A call that controls the vCPU (idle, tick, kick, start): it touches no file state, so
+    /// it may run without the kernel lock (the idle vCPU's) and leaves the write-behind buffer alone.
+    private static func performControl<Block>(_ port: uk_hypercall_port, _ block: Block) -> Block {
+        // SAFETY: the area is 2 KiB of this vCPU's own page, larger than every parameter
+        // block; a vCPU makes one call at a time.
+        let area = CPULocal.hypercallArea.assumingMemoryBound(to: Block.self)
         area.pointee = block
-        CPU.hypercall(port: port.rawValue, block: DirectMap.physicalOfKernel(address))
+        CPU.hypercall(port: port.rawValue, block: CPULocal.hypercallAreaPhysical)
         return area.pointee
     }
 
@@ -113,12 +118,23 @@ enum Hypercall {
 
     /// Parks the vCPU in the host for at most `nanoseconds` (nil: until an event).
     static func idle(nanoseconds: UInt64?) {
-        _ = perform(UK_HC_IDLE, uk_hc_idle(timeout_ns: nanoseconds ?? UInt64.max, result: 0))
+        _ = performControl(UK_HC_IDLE, uk_hc_idle(timeout_ns: nanoseconds ?? UInt64.max, result: 0))
     }
 
     /// Arms the vCPU's tick: UK_TIMER_VECTOR arrives after `nanoseconds` (0 disarms).
     static func armTimer(nanoseconds: UInt64) {
-        _ = perform(UK_HC_TIMER, uk_hc_timer(interval_ns: nanoseconds, result: 0))
+        _ = performControl(UK_HC_TIMER, uk_hc_timer(interval_ns: nanoseconds, result: 0))
+    }
+
+    /// Interrupts the vCPUs in `cpus` (bit n = vCPU n) with UK_TIMER_VECTOR; an idle one wakes.
+    static func kick(cpus: UInt64) {
+        _ = performControl(UK_HC_KICK, uk_hc_kick(cpus: cpus, result: 0))
+    }
+
+    /// Starts vCPU `cpu` at `rip` with `stackPointer` and RDI = `argument`; 0 or -errno.
+    static func startCPU(_ cpu: Int, rip: UInt64, stackPointer: UInt64, argument: UInt64) -> Int64 {
+        performControl(UK_HC_START_CPU, uk_hc_start_cpu(cpu: UInt32(cpu), reserved: 0, rip: rip, rsp: stackPointer,
+                                                        rdi: argument, result: 0)).result
     }
 
     static func trace(number: UInt64, arguments: SyscallArguments, result: Int) {

@@ -77,5 +77,9 @@ enum Frames {
 
     static func allocate() -> UInt64? { allocator.allocate() }
     static func allocateContiguous(pages: Int) -> UInt64? { allocator.allocateContiguous(pages: pages) }
-    static func release(_ frame: UInt64) { allocator.release(frame) }
+    /// Returns a frame: at once, or after the TLB shootdown when other vCPUs may still reach it.
+    static func release(_ frame: UInt64) {
+        if TLB.deferRelease(frame) { return }
+        allocator.release(frame)
+    }
 }

@@ -106,7 +106,10 @@ struct PageMapper {
         let wasMapped = PageMapper.isMapped(entry.pointee)
         entry.pointee = physical | PageMapper.leafBits(protection) | (user && protection.isAccessible ? PageMapper.user : 0)
         // The TLB never caches a non-present entry: only a replaced mapping needs a flush.
-        if wasMapped { CPU.invalidatePage(virtual) }
+        if wasMapped {
+            CPU.invalidatePage(virtual)
+            TLB.noteChange()
+        }
         return true
     }
 
@@ -138,6 +141,7 @@ struct PageMapper {
         entry.pointee = (entry.pointee & PageMapper.addressMask) | PageMapper.leafBits(protection)
             | (protection.isAccessible ? PageMapper.user : 0)
         CPU.invalidatePage(virtual)
+        TLB.noteChange()
     }
 
     /// Removes a mapping and returns the frame it pointed at.
@@ -146,6 +150,7 @@ struct PageMapper {
         let frame = entry.pointee & PageMapper.addressMask
         entry.pointee = 0
         CPU.invalidatePage(virtual)
+        TLB.noteChange()
         return frame
     }
 }

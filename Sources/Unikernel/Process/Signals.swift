@@ -146,15 +146,25 @@ enum Signals {
         if let task {
             task.signals.pending |= bit(signal)
             task.signals.codes[signal] = code
-            if accepts(task, signal) { Scheduler.wake(task, reason: .interrupted) }
+            if accepts(task, signal) { notify(task) }
             return
         }
         currentProcess.signals.sharedPending |= bit(signal)
         // Wake one thread that takes it, the running one first.
         if accepts(Scheduler.current, signal) { return }
         for candidate in Scheduler.tasks where accepts(candidate, signal) {
-            Scheduler.wake(candidate, reason: .interrupted)
+            notify(candidate)
             return
+        }
+    }
+
+    /// Makes `task` act on a signal soon: wakes it from an interruptible wait, or interrupts
+    /// the vCPU it runs application code on.
+    private static func notify(_ task: Task) {
+        if task.state == .blocked {
+            Scheduler.wake(task, reason: .interrupted)
+        } else {
+            Scheduler.interrupt(task)
         }
     }
 

@@ -1,49 +1,77 @@
 import UnikernelABI
 
-/// Runs the process's tasks on the CPU: a FIFO run queue with time slices
-/// (the host's timer interrupt, UK_TIMER_VECTOR, preempts a task running
-/// application code; one landing in the kernel asks for a reschedule on the
-/// way out), blocking with optional deadlines, and an idle task that parks
-/// the vCPU in the host (UK_HC_IDLE) until the next deadline when nothing can run.
+/// Runs the process's tasks on the vCPUs: one FIFO run queue shared by every vCPU
+/// (under the kernel lock), time slices (the host's timer interrupt, UK_TIMER_VECTOR,
+/// preempts a task running application code; one landing in the kernel asks for a
+/// reschedule on the way out), blocking with optional deadlines, and an idle task per
+/// vCPU that parks it in the host (UK_HC_IDLE) until the next deadline or a kick
+/// (UK_HC_KICK) when nothing can run. vCPUs other than the first start when there is
+/// work for them (UK_HC_START_CPU).
 ///
-/// Tasks switch only inside the kernel, at the points below, each on its own
-/// kernel stack; the application's state stays in the user frame at the top
-/// of that stack, plus the TLS base and extended state kept in the task.
+/// Tasks switch only inside the kernel, at the points below, each on its own kernel
+/// stack; the application's state stays in the user frame at the top of that stack, plus
+/// the TLS base and extended state kept in the task.
 enum Scheduler {
     /// The time slice a task runs before a runnable peer preempts it.
     static let timeSlice: UInt64 = 10_000_000
 
-    private static var running: Task?
-    /// Every live task of the process (the idle task is not one of them).
+    /// What the scheduler keeps per vCPU.
+    struct CPUState {
+        var running: Task?
+        var idleTask: Task?
+        /// When the armed tick fires (monotonic); nil when none is armed.
+        var tickDeadline: UInt64?
+        /// The FS and GS bases loaded in the CPU (written only when the next task's differ).
+        var loadedFSBase: UInt64 = 0
+        var loadedGSBase: UInt64 = 0
+        var started = false
+        /// Parked in the host by its idle task (set and cleared under the kernel lock).
+        var idling = false
+    }
+
+    private static var cpus: [CPUState] = []
+    /// Every live task of the process (the idle tasks are not among them).
     private(set) static var tasks: [Task] = []
     private static var runQueue: [Task] = []
     /// Blocked tasks with a deadline.
     private static var sleepers: [Task] = []
     /// Tasks that exited; their stacks are freed once another task runs.
     private static var zombies: [Task] = []
-    private static var idleTask: Task?
-    /// When the armed tick fires (monotonic); nil when none is armed.
-    private static var tickDeadline: UInt64?
-    /// The FS and GS bases loaded in the CPU (written only when the next task's differ).
-    private static var loadedFSBase: UInt64 = 0
-    private static var loadedGSBase: UInt64 = 0
     private static var nextTID = 0
+    private(set) static var startedCPUCount = 1
+
+    private static var me: Int { CPULocal.index }
 
     /// The running task.
-    static var current: Task { running.unsafelyUnwrapped }
+    static var current: Task { cpus[me].running.unsafelyUnwrapped }
 
-    /// Adopts the boot stack as the first task (tid = the process id) and creates the idle task.
-    static func start(pid: Int) {
+    /// The vCPUs the process may run on.
+    static var cpuCount: Int { cpus.count }
+
+    /// Adopts the boot stack as the first task (tid = the process id) on vCPU 0 and creates
+    /// its idle task.
+    static func start(pid: Int, cpuCount: Int) {
+        cpus = [CPUState](repeating: CPUState(), count: max(1, min(cpuCount, Int(UK_MAX_CPUS))))
         let main = Task(tid: pid, stack: KernelStack.boot())
         main.state = .running
         tasks = [main]
-        running = main
         nextTID = pid + 1
-        CPULocal.kernelStackTop = main.stack.top
         guard let stack = KernelStack.allocate() else { kernelPanic("scheduler: no memory for the idle task") }
         let idle = Task(tid: 0, stack: stack, isIdle: true)
         idle.prepareFirstSwitch(entry: uk_idle_first_entry_address())
-        idleTask = idle
+        cpus[0] = CPUState(running: main, idleTask: idle, started: true)
+        CPULocal.kernelStackTop = main.stack.top
+    }
+
+    /// A secondary vCPU's start (uk_secondary_main, holding the kernel lock): its boot
+    /// stack becomes its idle task's, and it goes idle (picking up whatever is runnable).
+    static func startSecondary(stackBase: UInt64) -> Never {
+        let idle = Task(tid: 0, stack: KernelStack(base: stackBase), isIdle: true)
+        idle.state = .running
+        cpus[me].running = idle
+        cpus[me].idleTask = idle
+        CPULocal.kernelStackTop = idle.stack.top
+        idleLoop()
     }
 
     /// A new tid (Linux allocates them from the pid space; here they follow the process id).
@@ -93,6 +121,13 @@ enum Scheduler {
         makeRunnable(task)
     }
 
+    /// Makes `task`, running application code on another vCPU, enter the kernel soon (a
+    /// signal for it): that vCPU is interrupted.
+    static func interrupt(_ task: Task) {
+        guard task.state == .running, task.cpu != me else { return }
+        Hypercall.kick(cpus: 1 << UInt64(task.cpu))
+    }
+
     /// Sleeps until monotonic `deadline`; false when a signal ended the sleep early.
     static func sleep(until deadline: UInt64) -> Bool {
         while Clock.monotonicNanoseconds() < deadline {
@@ -101,7 +136,7 @@ enum Scheduler {
         return true
     }
 
-    /// Gives the CPU to the next runnable task, if there is one.
+    /// Gives the vCPU to the next runnable task, if there is one.
     static func yield() {
         expireSleepers()
         guard !runQueue.isEmpty else { return }
@@ -111,10 +146,10 @@ enum Scheduler {
         schedule()
     }
 
-    /// The scheduler's tick (the timer interrupt in application code, or a request
+    /// The scheduler's tick (the timer interrupt in application code, a kick, or a request
     /// left by one that landed in the kernel): the slice is over.
     static func tick() {
-        tickDeadline = nil
+        cpus[me].tickDeadline = nil
         yield()
         armTimerIfNeeded()
     }
@@ -136,19 +171,50 @@ enum Scheduler {
         kernelPanic("scheduler: a dead task ran again")
     }
 
+    // MARK: vCPUs in application code (TLB shootdowns)
+
+    /// The started vCPUs other than `cpu` that run application code now, as a mask.
+    static func cpusInApplication(except cpu: Int) -> UInt64 {
+        var mask: UInt64 = 0
+        for index in cpus.indices where index != cpu && cpus[index].started && CPULocal.inApplication(cpu: index) {
+            mask |= 1 << UInt64(index)
+        }
+        return mask
+    }
+
     // MARK: Switching
 
     private static func makeRunnable(_ task: Task) {
         task.state = .runnable
         runQueue.append(task)
         armTimerIfNeeded()
+        dispatchToIdleCPU()
+    }
+
+    /// Lets an idle vCPU take the queued work: kicks one parked in the host, or starts one
+    /// that never ran.
+    private static func dispatchToIdleCPU() {
+        for index in cpus.indices where index != me && cpus[index].started && cpus[index].idling {
+            cpus[index].idling = false  // kicked once; it clears the flag itself when it wakes
+            Hypercall.kick(cpus: 1 << UInt64(index))
+            return
+        }
+        guard let index = cpus.indices.first(where: { !cpus[$0].started }),
+              let stack = KernelStack.allocate() else { return }
+        cpus[index].started = true
+        startedCPUCount += 1
+        if Hypercall.startCPU(index, rip: uk_secondary_entry_address(), stackPointer: stack.top, argument: stack.base) != 0 {
+            cpus[index].started = false
+            startedCPUCount -= 1
+            KernelStack.release(stack)
+        }
     }
 
     /// Runs the next runnable task (or the idle task) in place of the current one, whose
     /// state the caller has set (runnable and queued, blocked, or dead).
     private static func schedule() {
         expireSleepers()
-        let next = runQueue.isEmpty ? idleTask.unsafelyUnwrapped : runQueue.removeFirst()
+        let next = runQueue.isEmpty ? cpus[me].idleTask.unsafelyUnwrapped : runQueue.removeFirst()
         if !next.isIdle { armTimerIfNeeded() }
         switchTo(next)
     }
@@ -171,6 +237,7 @@ enum Scheduler {
     }
 
     private static func switchTo(_ next: Task) {
+        let cpu = me
         let previous = current
         guard next !== previous else {
             previous.state = .running
@@ -181,39 +248,43 @@ enum Scheduler {
         previous.callInProgress = SyscallInProgress.current
         SyscallInProgress.current = next.callInProgress
         next.state = .running
-        running = next
+        next.cpu = cpu
+        cpus[cpu].running = next
         CPULocal.kernelStackTop = next.stack.top
         if let area = next.extendedState {
             ExtendedState.restoreContext(from: area)
-            if next.fsBase != loadedFSBase {
+            if next.fsBase != cpus[cpu].loadedFSBase {
                 CPU.fsBase = next.fsBase
-                loadedFSBase = next.fsBase
+                cpus[cpu].loadedFSBase = next.fsBase
             }
-            if next.gsBase != loadedGSBase {
+            if next.gsBase != cpus[cpu].loadedGSBase {
                 CPU.gsBase = next.gsBase
-                loadedGSBase = next.gsBase
+                cpus[cpu].loadedGSBase = next.gsBase
             }
         }
         uk_switch_stack(previous.savedStackPointer, next.savedStackPointer.pointee)
-        // Running as `previous` again.
+        // Running as `previous` again (perhaps on another vCPU).
         reapZombies()
     }
 
-    /// Records a TLS base the running task set itself (arch_prctl, clone's CLONE_SETTLS).
+    /// Records a TLS base the running task set itself (arch_prctl).
     static func noteBaseRegisters(fs: UInt64? = nil, gs: UInt64? = nil) {
-        if let fs { current.fsBase = fs; loadedFSBase = fs }
-        if let gs { current.gsBase = gs; loadedGSBase = gs }
+        if let fs { current.fsBase = fs; cpus[me].loadedFSBase = fs }
+        if let gs { current.gsBase = gs; cpus[me].loadedGSBase = gs }
     }
 
-    private static func reapZombies() {
+    static func reapZombies() {
         guard !zombies.isEmpty else { return }
+        // A task that exited on another vCPU may still be on its stack until that vCPU
+        // switches away; it holds the kernel lock until then, so every zombie seen here
+        // except the running task is off its stack.
         let dead = zombies.filter { $0 !== current }
         zombies.removeAll { $0 !== current }
         for task in dead { task.release() }
     }
 
-    /// Arms the tick when the running task must be interrupted: at the end of its slice if
-    /// another task waits to run, or at the earliest sleeper's deadline.
+    /// Arms this vCPU's tick when the running task must be interrupted: at the end of its
+    /// slice if another task waits to run, or at the earliest sleeper's deadline.
     private static func armTimerIfNeeded() {
         let now = Clock.monotonicNanoseconds()
         var wanted: UInt64? = runQueue.isEmpty ? nil : now &+ timeSlice
@@ -222,39 +293,46 @@ enum Scheduler {
         }
         guard let wanted else { return }
         // A tick armed for an earlier moment that has not passed yet serves.
-        if let armed = tickDeadline, armed > now, armed <= wanted { return }
-        tickDeadline = wanted
+        if let armed = cpus[me].tickDeadline, armed > now, armed <= wanted { return }
+        cpus[me].tickDeadline = wanted
         Hypercall.armTimer(nanoseconds: max(wanted > now ? wanted - now : 0, 1))
     }
 
-    /// The idle task: runs whatever became runnable, else parks the vCPU in the host
-    /// until the earliest deadline (or for good, if no task has one: as on Linux, a
-    /// process whose threads all wait for each other hangs until it is killed).
+    /// The idle task of this vCPU (holding the kernel lock): runs whatever became runnable,
+    /// else parks the vCPU in the host without the lock until the earliest deadline or a
+    /// kick (for good, if nothing can wake it: as on Linux, a process whose threads all
+    /// wait for each other hangs until it is killed).
     static func idleLoop() -> Never {
-        reapZombies()
         while true {
+            reapZombies()
             _ = CPULocal.takeRescheduleRequest()
             let earliest = expireSleepers()
             if !runQueue.isEmpty {
-                tickDeadline = nil
+                cpus[me].tickDeadline = nil
                 let next = runQueue.removeFirst()
                 armTimerIfNeeded()
                 switchTo(next)
                 continue
             }
             let now = Clock.monotonicNanoseconds()
+            cpus[me].idling = true
+            KernelLock.release()
             Hypercall.idle(nanoseconds: earliest.map { $0 > now ? $0 - now : 0 })
+            KernelLock.acquire()
+            TLB.catchUp()
+            cpus[me].idling = false
         }
     }
 }
 
-/// The first run of a new task (uk_task_first_entry), on its own stack: finish the
-/// switch, then leave for the application through the frame at `frame`.
+/// The first run of a new task (uk_task_first_entry), on its own stack, holding the kernel
+/// lock its vCPU took: finish the switch, then leave for the application through `frame`.
 @_cdecl("uk_task_started")
 func taskStarted(_ frame: UnsafeMutableRawPointer) {
-    Scheduler.finishFirstSwitch()
-    // SAFETY: the task's user frame, built by Thread.clone at the top of its own stack.
+    Scheduler.reapZombies()
+    // SAFETY: the task's user frame, built by ThreadSyscalls.spawn at the top of its own stack.
     Signals.deliverPending(to: &frame.assumingMemoryBound(to: SyscallFrame.self).pointee)
+    KernelLock.leaveToApplication()
 }
 
 @_cdecl("uk_idle_loop")
@@ -262,11 +340,14 @@ func idleLoopEntry() {
     Scheduler.idleLoop()
 }
 
-extension Scheduler {
-    /// What switchTo does after uk_switch_stack returns, for a task that starts fresh.
-    static func finishFirstSwitch() { reapZombies() }
+/// A secondary vCPU's first Swift code (uk_secondary_entry), on its idle stack.
+@_cdecl("uk_secondary_main")
+func secondaryMain(_ stackBase: UInt64) {
+    KernelLock.acquire()
+    Scheduler.startSecondary(stackBase: stackBase)
 }
 
 @_extern(c, "uk_switch_stack") func uk_switch_stack(_ save: UnsafeMutablePointer<UInt64>, _ next: UInt64)
 @_extern(c, "uk_task_first_entry_address") func uk_task_first_entry_address() -> UInt64
 @_extern(c, "uk_idle_first_entry_address") func uk_idle_first_entry_address() -> UInt64
+@_extern(c, "uk_secondary_entry_address") func uk_secondary_entry_address() -> UInt64

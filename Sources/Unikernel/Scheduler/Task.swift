@@ -32,9 +32,12 @@ final class Task {
     var wakeReason: WakeReason = .woken
     /// Whether a signal may end the current wait (every wait here is interruptible but the idle task's).
     var interruptible = false
-    /// The CPU affinity mask (sched_setaffinity); informational with one scheduler queue.
-    var affinity: UInt64 = 1
+    /// The CPU affinity mask (sched_setaffinity), as set; reported masked with the online vCPUs.
+    /// Informational: the one run queue serves every vCPU.
+    var affinity = UInt64.max
     let isIdle: Bool
+    /// The vCPU it runs (or last ran) on.
+    var cpu = 0
     /// The frame of the system call the task is blocked in (uk_syscall_in_progress while it runs).
     var callInProgress: UInt64 = 0
 
@@ -95,6 +98,9 @@ struct KernelStack {
 
     /// Stacks of exited tasks, reused before new frames are taken.
     private static var pool: [UInt64] = []
+
+    /// A stack at `base` that already exists (a secondary vCPU's boot stack).
+    init(base: UInt64) { self.base = base }
 
     static func allocate() -> KernelStack? {
         let base: UInt64

@@ -145,7 +145,9 @@ enum ThreadSyscalls {
     }
 
     /// The vCPUs the process may run on, as a mask (sched_getaffinity).
-    static var onlineMask: UInt64 { 1 }
+    static var onlineMask: UInt64 {
+        Scheduler.cpuCount >= 64 ? UInt64.max : (UInt64(1) << UInt64(Scheduler.cpuCount)) - 1
+    }
 
     private static func target(_ pid: Int) throws(Errno) -> Task {
         if pid == 0 { return Scheduler.current }
@@ -177,7 +179,7 @@ enum ThreadSyscalls {
 
     /// getcpu(cpu, node, cache): the vCPU the thread runs on, node 0.
     static func getcpu(_ a: SyscallArguments) throws(Errno) -> Int {
-        if a[0] != 0 { try UserMemory.store(UInt32(0), to: a[0]) }
+        if a[0] != 0 { try UserMemory.store(UInt32(CPULocal.index), to: a[0]) }
         if a[1] != 0 { try UserMemory.store(UInt32(0), to: a[1]) }
         return 0
     }

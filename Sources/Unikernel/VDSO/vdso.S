@@ -1,4 +1,4 @@
-/* The vDSO: clock_gettime, gettimeofday, time, getcpu and clock_getres served in the
+/* The vDSO: clock_gettime, gettimeofday, time and clock_getres served in the
  * application's own address space, so reading the clock never leaves the
  * guest (on this platform every syscall is a VM exit). Built as a tiny shared
  * object (vdso.ld), embedded in the kernel image (vdso_image.S) and mapped by
@@ -99,17 +99,13 @@ __vdso_time:
 1:  ret
     .size __vdso_time, . - __vdso_time
 
-/* int getcpu(unsigned *cpu, unsigned *node, void *cache): CPU 0, node 0. */
+/* int getcpu(unsigned *cpu, unsigned *node, void *cache): the getcpu system call (309):
+ * only the kernel knows which vCPU the thread runs on. */
     .globl __vdso_getcpu
     .type __vdso_getcpu, @function
 __vdso_getcpu:
-    testq %rdi, %rdi
-    jz 1f
-    movl $0, (%rdi)
-1:  testq %rsi, %rsi
-    jz 2f
-    movl $0, (%rsi)
-2:  xorl %eax, %eax
+    movl $309, %eax
+    syscall
     ret
     .size __vdso_getcpu, . - __vdso_getcpu
 

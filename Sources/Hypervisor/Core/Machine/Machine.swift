@@ -400,10 +400,6 @@ extension Machine {
         let signal = ckvm_take_pending_signal()
         switch signal {
         case SIGALRM:
-            if getenv("UK_DEBUG_REGS") != nil, let r = try? context.vcpu.registers() {
-                print("DEBUG cpu \(context.index)" + registerSummary(context.vcpu) + " rdi \(String(r.rdi, radix: 16))")
-                for i in 0..<24 { if let w = try? memory.load(UInt64.self, at: r.rsp - UK_KERNEL_VIRT_BASE + UInt64(i * 8)) { print(String(w, radix: 16)) } }
-            }
             return .timedOut(seconds: configuration.timeout ?? 0)
         case SIGINT, SIGTERM: return .interrupted(signal: signal)
         default: return nil
