@@ -65,6 +65,10 @@ struct SignalAction {
 struct SignalState {
     var actions = [SignalAction](repeating: SignalAction(), count: 65)
     var blocked: UInt64 = 0
+    /// The mask a call with a temporary mask (epoll_pwait) replaced: restored when the call
+    /// returns, or, when it was interrupted, saved in the handler's frame (Linux's saved_sigmask
+    /// with TIF_RESTORE_SIGMASK).
+    var savedMask: UInt64? = nil
     /// Pending on the thread (tkill, tgkill) and on the process (kill).
     var pending: UInt64 = 0
     var sharedPending: UInt64 = 0
@@ -151,13 +155,48 @@ enum Signals {
         }
     }
 
-    /// Delivers every pending, unblocked signal before a syscall returns.
+    /// Whether a pending signal is not blocked (a wait ends with EINTR).
+    static var hasDeliverable: Bool {
+        (currentProcess.signals.pending | currentProcess.signals.sharedPending) & ~currentProcess.signals.blocked != 0
+    }
+
+    /// Runs `body` under the temporary mask at `address` (NULL: under the current one), as Linux's
+    /// set_user_sigmask and restore_saved_sigmask_unless: `size` must be sizeof(sigset_t);
+    /// the old mask comes back when `body` returns, except after EINTR, when the handler's frame
+    /// saves it and delivery restores it (deliverPending).
+    static func withTemporaryMask(_ address: UInt64, size: UInt64, _ body: () throws(Errno) -> Int) throws(Errno) -> Int {
+        guard address != 0 else { return try body() }
+        guard size == 8 else { throw .EINVAL }
+        let mask = try UserMemory.load(UInt64.self, from: address)
+        currentProcess.signals.savedMask = currentProcess.signals.blocked
+        currentProcess.signals.blocked = mask & ~unblockable
+        do throws(Errno) {
+            let result = try body()
+            restoreSavedMask()
+            return result
+        } catch {
+            if error != .EINTR { restoreSavedMask() }
+            throw error
+        }
+    }
+
+    private static func restoreSavedMask() {
+        guard let saved = currentProcess.signals.savedMask else { return }
+        currentProcess.signals.blocked = saved
+        currentProcess.signals.savedMask = nil
+    }
+
+    /// Delivers every pending, unblocked signal before a syscall returns. A mask saved by a
+    /// temporary one goes into the first handler's frame, or back in place when no handler runs.
     static func deliverPending(to frame: inout SyscallFrame) {
         while true {
             let blocked = currentProcess.signals.blocked
             let threadReady = currentProcess.signals.pending & ~blocked
             let sharedReady = currentProcess.signals.sharedPending & ~blocked
-            guard threadReady | sharedReady != 0 else { return }
+            guard threadReady | sharedReady != 0 else {
+                restoreSavedMask()
+                return
+            }
             let signal: Int
             let code: Int32
             if threadReady != 0 {
@@ -203,6 +242,7 @@ enum Signals {
         var blocked = currentProcess.signals.blocked | action.mask
         if action.flags & saNoDefer == 0 { blocked |= bit(signal) }
         currentProcess.signals.blocked = blocked & ~unblockable
+        currentProcess.signals.savedMask = nil  // now in the frame
         if action.flags & saResetHand != 0 { currentProcess.signals.actions[signal] = SignalAction() }
         return true
     }
@@ -219,6 +259,8 @@ enum Signals {
     private static func setUpFrame(_ info: SignalInfo, _ action: SignalAction, _ context: inout UserContext,
                                    trapNumber: UInt64, errorCode: UInt64) -> Bool {
         let state = currentProcess.signals
+        // The mask the handler's return restores: the one a temporary mask replaced, if any.
+        let restoredMask = state.savedMask ?? state.blocked
         var top = context.rsp &- 128
         if action.flags & saOnStack != 0, !state.altStackDisabled, !onAlternateStack(context.rsp) {
             top = state.altStackBase + state.altStackSize
@@ -240,10 +282,10 @@ enum Signals {
         words[sigcontext + 18] = 0x002B_0000_0000_0033  // cs 0x33, gs 0, fs 0, ss 0x2b (Linux's user selectors)
         words[sigcontext + 19] = errorCode
         words[sigcontext + 20] = trapNumber
-        words[sigcontext + 21] = state.blocked  // oldmask
+        words[sigcontext + 21] = restoredMask  // oldmask
         words[sigcontext + 22] = info.address   // cr2
         words[sigcontext + 23] = fpState
-        words[sigcontext + 32] = state.blocked  // uc_sigmask (after 8 reserved words)
+        words[sigcontext + 32] = restoredMask  // uc_sigmask (after 8 reserved words)
         // siginfo at +312: si_signo, si_errno, si_code, then si_addr or (si_pid, si_uid).
         let siginfo = Int(siginfoOffset / 8)
         words[siginfo] = UInt64(UInt32(info.signal))
