@@ -162,8 +162,7 @@ final class EpollInstance {
     /// Host items: events the host reports now that it did not report before wake the item.
     private func noticeHostChanges(_ host: HostAnswers) {
         for item in items {
-            guard case let .host(handle) = item.target else { continue }
-            let now = host.events(of: handle)
+            guard case let .host(handle) = item.target, let now = host.answer(for: handle) else { continue }
             let new = now & ~item.hostSeen
             item.hostSeen = now
             if new != 0 { item.wake(new) }

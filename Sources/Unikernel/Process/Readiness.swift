@@ -128,9 +128,12 @@ struct HostAnswers {
     }
 
     /// What the host answered for `handle`; 0 when it was not asked.
-    func events(of handle: Int32) -> UInt32 {
+    func events(of handle: Int32) -> UInt32 { answer(for: handle) ?? 0 }
+
+    /// What the host answered for `handle`; nil when it was not asked.
+    func answer(for handle: Int32) -> UInt32? {
         for (index, existing) in handles.enumerated() where existing == handle { return UInt32(answers[index]) }
-        return 0
+        return nil
     }
 }
 
