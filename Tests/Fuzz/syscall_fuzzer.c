@@ -111,6 +111,8 @@ static int open_fds[64];
 static int open_count;
 static int closed_fds[16];
 static int closed_count;
+static int epoll_fds[8];  // epoll instances made, so that epoll calls often name one
+static int epoll_count;
 struct mapping { uint64_t address, length; };
 static struct mapping mappings[32];
 static int mapping_count;
@@ -338,6 +340,18 @@ static uint64_t gen_pollfds(int count) {
     return gen_struct(entries, (uint64_t)(count ? count : 1) * 8, 85);
 }
 
+/// A struct epoll_event (12 bytes, packed): known event and flag mixes or random bits, random data.
+static uint64_t gen_epoll_event(void) {
+    static const uint32_t known[] = {0x1, 0x4, 0x5, 0x80000001u, 0x40000001u, 0x10000001u, 0x10000005u,
+                                     0x2005, 0xd0000001u, 0x20000001u, 0};
+    uint8_t event[12];
+    uint32_t events = chance(80) ? known[below(sizeof known / sizeof known[0])] : (uint32_t)next_random();
+    uint64_t data = next_random();
+    memcpy(event, &events, 4);
+    memcpy(event + 4, &data, 8);
+    return gen_struct(event, 12, 80);
+}
+
 static uint64_t gen_fdset(void) {
     if (chance(30)) return 0;
     uint64_t words[16];
@@ -413,7 +427,7 @@ static void forget_mapping(uint64_t address) {
 ///  F fd  D dirfd  P path  B buffer  W out-pointer  L length  I int  X flags  O offset  M mode
 ///  T timeout  t timeval  w poll milliseconds  V iovec (count follows as C)  C count  Q pollfds (count follows as C)
 ///  S fd_set  G signal  p pid  K command from the call's list  A map address  N map length
-///  H sigaction  Y rlimit  E sigaltstack  m mmap flags  Z anything (ignored)
+///  H sigaction  Y rlimit  E sigaltstack  m mmap flags  e epoll_event  Z anything (ignored)
 struct call_spec {
     int number;
     const char *signature;
@@ -443,6 +457,7 @@ static const uint64_t access_cmds[] = {0, 1, 2, 4, 7, 8, 0x100000000UL};
 static const uint64_t at_flags[] = {0, 0x100, 0x200, 0x400, 0x1000, 0x800, 0x1100, 0x80000000UL, 0x100000000UL};
 static const uint64_t mlock_cmds[] = {1, 2, 3, 4, 5, 0, 8};
 static const uint64_t close_range_flags[] = {0, 2, 4, 6, 1, 8};
+static const uint64_t epoll_ops[] = {1, 1, 1, 2, 3, 3, 0, 4, 0x100000001UL};
 
 #define K(list) list, (int)(sizeof list / sizeof list[0])
 static const struct call_spec calls[] = {
@@ -461,15 +476,16 @@ static const struct call_spec calls[] = {
     {140, "Kp", K(which_cmds)}, {141, "KpI", K(which_cmds)}, {143, "pW"}, {145, "p"},
     {146, "K", K(policy_cmds)}, {147, "K", K(policy_cmds)}, {149, "AN"}, {150, "AN"}, {151, "K", K(mlock_cmds)},
     {152, ""}, {157, "KWZZZ", K(prctl_cmds)}, {158, "KW", K(arch_cmds)}, {160, "KY", K(resource_cmds)}, {162, ""},
-    {186, ""}, {187, "FOL"}, {200, "pG"}, {201, "W"}, {202, "WKITWI", K(futex_cmds)}, {203, "pLW"}, {204, "pLW"},
+    {186, ""}, {187, "FOL"}, {200, "pG"}, {201, "W"}, {202, "WKITWI", K(futex_cmds)}, {203, "pLW"}, {204, "pLW"}, {213, "I"},
     {217, "FBL"}, {218, "W"}, {221, "FOLK", K(advice_cmds)}, {228, "KW", K(clock_cmds)}, {229, "KW", K(clock_cmds)},
-    {230, "KXTW", K(clock_cmds)}, {234, "ppG"}, {257, "DPXM"}, {258, "DPM"}, {260, "DPIIK", K(at_flags)},
+    {230, "KXTW", K(clock_cmds)}, {232, "FWIw"}, {233, "FKFe", K(epoll_ops)}, {234, "ppG"}, {257, "DPXM"}, {258, "DPM"}, {260, "DPIIK", K(at_flags)},
     {262, "DPWK", K(at_flags)}, {263, "DPK", K(at_flags)}, {264, "DPDP"}, {265, "DPDPK", K(at_flags)},
     {266, "PDP"}, {267, "DPWL"}, {268, "DPMK", K(at_flags)}, {269, "DPXK", K(at_flags)}, {270, "ISSSTW"},
-    {271, "QCTWK", K(sigsize_cmds)}, {273, "WK", K(robust_cmds)}, {274, "pWW"}, {280, "DPWK", K(at_flags)}, {290, "IX"},
+    {271, "QCTWK", K(sigsize_cmds)}, {273, "WK", K(robust_cmds)}, {274, "pWW"}, {280, "DPWK", K(at_flags)}, {281, "FWIwWK", K(sigsize_cmds)},
+    {284, "I"}, {290, "IX"}, {291, "X"},
     {292, "FFX"}, {293, "WX"}, {295, "FVCO"}, {296, "FVCO"}, {302, "pKYW", K(resource_cmds)}, {306, "F"},
     {309, "WWW"}, {316, "DPDPX"}, {318, "BLX"}, {332, "DPKXW", K(at_flags)}, {334, "WLXI"},
-    {436, "FFK", K(close_range_flags)}, {449, "WIITI"},
+    {436, "FFK", K(close_range_flags)}, {441, "FWITWK", K(sigsize_cmds)}, {449, "WIITI"},
     // Numbers the table does not hold: ENOSYS, never a crash.
     {29, "ZZZ"}, {335, "ZZZ"}, {450, "ZZZ"}, {511, "ZZZ"}, {512, "ZZZ"}, {100000, "ZZZ"},
 };
@@ -502,6 +518,7 @@ static uint64_t draw(const struct call_spec *spec, char letter, int position, ui
     case 'H': return gen_sigaction();
     case 'Y': return gen_rlimit();
     case 'E': return gen_sigaltstack();
+    case 'e': return gen_epoll_event();
     default: (void)position; return next_random();
     }
 }
@@ -556,6 +573,10 @@ static void restrain(int number, uint64_t *a) {
         break;
     case 202: case 230: case 35: break;
     case 56: a[0] &= ~0x10000UL; break;  // no CLONE_THREAD: a thread on a random stack would crash the fuzzer itself
+    case 232: case 233: case 281: case 441:  // an epoll instance as epfd, often; as the target (nesting) sometimes
+        if (epoll_count && chance(70)) a[0] = (uint64_t)epoll_fds[below(epoll_count)];
+        if (number == 233 && epoll_count && chance(25)) a[2] = (uint64_t)epoll_fds[below(epoll_count)];
+        break;
     default: break;
     }
 }
@@ -564,7 +585,11 @@ static void restrain(int number, uint64_t *a) {
 static void observe(int number, const uint64_t *a, long result) {
     if (result < 0 && result > -4096) return;
     switch (number) {
-    case 2: case 85: case 257: case 32: case 290: remember_fd(result); break;
+    case 213: case 291:
+        if (epoll_count < 8) epoll_fds[epoll_count++] = (int)result; else epoll_fds[below(8)] = (int)result;
+        remember_fd(result);
+        break;
+    case 2: case 85: case 257: case 32: case 290: case 284: remember_fd(result); break;
     case 33: case 292: remember_fd((int)a[1]); break;
     case 72: if ((int)a[1] == 0 || (int)a[1] == 1030) remember_fd(result); break;
     case 22: case 293:

@@ -5,7 +5,7 @@ struct OpenFile {
     var hostHandle: Int32
     var path: [UInt8]
     var flags: Int
-    /// A pipe end or counter served in the guest (then hostHandle is -1).
+    /// A pipe end, counter or epoll instance served in the guest (then hostHandle is -1).
     var object: GuestObject? = nil
     /// FD_CLOEXEC (kept for F_GETFD; no exec ever happens).
     var closeOnExec = false
@@ -13,12 +13,8 @@ struct OpenFile {
     /// Whether two descriptors share one open file description (dup).
     func sameDescription(as other: OpenFile) -> Bool {
         if hostHandle >= 0 { return hostHandle == other.hostHandle }
-        switch (object, other.object) {
-        case let (.pipeReader(a)?, .pipeReader(b)?): return a === b
-        case let (.pipeWriter(a)?, .pipeWriter(b)?): return a === b
-        case let (.eventCounter(a)?, .eventCounter(b)?): return a === b
-        default: return false
-        }
+        guard let object, let otherObject = other.object else { return false }
+        return object.isSame(as: otherObject)
     }
 }
 
@@ -90,13 +86,7 @@ struct FileTable {
     /// Whether a descriptor still refers to the same guest object.
     func shares(_ object: GuestObject) -> Bool {
         for slot in slots {
-            guard let other = slot?.object else { continue }
-            switch (object, other) {
-            case let (.pipeReader(a), .pipeReader(b)) where a === b: return true
-            case let (.pipeWriter(a), .pipeWriter(b)) where a === b: return true
-            case let (.eventCounter(a), .eventCounter(b)) where a === b: return true
-            default: continue
-            }
+            if let other = slot?.object, other.isSame(as: object) { return true }
         }
         return false
     }

@@ -1,22 +1,47 @@
 /// A pipe's buffer, shared by its read and write ends, served entirely in the
-/// guest. With one thread nothing can drain or fill it while a call waits, so
-/// reads of an empty pipe with writers and writes to a full pipe fail with
-/// EAGAIN instead of blocking forever.
+/// guest. Reads of an empty pipe with writers and writes to a full one block
+/// (Readiness.block) unless the descriptor is non-blocking.
 final class PipeBuffer {
     static let capacity = 65536
+    /// PIPE_BUF: writes up to this size are never interleaved with others.
+    static let atomicSize = 4096
     var bytes: [UInt8] = []
     var readers = 1
     var writers = 1
+    /// The epoll items watching the read end and the write end (Linux's rd_wait and wr_wait).
+    let readWatchers = ReadinessWatchers()
+    let writeWatchers = ReadinessWatchers()
+
+    var isFull: Bool { bytes.count >= PipeBuffer.capacity }
+
+    /// Linux's pipe_poll for the read end: readable with bytes, EPOLLHUP without writers.
+    var readEndEvents: UInt32 {
+        (bytes.isEmpty ? 0 : Readiness.pollIn | Readiness.pollReadNormal) | (writers == 0 ? Readiness.pollHup : 0)
+    }
+
+    /// Linux's pipe_poll for the write end: writable unless full, EPOLLERR without readers.
+    var writeEndEvents: UInt32 {
+        (isFull ? 0 : Readiness.pollOut | Readiness.pollWriteNormal) | (readers == 0 ? Readiness.pollErr : 0)
+    }
 }
 
-/// An eventfd counter (eventfd2), served in the guest.
+/// An eventfd counter (eventfd, eventfd2), served in the guest.
 final class EventCounter {
     var value: UInt64
     let semaphore: Bool
+    /// The epoll items watching the counter (Linux's ctx->wqh).
+    let watchers = ReadinessWatchers()
 
     init(value: UInt64, semaphore: Bool) {
         self.value = value
         self.semaphore = semaphore
+    }
+
+    /// Linux's eventfd_poll: readable above zero, writable below the largest value, EPOLLERR at
+    /// UINT64_MAX (which no write reaches). No EPOLLRDNORM or EPOLLWRNORM, as on Linux.
+    var events: UInt32 {
+        (value > 0 ? Readiness.pollIn : 0) | (value == UInt64.max ? Readiness.pollErr : 0)
+            | (value < UInt64.max - 1 ? Readiness.pollOut : 0)
     }
 }
 
@@ -25,4 +50,26 @@ enum GuestObject {
     case pipeReader(PipeBuffer)
     case pipeWriter(PipeBuffer)
     case eventCounter(EventCounter)
+    case epoll(EpollInstance)
+
+    /// Whether both are the same open file description (a pipe's two ends are two).
+    func isSame(as other: GuestObject) -> Bool {
+        switch (self, other) {
+        case let (.pipeReader(a), .pipeReader(b)): return a === b
+        case let (.pipeWriter(a), .pipeWriter(b)): return a === b
+        case let (.eventCounter(a), .eventCounter(b)): return a === b
+        case let (.epoll(a), .epoll(b)): return a === b
+        default: return false
+        }
+    }
+
+    /// The epoll items watching this object (Linux: the wait queue its poll hooks them on).
+    var watchers: ReadinessWatchers {
+        switch self {
+        case let .pipeReader(pipe): return pipe.readWatchers
+        case let .pipeWriter(pipe): return pipe.writeWatchers
+        case let .eventCounter(counter): return counter.watchers
+        case let .epoll(instance): return instance.watchers
+        }
+    }
 }

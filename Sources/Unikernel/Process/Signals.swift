@@ -69,8 +69,10 @@ struct ThreadSignals {
     /// uc_stack as Linux does.
     var altStackFlags = Signals.ssDisable
     var altStackDisabled: Bool { altStackFlags == Signals.ssDisable }
-    /// rt_sigsuspend's caller mask, restored once a handler has run (nil outside sigsuspend).
-    var suspendedMask: UInt64?
+    /// The mask a call with a temporary one replaced (rt_sigsuspend, epoll_pwait): restored
+    /// when the call returns, or, after EINTR, saved in the handler's frame and restored by
+    /// its return (Linux's saved_sigmask with TIF_RESTORE_SIGMASK).
+    var savedMask: UInt64?
     /// rt_sigtimedwait's set: these signals end the wait though the mask blocks them.
     var waitingFor: UInt64 = 0
 }
@@ -178,8 +180,36 @@ enum Signals {
         (task.signals.pending | currentProcess.signals.sharedPending) & (~task.signals.blocked | task.signals.waitingFor) != 0
     }
 
+    /// Runs `body` under the temporary mask at `address` (NULL: under the current one), as
+    /// Linux's set_user_sigmask and restore_saved_sigmask_unless: `size` must be
+    /// sizeof(sigset_t); the old mask comes back when `body` returns, except after EINTR,
+    /// when the handler's frame saves it and delivery restores it (deliverPending).
+    static func withTemporaryMask(_ address: UInt64, size: UInt64, _ body: () throws(Errno) -> Int) throws(Errno) -> Int {
+        guard address != 0 else { return try body() }
+        guard size == 8 else { throw .EINVAL }
+        let mask = try UserMemory.load(UInt64.self, from: address)
+        let task = Scheduler.current
+        task.signals.savedMask = task.signals.blocked
+        task.signals.blocked = mask & ~unblockable
+        do throws(Errno) {
+            let result = try body()
+            restoreSavedMask(task)
+            return result
+        } catch {
+            if error != .EINTR { restoreSavedMask(task) }
+            throw error
+        }
+    }
+
+    private static func restoreSavedMask(_ task: Task) {
+        guard let saved = task.signals.savedMask else { return }
+        task.signals.blocked = saved
+        task.signals.savedMask = nil
+    }
+
     /// Delivers every pending, unblocked signal of the running thread before it returns
-    /// to the application (the user frame `frame`).
+    /// to the application (the user frame `frame`). A mask saved by a temporary one goes
+    /// into the first handler's frame, or back in place when no handler runs.
     static func deliverPending(to frame: inout SyscallFrame) {
         let task = Scheduler.current
         while true {
@@ -187,10 +217,7 @@ enum Signals {
             let threadReady = task.signals.pending & ~blocked
             let sharedReady = currentProcess.signals.sharedPending & ~blocked
             guard threadReady | sharedReady != 0 else {
-                if let mask = task.signals.suspendedMask {
-                    task.signals.blocked = mask
-                    task.signals.suspendedMask = nil
-                }
+                restoreSavedMask(task)
                 return
             }
             let signal: Int
@@ -252,10 +279,10 @@ enum Signals {
             Hypercall.exit(status: 128 + 11)
         }
         let task = Scheduler.current
-        // During the handler: the current mask (sigsuspend's temporary one) plus the action's;
+        // During the handler: the current mask (a temporary one, if any) plus the action's;
         // the frame holds the mask its return restores (setUpFrame).
         var blocked = task.signals.blocked | action.mask
-        task.signals.suspendedMask = nil
+        task.signals.savedMask = nil
         if action.flags & saNoDefer == 0 { blocked |= bit(signal) }
         task.signals.blocked = blocked & ~unblockable
         if action.flags & saResetHand != 0 { currentProcess.signals.actions[signal] = SignalAction() }
@@ -294,8 +321,8 @@ enum Signals {
     private static func setUpFrame(_ info: SignalInfo, _ action: SignalAction, _ context: inout UserContext,
                                    trapNumber: UInt64, errorCode: UInt64) -> Bool {
         let state = Scheduler.current.signals
-        // The mask the handler's return restores: sigsuspend's caller's, else the current one.
-        let restoredMask = state.suspendedMask ?? state.blocked
+        // The mask the handler's return restores: the one a temporary mask replaced, else the current one.
+        let restoredMask = state.savedMask ?? state.blocked
         var top = context.rsp &- 128
         if action.flags & saOnStack != 0, !state.altStackDisabled, !onAlternateStack(context.rsp) {
             top = state.altStackBase + state.altStackSize

@@ -194,6 +194,8 @@ enum Scheduler {
     /// Lets an idle vCPU take the queued work: kicks one parked in the host, or starts one
     /// that never ran.
     private static func dispatchToIdleCPU() {
+        // The idle task making a task runnable takes it itself.
+        if current.isIdle, runQueue.count <= 1 { return }
         for index in cpus.indices where index != me && cpus[index].started && cpus[index].idling {
             cpus[index].idling = false  // kicked once; it clears the flag itself when it wakes
             Hypercall.kick(cpus: 1 << UInt64(index))

@@ -34,13 +34,18 @@ enum FileSyscalls {
         }
         let file = try currentProcess.files.file(fd)
         guard count >= 0 else { throw .EINVAL }
+        if let object = file.object {
+            // As Linux: a pipe or counter cannot be read at an offset (ESPIPE), an epoll instance
+            // not at all (EINVAL), before the buffer is looked at.
+            guard offset < 0 else { throw .ESPIPE }
+            if case .epoll = object { throw .EINVAL }
+        }
         try UserMemory.validate(buffer, count)
         // As Linux's rw_verify_area: one call moves at most MAX_RW_COUNT bytes, and a positioned
         // transfer whose end would pass the largest file offset is EINVAL.
         let count = min(count, SyscallArguments.maximumTransfer)
         if offset >= 0 { _ = try CheckedArithmetic.offset(offset, plus: count) }
         if file.object != nil {
-            guard offset < 0 else { throw .ESPIPE }
             return try PipeSyscalls.transfer(file, buffer: buffer, count: count, write: write) ?? 0
         }
         if offset < 0 {
@@ -100,7 +105,9 @@ enum FileSyscalls {
     private static func vector(_ a: SyscallArguments, write: Bool, positioned: Bool) throws(Errno) -> Int {
         let count = a.int32(2)
         guard count >= 0, count <= maxIovecs, !positioned || a.int(3) >= 0 else { throw .EINVAL }
-        _ = try currentProcess.files.file(a.int32(0))
+        let file = try currentProcess.files.file(a.int32(0))
+        // As Linux: an epoll instance cannot be read or written, whatever the vector holds.
+        if case .epoll? = file.object { throw positioned ? .ESPIPE : .EINVAL }
         var offset: Int64 = positioned ? Int64(a.int(3)) : -1
         try UserMemory.validate(a[1], count * 16)
         var total = 0
@@ -183,16 +190,21 @@ enum FileSyscalls {
         try openResolved(resolvePath(dirfd: atFdcwd, pathAddress: a[0]), flags: 0o1101, mode: UInt32(truncatingIfNeeded: a[1]))
     }
 
-    /// Drops descriptor `fd`; the host handle closes with its last descriptor
-    /// (the host's stdio handles stay open).
+    /// Drops descriptor `fd`. With its open file description's last descriptor, the epoll items
+    /// watching it go (as Linux's eventpoll_release), then the object is released or the host
+    /// handle closed (the host's stdio handles stay open).
     static func release(_ fd: Int) throws(Errno) {
         let file = try currentProcess.files.remove(fd)
         if let object = file.object {
-            if !currentProcess.files.shares(object) { PipeSyscalls.release(object) }
+            if !currentProcess.files.shares(object) {
+                Epoll.forget(.object(object))
+                PipeSyscalls.release(object)
+            }
             return
         }
-        if file.hostHandle > 2 && !currentProcess.files.isShared(file.hostHandle) {
-            _ = Hypercall.close(handle: file.hostHandle)
+        if !currentProcess.files.isShared(file.hostHandle) {
+            Epoll.forget(.host(file.hostHandle))
+            if file.hostHandle > 2 { _ = Hypercall.close(handle: file.hostHandle) }
         }
     }
 
@@ -285,10 +297,13 @@ enum FileSyscalls {
     static func fstat(_ a: SyscallArguments) throws(Errno) -> Int {
         let file = try currentProcess.files.file(a.int32(0))
         if let object = file.object {
-            // A pipe (S_IFIFO) or an anonymous inode (eventfd), owned by the process's user.
+            // A pipe (S_IFIFO) or an anonymous inode (eventfd, epoll: no file type), owned by the process's user.
             var stat = [UInt8](repeating: 0, count: statSize)
             let mode: UInt32
-            if case .eventCounter = object { mode = 0o600 } else { mode = 0o010600 }
+            switch object {
+            case .pipeReader, .pipeWriter: mode = 0o010600
+            case .eventCounter, .epoll: mode = 0o600
+            }
             withUnsafeBytes(of: mode) { for i in 0..<4 { stat[24 + i] = $0[i] } }
             withUnsafeBytes(of: UInt64(1)) { for i in 0..<8 { stat[16 + i] = $0[i] } }  // st_nlink
             withUnsafeBytes(of: currentProcess.bootInfo.uid) { for i in 0..<4 { stat[28 + i] = $0[i] } }

@@ -1,12 +1,12 @@
 import UnikernelABI
 
-/// Pipes, eventfd counters, readiness (poll/select families), sendfile and
+/// Pipes, eventfd counters, the poll and select families, sendfile and
 /// descriptor-range calls. Pipes and counters live in the guest; host files
-/// are asked through UK_FILE_POLL only when a wait involves one.
+/// are asked through UK_FILE_POLL only when a wait involves one. What each
+/// kind of descriptor reports, and the wait itself, are shared with epoll (Readiness).
 enum PipeSyscalls {
     static let oNonblock = 0o4000
     static let oCloexec = 0o2000000
-    static let pollIn: Int16 = 0x1, pollOut: Int16 = 0x4, pollErr: Int16 = 0x8, pollHup: Int16 = 0x10, pollNval: Int16 = 0x20
 
     // MARK: pipes and counters
 
@@ -36,140 +36,159 @@ enum PipeSyscalls {
 
     /// eventfd2(initval, flags): EFD_SEMAPHORE 1, EFD_NONBLOCK, EFD_CLOEXEC.
     static func eventfd2(_ a: SyscallArguments) throws(Errno) -> Int {
-        let flags = a.int32(1)
+        try makeCounter(a[0], flags: a.int32(1))
+    }
+
+    /// eventfd(initval): eventfd2 without flags.
+    static func eventfd(_ a: SyscallArguments) throws(Errno) -> Int {
+        try makeCounter(a[0], flags: 0)
+    }
+
+    private static func makeCounter(_ initial: UInt64, flags: Int) throws(Errno) -> Int {
         guard flags & ~(1 | oNonblock | oCloexec) == 0 else { throw .EINVAL }
-        let counter = EventCounter(value: UInt64(UInt32(truncatingIfNeeded: a[0])), semaphore: flags & 1 != 0)
+        let counter = EventCounter(value: UInt64(UInt32(truncatingIfNeeded: initial)), semaphore: flags & 1 != 0)
         return try currentProcess.files.install(OpenFile(hostHandle: -1, path: [], flags: 2 | (flags & oNonblock),
                                                          object: .eventCounter(counter), closeOnExec: flags & oCloexec != 0))
     }
 
-    /// read/write on a guest object; nil when `file` is a host file.
+    /// read/write on a guest object; nil when `file` is a host file. Every change that may make
+    /// the other side ready wakes the epoll items watching it, as Linux's wake-ups do.
     static func transfer(_ file: OpenFile, buffer: UInt64, count: Int, write: Bool) throws(Errno) -> Int? {
         guard let object = file.object else { return nil }
         switch object {
         case let .pipeReader(pipe):
             guard !write else { throw .EBADF }
+            if count == 0 { return 0 }
             if pipe.bytes.isEmpty {
                 if pipe.writers == 0 { return 0 }
-                throw .EAGAIN
+                if file.flags & oNonblock != 0 { throw .EAGAIN }
+                try Readiness.block { !pipe.bytes.isEmpty || pipe.writers == 0 }
+                if pipe.bytes.isEmpty { return 0 }
             }
+            let wasFull = pipe.isFull
             let moved = min(count, pipe.bytes.count)
             try UserMemory.copyOut(from: Array(pipe.bytes.prefix(moved)), to: buffer)
             pipe.bytes.removeFirst(moved)
+            // As Linux's pipe_read: writers are woken when the pipe was full.
+            if wasFull { pipe.writeWatchers.wake(Readiness.pollOut | Readiness.pollWriteNormal) }
             return moved
         case let .pipeWriter(pipe):
             guard write else { throw .EBADF }
+            if count == 0 { return 0 }  // Linux: a null write succeeds before any other check
             guard pipe.readers > 0 else {
                 Signals.send(13, code: Signals.codeUser)  // SIGPIPE, acted on as the call returns
                 throw .EPIPE
             }
-            let moved = min(count, PipeBuffer.capacity - pipe.bytes.count)
-            if moved == 0 && count > 0 { throw .EAGAIN }
-            var chunk = [UInt8](repeating: 0, count: moved)
-            try UserMemory.copyIn(from: buffer, to: &chunk, count: moved)
-            pipe.bytes.append(contentsOf: chunk)
-            return moved
+            // As Linux's pipe_write once polled: every write wakes the readers, even one that finds
+            // the pipe full or already readable (a new edge for EPOLLET each time).
+            defer { pipe.readWatchers.wake(Readiness.pollIn | Readiness.pollReadNormal) }
+            let nonblocking = file.flags & oNonblock != 0
+            // Up to PIPE_BUF bytes go in at once or not at all; a blocking write waits until
+            // everything is in (or a signal stops it after part of it).
+            let atomic = count <= PipeBuffer.atomicSize
+            var written = 0
+            while written < count {
+                let room = PipeBuffer.capacity - pipe.bytes.count
+                if room == 0 || (atomic && room < count) {
+                    if nonblocking {
+                        if written > 0 { return written }
+                        throw .EAGAIN
+                    }
+                    do throws(Errno) {
+                        try Readiness.block { PipeBuffer.capacity - pipe.bytes.count >= (atomic ? count : 1) || pipe.readers == 0 }
+                    } catch {
+                        if written > 0 { return written }
+                        throw error
+                    }
+                    guard pipe.readers > 0 else {
+                        if written > 0 { return written }
+                        Signals.send(13, code: Signals.codeUser)
+                        throw .EPIPE
+                    }
+                    continue
+                }
+                let moved = min(count - written, room)
+                var chunk = [UInt8](repeating: 0, count: moved)
+                try UserMemory.copyIn(from: buffer + UInt64(written), to: &chunk, count: moved)
+                pipe.bytes.append(contentsOf: chunk)
+                written += moved
+                if written < count { pipe.readWatchers.wake(Readiness.pollIn | Readiness.pollReadNormal) }
+            }
+            return written
         case let .eventCounter(counter):
-            guard count >= 8 else { throw .EINVAL }
+            // As Linux: a read needs room for the 8-byte value, a write gives exactly 8 bytes.
+            guard write ? count == 8 : count >= 8 else { throw .EINVAL }
             if write {
                 let value = try UserMemory.load(UInt64.self, from: buffer)
                 guard value != UInt64.max else { throw .EINVAL }
-                guard counter.value <= UInt64.max - 1 - value else { throw .EAGAIN }
+                if counter.value > UInt64.max - 1 - value {
+                    if file.flags & oNonblock != 0 { throw .EAGAIN }
+                    try Readiness.block { counter.value <= UInt64.max - 1 - value }
+                }
                 counter.value += value
+                // Even a write of 0 wakes readers, as on Linux.
+                counter.watchers.wake(Readiness.pollIn)
                 return 8
             }
-            guard counter.value > 0 else { throw .EAGAIN }
+            if counter.value == 0 {
+                if file.flags & oNonblock != 0 { throw .EAGAIN }
+                try Readiness.block { counter.value > 0 }
+            }
             let value = counter.semaphore ? 1 : counter.value
             counter.value -= value
-            try UserMemory.store(value, to: buffer)
+            counter.watchers.wake(Readiness.pollOut)
+            try UserMemory.store(value, to: buffer)  // as Linux: the value is consumed even on EFAULT
             return 8
+        case .epoll:
+            throw .EINVAL
         }
     }
 
-    /// Called when the last descriptor of an object closes.
+    /// Called when the last descriptor of an object closes, after the epoll items watching it
+    /// are gone. A pipe that loses its last reader or writer wakes both ends (Linux's pipe_release).
     static func release(_ object: GuestObject) {
         switch object {
-        case let .pipeReader(pipe): pipe.readers -= 1
-        case let .pipeWriter(pipe): pipe.writers -= 1
+        case let .pipeReader(pipe), let .pipeWriter(pipe):
+            if case .pipeReader = object { pipe.readers -= 1 } else { pipe.writers -= 1 }
+            if (pipe.readers == 0) != (pipe.writers == 0) {
+                pipe.readWatchers.wake(0)
+                pipe.writeWatchers.wake(0)
+            }
         case .eventCounter: break
-        }
-    }
-
-    /// poll events ready on a guest object right now.
-    static func readiness(_ object: GuestObject, events: Int16) -> Int16 {
-        switch object {
-        case let .pipeReader(pipe):
-            var ready: Int16 = pipe.bytes.isEmpty ? 0 : pollIn
-            if pipe.writers == 0 { ready |= pollHup }
-            return ready & (events | pollHup)
-        case let .pipeWriter(pipe):
-            if pipe.readers == 0 { return pollErr }
-            return pipe.bytes.count < PipeBuffer.capacity ? pollOut & events : 0
-        case let .eventCounter(counter):
-            return ((counter.value > 0 ? pollIn : 0) | (counter.value < UInt64.max - 1 ? pollOut : 0)) & events
+        case let .epoll(instance): Epoll.destroy(instance)
         }
     }
 
     // MARK: readiness
 
-    /// The shared core of poll/ppoll/select/pselect6: fills `revents` for
-    /// each (fd, events) and returns the ready count, waiting up to
-    /// `timeout` nanoseconds (nil: forever) only when host files are involved.
-    static func wait(_ entries: inout [(fd: Int, events: Int16, revents: Int16)], timeout: UInt64?) throws(Errno) -> Int {
-        let deadline = timeout.map { Clock.monotonicNanoseconds() &+ $0 }
-        while true {
-            var hostIndexes: [Int] = []
+    /// The shared core of poll/ppoll/select/pselect6: fills `revents` for each (fd, events) as
+    /// Linux's do_pollfd (the events asked for plus `always`: poll's errors and hang-ups; POLLNVAL
+    /// for a closed descriptor) and returns the ready count, waiting up to `timeout` nanoseconds
+    /// (nil: forever).
+    static func wait(_ entries: inout [(fd: Int, events: Int16, revents: Int16)], always: UInt32 = Readiness.pollErr | Readiness.pollHup,
+                     timeout: UInt64?) throws(Errno) -> Int {
+        var hostHandles: [Int32] = []
+        for entry in entries where entry.fd >= 0 {
+            if let file = try? currentProcess.files.file(entry.fd) { Readiness.collectHostHandles(of: file, into: &hostHandles) }
+        }
+        return try Readiness.waitForReadiness(deadline: Readiness.deadline(after: timeout), hostHandles: hostHandles) {
+            (host) throws(Errno) -> Int in
             var ready = 0
             for index in entries.indices {
                 entries[index].revents = 0
                 let fd = entries[index].fd
                 if fd < 0 { continue }
-                guard let file = try? currentProcess.files.file(fd) else {
-                    entries[index].revents = pollNval
-                    ready += 1
-                    continue
-                }
-                if let object = file.object {
-                    entries[index].revents = readiness(object, events: entries[index].events)
-                } else if file.hostHandle > 2, file.path.first == PathResolver.slash {
-                    // Regular files and directories are always ready.
-                    entries[index].revents = entries[index].events & (pollIn | pollOut)
+                let events: UInt32
+                if let file = try? currentProcess.files.file(fd) {
+                    let filter = UInt32(UInt16(bitPattern: entries[index].events)) | always
+                    events = Readiness.events(of: file, host: host) & filter
                 } else {
-                    hostIndexes.append(index)
+                    events = Readiness.pollNval
                 }
-                if entries[index].revents != 0 { ready += 1 }
+                entries[index].revents = Int16(truncatingIfNeeded: events)
+                if events != 0 { ready += 1 }
             }
-            // Host stdio (terminals, pipes): ask the host, waiting if nothing else is ready.
-            if !hostIndexes.isEmpty {
-                let remaining: Int64
-                if ready > 0 { remaining = 0 } else if let deadline {
-                    let now = Clock.monotonicNanoseconds()
-                    remaining = now >= deadline ? 0 : Int64((deadline - now + 999_999) / 1_000_000)
-                } else { remaining = -1 }
-                let data = BounceBuffer.data
-                // SAFETY: at most FileTable.limit 8-byte pollfd entries: far less than the data area.
-                for (slot, index) in hostIndexes.enumerated() {
-                    let file = try currentProcess.files.file(entries[index].fd)
-                    data.storeBytes(of: file.hostHandle, toByteOffset: slot * 8, as: Int32.self)
-                    data.storeBytes(of: entries[index].events, toByteOffset: slot * 8 + 4, as: Int16.self)
-                    data.storeBytes(of: Int16(0), toByteOffset: slot * 8 + 6, as: Int16.self)
-                }
-                _ = try Hypercall.file(UK_FILE_POLL, handle: -1, dataLength: hostIndexes.count * 8, value: remaining)
-                for (slot, index) in hostIndexes.enumerated() {
-                    entries[index].revents = data.load(fromByteOffset: slot * 8 + 6, as: Int16.self)
-                    if entries[index].revents != 0 { ready += 1 }
-                }
-                if ready > 0 { return ready }
-                if let deadline, Clock.monotonicNanoseconds() >= deadline { return 0 }
-                continue
-            }
-            if ready > 0 { return ready }
-            // Only guest objects: nothing can change while we wait.
-            if let deadline {
-                Clock.sleep(until: deadline)
-                return 0
-            }
-            throw .EDEADLK
+            return ready
         }
     }
 
@@ -207,11 +226,15 @@ enum PipeSyscalls {
         return ready
     }
 
-    private static func timespec(_ address: UInt64) throws(Errno) -> UInt64? {
+    /// A timeout timespec in nanoseconds (NULL: nil, no timeout); EINVAL unless Linux's
+    /// timespec64_valid. Past the range of nanoseconds it saturates (a wait without end, in effect).
+    static func timespec(_ address: UInt64) throws(Errno) -> UInt64? {
         guard address != 0 else { return nil }
         let value = try UserMemory.load((Int64, Int64).self, from: address)
         guard value.0 >= 0, value.1 >= 0, value.1 < 1_000_000_000 else { throw .EINVAL }
-        return UInt64(value.0) &* 1_000_000_000 &+ UInt64(value.1)
+        let (seconds, overflow) = UInt64(value.0).multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, carry) = seconds.addingReportingOverflow(UInt64(value.1))
+        return overflow || carry ? UInt64.max : total
     }
 
     /// select/pselect6 over fd_set bitmaps. As on Linux, `nfds` beyond the descriptor table's
@@ -228,19 +251,22 @@ enum PipeSyscalls {
             return set
         }
         let sets = [try loadSet(a[1]), try loadSet(a[2]), try loadSet(a[3])]
-        let masks: [Int16] = [pollIn | pollHup | pollErr, pollOut | pollErr, 0x2]
+        // Linux's POLLIN_SET, POLLOUT_SET and POLLEX_SET: what makes a descriptor readable,
+        // writable or exceptional for select.
+        let masks: [Int16] = [0xD9, 0x30C, 0x2]
         var entries: [(fd: Int, events: Int16, revents: Int16)] = []
         for fd in 0..<count {
             var events: Int16 = 0
             for (which, set) in sets.enumerated() where set[fd / 64] & (1 << UInt64(fd % 64)) != 0 {
-                events |= which == 0 ? pollIn : (which == 1 ? pollOut : 0x2)
+                events |= masks[which]
             }
             if events != 0 {
                 guard (try? currentProcess.files.file(fd)) != nil else { throw .EBADF }
                 entries.append((fd: fd, events: events, revents: 0))
             }
         }
-        _ = try wait(&entries, timeout: timeout)
+        // The sets' masks already hold the errors and hang-ups that count for each.
+        _ = try wait(&entries, always: 0, timeout: timeout)
         var results = [[UInt64]](repeating: [UInt64](repeating: 0, count: words), count: 3)
         var ready = 0
         for entry in entries {

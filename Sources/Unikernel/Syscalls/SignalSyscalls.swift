@@ -106,7 +106,7 @@ enum SignalSyscalls {
         guard a[1] == 8 else { throw .EINVAL }
         let mask = try UserMemory.load(UInt64.self, from: a[0])
         let task = Scheduler.current
-        task.signals.suspendedMask = task.signals.blocked
+        task.signals.savedMask = task.signals.blocked
         task.signals.blocked = mask & ~Signals.unblockable
         while Scheduler.block() != .interrupted {}
         throw .EINTR

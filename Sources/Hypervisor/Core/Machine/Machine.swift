@@ -338,6 +338,11 @@ extension Machine {
                 return
             }
             defer { ckvm_unregister_vcpu_thread() }
+            // A stop before the registration sent its kick to nobody: look before running.
+            if let outcome = runState.outcome {
+                _ = runState.stop(with: outcome)
+                return
+            }
             _ = runState.stop(with: runLoop(context))
         }
         guard let started else {
