@@ -11,7 +11,7 @@ final class ReportTests: XCTestCase {
     ], warnings: ["Fixtures/known-gaps.txt lists musl/gone, which is not a fixture"])
 
     func testCountsPerLibc() {
-        XCTAssertEqual(report.summaries.map(\.libc), [.asm, .musl, .glibc])
+        XCTAssertEqual(report.summaries.map(\.libc), [.asm, .musl, .glibc, .go])
         let asm = report.summaries[0], musl = report.summaries[1], glibc = report.summaries[2]
         XCTAssertEqual([asm.passed, asm.failed, asm.knownGaps, asm.total], [1, 1, 0, 2])
         XCTAssertEqual(musl.total, 0)
@@ -35,6 +35,7 @@ final class ReportTests: XCTestCase {
             asm         1       1           0      2
             musl        -       -           -      0  no fixtures
             glibc       0       1           1      2
+            go          -       -           -      0  no fixtures
             all         1       2           1      4
             """), text)
         XCTAssertTrue(text.contains(#"FAIL   asm/args [output] stdout line 1: native "a\n", guest <end> (native 2 bytes, guest 0 bytes)"#), text)
@@ -53,6 +54,7 @@ final class ReportTests: XCTestCase {
         let markdown = ReportFormat.markdown.render(report)
         XCTAssertTrue(markdown.contains("| asm | 1 | 1 | 0 | 2 |"), markdown)
         XCTAssertTrue(markdown.contains("| musl | - | - | - | 0 (no fixtures) |"), markdown)
+        XCTAssertTrue(markdown.contains("| go | - | - | - | 0 (no fixtures) |"), markdown)
         XCTAssertTrue(markdown.contains("| `glibc/printf` | known-gap: crash | guest died with status 132, native 0; known gap: no SSE |"), markdown)
     }
 

@@ -71,11 +71,7 @@ public struct FixtureCatalog: Sendable {
                     let path = (directory as NSString).appendingPathComponent(entry)
                     do throws(FixtureError) {
                         let fixture = try load(path: path, name: name, libc: libc)
-                        if fixture.language == .cplusplus, let libcs = fixture.spec.libcs, libcs != [.glibc] {
-                            throw FixtureError.malformedDirective(
-                                path: path, line: 0, key: "libcs",
-                                reason: "C++ sources are built with g++ for glibc only (musl-tools has no C++ library)")
-                        }
+                        try checkLanguageRules(fixture)
                         // A C source is built for the libcs its header lists, else for its folder's.
                         guard (fixture.spec.libcs ?? [folderLibc]).contains(libc) else { continue }
                         if let other = catalog.fixtures.firstIndex(where: { $0.id == id }) {
@@ -101,6 +97,35 @@ public struct FixtureCatalog: Sendable {
     /// The fixtures of one libc.
     public func fixtures(for libc: Libc) -> [Fixture] {
         fixtures.filter { $0.libc == libc }
+    }
+
+    /// The directives a source's language cannot honour: C++ is glibc-only; a Go source names
+    /// no libc, takes its build flags before the source (`conformance-cflags: -ldflags=-s`) and
+    /// is linked by Go's own linker as a static executable.
+    static func checkLanguageRules(_ fixture: Fixture) throws(FixtureError) {
+        let path = fixture.sourcePath
+        switch fixture.language {
+        case .cplusplus:
+            if let libcs = fixture.spec.libcs, libcs != [.glibc] {
+                throw .malformedDirective(path: path, line: 0, key: "libcs",
+                                          reason: "C++ sources are built with g++ for glibc only (musl-tools has no C++ library)")
+            }
+        case .go:
+            if fixture.spec.libcs != nil {
+                throw .malformedDirective(path: path, line: 0, key: "libcs",
+                                          reason: "Go sources use no C library; the directive is for C sources")
+            }
+            if !fixture.spec.linkerFlags.isEmpty {
+                throw .malformedDirective(path: path, line: 0, key: "ldflags",
+                                          reason: "`go build` takes no flags after the source; use conformance-cflags: -ldflags=...")
+            }
+            if fixture.spec.linkMode != .static {
+                throw .malformedDirective(path: path, line: 0, key: "link",
+                                          reason: "Go fixtures are built as static executables (CGO_ENABLED=0) only")
+            }
+        case .assembly, .c:
+            break
+        }
     }
 
     private static func load(path: String, name: String, libc: Libc) throws(FixtureError) -> Fixture {

@@ -18,7 +18,7 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .compilerNotFound(compiler, package):
-            "\(compiler) is not on the PATH (Debian package: \(package); `make deps` installs it)"
+            "\(compiler) is not on the PATH (Debian package: \(package); install it with `apt-get install -y \(package)`, or `make deps`)"
         case let .outputFolder(path, reason):
             "cannot create \(path): \(reason)"
         case let .compilerNotStarted(fixture, reason):
@@ -96,7 +96,7 @@ public struct FixtureBuilder: Sendable {
             outcome = try await ProcessRunner.run(ProcessRequest(
                 executable: compiler,
                 arguments: command,
-                environment: environment.map { "\($0.key)=\($0.value)" }.sorted(),
+                environment: compilerEnvironment(for: fixture).map { "\($0.key)=\($0.value)" }.sorted(),
                 workingDirectory: folder,
                 timeoutSeconds: timeoutSeconds
             ))
@@ -110,6 +110,25 @@ public struct FixtureBuilder: Sendable {
                                   status: outcome.status, output: text.trimmingWhitespace())
         }
         return output
+    }
+
+    /// The compiler's environment for a fixture: the builder's, and for Go the settings that make
+    /// `go build` work the same as root, in CI and offline: no cgo (a static binary that needs no
+    /// C toolchain), its build cache and GOPATH next to `buildRoot` (`.build/go-cache`, never in
+    /// `$HOME`, and not among the binaries that `--prebuilt` runs ship), no user `go env -w` file,
+    /// no toolchain download (`GOTOOLCHAIN=local`) and no module proxy.
+    public func compilerEnvironment(for fixture: Fixture) -> [String: String] {
+        guard fixture.libc == .go else { return environment }
+        let parent = (buildRoot as NSString).deletingLastPathComponent
+        var environment = environment
+        environment["CGO_ENABLED"] = "0"
+        environment["GOCACHE"] = "\(parent)/go-cache"
+        environment["GOPATH"] = "\(parent)/go-path"
+        environment["GOENV"] = "off"
+        environment["GOFLAGS"] = ""
+        environment["GOTOOLCHAIN"] = "local"
+        environment["GOPROXY"] = "off"
+        return environment
     }
 
     /// The whole compiler command for a fixture: the libc's compiler (g++ for C++) and link

@@ -4,6 +4,7 @@
 /// header directives and its own compiler command. C sources are shared, never copied: a
 /// source in `musl/` or `glibc/` is built for the libcs its `conformance-libcs:` directive
 /// lists (default: its folder's libc only), so each C libc looks in both C folders.
+/// Go is a row of its own: its runtime makes its own syscalls and uses no C library.
 public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
     /// Hand-written assembly with raw syscalls, no C library.
     case asm
@@ -11,6 +12,8 @@ public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
     case musl
     /// C built with `gcc -static` (glibc).
     case glibc
+    /// Go built with `CGO_ENABLED=0 go build` (a static binary; no C library at all).
+    case go
 
     /// The folders under `Fixtures/` that hold this flavour's sources.
     /// Its own folder first; the C libcs also read the other C folder, where a source is
@@ -20,14 +23,16 @@ public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
         case .asm: ["asm"]
         case .musl: ["musl", "glibc"]
         case .glibc: ["glibc", "musl"]
+        case .go: ["go"]
         }
     }
 
-    /// The file extension of this flavour's C or assembly sources.
+    /// The file extension of this flavour's C, assembly or Go sources.
     public var sourceExtension: String {
         switch self {
         case .asm: "S"
         case .musl, .glibc: "c"
+        case .go: "go"
         }
     }
 
@@ -35,7 +40,7 @@ public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
     /// since musl-tools ships no C++ library.
     public var sourceExtensions: [String] {
         switch self {
-        case .asm, .musl: [sourceExtension]
+        case .asm, .musl, .go: [sourceExtension]
         case .glibc: [sourceExtension, SourceLanguage.cplusplus.fileExtension]
         }
     }
@@ -44,16 +49,18 @@ public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
     public var commentPrefix: String {
         switch self {
         case .asm: "#"
-        case .musl, .glibc: "//"
+        case .musl, .glibc, .go: "//"
         }
     }
 
-    /// The compiler and its flags, before `-o <output> <source>`.
+    /// The compiler and its flags, before `-o <output> <source>`. Go's settings (no cgo, caches
+    /// under the build folder) are environment variables: see `FixtureBuilder.compilerEnvironment`.
     public var compilerCommand: [String] {
         switch self {
         case .asm: ["gcc", "-nostdlib", "-static"]
         case .musl: ["musl-gcc", "-static"]
         case .glibc: ["gcc", "-static"]
+        case .go: ["go", "build"]
         }
     }
 
@@ -72,6 +79,7 @@ public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
         case "g++": "g++"
         case "musl-gcc": "musl-tools"
         case "gcc": "gcc libc6-dev"
+        case "go": "golang-go"
         default: nil
         }
     }
@@ -82,6 +90,7 @@ public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
         case .asm: "gcc"
         case .musl: "musl-tools"
         case .glibc: "gcc libc6-dev"
+        case .go: "golang-go"
         }
     }
 
@@ -95,6 +104,7 @@ public enum SourceLanguage: String, Sendable, Equatable, CaseIterable {
     case assembly
     case c
     case cplusplus = "c++"
+    case go
 
     /// The file extension, without the dot.
     public var fileExtension: String {
@@ -102,6 +112,7 @@ public enum SourceLanguage: String, Sendable, Equatable, CaseIterable {
         case .assembly: "S"
         case .c: "c"
         case .cplusplus: "cpp"
+        case .go: "go"
         }
     }
 
