@@ -239,6 +239,11 @@ enum Signals {
         }
     }
 
+    /// Whether a signal of `set` is pending on `task` or on the process.
+    static func hasPending(in set: UInt64, for task: Task) -> Bool {
+        (task.signals.pending | currentProcess.signals.sharedPending) & set != 0
+    }
+
     /// Takes one pending signal of `set` for rt_sigtimedwait: the thread's first, then the process's.
     static func take(from set: UInt64) -> (signal: Int, code: Int32)? {
         let task = Scheduler.current

@@ -144,7 +144,9 @@ enum SignalSyscalls {
             let reason = Scheduler.block(deadline: deadline)
             task.signals.waitingFor = 0
             if reason == .timedOut { throw .EAGAIN }
-            if reason == .interrupted, Signals.take(from: set) == nil, Signals.hasDeliverable(task) { throw .EINTR }
+            // Woken for a signal: one of `set` is taken at the top of the loop; another one
+            // that the thread acts on ends the wait with EINTR (its handler runs).
+            if reason == .interrupted, !Signals.hasPending(in: set, for: task), Signals.hasDeliverable(task) { throw .EINTR }
         }
     }
 }
