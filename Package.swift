@@ -56,6 +56,22 @@ let package = Package(
             ],
             path: "Sources/conformance/CLI"
         ),
+        // Kernel logic with no kernel dependencies (futex wait lists, WAKE_OP arithmetic, signal
+        // selection, the scheduler's tick policy, clone-flag checks), compiled from the kernel's
+        // own sources for unit tests on the host; the kernel build uses the same files.
+        .target(
+            name: "KernelLogic",
+            path: "Sources/Unikernel",
+            sources: [
+                "Scheduler/FutexWaitList.swift", "Scheduler/TickPolicy.swift", "Process/SignalSelection.swift",
+                "Syscalls/CloneFlags.swift", "Syscalls/Errno.swift",
+            ]
+        ),
+        .testTarget(
+            name: "KernelLogicTests",
+            dependencies: ["KernelLogic"],
+            path: "Tests/KernelLogicTests"
+        ),
         .testTarget(
             name: "HypervisorTests",
             dependencies: ["Hypervisor", "UnikernelABI"],

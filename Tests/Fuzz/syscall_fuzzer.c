@@ -573,12 +573,19 @@ static void restrain(int number, uint64_t *a) {
         break;
     case 202: case 230: case 35: break;
     case 56: a[0] &= ~0x10000UL; break;  // no CLONE_THREAD: a thread on a random stack would crash the fuzzer itself
+    case 72: if ((int)a[1] == 4) a[2] |= 04000; break;  // F_SETFL keeps O_NONBLOCK (make_nonblocking)
     case 232: case 233: case 281: case 441:  // an epoll instance as epfd, often; as the target (nesting) sometimes
         if (epoll_count && chance(70)) a[0] = (uint64_t)epoll_fds[below(epoll_count)];
         if (number == 233 && epoll_count && chance(25)) a[2] = (uint64_t)epoll_fds[below(epoll_count)];
         break;
     default: break;
     }
+}
+
+/// Pipes and eventfds block as on Linux: the fuzzer keeps every one it makes non-blocking (and
+/// F_SETFL never clears O_NONBLOCK, restrain), so no read or write of its own waits for good.
+static void make_nonblocking(long fd) {
+    if (fd >= 0) raw_syscall(72, fd, 4, 04000, 0, 0, 0);  // fcntl(fd, F_SETFL, O_NONBLOCK)
 }
 
 /// Updates the fuzzer's view of its descriptors and mappings after a call.
@@ -589,11 +596,14 @@ static void observe(int number, const uint64_t *a, long result) {
         if (epoll_count < 8) epoll_fds[epoll_count++] = (int)result; else epoll_fds[below(8)] = (int)result;
         remember_fd(result);
         break;
-    case 2: case 85: case 257: case 32: case 290: case 284: remember_fd(result); break;
+    case 290: case 284: make_nonblocking(result); remember_fd(result); break;
+    case 2: case 85: case 257: case 32: remember_fd(result); break;
     case 33: case 292: remember_fd((int)a[1]); break;
     case 72: if ((int)a[1] == 0 || (int)a[1] == 1030) remember_fd(result); break;
     case 22: case 293:
-        if (a[0] >= ARENA && a[0] < GUARD - 8) { remember_fd(((int *)a[0])[0]); remember_fd(((int *)a[0])[1]); }
+        // The call succeeded, so the kernel wrote both descriptors there: the memory is the
+        // fuzzer's and readable, wherever it is.
+        for (int end = 0; end < 2; end++) { make_nonblocking(((int *)a[0])[end]); remember_fd(((int *)a[0])[end]); }
         break;
     case 3: forget_fd((int)a[0]); break;
     case 9: remember_mapping((uint64_t)result, a[1]); break;

@@ -101,7 +101,7 @@ enum Signals {
     static let codeUser: Int32 = 0
     static let codeThreadKill: Int32 = -6
 
-    static func bit(_ signal: Int) -> UInt64 { 1 << UInt64(signal - 1) }
+    static func bit(_ signal: Int) -> UInt64 { SignalSelection.bit(signal) }
     /// SIGKILL and SIGSTOP can be neither caught nor blocked.
     static let unblockable = bit(9) | bit(19)
 
@@ -172,7 +172,7 @@ enum Signals {
 
     /// Whether `task` would act on `signal` now (not blocked, or waited for by sigtimedwait).
     private static func accepts(_ task: Task, _ signal: Int) -> Bool {
-        (~task.signals.blocked | task.signals.waitingFor) & bit(signal) != 0
+        SignalSelection.accepts(signal, blocked: task.signals.blocked, waitingFor: task.signals.waitingFor)
     }
 
     /// Whether a signal is pending that `task` would act on (it ends interruptible waits).
@@ -213,23 +213,9 @@ enum Signals {
     static func deliverPending(to frame: inout SyscallFrame) {
         let task = Scheduler.current
         while true {
-            let blocked = task.signals.blocked
-            let threadReady = task.signals.pending & ~blocked
-            let sharedReady = currentProcess.signals.sharedPending & ~blocked
-            guard threadReady | sharedReady != 0 else {
+            guard let (signal, code) = dequeue(task, from: ~task.signals.blocked) else {
                 restoreSavedMask(task)
                 return
-            }
-            let signal: Int
-            let code: Int32
-            if threadReady != 0 {
-                signal = threadReady.trailingZeroBitCount + 1
-                task.signals.pending &= ~bit(signal)
-                code = task.signals.codes[signal]
-            } else {
-                signal = sharedReady.trailingZeroBitCount + 1
-                currentProcess.signals.sharedPending &= ~bit(signal)
-                code = codeUser
             }
             var context = UserContext(frame: frame)
             let info = SignalInfo(signal: signal, code: code, fromProcess: true)
@@ -246,16 +232,18 @@ enum Signals {
 
     /// Takes one pending signal of `set` for rt_sigtimedwait: the thread's first, then the process's.
     static func take(from set: UInt64) -> (signal: Int, code: Int32)? {
-        let task = Scheduler.current
-        let threadReady = task.signals.pending & set
-        if threadReady != 0 {
-            let signal = threadReady.trailingZeroBitCount + 1
+        dequeue(Scheduler.current, from: set)
+    }
+
+    /// Removes the signal of `set` that `task` acts on next (SignalSelection) from its pending
+    /// set or the process's, with its si_code.
+    private static func dequeue(_ task: Task, from set: UInt64) -> (signal: Int, code: Int32)? {
+        guard let (signal, onThread) = SignalSelection.waited(set, threadPending: task.signals.pending,
+                                                              sharedPending: currentProcess.signals.sharedPending) else { return nil }
+        if onThread {
             task.signals.pending &= ~bit(signal)
             return (signal, task.signals.codes[signal])
         }
-        let sharedReady = currentProcess.signals.sharedPending & set
-        guard sharedReady != 0 else { return nil }
-        let signal = sharedReady.trailingZeroBitCount + 1
         currentProcess.signals.sharedPending &= ~bit(signal)
         return (signal, codeUser)
     }

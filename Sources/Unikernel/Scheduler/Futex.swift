@@ -6,20 +6,12 @@ import UnikernelABI
 /// check and the enqueue happen without a switch in between, so a wake that
 /// follows the application's store is never lost.
 enum Futex {
-    struct Waiter {
-        let task: Task
-        var address: UInt64
-        let bitset: UInt32
-        /// Waiting through FUTEX_LOCK_PI: woken as the lock's new owner.
-        let priorityInheritance: Bool
-    }
-
     static let bitsetMatchAny: UInt32 = 0xFFFF_FFFF
     static let waitersBit: UInt32 = 0x8000_0000
     static let ownerDiedBit: UInt32 = 0x4000_0000
     static let tidMask: UInt32 = 0x3FFF_FFFF
 
-    private(set) static var waiters: [Waiter] = []
+    private static var waiters = FutexWaitList<Task>()
 
     /// Waits while the word at `address` holds `expected`: EAGAIN when it does not,
     /// ETIMEDOUT at `deadline`, EINTR for a signal, 0 when woken.
@@ -28,12 +20,13 @@ enum Futex {
         guard bitset != 0 else { throw .EINVAL }
         guard try UserMemory.load(UInt32.self, from: address) == expected else { throw .EAGAIN }
         let task = Scheduler.current
-        waiters.append(Waiter(task: task, address: address, bitset: bitset, priorityInheritance: false))
+        waiters.add(task, address: address, bitset: bitset)
         let reason = Scheduler.block(deadline: deadline)
-        let stillQueued = dequeue(task)
+        let stillQueued = waiters.remove(task)
         switch reason {
         case .woken where !stillQueued: return
-        case .timedOut: throw .ETIMEDOUT
+        case .timedOut where stillQueued: throw .ETIMEDOUT
+        case _ where !stillQueued: return  // woken by a wake as the deadline or a signal came
         default: throw .EINTR
         }
     }
@@ -44,18 +37,13 @@ enum Futex {
             guard try UserMemory.load(UInt32.self, from: word.address) == word.expected else { throw .EAGAIN }
         }
         let task = Scheduler.current
-        for word in words {
-            waiters.append(Waiter(task: task, address: word.address, bitset: bitsetMatchAny, priorityInheritance: false))
-        }
+        for word in words { waiters.add(task, address: word.address) }
         let reason = Scheduler.block(deadline: deadline)
         // The woken entry is the one a wake removed; the others are still queued.
         var woken: Int?
         for (index, word) in words.enumerated() {
-            if let position = waiters.firstIndex(where: { $0.task === task && $0.address == word.address }) {
-                waiters.remove(at: position)
-            } else if woken == nil {
-                woken = index
-            }
+            let stillQueued = waiters.remove(task, address: word.address)
+            if !stillQueued, woken == nil { woken = index }
         }
         if let woken { return woken }
         if reason == .timedOut { throw .ETIMEDOUT }
@@ -66,41 +54,15 @@ enum Futex {
     @discardableResult
     static func wake(address: UInt64, count: Int, bitset: UInt32 = bitsetMatchAny) -> Int {
         guard count > 0 else { return 0 }
-        var woken = 0
-        var index = 0
-        while index < waiters.count, woken < count {
-            let waiter = waiters[index]
-            if waiter.address == address, waiter.bitset & bitset != 0, !waiter.priorityInheritance {
-                waiters.remove(at: index)
-                Scheduler.wake(waiter.task)
-                woken += 1
-            } else {
-                index += 1
-            }
-        }
-        return woken
+        let woken = waiters.take(address: address, count: count, bitset: bitset)
+        for task in woken { Scheduler.wake(task) }
+        return woken.count
     }
 
     /// Wakes `wakeCount` waiters on `address` and moves up to `requeueCount` of the rest to
     /// `target`; returns how many were woken plus moved (Linux's FUTEX_CMP_REQUEUE result).
     static func requeue(address: UInt64, wakeCount: Int, requeueCount: Int, target: UInt64) -> Int {
-        var done = wake(address: address, count: wakeCount)
-        var moved = 0
-        for index in waiters.indices where moved < requeueCount && waiters[index].address == address
-            && !waiters[index].priorityInheritance {
-            waiters[index].address = target
-            moved += 1
-        }
-        done += moved
-        return done
-    }
-
-    /// Removes `task` from the queues; true when it was still queued (not woken by a wake).
-    @discardableResult
-    static func dequeue(_ task: Task) -> Bool {
-        guard let index = waiters.firstIndex(where: { $0.task === task }) else { return false }
-        waiters.remove(at: index)
-        return true
+        wake(address: address, count: wakeCount) + waiters.requeue(from: address, to: target, count: requeueCount)
     }
 
     // MARK: Priority-inheritance locks (FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI)
@@ -119,7 +81,7 @@ enum Futex {
             if owner == tid { throw .EDEADLK }
             if owner == 0 {
                 // Free (possibly with OWNER_DIED kept for the new owner to see): take it.
-                let waiting = waiters.contains { $0.address == address && $0.priorityInheritance }
+                let waiting = waiters.hasPriorityInheritanceWaiters(address: address)
                 let new = tid | (word & ownerDiedBit) | (waiting ? waitersBit : 0)
                 if try UserMemory.compareExchange32(at: address, expected: word, new: new) == word { return }
                 continue
@@ -134,9 +96,9 @@ enum Futex {
             if word & waitersBit == 0 {
                 guard try UserMemory.compareExchange32(at: address, expected: word, new: word | waitersBit) == word else { continue }
             }
-            waiters.append(Waiter(task: task, address: address, bitset: bitsetMatchAny, priorityInheritance: true))
+            waiters.add(task, address: address, priorityInheritance: true)
             let reason = Scheduler.block(deadline: deadline, interruptible: false)
-            if !dequeue(task) {
+            if !waiters.remove(task) {
                 // Handed the lock by unlockPI.
                 return
             }
@@ -155,12 +117,11 @@ enum Futex {
 
     /// Gives the PI lock at `address` (now holding `word`) to its first waiter, or frees it.
     private static func handOver(address: UInt64, word: UInt32) throws(Errno) {
-        if let index = waiters.firstIndex(where: { $0.address == address && $0.priorityInheritance }) {
-            let next = waiters.remove(at: index)
-            let more = waiters.contains { $0.address == address && $0.priorityInheritance }
-            let new = UInt32(next.task.tid) | (word & ownerDiedBit) | (more ? waitersBit : 0)
+        if let next = waiters.takePriorityInheritanceWaiter(address: address) {
+            let more = waiters.hasPriorityInheritanceWaiters(address: address)
+            let new = UInt32(next.tid) | (word & ownerDiedBit) | (more ? waitersBit : 0)
             _ = try UserMemory.compareExchange32(at: address, expected: word, new: new)
-            Scheduler.wake(next.task)
+            Scheduler.wake(next)
         } else {
             _ = try UserMemory.compareExchange32(at: address, expected: word, new: 0)
         }
@@ -200,8 +161,7 @@ enum Futex {
     private static func markOwnerDied(at address: UInt64, tid: Int) {
         guard address & 3 == 0, let word = try? UserMemory.load(UInt32.self, from: address),
               word & tidMask == UInt32(tid) else { return }
-        let pending = waiters.contains { $0.address == address && $0.priorityInheritance }
-        if pending {
+        if waiters.hasPriorityInheritanceWaiters(address: address) {
             try? handOver(address: address, word: word | ownerDiedBit)
             return
         }

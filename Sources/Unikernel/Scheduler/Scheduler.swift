@@ -289,13 +289,9 @@ enum Scheduler {
     /// slice if another task waits to run, or at the earliest sleeper's deadline.
     private static func armTimerIfNeeded() {
         let now = Clock.monotonicNanoseconds()
-        var wanted: UInt64? = runQueue.isEmpty ? nil : now &+ timeSlice
-        for task in sleepers {
-            if let deadline = task.deadline, wanted.map({ deadline < $0 }) ?? true { wanted = deadline }
-        }
-        guard let wanted else { return }
-        // A tick armed for an earlier moment that has not passed yet serves.
-        if let armed = cpus[me].tickDeadline, armed > now, armed <= wanted { return }
+        guard let wanted = TickPolicy.deadline(now: now, othersWaiting: !runQueue.isEmpty, slice: timeSlice,
+                                               sleeperDeadlines: sleepers.compactMap { $0.deadline },
+                                               armed: cpus[me].tickDeadline) else { return }
         cpus[me].tickDeadline = wanted
         Hypercall.armTimer(nanoseconds: max(wanted > now ? wanted - now : 0, 1))
     }

@@ -22,14 +22,4 @@ enum Clock {
     static func realtimeNanoseconds() -> UInt64 {
         currentProcess.bootInfo.boot_realtime_ns &+ monotonicNanoseconds()
     }
-
-    /// Spins until `nanoseconds` have passed.
-    static func spin(nanoseconds: UInt64) {
-        sleep(until: monotonicNanoseconds() &+ nanoseconds)
-    }
-
-    /// Spins until monotonic time `deadline` (nanoseconds since boot).
-    static func sleep(until deadline: UInt64) {
-        while monotonicNanoseconds() < deadline { CPU.pause() }
-    }
 }

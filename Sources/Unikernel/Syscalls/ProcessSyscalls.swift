@@ -13,7 +13,6 @@ enum ProcessSyscalls {
     static func geteuid(_ a: SyscallArguments) throws(Errno) -> Int { Int(currentProcess.bootInfo.euid) }
     static func getgid(_ a: SyscallArguments) throws(Errno) -> Int { Int(currentProcess.bootInfo.gid) }
     static func getegid(_ a: SyscallArguments) throws(Errno) -> Int { Int(currentProcess.bootInfo.egid) }
-    static func succeed(_ a: SyscallArguments) throws(Errno) -> Int { 0 }
 
     static func unsupported(_ a: SyscallArguments) throws(Errno) -> Int { throw .ENOSYS }
 

@@ -1,7 +1,7 @@
 import UnikernelABI
 
 /// System-information calls: uname, getrandom, sched_* queries, sysinfo,
-/// prctl names, CPU and resource accounting, and futex for one thread.
+/// prctl names, CPU and resource accounting.
 enum SystemSyscalls {
     static let utsFieldLength = 65
 

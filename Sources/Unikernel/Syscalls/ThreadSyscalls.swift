@@ -4,17 +4,6 @@ import UnikernelABI
 /// thread identity and exit hooks (set_tid_address, robust lists), CPU
 /// placement, and futex/futex_waitv.
 enum ThreadSyscalls {
-    // clone flags (Linux's include/uapi/linux/sched.h)
-    static let cloneVM: UInt64 = 0x100, cloneFS: UInt64 = 0x200, cloneFiles: UInt64 = 0x400
-    static let cloneSighand: UInt64 = 0x800, clonePidfd: UInt64 = 0x1000, clonePtrace: UInt64 = 0x2000
-    static let cloneVfork: UInt64 = 0x4000, cloneParent: UInt64 = 0x8000, cloneThread: UInt64 = 0x10000
-    static let cloneNewNS: UInt64 = 0x20000, cloneSysvsem: UInt64 = 0x40000, cloneSettls: UInt64 = 0x80000
-    static let cloneParentSettid: UInt64 = 0x10_0000, cloneChildCleartid: UInt64 = 0x20_0000
-    static let cloneDetached: UInt64 = 0x40_0000, cloneUntraced: UInt64 = 0x80_0000
-    static let cloneChildSettid: UInt64 = 0x100_0000, cloneIO: UInt64 = 0x8000_0000
-    /// The namespace flags, which need privileges and a container runtime the kernel does not have.
-    static let cloneNamespaces: UInt64 = 0x7E02_0000 & ~cloneDetached
-
     /// What a new thread gets from its creator.
     struct CloneRequest {
         var flags: UInt64
@@ -58,14 +47,8 @@ enum ThreadSyscalls {
     /// CLONE_THREAD, vfork-style clones) is refused with ENOSYS: one process per VM.
     private static func spawn(_ request: CloneRequest, exitSignal: UInt64) throws(Errno) -> Int {
         let flags = request.flags
-        guard flags & cloneNamespaces == 0 else { throw .EPERM }
-        // Linux's consistency rules.
-        if flags & cloneThread != 0, flags & cloneSighand == 0 { throw .EINVAL }
-        if flags & cloneSighand != 0, flags & cloneVM == 0 { throw .EINVAL }
-        guard flags & cloneThread != 0, flags & cloneVM != 0, flags & cloneVfork == 0 else { throw .ENOSYS }
-        guard flags & cloneFiles != 0, flags & cloneFS != 0 else { throw .ENOSYS }  // unshared tables: a process matter
-        guard flags & clonePidfd == 0 else { throw .EINVAL }  // pidfds of threads need CLONE_THREAD-less clones
-        if flags & cloneSettls != 0 { guard request.tls < PageMapper.lowerHalfEnd else { throw .EPERM } }
+        try CloneFlags.checkThread(flags)
+        if flags & CloneFlags.settls != 0 { guard request.tls < PageMapper.lowerHalfEnd else { throw .EPERM } }
 
         let parent = Scheduler.current
         guard let stack = KernelStack.allocate() else { throw .ENOMEM }
@@ -76,14 +59,14 @@ enum ThreadSyscalls {
         if request.stack != 0 { child.userFrame.pointee.rsp = request.stack }
         child.prepareFirstSwitch(entry: uk_task_first_entry_address())
         if let area = child.extendedState { ExtendedState.saveContext(to: area) }
-        child.fsBase = flags & cloneSettls != 0 ? request.tls : parent.fsBase
+        child.fsBase = flags & CloneFlags.settls != 0 ? request.tls : parent.fsBase
         child.gsBase = parent.gsBase
         child.signals.blocked = parent.signals.blocked
         child.affinity = parent.affinity
-        if flags & cloneChildCleartid != 0 { child.clearChildTID = request.childTID }
+        if flags & CloneFlags.childCleartid != 0 { child.clearChildTID = request.childTID }
         do throws(Errno) {
-            if flags & cloneParentSettid != 0 { try UserMemory.store(UInt32(child.tid), to: request.parentTID) }
-            if flags & cloneChildSettid != 0 { try UserMemory.store(UInt32(child.tid), to: request.childTID) }
+            if flags & CloneFlags.parentSettid != 0 { try UserMemory.store(UInt32(child.tid), to: request.parentTID) }
+            if flags & CloneFlags.childSettid != 0 { try UserMemory.store(UInt32(child.tid), to: request.childTID) }
         } catch {
             child.release()
             throw error
@@ -264,39 +247,12 @@ enum ThreadSyscalls {
     private static func wakeOp(_ address: UInt64, count: Int, address2: UInt64, count2: Int, encoded: UInt32) throws(Errno) -> Int {
         try checkAddress(address)
         try checkAddress(address2)
-        let operation = (encoded >> 28) & 0x7
-        let comparison = (encoded >> 24) & 0xF
-        var operand = (encoded >> 12) & 0xFFF
-        let comparand = encoded & 0xFFF
-        if (encoded >> 28) & 0x8 != 0 {
-            guard operand < 32 else { throw .EINVAL }
-            operand = 1 << operand
-        }
+        let operation = try FutexWakeOperation(encoded: encoded)
         var old: UInt32
         repeat {
             old = try UserMemory.load(UInt32.self, from: address2)
-            let new: UInt32
-            switch operation {
-            case 0: new = operand                 // FUTEX_OP_SET
-            case 1: new = old &+ operand          // FUTEX_OP_ADD
-            case 2: new = old | operand           // FUTEX_OP_OR
-            case 3: new = old & ~operand          // FUTEX_OP_ANDN
-            case 4: new = old ^ operand           // FUTEX_OP_XOR
-            default: throw .ENOSYS
-            }
-            if try UserMemory.compareExchange32(at: address2, expected: old, new: new) == old { break }
-        } while true
-        let signedOld = Int32(bitPattern: old), signedArgument = Int32(bitPattern: comparand)
-        let holds: Bool
-        switch comparison {
-        case 0: holds = signedOld == signedArgument
-        case 1: holds = signedOld != signedArgument
-        case 2: holds = signedOld < signedArgument
-        case 3: holds = signedOld <= signedArgument
-        case 4: holds = signedOld > signedArgument
-        case 5: holds = signedOld >= signedArgument
-        default: throw .ENOSYS
-        }
+        } while try UserMemory.compareExchange32(at: address2, expected: old, new: operation.apply(to: old)) != old
+        guard let holds = operation.holds(for: old) else { throw .ENOSYS }
         var woken = Futex.wake(address: address, count: count)
         if holds { woken += Futex.wake(address: address2, count: count2) }
         return woken
