@@ -124,18 +124,30 @@ struct AddressSpace {
     // MARK: Demand paging
 
     /// Serves a fault in a reserved but unpopulated page with a zeroed frame.
-    /// Returns false for every fault that is a real error.
+    /// Returns false for every fault that is a real error. A fault on a page that is
+    /// mapped by now, with an entry that allows the access, was served by another vCPU
+    /// while this one waited for the kernel lock (its demand fault, fault-around or
+    /// mprotect): returning true retries the access.
     mutating func handlePageFault(at address: UInt64, access: PageFaultAccess) -> Bool {
-        guard !access.present, address < PageMapper.lowerHalfEnd,
-              let index = regionIndex(containing: address) else { return false }
+        guard address < PageMapper.lowerHalfEnd, let index = regionIndex(containing: address) else { return false }
+        if let mapped = mapper.lookup(AddressSpace.pageDown(address)) {
+            return AddressSpace.allows(mapped.entry, access)
+        }
         let region = regions[index]
-        guard mapper.lookup(AddressSpace.pageDown(address)) == nil, region.kind != .image, region.protection.isAccessible,
+        guard !access.present, region.kind != .image, region.protection.isAccessible,
               !access.write || region.protection.isWritable,
               !access.instructionFetch || region.protection.isExecutable else { return false }
         guard let frame = Frames.allocate(),
               mapper.map(AddressSpace.pageDown(address), to: frame, region.protection) else { return false }
         faultAround(address, in: region)
         return true
+    }
+
+    /// Whether a leaf entry lets the application make `access`.
+    static func allows(_ entry: UInt64, _ access: PageFaultAccess) -> Bool {
+        let userPresent = PageMapper.present | PageMapper.user
+        return entry & userPresent == userPresent && (!access.write || entry & PageMapper.writable != 0)
+            && (!access.instructionFetch || entry & PageMapper.noExecute == 0)
     }
 
     /// Pages mapped ahead on each demand fault: the fault path runs at CPL0,

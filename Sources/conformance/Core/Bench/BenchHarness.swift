@@ -60,27 +60,41 @@ public final class BenchHarness {
         ("sha256", ["256"], "SHA-256 over 256 MiB"),
     ]
     static let microPrograms = ["syscall", "clock", "fileio"] + computePrograms.map(\.name)
+    /// `go build`'s environment, as the fixture builder sets it for Fixtures/go: no cgo, the
+    /// build cache and GOPATH in `.build` (shared with the fixtures), no `go env -w` file, no
+    /// toolchain download and no module proxy.
+    var goEnvironment: [String] {
+        let parent = (configuration.buildRoot as NSString).deletingLastPathComponent
+        return environment + ["CGO_ENABLED=0", "GOCACHE=\(parent)/go-cache", "GOPATH=\(parent)/go-path", "GOENV=off",
+                              "GOFLAGS=", "GOTOOLCHAIN=local", "GOPROXY=off"]
+    }
 
     // MARK: Build
 
     /// Compiles every benchmark program (and the KVM floor launcher) into `.build/bench/bin`.
     public func build() throws {
         let source = configuration.sourceRoot, bin = configuration.buildRoot + "/bin"
-        var jobs: [(id: String, command: [String])] = [
-            ("kvm_floor", ["gcc", "-O2", "-static", "-o", bin + "/kvm_floor", source + "/kvm_floor.c"]),
-            ("hello-asm", ["gcc", "-nostdlib", "-static", "-o", bin + "/hello-asm", source + "/hello.S"]),
+        var jobs: [(id: String, command: [String], environment: [String])] = [
+            ("kvm_floor", ["gcc", "-O2", "-static", "-o", bin + "/kvm_floor", source + "/kvm_floor.c"], environment),
+            ("hello-asm", ["gcc", "-nostdlib", "-static", "-o", bin + "/hello-asm", source + "/hello.S"], environment),
         ]
         for (libc, compiler) in [("musl", "musl-gcc"), ("glibc", "gcc")] {
-            for program in ["hello"] + Self.microPrograms {
-                jobs.append(("\(program)-\(libc)", [compiler, "-O2", "-static", "-o", "\(bin)/\(program)-\(libc)", "\(source)/\(program).c"]))
+            for program in ["hello"] + Self.microPrograms + ["thread_create"] {
+                jobs.append(("\(program)-\(libc)", [compiler, "-O2", "-static", "-o", "\(bin)/\(program)-\(libc)", "\(source)/\(program).c"],
+                             environment))
             }
         }
+        jobs.append(("futex_pingpong-musl", ["musl-gcc", "-O2", "-static", "-o", bin + "/futex_pingpong-musl", source + "/futex_pingpong.c"],
+                     environment))
+        jobs.append(("omp_matmul-glibc", ["gcc", "-fopenmp", "-O2", "-static", "-o", bin + "/omp_matmul-glibc", source + "/omp_matmul.c"],
+                     environment))
+        jobs.append(("goroutines_gc-go", ["go", "build", "-o", bin + "/goroutines_gc-go", source + "/goroutines_gc.go"], goEnvironment))
         for job in jobs {
             guard let compiler = Self.which(job.command[0]) else {
-                buildFailures[job.id] = "\(job.command[0]) not found (apt-get install \(job.command[0] == "musl-gcc" ? "musl-tools" : "gcc"))"
+                buildFailures[job.id] = "\(job.command[0]) not found (apt-get install \(Libc.package(providing: job.command[0]) ?? job.command[0]))"
                 continue
             }
-            let run = try BenchProcess.run([compiler] + job.command.dropFirst(), environment: environment,
+            let run = try BenchProcess.run([compiler] + job.command.dropFirst(), environment: job.environment,
                                            directory: configuration.sourceRoot, scratch: scratch)
             if run.status == 0 { binaries[job.id] = bin + "/" + job.id } else {
                 buildFailures[job.id] = "build failed: " + run.stderr.split(separator: "\n").prefix(2).joined(separator: " ")
@@ -98,8 +112,10 @@ public final class BenchHarness {
 
     // MARK: Running
 
-    func guestCommand(_ program: String, _ arguments: [String], directory: String, timeout: Bool = true) -> [String] {
+    func guestCommand(_ program: String, _ arguments: [String], directory: String, timeout: Bool = true,
+                      cpus: Int? = nil) -> [String] {
         var command = [configuration.hypervisorPath, "--memory", "\(configuration.memoryMiB)M", "--dir", directory]
+        if let cpus { command += ["--cpus", "\(cpus)"] }
         if timeout { command += ["--timeout", "300"] }
         if let kernel = configuration.kernelPath { command += ["--kernel", kernel] }
         return command + [program] + arguments
@@ -113,8 +129,10 @@ public final class BenchHarness {
         return path
     }
 
-    func run(_ command: [String], in directory: String, timings: Bool = false) throws -> TimedRun {
-        try BenchProcess.run(command, environment: environment + (timings ? ["UNIKERNEL_TIMINGS=1"] : []),
+    /// Runs `command` with the harness's environment plus `extraEnvironment` (which the
+    /// hypervisor passes on to the guest program).
+    func run(_ command: [String], in directory: String, timings: Bool = false, extraEnvironment: [String] = []) throws -> TimedRun {
+        try BenchProcess.run(command, environment: environment + extraEnvironment + (timings ? ["UNIKERNEL_TIMINGS=1"] : []),
                              directory: directory, scratch: scratch)
     }
 
@@ -127,6 +145,7 @@ public final class BenchHarness {
         try measureMicro(into: &results)
         try measureFiles(into: &results)
         try measureCompute(into: &results)
+        try measureThreads(into: &results)
         measureKernelImage(into: &results)
         try measureSuite(into: &results)
         results.loadAverageEnd = Self.loadAverage()
