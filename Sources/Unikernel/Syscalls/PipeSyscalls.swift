@@ -30,7 +30,14 @@ enum PipeSyscalls {
             _ = try? currentProcess.files.remove(reader)
             throw error
         }
-        try UserMemory.store((Int32(reader), Int32(writer)), to: address)
+        do throws(Errno) {
+            try UserMemory.store((Int32(reader), Int32(writer)), to: address)
+        } catch {
+            // As Linux: the descriptors exist only once the caller can learn them.
+            _ = try? currentProcess.files.remove(writer)
+            _ = try? currentProcess.files.remove(reader)
+            throw error
+        }
         return 0
     }
 
