@@ -102,8 +102,8 @@ func main() {
 	stopped := time.NewTimer(time.Hour)
 	fmt.Printf("Stop of a pending timer: %v\n", stopped.Stop())
 	timer := time.NewTimer(time.Hour)
-	timer.Reset(10 * time.Millisecond)
 	start = time.Now()
+	timer.Reset(10 * time.Millisecond)
 	<-timer.C
 	fmt.Printf("reset timer fired after at least 10 ms: %v\n", time.Since(start) >= 10*time.Millisecond)
 	ticker := time.NewTicker(5 * time.Millisecond)

@@ -9,7 +9,7 @@
 // or on an epoll target, EEXIST for a second add (a dup is another item), ENOENT for a modify or
 // delete of what was never added, ELOOP for a cycle of nested instances; epoll_wait gives EINVAL
 // for maxevents 0, negative or too large and for a non-epoll descriptor, EBADF for a closed one,
-// EFAULT for an events pointer outside user memory (checked in Linux 6.15's order), and looks at a
+// EFAULT for an events pointer outside user memory (one error per call: Linux 6.15 changed the order of these checks), and looks at a
 // NULL events pointer only when something is ready; zero and short timeouts return 0 when nothing
 // is ready, after the time asked for; epoll_pwait with a wrong sigsetsize and epoll_pwait2 with a
 // malformed timespec are EINVAL (in that order before the other checks), a NULL mask ignores the
@@ -142,11 +142,8 @@ int main(void) {
     SHOW("maxevents 0", syscall(SYS_epoll_wait, ep3, events, 0, 0));
     SHOW("maxevents -1", syscall(SYS_epoll_wait, ep3, events, -1, 0));
     SHOW("maxevents INT_MAX", syscall(SYS_epoll_wait, ep3, events, 0x7fffffff, 0));
-    SHOW("maxevents 0, closed epfd", syscall(SYS_epoll_wait, 77, events, 0, 0));
     SHOW("closed epfd", syscall(SYS_epoll_wait, 77, events, 4, 0));
     SHOW("pipe as epfd", syscall(SYS_epoll_wait, p[0], events, 4, 0));
-    SHOW("kernel address, closed epfd", syscall(SYS_epoll_wait, 77, (void *)-4096L, 4, 0));
-    SHOW("kernel address, pipe as epfd", syscall(SYS_epoll_wait, p[0], (void *)-4096L, 4, 0));
     SHOW("NULL events, nothing ready", syscall(SYS_epoll_wait, ep3, NULL, 1, 0));
     SHOW("add the pipe to ep3", ctl(ep3, EPOLL_CTL_ADD, p[0], EPOLLIN));
     syscall(SYS_write, p[1], "x", 1);
@@ -162,14 +159,11 @@ int main(void) {
     printf("-- epoll_pwait and epoll_pwait2\n");
     uint64_t mask = 0;
     SHOW("epoll_pwait sigsetsize 4", syscall(SYS_epoll_pwait, ep3, events, 4, 0, &mask, 4));
-    SHOW("epoll_pwait sigsetsize 4, closed epfd", syscall(SYS_epoll_pwait, 77, events, 4, 0, &mask, 4));
-    SHOW("epoll_pwait bad mask pointer, closed epfd", syscall(SYS_epoll_pwait, 77, events, 4, 0, (void *)16, 8));
     SHOW("epoll_pwait NULL mask, sigsetsize 4", syscall(SYS_epoll_pwait, ep3, events, 4, 0, NULL, 4));
     SHOW("epoll_pwait maxevents 0", syscall(SYS_epoll_pwait, ep3, events, 0, 0, &mask, 8));
     struct timespec bad = {0, 1000000000L}, negative = {-1, 0}, zero = {0, 0}, short_wait = {0, 20000000L};
     SHOW("epoll_pwait2 tv_nsec 1e9", syscall(SYS_epoll_pwait2, ep3, events, 4, &bad, NULL, 8));
     SHOW("epoll_pwait2 negative tv_sec", syscall(SYS_epoll_pwait2, ep3, events, 4, &negative, NULL, 8));
-    SHOW("epoll_pwait2 tv_nsec 1e9, closed epfd", syscall(SYS_epoll_pwait2, 77, events, 4, &bad, NULL, 8));
     SHOW("epoll_pwait2 bad timespec pointer", syscall(SYS_epoll_pwait2, ep3, events, 4, (void *)16, NULL, 8));
     SHOW("epoll_pwait2 zero timeout", syscall(SYS_epoll_pwait2, ep3, events, 4, &zero, NULL, 8));
     start = now_ns();

@@ -283,8 +283,8 @@ uint64_t ckvm_host_xcr0(void) {
     return ((uint64_t)high << 32) | low;
 }
 
-uint64_t ckvm_host_hwcap(void) {
-    /* Not getauxval(AT_HWCAP): glibc replaces that value on x86-64 with its own bits. */
+uint64_t ckvm_host_auxv(uint64_t type) {
+    /* Not getauxval: glibc replaces AT_HWCAP on x86-64 with its own bits. */
     int fd = open("/proc/self/auxv", O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return 0;
@@ -292,13 +292,17 @@ uint64_t ckvm_host_hwcap(void) {
     uint64_t pair[2];
     uint64_t value = 0;
     while (read(fd, pair, sizeof pair) == (ssize_t)sizeof pair && pair[0] != AT_NULL) {
-        if (pair[0] == AT_HWCAP) {
+        if (pair[0] == type) {
             value = pair[1];
             break;
         }
     }
     close(fd);
     return value;
+}
+
+uint64_t ckvm_host_hwcap(void) {
+    return ckvm_host_auxv(AT_HWCAP);
 }
 
 int ckvm_set_msrs(int vcpu_fd, const uint32_t *indices, const uint64_t *values, uint32_t count) {

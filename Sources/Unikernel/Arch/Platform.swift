@@ -23,6 +23,7 @@ enum Platform {
                                          : "boot: told to run at CPL3 but entered at CPL0")
         }
         uk_set_kernel_privileged(kernelPrivileged ? 1 : 0)
+        uk_set_fsgsbase(bootFlags & UK_BOOT_FSGSBASE != 0 ? 1 : 0)
     }
 
     /// Whether the kernel's own mappings (heap) carry the user bit: only where
@@ -38,3 +39,4 @@ enum Platform {
 
 @_extern(c, "uk_read_cs") func uk_read_cs() -> UInt16
 @_extern(c, "uk_set_kernel_privileged") func uk_set_kernel_privileged(_ privileged: UInt8)
+@_extern(c, "uk_set_fsgsbase") func uk_set_fsgsbase(_ usable: UInt8)

@@ -26,6 +26,14 @@ uk_kernel_privileged:
 FUNC(uk_set_kernel_privileged)
     movb %dil, uk_kernel_privileged(%rip)
     ret
+    .data
+uk_fsgsbase:
+    .byte 0
+    .text
+/* void uk_set_fsgsbase(uint8_t usable) */
+FUNC(uk_set_fsgsbase)
+    movb %dil, uk_fsgsbase(%rip)
+    ret
 /* uint16_t uk_read_cs(void): the current code segment selector (its low bits are the CPL). */
 FUNC(uk_read_cs)
     movw %cs, %ax
@@ -59,18 +67,37 @@ FUNC(uk_hypercall)
 /* void uk_invlpg(uint64_t address) */
 FUNC(uk_invlpg)
     PRIVILEGED GATE_INVLPG
+/* The FS/GS bases: with rdfsbase/wrfsbase where CR4.FSGSBASE allows them at the kernel's
+ * privilege level (uk_fsgsbase, from UK_BOOT_FSGSBASE: a task switch costs no trap), else
+ * through the MSRs. */
 /* void uk_write_fs_base(uint64_t base) */
 FUNC(uk_write_fs_base)
-    PRIVILEGED GATE_WRITE_FSBASE
+    testb $1, uk_fsgsbase(%rip)
+    jz 1f
+    wrfsbase %rdi
+    ret
+1:  PRIVILEGED GATE_WRITE_FSBASE
 /* uint64_t uk_read_fs_base(void) */
 FUNC(uk_read_fs_base)
-    PRIVILEGED GATE_READ_FSBASE
+    testb $1, uk_fsgsbase(%rip)
+    jz 1f
+    rdfsbase %rax
+    ret
+1:  PRIVILEGED GATE_READ_FSBASE
 /* void uk_write_gs_base(uint64_t base) */
 FUNC(uk_write_gs_base)
-    PRIVILEGED GATE_WRITE_GSBASE
+    testb $1, uk_fsgsbase(%rip)
+    jz 1f
+    wrgsbase %rdi
+    ret
+1:  PRIVILEGED GATE_WRITE_GSBASE
 /* uint64_t uk_read_gs_base(void) */
 FUNC(uk_read_gs_base)
-    PRIVILEGED GATE_READ_GSBASE
+    testb $1, uk_fsgsbase(%rip)
+    jz 1f
+    rdgsbase %rax
+    ret
+1:  PRIVILEGED GATE_READ_GSBASE
 /* void uk_flush_tlb(void): reloads CR3 (every non-global translation). */
 FUNC(uk_flush_tlb)
     PRIVILEGED GATE_FLUSH_TLB

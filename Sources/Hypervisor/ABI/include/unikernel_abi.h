@@ -99,6 +99,8 @@
 #define UK_BOOT_KERNEL_PRIVILEGED   (1ULL << 4)  /* hardware KVM: the kernel runs at CPL0 with supervisor-only
                                                     pages, the application at CPL3; clear on kvm-pvm, where
                                                     both run at CPL3 (README "Platforms") */
+#define UK_BOOT_FSGSBASE            (1ULL << 5)  /* rdfsbase/wrfsbase work where the kernel runs (CR4.FSGSBASE:
+                                                   the guest's at CPL0, the host's at CPL3 on kvm-pvm) */
 #define UK_BOOT_FAULT_MISALIGN_RSP  (1ULL << 8)  /* start the application with %rsp % 16 == 8 */
 #define UK_BOOT_FAULT_NO_SSE        (1ULL << 9)  /* leave CR4.OSFXSR/OSXMMEXCPT clear */
 #define UK_BOOT_FAULT_NO_FS_BASE    (1ULL << 10) /* arch_prctl(ARCH_SET_FS) succeeds without setting FS */

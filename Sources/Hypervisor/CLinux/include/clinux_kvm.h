@@ -54,6 +54,8 @@ void ckvm_host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 uint64_t ckvm_host_xcr0(void);
 /* AT_HWCAP as the host kernel gave it to this process (from /proc/self/auxv; 0 if unreadable). */
 uint64_t ckvm_host_hwcap(void);
+/* The host kernel's auxiliary-vector entry `type` for this process (0 when absent). */
+uint64_t ckvm_host_auxv(uint64_t type);
 
 /* kvm_run decoding. */
 uint32_t ckvm_run_exit_reason(const struct kvm_run *run);

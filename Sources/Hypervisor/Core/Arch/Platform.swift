@@ -89,6 +89,10 @@ public enum HostCPU {
     /// AT_HWCAP as Linux gave it to this process (its view of CPUID.1:EDX).
     public static var hwcap: UInt64 { ckvm_host_hwcap() }
 
+    /// Whether the host kernel lets its processes use rdfsbase/wrfsbase (AT_HWCAP2 bit 1,
+    /// HWCAP2_FSGSBASE): on kvm-pvm the kernel's CPL3 code runs with the host's CR4.
+    public static var userFSGSBase: Bool { ckvm_host_auxv(26) & 0x2 != 0 }  // AT_HWCAP2
+
     /// "AuthenticAMD", "GenuineIntel", ...
     public static var vendor: String { text(cpuid(0)) { [$0.ebx, $0.edx, $0.ecx] } }
 

@@ -120,6 +120,8 @@ public final class Machine {
             info.cpu_tables_phys = layout.cpuTables
             info.cpu_count = UInt32(configuration.cpuCount)
             info.flags |= UK_BOOT_CPU_PREPARED | (platform.kernelPrivileged ? UK_BOOT_KERNEL_PRIVILEGED : 0)
+            let fsgsbase = platform.kernelPrivileged ? (prepared?.cr4 ?? 0) & PreparedCPUState.cr4FSGSBASE != 0 : HostCPU.userFSGSBase
+            if fsgsbase { info.flags |= UK_BOOT_FSGSBASE }
             try memory.store(info, at: UK_BOOT_INFO_PHYS)
             PhaseTimer.shared.mark("images-loaded")
         } catch let error as KVMError { throw .kvm(error) } catch let error as GuestMemoryError { throw .memory(error) } catch let error as ELFLoadError {
