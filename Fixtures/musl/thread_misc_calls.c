@@ -1,0 +1,132 @@
+// Checks the thread calls the other fixtures leave out, each by number: futex_waitv wakes on
+// any of its words and returns that word's index, fails with EAGAIN when a word differs and
+// with ETIMEDOUT at its absolute CLOCK_MONOTONIC deadline; pause returns -1 EINTR once a signal
+// handler ran in that thread; sched_setaffinity to CPU 0 alone is what sched_getaffinity then
+// reports, and an empty mask is EINVAL; set_robust_list/get_robust_list round-trip a head of
+// the kernel's size (24 bytes), and get_robust_list of an unknown thread is ESRCH.
+// conformance-libcs: musl glibc
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
+
+struct one_waitv { uint64_t val; uint64_t uaddr; uint32_t flags; uint32_t reserved; };
+#define WAITV_U32 2
+#define WAITV_PRIVATE 128
+#define WAKE_PRIVATE 129  // FUTEX_WAKE | FUTEX_PRIVATE_FLAG
+
+static uint32_t words[2];
+static long waitv_result = -100;
+static int waitv_errno;
+static volatile int waiter_started;
+
+static void *waitv_thread(void *arg) {
+    (void)arg;
+    struct one_waitv list[2] = {
+        { 0, (uint64_t)(uintptr_t)&words[0], WAITV_U32 | WAITV_PRIVATE, 0 },
+        { 0, (uint64_t)(uintptr_t)&words[1], WAITV_U32 | WAITV_PRIVATE, 0 },
+    };
+    __atomic_store_n(&waiter_started, 1, __ATOMIC_SEQ_CST);
+    waitv_result = syscall(SYS_futex_waitv, list, 2, 0, NULL, 0);
+    waitv_errno = waitv_result < 0 ? errno : 0;
+    return NULL;
+}
+
+static volatile sig_atomic_t handled;
+static void on_usr1(int sig) { (void)sig; handled = 1; }
+static long pause_result;
+static int pause_errno;
+static volatile int pauser_started;
+
+static void *pause_thread(void *arg) {
+    (void)arg;
+    __atomic_store_n(&pauser_started, 1, __ATOMIC_SEQ_CST);
+    pause_result = syscall(SYS_pause);
+    pause_errno = errno;
+    return NULL;
+}
+
+int main(void) {
+    // futex_waitv: a thread waits on two words; waking the second returns index 1. The waker
+    // retries until the waiter is really queued (FUTEX_WAKE reports how many it woke).
+    pthread_t t;
+    pthread_create(&t, NULL, waitv_thread, NULL);
+    while (!__atomic_load_n(&waiter_started, __ATOMIC_SEQ_CST)) sched_yield();
+    long woken = 0;
+    for (int i = 0; i < 10000 && woken == 0; i++) {
+        __atomic_store_n(&words[1], 1, __ATOMIC_SEQ_CST);
+        woken = syscall(SYS_futex, &words[1], WAKE_PRIVATE, 1, NULL, NULL, 0);
+        if (woken == 0) { __atomic_store_n(&words[1], 0, __ATOMIC_SEQ_CST); usleep(1000); }
+    }
+    pthread_join(t, NULL);
+    printf("futex_waitv woken by the second word: result %ld errno %d (woke %ld)\n", waitv_result, waitv_errno, woken);
+
+    words[0] = 5;
+    struct one_waitv differs[1] = { { 4, (uint64_t)(uintptr_t)&words[0], WAITV_U32 | WAITV_PRIVATE, 0 } };
+    long r = syscall(SYS_futex_waitv, differs, 1, 0, NULL, 0);
+    printf("futex_waitv, value differs: %ld %s\n", r, r < 0 ? strerror(errno) : "");
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_nsec += 20 * 1000 * 1000;
+    if (deadline.tv_nsec >= 1000000000L) { deadline.tv_sec++; deadline.tv_nsec -= 1000000000L; }
+    struct one_waitv same[1] = { { 5, (uint64_t)(uintptr_t)&words[0], WAITV_U32 | WAITV_PRIVATE, 0 } };
+    r = syscall(SYS_futex_waitv, same, 1, 0, &deadline, CLOCK_MONOTONIC);
+    printf("futex_waitv, 20 ms deadline: %ld %s\n", r, r < 0 ? strerror(errno) : "");
+    r = syscall(SYS_futex_waitv, same, 1, 1, NULL, 0);
+    printf("futex_waitv, flags 1: %ld %s\n", r, r < 0 ? strerror(errno) : "");
+
+    // pause: returns -1 EINTR after the handler ran in that thread.
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    pthread_create(&t, NULL, pause_thread, NULL);
+    while (!__atomic_load_n(&pauser_started, __ATOMIC_SEQ_CST)) sched_yield();
+    for (int i = 0; i < 10000 && !handled; i++) {
+        pthread_kill(t, SIGUSR1);
+        usleep(1000);
+    }
+    pthread_join(t, NULL);
+    printf("pause: %ld %s, handler ran: %d\n", pause_result, strerror(pause_errno), (int)handled);
+
+    // sched_setaffinity: CPU 0 alone, then an empty mask.
+    cpu_set_t set, now;
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    r = syscall(SYS_sched_setaffinity, 0, sizeof set, &set);
+    CPU_ZERO(&now);
+    long bytes = syscall(SYS_sched_getaffinity, 0, sizeof now, &now);
+    printf("sched_setaffinity {0}: %ld; then getaffinity: %s, count %d, cpu 0 set: %d\n", r,
+           bytes > 0 ? "ok" : "failed", CPU_COUNT(&now), CPU_ISSET(0, &now) ? 1 : 0);
+    CPU_ZERO(&set);
+    r = syscall(SYS_sched_setaffinity, 0, sizeof set, &set);
+    printf("sched_setaffinity {}: %ld %s\n", r, r < 0 ? strerror(errno) : "");
+
+    // Robust lists: our own head round-trips; an unknown thread is ESRCH.
+    static struct { void *next; long offset; void *pending; } head = { &head, 0, NULL };
+    void *old_head = NULL;
+    size_t old_length = 0;
+    syscall(SYS_get_robust_list, 0, &old_head, &old_length);
+    r = syscall(SYS_set_robust_list, &head, sizeof head);
+    void *got = NULL;
+    size_t length = 0;
+    long g = syscall(SYS_get_robust_list, 0, &got, &length);
+    printf("set_robust_list: %ld; get_robust_list: %ld, same head: %d, length %zu\n", r, g, got == (void *)&head, length);
+    r = syscall(SYS_set_robust_list, &head, sizeof head + 1);
+    printf("set_robust_list with another size: %ld %s\n", r, r < 0 ? strerror(errno) : "");
+    r = syscall(SYS_get_robust_list, 0x3fffffff, &got, &length);
+    printf("get_robust_list of no thread: %ld %s\n", r, r < 0 ? strerror(errno) : "");
+    if (old_length) syscall(SYS_set_robust_list, old_head, old_length);
+    return 0;
+}
