@@ -245,6 +245,9 @@ uk_big_lock: .quad 0
     .balign 64
     .globl uk_tlb_generation
 uk_tlb_generation: .quad 0
+    .balign 64
+    .globl uk_runnable_hint
+uk_runnable_hint: .quad 0
     .text
 /* void uk_spin_lock(uint64_t *word): test-and-test-and-set with pause. */
 FUNC(uk_spin_lock)
@@ -264,6 +267,9 @@ FUNC(uk_big_lock_address)
     ret
 FUNC(uk_tlb_generation_address)
     leaq uk_tlb_generation(%rip), %rax
+    ret
+FUNC(uk_runnable_hint_address)
+    leaq uk_runnable_hint(%rip), %rax
     ret
     .section .note.GNU-stack, "", @progbits
 

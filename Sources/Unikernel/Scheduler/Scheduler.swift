@@ -30,9 +30,19 @@ enum Scheduler {
     }
 
     private static var cpus: [CPUState] = []
+    /// How long an idle vCPU polls for work before it parks in the host (where waking it takes a
+    /// kick through the host: a signal and a thread wake-up, tens of microseconds).
+    static let idlePoll: UInt64 = 50_000
     /// Every live task of the process (the idle tasks are not among them).
     private(set) static var tasks: [Task] = []
-    private static var runQueue: [Task] = []
+    private static var runQueue: [Task] = [] {
+        didSet { runnableHint.pointee = UInt64(runQueue.count) }
+    }
+    /// runQueue.count, readable by an idle vCPU polling without the kernel lock.
+    private static var runnableHint: UnsafeMutablePointer<UInt64> {
+        // SAFETY: uk_runnable_hint, a .data word written under the kernel lock only.
+        UnsafeMutablePointer<UInt64>(bitPattern: UInt(uk_runnable_hint_address()))!
+    }
     /// Blocked tasks with a deadline.
     private static var sleepers: [Task] = []
     /// Tasks that exited; their stacks are freed once another task runs.
@@ -312,6 +322,16 @@ enum Scheduler {
                 switchTo(next)
                 continue
             }
+            // Poll a little without the lock before parking: a task made runnable soon (a futex
+            // ping-pong partner) is taken at once.
+            // Only the TSC and the hint are read without the lock.
+            let pollEnd = CPU.timestamp() &+ Clock.ticks(nanoseconds: idlePoll)
+            let hint = UnsafeMutableRawPointer(runnableHint)
+            KernelLock.release()
+            while uk_volatile_load(hint) == 0, CPU.timestamp() < pollEnd {}
+            KernelLock.acquire()
+            TLB.catchUp()
+            if !runQueue.isEmpty { continue }
             let now = Clock.monotonicNanoseconds()
             cpus[me].idling = true
             KernelLock.release()
@@ -349,3 +369,4 @@ func secondaryMain(_ stackBase: UInt64) {
 @_extern(c, "uk_task_first_entry_address") func uk_task_first_entry_address() -> UInt64
 @_extern(c, "uk_idle_first_entry_address") func uk_idle_first_entry_address() -> UInt64
 @_extern(c, "uk_secondary_entry_address") func uk_secondary_entry_address() -> UInt64
+@_extern(c, "uk_runnable_hint_address") func uk_runnable_hint_address() -> UInt64

@@ -18,6 +18,11 @@ enum Clock {
 
     private static var multiplier: UInt64 = 0
 
+    /// TSC ticks in `nanoseconds` (for waits timed on the TSC alone).
+    static func ticks(nanoseconds: UInt64) -> UInt64 {
+        currentProcess.bootInfo.tsc_hz.multipliedFullWidth(by: nanoseconds).low / 1_000_000_000
+    }
+
     /// Nanoseconds since the Unix epoch.
     static func realtimeNanoseconds() -> UInt64 {
         currentProcess.bootInfo.boot_realtime_ns &+ monotonicNanoseconds()
