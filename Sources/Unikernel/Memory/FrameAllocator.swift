@@ -75,7 +75,13 @@ struct FrameAllocator {
 enum Frames {
     static var allocator = FrameAllocator()
 
-    static func allocate() -> UInt64? { allocator.allocate() }
+    /// A zeroed frame; when none is left, frames waiting for other vCPUs' TLB flushes are
+    /// waited for and taken.
+    static func allocate() -> UInt64? {
+        if let frame = allocator.allocate() { return frame }
+        TLB.drainQuarantine()
+        return allocator.allocate()
+    }
     static func allocateContiguous(pages: Int) -> UInt64? { allocator.allocateContiguous(pages: pages) }
     /// Returns a frame: at once, or after the TLB shootdown when other vCPUs may still reach it.
     static func release(_ frame: UInt64) {

@@ -103,12 +103,12 @@ struct PageMapper {
     /// Maps one page; returns false when page tables cannot be allocated.
     func map(_ virtual: UInt64, to physical: UInt64, _ protection: Protection, user: Bool = true) -> Bool {
         guard let entry = leafEntry(virtual, create: true) else { return false }
-        let wasMapped = PageMapper.isMapped(entry.pointee)
+        let old = entry.pointee
         entry.pointee = physical | PageMapper.leafBits(protection) | (user && protection.isAccessible ? PageMapper.user : 0)
         // The TLB never caches a non-present entry: only a replaced mapping needs a flush.
-        if wasMapped {
+        if old & PageMapper.present != 0 {
             CPU.invalidatePage(virtual)
-            TLB.noteChange()
+            TLB.noteChange(restricting: true)
         }
         return true
     }
@@ -138,19 +138,33 @@ struct PageMapper {
     /// Changes the rights of a mapped page (no-op when unmapped).
     func protect(_ virtual: UInt64, _ protection: Protection) {
         guard let entry = leafEntry(virtual, create: false), PageMapper.isMapped(entry.pointee) else { return }
-        entry.pointee = (entry.pointee & PageMapper.addressMask) | PageMapper.leafBits(protection)
+        let old = entry.pointee
+        entry.pointee = (old & PageMapper.addressMask) | PageMapper.leafBits(protection)
             | (protection.isAccessible ? PageMapper.user : 0)
+        guard old & PageMapper.present != 0 else { return }  // never cached
         CPU.invalidatePage(virtual)
-        TLB.noteChange()
+        // Other vCPUs need a flush only when a right was taken away: a stale entry with fewer
+        // rights faults, and the fault finds the new ones (AddressSpace.handlePageFault).
+        if PageMapper.rightsRemoved(from: old, to: entry.pointee) { TLB.noteChange(restricting: true) }
+    }
+
+    /// Whether going from leaf entry `old` to `new` takes a right away (presence, write,
+    /// user access, or execution).
+    static func rightsRemoved(from old: UInt64, to new: UInt64) -> Bool {
+        let lost = old & ~new & (present | writable | user)
+        let execution = old & noExecute == 0 && new & noExecute != 0
+        return lost != 0 || execution
     }
 
     /// Removes a mapping and returns the frame it pointed at.
     func unmap(_ virtual: UInt64) -> UInt64? {
         guard let entry = leafEntry(virtual, create: false), PageMapper.isMapped(entry.pointee) else { return nil }
-        let frame = entry.pointee & PageMapper.addressMask
+        let old = entry.pointee
         entry.pointee = 0
-        CPU.invalidatePage(virtual)
-        TLB.noteChange()
-        return frame
+        if old & PageMapper.present != 0 {
+            CPU.invalidatePage(virtual)
+            TLB.noteChange(restricting: false)
+        }
+        return old & PageMapper.addressMask
     }
 }

@@ -1,46 +1,68 @@
 import UnikernelABI
 
-/// TLB consistency across vCPUs. A vCPU that unmaps or restricts application pages
-/// invalidates them locally at once (invlpg) and, when other vCPUs run the application,
-/// notes a shootdown; before it leaves the kernel it bumps the TLB generation, interrupts
-/// the vCPUs that are in application code (UK_HC_KICK: their tick stub reloads CR3 and
-/// records the generation) and waits until they did; vCPUs in the kernel or idle catch up
-/// before they return to the application. Frames freed meanwhile are handed back to the
-/// allocator only after the shootdown, so no vCPU can reach a reused frame through a stale
-/// translation.
+/// TLB consistency across vCPUs. A vCPU that changes application mappings invalidates them
+/// locally at once (invlpg) and, when other vCPUs run the application, notes a shootdown.
+/// Before it leaves the kernel it bumps the TLB generation and interrupts the vCPUs that are
+/// in application code (UK_HC_KICK: their tick stub reloads CR3 and records the generation);
+/// vCPUs in the kernel or idle catch up before they return to the application.
+///
+/// When a mapping was restricted or replaced (mprotect, a mapping over another), the vCPU
+/// waits until every interrupted vCPU has flushed, as Linux does: no thread may keep writing
+/// through a translation that no longer allows it. When mappings were only removed (munmap,
+/// MADV_DONTNEED: a thread's stack at its exit), it does not wait: the freed frames stay
+/// in quarantine, out of the allocator, until every vCPU that may hold a translation to them
+/// has flushed, so no vCPU can reach a reused frame through a stale translation.
 enum TLB {
+    /// What the shootdown before leaving the kernel must do.
+    enum Change: Int {
+        case none = 0
+        /// Mappings were removed: interrupt, do not wait (the frames wait in quarantine).
+        case removed = 1
+        /// Mappings were restricted or replaced: interrupt and wait.
+        case restricted = 2
+    }
+
     private static var generationWord: UnsafeMutablePointer<UInt64> {
         // SAFETY: uk_tlb_generation, a .data word; written under the kernel lock, read by the stubs.
         UnsafeMutablePointer<UInt64>(bitPattern: UInt(uk_tlb_generation_address()))!
     }
 
-    private static var pending = false
+    private static var pending = Change.none
     private static var deferredFrames: [UInt64] = []
+    /// Frames freed before the shootdown of `generation`, released once no vCPU can still
+    /// translate to them.
+    private static var quarantine: [(generation: UInt64, frames: [UInt64])] = []
 
     /// Whether other vCPUs may hold translations of the application (more than one started).
     static var shared: Bool { Scheduler.startedCPUCount > 1 }
 
-    /// A mapping was removed or restricted.
-    static func noteChange() {
-        if shared { pending = true }
+    /// A mapping changed: removed, or (`restricting`) restricted or replaced.
+    static func noteChange(restricting: Bool) {
+        guard shared else { return }
+        let change: Change = restricting ? .restricted : .removed
+        if change.rawValue > pending.rawValue { pending = change }
     }
 
     /// Takes a freed frame; false when the frame may be released at once.
     static func deferRelease(_ frame: UInt64) -> Bool {
         guard shared else { return false }
         deferredFrames.append(frame)
-        pending = true
+        if pending == .none { pending = .removed }
         return true
     }
 
-    /// Before leaving the kernel: the shootdown, then the deferred frames.
+    /// Before leaving the kernel: the shootdown, then whatever the quarantine may release.
     static func settle() {
-        guard pending else { return }
-        pending = false
-        shootdown()
-        let frames = deferredFrames
-        deferredFrames.removeAll()
-        for frame in frames { Frames.allocator.release(frame) }
+        if pending != .none {
+            let change = pending
+            pending = .none
+            let generation = shootdown(waiting: change == .restricted)
+            if !deferredFrames.isEmpty {
+                quarantine.append((generation, deferredFrames))
+                deferredFrames.removeAll()
+            }
+        }
+        releaseQuarantine()
     }
 
     /// Reloads this vCPU's TLB when a shootdown happened since it last did.
@@ -51,20 +73,52 @@ enum TLB {
         CPULocal.tlbSeen = generation
     }
 
-    private static func shootdown() {
+    /// Waits until every quarantined frame can be released and releases it (the frame
+    /// allocator ran dry).
+    static func drainQuarantine() {
+        guard !quarantine.isEmpty else { return }
+        waitForFlush(of: generationWord.pointee)
+        releaseQuarantine()
+    }
+
+    /// Whether no vCPU can still translate to frames freed before `generation`: each other
+    /// started vCPU has flushed for it, or is out of application code (it catches up before
+    /// it returns there).
+    private static func everyoneFlushed(_ generation: UInt64) -> Bool {
+        Scheduler.cpusInApplication(except: CPULocal.index) & ~flushedMask(generation) == 0
+    }
+
+    private static func flushedMask(_ generation: UInt64) -> UInt64 {
+        var mask: UInt64 = 0
+        for cpu in 0..<min(Scheduler.cpuCount, 64) where CPULocal.tlbSeen(ofCPU: cpu) >= generation {
+            mask |= 1 << UInt64(cpu)
+        }
+        return mask
+    }
+
+    private static func releaseQuarantine() {
+        while let first = quarantine.first, everyoneFlushed(first.generation) {
+            quarantine.removeFirst()
+            for frame in first.frames { Frames.allocator.release(frame) }
+        }
+    }
+
+    /// A new generation: this vCPU is current (it invalidated every page it changed), the
+    /// vCPUs in application code are interrupted; with `waiting`, until they flushed.
+    private static func shootdown(waiting: Bool) -> UInt64 {
         let generation = generationWord.pointee &+ 1
         generationWord.pointee = generation
-        CPULocal.tlbSeen = generation  // this vCPU invalidated every page it changed
+        CPULocal.tlbSeen = generation
         let targets = Scheduler.cpusInApplication(except: CPULocal.index)
-        guard targets != 0 else { return }
-        Hypercall.kick(cpus: targets)
-        var cpu = 0
-        while cpu < 64 {
-            if targets & (1 << UInt64(cpu)) != 0 {
-                while CPULocal.tlbSeen(ofCPU: cpu) < generation && CPULocal.inApplication(cpu: cpu) { CPU.pause() }
-            }
-            cpu += 1
+        if targets != 0 {
+            Hypercall.kick(cpus: targets)
+            if waiting { waitForFlush(of: generation) }
         }
+        return generation
+    }
+
+    private static func waitForFlush(of generation: UInt64) {
+        while !everyoneFlushed(generation) { CPU.pause() }
     }
 }
 
