@@ -113,16 +113,21 @@ static int install(int signo, void (*handler)(int)) {
     return sigaction(signo, &action, NULL);
 }
 
+/* The signals the run loop acts on: the runner's, the tick and the kick. */
+static void run_signals(sigset_t *set) {
+    sigemptyset(set);
+    sigaddset(set, SIGALRM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, tick_signal());
+    sigaddset(set, kick_signal());
+}
+
 static int unblock_run_signals(void) {
     /* The parent may have spawned us with these signals blocked (a blocked mask is
        inherited across exec and by new threads): the run loop depends on them. */
     sigset_t unblock;
-    sigemptyset(&unblock);
-    sigaddset(&unblock, SIGALRM);
-    sigaddset(&unblock, SIGINT);
-    sigaddset(&unblock, SIGTERM);
-    sigaddset(&unblock, tick_signal());
-    sigaddset(&unblock, kick_signal());
+    run_signals(&unblock);
     return pthread_sigmask(SIG_UNBLOCK, &unblock, NULL) == 0 ? 0 : -1;
 }
 
@@ -217,20 +222,13 @@ void ckvm_idle(uint64_t timeout_ns) {
     /* Block the run loop's signals, check, then wait with them unblocked in one step
        (ppoll), so a signal between the check and the wait cannot be lost. */
     sigset_t block, previous;
-    sigemptyset(&block);
-    sigaddset(&block, SIGALRM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, tick_signal());
-    sigaddset(&block, kick_signal());
+    run_signals(&block);
     pthread_sigmask(SIG_BLOCK, &block, &previous);
     if (!thread_tick && !thread_kicked && !pending_signal) {
         sigset_t during = previous;
-        sigdelset(&during, SIGALRM);
-        sigdelset(&during, SIGINT);
-        sigdelset(&during, SIGTERM);
-        sigdelset(&during, tick_signal());
-        sigdelset(&during, kick_signal());
+        for (int signo = 1; signo < NSIG; signo++) {
+            if (sigismember(&block, signo) == 1) sigdelset(&during, signo);
+        }
         struct timespec limit = { (time_t)(timeout_ns / 1000000000u), (long)(timeout_ns % 1000000000u) };
         ppoll(NULL, 0, timeout_ns == UINT64_MAX ? NULL : &limit, &during);
     }
