@@ -12,8 +12,8 @@
 #                Fixtures/ and the syscall table; build it first with `make -C TREE all`
 #   SVM_CPU      QEMU CPU model (default EPYC,+svm; e.g. max, EPYC-Milan,+svm)
 #   SVM_MEMORY   guest memory (default 4G)          SVM_SMP   vCPUs (default 2)
-#   SVM_JOBS     fixtures run at once inside (default 1: each guest runs on up to SVM_SMP
-#                vCPUs itself, and overcommitting the emulated host's vCPUs makes it glitch)
+#   SVM_JOBS     fixtures run at once inside (default: SVM_SMP; the suite's guests use one
+#                vCPU each, the smp-threads check after it runs thread fixtures on SVM_SMP)
 #   SVM_FIXTURE_TIMEOUT  seconds per fixture run inside (default 30; TCG is slow)
 #   SVM_TIMEOUT  seconds the whole QEMU run may take before it counts as hung (default 900);
 #                inside, `conformance run` is stopped SVM_RUN_LIMIT s after it started
@@ -36,7 +36,7 @@ CACHE=${SVM_CACHE:-$HARNESS/.build/svm}
 CPU=${SVM_CPU:-EPYC,+svm}
 MEMORY=${SVM_MEMORY:-4G}
 SMP=${SVM_SMP:-2}
-JOBS=${SVM_JOBS:-1}
+JOBS=${SVM_JOBS:-$SMP}
 FIXTURE_TIMEOUT=${SVM_FIXTURE_TIMEOUT:-30}
 QEMU_TIMEOUT=${SVM_TIMEOUT:-900}
 RUN_LIMIT=${SVM_RUN_LIMIT:-$((QEMU_TIMEOUT - 240))}
@@ -261,7 +261,7 @@ if [ -f "$RESULTS" ]; then
     echo "---"
     grep '^SVM-CHECK ' "$RESULTS" | sed -E 's/^SVM-CHECK ([^ ]+) (PASS|FAIL) ?/\2  \1: /'
     grep -q '^SVM-CHECK .* FAIL' "$RESULTS" && failed=1
-    for required in cpu-svm modules dev-kvm runner-smoke conformance-run triage-glibc-no-sse; do
+    for required in cpu-svm modules dev-kvm runner-smoke conformance-run triage-glibc-no-sse $([ -z "$FILTER" ] && echo smp-threads); do
         grep -q "^SVM-CHECK $required PASS" "$RESULTS" || {
             grep -q "^SVM-CHECK $required " "$RESULTS" || echo "FAIL  $required: never checked"
             failed=1
