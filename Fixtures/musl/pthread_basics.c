@@ -3,6 +3,7 @@
 // stack size set by attribute, detached threads (by attribute and by pthread_detach) that
 // report through a mutex and condition variable, 2000 short-lived threads created and joined
 // in batches of 50, and 16 threads (more than CPUs) incrementing one counter under a mutex.
+// conformance-timeout: 60
 // conformance-libcs: musl glibc
 #include <pthread.h>
 #include <stdint.h>

@@ -3,6 +3,7 @@
 // atomic flag (no syscalls) that another thread sets after its own work, 4 threads calling
 // sched_yield 2000 times each, and a spinning waiter while the other thread sleeps. Also
 // sched_getaffinity (prints only "cpus>=1") and getcpu/sched_getcpu (a CPU in that set).
+// conformance-timeout: 60
 // conformance-libcs: musl glibc
 #define _GNU_SOURCE
 #include <pthread.h>

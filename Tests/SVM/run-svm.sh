@@ -194,7 +194,8 @@ note "booting QEMU TCG -cpu $CPU -smp $SMP -m $MEMORY (at most ${QEMU_TIMEOUT} s
 # ("corrupted stack end detected inside scheduler" in one of its processes): faults of the
 # emulated host, not of what is tested, which runs inside it under KVM. The console is watched
 # for them; QEMU is then stopped at once and the whole run starts again, at most SVM_RETRIES
-# times (default 2). Every retry is reported with the line that caused it.
+# times (default 2), as after a silent reset of the emulated host (QEMU exits early with
+# nothing on the console). Every retry is reported with the line that caused it.
 RETRIES=${SVM_RETRIES:-2}
 LOCKUP='soft lockup - CPU|rcu_preempt self-detected stall|rcu: INFO: rcu_preempt detected stalls|Kernel panic - not syncing'
 boot_started=$(date +%s)
@@ -220,6 +221,12 @@ while :; do
     done
     wait $qemu
     qemu_status=$?
+    # The emulated host can also reset itself silently (a triple fault of its own: QEMU stops,
+    # -no-reboot) before its last check: counted like a lockup. A stop by the time limit
+    # (status 124) is not: that is a hang of the run, reported below.
+    if [ -z "$lockup" ] && [ "$qemu_status" != 124 ] && ! tr -d '\r' <"$RESULTS" 2>/dev/null | grep -q '^SVM-END'; then
+        lockup="the SVM host reset itself before its last check (QEMU exited $qemu_status, nothing on its console)"
+    fi
     [ -z "$lockup" ] && break
     lockups+=("attempt $attempt: the SVM host's kernel failed: ${lockup#*] }")
     cp "$CONSOLE" "$RUN_DIR/console-lockup-$attempt.log"
