@@ -21,6 +21,9 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "A kernel image passed to the hypervisor with --kernel (default: the hypervisor finds its own).")
     var kernel: String?
 
+    @Option(help: "vCPUs each guest gets (the runner's --cpus; default: the runner's own default).")
+    var cpus: Int?
+
     /// The runner's absolute path.
     var hypervisorPath: String { absolutePath(hypervisor ?? executableDirectory() + "/hypervisor") }
 
@@ -179,6 +182,7 @@ extension ConformanceCommand {
                 hypervisorPath: guestOptions.hypervisorPath,
                 kernelPath: guestOptions.kernelPath
             )
+            guest?.cpus = guestOptions.cpus
             let packageRoot = try options.packageRoot()
             let traceDirectory = packageRoot + "/" + SyscallCoverage.traceDirectory
             if guest != nil {

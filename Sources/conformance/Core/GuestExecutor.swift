@@ -16,6 +16,8 @@ public struct GuestExecutor: FixtureExecutor {
     /// A folder for syscall traces: each run gets `--trace-file <folder>/<libc>-<name>.trace`,
     /// named after the binary's `.build/fixtures/<libc>/<name>` path. Nil: no trace.
     public var traceDirectory: String?
+    /// vCPUs per guest (the runner's --cpus); nil: the runner's default.
+    public var cpus: Int?
 
     public var name: String { "guest" }
 
@@ -47,6 +49,7 @@ public struct GuestExecutor: FixtureExecutor {
     public func arguments(directory: String, binaryPath: String, spec: FixtureSpec, timeoutSeconds: Double) -> [String] {
         var arguments = [hypervisorPath, "--dir", directory, "--timeout", "\(Int(timeoutSeconds.rounded(.up)))"]
         if let kernelPath { arguments += ["--kernel", kernelPath] }
+        if let cpus { arguments += ["--cpus", String(cpus)] }
         if let memory = spec.guestMemory { arguments += ["--memory", memory] }
         if let traceDirectory {
             let parts = binaryPath.split(separator: "/").suffix(2).map(String.init)
