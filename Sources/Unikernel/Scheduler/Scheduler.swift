@@ -322,10 +322,12 @@ enum Scheduler {
                 switchTo(next)
                 continue
             }
-            // Poll a little without the lock before parking: a task made runnable soon (a futex
-            // ping-pong partner) is taken at once.
+            // On kvm-pvm, poll a little without the lock before parking: a task made runnable
+            // soon (a futex ping-pong partner) is taken at once, where a kick through the host
+            // costs tens of microseconds. On hardware KVM the vCPU parks at once: spinning vCPUs
+            // would only take the host's CPUs from others (and starve a nested host's kernel).
             // Only the TSC and the hint are read without the lock.
-            let pollEnd = CPU.timestamp() &+ Clock.ticks(nanoseconds: idlePoll)
+            let pollEnd = CPU.timestamp() &+ (Platform.kernelPrivileged ? 0 : Clock.ticks(nanoseconds: idlePoll))
             let hint = UnsafeMutableRawPointer(runnableHint)
             KernelLock.release()
             while uk_volatile_load(hint) == 0, CPU.timestamp() < pollEnd {}
