@@ -38,8 +38,12 @@ static void *waitv_thread(void *arg) {
         { 0, (uint64_t)(uintptr_t)&words[1], WAITV_U32 | WAITV_PRIVATE, 0 },
     };
     __atomic_store_n(&waiter_started, 1, __ATOMIC_SEQ_CST);
-    waitv_result = syscall(SYS_futex_waitv, list, 2, 0, NULL, 0);
-    waitv_errno = waitv_result < 0 ? errno : 0;
+    // The waker sets the second word to 1 only while it tries a wake: a wait that meets that
+    // value (EAGAIN) is simply made again.
+    do {
+        waitv_result = syscall(SYS_futex_waitv, list, 2, 0, NULL, 0);
+        waitv_errno = waitv_result < 0 ? errno : 0;
+    } while (waitv_result < 0 && waitv_errno == EAGAIN);
     return NULL;
 }
 
@@ -48,12 +52,14 @@ static void on_usr1(int sig) { (void)sig; handled = 1; }
 static long pause_result;
 static int pause_errno;
 static volatile int pauser_started;
+static int pause_returned;
 
 static void *pause_thread(void *arg) {
     (void)arg;
     __atomic_store_n(&pauser_started, 1, __ATOMIC_SEQ_CST);
     pause_result = syscall(SYS_pause);
     pause_errno = errno;
+    __atomic_store_n(&pause_returned, 1, __ATOMIC_SEQ_CST);
     return NULL;
 }
 
@@ -93,7 +99,9 @@ int main(void) {
     sigaction(SIGUSR1, &sa, NULL);
     pthread_create(&t, NULL, pause_thread, NULL);
     while (!__atomic_load_n(&pauser_started, __ATOMIC_SEQ_CST)) sched_yield();
-    for (int i = 0; i < 10000 && !handled; i++) {
+    // Until pause returned: a signal that lands before the thread is in pause runs the handler
+    // there and leaves pause waiting for the next one.
+    for (int i = 0; i < 10000 && !__atomic_load_n(&pause_returned, __ATOMIC_SEQ_CST); i++) {
         pthread_kill(t, SIGUSR1);
         usleep(1000);
     }
