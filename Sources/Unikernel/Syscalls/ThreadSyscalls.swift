@@ -110,13 +110,7 @@ enum ThreadSyscalls {
 
     /// get_robust_list(tid, head_ptr, len_ptr).
     static func getRobustList(_ a: SyscallArguments) throws(Errno) -> Int {
-        let task: Task
-        if a.int32(0) == 0 {
-            task = Scheduler.current
-        } else {
-            guard let found = Scheduler.task(tid: a.int32(0)) else { throw .ESRCH }
-            task = found
-        }
+        let task = try target(a.int32(0))
         try UserMemory.store(task.robustList, to: a[1])
         try UserMemory.store(UInt64(24), to: a[2])
         return 0
