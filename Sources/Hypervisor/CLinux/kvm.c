@@ -92,6 +92,24 @@ static void on_signal(int signo) {
     }
 }
 
+/* Signals forwarded to the guest (bit n-1 = signal n), taken by ckvm_take_forwarded. */
+static volatile uint64_t forwarded_mask;
+
+static void on_forwarded(int signo) {
+    __atomic_fetch_or(&forwarded_mask, 1ull << (signo - 1), __ATOMIC_SEQ_CST);
+    stop_thread_run();
+    int count = vcpu_thread_count;
+    for (int i = 0; i < count; i++) {
+        if (!pthread_equal(pthread_self(), vcpu_threads[i])) {
+            pthread_kill(vcpu_threads[i], kick_signal());
+        }
+    }
+}
+
+/* The signals another process may send the guest: forwarded, not acted on by the runner. */
+static const int forwarded_signals[] = { SIGCHLD, SIGUSR1, SIGUSR2, SIGHUP, SIGQUIT, SIGWINCH, SIGCONT, SIGURG };
+static volatile int termination_forwarded;
+
 static void on_tick(int signo) {
     (void)signo;
     thread_tick = 1;
@@ -104,13 +122,18 @@ static void on_kick(int signo) {
     stop_thread_run();
 }
 
-static int install(int signo, void (*handler)(int)) {
+static int install_flags(int signo, void (*handler)(int), int flags) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = handler;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = 0; /* no SA_RESTART: KVM_RUN and ppoll must return EINTR */
+    action.sa_flags = flags;
     return sigaction(signo, &action, NULL);
+}
+
+static int install(int signo, void (*handler)(int)) {
+    /* no SA_RESTART: KVM_RUN and ppoll must return EINTR */
+    return install_flags(signo, handler, 0);
 }
 
 /* The signals the run loop acts on: the runner's, the tick and the kick. */
@@ -121,6 +144,9 @@ static void run_signals(sigset_t *set) {
     sigaddset(set, SIGTERM);
     sigaddset(set, tick_signal());
     sigaddset(set, kick_signal());
+    for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++) {
+        sigaddset(set, forwarded_signals[i]);
+    }
 }
 
 static int unblock_run_signals(void) {
@@ -137,10 +163,19 @@ int ckvm_install_signal_handlers(struct kvm_run *run) {
     }
     int signals[] = { SIGALRM, SIGINT, SIGTERM };
     for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
-        if (install(signals[i], on_signal) != 0) {
+        if (install(signals[i], termination_forwarded && signals[i] != SIGALRM ? on_forwarded : on_signal) != 0) {
             return -1;
         }
     }
+    /* SA_RESTART: a blocking host read or wait the guest asked for is not cut short by
+       them (KVM_RUN and ppoll still return EINTR, whatever the flag says). */
+    for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++) {
+        if (install_flags(forwarded_signals[i], on_forwarded, SA_RESTART) != 0) {
+            return -1;
+        }
+    }
+    /* A write to a pipe without readers is EPIPE for the guest, whose kernel sends SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
     return ckvm_register_vcpu_thread(run);
 }
 
@@ -224,7 +259,7 @@ void ckvm_idle(uint64_t timeout_ns) {
     sigset_t block, previous;
     run_signals(&block);
     pthread_sigmask(SIG_BLOCK, &block, &previous);
-    if (!thread_tick && !thread_kicked && !pending_signal) {
+    if (!thread_tick && !thread_kicked && !pending_signal && !forwarded_mask) {
         sigset_t during = previous;
         for (int signo = 1; signo < NSIG; signo++) {
             if (sigismember(&block, signo) == 1) sigdelset(&during, signo);
@@ -326,4 +361,25 @@ int ckvm_usable_cpus(void) {
         return 1;
     }
     return CPU_COUNT(&set);
+}
+
+uint64_t ckvm_take_forwarded(void) {
+    return __atomic_exchange_n(&forwarded_mask, 0, __ATOMIC_SEQ_CST);
+}
+
+void ckvm_atomic_or64(uint64_t *word, uint64_t bits) {
+    __atomic_fetch_or(word, bits, __ATOMIC_SEQ_CST);
+}
+
+void ckvm_reset_after_fork(int forward_termination) {
+    /* Only the forking thread exists in the child: no vCPU threads, no tick timer (timers are
+       not inherited), nothing pending. */
+    vcpu_thread_count = 0;
+    pthread_mutex_init(&vcpu_threads_lock, NULL);
+    pending_signal = 0;
+    thread_run = NULL;
+    thread_tick = 0;
+    thread_kicked = 0;
+    thread_timer_created = 0;
+    termination_forwarded = forward_termination;
 }

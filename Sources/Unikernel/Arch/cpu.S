@@ -279,3 +279,11 @@ FUNC(uk_volatile_load)
     movq (%rdi), %rax
     ret
     .section .note.GNU-stack, "", @progbits
+
+/* uint64_t uk_atomic_exchange(uint64_t *word, uint64_t value): the old value, swapped atomically. */
+    .text
+FUNC(uk_atomic_exchange)
+    movq %rsi, %rax
+    xchgq %rax, (%rdi)
+    ret
+    .section .note.GNU-stack, "", @progbits

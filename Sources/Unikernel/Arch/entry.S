@@ -147,6 +147,35 @@ uk_secondary_entry_address:
     leaq uk_secondary_entry(%rip), %rax
     ret
 
+/* A forked child's vCPU 0 starts here (UK_PROC_FORK) at the top of a kernel stack the parent
+ * allocated for it, RDI = that stack's base, RSI = the child's pid; it never returns. */
+    .globl uk_fork_child_entry
+    .type uk_fork_child_entry, @function
+uk_fork_child_entry:
+    xorl %ebp, %ebp
+    call uk_fork_child_main
+1:  pause
+    jmp 1b
+    .size uk_fork_child_entry, . - uk_fork_child_entry
+    .globl uk_fork_child_entry_address
+    .type uk_fork_child_entry_address, @function
+uk_fork_child_entry_address:
+    leaq uk_fork_child_entry(%rip), %rax
+    ret
+
+/* Signals the host forwards to the process (bit n-1 = signal n), set by the host with an
+ * atomic OR and taken by HostSignals.swift with an atomic exchange. */
+    .data
+    .balign 64
+    .globl uk_host_signals
+uk_host_signals: .quad 0
+    .text
+    .globl uk_host_signals_address
+    .type uk_host_signals_address, @function
+uk_host_signals_address:
+    leaq uk_host_signals(%rip), %rax
+    ret
+
     .bss
     .balign 4096
     .globl uk_kernel_stack_bottom

@@ -24,8 +24,34 @@ enum Hypercall {
     }
 
     static func exit(status: Int32) -> Never {
-        _ = perform(UK_HC_EXIT, uk_hc_exit(status: status, patched_sites: UInt32(truncatingIfNeeded: SyscallPatcher.stubs.count)))
+        _ = perform(UK_HC_EXIT, uk_hc_exit(status: status, patched_sites: UInt32(truncatingIfNeeded: SyscallPatcher.stubs.count),
+                                           signal: 0, reserved: 0))
         CPU.haltForever()
+    }
+
+    /// Ends the process as killed by `signal` (its parent sees WIFSIGNALED; a top-level run
+    /// exits with 128 + signal).
+    static func exit(killedBy signal: Int) -> Never {
+        _ = perform(UK_HC_EXIT, uk_hc_exit(status: Int32(128 + signal), patched_sites: UInt32(truncatingIfNeeded: SyscallPatcher.stubs.count),
+                                           signal: Int32(signal), reserved: 0))
+        CPU.haltForever()
+    }
+
+    /// A process operation (fork, wait, kill, pipe); `buffer` is the bounce buffer's data area
+    /// when `dataLength` > 0.
+    static func process(_ operation: uk_process_op, _ arg0: Int64 = 0, _ arg1: Int64 = 0, _ arg2: Int64 = 0,
+                        flags: UInt32 = 0, dataLength: Int = 0) -> Int64 {
+        var block = uk_hc_process()
+        block.op = operation.rawValue
+        block.flags = flags
+        block.arg0 = arg0
+        block.arg1 = arg1
+        block.arg2 = arg2
+        if dataLength > 0 {
+            block.buf_phys = BounceBuffer.physical + UInt64(BounceBuffer.dataOffset)
+            block.buf_len = UInt64(dataLength)
+        }
+        return perform(UK_HC_PROCESS, block).result
     }
 
     static func write(handle: Int32, bufferPhysical: UInt64, length: Int, offset: Int64 = -1) -> Int64 {

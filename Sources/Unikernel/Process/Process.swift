@@ -39,6 +39,9 @@ struct Process {
     /// the process's status once the last one exits (Linux reports the leader's).
     var leaderExitStatus: Int32?
 
+    /// getppid: the host parent's pid for the first program, the forking process's for a child.
+    var parentPid = 0
+
     init() {}
 
     var pid: Int { Int(bootInfo.pid == 0 ? 1 : bootInfo.pid) }

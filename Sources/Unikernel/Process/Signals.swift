@@ -265,11 +265,11 @@ enum Signals {
         if action.handler == sigIgnore && signal != 9 { return false }
         if action.handler == sigDefault || signal == 9 || signal == 19 {
             if defaultIgnores(signal) { return false }
-            Hypercall.exit(status: Int32(128 + signal))
+            Hypercall.exit(killedBy: signal)
         }
         guard setUpFrame(info, action, &context, trapNumber: trapNumber, errorCode: errorCode) else {
             // As Linux: a frame that cannot be written kills with SIGSEGV.
-            Hypercall.exit(status: 128 + 11)
+            Hypercall.exit(killedBy: 11)
         }
         let task = Scheduler.current
         // During the handler: the current mask (a temporary one, if any) plus the action's;
@@ -395,7 +395,7 @@ enum Signals {
             try? setAlternateStack((words[2], words[3], words[4]), callerStack: context.rsp)
             context.apply(to: &frame)
         } catch {
-            Hypercall.exit(status: 128 + 11)
+            Hypercall.exit(killedBy: 11)
         }
     }
 }

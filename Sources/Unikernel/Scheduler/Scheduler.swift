@@ -107,6 +107,7 @@ enum Scheduler {
     /// `interruptible`) and returns why it runs again. The caller has put the task on
     /// the wait list whose owner will wake it.
     static func block(deadline: UInt64? = nil, interruptible: Bool = true) -> Task.WakeReason {
+        HostSignals.take()
         let task = current
         if interruptible, Signals.hasDeliverable(task) { return .interrupted }
         if let deadline, Clock.monotonicNanoseconds() >= deadline { return .timedOut }
@@ -159,6 +160,7 @@ enum Scheduler {
     /// The scheduler's tick (the timer interrupt in application code, a kick, or a request
     /// left by one that landed in the kernel): the slice is over.
     static func tick() {
+        HostSignals.take()
         cpus[me].tickDeadline = nil
         yield()
         armTimerIfNeeded()
@@ -179,6 +181,46 @@ enum Scheduler {
         zombies.append(task)
         schedule()
         kernelPanic("scheduler: a dead task ran again")
+    }
+
+    // MARK: Fork
+
+    /// In a forked child (ForkSyscalls.becomeChild, on vCPU 0 of the new VM and on
+    /// `idleStack`, holding the kernel lock the parent's forking vCPU held): `survivor`,
+    /// renamed `tid`, is the only task; the other threads and every vCPU's state are gone.
+    static func restartAfterFork(survivor: Task, tid: Int, idleStack: KernelStack) {
+        for task in tasks + zombies where task !== survivor {
+            task.state = .dead
+            task.release()
+        }
+        for cpu in cpus { cpu.idleTask?.release() }
+        tasks = [survivor]
+        runQueue = []
+        sleepers = []
+        zombies = []
+        let idle = Task(tid: 0, stack: idleStack, isIdle: true)
+        idle.state = .running
+        cpus = [CPUState](repeating: CPUState(), count: cpus.count)
+        cpus[0] = CPUState(running: idle, idleTask: idle, started: true)
+        startedCPUCount = 1
+        CPULocal.kernelStackTop = idle.stack.top
+        CPULocal.inApplication = false
+        _ = CPULocal.takeRescheduleRequest()
+        survivor.tid = tid
+        survivor.cpu = 0
+        survivor.deadline = nil
+        survivor.callInProgress = 0
+        SyscallInProgress.current = 0
+        nextTID = tid + 1
+    }
+
+    /// The forked child's first scheduling: the survivor returns to the application from its
+    /// user frame (RAX = 0), as a new thread starts.
+    static func runAfterFork() -> Never {
+        let survivor = tasks[0]
+        survivor.prepareFirstSwitch(entry: uk_task_first_entry_address())
+        makeRunnable(survivor)
+        idleLoop()
     }
 
     // MARK: vCPUs in application code (TLB shootdowns)
@@ -313,6 +355,7 @@ enum Scheduler {
     static func idleLoop() -> Never {
         while true {
             reapZombies()
+            HostSignals.take()
             _ = CPULocal.takeRescheduleRequest()
             let earliest = expireSleepers()
             if !runQueue.isEmpty {

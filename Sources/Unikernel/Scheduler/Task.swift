@@ -11,7 +11,8 @@ final class Task {
     /// Why a blocked task runs again.
     enum WakeReason { case woken, timedOut, interrupted }
 
-    let tid: Int
+    /// The thread id (a forked child's only task takes the child's pid).
+    var tid: Int
     var state: State = .runnable
     let stack: KernelStack
     /// Where uk_switch_stack keeps this task's stack pointer while it is switched out

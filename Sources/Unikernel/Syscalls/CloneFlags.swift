@@ -13,6 +13,19 @@ enum CloneFlags {
     /// privileges and a container runtime the kernel does not have.
     static let namespaces: UInt64 = 0x7E02_0000
 
+    /// Whether `flags` ask for a new process (fork: no CLONE_VM; vfork: CLONE_VM|CLONE_VFORK
+    /// without CLONE_THREAD) that this kernel creates; EINVAL/EPERM as Linux for inconsistent
+    /// sets and namespaces, ENOSYS for a process sharing its descriptor table, file-system
+    /// context or signal handlers with its parent (separate VMs cannot share them).
+    static func createsProcess(_ flags: UInt64) throws(Errno) -> Bool {
+        guard flags & thread == 0 else { return false }
+        guard flags & vm == 0 || flags & vfork != 0 else { return false }
+        if flags & sighand != 0, flags & vm == 0 { throw .EINVAL }
+        guard flags & namespaces == 0 else { throw .EPERM }
+        guard flags & (files | fs | sighand | sysvsem | parent | pidfd) == 0 else { throw .ENOSYS }
+        return true
+    }
+
     /// Checks `flags` as Linux's copy_process does (EINVAL for inconsistent sets, EPERM for
     /// namespaces), then that they ask for what this kernel creates: a thread sharing the
     /// address space, files, file-system context and signal handlers. Anything else (a new

@@ -73,6 +73,8 @@ enum FileSyscalls {
                                                                offset: position, write: write))
             } catch {
                 if done > 0 { break }
+                // A host pipe without readers: SIGPIPE to the writing thread, as Linux's pipe_write.
+                if write, error == .EPIPE { Signals.send(13, code: Signals.codeUser, to: Scheduler.current) }
                 throw error
             }
             done += moved

@@ -8,7 +8,6 @@ enum ProcessSyscalls {
     static let rlimInfinity = UInt64.max
 
     static func getpid(_ a: SyscallArguments) throws(Errno) -> Int { currentProcess.pid }
-    static func getppid(_ a: SyscallArguments) throws(Errno) -> Int { 0 }
     static func getuid(_ a: SyscallArguments) throws(Errno) -> Int { Int(currentProcess.bootInfo.uid) }
     static func geteuid(_ a: SyscallArguments) throws(Errno) -> Int { Int(currentProcess.bootInfo.euid) }
     static func getgid(_ a: SyscallArguments) throws(Errno) -> Int { Int(currentProcess.bootInfo.gid) }

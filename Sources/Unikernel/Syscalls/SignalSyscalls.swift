@@ -67,12 +67,14 @@ enum SignalSyscalls {
         return 0
     }
 
-    /// kill(pid, signal): to the process itself (its pid, its group, 0 or -1).
+    /// kill(pid, signal): to the process itself (its pid, its group, 0 or -1), or to one of
+    /// its children (the host's kill).
     static func kill(_ a: SyscallArguments) throws(Errno) -> Int {
         let target = a.int32(0)
         let pid = currentProcess.pid
-        guard target == pid || target == 0 || target == -1 || target == -pid else { throw .ESRCH }
         let signal = try checkedSignal(a.int32(1))
+        if target > 0, target != pid { return try ForkSyscalls.killOther(pid: target, signal: signal) }
+        guard target == pid || target == 0 || target == -1 || target == -pid else { throw .ESRCH }
         if signal != 0 { Signals.send(signal, code: Signals.codeUser) }
         return 0
     }

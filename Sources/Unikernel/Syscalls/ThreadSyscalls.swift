@@ -43,10 +43,10 @@ enum ThreadSyscalls {
                          exitSignal: words[4])
     }
 
-    /// Creates a thread of this process. Process creation (clone without CLONE_VM or
-    /// CLONE_THREAD, vfork-style clones) is refused with ENOSYS: one process per VM.
+    /// Creates a thread of this process, or a process (ForkSyscalls) when `request` asks for one.
     private static func spawn(_ request: CloneRequest, exitSignal: UInt64) throws(Errno) -> Int {
         let flags = request.flags
+        if try CloneFlags.createsProcess(flags) { return try ForkSyscalls.spawnProcess(request) }
         try CloneFlags.checkThread(flags)
         if flags & CloneFlags.settls != 0 { guard request.tls < PageMapper.lowerHalfEnd else { throw .EPERM } }
 

@@ -189,7 +189,7 @@ typedef struct uk_boot_info {
        n * UK_CPU_TABLES_SIZE and is created by the host at start; vCPU 0 runs the kernel's
        start-up, the others start when the kernel asks (UK_HC_START_CPU). */
     uint32_t cpu_count;
-    uint32_t reserved_cpu;
+    uint32_t ppid;               /* getppid() (the runner's parent) */
 } uk_boot_info;
 
 #define UK_IST_STACK_SIZE           0x4000ULL
@@ -252,7 +252,50 @@ enum uk_hypercall_port {
     UK_HC_TIMER      = 0x511,  /* uk_hc_timer: inject UK_TIMER_VECTOR after an interval (the time slice) */
     UK_HC_START_CPU  = 0x512,  /* uk_hc_start_cpu: run a vCPU from the given state */
     UK_HC_KICK       = 0x513,  /* uk_hc_kick: inject UK_TIMER_VECTOR into other vCPUs (waking idle ones) */
+    UK_HC_PROCESS    = 0x514,  /* uk_hc_process: fork, wait, kill, host pipes */
 };
+
+/* uk_hc_process.op. A guest process is a host process (the runner): fork forks it, the
+ * process tree, wait statuses and signals between processes are the host's. */
+enum uk_process_op {
+    /* Fork the host process. The parent gets the child's pid; in the child the host builds a
+     * new VM over the inherited (copy-on-write) guest memory and starts vCPU 0 in the
+     * kernel's prepared state at rip = arg0 with rsp = arg1, RDI = arg2 and RSI = the
+     * child's pid (the forking vCPU's call never returns there). With UK_FORK_VFORK in
+     * `flags` the parent's call returns once the child has exited or exec'd. */
+    UK_PROC_FORK = 1,
+    /* waitid(idtype = arg0, id = arg1, options = arg2 | WNOHANG) over the runner's children:
+     * buf <- uk_wait_result; result 0 (found or none yet: pid 0) or -errno. */
+    UK_PROC_WAIT = 2,
+    /* kill(pid = arg0, sig = arg1) to one of the runner's own children (-ESRCH otherwise). */
+    UK_PROC_KILL = 3,
+    /* A host pipe: buf <- int32_t[2] handles (read end, write end); result 0 or -errno. */
+    UK_PROC_PIPE = 4,
+};
+
+#define UK_FORK_VFORK 1u
+
+typedef struct uk_hc_process {
+    uint32_t op;             /* enum uk_process_op */
+    uint32_t flags;
+    int64_t arg0, arg1, arg2;
+    uint64_t buf_phys, buf_len;
+    int64_t result;
+} uk_hc_process;
+
+/* What UK_PROC_WAIT found: a child that changed state (pid 0 when none has yet). */
+typedef struct uk_wait_result {
+    int32_t pid;
+    int32_t code;            /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+    int32_t status;          /* the exit status or the signal */
+    uint32_t uid;
+    uint64_t user_ns, system_ns;  /* the child's CPU times (rusage) */
+} uk_wait_result;
+
+/* Host signals for the guest: the runner sets bit (n - 1) for each signal n it forwards
+ * (SIGCHLD, SIGUSR1, SIGHUP... sent to the runner's process) in the kernel's word
+ * `uk_host_signals` and interrupts a vCPU; the kernel takes the word (an atomic exchange)
+ * and posts each signal to the process. */
 
 /* Starts vCPU `cpu` (0 < cpu < cpu_count, once): in the kernel's prepared state with its
  * own tables and CR3, at `rip` with `rsp` and RDI = `rdi`. */
@@ -378,6 +421,8 @@ typedef struct uk_sendfile {
 typedef struct uk_hc_exit {
     int32_t status;          /* exit_group's argument; the host exits with status & 0xff */
     uint32_t patched_sites;  /* syscall sites the kernel rewrote into jumps (UNIKERNEL_TIMINGS) */
+    int32_t signal;          /* > 0: the process was killed by this signal (status = 128 + signal) */
+    uint32_t reserved;
 } uk_hc_exit;
 
 /* read/write: `len` bytes at guest-physical `buf_phys` (one contiguous range). */

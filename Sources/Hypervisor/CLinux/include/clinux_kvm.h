@@ -87,6 +87,16 @@ int ckvm_take_pending_signal(void);
 int ckvm_take_kick(void);
 void ckvm_clear_immediate_exit(struct kvm_run *run);
 
+/* Signals sent to the runner by other processes (SIGCHLD, SIGUSR1, SIGUSR2, SIGHUP, SIGQUIT,
+   SIGWINCH, SIGCONT, SIGURG; in a forked child SIGINT and SIGTERM too) are for the guest:
+   recorded (bit n-1 = signal n) and taken once by ckvm_take_forwarded(). */
+uint64_t ckvm_take_forwarded(void);
+/* An atomic OR into a word the guest shares (uk_host_signals). */
+void ckvm_atomic_or64(uint64_t *word, uint64_t bits);
+/* In a forked child: forgets the parent's vCPU threads, timers and pending signals; with
+   `forward_termination`, SIGINT and SIGTERM are forwarded to the guest from now on. */
+void ckvm_reset_after_fork(int forward_termination);
+
 /* Arms a one-shot real-time timer that raises SIGALRM after `milliseconds`. */
 int ckvm_arm_timeout(uint64_t milliseconds);
 

@@ -36,7 +36,8 @@ public struct SyscallRecord: Equatable, Sendable {
 /// A hypercall decoded from its port and parameter block, every guest
 /// address in it validated. Decoding never performs the call.
 public enum Hypercall: Equatable, Sendable {
-    case exit(status: Int32, patchedSyscallSites: UInt32)
+    /// The process ended: exit_group(status), or killed by `signal` (> 0).
+    case exit(status: Int32, patchedSyscallSites: UInt32, signal: Int32)
     case write(handle: Int32, buffer: GuestRange, offset: Int64)
     case read(handle: Int32, buffer: GuestRange, offset: Int64)
     case writeUser(handle: Int32, span: UserSpan, offset: Int64)
@@ -64,6 +65,17 @@ public enum Hypercall: Equatable, Sendable {
     case startCPU(cpu: Int, rip: UInt64, rsp: UInt64, rdi: UInt64)
     /// Interrupt these vCPUs (bit n = vCPU n) with UK_TIMER_VECTOR.
     case kick(cpus: UInt64)
+    /// A process operation: fork, wait, kill, pipe (uk_process_op).
+    case process(ProcessRequest)
+}
+
+/// A decoded UK_HC_PROCESS block.
+public struct ProcessRequest: Equatable, Sendable {
+    public var operation: UInt32
+    public var flags: UInt32
+    public var arguments: [Int64]
+    /// The output buffer, already bounds-checked (nil when the block names none).
+    public var buffer: GuestRange?
 }
 
 /// Why a hypercall could not be decoded. The guest is answered with `errno`
@@ -152,7 +164,7 @@ extension Hypercall {
         switch UInt32(port) {
         case UK_HC_EXIT.rawValue:
             let p = try load(uk_hc_exit.self)
-            return DecodedHypercall(call: .exit(status: p.status, patchedSyscallSites: p.patched_sites), resultAddress: nil)
+            return DecodedHypercall(call: .exit(status: p.status, patchedSyscallSites: p.patched_sites, signal: p.signal), resultAddress: nil)
         case UK_HC_WRITE.rawValue, UK_HC_READ.rawValue:
             let p = try load(uk_hc_io.self)
             let at = result(uk_hc_io.self, \uk_hc_io.result)
@@ -255,6 +267,15 @@ extension Hypercall {
         case UK_HC_KICK.rawValue:
             let p = try load(uk_hc_kick.self)
             return DecodedHypercall(call: .kick(cpus: p.cpus), resultAddress: result(uk_hc_kick.self, \uk_hc_kick.result))
+        case UK_HC_PROCESS.rawValue:
+            let p = try load(uk_hc_process.self)
+            let at = result(uk_hc_process.self, \uk_hc_process.result)
+            var buffer: GuestRange?
+            if p.buf_len > 0 {
+                do { buffer = try range(p.buf_phys, p.buf_len) } catch { throw error.answered(at: at) }
+            }
+            let request = ProcessRequest(operation: p.op, flags: p.flags, arguments: [p.arg0, p.arg1, p.arg2], buffer: buffer)
+            return DecodedHypercall(call: .process(request), resultAddress: at)
         default:
             throw HypercallError.unknownPort(port).unanswerable
         }

@@ -5,6 +5,8 @@ import UnikernelABI
 public enum StopReason: Equatable, Sendable {
     /// exit_group(status).
     case exited(status: Int32)
+    /// Killed by a signal's default action.
+    case killed(signal: Int32)
     /// A CPU exception the kernel reported.
     case crashed(GuestCrash)
     /// The kernel hit an internal error.
@@ -25,6 +27,8 @@ public final class HypercallHandler {
     let memory: GuestMemory
     let files: HostFileTable
     let tracer: SyscallTracer?
+    /// The runner's child processes (the guest's children).
+    let processes = HostProcessTable()
 
     public init(memory: GuestMemory, files: HostFileTable, tracer: SyscallTracer?) {
         self.memory = memory
@@ -35,9 +39,9 @@ public final class HypercallHandler {
     /// Performs `call` and says how the run continues.
     public func handle(_ call: Hypercall) -> HypercallOutcome {
         switch call {
-        case let .exit(status, patchedSites):
+        case let .exit(status, patchedSites, signal):
             PhaseTimer.shared.noteExit(patchedSyscallSites: patchedSites)
-            return .stop(.exited(status: status))
+            return .stop(signal > 0 && signal < 65 ? .killed(signal: signal) : .exited(status: status))
         case let .write(handle, buffer, offset):
             return .resume(result: guestBytes(buffer) { files.write(handle: handle, from: UnsafeRawBufferPointer($0), offset: offset) })
         case let .read(handle, buffer, offset):
@@ -71,6 +75,8 @@ public final class HypercallHandler {
         case let .trace(record):
             tracer?.record(record)
             return .resume(result: nil)
+        case let .process(request):
+            return .resume(result: processes.perform(request, memory: memory, files: files))
         case .idle, .armTimer, .startCPU, .kick:
             // vCPU control: the run loop serves these before the handler (Machine.perform).
             return .resume(result: -Int64(ENOSYS))

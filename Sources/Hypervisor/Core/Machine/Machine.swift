@@ -9,10 +9,10 @@ import UnikernelABI
 public final class Machine {
     public let configuration: MachineConfiguration
     let system: KVMSystem
-    let vm: VirtualMachine
+    var vm: VirtualMachine
     /// The vCPUs, all created at start; vCPU 0 runs on the caller's thread, the others on
     /// threads of their own once the kernel starts them (UK_HC_START_CPU).
-    let vcpus: [VirtualCPU]
+    var vcpus: [VirtualCPU]
     /// vCPU 0, which runs the kernel's start-up.
     var vcpu: VirtualCPU { vcpus[0] }
     let memory: GuestMemory
@@ -27,12 +27,19 @@ public final class Machine {
     /// The kernel image's bytes, to name kernel functions in kernel-bug reports.
     let kernelBytes: [UInt8]
     /// The run state the vCPU threads share (VirtualCPURunner.swift).
-    let runState = RunState()
+    var runState = RunState()
     /// Serialises the hypercalls that touch host state (files, tracer): the guest kernel
     /// serialises its own, but a hostile guest must not be able to race the host's tables.
     let callLock = HostMutex()
     /// The kernel's syscall entry, for the MSRs of each vCPU.
     private(set) var syscallEntry: UInt64 = 0
+    /// The boot page tables and CPU state every vCPU is prepared from (again in a forked child).
+    let bootTables: BootPageTables
+    let bootCPU: BootCPUState
+    /// Guest-physical address of the kernel's `uk_host_signals` word (0: the kernel has none).
+    let hostSignalsPhysical: UInt64
+    /// Whether this machine runs in a forked child of the first runner process.
+    var isForkedChild = false
 
     /// Builds the machine; nothing runs yet.
     public init(_ configuration: MachineConfiguration) throws(HypervisorError) {
@@ -84,6 +91,8 @@ public final class Machine {
             throw .vmFailure("\(error)")
         }
 
+        let signalWord = ELFSymbols.addresses(of: ["uk_host_signals"], in: kernelBytes)["uk_host_signals"]
+        hostSignalsPhysical = signalWord.flatMap { Machine.kernelPhysical($0) } ?? 0
         tracer = SyscallTracer(output: configuration.traceSyscalls ? configuration.traceOutput : nil,
                                decoder: SyscallDecoder(memory: memory, root: UK_PAGE_TABLES_PHYS))
         handler = HypercallHandler(memory: memory, files: files, tracer: tracer)
@@ -91,6 +100,8 @@ public final class Machine {
         do {
             try BootGDT().write(into: memory)
             let tables = BootPageTables(memorySize: configuration.memorySize, kernelUserAccessible: !platform.kernelPrivileged)
+            bootTables = tables
+            bootCPU = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
             try tables.write(into: memory)
             try kernel.write(into: memory.region(at: 0, length: memory.size))
             application.materialize(into: try memory.region(at: layout.applicationImage, length: application.imageSize))
@@ -102,7 +113,7 @@ public final class Machine {
             }
             var info = bootInfo(arguments: arguments, pageTables: tables)
 
-            let cpu = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
+            let cpu = bootCPU
             var prepared: PreparedCPUState?
             for (index, vcpu) in vcpus.enumerated() {
                 var sregs = cpu.specialRegisters(from: try vcpu.specialRegisters())
@@ -133,8 +144,8 @@ public final class Machine {
     /// and page tables, control registers, XCR0, MSRs; CPL0 or CPL3 as the platform decides),
     /// so that no start-up code sets the CPU up (on kvm-pvm every CPL0 instruction would be
     /// emulated). The kernel image must name its exception stubs, syscall entry and stack top.
-    private func prepareCPU(_ index: Int, kernelBytes: [UInt8], kernelPath: String, boot: BootCPUState,
-                            pageTables: BootPageTables, sregs: inout kvm_sregs) throws -> PreparedCPUState {
+    func prepareCPU(_ index: Int, kernelBytes: [UInt8], kernelPath: String, boot: BootCPUState,
+                    pageTables: BootPageTables, sregs: inout kvm_sregs, writeTables: Bool = true) throws -> PreparedCPUState {
         let wanted = ["uk_exception_stubs", "uk_syscall_entry", "uk_kernel_stack_top"]
         let found = ELFSymbols.addresses(of: wanted, in: kernelBytes)
         for name in wanted where found[name] == nil {
@@ -142,7 +153,7 @@ public final class Machine {
         }
         let tables = KernelCPUTables(tablesPhysical: layout.cpuTables + UInt64(index) * UK_CPU_TABLES_SIZE, cpu: index,
                                      exceptionStubs: found[wanted[0]]!, kernelStackTop: found[wanted[2]]!)
-        try tables.write(into: memory, template: pageTables)
+        if writeTables { try tables.write(into: memory, template: pageTables) }
         let state = PreparedCPUState(cpuid: cpuid, boot: boot,
                                      sseDisabled: configuration.faults.contains(.sseDisabled))
         sregs = tables.specialRegisters(from: sregs, privileged: platform.kernelPrivileged)
@@ -198,6 +209,7 @@ public final class Machine {
         info.boot_realtime_ns = 0 // sampled right before the first KVM_RUN
         info.uid = getuid(); info.euid = geteuid(); info.gid = getgid(); info.egid = getegid()
         info.pid = UInt32(getpid())
+        info.ppid = UInt32(getppid())
         info.umask = UInt32(Machine.processUmask)
         info.hwcap = HostCPU.hwcap
         var refused = [UInt64](repeating: 0, count: 8)
@@ -404,6 +416,8 @@ extension Machine {
         if ckvm_take_tick() != 0 { context.interruptPending = true }
         if ckvm_take_kick() != 0 { context.interruptPending = true }
         if let outcome = runState.outcome { return outcome }
+        let forwarded = ckvm_take_forwarded()
+        if forwarded != 0, forwardToGuest(forwarded) { context.interruptPending = true }
         let signal = ckvm_take_pending_signal()
         switch signal {
         case SIGALRM:
@@ -450,6 +464,9 @@ extension Machine {
             kick(mask, from: context)
             answer(0)
             return nil
+        case let .process(request) where request.operation == UK_PROC_FORK.rawValue:
+            answer(fork(request))
+            return nil
         default:
             break
         }
@@ -490,6 +507,8 @@ extension Machine {
         switch reason {
         case let .exited(status):
             return .exited(status: status)
+        case let .killed(signal):
+            return .killed(signal: signal)
         case let .crashed(crash) where KernelBugReport.isKernelFault(crash, kernelPrivileged: platform.kernelPrivileged):
             return kernelBug(crash)
         case let .crashed(crash):

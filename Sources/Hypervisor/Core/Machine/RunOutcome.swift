@@ -2,6 +2,8 @@
 public enum RunOutcome: Sendable {
     /// The application called exit/exit_group.
     case exited(status: Int32)
+    /// A signal's default action ended the application.
+    case killed(signal: Int32)
     /// The application died of a CPU exception (or executed `hlt`).
     case crashed(report: String, signal: Int32)
     /// `--timeout` expired.
@@ -19,6 +21,7 @@ public enum RunOutcome: Sendable {
         switch self {
         case let .exited(status): return status & 0xFF
         case let .crashed(_, signal): return 128 + signal
+        case let .killed(signal): return 128 + signal
         case .timedOut: return 124
         case let .interrupted(signal): return 128 + signal
         case .kernelBug: return KernelBugReport.exitStatus
@@ -29,7 +32,7 @@ public enum RunOutcome: Sendable {
     /// What the runner prints on stderr, if anything.
     public var message: String? {
         switch self {
-        case .exited: return nil
+        case .exited, .killed: return nil
         case let .crashed(report, _): return report
         case let .timedOut(seconds): return "hypervisor: guest stopped after the \(seconds)-second timeout"
         case let .interrupted(signal): return "hypervisor: guest stopped by signal \(signal)"

@@ -65,6 +65,20 @@ public final class HostFileTable {
         return Int64(handle)
     }
 
+    /// Takes ownership of host descriptor `fd` (a pipe end the host made for the guest) and
+    /// returns its handle, or -EMFILE (closing `fd`) when the table is full.
+    public func adopt(_ fd: Int32) -> Int64 {
+        guard descriptors.count < HostFileTable.maximumOpenFiles + 3 else {
+            Glibc.close(fd)
+            return -Int64(EMFILE)
+        }
+        while descriptors[nextHandle] != nil { nextHandle &+= 1 }
+        let handle = nextHandle
+        descriptors[handle] = fd
+        nextHandle &+= 1
+        return Int64(handle)
+    }
+
     /// openat2 of a guest path beneath the root: the one place guest paths
     /// reach the host's file system. Returns the fd, or -1 with errno set.
     ///

@@ -1,0 +1,29 @@
+/*
+ * clinux_process.h: the process half of the C shim: waitid(2) with its rusage argument
+ * (glibc's wrapper has none) and the siginfo fields Swift cannot reach in the union.
+ */
+#ifndef CLINUX_PROCESS_H
+#define CLINUX_PROCESS_H
+
+#include <stdint.h>
+
+/* What a child's state change looks like (pid 0: none yet, with WNOHANG). */
+struct clinux_child_change {
+    int32_t pid;
+    int32_t code;     /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+    int32_t status;   /* exit status or signal */
+    uint32_t uid;
+    uint64_t user_ns, system_ns;
+};
+
+/* waitid(idtype, id, &info, options, &usage) into `change`; 0 or -errno. */
+int clinux_waitid(int idtype, int id, int options, struct clinux_child_change *change);
+
+/* pipe2(fds, O_CLOEXEC); 0 or -1 with errno set. */
+int clinux_pipe_cloexec(int fds[2]);
+
+/* Ends the process by `signal`, as the default action would (no core file); falls back to
+   _exit(128 + signal) when the signal does not kill. */
+void clinux_die_by_signal(int signal) __attribute__((noreturn));
+
+#endif

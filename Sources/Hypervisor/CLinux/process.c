@@ -1,0 +1,49 @@
+#define _GNU_SOURCE
+#include "include/clinux_process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int clinux_waitid(int idtype, int id, int options, struct clinux_child_change *change) {
+    siginfo_t info;
+    struct rusage usage;
+    memset(&info, 0, sizeof info);
+    memset(&usage, 0, sizeof usage);
+    memset(change, 0, sizeof *change);
+    if (syscall(SYS_waitid, idtype, id, &info, options, &usage) != 0) {
+        return -errno;
+    }
+    change->pid = info.si_pid;
+    change->code = info.si_code;
+    change->status = info.si_status;
+    change->uid = info.si_uid;
+    change->user_ns = (uint64_t)usage.ru_utime.tv_sec * 1000000000u + (uint64_t)usage.ru_utime.tv_usec * 1000u;
+    change->system_ns = (uint64_t)usage.ru_stime.tv_sec * 1000000000u + (uint64_t)usage.ru_stime.tv_usec * 1000u;
+    return 0;
+}
+
+int clinux_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}
+
+void clinux_die_by_signal(int signal_number) {
+    /* No core file: the guest's crash is not the runner's. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    sigaction(signal_number, &action, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, signal_number);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(signal_number);
+    _exit(128 + signal_number);
+}

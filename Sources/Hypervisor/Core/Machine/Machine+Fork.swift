@@ -1,0 +1,132 @@
+import CLinux
+import Glibc
+import SystemPackage
+import UnikernelABI
+
+/// Processes: one guest process is one runner process. UK_PROC_FORK forks the host process;
+/// the child keeps the parent's memory (copy-on-write, as the host kernel copies any
+/// process's), its open host files and its hypervisor state, and builds a new VM over that
+/// memory whose vCPU 0 starts in the kernel's child entry, where the forking thread resumes.
+extension Machine {
+    /// UK_PROC_FORK: the child's pid in the parent (or -errno); the child never returns.
+    func fork(_ request: ProcessRequest) -> Int64 {
+        let vforking = request.flags & UK_FORK_VFORK != 0
+        // vfork: the parent waits until the child closes its end of this pipe (close-on-exec,
+        // so an exec closes it as its exit does).
+        var gate: [Int32] = [-1, -1]
+        if vforking, clinux_pipe_cloexec(&gate) != 0 { return -Int64(Glibc.errno) }
+        fflush(nil)
+        let pid = callLock.withLock { Glibc.fork() }
+        if pid == 0 {
+            if vforking { Glibc.close(gate[0]) }
+            runForkedChild(rip: UInt64(bitPattern: request.arguments[0]), rsp: UInt64(bitPattern: request.arguments[1]),
+                           rdi: UInt64(bitPattern: request.arguments[2]))
+        }
+        if pid < 0 {
+            let error = Glibc.errno
+            if vforking { Glibc.close(gate[0]); Glibc.close(gate[1]) }
+            return -Int64(error)
+        }
+        callLock.withLock { handler.processes.adopt(pid) }
+        if vforking {
+            Glibc.close(gate[1])
+            var byte: UInt8 = 0
+            while Glibc.read(gate[0], &byte, 1) < 0, Glibc.errno == EINTR {}
+            Glibc.close(gate[0])
+        }
+        return Int64(pid)
+    }
+
+    /// In the forked child: a new VM over the inherited memory, vCPU 0 at the kernel's child
+    /// entry, run to the end; the process then ends as the guest did. Never returns.
+    private func runForkedChild(rip: UInt64, rsp: UInt64, rdi: UInt64) -> Never {
+        ckvm_reset_after_fork(1)
+        let outcome: RunOutcome
+        do {
+            try rebuildVirtualMachine(rip: rip, rsp: rsp, rdi: rdi, pid: UInt64(getpid()))
+            outcome = runChild()
+        } catch {
+            outcome = .failed(message: "cannot build the forked child's VM: \(error)")
+        }
+        Machine.endProcess(like: outcome, quiet: !configuration.traceSyscalls)
+    }
+
+    /// Replaces the parent's VM and vCPUs (whose KVM objects belong to the parent) by new ones
+    /// over the same guest memory, prepared as at boot but without rewriting any guest table.
+    private func rebuildVirtualMachine(rip: UInt64, rsp: UInt64, rdi: UInt64, pid: UInt64) throws {
+        let newVM = try system.createVirtualMachine()
+        try newVM.setTSSAddress(0xFFFB_D000)
+        try newVM.mapMemory(memory)
+        var created: [VirtualCPU] = []
+        for index in 0..<vcpus.count { created.append(try newVM.createVirtualCPU(id: UInt32(index))) }
+        for vcpu in created { try vcpu.setCPUID(cpuid) }
+        vm = newVM
+        vcpus = created
+        runState = RunState()
+        isForkedChild = true
+        for (index, vcpu) in vcpus.enumerated() {
+            var sregs = bootCPU.specialRegisters(from: try vcpu.specialRegisters())
+            _ = try prepareCPU(index, kernelBytes: kernelBytes, kernelPath: configuration.kernelPath, boot: bootCPU,
+                               pageTables: bootTables, sregs: &sregs, writeTables: false)
+            try vcpu.setSpecialRegisters(sregs)
+            try vcpu.setFloatingPointState(bootCPU.floatingPointState(from: try vcpu.floatingPointState()))
+        }
+        var regs = kvm_regs()
+        regs.rip = rip
+        regs.rsp = rsp
+        regs.rdi = rdi
+        regs.rsi = pid
+        regs.rflags = entryFlags
+        try vcpu.setRegisters(regs)
+    }
+
+    /// The child's run: as `run()`, with SIGINT and SIGTERM the guest's (forwarded).
+    private func runChild() -> RunOutcome {
+        guard ckvm_install_signal_handlers(vcpu.run) == 0 else {
+            return .failed(message: "cannot install signal handlers: \(Errno.current)")
+        }
+        runState.started(cpu: 0, thread: pthread_self())
+        if let timeout = configuration.timeout { _ = ckvm_arm_timeout(UInt64(max(1, timeout * 1000))) }
+        let own = runLoop(VCPUContext(index: 0, vcpu: vcpu))
+        let outcome = runState.stop(with: own)
+        runState.joinOthers()
+        _ = handler.flushPendingWrite()
+        return outcome
+    }
+
+    /// Ends the runner process as `outcome` says: the guest's exit status, or death by the
+    /// guest's signal (so that the parent's wait sees WIFSIGNALED). A forked child reports a
+    /// crash only when `quiet` is false (--trace): its parent's output must stay the program's.
+    static func endProcess(like outcome: RunOutcome, quiet: Bool) -> Never {
+        switch outcome {
+        case let .killed(signal), let .interrupted(signal):
+            fflush(nil)
+            clinux_die_by_signal(signal)
+        case let .crashed(report, signal):
+            if !quiet { Machine.printError(report) }
+            fflush(nil)
+            clinux_die_by_signal(signal)
+        default:
+            if let message = outcome.message { Machine.printError(message) }
+            fflush(nil)
+            _exit(outcome.exitStatus)
+        }
+    }
+
+    /// One line (or paragraph) on the runner's stderr.
+    static func printError(_ text: String) {
+        let bytes = Array((text + "\n").utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// Hands signals the runner received to the guest kernel (bit n-1 = signal n); false when
+    /// the kernel has no word for them.
+    func forwardToGuest(_ signals: UInt64) -> Bool {
+        guard hostSignalsPhysical != 0,
+              (try? memory.check(hostSignalsPhysical, length: 8)) != nil else { return false }
+        // SAFETY: an 8-byte-aligned word of the kernel image inside guest memory (checked above).
+        let word = (memory.hostBase + Int(hostSignalsPhysical)).assumingMemoryBound(to: UInt64.self)
+        ckvm_atomic_or64(word, signals)
+        return true
+    }
+}

@@ -1,0 +1,42 @@
+import UnikernelABI
+
+/// Signals that reach the process from outside the VM. A guest process is a host process
+/// (the runner): signals other processes send it (kill from a parent, SIGCHLD when one of
+/// its children ends, SIGHUP, SIGUSR1...) arrive there, and the runner forwards them by
+/// setting bit (n - 1) for signal n in `uk_host_signals` and interrupting a vCPU. The
+/// kernel takes the word whenever it enters through the tick, before it blocks and in its
+/// idle loop, and posts each signal to the process as `kill` would.
+enum HostSignals {
+    private static var word: UnsafeMutablePointer<UInt64> {
+        // SAFETY: uk_host_signals is a .data word the host ORs into and only take() clears.
+        UnsafeMutablePointer<UInt64>(bitPattern: UInt(uk_host_signals_address()))!
+    }
+
+    static let sigchld = 17
+
+    /// Posts every signal the host forwarded since the last call.
+    static func take() {
+        guard uk_volatile_load(UnsafeMutableRawPointer(word)) != 0 else { return }
+        let pending = uk_atomic_exchange(word, 0)
+        for signal in 1...64 where pending & (1 << UInt64(signal - 1)) != 0 {
+            if signal == sigchld { ChildEvents.note() }
+            Signals.send(signal, code: Signals.codeUser)
+        }
+    }
+}
+
+/// Children that changed state: wait4/waitid block here until the host reports SIGCHLD.
+enum ChildEvents {
+    /// Incremented at every SIGCHLD from the host: a waiter that saw the same count before
+    /// asking the host and after may block without missing an event.
+    private(set) static var generation: UInt64 = 0
+    static let waiters = WaitQueue()
+
+    static func note() {
+        generation &+= 1
+        waiters.wakeAll()
+    }
+}
+
+@_extern(c, "uk_host_signals_address") func uk_host_signals_address() -> UInt64
+@_extern(c, "uk_atomic_exchange") func uk_atomic_exchange(_ word: UnsafeMutablePointer<UInt64>, _ value: UInt64) -> UInt64
