@@ -614,6 +614,8 @@ static void observe(int number, const uint64_t *a, long result) {
 }
 
 static int trace_from = -1;
+/// The fuzzer's own pid (a forked child's differs).
+static long fuzzer_pid;
 
 static long make_call(int index, int number, const uint64_t *a) {
     if (trace_from >= 0 && index >= trace_from) {
@@ -623,6 +625,12 @@ static long make_call(int index, int number, const uint64_t *a) {
         flush_line();
     }
     long result = raw_syscall(number, (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4], (long)a[5]);
+    // A new process (fork, vfork, clone or clone3 without CLONE_THREAD): the child leaves at
+    // once (on a stack of its own it crashes, which ends only it); the parent reaps it.
+    if (number == 56 || number == 57 || number == 58 || number == 435) {
+        if (result == 0 && raw_syscall(39, 0, 0, 0, 0, 0, 0) != fuzzer_pid) raw_syscall(231, 0, 0, 0, 0, 0, 0);
+        if (result > 0 && result != fuzzer_pid) raw_syscall(61, result, 0, 0, 0, 0, 0);
+    }
     if (trace_from >= 0 && index >= trace_from) {
         put_string("result "); put_decimal(index); put_string(" "); put_decimal(result); put_string("\n");
         flush_line();
@@ -640,6 +648,7 @@ extern void fuzzer_restorer(void);
 /// The arena, the files the paths name, stdout/stderr as a pipe, and one real signal delivery
 /// (SIGUSR1 through a handler and rt_sigreturn), so that rt_sigreturn is reached deliberately.
 static void set_up(void) {
+    fuzzer_pid = raw_syscall(39, 0, 0, 0, 0, 0, 0);
     raw_syscall(9, ARENA, (SCRATCH_PAGES + 3) * PAGE, 3, 0x32, -1, 0);  // MAP_PRIVATE|ANONYMOUS|FIXED
     raw_syscall(10, GUARD, PAGE, 0, 0, 0, 0);
     raw_syscall(10, READ_ONLY, PAGE, 1, 0, 0, 0);

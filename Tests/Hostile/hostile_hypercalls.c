@@ -127,7 +127,7 @@ static int in_memory(uint64_t address, uint64_t length) {
    would end the run. */
 static void call_foreign(int slot, uint64_t address) {
     static const int safe[] = { UK_HC_WRITE, UK_HC_READ, UK_HC_OPEN, UK_HC_LSEEK, UK_HC_TRACE, UK_HC_WRITE_USER, UK_HC_READ_USER };
-    int allowed = slot > UK_HC_KICK - UK_HC_EXIT;  /* no such call: nothing is written */
+    int allowed = slot > UK_HC_PROCESS - UK_HC_EXIT;  /* no such call: nothing is written */
     for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++) allowed |= slot == safe[i] - UK_HC_EXIT;
     if (!allowed) return;
     if (!in_memory(address, BLOCK_BYTES)) return;
@@ -166,6 +166,10 @@ static void call_forged(int slot) {
     if (slot == SLOT_IDLE || slot == SLOT_START_CPU) return;
     uint64_t *words = (uint64_t *)block;
     for (int i = 0; i < BLOCK_BYTES / 8; i++) words[i] = field();
+    /* A fork is a guest's right too; forged ones would only fill the host with children
+       that crash at random addresses: ask for a wait instead (kill, pipe stay). */
+    if (slot == UK_HC_PROCESS - UK_HC_EXIT && (uint32_t)words[0] == UK_PROC_FORK)
+        words[0] = (words[0] & ~0xffffffffULL) | UK_PROC_WAIT;
     if (slot == SLOT_CLOSE || slot == SLOT_FILE) { /* never close or change our own stdio */
         uint32_t handle = (uint32_t)words[0];
         if (handle <= 2) words[0] = (words[0] & ~0xffffffffULL) | (handle + 3);

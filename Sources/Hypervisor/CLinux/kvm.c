@@ -167,10 +167,11 @@ int ckvm_install_signal_handlers(struct kvm_run *run) {
             return -1;
         }
     }
-    /* SA_RESTART: a blocking host read or wait the guest asked for is not cut short by
-       them (KVM_RUN and ppoll still return EINTR, whatever the flag says). */
+    /* No SA_RESTART either: a blocking host read the guest asked for returns EINTR, so that
+       the guest's kernel decides whether the signal interrupts the guest's call
+       (ckvm_interrupt_wanted; host calls retry EINTR otherwise). */
     for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++) {
-        if (install_flags(forwarded_signals[i], on_forwarded, SA_RESTART) != 0) {
+        if (install(forwarded_signals[i], on_forwarded) != 0) {
             return -1;
         }
     }
@@ -382,4 +383,8 @@ void ckvm_reset_after_fork(int forward_termination) {
     thread_kicked = 0;
     thread_timer_created = 0;
     termination_forwarded = forward_termination;
+}
+
+int ckvm_interrupt_wanted(void) {
+    return forwarded_mask != 0 || pending_signal != 0;
 }

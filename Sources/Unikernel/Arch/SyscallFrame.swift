@@ -31,8 +31,15 @@ func syscallDispatch(_ rawFrame: UnsafeMutableRawPointer, _ viaStub: UInt64) {
         SyscallInProgress.begin(frame: rawFrame)
         let result = SyscallTable.dispatch(number: number, arguments: arguments)
         SyscallInProgress.end()
-        // SAFETY: as above.
-        frame.pointee.rax = UInt64(bitPattern: Int64(result))
+        if result == -Errno.ERESTARTSYS.rawValue, Signals.restartsInterruptedCall(Scheduler.current) {
+            // The call runs again once the handler returns (or at once when none runs).
+            frame.pointee.rip = SyscallPatcher.restartAddress(returningTo: frame.pointee.rip, viaStub: viaStub != 0)
+            frame.pointee.rax = number
+        } else {
+            let visible = result == -Errno.ERESTARTSYS.rawValue ? -Errno.EINTR.rawValue : result
+            // SAFETY: as above.
+            frame.pointee.rax = UInt64(bitPattern: Int64(visible))
+        }
     }
     Scheduler.preemptIfRequested()
     Signals.deliverPending(to: &frame.pointee)

@@ -87,6 +87,14 @@ enum SyscallPatcher {
 
     /// The stub to resume in when #UD hit the overwritten `syscall` of a register-move site:
     /// past the stub's `mov`, so the call runs with the caller's rax.
+    /// Where a call that returns to `returnAddress` starts again (a restarted syscall): its
+    /// stub's start when it came through one (the stub repeats the displaced `mov`, so RAX is
+    /// loaded as the first time), else the trapping `syscall` itself (RAX = the number again).
+    static func restartAddress(returningTo returnAddress: UInt64, viaStub: Bool) -> UInt64 {
+        if viaStub, let stub = stubs.first(where: { $0.returnAddress == returnAddress }) { return stub.address }
+        return returnAddress &- 2
+    }
+
     static func resumeMovedSyscall(at rip: UInt64) -> UInt64? {
         for stub in stubs where stub.coversSyscall && stub.returnAddress &- 2 == rip {
             return stub.address + stub.movLength

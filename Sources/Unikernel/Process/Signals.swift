@@ -152,8 +152,9 @@ enum Signals {
             return
         }
         currentProcess.signals.sharedPending |= bit(signal)
-        // Wake one thread that takes it, the running one first.
-        if accepts(Scheduler.current, signal) { return }
+        // Wake one thread that takes it, the running one first (not an idle vCPU's idle task,
+        // which takes host signals for the process but never runs its code).
+        if !Scheduler.current.isIdle, accepts(Scheduler.current, signal) { return }
         for candidate in Scheduler.tasks where accepts(candidate, signal) {
             notify(candidate)
             return
@@ -173,6 +174,20 @@ enum Signals {
     /// Whether `task` would act on `signal` now (not blocked, or waited for by sigtimedwait).
     private static func accepts(_ task: Task, _ signal: Int) -> Bool {
         SignalSelection.accepts(signal, blocked: task.signals.blocked, waitingFor: task.signals.waitingFor)
+    }
+
+    static let saRestart: UInt64 = 0x1000_0000
+
+    /// Whether a call a signal interrupted (ERESTARTSYS) runs again: every signal `task` is
+    /// about to act on is ignored, or caught by a handler with SA_RESTART (a terminating one
+    /// ends the process anyway).
+    static func restartsInterruptedCall(_ task: Task) -> Bool {
+        let deliverable = (task.signals.pending | currentProcess.signals.sharedPending) & ~task.signals.blocked
+        for signal in 1...64 where deliverable & bit(signal) != 0 {
+            let action = currentProcess.signals.actions[signal]
+            if action.handler != sigDefault, action.handler != sigIgnore, action.flags & saRestart == 0 { return false }
+        }
+        return true
     }
 
     /// Whether a signal is pending that `task` would act on (it ends interruptible waits).

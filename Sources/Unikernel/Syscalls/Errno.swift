@@ -9,6 +9,10 @@ enum Errno: Int, Error {
     case EPIPE = 32, EDOM = 33, ERANGE = 34, EDEADLK = 35, ENAMETOOLONG = 36, ENOLCK = 37
     case ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENODATA = 61, EOVERFLOW = 75
     case EOPNOTSUPP = 95, ETIMEDOUT = 110, EDQUOT = 122
+    /// Not an errno the application sees (Linux's ERESTARTSYS): a blocking call a signal cut
+    /// short. The dispatcher restarts it after a handler with SA_RESTART (or a signal that is
+    /// ignored), and answers EINTR otherwise.
+    case ERESTARTSYS = 512
 
     /// Interprets a host hypercall result (>= 0, or -errno).
     static func check(_ result: Int64) throws(Errno) -> Int {

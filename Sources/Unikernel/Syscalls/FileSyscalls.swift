@@ -72,6 +72,14 @@ enum FileSyscalls {
                 moved = try Errno.check(Hypercall.transferUser(handle: file.hostHandle, address: start, length: ready,
                                                                offset: position, write: write))
             } catch {
+                if error == .EINTR {
+                    // A signal reached the runner while the host blocked (a pipe, a terminal):
+                    // for the application only if it acts on one now; otherwise block again.
+                    HostSignals.take()
+                    if !Signals.hasDeliverable(Scheduler.current) { continue }
+                    if done > 0 { break }
+                    throw .ERESTARTSYS
+                }
                 if done > 0 { break }
                 // A host pipe without readers: SIGPIPE to the writing thread, as Linux's pipe_write.
                 if write, error == .EPIPE { Signals.send(13, code: Signals.codeUser, to: Scheduler.current) }
@@ -262,8 +270,9 @@ enum FileSyscalls {
         case 4:  // F_SETFL: O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME may change
             // File status flags belong to the open file description, shared by its duplicates.
             let settable = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000
-            if file.object == nil, (file.flags ^ a.int32(2)) & 0o2000 != 0 {
-                _ = try Hypercall.file(UK_FILE_SET_APPEND, handle: file.hostHandle, value: a.int32(2) & 0o2000 != 0 ? 1 : 0)
+            let hostFlags = 0o2000 | 0o4000  // O_APPEND, O_NONBLOCK: what the host file must know
+            if file.object == nil, (file.flags ^ a.int32(2)) & hostFlags != 0 {
+                _ = try Hypercall.file(UK_FILE_SET_FLAGS, handle: file.hostHandle, value: Int64(a.int32(2) & hostFlags))
             }
             for fd in currentProcess.files.descriptors(from: 0, through: FileTable.limit) {
                 var other = try currentProcess.files.file(fd)

@@ -164,7 +164,7 @@ enum ForkSyscalls {
             }
             if options & wNohang != 0 { return nil }
             if ChildEvents.generation == seen {
-                if ChildEvents.waiters.wait() == .interrupted { throw .EINTR }
+                if ChildEvents.waiters.wait() == .interrupted { throw .ERESTARTSYS }
             }
         }
     }

@@ -404,7 +404,7 @@ enum uk_file_op {
     UK_FILE_UTIMENS   = 7, /* buf = struct timespec[2] or buf_len 0 for "now" */
     UK_FILE_POLL      = 8, /* buf = struct pollfd[] naming host handles (handle ignored);
                               value = timeout in ms (-1: none); result = ready count */
-    UK_FILE_SET_APPEND = 9, /* value = 1 sets O_APPEND on the host file, 0 clears it */
+    UK_FILE_SET_FLAGS  = 9, /* value = the O_APPEND and O_NONBLOCK bits the host file gets (F_SETFL) */
     UK_FILE_CHOWN      = 10, /* value = uid | gid << 32 (-1 halves: unchanged) */
     UK_FILE_SENDFILE   = 11, /* handle = the output; buf = struct uk_sendfile (the input and
                                 its offset, updated); value = count; result = bytes copied */

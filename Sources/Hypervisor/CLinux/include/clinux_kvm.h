@@ -91,6 +91,9 @@ void ckvm_clear_immediate_exit(struct kvm_run *run);
    SIGWINCH, SIGCONT, SIGURG; in a forked child SIGINT and SIGTERM too) are for the guest:
    recorded (bit n-1 = signal n) and taken once by ckvm_take_forwarded(). */
 uint64_t ckvm_take_forwarded(void);
+/* Whether a signal for the guest (forwarded) or for the runner (stop) is pending: a blocking
+   host call that a signal interrupted (EINTR) returns then, and is retried otherwise. */
+int ckvm_interrupt_wanted(void);
 /* An atomic OR into a word the guest shares (uk_host_signals). */
 void ckvm_atomic_or64(uint64_t *word, uint64_t bits);
 /* In a forked child: forgets the parent's vCPU threads, timers and pending signals; with

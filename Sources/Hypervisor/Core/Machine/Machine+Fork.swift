@@ -48,7 +48,7 @@ extension Machine {
         } catch {
             outcome = .failed(message: "cannot build the forked child's VM: \(error)")
         }
-        Machine.endProcess(like: outcome, quiet: !configuration.traceSyscalls)
+        Machine.endProcess(like: outcome, quiet: true)
     }
 
     /// Replaces the parent's VM and vCPUs (whose KVM objects belong to the parent) by new ones
@@ -95,8 +95,9 @@ extension Machine {
     }
 
     /// Ends the runner process as `outcome` says: the guest's exit status, or death by the
-    /// guest's signal (so that the parent's wait sees WIFSIGNALED). A forked child reports a
-    /// crash only when `quiet` is false (--trace): its parent's output must stay the program's.
+    /// guest's signal (so that the parent's wait sees WIFSIGNALED). With `quiet` (a forked
+    /// child) a crash is not reported on stderr: the stderr it shares must stay the program's,
+    /// and its parent learns of the death through wait, as on Linux.
     static func endProcess(like outcome: RunOutcome, quiet: Bool) -> Never {
         switch outcome {
         case let .killed(signal), let .interrupted(signal):

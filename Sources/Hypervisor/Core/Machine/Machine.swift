@@ -448,6 +448,9 @@ extension Machine {
         let answer = { (result: Int64) in
             if let address = decoded.resultAddress { try? self.memory.store(result, at: address) }
         }
+        // A stop (timeout, SIGINT/SIGTERM, another vCPU's end) is taken before a call that may
+        // block in the host.
+        if ckvm_take_pending_signal() != 0 || runState.outcome != nil, let stop = takeSignals(context) { return stop }
         switch decoded.call {
         case let .idle(timeout):
             // Parks until the timeout, a tick, a kick or a signal (taken right after).

@@ -154,11 +154,13 @@ extension HostFileTable {
             return statfs(of: fd, into: buffer)
         case UK_FILE_CHOWN.rawValue:
             result = Int(fchown(fd, uid_t(truncatingIfNeeded: value), gid_t(truncatingIfNeeded: value >> 32)))
-        case UK_FILE_SET_APPEND.rawValue:
-            // Only O_APPEND reaches the host: it decides where writes land.
+        case UK_FILE_SET_FLAGS.rawValue:
+            // O_APPEND decides where the host's writes land, O_NONBLOCK whether its reads and
+            // writes of a pipe or terminal wait; the kernel keeps the other status flags.
             let current = fcntl(fd, F_GETFL)
             guard current >= 0 else { return -Int64(errno) }
-            result = Int(fcntl(fd, F_SETFL, value != 0 ? current | O_APPEND : current & ~O_APPEND))
+            let host = O_APPEND | O_NONBLOCK
+            result = Int(fcntl(fd, F_SETFL, (current & ~host) | (Int32(truncatingIfNeeded: value) & host)))
         case UK_FILE_SENDFILE.rawValue:
             return sendfile(to: fd, request: buffer, count: value)
         case UK_FILE_UTIMENS.rawValue:

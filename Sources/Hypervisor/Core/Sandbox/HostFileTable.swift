@@ -190,8 +190,16 @@ public final class HostFileTable {
 
     /// Runs one blocking host call. EINTR is not retried: the only signals the
     /// runner catches (timeout, SIGINT, SIGTERM) end the run at the next KVM_RUN.
+    /// A blocking host call (a pipe or terminal read, a full pipe's write): a signal the run
+    /// loop uses (the tick, a kick) interrupts it with EINTR, and it runs again, unless the
+    /// signal is for the guest or stops the run (then the guest's kernel sees EINTR).
     private static func hostCall(_ body: () -> Int) -> Int64 {
-        let result = body()
-        return result >= 0 ? Int64(result) : -Int64(Glibc.errno)
+        while true {
+            let result = body()
+            if result >= 0 { return Int64(result) }
+            let error = Glibc.errno
+            if error == EINTR, ckvm_interrupt_wanted() == 0 { continue }
+            return -Int64(error)
+        }
     }
 }
