@@ -71,7 +71,15 @@ enum Readiness {
             data.storeBytes(of: Int16(truncatingIfNeeded: hostInterest), toByteOffset: slot * 8 + 4, as: Int16.self)
             data.storeBytes(of: Int16(0), toByteOffset: slot * 8 + 6, as: Int16.self)
         }
-        _ = try Hypercall.file(UK_FILE_POLL, handle: -1, dataLength: handles.count * 8, value: milliseconds)
+        do throws(Errno) {
+            _ = try Hypercall.file(UK_FILE_POLL, handle: -1, dataLength: handles.count * 8, value: milliseconds)
+        } catch {
+            guard error == .EINTR else { throw error }
+            // A signal reached the runner during the host's wait: nothing ready yet; the caller's
+            // loop sees the signal if the application acts on it.
+            HostSignals.take()
+            return answers
+        }
         for (slot, handle) in handles.enumerated() {
             answers.add(handle, events: data.load(fromByteOffset: slot * 8 + 6, as: UInt16.self))
         }

@@ -145,6 +145,12 @@ enum Signals {
     /// thread blocked in an interruptible wait is woken for it. As on Linux, a signal
     /// pending on both the thread and the process is delivered twice.
     static func send(_ signal: Int, code: Int32, to task: Task? = nil) {
+        // As Linux's sig_ignored: an ignored signal (SIG_IGN, or a default action of ignoring)
+        // that the target does not block is dropped at once, never pending.
+        let action = currentProcess.signals.actions[signal]
+        if signal != 9, action.handler == sigIgnore || (action.handler == sigDefault && defaultIgnores(signal)),
+           let target = task ?? Scheduler.tasks.first,
+           (target.signals.blocked | target.signals.waitingFor) & bit(signal) == 0 { return }
         if let task {
             task.signals.pending |= bit(signal)
             task.signals.codes[signal] = code

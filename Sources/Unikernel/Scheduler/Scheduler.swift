@@ -47,7 +47,10 @@ enum Scheduler {
     private static var sleepers: [Task] = []
     /// Tasks that exited; their stacks are freed once another task runs.
     private static var zombies: [Task] = []
-    private static var nextTID = 0
+    /// Thread ids start at Linux's PID_MAX_LIMIT (2^22): the process id is the host's pid,
+    /// and no host pid, which another guest process may have, reaches that range.
+    static let firstThreadID = 0x40_0000
+    private static var nextTID = firstThreadID
     private(set) static var startedCPUCount = 1
 
     private static var me: Int { CPULocal.index }
@@ -65,7 +68,7 @@ enum Scheduler {
         let main = Task(tid: pid, stack: KernelStack.boot())
         main.state = .running
         tasks = [main]
-        nextTID = pid + 1
+        nextTID = firstThreadID
         guard let stack = KernelStack.allocate() else { kernelPanic("scheduler: no memory for the idle task") }
         let idle = Task(tid: 0, stack: stack, isIdle: true)
         idle.prepareFirstSwitch(entry: uk_idle_first_entry_address())
@@ -84,10 +87,14 @@ enum Scheduler {
         idleLoop()
     }
 
-    /// A new tid (Linux allocates them from the pid space; here they follow the process id).
+    /// A new thread id (Linux allocates them from the pid space; here from above it, so that
+    /// none is another process's pid). After 2^31 they wrap, skipping live ones.
     static func allocateTID() -> Int {
-        defer { nextTID += 1 }
-        return nextTID
+        while true {
+            let tid = nextTID
+            nextTID = nextTID == Int(Int32.max) ? firstThreadID : nextTID + 1
+            if task(tid: tid) == nil { return tid }
+        }
     }
 
     /// Adds a new task, ready to run.
@@ -107,7 +114,8 @@ enum Scheduler {
     /// `interruptible`) and returns why it runs again. The caller has put the task on
     /// the wait list whose owner will wake it.
     static func block(deadline: UInt64? = nil, interruptible: Bool = true) -> Task.WakeReason {
-        HostSignals.take()
+        // (Host signals are not taken here: the caller is already on the wait list its wake-up
+        // would use, and a wake before the task is blocked would be lost; the idle loop takes them.)
         let task = current
         if interruptible, Signals.hasDeliverable(task) { return .interrupted }
         if let deadline, Clock.monotonicNanoseconds() >= deadline { return .timedOut }
@@ -211,7 +219,6 @@ enum Scheduler {
         survivor.deadline = nil
         survivor.callInProgress = 0
         SyscallInProgress.current = 0
-        nextTID = tid + 1
     }
 
     /// The forked child's first scheduling: the survivor returns to the application from its

@@ -266,7 +266,15 @@ enum FileSyscalls {
             changed.closeOnExec = a[2] & 1 != 0
             try currentProcess.files.update(a.int32(0), changed)
             return 0
-        case 3: return file.flags & ~0o2001700  // F_GETFL without O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_CLOEXEC
+        case 3:  // F_GETFL without O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_CLOEXEC
+            var flags = file.flags
+            if file.object == nil, let host = try? Hypercall.file(UK_FILE_GET_FLAGS, handle: file.hostHandle) {
+                // O_APPEND and O_NONBLOCK as the host file has them: another process sharing the
+                // description (after fork) may have changed them.
+                let hostFlags = 0o2000 | 0o4000
+                flags = (flags & ~hostFlags) | (host & hostFlags)
+            }
+            return flags & ~0o2001700
         case 4:  // F_SETFL: O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME may change
             // File status flags belong to the open file description, shared by its duplicates.
             let settable = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000

@@ -408,6 +408,8 @@ enum uk_file_op {
     UK_FILE_CHOWN      = 10, /* value = uid | gid << 32 (-1 halves: unchanged) */
     UK_FILE_SENDFILE   = 11, /* handle = the output; buf = struct uk_sendfile (the input and
                                 its offset, updated); value = count; result = bytes copied */
+    UK_FILE_GET_FLAGS  = 12, /* result = the host file's status flags (F_GETFL): O_APPEND and
+                                O_NONBLOCK, which another process sharing it may have changed */
 };
 
 /* UK_FILE_SENDFILE's buffer: copy from host handle `input`, at `offset` (then advanced

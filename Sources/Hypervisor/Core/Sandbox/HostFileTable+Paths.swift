@@ -154,6 +154,8 @@ extension HostFileTable {
             return statfs(of: fd, into: buffer)
         case UK_FILE_CHOWN.rawValue:
             result = Int(fchown(fd, uid_t(truncatingIfNeeded: value), gid_t(truncatingIfNeeded: value >> 32)))
+        case UK_FILE_GET_FLAGS.rawValue:
+            result = Int(fcntl(fd, F_GETFL))
         case UK_FILE_SET_FLAGS.rawValue:
             // O_APPEND decides where the host's writes land, O_NONBLOCK whether its reads and
             // writes of a pipe or terminal wait; the kernel keeps the other status flags.
