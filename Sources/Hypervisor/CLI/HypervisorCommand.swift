@@ -91,7 +91,18 @@ struct HypervisorCommand {
 
         var configuration = MachineConfiguration(
             kernelPath: kernelPath, programPath: options.program,
-            arguments: [options.program] + options.arguments, environment: guestEnvironment)
+            arguments: [options.argv0 ?? options.program] + options.arguments, environment: guestEnvironment)
+        configuration.executableName = options.execName
+        configuration.executablePath = options.exePath
+        if let text = options.execState {
+            guard let state = InheritedState(hex: text) else { return fail("invalid --exec-state", status: 125) }
+            configuration.inherited = state
+        }
+        if let fd = options.traceFD {
+            guard fcntl(fd, F_GETFD) >= 0 else { return fail("--trace-fd \(fd) is not an open descriptor", status: 125) }
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            configuration.traceOutput = fd
+        }
         configuration.rootDirectory = options.dir
         configuration.readOnlyRoot = options.readOnly
         configuration.addressSpaceRandomization = !options.noASLR
@@ -101,7 +112,7 @@ struct HypervisorCommand {
         configuration.timeout = options.timeout
         configuration.faults = faults
         configuration.refusedSyscalls = refused
-        configuration.traceSyscalls = options.trace || options.traceFile != nil
+        configuration.traceSyscalls = options.trace || options.traceFile != nil || options.traceFD != nil
         if let traceFile = options.traceFile {
             let fd = open(traceFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { return fail("cannot open trace file \(traceFile): \(String(cString: strerror(errno)))", status: 125) }
@@ -113,6 +124,10 @@ struct HypervisorCommand {
             machine = try Machine(configuration)
         } catch {
             return fail(error.description, status: error.exitStatus)
+        }
+        // The program an execve handed over as an open descriptor is read: close it.
+        if options.execState != nil, options.program.hasPrefix("/proc/self/fd/"), let fd = Int32(options.program.dropFirst(14)), fd > 2 {
+            close(fd)
         }
         let outcome = machine.run()
         PhaseTimer.shared.mark("run-end")

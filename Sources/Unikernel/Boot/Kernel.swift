@@ -44,6 +44,7 @@ enum Kernel {
         currentProcess.taskName = Array(base.prefix(15))
         currentProcess.random = RandomGenerator(seed: info.random.0 ^ 0x5DEE_CE66, info.random.1)
         currentProcess.files = FileTable.standard()
+        ExecSyscalls.adoptInheritedState(info)
         currentProcess.addressSpace = AddressSpace(root: info.pml4_phys)
         if info.flags & UK_BOOT_NO_ASLR == 0 {
             currentProcess.addressSpace.randomize(&currentProcess.random)

@@ -67,6 +67,7 @@ enum Scheduler {
         cpus = [CPUState](repeating: CPUState(), count: max(1, min(cpuCount, Int(UK_MAX_CPUS))))
         let main = Task(tid: pid, stack: KernelStack.boot())
         main.state = .running
+        main.signals.blocked = ExecSyscalls.inheritedMask
         tasks = [main]
         nextTID = firstThreadID
         guard let stack = KernelStack.allocate() else { kernelPanic("scheduler: no memory for the idle task") }

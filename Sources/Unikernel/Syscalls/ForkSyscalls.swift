@@ -74,7 +74,7 @@ enum ForkSyscalls {
 
     /// Moves every pipe the process has open to a host pipe (its buffered bytes first), so that
     /// both processes of a fork share it: a pipe served in the guest would be copied instead.
-    private static func sharePipesWithHost() throws(Errno) {
+    static func sharePipesWithHost() throws(Errno) {
         var moved: [(buffer: PipeBuffer, reader: Int32, writer: Int32)] = []
         for fd in currentProcess.files.descriptors(from: 0, through: FileTable.limit) {
             let file = try currentProcess.files.file(fd)

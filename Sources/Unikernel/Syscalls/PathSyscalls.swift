@@ -22,6 +22,13 @@ enum PathSyscalls {
 
     // MARK: stat
 
+    /// The host's view of a guest path: its st_mode (offset 24 of Linux's struct stat).
+    static func hostStat(_ path: [UInt8], followLinks: Bool) throws(Errno) -> (mode: UInt32, size: Int64) {
+        _ = try Hypercall.path(followLinks ? UK_PATH_STAT : UK_PATH_LSTAT, path: path, dataLength: statSize)
+        return (BounceBuffer.data.loadUnaligned(fromByteOffset: 24, as: UInt32.self),
+                BounceBuffer.data.loadUnaligned(fromByteOffset: 48, as: Int64.self))
+    }
+
     private static func stat(_ path: [UInt8], follow: Bool, to address: UInt64) throws(Errno) -> Int {
         _ = try Hypercall.path(follow ? UK_PATH_STAT : UK_PATH_LSTAT, path: path, dataLength: statSize)
         try copyOutData(to: address, count: statSize)

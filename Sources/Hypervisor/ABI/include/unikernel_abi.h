@@ -190,6 +190,10 @@ typedef struct uk_boot_info {
        start-up, the others start when the kernel asks (UK_HC_START_CPU). */
     uint32_t cpu_count;
     uint32_t ppid;               /* getppid() (the runner's parent) */
+
+    /* After execve: what the process kept (uk_inherited_state and what follows it); size 0
+       for a first program (stdin, stdout, stderr, the runner's umask, nothing blocked). */
+    uint64_t inherit_phys, inherit_size;
 } uk_boot_info;
 
 #define UK_IST_STACK_SIZE           0x4000ULL
@@ -271,7 +275,42 @@ enum uk_process_op {
     UK_PROC_KILL = 3,
     /* A host pipe: buf <- int32_t[2] handles (read end, write end); result 0 or -errno. */
     UK_PROC_PIPE = 4,
+    /* execve: buf = a uk_exec_request. The host checks the program and replaces the runner
+     * process by a new runner for it (same pid, the kept descriptors, the state below); it
+     * returns only on failure (-errno: ENOENT, EACCES, ENOEXEC, E2BIG, ENOMEM...). */
+    UK_PROC_EXEC = 5,
 };
+
+/* What a process keeps across execve (and a new runner gives its kernel, boot info
+ * inherit_phys/size): followed by fd_count uk_inherited_fd and cwd_len bytes of the
+ * working directory (an absolute guest path, no NUL). */
+typedef struct uk_inherited_state {
+    uint32_t fd_count;
+    uint32_t umask;
+    uint32_t cwd_len;
+    uint32_t reserved;
+    uint64_t blocked;        /* the calling thread's signal mask (bit n-1 = signal n) */
+    uint64_t ignored;        /* signals set to SIG_IGN (they stay ignored) */
+} uk_inherited_state;
+
+/* One descriptor kept across execve: the guest's number, its host handle (in a request,
+ * the old runner's handle; in boot info, the new runner's) and its status flags. */
+typedef struct uk_inherited_fd {
+    int32_t fd;
+    int32_t handle;
+    int32_t flags;
+    int32_t reserved;
+} uk_inherited_fd;
+
+/* UK_PROC_EXEC's buffer: this header, the state (uk_inherited_state with its fds and cwd),
+ * then the program's absolute guest path (path_len bytes), the name exec was given
+ * (execfn_len bytes; AT_EXECFN), then argc + envc NUL-terminated strings (strings_len bytes). */
+typedef struct uk_exec_request {
+    uint32_t argc, envc;
+    uint32_t path_len, execfn_len;
+    uint64_t strings_len;
+    uint64_t state_len;      /* bytes of the state with its fds and cwd */
+} uk_exec_request;
 
 #define UK_FORK_VFORK 1u
 

@@ -58,9 +58,14 @@ public final class Machine {
         } catch { throw .program(error) }
 
         let arguments = ArgumentBlock(arguments: configuration.arguments, environment: configuration.environment,
-                                      executableName: configuration.programPath,
-                                      executablePath: Machine.canonicalPath(configuration.programPath))
-        let argumentBytes = arguments.bytes
+                                      executableName: configuration.executableName ?? configuration.programPath,
+                                      executablePath: configuration.executablePath ?? Machine.canonicalPath(configuration.programPath))
+        var argumentBytes = arguments.bytes
+        // After an execve, the state the process kept follows the strings (8-byte aligned).
+        let inheritOffset = (argumentBytes.count + 7) & ~7
+        if let inherited = configuration.inherited {
+            argumentBytes += [UInt8](repeating: 0, count: inheritOffset - argumentBytes.count) + inherited.encoded
+        }
         do {
             layout = try GuestLayout(memorySize: configuration.memorySize, kernelEnd: kernel.physicalEnd,
                                      imageSize: application.imageSize, argumentBytes: UInt64(argumentBytes.count),
@@ -71,6 +76,7 @@ public final class Machine {
         do {
             files = try HostFileTable(rootDirectory: configuration.rootDirectory, readOnly: configuration.readOnlyRoot)
         } catch { throw .sandbox(error) }
+        for descriptor in configuration.inherited?.descriptors ?? [] { files.adoptInherited(descriptor.handle) }
         PhaseTimer.shared.mark("images-checked")
 
         do {
@@ -112,6 +118,10 @@ public final class Machine {
                 try memory.store(entry, at: layout.segmentTable + UInt64(i * MemoryLayout<uk_segment>.size))
             }
             var info = bootInfo(arguments: arguments, pageTables: tables)
+            if let inherited = configuration.inherited {
+                info.inherit_phys = layout.arguments + UInt64(inheritOffset)
+                info.inherit_size = UInt64(inherited.encoded.count)
+            }
 
             let cpu = bootCPU
             var prepared: PreparedCPUState?
@@ -469,6 +479,9 @@ extension Machine {
             return nil
         case let .process(request) where request.operation == UK_PROC_FORK.rawValue:
             answer(fork(request))
+            return nil
+        case let .process(request) where request.operation == UK_PROC_EXEC.rawValue:
+            answer(exec(request))
             return nil
         default:
             break

@@ -56,6 +56,11 @@ public struct MachineConfiguration: Sendable {
     public var platform: Platform?
     /// Refuse every write to the guest's root directory (EROFS).
     public var readOnlyRoot = false
+    /// After the guest's execve: AT_EXECFN (nil: the program path), what /proc/self/exe names
+    /// (nil: the program's canonical path) and what the process kept.
+    public var executableName: String?
+    public var executablePath: String?
+    public var inherited: InheritedState?
 
     /// Linux's ELF_ET_DYN_BASE on x86-64: where a static-pie program loads without ASLR.
     public static let pieBase: UInt64 = 0x5555_5555_4000

@@ -21,6 +21,14 @@ public struct RunnerCommandLine: Equatable, Sendable {
     public var kernel: String?
     public var debugFault: [String] = []
     public var debugRefuseSyscall: [String] = []
+    /// Set by the guest's execve for the runner that replaces the old one: argv[0] as the
+    /// caller gave it, AT_EXECFN, the program's path for /proc/self/exe, the kept state (hex
+    /// of uk_inherited_state) and the trace descriptor the old runner had.
+    public var argv0: String?
+    public var execName: String?
+    public var exePath: String?
+    public var execState: String?
+    public var traceFD: Int32?
     /// The program to run and its arguments (argv[1...]).
     public var program = ""
     public var arguments: [String] = []
@@ -65,6 +73,14 @@ public struct RunnerCommandLine: Equatable, Sendable {
         Option(name: "trace-file", value: "file", help: "Write the syscall trace to this file instead of stderr.") { $0.traceFile = $1 },
         Option(name: "kernel", value: "image", help: "The unikernel image (default: found next to this executable; also UNIKERNEL_KERNEL).") { $0.kernel = $1 },
         Option(name: "debug-fault", value: "name", help: "Inject a known fault: misaligned-stack, no-sse, no-fs-base, kernel-trap (repeatable).") { $0.debugFault.append($1) },
+        Option(name: "argv0", value: "name", help: "argv[0] for the program (default: <program>).") { $0.argv0 = $1 },
+        Option(name: "exec-name", value: "name", help: "(set by the guest's execve) AT_EXECFN: the name exec was given.") { $0.execName = $1 },
+        Option(name: "exe-path", value: "path", help: "(set by the guest's execve) what /proc/self/exe names.") { $0.exePath = $1 },
+        Option(name: "exec-state", value: "hex", help: "(set by the guest's execve) descriptors, working directory, umask and signal state kept across it.") { $0.execState = $1 },
+        Option(name: "trace-fd", value: "fd", help: "Write the syscall trace to this open descriptor (as --trace-file).") { c, text throws(UsageError) in
+            guard let fd = Int32(text), fd >= 0 else { throw UsageError(description: "invalid --trace-fd '\(text)'") }
+            c.traceFD = fd
+        },
         Option(name: "debug-refuse-syscall", value: "name", help: "Refuse this syscall (name or number) with ENOSYS, as if unimplemented (repeatable).") { $0.debugRefuseSyscall.append($1) },
     ]
 

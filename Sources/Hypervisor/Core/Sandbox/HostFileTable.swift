@@ -65,6 +65,15 @@ public final class HostFileTable {
         return Int64(handle)
     }
 
+    /// Registers host descriptor `fd`, kept across the guest's execve, as handle `fd` (the
+    /// kernel's inherited descriptors name it so); it becomes close-on-exec again.
+    public func adoptInherited(_ fd: Int32) {
+        guard fd > 2, descriptors[fd] == nil, fcntl(fd, F_GETFD) >= 0 else { return }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        descriptors[fd] = fd
+        if nextHandle == fd { nextHandle &+= 1 }
+    }
+
     /// Takes ownership of host descriptor `fd` (a pipe end the host made for the guest) and
     /// returns its handle, or -EMFILE (closing `fd`) when the table is full.
     public func adopt(_ fd: Int32) -> Int64 {
