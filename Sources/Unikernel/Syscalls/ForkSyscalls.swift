@@ -99,8 +99,12 @@ enum ForkSyscalls {
                 }
                 moved.append((buffer, handles.reader, handles.writer))
             }
-            try currentProcess.files.update(fd, OpenFile(hostHandle: isReader ? handles.reader : handles.writer, path: [],
-                                                         flags: file.flags, closeOnExec: file.closeOnExec))
+            let handle = isReader ? handles.reader : handles.writer
+            if file.flags & PipeSyscalls.oNonblock != 0 {
+                _ = try? Hypercall.file(UK_FILE_SET_FLAGS, handle: handle, value: Int64(PipeSyscalls.oNonblock))
+            }
+            try currentProcess.files.update(fd, OpenFile(hostHandle: handle, path: [], flags: file.flags,
+                                                         closeOnExec: file.closeOnExec))
         }
         // An end no descriptor holds is closed, so that the other end sees EOF or EPIPE.
         for pipe in moved {
