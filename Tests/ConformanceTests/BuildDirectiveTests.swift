@@ -2,8 +2,9 @@ import Foundation
 import XCTest
 @testable import Conformance
 
-/// The build directives (`conformance-cflags:`, `-ldflags:`, `-link:`), C++ sources, and
-/// `conformance-ignore-contents:`.
+/// The build directives (`conformance-cflags:`, `-ldflags:`, `-link:`), C++ sources,
+/// `conformance-ignore-contents:` and `conformance-programs:` (header parsing; placing and
+/// building the programs is in ProgramPlacementTests).
 final class BuildDirectiveTests: XCTestCase {
     private func parseC(_ text: String) throws -> FixtureSpec {
         try FixtureSpec.parse(text, commentPrefix: "//", path: "glibc/test.c")
@@ -35,6 +36,62 @@ final class BuildDirectiveTests: XCTestCase {
                     return XCTFail("\(line): \(error)")
                 }
             }
+        }
+    }
+
+    func testReadsProgramPlacements() throws {
+        let spec = try parseC("""
+            // Checks exec.
+            // conformance-programs: exec_target
+            // conformance-programs: /bin/busybox=bin/sh "/opt/my tools/tool=deep/er/tool" other-fixture=t
+            // conformance-programs: /bin/busybox=busybox /usr/bin/env=a=b
+            int main(void) { return 0; }
+            """)
+        XCTAssertEqual(spec.programs, [
+            ProgramPlacement(source: .fixture("exec_target"), destination: "exec_target"),
+            ProgramPlacement(source: .hostPath("/bin/busybox"), destination: "bin/sh"),
+            ProgramPlacement(source: .hostPath("/opt/my tools/tool"), destination: "deep/er/tool"),
+            ProgramPlacement(source: .fixture("other-fixture"), destination: "t"),
+            ProgramPlacement(source: .hostPath("/bin/busybox"), destination: "busybox"),
+            // Split at the first `=`: the destination may hold one, a source may not.
+            ProgramPlacement(source: .hostPath("/usr/bin/env"), destination: "a=b"),
+        ])
+        XCTAssertEqual(try parseC("// Checks defaults.\n").programs, [])
+        XCTAssertTrue(FixtureSpec.directiveKeys.contains("programs"))
+    }
+
+    func testRejectsBadProgramPlacementsNamingFileAndLine() {
+        let bad: [(String, String)] = [
+            ("conformance-programs:", "expected at least one"),
+            ("conformance-programs: \"open", "unterminated"),
+            ("conformance-programs: =dest", "expected a fixture name"),
+            ("conformance-programs: ../exec_target", "expected a fixture name"),
+            ("conformance-programs: musl/exec_target", "expected a fixture name"),
+            ("conformance-programs: exec.target", "expected a fixture name"),
+            ("conformance-programs: /bin/", "absolute path"),
+            ("conformance-programs: /bin/../etc/x", "absolute path"),
+            ("conformance-programs: exec_target=", "relative"),
+            ("conformance-programs: exec_target=/abs", "relative"),
+            ("conformance-programs: exec_target=../up", "relative"),
+            ("conformance-programs: exec_target=a//b", "relative"),
+            ("conformance-programs: exec_target=a/./b", "relative"),
+            ("conformance-programs: exec_target=dir/", "relative"),
+            ("conformance-programs: exec_target /bin/exec_target", "placed twice"),
+            ("conformance-programs: /bin/busybox=bin /bin/busybox=bin/sh", "folder"),
+            ("conformance-programs: /bin/busybox=bin/sh /bin/busybox=bin", "folder"),
+        ]
+        for (line, reason) in bad {
+            XCTAssertThrowsError(try parseC("// Checks rejection.\n// \(line)\n"), line) { error in
+                guard case let .malformedDirective(path, 2, "programs", message) = error as? FixtureError else {
+                    return XCTFail("\(line): \(error)")
+                }
+                XCTAssertEqual(path, "glibc/test.c")
+                XCTAssertTrue(message.contains(reason), "\(line): \(message)")
+            }
+        }
+        // A repeated line is checked against the programs of the lines before it.
+        XCTAssertThrowsError(try parseC("// Checks repeats.\n// conformance-programs: x\n// conformance-programs: y=x\n")) { error in
+            guard case .malformedDirective(_, 3, "programs", _) = error as? FixtureError else { return XCTFail("\(error)") }
         }
     }
 

@@ -42,20 +42,44 @@ public struct ConformanceSuite: Sendable {
         }
     }
 
-    /// Builds every selected fixture (those up to date are skipped).
+    /// Builds the fixtures that the selected ones place (`conformance-programs:`), first and once.
+    func buildPlacedFixtures(for catalog: FixtureCatalog) async -> ProgramDependencies {
+        await ProgramDependencies.build(for: catalog.fixtures, fixturesRoot: configuration.fixturesRoot,
+                                        builder: configuration.fixtureBuilder, force: configuration.forceRebuild,
+                                        jobs: configuration.jobs)
+    }
+
+    /// Builds every selected fixture (those up to date are skipped). The fixtures that others
+    /// place are built first; a fixture whose placed program is missing or did not build fails.
     public func build() async throws(SuiteError) -> [BuildResult] {
         let catalog = try catalog()
         let builder = configuration.fixtureBuilder
         let force = configuration.forceRebuild
+        let dependencies = await buildPlacedFixtures(for: catalog)
         var results = catalog.rejected.map { BuildResult(id: $0.id, result: .failure(.invalidFixture($0.error))) }
         results += await parallelMap(catalog.fixtures, jobs: configuration.jobs) { fixture in
             do throws(BuildError) {
-                return BuildResult(id: fixture.id, result: .success(try await builder.build(fixture, force: force)))
+                let binary = try await Self.build(fixture, builder: builder, force: force, dependencies: dependencies)
+                return BuildResult(id: fixture.id, result: .success(binary))
             } catch {
                 return BuildResult(id: fixture.id, result: .failure(error))
             }
         }
         return results.sorted { $0.id < $1.id }
+    }
+
+    /// Builds one fixture, or takes its result from `dependencies` when it was built there as
+    /// a placed program, and checks that every program it places is available.
+    static func build(_ fixture: Fixture, builder: FixtureBuilder, force: Bool,
+                      dependencies: ProgramDependencies) async throws(BuildError) -> String {
+        let binary: String
+        if let built = dependencies.built[fixture.id] {
+            binary = try built.get()
+        } else {
+            binary = try await builder.build(fixture, force: force)
+        }
+        _ = try dependencies.programs(for: fixture).get()
+        return binary
     }
 
     /// Builds and runs every selected fixture.
@@ -91,9 +115,11 @@ public struct ConformanceSuite: Sendable {
                           verdict: applied.apply(to: .fail(.build, rejected.error.description), fixtureID: rejected.id))
         }
         let builder = configuration.fixtureBuilder
+        let dependencies = await buildPlacedFixtures(for: catalog)
         let configuration = configuration
         results += await parallelMap(catalog.fixtures, jobs: configuration.jobs) { fixture in
-            var result = await Self.run(fixture, builder: builder, guest: guest, configuration: configuration)
+            var result = await Self.run(fixture, builder: builder, guest: guest, configuration: configuration,
+                                        dependencies: dependencies)
             result.verdict = applied.apply(to: result.verdict, fixtureID: fixture.id)
             progress?(result)
             return result
@@ -115,11 +141,14 @@ public struct ConformanceSuite: Sendable {
 
     /// Builds, runs and judges one fixture (without the known-gaps list).
     static func run(_ fixture: Fixture, builder: FixtureBuilder, guest: GuestExecutor?,
-                    configuration: SuiteConfiguration) async -> FixtureResult {
+                    configuration: SuiteConfiguration,
+                    dependencies: ProgramDependencies = ProgramDependencies()) async -> FixtureResult {
         var result = FixtureResult(libc: fixture.libc, name: fixture.name, verdict: .pass)
         let binary: String
+        let programs: [PlacedProgram]
         do throws(BuildError) {
-            binary = try await builder.build(fixture, force: configuration.forceRebuild)
+            binary = try await build(fixture, builder: builder, force: configuration.forceRebuild, dependencies: dependencies)
+            programs = try dependencies.programs(for: fixture).get()
         } catch {
             result.verdict = .fail(.build, error.description)
             return result
@@ -128,7 +157,8 @@ public struct ConformanceSuite: Sendable {
 
         let native: Observation
         do throws(RunError) {
-            native = try await NativeExecutor().run(binaryPath: binary, spec: fixture.spec, timeoutSeconds: timeout)
+            native = try await NativeExecutor().run(binaryPath: binary, spec: fixture.spec, programs: programs,
+                                                    timeoutSeconds: timeout)
         } catch {
             result.verdict = .nativeFailure("cannot run natively: \(error)")
             return result
@@ -142,7 +172,8 @@ public struct ConformanceSuite: Sendable {
 
         let guestRun: Observation
         do throws(RunError) {
-            guestRun = try await guest.run(binaryPath: binary, spec: fixture.spec, timeoutSeconds: timeout)
+            guestRun = try await guest.run(binaryPath: binary, spec: fixture.spec, programs: programs,
+                                           timeoutSeconds: timeout)
         } catch {
             result.verdict = .fail(.crash, "cannot run the guest: \(error)")
             return result

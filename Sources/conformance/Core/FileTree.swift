@@ -10,6 +10,9 @@ public struct FileTree: Sendable, Equatable {
         case symlink(target: String)
         /// A FIFO, socket or device: only its kind is compared.
         case other(kind: String)
+        /// A program placed before the run (`conformance-programs:`) that the run left as it
+        /// was placed: still a regular file with the same bytes (which are not kept).
+        case placedProgram
 
         /// The entry's kind, for messages.
         public var kind: String {
@@ -18,6 +21,7 @@ public struct FileTree: Sendable, Equatable {
             case .directory: "directory"
             case .symlink: "symlink"
             case let .other(kind): kind
+            case .placedProgram: "placed program (unchanged)"
             }
         }
     }

@@ -14,6 +14,9 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidFixture(FixtureError)
     /// `--prebuilt` was given and the fixture's binary is not there.
     case notPrebuilt(fixture: String, path: String)
+    /// A program the fixture places in its working directory (`conformance-programs:`) is not
+    /// there: a fixture that does not exist or did not build, or a missing host file.
+    case missingProgram(fixture: String, program: String, reason: String)
 
     public var description: String {
         switch self {
@@ -29,6 +32,8 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
             error.description
         case let .notPrebuilt(fixture, path):
             "\(fixture): no prebuilt binary at \(path) (--prebuilt never compiles; run `conformance build` first)"
+        case let .missingProgram(fixture, program, reason):
+            "\(fixture): conformance-programs: cannot place \(program): \(reason)"
         }
     }
 }

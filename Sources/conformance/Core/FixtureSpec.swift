@@ -37,13 +37,16 @@ public struct FixtureSpec: Sendable, Equatable {
     /// exist with the same kind on both sides (`conformance-ignore-contents:`), e.g. a
     /// database whose bytes may legitimately differ while its query results (printed) may not.
     public var contentsIgnored: [String] = []
+    /// Programs copied into the working directory before each run, native and guest
+    /// (`conformance-programs:`): what the fixture runs with exec, posix_spawn or system.
+    public var programs: [ProgramPlacement] = []
 
     public init(summary: String, arguments: [String] = [], stdin: [UInt8] = [],
                 environment: [String] = [], expectedExitStatus: Int32 = 0,
                 timeoutSeconds: Double? = nil, guestMemory: String? = nil,
                 stdoutComparison: StdoutComparison = .exact, mismatchCategory: FailureCategory? = nil,
                 libcs: [Libc]? = nil, compilerFlags: [String] = [], linkerFlags: [String] = [],
-                linkMode: LinkMode = .static, contentsIgnored: [String] = []) {
+                linkMode: LinkMode = .static, contentsIgnored: [String] = [], programs: [ProgramPlacement] = []) {
         self.summary = summary
         self.arguments = arguments
         self.stdin = stdin
@@ -58,6 +61,70 @@ public struct FixtureSpec: Sendable, Equatable {
         self.linkerFlags = linkerFlags
         self.linkMode = linkMode
         self.contentsIgnored = contentsIgnored
+        self.programs = programs
+    }
+}
+
+/// One item of `conformance-programs:`: a program copied into the fresh working directory
+/// (mode 0755, parent folders created) before the native and the guest run. The working
+/// directory is the guest's root, so this is how a fixture gets the programs it executes.
+public struct ProgramPlacement: Sendable, Equatable {
+    /// Where the program comes from.
+    public enum Source: Sendable, Equatable {
+        /// The built binary of another fixture of the same libc, by name (`exec_target` is
+        /// `<libc>/exec_target`); it is built before the fixtures that place it.
+        case fixture(String)
+        /// A file on the host, by absolute path (`/bin/busybox`).
+        case hostPath(String)
+    }
+
+    public var source: Source
+    /// The path relative to the working directory (default: the source's base name).
+    public var destination: String
+
+    public init(source: Source, destination: String) {
+        self.source = source
+        self.destination = destination
+    }
+
+    /// Parses one item, `SOURCE` or `SOURCE=DEST` (split at the first `=`); the reason when invalid.
+    static func parse(_ item: String) -> Result<ProgramPlacement, PlacementSyntaxError> {
+        let sourceText: Substring
+        var destination: String?
+        if let equals = item.firstIndex(of: "=") {
+            sourceText = item[..<equals]
+            destination = String(item[item.index(after: equals)...])
+        } else {
+            sourceText = Substring(item)
+        }
+        let source: Source
+        if sourceText.hasPrefix("/") {
+            let components = sourceText.split(separator: "/")
+            guard let last = components.last, !sourceText.hasSuffix("/"), !components.contains("..") else {
+                return .failure(PlacementSyntaxError(reason: "expected a host file's absolute path, got \"\(sourceText)\""))
+            }
+            source = .hostPath(String(sourceText))
+            destination = destination ?? String(last)
+        } else {
+            guard !sourceText.isEmpty, sourceText.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+                return .failure(PlacementSyntaxError(
+                    reason: "expected a fixture name (e.g. exec_target) or an absolute host path (e.g. /bin/busybox), got \"\(sourceText)\""))
+            }
+            source = .fixture(String(sourceText))
+            destination = destination ?? String(sourceText)
+        }
+        let path = destination ?? ""
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard !path.isEmpty, !path.hasPrefix("/"), !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+            return .failure(PlacementSyntaxError(
+                reason: "expected a destination relative to the working directory (e.g. bin/sh), got \"\(path)\" in \"\(item)\""))
+        }
+        return .success(ProgramPlacement(source: source, destination: path))
+    }
+
+    /// Why a `conformance-programs:` item does not parse.
+    struct PlacementSyntaxError: Error {
+        var reason: String
     }
 }
 
@@ -81,7 +148,7 @@ public enum StdoutComparison: String, Sendable, Equatable, CaseIterable {
 extension FixtureSpec {
     /// The directive keys a header may use, after the `conformance-` prefix.
     public static let directiveKeys = ["args", "stdin", "env", "exit", "timeout", "memory", "compare",
-                                       "category", "libcs", "cflags", "ldflags", "link", "ignore-contents"]
+                                       "category", "libcs", "cflags", "ldflags", "link", "ignore-contents", "programs"]
 
     /// Parses the header of a fixture source.
     ///
@@ -178,6 +245,26 @@ extension FixtureSpec {
                     throw malformed("expected a path relative to the working directory, got \"\(path)\"")
                 }
                 spec.contentsIgnored += paths
+            case "programs":
+                let items: [String]
+                do throws(ShellWords.SyntaxError) { items = try ShellWords.split(value) } catch { throw malformed(error.reason) }
+                guard !items.isEmpty else { throw malformed("expected at least one SOURCE or SOURCE=DEST") }
+                for item in items {
+                    let placement: ProgramPlacement
+                    switch ProgramPlacement.parse(item) {
+                    case let .success(parsed): placement = parsed
+                    case let .failure(error): throw malformed(error.reason)
+                    }
+                    // Two programs at one path, or one inside another's path, cannot both be placed.
+                    for other in spec.programs.map(\.destination) {
+                        let new = placement.destination
+                        guard other != new, !new.hasPrefix(other + "/"), !other.hasPrefix(new + "/") else {
+                            throw malformed(other == new ? "\(new) is placed twice"
+                                            : "\(new) and \(other) cannot both be placed (one would be the other's folder)")
+                        }
+                    }
+                    spec.programs.append(placement)
+                }
             default:
                 throw .unknownDirective(path: path, line: lineNumber, key: key)
             }

@@ -4,7 +4,8 @@ import Foundation
 /// `hypervisor --dir <dir> --timeout <s> [--kernel <image>] [--memory <size>] <binary> <args...>`.
 ///
 /// The hypervisor process gets exactly the fixture's environment (the guest inherits it),
-/// the fixture's stdin, and the fresh directory both as `--dir` and as its working directory.
+/// the fixture's stdin, and the fresh directory (holding only the placed programs of
+/// `conformance-programs:`) both as `--dir` (the guest's root) and as its working directory.
 /// The guest's `argv[0]` is the program path as given, the same absolute path as natively.
 public struct GuestExecutor: FixtureExecutor {
     /// The `hypervisor` binary.
@@ -59,8 +60,9 @@ public struct GuestExecutor: FixtureExecutor {
         return arguments + [binaryPath] + spec.arguments
     }
 
-    public func run(binaryPath: String, spec: FixtureSpec, timeoutSeconds: Double) async throws(RunError) -> Observation {
-        try await runInFreshDirectory { directory in
+    public func run(binaryPath: String, spec: FixtureSpec, programs: [PlacedProgram],
+                    timeoutSeconds: Double) async throws(RunError) -> Observation {
+        try await runInFreshDirectory(programs: programs) { directory in
             ProcessRequest(executable: hypervisorPath,
                            arguments: arguments(directory: directory, binaryPath: binaryPath, spec: spec,
                                                 timeoutSeconds: timeoutSeconds),

@@ -6,15 +6,16 @@ import Glibc
 /// Runs fixtures directly on the host Linux kernel: the reference.
 ///
 /// `argv[0]` is the binary's absolute path, the environment is exactly the fixture's,
-/// and the working directory is a fresh temporary directory.
+/// and the working directory is a fresh temporary directory holding only the placed programs.
 public struct NativeExecutor: FixtureExecutor {
     public var name: String { "native" }
 
     public init() {}
 
-    public func run(binaryPath: String, spec: FixtureSpec, timeoutSeconds: Double) async throws(RunError) -> Observation {
+    public func run(binaryPath: String, spec: FixtureSpec, programs: [PlacedProgram],
+                    timeoutSeconds: Double) async throws(RunError) -> Observation {
         _ = coreDumpsDisabled
-        return try await runInFreshDirectory { directory in
+        return try await runInFreshDirectory(programs: programs) { directory in
             ProcessRequest(executable: binaryPath, arguments: [binaryPath] + spec.arguments,
                            environment: spec.environment, stdin: spec.stdin,
                            workingDirectory: directory, timeoutSeconds: timeoutSeconds)

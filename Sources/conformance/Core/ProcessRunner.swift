@@ -66,6 +66,8 @@ public enum RunError: Error, Equatable, Sendable, CustomStringConvertible {
     case snapshotFailed(path: String, reason: String)
     /// The hypervisor binary does not exist or is not executable.
     case hypervisorMissing(path: String)
+    /// A program could not be copied into the working directory (`conformance-programs:`).
+    case placementFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -77,6 +79,8 @@ public enum RunError: Error, Equatable, Sendable, CustomStringConvertible {
             "cannot read what the run left in \(path): \(reason)"
         case let .hypervisorMissing(path):
             "no hypervisor at \(path): build it with `swift build -c release` or pass --hypervisor"
+        case let .placementFailed(path, reason):
+            "cannot place the program \(path) in the working directory: \(reason)"
         }
     }
 }

@@ -38,14 +38,17 @@ public struct TriageRequest: Sendable {
     public var timeoutSeconds: Double
     /// Extra runner options placed before the program (`--debug-fault no-sse`).
     public var guestOptions: [String]
+    /// The programs a fixture places in its working directory (`conformance-programs:`), on both sides.
+    public var programs: [PlacedProgram]
 
     public init(name: String, binaryPath: String, spec: FixtureSpec, timeoutSeconds: Double = 10,
-                guestOptions: [String] = []) {
+                guestOptions: [String] = [], programs: [PlacedProgram] = []) {
         self.name = name
         self.binaryPath = binaryPath
         self.spec = spec
         self.timeoutSeconds = timeoutSeconds
         self.guestOptions = guestOptions
+        self.programs = programs
     }
 
     /// A request for `target`: a fixture id (`musl/hello`, built if needed) or a program path.
@@ -60,15 +63,22 @@ public struct TriageRequest: Sendable {
         }
         if let fixture = catalog.fixtures.first(where: { $0.id == target }) {
             let binary: String
+            let programs: [PlacedProgram]
             do throws(BuildError) {
-                binary = try await configuration.fixtureBuilder.build(fixture)
+                let dependencies = await ProgramDependencies.build(
+                    for: [fixture], fixturesRoot: configuration.fixturesRoot, builder: configuration.fixtureBuilder,
+                    force: false, jobs: configuration.jobs)
+                binary = try await ConformanceSuite.build(fixture, builder: configuration.fixtureBuilder, force: false,
+                                                          dependencies: dependencies)
+                programs = try dependencies.programs(for: fixture).get()
             } catch {
                 throw .build(error)
             }
             var spec = fixture.spec
             if let arguments { spec.arguments = arguments }
             return TriageRequest(name: fixture.id, binaryPath: binary, spec: spec,
-                                 timeoutSeconds: fixture.spec.timeoutSeconds ?? timeoutSeconds, guestOptions: guestOptions)
+                                 timeoutSeconds: fixture.spec.timeoutSeconds ?? timeoutSeconds, guestOptions: guestOptions,
+                                 programs: programs)
         }
         let path = target.hasPrefix("/") ? target : FileManager.default.currentDirectoryPath + "/" + target
         var isDirectory: ObjCBool = false
@@ -138,13 +148,13 @@ public struct Triage: Sendable {
         let native: Observation
         let guestRun: Observation
         do throws(RunError) {
-            native = try await observe(prefix: "conformance-native") { directory in
+            native = try await observe(prefix: "conformance-native", programs: request.programs) { directory in
                 ProcessRequest(executable: strace,
                                arguments: ["strace", "-f", "-qq", "-o", nativeTrace, "--", request.binaryPath] + spec.arguments,
                                environment: spec.environment, stdin: spec.stdin,
                                workingDirectory: directory, timeoutSeconds: timeout * 4)
             }
-            guestRun = try await observe(prefix: "conformance-guest") { guestRequest(in: $0, options: ["--trace-file", guestTrace]) }
+            guestRun = try await observe(prefix: "conformance-guest", programs: request.programs) { guestRequest(in: $0, options: ["--trace-file", guestTrace]) }
         } catch {
             throw .run(error)
         }
@@ -158,7 +168,7 @@ public struct Triage: Sendable {
         if verdict.outcome != .pass, !request.guestOptions.contains(Self.noSyscallPatching) {
             // A control run: the same guest with every syscall trapping.
             do throws(RunError) {
-                let control = try await observe(prefix: "conformance-guest") { guestRequest(in: $0, options: [Self.noSyscallPatching]) }
+                let control = try await observe(prefix: "conformance-guest", programs: request.programs) { guestRequest(in: $0, options: [Self.noSyscallPatching]) }
                 unpatchedVerdict = Comparison.compare(native: unhurried, guest: control, timeoutSeconds: timeout, spec: spec)
             } catch {
                 throw .run(error)
@@ -177,10 +187,12 @@ public struct Triage: Sendable {
         return report
     }
 
-    private func observe(prefix: String, _ makeRequest: (String) -> ProcessRequest) async throws(RunError) -> Observation {
+    private func observe(prefix: String, programs: [PlacedProgram],
+                         _ makeRequest: (String) -> ProcessRequest) async throws(RunError) -> Observation {
         let directory = try TemporaryDirectory(prefix: prefix)
         defer { directory.remove() }
+        let placed = try PlacedProgram.place(programs, in: directory.path)
         let outcome = try await ProcessRunner.run(makeRequest(directory.path))
-        return Observation(outcome: outcome, files: try FileTree.snapshot(of: directory.path))
+        return Observation(outcome: outcome, files: try FileTree.snapshot(of: directory.path).recordingPlacedPrograms(placed))
     }
 }
