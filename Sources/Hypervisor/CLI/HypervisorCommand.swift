@@ -92,6 +92,7 @@ struct HypervisorCommand {
         var configuration = MachineConfiguration(
             kernelPath: kernelPath, programPath: options.program,
             arguments: [options.argv0 ?? options.program] + options.arguments, environment: guestEnvironment)
+        configuration.isChildProcess = options.childProcess
         configuration.executableName = options.execName
         configuration.executablePath = options.exePath
         if let text = options.execState {
@@ -131,6 +132,7 @@ struct HypervisorCommand {
         }
         let outcome = machine.run()
         PhaseTimer.shared.mark("run-end")
+        if configuration.isChildProcess { Machine.endProcess(like: outcome, quiet: true) }
         if let timings = machine.timingsReport() { Self.printError(timings) }
         if let message = outcome.message { Self.printError(message) }
         return outcome.exitStatus

@@ -48,7 +48,8 @@ enum ExecSyscalls {
         var arguments = try strings(at: argv, total: &total)
         let environment = try strings(at: envp, total: &total)
         var program = path
-        var execfn = given
+        let execfn = given  // AT_EXECFN stays the name exec was given, a script's too
+        var filename = given  // the file being loaded, as the next interpreter's argument names it
         // `#!` scripts: the interpreter runs with [interpreter, optional argument, script, argv[1...]].
         for depth in 0...maximumInterpreterDepth {
             let head = try checkExecutable(program)
@@ -58,10 +59,10 @@ enum ExecSyscalls {
             guard let (interpreter, argument) = interpreterLine(head) else { throw .ENOEXEC }
             var replaced: [[UInt8]] = [interpreter]
             if let argument { replaced.append(argument) }
-            replaced.append(execfn)
+            replaced.append(filename)
             replaced.append(contentsOf: arguments.dropFirst())
             arguments = replaced
-            execfn = interpreter
+            filename = interpreter
             program = PathResolver.resolve(interpreter, relativeTo: currentProcess.workingDirectory)
         }
         total = 0

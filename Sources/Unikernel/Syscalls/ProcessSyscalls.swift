@@ -63,20 +63,26 @@ enum ProcessSyscalls {
         try prlimit64(SyscallArguments(0, a[0], a[1], 0, 0, 0))
     }
 
-    // Process groups and sessions: the one process leads both.
-    static func getpgid(_ a: SyscallArguments) throws(Errno) -> Int {
-        guard a.int32(0) == 0 || a.int32(0) == currentProcess.pid else { throw .ESRCH }
-        return currentProcess.pid
+    // Process groups and sessions are the host processes' (the runner's): the caller and its
+    // children may be named.
+    private static func group(_ operation: uk_group_op, pid: Int = 0, pgid: Int = 0) throws(Errno) -> Int {
+        try Errno.check(Hypercall.process(UK_PROC_GROUP, Int64(operation.rawValue), Int64(pid), Int64(pgid)))
     }
-    static func getpgrp(_ a: SyscallArguments) throws(Errno) -> Int { currentProcess.pid }
+    static func getpgid(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a.int32(0) >= 0 else { throw .ESRCH }
+        return try group(UK_GROUP_GETPGID, pid: a.int32(0))
+    }
+    static func getpgrp(_ a: SyscallArguments) throws(Errno) -> Int { try group(UK_GROUP_GETPGID) }
     static func setpgid(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a.int32(1) >= 0 else { throw .EINVAL }
-        guard a.int32(0) == 0 || a.int32(0) == currentProcess.pid else { throw .ESRCH }
-        guard a.int32(1) == 0 || a.int32(1) == currentProcess.pid else { throw .EPERM }
-        return 0
+        guard a.int32(0) >= 0 else { throw .ESRCH }
+        return try group(UK_GROUP_SETPGID, pid: a.int32(0), pgid: a.int32(1))
     }
-    static func setsid(_ a: SyscallArguments) throws(Errno) -> Int { throw .EPERM }  // already a group leader
-    static func getsid(_ a: SyscallArguments) throws(Errno) -> Int { try getpgid(a) }
+    static func setsid(_ a: SyscallArguments) throws(Errno) -> Int { try group(UK_GROUP_SETSID) }
+    static func getsid(_ a: SyscallArguments) throws(Errno) -> Int {
+        guard a.int32(0) >= 0 else { throw .ESRCH }
+        return try group(UK_GROUP_GETSID, pid: a.int32(0))
+    }
 
     static func getresuid(_ a: SyscallArguments) throws(Errno) -> Int {
         let info = currentProcess.bootInfo

@@ -74,7 +74,13 @@ enum SignalSyscalls {
         let pid = currentProcess.pid
         let signal = try checkedSignal(a.int32(1))
         if target > 0, target != pid { return try ForkSyscalls.killOther(pid: target, signal: signal) }
-        guard target == pid || target == 0 || target == -1 || target == -pid else { throw .ESRCH }
+        let ownGroup = (try? ProcessSyscalls.getpgrp(a)) ?? pid
+        if target < -1, target != -ownGroup { return try ForkSyscalls.killOther(pid: target, signal: signal) }
+        if target == 0 || target == -1 || target == -ownGroup {
+            // The caller's group (or everyone it may signal): its children in it too.
+            _ = try? ForkSyscalls.killOther(pid: -ownGroup, signal: signal)
+        }
+        guard target == pid || target == 0 || target == -1 || target == -ownGroup else { throw .ESRCH }
         if signal != 0 { Signals.send(signal, code: Signals.codeUser) }
         return 0
     }

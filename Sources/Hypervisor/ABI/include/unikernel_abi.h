@@ -279,6 +279,16 @@ enum uk_process_op {
      * process by a new runner for it (same pid, the kept descriptors, the state below); it
      * returns only on failure (-errno: ENOENT, EACCES, ENOEXEC, E2BIG, ENOMEM...). */
     UK_PROC_EXEC = 5,
+    /* Process groups and sessions, on the host's processes: arg0 = UK_GROUP_*, arg1 = pid
+     * (0: the caller; otherwise the caller or one of its children, else -ESRCH), arg2 = pgid. */
+    UK_PROC_GROUP = 6,
+};
+
+enum uk_group_op {
+    UK_GROUP_GETPGID = 0,    /* result = the pgid */
+    UK_GROUP_SETPGID = 1,
+    UK_GROUP_GETSID = 2,     /* result = the session id */
+    UK_GROUP_SETSID = 3,     /* result = the new session id */
 };
 
 /* What a process keeps across execve (and a new runner gives its kernel, boot info

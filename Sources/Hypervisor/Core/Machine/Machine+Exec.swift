@@ -53,6 +53,7 @@ extension Machine {
         }
 
         var argv = ["/proc/self/exe"] + configuration.commandLineOptions(rootDirectory: rootDirectoryPath)
+        if isForkedChild { argv.append("--child-process") }
         argv += ["--argv0", String(decoding: request.arguments.first ?? [], as: UTF8.self),
                  "--exec-name", String(decoding: request.execfn, as: UTF8.self),
                  "--exe-path", rootDirectoryPath + String(decoding: request.path, as: UTF8.self),

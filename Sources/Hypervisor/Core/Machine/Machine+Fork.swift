@@ -98,7 +98,7 @@ extension Machine {
     /// guest's signal (so that the parent's wait sees WIFSIGNALED). With `quiet` (a forked
     /// child) a crash is not reported on stderr: the stderr it shares must stay the program's,
     /// and its parent learns of the death through wait, as on Linux.
-    static func endProcess(like outcome: RunOutcome, quiet: Bool) -> Never {
+    public static func endProcess(like outcome: RunOutcome, quiet: Bool) -> Never {
         switch outcome {
         case let .killed(signal), let .interrupted(signal):
             fflush(nil)

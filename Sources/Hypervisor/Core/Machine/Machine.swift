@@ -44,6 +44,7 @@ public final class Machine {
     /// Builds the machine; nothing runs yet.
     public init(_ configuration: MachineConfiguration) throws(HypervisorError) {
         self.configuration = configuration
+        isForkedChild = configuration.isChildProcess
         platform = configuration.platform ?? Platform.detect()
         do { try GuestLayout.validate(memorySize: configuration.memorySize) } catch { throw .layout(error) }
 

@@ -61,6 +61,8 @@ public struct MachineConfiguration: Sendable {
     public var executableName: String?
     public var executablePath: String?
     public var inherited: InheritedState?
+    /// The program is a guest process's child (forked, then exec'd): it ends as Machine.endProcess says.
+    public var isChildProcess = false
 
     /// Linux's ELF_ET_DYN_BASE on x86-64: where a static-pie program loads without ASLR.
     public static let pieBase: UInt64 = 0x5555_5555_4000

@@ -28,6 +28,7 @@ public final class HostProcessTable {
                 return 0
             }
         case UK_PROC_KILL.rawValue:
+            if request.arguments[0] < 0 { return killGroup(-request.arguments[0], signal: request.arguments[1]) }
             return kill(pid: request.arguments[0], signal: request.arguments[1])
         case UK_PROC_PIPE.rawValue:
             guard let buffer = request.buffer, buffer.length >= 8 else { return -Int64(EFAULT) }
@@ -43,9 +44,45 @@ public final class HostProcessTable {
                 return -Int64(EFAULT)
             }
             return 0
+        case UK_PROC_GROUP.rawValue:
+            return group(operation: request.arguments[0], pid: request.arguments[1], pgid: request.arguments[2])
         default:
             return -Int64(ENOSYS)
         }
+    }
+
+    /// Whether the guest may name `pid` in a group call: itself (0 or its own pid) or a child.
+    private func mayName(_ pid: Int64) -> Bool {
+        pid == 0 || pid == Int64(getpid()) || (pid > 0 && pid <= Int64(Int32.max) && children.contains(Int32(pid)))
+    }
+
+    /// getpgid, setpgid, getsid, setsid on the host's processes.
+    func group(operation: Int64, pid: Int64, pgid: Int64) -> Int64 {
+        guard mayName(pid) else { return -Int64(ESRCH) }
+        let target = pid_t(pid)
+        let result: Int32
+        switch operation {
+        case Int64(UK_GROUP_GETPGID.rawValue): result = getpgid(target)
+        case Int64(UK_GROUP_SETPGID.rawValue):
+            guard pgid >= 0, pgid <= Int64(Int32.max) else { return -Int64(EINVAL) }
+            result = setpgid(target, pid_t(pgid))
+        case Int64(UK_GROUP_GETSID.rawValue): result = getsid(target)
+        case Int64(UK_GROUP_SETSID.rawValue): result = setsid()
+        default: return -Int64(EINVAL)
+        }
+        return result < 0 ? -Int64(Glibc.errno) : Int64(result)
+    }
+
+    /// kill(-pgid, signal) to a group one of the runner's children leads (the host's killpg),
+    /// or to the runner's own group: its children in it (the caller's kernel signals itself).
+    func killGroup(_ pgid: Int64, signal: Int64) -> Int64 {
+        guard signal >= 0, signal <= 64, pgid > 0, pgid <= Int64(Int32.max) else { return -Int64(EINVAL) }
+        if pgid == Int64(getpgrp()) {
+            for child in children where getpgid(child) == pid_t(pgid) { _ = Glibc.kill(child, Int32(signal)) }
+            return 0
+        }
+        guard children.contains(Int32(pgid)) else { return -Int64(ESRCH) }
+        return killpg(pid_t(pgid), Int32(signal)) == 0 ? 0 : -Int64(Glibc.errno)
     }
 
     /// The host's waitid(idtype, id, WEXITED [| WNOWAIT] | WNOHANG): a child that ended (pid 0

@@ -29,6 +29,7 @@ public struct RunnerCommandLine: Equatable, Sendable {
     public var exePath: String?
     public var execState: String?
     public var traceFD: Int32?
+    public var childProcess = false
     /// The program to run and its arguments (argv[1...]).
     public var program = ""
     public var arguments: [String] = []
@@ -81,6 +82,7 @@ public struct RunnerCommandLine: Equatable, Sendable {
             guard let fd = Int32(text), fd >= 0 else { throw UsageError(description: "invalid --trace-fd '\(text)'") }
             c.traceFD = fd
         },
+        Option(name: "child-process", value: nil, help: "(set by the guest's execve) the program is a guest process's child: a crash is reported to its parent through wait only, and a signal's default action kills the runner with that signal.") { c, _ in c.childProcess = true },
         Option(name: "debug-refuse-syscall", value: "name", help: "Refuse this syscall (name or number) with ENOSYS, as if unimplemented (repeatable).") { $0.debugRefuseSyscall.append($1) },
     ]
 
