@@ -182,7 +182,7 @@ enum ForkSyscalls {
     /// wait4(pid, wstatus, options, rusage).
     static func wait4(_ a: SyscallArguments) throws(Errno) -> Int {
         let pid = a.int32(0)
-        let options = a.int32(2)
+        let options = a.uint32(2)
         guard options & ~(wNohang | wUntraced | wContinued | wNothread | wAll | wClone) == 0 else { throw .EINVAL }
         if a[1] != 0 { try UserMemory.validate(a[1], 4) }
         if a[3] != 0 { try UserMemory.validate(a[3], 144) }
@@ -204,7 +204,7 @@ enum ForkSyscalls {
     /// waitid(idtype, id, infop, options, rusage).
     static func waitid(_ a: SyscallArguments) throws(Errno) -> Int {
         let idtype = a.int32(0)
-        let options = a.int32(3)
+        let options = a.uint32(3)
         guard options & ~(wNohang | wUntraced | wExited | wContinued | wNowait | wNothread | wAll | wClone) == 0,
               options & (wUntraced | wExited | wContinued) != 0 else { throw .EINVAL }
         guard idtype == pAll || idtype == pPid || idtype == pPgid else { throw .EINVAL }

@@ -64,6 +64,12 @@ extension Machine {
         fflush(nil)
         _ = handler.flushPendingWrite()
         keep = true
+        // A vfork parent resumes now (the gate closes at the exec: it is close-on-exec).
+        if let gate = vforkGate {
+            var byte: UInt8 = 0x65
+            _ = Glibc.write(gate, &byte, 1)
+            vforkGate = nil
+        }
         let error = Machine.execute("/proc/self/exe", argv, environment)
         keep = false
         // Still here: the exec failed. Put the close-on-exec flags back as they were.

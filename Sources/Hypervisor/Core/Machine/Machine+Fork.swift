@@ -18,7 +18,12 @@ extension Machine {
         fflush(nil)
         let pid = callLock.withLock { Glibc.fork() }
         if pid == 0 {
-            if vforking { Glibc.close(gate[0]) }
+            // A vfork child's own gate is its parent's business, not its children's.
+            if let inherited = vforkGate { Glibc.close(inherited); vforkGate = nil }
+            if vforking {
+                Glibc.close(gate[0])
+                vforkGate = gate[1]
+            }
             runForkedChild(rip: UInt64(bitPattern: request.arguments[0]), rsp: UInt64(bitPattern: request.arguments[1]),
                            rdi: UInt64(bitPattern: request.arguments[2]))
         }
@@ -29,10 +34,17 @@ extension Machine {
         }
         callLock.withLock { handler.processes.adopt(pid) }
         if vforking {
+            // The child writes a byte just before it execs; end of file without one: it exits,
+            // and the parent resumes once it is a zombie (as Linux's vfork_done at exit).
             Glibc.close(gate[1])
             var byte: UInt8 = 0
-            while Glibc.read(gate[0], &byte, 1) < 0, Glibc.errno == EINTR {}
+            var count = 0
+            repeat { count = Glibc.read(gate[0], &byte, 1) } while count < 0 && Glibc.errno == EINTR
             Glibc.close(gate[0])
+            if count == 0 {
+                var change = clinux_child_change()
+                while clinux_waitid(1 /* P_PID */, pid, WEXITED | WNOWAIT, &change) == -EINTR {}
+            }
         }
         return Int64(pid)
     }

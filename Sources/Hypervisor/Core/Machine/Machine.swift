@@ -40,6 +40,8 @@ public final class Machine {
     let hostSignalsPhysical: UInt64
     /// Whether this machine runs in a forked child of the first runner process.
     var isForkedChild = false
+    /// In a vfork child: the pipe end its parent waits on (a byte before an exec, closed at exit).
+    var vforkGate: Int32?
 
     /// Builds the machine; nothing runs yet.
     public init(_ configuration: MachineConfiguration) throws(HypervisorError) {
