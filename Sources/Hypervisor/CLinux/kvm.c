@@ -95,6 +95,19 @@ static void on_signal(int signo) {
 /* Signals forwarded to the guest (bit n-1 = signal n), taken by ckvm_take_forwarded. */
 static volatile uint64_t forwarded_mask;
 
+static volatile uint64_t forwarded_senders[65];
+static void on_forwarded(int signo);
+
+static void on_forwarded_info(int signo, siginfo_t *info, void *context) {
+    (void)context;
+    if (signo > 0 && signo <= 64 && info != NULL && info->si_code == SI_USER) {
+        forwarded_senders[signo] = (uint64_t)(uint32_t)info->si_pid | (uint64_t)info->si_uid << 32;
+    } else if (signo > 0 && signo <= 64) {
+        forwarded_senders[signo] = 0;
+    }
+    on_forwarded(signo);
+}
+
 static void on_forwarded(int signo) {
     __atomic_fetch_or(&forwarded_mask, 1ull << (signo - 1), __ATOMIC_SEQ_CST);
     stop_thread_run();
@@ -131,6 +144,15 @@ static int install_flags(int signo, void (*handler)(int), int flags) {
     return sigaction(signo, &action, NULL);
 }
 
+static int install_info(int signo, void (*handler)(int, siginfo_t *, void *)) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = handler;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_SIGINFO;
+    return sigaction(signo, &action, NULL);
+}
+
 static int install(int signo, void (*handler)(int)) {
     /* no SA_RESTART: KVM_RUN and ppoll must return EINTR */
     return install_flags(signo, handler, 0);
@@ -163,7 +185,8 @@ int ckvm_install_signal_handlers(struct kvm_run *run) {
     }
     int signals[] = { SIGALRM, SIGINT, SIGTERM };
     for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
-        if (install(signals[i], termination_forwarded && signals[i] != SIGALRM ? on_forwarded : on_signal) != 0) {
+        int forwarded = termination_forwarded && signals[i] != SIGALRM;
+        if ((forwarded ? install_info(signals[i], on_forwarded_info) : install(signals[i], on_signal)) != 0) {
             return -1;
         }
     }
@@ -171,7 +194,7 @@ int ckvm_install_signal_handlers(struct kvm_run *run) {
        the guest's kernel decides whether the signal interrupts the guest's call
        (ckvm_interrupt_wanted; host calls retry EINTR otherwise). */
     for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++) {
-        if (install(forwarded_signals[i], on_forwarded) != 0) {
+        if (install_info(forwarded_signals[i], on_forwarded_info) != 0) {
             return -1;
         }
     }
@@ -387,4 +410,8 @@ void ckvm_reset_after_fork(int forward_termination) {
 
 int ckvm_interrupt_wanted(void) {
     return forwarded_mask != 0 || pending_signal != 0;
+}
+
+uint64_t ckvm_forwarded_sender(int signo) {
+    return signo > 0 && signo <= 64 ? forwarded_senders[signo] : 0;
 }

@@ -87,11 +87,12 @@ enum SyscallPatcher {
 
     /// The stub to resume in when #UD hit the overwritten `syscall` of a register-move site:
     /// past the stub's `mov`, so the call runs with the caller's rax.
-    /// Where a call that returns to `returnAddress` starts again (a restarted syscall): its
-    /// stub's start when it came through one (the stub repeats the displaced `mov`, so RAX is
-    /// loaded as the first time), else the trapping `syscall` itself (RAX = the number again).
+    /// Where a call that returns to `returnAddress` starts again (a restarted syscall, RAX set
+    /// back to the number by the caller): its stub just past the displaced `mov`, whose effect
+    /// the registers still hold (repeating it could read an RCX the call overwrote), or the
+    /// trapping `syscall` itself.
     static func restartAddress(returningTo returnAddress: UInt64, viaStub: Bool) -> UInt64 {
-        if viaStub, let stub = stubs.first(where: { $0.returnAddress == returnAddress }) { return stub.address }
+        if viaStub, let stub = stubs.first(where: { $0.returnAddress == returnAddress }) { return stub.address + stub.movLength }
         return returnAddress &- 2
     }
 

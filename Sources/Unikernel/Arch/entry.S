@@ -169,11 +169,21 @@ uk_fork_child_entry_address:
     .balign 64
     .globl uk_host_signals
 uk_host_signals: .quad 0
+/* Who sent each forwarded signal (index n-1 for signal n): pid | uid << 32, written by the
+ * host before it sets the signal's bit. */
+    .balign 64
+    .globl uk_host_signal_senders
+uk_host_signal_senders: .skip 64 * 8
     .text
     .globl uk_host_signals_address
     .type uk_host_signals_address, @function
 uk_host_signals_address:
     leaq uk_host_signals(%rip), %rax
+    ret
+    .globl uk_host_signal_senders_address
+    .type uk_host_signal_senders_address, @function
+uk_host_signal_senders_address:
+    leaq uk_host_signal_senders(%rip), %rax
     ret
 
     .bss

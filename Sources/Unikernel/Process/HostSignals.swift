@@ -18,9 +18,15 @@ enum HostSignals {
     static func take() {
         guard uk_volatile_load(UnsafeMutableRawPointer(word)) != 0 else { return }
         let pending = uk_atomic_exchange(word, 0)
+        // SAFETY: uk_host_signal_senders, 64 words of .data the host writes before a bit.
+        let senders = UnsafeMutablePointer<UInt64>(bitPattern: UInt(uk_host_signal_senders_address()))!
         for signal in 1...64 where pending & (1 << UInt64(signal - 1)) != 0 {
-            if signal == sigchld { ChildEvents.note() }
-            Signals.send(signal, code: Signals.codeUser)
+            if signal == sigchld {
+                ChildEvents.note()
+                noteChangedChild()
+            }
+            let sender = uk_volatile_load(UnsafeMutableRawPointer(senders + (signal - 1)))
+            Signals.send(signal, code: Signals.codeUser, sender: sender)
         }
     }
 }
@@ -38,5 +44,20 @@ enum ChildEvents {
     }
 }
 
+extension HostSignals {
+    /// Names the child a SIGCHLD reports (a child that ended and is not yet reaped, looked at
+    /// without reaping it), unless a pending SIGCHLD already names one.
+    static func noteChangedChild() {
+        guard currentProcess.signals.childInfo == nil || currentProcess.signals.sharedPending & Signals.bit(sigchld) == 0 else { return }
+        let result = Hypercall.process(UK_PROC_WAIT, Int64(ForkSyscalls.pAll), 0, Int64(ForkSyscalls.wExited | ForkSyscalls.wNowait),
+                                       dataLength: MemoryLayout<uk_wait_result>.size)
+        guard result >= 0 else { return }
+        let found = BounceBuffer.data.loadUnaligned(as: uk_wait_result.self)
+        currentProcess.signals.childInfo = found.pid > 0
+            ? ChildSignalInfo(pid: found.pid, uid: found.uid, status: found.status, code: found.code) : nil
+    }
+}
+
 @_extern(c, "uk_host_signals_address") func uk_host_signals_address() -> UInt64
+@_extern(c, "uk_host_signal_senders_address") func uk_host_signal_senders_address() -> UInt64
 @_extern(c, "uk_atomic_exchange") func uk_atomic_exchange(_ word: UnsafeMutablePointer<UInt64>, _ value: UInt64) -> UInt64

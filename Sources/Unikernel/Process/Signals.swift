@@ -42,6 +42,14 @@ struct SignalInfo {
     var fromProcess = false
 }
 
+/// What a SIGCHLD reports: the child that changed state (si_pid, si_uid, si_status).
+struct ChildSignalInfo {
+    var pid: Int32
+    var uid: UInt32
+    var status: Int32
+    var code: Int32
+}
+
 /// One rt_sigaction entry (the kernel's struct sigaction: handler, flags, restorer, mask).
 struct SignalAction {
     var handler: UInt64 = 0
@@ -55,6 +63,10 @@ struct SignalState {
     var actions = [SignalAction](repeating: SignalAction(), count: 65)
     /// Pending on the process (kill): taken by whichever thread does not block it.
     var sharedPending: UInt64 = 0
+    /// The pending SIGCHLD's child, when the host named one.
+    var childInfo: ChildSignalInfo?
+    /// Who sent each pending process signal from another process (pid | uid << 32; 0: itself).
+    var senders = [UInt64](repeating: 0, count: 65)
 }
 
 /// One thread's signal mask, pending set (tkill, tgkill, faults) and alternate stack.
@@ -144,7 +156,7 @@ enum Signals {
     /// It is acted on when the receiving thread next returns to the application; a
     /// thread blocked in an interruptible wait is woken for it. As on Linux, a signal
     /// pending on both the thread and the process is delivered twice.
-    static func send(_ signal: Int, code: Int32, to task: Task? = nil) {
+    static func send(_ signal: Int, code: Int32, to task: Task? = nil, sender: UInt64? = nil) {
         // As Linux's sig_ignored: an ignored signal (SIG_IGN, or a default action of ignoring)
         // that the target does not block is dropped at once, never pending.
         let action = currentProcess.signals.actions[signal]
@@ -158,6 +170,7 @@ enum Signals {
             return
         }
         currentProcess.signals.sharedPending |= bit(signal)
+        currentProcess.signals.senders[signal] = sender ?? 0
         // Wake one thread that takes it, the running one first (not an idle vCPU's idle task,
         // which takes host signals for the process but never runs its code).
         if !Scheduler.current.isIdle, accepts(Scheduler.current, signal) { return }
@@ -266,7 +279,23 @@ enum Signals {
             return (signal, task.signals.codes[signal])
         }
         currentProcess.signals.sharedPending &= ~bit(signal)
+        if signal == HostSignals.sigchld, let child = currentProcess.signals.childInfo { return (signal, child.code) }
         return (signal, codeUser)
+    }
+
+    /// siginfo words 2 and 3 of a signal from a process (si_pid and si_uid, then si_status):
+    /// the child's for a SIGCHLD the host reported (taken then), the process's own otherwise.
+    static func senderWords(_ signal: Int) -> (UInt64, UInt64) {
+        if signal == HostSignals.sigchld, let child = currentProcess.signals.childInfo {
+            currentProcess.signals.childInfo = nil
+            return (UInt64(UInt32(bitPattern: child.pid)) | UInt64(child.uid) << 32, UInt64(UInt32(bitPattern: child.status)))
+        }
+        let sender = currentProcess.signals.senders[signal]
+        if sender != 0 {
+            currentProcess.signals.senders[signal] = 0
+            return (sender, 0)
+        }
+        return (UInt64(UInt32(currentProcess.pid)) | UInt64(currentProcess.bootInfo.uid) << 32, 0)
     }
 
     /// Delivers a fault's signal to its handler; false when the default
@@ -366,9 +395,11 @@ enum Signals {
         let siginfo = Int(siginfoOffset / 8)
         words[siginfo] = UInt64(UInt32(info.signal))
         words[siginfo + 1] = UInt64(UInt32(bitPattern: info.code))
-        words[siginfo + 2] = info.fromProcess
-            ? UInt64(UInt32(currentProcess.pid)) | UInt64(currentProcess.bootInfo.uid) << 32
-            : info.address
+        if info.fromProcess {
+            (words[siginfo + 2], words[siginfo + 3]) = senderWords(info.signal)
+        } else {
+            words[siginfo + 2] = info.address
+        }
 
         let extended = ExtendedState.save()
         do throws(Errno) {

@@ -143,7 +143,7 @@ enum SignalSyscalls {
                     var words = [UInt64](repeating: 0, count: 16)
                     words[0] = UInt64(UInt32(taken.signal))
                     words[1] = UInt64(UInt32(bitPattern: taken.code))
-                    words[2] = UInt64(UInt32(currentProcess.pid)) | UInt64(currentProcess.bootInfo.uid) << 32
+                    (words[2], words[3]) = Signals.senderWords(taken.signal)
                     try UserMemory.copyOut(from: words, to: a[1], count: 128)
                 }
                 return taken.signal

@@ -91,6 +91,8 @@ void ckvm_clear_immediate_exit(struct kvm_run *run);
    SIGWINCH, SIGCONT, SIGURG; in a forked child SIGINT and SIGTERM too) are for the guest:
    recorded (bit n-1 = signal n) and taken once by ckvm_take_forwarded(). */
 uint64_t ckvm_take_forwarded(void);
+/* Who sent forwarded signal `signo` last (kill from another process): pid | uid << 32; 0 otherwise. */
+uint64_t ckvm_forwarded_sender(int signo);
 /* Whether a signal for the guest (forwarded) or for the runner (stop) is pending: a blocking
    host call that a signal interrupted (EINTR) returns then, and is retried otherwise. */
 int ckvm_interrupt_wanted(void);

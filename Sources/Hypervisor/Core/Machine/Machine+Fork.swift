@@ -137,6 +137,12 @@ extension Machine {
     func forwardToGuest(_ signals: UInt64) -> Bool {
         guard hostSignalsPhysical != 0,
               (try? memory.check(hostSignalsPhysical, length: 8)) != nil else { return false }
+        // Senders first: the kernel reads one only after it saw the signal's bit.
+        if hostSignalSendersPhysical != 0, (try? memory.check(hostSignalSendersPhysical, length: 64 * 8)) != nil {
+            for signal in 1...64 where signals & (1 << UInt64(signal - 1)) != 0 {
+                try? memory.store(ckvm_forwarded_sender(Int32(signal)), at: hostSignalSendersPhysical + UInt64(signal - 1) * 8)
+            }
+        }
         // SAFETY: an 8-byte-aligned word of the kernel image inside guest memory (checked above).
         let word = (memory.hostBase + Int(hostSignalsPhysical)).assumingMemoryBound(to: UInt64.self)
         ckvm_atomic_or64(word, signals)

@@ -38,6 +38,8 @@ public final class Machine {
     let bootCPU: BootCPUState
     /// Guest-physical address of the kernel's `uk_host_signals` word (0: the kernel has none).
     let hostSignalsPhysical: UInt64
+    /// Guest-physical address of `uk_host_signal_senders` (who sent each forwarded signal).
+    let hostSignalSendersPhysical: UInt64
     /// Whether this machine runs in a forked child of the first runner process.
     var isForkedChild = false
     /// In a vfork child: the pipe end its parent waits on (a byte before an exec, closed at exit).
@@ -100,8 +102,9 @@ public final class Machine {
             throw .vmFailure("\(error)")
         }
 
-        let signalWord = ELFSymbols.addresses(of: ["uk_host_signals"], in: kernelBytes)["uk_host_signals"]
-        hostSignalsPhysical = signalWord.flatMap { Machine.kernelPhysical($0) } ?? 0
+        let signalWords = ELFSymbols.addresses(of: ["uk_host_signals", "uk_host_signal_senders"], in: kernelBytes)
+        hostSignalsPhysical = signalWords["uk_host_signals"].flatMap { Machine.kernelPhysical($0) } ?? 0
+        hostSignalSendersPhysical = signalWords["uk_host_signal_senders"].flatMap { Machine.kernelPhysical($0) } ?? 0
         tracer = SyscallTracer(output: configuration.traceSyscalls ? configuration.traceOutput : nil,
                                decoder: SyscallDecoder(memory: memory, root: UK_PAGE_TABLES_PHYS))
         handler = HypercallHandler(memory: memory, files: files, tracer: tracer)
