@@ -469,8 +469,12 @@ extension Machine {
         if ckvm_take_pending_signal() != 0 || runState.outcome != nil, let stop = takeSignals(context) { return stop }
         switch decoded.call {
         case let .idle(timeout):
-            // Parks until the timeout, a tick, a kick or a signal (taken right after).
-            if !context.interruptPending { ckvm_idle(timeout ?? UInt64.max) }
+            // Parks until the timeout, a tick, a kick or a signal (taken right after); not while
+            // forwarded signals wait in the kernel's word (an interrupt that told the kernel about
+            // them may have landed in its idle loop, where it only asks for a reschedule).
+            if !context.interruptPending, hostSignalsPhysical == 0 || (try? memory.load(UInt64.self, at: hostSignalsPhysical)) ?? 0 == 0 {
+                ckvm_idle(timeout ?? UInt64.max)
+            }
             answer(0)
             return takeSignals(context)
         case let .armTimer(interval):
