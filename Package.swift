@@ -64,7 +64,7 @@ let package = Package(
             path: "Sources/Unikernel",
             sources: [
                 "Scheduler/FutexWaitList.swift", "Scheduler/TickPolicy.swift", "Process/SignalSelection.swift",
-                "Syscalls/CloneFlags.swift", "Syscalls/Errno.swift",
+                "Syscalls/CloneFlags.swift", "Syscalls/Errno.swift", "Syscalls/ScriptInterpreter.swift",
             ]
         ),
         .testTarget(

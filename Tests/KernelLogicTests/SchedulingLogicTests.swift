@@ -79,3 +79,55 @@ struct CloneFlagsTests {
         #expect(throws: Errno.ENOSYS) { try CloneFlags.checkThread(CloneFlags.vm | CloneFlags.vfork) }
     }
 }
+
+@Suite("Process creation flags")
+struct ProcessCloneFlagsTests {
+    @Test("fork (no flags, or glibc's CHILD_SETTID|CHILD_CLEARTID) and posix_spawn's VM|VFORK create a process")
+    func processes() throws {
+        #expect(try CloneFlags.createsProcess(0))
+        #expect(try CloneFlags.createsProcess(CloneFlags.childSettid | CloneFlags.childCleartid))
+        #expect(try CloneFlags.createsProcess(CloneFlags.vm | CloneFlags.vfork))
+        #expect(try CloneFlags.createsProcess(CloneFlags.vfork))
+    }
+
+    @Test("threads and plain CLONE_VM clones are not processes")
+    func notProcesses() throws {
+        #expect(try !CloneFlags.createsProcess(CloneFlagsTests.pthreadFlags))
+        #expect(try !CloneFlags.createsProcess(CloneFlags.vm))
+    }
+
+    @Test("a process sharing files, fs or handlers with its parent is ENOSYS; namespaces EPERM; SIGHAND without VM EINVAL")
+    func refused() {
+        #expect(throws: Errno.ENOSYS) { try CloneFlags.createsProcess(CloneFlags.files) }
+        #expect(throws: Errno.ENOSYS) { try CloneFlags.createsProcess(CloneFlags.fs) }
+        #expect(throws: Errno.EPERM) { try CloneFlags.createsProcess(0x2000_0000) }  // CLONE_NEWPID
+        #expect(throws: Errno.EINVAL) { try CloneFlags.createsProcess(CloneFlags.sighand) }
+    }
+}
+
+@Suite("Script interpreter lines")
+struct ScriptInterpreterTests {
+    private func parse(_ text: String) -> (String, String?)? {
+        ScriptInterpreter.parse(Array(text.utf8)).map { (String(decoding: $0.interpreter, as: UTF8.self),
+                                                         $0.argument.map { String(decoding: $0, as: UTF8.self) }) }
+    }
+
+    @Test("the interpreter alone, with blanks around it")
+    func interpreterOnly() {
+        #expect(parse("#!/bin/sh\necho") ?? ("", nil) == ("/bin/sh", nil))
+        #expect(parse("#! \t/bin/sh \t\n") ?? ("", nil) == ("/bin/sh", nil))
+    }
+
+    @Test("everything after the first blank is one argument, trimmed")
+    func oneArgument() {
+        #expect(parse("#!/usr/bin/env  python3 -u  \n") ?? ("", nil) == ("/usr/bin/env", "python3 -u"))
+        #expect(parse("#!./exec_target onearg") ?? ("", nil) == ("./exec_target", "onearg"))
+    }
+
+    @Test("no #!, or no interpreter: not a script")
+    func notScripts() {
+        #expect(parse("#!\n") == nil)
+        #expect(parse("#!   \n/bin/sh") == nil)
+        #expect(parse("\u{7f}ELF") == nil)
+    }
+}

@@ -56,7 +56,7 @@ enum ExecSyscalls {
             if head.starts(with: [0x7F, 0x45, 0x4C, 0x46]) { break }  // \x7fELF
             guard head.starts(with: [UInt8(ascii: "#"), UInt8(ascii: "!")]) else { throw .ENOEXEC }
             guard depth < maximumInterpreterDepth else { throw .ELOOP }
-            guard let (interpreter, argument) = interpreterLine(head) else { throw .ENOEXEC }
+            guard let (interpreter, argument) = ScriptInterpreter.parse(head) else { throw .ENOEXEC }
             var replaced: [[UInt8]] = [interpreter]
             if let argument { replaced.append(argument) }
             replaced.append(filename)
@@ -134,21 +134,6 @@ enum ExecSyscalls {
         var head = [UInt8](repeating: 0, count: Int(read))
         for index in 0..<head.count { head[index] = BounceBuffer.data.load(fromByteOffset: index, as: UInt8.self) }
         return head
-    }
-
-    /// The interpreter and optional argument of a `#!` line (Linux: the path up to the first
-    /// blank, then the rest of the line with surrounding blanks removed as one argument).
-    static func interpreterLine(_ head: [UInt8]) -> (interpreter: [UInt8], argument: [UInt8]?)? {
-        var line = Array(head.dropFirst(2))
-        if let end = line.firstIndex(of: UInt8(ascii: "\n")) { line = Array(line[..<end]) }
-        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        while let first = line.first, isBlank(first) { line.removeFirst() }
-        while let last = line.last, isBlank(last) { line.removeLast() }
-        guard !line.isEmpty else { return nil }
-        guard let split = line.firstIndex(where: isBlank) else { return (line, nil) }
-        var argument = Array(line[split...])
-        while let first = argument.first, isBlank(first) { argument.removeFirst() }
-        return (Array(line[..<split]), argument.isEmpty ? nil : argument)
     }
 
     /// The state the new image keeps and its descriptors (close-on-exec ones are dropped;
