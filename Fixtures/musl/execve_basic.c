@@ -3,7 +3,7 @@
 // new image, which keeps the child's pid and parent (EXPECT_PID/EXPECT_PPID), its ignored
 // signal (a handled one becomes the default) and its signal mask; the parent gets the new
 // image's exit status, for the pid fork returned. execv inherits the environment, execle
-// passes its own, execvp searches PATH (".", a missing folder first, a folder holding a
+// passes its own, fexecve runs the file a descriptor names (execveat AT_EMPTY_PATH), execvp searches PATH (".", a missing folder first, a folder holding a
 // non-executable file of that name first) and takes a name with a slash as a path. Descriptors
 // without close-on-exec stay open in the new image; O_CLOEXEC, dup3(O_CLOEXEC) and
 // fcntl(F_SETFD, FD_CLOEXEC) ones are closed, one whose flag was cleared again or that dup2
@@ -126,6 +126,14 @@ static void with_execle(void) {
     char *envp[] = {"EXEC_FROM_EXECLE=1", NULL};
     execle("./exec_target", "via-execle", "0", "last", (char *)NULL, envp);
     printf("execle failed: %s\n", errname(errno));
+}
+
+static void with_fexecve(void) {
+    int fd = open("./exec_target", O_RDONLY | O_CLOEXEC);
+    char *argv[] = {"via-fexecve", "4", NULL};
+    char *envp[] = {"EXEC_FROM_FEXECVE=1", NULL};
+    fexecve(fd, argv, envp);
+    printf("fexecve failed: %s\n", errname(errno));
 }
 
 static void execvp_in(const char *path, const char *file) {
@@ -259,6 +267,7 @@ int main(void) {
     in_child("execve with custom argv and envp", custom_argv_envp);
     in_child("execv (environment inherited)", plain_execv);
     in_child("execle", with_execle);
+    in_child("fexecve (execveat of a descriptor)", with_fexecve);
     in_child("execvp, PATH=.", execvp_dot);
     in_child("execvp, missing folder first", execvp_missing_folder_first);
     in_child("execvp, non-executable file first", execvp_not_executable_first);

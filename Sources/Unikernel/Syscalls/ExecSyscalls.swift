@@ -39,7 +39,25 @@ enum ExecSyscalls {
             let stat = try PathSyscalls.hostStat(path, followLinks: false)
             if stat.mode & 0o170000 == 0o120000 { throw .ELOOP }
         }
-        return try execute(path: path, given: given.isEmpty ? path : given, argv: a[2], envp: a[3])
+        // AT_EXECFN as Linux names it: "/dev/fd/N" for the descriptor itself, "/dev/fd/N/path" for
+        // a relative path from one.
+        var name = given
+        let dirfd = a.int32(0)
+        if given.isEmpty || (given.first != PathResolver.slash && dirfd != FileSyscalls.atFdcwd) {
+            name = Array("/dev/fd/".utf8) + decimal(dirfd) + (given.isEmpty ? [] : [PathResolver.slash] + given)
+        }
+        return try execute(path: path, given: name, argv: a[2], envp: a[3])
+    }
+
+    /// The decimal digits of a non-negative number (a negative one prints as 0).
+    private static func decimal(_ value: Int) -> [UInt8] {
+        var remaining = max(value, 0)
+        var digits: [UInt8] = []
+        repeat {
+            digits.insert(UInt8(ascii: "0") + UInt8(remaining % 10), at: 0)
+            remaining /= 10
+        } while remaining > 0
+        return digits
     }
 
     /// Runs the program at guest path `path` (`given` as the caller spelled it).

@@ -79,7 +79,7 @@ enum SyscallTable {
         .init(58, "vfork", .partial, "a fork whose parent waits for the child's exit; the child runs on a copy of the memory", ForkSyscalls.vfork),
         .init(59, "execve", .implemented, "static and static-pie ELF and #! scripts from the guest's file system; the runner process is replaced by a new one", ExecSyscalls.execve),
         .init(60, "exit", .implemented, "ends the thread; the last one ends the program", ThreadSyscalls.exit),
-        .init(61, "wait4", .partial, "exits and signal deaths of children (host waitid); no stops; EINTR rather than a restart", ForkSyscalls.wait4),
+        .init(61, "wait4", .partial, "exits and signal deaths of children (host waitid); no stops; restarted after SA_RESTART handlers", ForkSyscalls.wait4),
         .init(62, "kill", .partial, "to itself, its group, or a child process (no other groups)", SignalSyscalls.kill),
         .init(63, "uname", .implemented, "fixed identity: Linux, x86_64", SystemSyscalls.uname),
         .init(72, "fcntl", .implemented, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, record locks (one process: always granted)", FileSyscalls.fcntl),
