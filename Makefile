@@ -38,7 +38,7 @@ all: deps kernel host fixtures
 
 ## deps: checks the build dependencies; as root installs the missing Debian
 ## packages, otherwise names the exact command to run and fails.
-DEB_PACKAGES := musl-tools strace binutils linux-libc-dev libc6-dev g++ zlib1g-dev libsqlite3-dev liblua5.4-dev golang-go
+DEB_PACKAGES := musl-tools strace binutils linux-libc-dev libc6-dev g++ zlib1g-dev libsqlite3-dev liblua5.4-dev golang-go busybox-static
 deps:
 	@for tool in swift swiftc clang ld.lld; do \
 		command -v $$tool >/dev/null 2>&1 || { echo "error: '$$tool' is not on the PATH; install the Swift 6.3 toolchain (it ships $$tool)" >&2; exit 1; }; \
