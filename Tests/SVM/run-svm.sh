@@ -23,6 +23,7 @@
 #   SVM_STRESS   libc/name:count: run that fixture's guest run count times first and count
 #                the exit statuses (flake hunting)
 #   SVM_RETRIES  boots again after the SVM host's own kernel locked up or panicked (default 2)
+#   SVM_SILENCE  seconds without console output that count as a hang of the SVM host (default 420), retried as a lockup
 #   SVM_CACHE    cache folder (default: .build/svm of this tree): the kernel package and its
 #                unpacked kernel and modules, shared; per tested tree, runs/<tree path>/ with
 #                the initramfs, console.log and results.txt (one run per tree at a time)
@@ -200,6 +201,9 @@ note "booting QEMU TCG -cpu $CPU -smp $SMP -m $MEMORY (at most ${QEMU_TIMEOUT} s
 # times (default 2), as after a silent reset of the emulated host (QEMU exits early with
 # nothing on the console). Every retry is reported with the line that caused it.
 RETRIES=${SVM_RETRIES:-2}
+# Seconds without console output after which the emulated host counts as hung (longer than any
+# fixture's timeout and the triage checks' 300 s limit).
+SILENCE=${SVM_SILENCE:-420}
 LOCKUP='soft lockup - CPU|rcu_preempt self-detected stall|rcu: INFO: rcu_preempt detected stalls|Kernel panic - not syncing'
 boot_started=$(date +%s)
 attempt=0
@@ -215,10 +219,20 @@ while :; do
         </dev/null > >(tee "$CONSOLE") 2>&1 &
     qemu=$!
     lockup=""
+    last_size=0
+    last_change=$(date +%s)
     while kill -0 $qemu 2>/dev/null; do
         sleep 2
         if [ -z "$lockup" ] && lockup=$(grep -m1 -E "$LOCKUP" "$CONSOLE" 2>/dev/null); then
             sleep 5   # a few more lines of the kernel's report for the log
+            kill $qemu 2>/dev/null
+        fi
+        # A host that prints nothing for SILENCE seconds has hung without a report (every
+        # fixture prints a line and none may run 300 s): counted like a lockup.
+        size=$(stat -c %s "$CONSOLE" 2>/dev/null || echo 0)
+        if [ "$size" != "$last_size" ]; then last_size=$size; last_change=$(date +%s); fi
+        if [ -z "$lockup" ] && [ $(( $(date +%s) - last_change )) -ge "$SILENCE" ]; then
+            lockup="the SVM host went silent for $SILENCE s (no console output, no report)"
             kill $qemu 2>/dev/null
         fi
     done
