@@ -49,12 +49,10 @@ extension HostSignals {
     /// without reaping it), unless a pending SIGCHLD already names one.
     static func noteChangedChild() {
         guard currentProcess.signals.childInfo == nil || currentProcess.signals.sharedPending & Signals.bit(sigchld) == 0 else { return }
-        let result = Hypercall.process(UK_PROC_WAIT, Int64(ForkSyscalls.pAll), 0, Int64(ForkSyscalls.wExited | ForkSyscalls.wNowait),
-                                       dataLength: MemoryLayout<uk_wait_result>.size)
-        guard result >= 0 else { return }
-        let found = BounceBuffer.data.loadUnaligned(as: uk_wait_result.self)
-        currentProcess.signals.childInfo = found.pid > 0
-            ? ChildSignalInfo(pid: found.pid, uid: found.uid, status: found.status, code: found.code) : nil
+        let found = try? ForkSyscalls.askHost(idtype: ForkSyscalls.pAll, id: 0, options: ForkSyscalls.wExited | ForkSyscalls.wNowait)
+        currentProcess.signals.childInfo = (found ?? nil).map {
+            ChildSignalInfo(pid: $0.pid, uid: $0.uid, status: $0.status, code: $0.code)
+        }
     }
 }
 

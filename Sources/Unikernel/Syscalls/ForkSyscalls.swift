@@ -154,13 +154,7 @@ enum ForkSyscalls {
         while true {
             HostSignals.take()
             let seen = ChildEvents.generation
-            let result = Hypercall.process(UK_PROC_WAIT, Int64(idtype), Int64(id), Int64(options & (wExited | wNowait)),
-                                           dataLength: MemoryLayout<uk_wait_result>.size)
-            _ = try Errno.check(result)
-            let found = BounceBuffer.data.loadUnaligned(as: uk_wait_result.self)
-            if found.pid > 0 {
-                let change = ChildChange(pid: found.pid, code: found.code, status: found.status, uid: found.uid,
-                                         userNanoseconds: found.user_ns, systemNanoseconds: found.system_ns)
+            if let change = try askHost(idtype: idtype, id: id, options: options) {
                 // A child reaped while SIGCHLD is ignored (or SA_NOCLDWAIT) was never a zombie:
                 // keep waiting, as Linux's auto-reaping leaves nothing to find.
                 if reaping, autoReaps { continue }
@@ -171,6 +165,17 @@ enum ForkSyscalls {
                 if ChildEvents.waiters.wait() == .interrupted { throw .ERESTARTSYS }
             }
         }
+    }
+
+    /// The host's waitid(idtype, id, options & (WEXITED | WNOWAIT) | WNOHANG): a child that
+    /// ended, or nil when none has yet.
+    static func askHost(idtype: Int, id: Int, options: Int) throws(Errno) -> ChildChange? {
+        _ = try Errno.check(Hypercall.process(UK_PROC_WAIT, Int64(idtype), Int64(id), Int64(options & (wExited | wNowait)),
+                                              dataLength: MemoryLayout<uk_wait_result>.size))
+        let found = BounceBuffer.data.loadUnaligned(as: uk_wait_result.self)
+        guard found.pid > 0 else { return nil }
+        return ChildChange(pid: found.pid, code: found.code, status: found.status, uid: found.uid,
+                           userNanoseconds: found.user_ns, systemNanoseconds: found.system_ns)
     }
 
     /// Whether children are reaped without a wait (SIGCHLD ignored, or SA_NOCLDWAIT).
