@@ -1,7 +1,8 @@
 // Checks vfork and clone without CLONE_VM, keeping to what vfork defines (the child only
 // calls async-signal-safe functions and _exit; it modifies no memory of its parent, which
 // POSIX leaves undefined): the parent is suspended until the child exits (a child that sleeps
-// and then writes to a pipe has written, and is a zombie, when vfork returns), the child's
+// and then writes to a pipe has written when vfork returns; whether it is a zombie yet is a
+// race on Linux, which releases the parent before the child's exit is reported), the child's
 // getpid() differs from the parent's and its getppid() is the parent (reported through a
 // pipe), the parent sees each child's _exit status, ten vfork children in a row, and a vfork
 // child killed by SIGKILL releases the parent too. syscall(SYS_clone, SIGCHLD, 0, ...) behaves
@@ -88,9 +89,8 @@ int main(void) {
         _exit(6);
     }
     long written = take_report(report[0]);
-    int zombie_at_return = waitpid(pid, &st, WNOHANG) == pid;
-    if (!zombie_at_return) st = reap(pid, 0);
-    printf("parent resumed after the sleeping child wrote and exited: %s\n", yesno(written == 1 && zombie_at_return));
+    st = reap(pid, 0);
+    printf("parent resumed after the sleeping child wrote: %s\n", yesno(written == 1));
     show("sleeping vfork child", st);
 
     int statuses_ok = 0;

@@ -197,10 +197,18 @@ note "booting QEMU TCG -cpu $CPU -smp $SMP -m $MEMORY (at most ${QEMU_TIMEOUT} s
 # every vCPU (about 1 run in 8, also with no fixture failing), and once a panic of its own
 # ("corrupted stack end detected inside scheduler" in one of its processes): faults of the
 # emulated host, not of what is tested, which runs inside it under KVM. The console is watched
-# for them; QEMU is then stopped at once and the whole run starts again, at most SVM_RETRIES
-# times (default 2), as after a silent reset of the emulated host (QEMU exits early with
-# nothing on the console). Every retry is reported with the line that caused it.
-RETRIES=${SVM_RETRIES:-2}
+# for them; QEMU is then stopped at once and the host boots again, at most SVM_RETRIES times
+# (default 3), as after a silent reset of the emulated host (QEMU exits early with nothing on
+# the console). A new boot resumes the suite: the fixtures that passed (or matched their known
+# gap) in the failed boots are listed in /svm/skip.txt (a small cpio appended to the
+# initramfs) and not run again; every other fixture, a failed one included, runs again. No
+# new boot starts once SVM_TOTAL_LIMIT s (default 2100) have passed since the first. Every
+# retry is reported with the line that caused it.
+RETRIES=${SVM_RETRIES:-3}
+TOTAL_LIMIT=${SVM_TOTAL_LIMIT:-2100}
+PASSED_BEFORE=$RUN_DIR/passed-before.txt
+rm -f "$PASSED_BEFORE" "$RUN_DIR/initramfs-resume.cpio"
+: >"$PASSED_BEFORE"
 # Seconds without console output after which the emulated host counts as hung (longer than any
 # fixture's timeout and the triage checks' 300 s limit).
 SILENCE=${SVM_SILENCE:-420}
@@ -211,11 +219,24 @@ lockups=()
 while :; do
     attempt=$((attempt + 1))
     rm -f "$CONSOLE" "$RESULTS"
+    initrd=$INITRAMFS
+    if [ -s "$PASSED_BEFORE" ]; then
+        # What the failed boots passed, as /svm/skip.txt in a second cpio archive (the kernel
+        # unpacks concatenated archives in order).
+        resume=$RUN_DIR/resume-stage
+        rm -rf "$resume" && mkdir -p "$resume/svm"
+        sort -u "$PASSED_BEFORE" >"$resume/svm/skip.txt"
+        (cd "$resume" && find . -print0 | sort -z | cpio --null -o -H newc --quiet >"$RUN_DIR/resume.cpio") \
+            || fail_setup "cpio failed (resume list)"
+        cat "$INITRAMFS" "$RUN_DIR/resume.cpio" >"$RUN_DIR/initramfs-resume.cpio"
+        initrd=$RUN_DIR/initramfs-resume.cpio
+        note "resuming: $(wc -l <"$resume/svm/skip.txt") fixtures passed before and are not run again"
+    fi
     timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
         -accel tcg,thread=multi -cpu "$CPU" -smp "$SMP" -m "$MEMORY" \
         -nographic -monitor none -no-reboot -nic none \
         -serial stdio -serial "file:$RESULTS" \
-        -kernel "$KERNEL_DIR/vmlinuz" -initrd "$INITRAMFS" -append "$append" \
+        -kernel "$KERNEL_DIR/vmlinuz" -initrd "$initrd" -append "$append" \
         </dev/null > >(tee "$CONSOLE") 2>&1 &
     qemu=$!
     lockup=""
@@ -245,9 +266,16 @@ while :; do
         lockup="the SVM host reset itself before its last check (QEMU exited $qemu_status, nothing on its console)"
     fi
     [ -z "$lockup" ] && break
-    lockups+=("attempt $attempt: the SVM host's kernel failed: ${lockup#*] }")
+    # The suite's progress lines ("[12/191] PASS musl/hello"): what this boot passed.
+    passed_now=$(tr -d '\r' <"$CONSOLE" | sed -nE 's/^\[[0-9]+\/[0-9]+\] (PASS|GAP) ([^ ]+).*/\2/p')
+    [ -n "$passed_now" ] && echo "$passed_now" >>"$PASSED_BEFORE"
+    lockups+=("attempt $attempt: the SVM host's kernel failed: ${lockup#*] } ($(echo -n "$passed_now" | grep -c .) fixtures passed before)")
     cp "$CONSOLE" "$RUN_DIR/console-lockup-$attempt.log"
     if [ "$attempt" -gt "$RETRIES" ]; then break; fi
+    if [ $(( $(date +%s) - boot_started )) -ge "$TOTAL_LIMIT" ]; then
+        lockups+=("no new boot: $TOTAL_LIMIT s (SVM_TOTAL_LIMIT) have passed since the first")
+        break
+    fi
     note "the SVM host's kernel failed (${lockup#*] }); console kept in $RUN_DIR/console-lockup-$attempt.log; booting again"
 done
 finished=$(date +%s)
@@ -272,7 +300,7 @@ elif [ "$qemu_status" != 0 ] && [ "$qemu_status" != 143 ]; then
     failed=1
 fi
 if [ -f "$RESULTS" ]; then
-    grep '^SVM-INFO \(kernel\|model\|runner\|kvm_amd\|the CPU\|flaky\|stress\)' "$RESULTS" | sed 's/^SVM-INFO /info  /'
+    grep '^SVM-INFO \(kernel\|model\|runner\|kvm_amd\|the CPU\|flaky\|stress\|resumed\)' "$RESULTS" | sed 's/^SVM-INFO /info  /'
     awk '/^SVM-REPORT-BEGIN conformance-run/ { on = 1; print "--- conformance run inside the SVM host:"; next }
          /^SVM-REPORT-END/ { on = 0 } on' "$RESULTS"
     # Failing fixtures: what triage says about each (the whole triage is on the console).

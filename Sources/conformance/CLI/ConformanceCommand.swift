@@ -45,6 +45,9 @@ struct SuiteOptions: ParsableArguments {
     @Option(help: "Only shard i of n (1-based, e.g. 2/4): a deterministic round-robin slice of the sorted fixtures.")
     var shard: String?
 
+    @Option(help: "Leave out the fixtures whose ids this file lists (one per line, # comments), e.g. those an interrupted run already passed.")
+    var skipList: String?
+
     @Flag(help: "Rebuild fixtures even if their binaries are up to date.")
     var rebuild = false
 
@@ -66,6 +69,12 @@ struct SuiteOptions: ParsableArguments {
         if let shard {
             guard let parsed = Shard(parsing: shard) else { throw ValidationError("--shard must be i/n with 1 <= i <= n") }
             configuration.shard = parsed
+        }
+        if let skipList {
+            guard let text = try? String(contentsOfFile: absolutePath(skipList), encoding: .utf8) else {
+                throw ValidationError("--skip-list \(skipList): cannot read the file")
+            }
+            configuration.skipped = FixtureCatalog.skipList(parsing: text)
         }
         return configuration
     }

@@ -32,11 +32,12 @@ public struct ConformanceSuite: Sendable {
         self.configuration = configuration
     }
 
-    /// The fixtures selected by the filter.
+    /// The fixtures selected by the filter, the shard and the skip list.
     public func catalog() throws(SuiteError) -> FixtureCatalog {
         do throws(FixtureError) {
             return try FixtureCatalog.discover(in: configuration.fixturesRoot, filter: configuration.filter)
                 .sharded(configuration.shard)
+                .excluding(configuration.skipped)
         } catch {
             throw .fixtures(error)
         }

@@ -12,6 +12,8 @@ public struct SuiteConfiguration: Sendable {
     public var filter: String?
     /// Keeps only one deterministic slice of the (filtered) fixtures.
     public var shard: Shard?
+    /// Leaves out the fixtures with these ids (`--skip-list`: those an interrupted run passed).
+    public var skipped: Set<String> = []
     /// How many fixtures are built or run at once.
     public var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// The default per-run timeout in seconds (a header may override it).
