@@ -106,6 +106,30 @@ struct HypervisorCommand {
         }
         configuration.rootDirectory = options.dir
         configuration.readOnlyRoot = options.readOnly
+        var volumes = options.system ? VolumeSpec.system : []
+        for text in options.volumes {
+            switch VolumeSpec.parse(text) {
+            case var .success(volume):
+                guard let real = realpath(volume.hostPath, nil) else {
+                    return fail("cannot use \(volume.hostPath) as a volume: \(String(cString: strerror(errno)))", status: 125)
+                }
+                volume.hostPath = String(cString: real)
+                free(real)
+                volumes.append(volume)
+            case let .failure(error):
+                return fail(error.description, status: 125)
+            }
+        }
+        configuration.volumes = volumes
+        if let path = options.privateDirs {
+            configuration.privateDirectories = PrivateDirectories(path: path, owned: options.privateDirsOwned)
+        } else {
+            do { configuration.privateDirectories = try PrivateDirectories.create() } catch {
+                return fail(error.description, status: 125)
+            }
+        }
+        // The first runner's private /tmp and /dev go with it, whatever way it ends here.
+        defer { if let own = configuration.privateDirectories, own.owned, !configuration.isChildProcess { own.remove() } }
         configuration.addressSpaceRandomization = !options.noASLR
         configuration.syscallPatching = !options.noSyscallPatching
         configuration.memorySize = memorySize

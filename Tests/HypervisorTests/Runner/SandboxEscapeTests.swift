@@ -108,6 +108,20 @@ struct SandboxEscapeTests {
         return line[arrow.upperBound...].prefix { $0 != " " }
     }
 
+    /// The quoted paths of an attempt line, with "." and ".." folded as the guest folds them.
+    static func paths(of line: Substring) -> [String] {
+        let quoted = line.split(separator: "\"", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }
+        return quoted.map { item in
+            var parts: [Substring] = []
+            for part in item.element.split(separator: "/") {
+                if part == "." { continue }
+                if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+                parts.append(part)
+            }
+            return "/" + parts.joined(separator: "/")
+        }
+    }
+
     @Test func everyEscapeAttemptStaysInsideTheRoot() throws {
         let layout = try makeLayout()
         let before = Entry.snapshot(layout.base, skipping: layout.root)
@@ -154,7 +168,12 @@ struct SandboxEscapeTests {
         for line in writes {
             let result = SandboxEscapeTests.result(of: line)
             // A path longer than PATH_MAX is refused before anything looks at the file system.
+            // The guest's /tmp is its private directory, writable under a read-only root (as a
+            // tmpfs /tmp over a read-only Linux root): the host's temporary paths the attempts
+            // name are not there, so writes to them find nothing (the outside is checked above).
+            let inPrivateTmp = SandboxEscapeTests.paths(of: line).contains { $0 == "/tmp" || $0.hasPrefix("/tmp/") }
             let allowed = result == "EROFS" || (result == "ENAMETOOLONG" && line.contains("(over PATH_MAX)"))
+                || (inPrivateTmp && (result == "ENOENT" || result == "EXDEV"))
             #expect(allowed, "--read-only: \(line)")
         }
     }

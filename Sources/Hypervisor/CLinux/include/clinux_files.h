@@ -13,6 +13,7 @@
 static const uint64_t CLINUX_RESOLVE_IN_ROOT = RESOLVE_IN_ROOT;
 static const uint64_t CLINUX_RESOLVE_NO_MAGICLINKS = RESOLVE_NO_MAGICLINKS;
 static const uint64_t CLINUX_RESOLVE_BENEATH = RESOLVE_BENEATH;
+static const uint64_t CLINUX_RESOLVE_NO_SYMLINKS = RESOLVE_NO_SYMLINKS;
 
 /* openat2(dirfd, path, {flags, mode, resolve}); returns the fd or -1 with errno set. */
 int clinux_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);

@@ -52,11 +52,12 @@ extension Machine {
             _ = fcntl(configuration.traceOutput, F_SETFD, 0)
         }
 
-        var argv = ["/proc/self/exe"] + configuration.commandLineOptions(rootDirectory: rootDirectoryPath)
+        let owns = !isForkedChild && configuration.privateDirectories?.owned == true
+        var argv = ["/proc/self/exe"] + configuration.commandLineOptions(rootDirectory: rootDirectoryPath, ownsPrivateDirectories: owns)
         if isForkedChild { argv.append("--child-process") }
         argv += ["--argv0", String(decoding: request.arguments.first ?? [], as: UTF8.self),
                  "--exec-name", String(decoding: request.execfn, as: UTF8.self),
-                 "--exe-path", rootDirectoryPath + String(decoding: request.path, as: UTF8.self),
+                 "--exe-path", hostPath(ofGuest: request.path),
                  "--exec-state", state.encoded.hexString,
                  "--", "/proc/self/fd/\(fd)"]
         argv += request.arguments.dropFirst().map { String(decoding: $0, as: UTF8.self) }
@@ -102,6 +103,13 @@ extension Machine {
             filled += count
         }
         return filled == bytes.count ? bytes : nil
+    }
+
+    /// The host path behind an absolute guest path (through the mount holding it).
+    func hostPath(ofGuest path: [UInt8]) -> String {
+        let (mount, rest) = handler.files.mounts.locate(GuestMounts.normalise(path))
+        let base = mount.guestPath == [GuestMounts.slash] ? rootDirectoryPath : Machine.canonicalPath(mount.hostPath)
+        return base + (rest == [GuestMounts.slash] ? "" : String(decoding: rest, as: UTF8.self))
     }
 
     /// The root directory as an absolute host path (the new runner may start elsewhere).
@@ -225,9 +233,16 @@ extension Array where Element == UInt8 {
 
 extension MachineConfiguration {
     /// The runner options that reproduce this configuration (for the runner an exec starts).
-    func commandLineOptions(rootDirectory: String) -> [String] {
+    /// `ownsPrivateDirectories`: the next runner removes them at its end (it continues the
+    /// runner that made them).
+    func commandLineOptions(rootDirectory: String, ownsPrivateDirectories: Bool = false) -> [String] {
         var options = ["--kernel", kernelPath, "--dir", rootDirectory.isEmpty ? "/" : rootDirectory,
                        "--memory", "\(memorySize / 1024)K", "--cpus", "\(cpuCount)"]
+        for volume in volumes { options += ["--volume", volume.optionText] }
+        if let privateDirectories {
+            options += ["--private-dirs", privateDirectories.path]
+            if ownsPrivateDirectories { options.append("--private-dirs-owned") }
+        }
         if let timeout { options += ["--timeout", "\(timeout)"] }
         if readOnlyRoot { options.append("--read-only") }
         if !addressSpaceRandomization { options.append("--no-aslr") }

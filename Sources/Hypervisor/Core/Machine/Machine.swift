@@ -79,7 +79,10 @@ public final class Machine {
 
         let files: HostFileTable
         do {
-            files = try HostFileTable(rootDirectory: configuration.rootDirectory, readOnly: configuration.readOnlyRoot)
+            let own = configuration.privateDirectories
+            files = try HostFileTable(rootDirectory: configuration.rootDirectory, readOnly: configuration.readOnlyRoot,
+                                      volumes: configuration.volumes + (own?.volumes(besides: configuration.volumes) ?? []),
+                                      devicesAt: own?.servesDevices(besides: configuration.volumes) == true ? "/dev" : nil)
         } catch { throw .sandbox(error) }
         for descriptor in configuration.inherited?.descriptors ?? [] { files.adoptInherited(descriptor.handle) }
         PhaseTimer.shared.mark("images-checked")

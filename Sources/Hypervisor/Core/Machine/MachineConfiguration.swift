@@ -56,6 +56,10 @@ public struct MachineConfiguration: Sendable {
     public var platform: Platform?
     /// Refuse every write to the guest's root directory (EROFS).
     public var readOnlyRoot = false
+    /// Host directories mounted into the guest's file system (`--volume`, `--system`).
+    public var volumes: [VolumeSpec] = []
+    /// The guest's private /tmp and /dev (nil: the root's own, if it has them).
+    public var privateDirectories: PrivateDirectories?
     /// After the guest's execve: AT_EXECFN (nil: the program path), what /proc/self/exe names
     /// (nil: the program's canonical path) and what the process kept.
     public var executableName: String?

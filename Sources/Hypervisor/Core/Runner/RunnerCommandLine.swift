@@ -11,6 +11,13 @@ public struct RunnerCommandLine: Equatable, Sendable {
     public var cpus: String?
     public var dir = "."
     public var readOnly = false
+    /// `--volume HOST:GUEST[:ro]` as given, in order.
+    public var volumes: [String] = []
+    public var system = false
+    /// Set for a runner that replaces or continues another: the guest's private /tmp and /dev
+    /// directory, and whether this runner removes it at its end.
+    public var privateDirs: String?
+    public var privateDirsOwned = false
     public var noASLR = false
     public var noSyscallPatching = false
     public var env: [String] = []
@@ -62,6 +69,10 @@ public struct RunnerCommandLine: Equatable, Sendable {
         Option(name: "cpus", value: "count", help: "vCPUs the guest may run threads on (default: the CPUs this process may use, as nproc counts them; also UNIKERNEL_CPUS).") { $0.cpus = $1 },
         Option(name: "dir", value: "dir", help: "Host directory the guest sees as / and starts in (default: current directory).") { $0.dir = $1 },
         Option(name: "read-only", value: nil, help: "Make the guest's root directory read-only (writes fail with EROFS).") { c, _ in c.readOnly = true },
+        Option(name: "volume", value: "HOST:GUEST[:ro]", help: "Mount host directory HOST at guest path GUEST (read-only with :ro; repeatable).") { $0.volumes.append($1) },
+        Option(name: "system", value: nil, help: "Mount the host's /usr, /lib, /lib64, /bin, /sbin and /etc read-only at their own paths (run host programs as they are).") { c, _ in c.system = true },
+        Option(name: "private-dirs", value: "dir", help: "(set for a guest process's next runner) the host directory behind the guest's /tmp and /dev.") { $0.privateDirs = $1 },
+        Option(name: "private-dirs-owned", value: nil, help: "(set for a guest process's next runner) remove --private-dirs at the end.") { c, _ in c.privateDirsOwned = true },
         Option(name: "no-aslr", value: nil, help: "Disable address-space randomisation (fixed static-pie base, stack and mmap area, as `setarch -R`).") { c, _ in c.noASLR = true },
         Option(name: "no-syscall-patching", value: nil, help: "Never rewrite the application's hot `syscall` sites into jumps to the kernel (every syscall traps; for triage).") { c, _ in c.noSyscallPatching = true },
         Option(name: "env", value: "KEY=VALUE", help: "Set KEY=VALUE in the guest's environment (repeatable).") { $0.env.append($1) },

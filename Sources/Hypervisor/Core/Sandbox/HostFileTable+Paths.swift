@@ -3,8 +3,8 @@ import Glibc
 import UnikernelABI
 
 /// Path and handle operations beyond open/read/write, with the same
-/// confinement: every path is resolved beneath the root by openat2
-/// (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS). Operations that follow a path
+/// confinement: every path is resolved inside its mount of the guest's file system
+/// (`resolve`, `GuestMounts`). Operations that follow a path
 /// act on an O_PATH descriptor of the resolved file (through its
 /// /proc/self/fd link where Linux has no fd-based call); operations that
 /// create, remove or rename a name act on the resolved parent directory and a
@@ -34,7 +34,17 @@ extension HostFileTable {
 
     /// Performs a path operation; returns >= 0 or -errno.
     public func perform(_ request: PathRequest, buffer: UnsafeMutableRawBufferPointer?) -> Int64 {
-        if isReadOnly, HostFileTable.modifies(request.operation) { return -Int64(EROFS) }
+        if HostFileTable.modifies(request.operation) {
+            // The name a symlink creates is path2; rename and link change both sides.
+            let changed = request.operation == UK_PATH_SYMLINK.rawValue ? [request.path2]
+                : request.operation == UK_PATH_RENAME.rawValue || request.operation == UK_PATH_LINK.rawValue
+                    ? [request.path, request.path2] : [request.path]
+            if changed.contains(where: { isReadOnly($0) }) { return -Int64(EROFS) }
+            // As between two Linux mounts: no rename or hard link from one to another.
+            if request.operation == UK_PATH_RENAME.rawValue || request.operation == UK_PATH_LINK.rawValue,
+               mounts.locate(GuestMounts.normalise(request.path)).mount.guestPath
+                != mounts.locate(GuestMounts.normalise(request.path2)).mount.guestPath { return -Int64(EXDEV) }
+        }
         switch request.operation {
         case UK_PATH_STAT.rawValue, UK_PATH_LSTAT.rawValue:
             return withPath(request.path, noFollow: request.operation == UK_PATH_LSTAT.rawValue) { fd in
@@ -64,7 +74,8 @@ extension HostFileTable {
             return withPath(request.path, noFollow: false) { fd in statfs(of: fd, into: buffer) }
         case UK_PATH_CHMOD.rawValue:
             return withPath(request.path, noFollow: false) { fd in
-                chmod(HostFileTable.procPath(fd), mode_t(request.mode & 0o7777)) == 0 ? 0 : -Int64(errno)
+                if HostFileTable.isDevice(fd) { return -Int64(EPERM) }
+                return chmod(HostFileTable.procPath(fd), mode_t(request.mode & 0o7777)) == 0 ? 0 : -Int64(errno)
             }
         case UK_PATH_TRUNCATE.rawValue:
             let handle = open(path: request.path, flags: O_WRONLY, mode: 0)
@@ -75,6 +86,7 @@ extension HostFileTable {
             let noFollow = request.flags & UInt32(AT_SYMLINK_NOFOLLOW) != 0
             let times = buffer.flatMap { $0.count >= 32 ? $0.baseAddress!.assumingMemoryBound(to: timespec.self) : nil }
             return withPath(request.path, noFollow: noFollow) { fd in
+                if HostFileTable.isDevice(fd) { return -Int64(EPERM) }
                 var info = stat()
                 if noFollow, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
                     // The link itself: its parent and name, never followed.
@@ -89,6 +101,7 @@ extension HostFileTable {
             let owner = uid_t(truncatingIfNeeded: request.value), group = gid_t(truncatingIfNeeded: request.value >> 32)
             let noFollow = request.flags & UInt32(AT_SYMLINK_NOFOLLOW) != 0
             return withPath(request.path, noFollow: noFollow) { fd in
+                if HostFileTable.isDevice(fd) { return -Int64(EPERM) }
                 var info = stat()
                 if noFollow, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
                     return withParent(request.path) { parent, name in
@@ -98,6 +111,7 @@ extension HostFileTable {
                 return chown(HostFileTable.procPath(fd), owner, group) == 0 ? 0 : -Int64(errno)
             }
         case UK_PATH_MKDIR.rawValue:
+            if mounts.isMountPoint(request.path) { return -Int64(EEXIST) }
             return withParent(request.path) { parent, name in
                 mkdirat(parent, name, mode_t(request.mode & 0o7777)) == 0 ? 0 : -Int64(errno)
             }
@@ -135,8 +149,11 @@ extension HostFileTable {
     public func file(handle: Int32, operation: UInt32, buffer: UnsafeMutableRawBufferPointer?, value: Int64) -> Int64 {
         if operation == UK_FILE_POLL.rawValue { return poll(buffer, timeout: value) }
         guard let fd = descriptor(handle) else { return -Int64(EBADF) }
-        if isReadOnly, operation == UK_FILE_TRUNCATE.rawValue || operation == UK_FILE_CHMOD.rawValue
-            || operation == UK_FILE_UTIMENS.rawValue || operation == UK_FILE_CHOWN.rawValue { return -Int64(EROFS) }
+        let changesMetadata = operation == UK_FILE_TRUNCATE.rawValue || operation == UK_FILE_CHMOD.rawValue
+            || operation == UK_FILE_UTIMENS.rawValue || operation == UK_FILE_CHOWN.rawValue
+        if changesMetadata, isReadOnly(handle: handle) { return -Int64(EROFS) }
+        // The host's devices are lent to the guest, not given: their metadata stays the host's.
+        if changesMetadata, operation != UK_FILE_TRUNCATE.rawValue, HostFileTable.isDevice(fd) { return -Int64(EPERM) }
         let result: Int
         switch operation {
         case UK_FILE_GETDENTS.rawValue:
@@ -231,10 +248,16 @@ extension HostFileTable {
         }
     }
 
+    /// Whether `fd` is a character or block device (the host's, lent to the guest).
+    static func isDevice(_ fd: Int32) -> Bool {
+        var info = stat()
+        return fstat(fd, &info) == 0 && (info.st_mode & S_IFMT == S_IFCHR || info.st_mode & S_IFMT == S_IFBLK)
+    }
+
     /// "/proc/self/fd/N": the host kernel's own name for an open descriptor.
     static func procPath(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
 
-    /// Runs `body` with an O_PATH descriptor of `path` resolved beneath the root.
+    /// Runs `body` with an O_PATH descriptor of `path` resolved in the guest's file system.
     func withPath(_ path: [UInt8], noFollow: Bool, _ body: (Int32) -> Int64) -> Int64 {
         guard !path.isEmpty else { return -Int64(ENOENT) }
         guard !path.contains(0) else { return -Int64(EINVAL) }
@@ -255,6 +278,7 @@ extension HostFileTable {
         let parent = slash.map { $0 == trimmed.startIndex ? [UInt8(ascii: "/")] : Array(trimmed[..<$0]) } ?? [UInt8(ascii: "/")]
         let name = slash.map { Array(trimmed[($0 + 1)...]) } ?? trimmed
         guard !name.isEmpty else { return -Int64(EBUSY) }  // the root itself
+        guard !mounts.isMountPoint(trimmed) else { return -Int64(EBUSY) }  // a volume's mount point
         guard name != [UInt8(ascii: ".")], name != [UInt8(ascii: "."), UInt8(ascii: ".")] else { return -Int64(EINVAL) }
         let fd = resolve(parent, flags: clinux_o_path() | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return -Int64(errno) }

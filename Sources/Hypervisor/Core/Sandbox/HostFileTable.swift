@@ -5,45 +5,61 @@ import SystemPackage
 /// Why the guest's root directory could not be set up.
 public enum SandboxError: Error, Equatable, CustomStringConvertible {
     case rootUnavailable(path: String, errno: Errno)
+    case volumeUnavailable(path: String, errno: Errno)
+    case privateDirectories(reason: String)
 
     public var description: String {
         switch self {
         case let .rootUnavailable(path, errno): return "cannot use \(path) as the guest's root directory: \(errno)"
+        case let .volumeUnavailable(path, errno): return "cannot use \(path) as a volume: \(errno)"
+        case let .privateDirectories(reason): return "cannot set up the guest's /tmp and /dev: \(reason)"
         }
     }
 }
 
-/// The host files the guest has open, and the guest's root directory.
+/// The host files the guest has open, and the guest's file system: the root directory, the
+/// volumes mounted over it and the host devices the guest's /dev offers.
 ///
-/// The guest names files by absolute guest paths; each one is resolved by the
-/// host kernel with `openat2(root, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)`:
-/// `..`, absolute symlinks and `/proc` magic links all stay beneath the root,
-/// atomically, whatever the guest or another host process does meanwhile.
-/// Handles 0, 1 and 2 are the hypervisor's own stdin, stdout and stderr.
+/// The guest names files by absolute guest paths; each one is resolved beneath the host
+/// directory of the mount it belongs to (`GuestMounts`): `..`, absolute symlinks and `/proc`
+/// magic links all stay inside the guest's file system, atomically, whatever the guest or
+/// another host process does meanwhile. Handles 0, 1 and 2 are the hypervisor's own stdin,
+/// stdout and stderr.
 public final class HostFileTable {
     /// Bytes of a Linux x86-64 `struct stat`.
     public static let linuxStatSize: UInt64 = 144
     /// The most files the guest may hold open at once (as RLIMIT_NOFILE's usual soft limit).
     public static let maximumOpenFiles = 1024
 
-    private let root: FileDescriptor
-    /// Whether every open for writing (or creating) is refused with EROFS.
-    public let isReadOnly: Bool
+    /// The root and the volumes.
+    public let mounts: GuestMounts
+    /// The guest path of the /dev whose device names are the host's devices (nil: none).
+    let devicesDirectory: [UInt8]?
     /// Open host descriptors by handle; stdio handles are borrowed, never closed.
     private var descriptors: [Int32: Int32] = [0: 0, 1: 1, 2: 2]
+    /// Handles opened on a read-only mount (their metadata cannot change either).
+    private var readOnlyHandles = Set<Int32>()
     private var nextHandle: Int32 = 3
 
-    /// Opens `rootDirectory` as the guest's root; `readOnly` refuses every write to it.
-    public init(rootDirectory: String, readOnly: Bool = false) throws(SandboxError) {
-        isReadOnly = readOnly
-        let fd = Glibc.open(rootDirectory, clinux_o_path() | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw .rootUnavailable(path: rootDirectory, errno: .current) }
-        root = FileDescriptor(rawValue: fd)
+    /// The device files a guest's /dev offers: the host's own, opened by the host for it.
+    public static let devices: [[UInt8]] = ["null", "zero", "full", "random", "urandom", "tty"].map { Array($0.utf8) }
+
+    /// Opens `rootDirectory` as the guest's root (`readOnly`: every write to it fails with
+    /// EROFS) and each volume; `devicesAt` names the guest directory whose `devices` are the host's.
+    public init(rootDirectory: String, readOnly: Bool = false, volumes: [VolumeSpec] = [],
+                devicesAt: String? = nil) throws(SandboxError) {
+        mounts = try GuestMounts(root: rootDirectory, readOnlyRoot: readOnly, volumes: volumes)
+        devicesDirectory = devicesAt.map { Array($0.utf8) }
     }
+
+    /// Whether everything the guest sees is read-only (the root and every volume).
+    public var isReadOnly: Bool { mounts.mounts.allSatisfy(\.readOnly) }
+
+    /// Whether `path` lies on a read-only mount.
+    func isReadOnly(_ path: [UInt8]) -> Bool { mounts.locate(GuestMounts.normalise(path)).mount.readOnly }
 
     deinit {
         for (handle, fd) in descriptors where handle > 2 { Glibc.close(fd) }
-        try? root.close()
     }
 
     /// Opens an absolute guest path beneath the root. Returns a handle or -errno.
@@ -51,7 +67,8 @@ public final class HostFileTable {
         guard !path.contains(0) else { return -Int64(EINVAL) }
         guard !path.isEmpty else { return -Int64(ENOENT) }
         guard descriptors.count < HostFileTable.maximumOpenFiles + 3 else { return -Int64(EMFILE) }
-        if isReadOnly, HostFileTable.writes(flags: flags) { return -Int64(EROFS) }
+        let readOnly = isReadOnly(path)
+        if readOnly, HostFileTable.writes(flags: flags) { return -Int64(EROFS) }
         // open(2) ignores unknown flag bits and the mode without O_CREAT/O_TMPFILE;
         // openat2(2) refuses both with EINVAL, so pass only what open would use.
         let known = flags & HostFileTable.validOpenFlags
@@ -61,9 +78,13 @@ public final class HostFileTable {
         while descriptors[nextHandle] != nil { nextHandle &+= 1 }
         let handle = nextHandle
         descriptors[handle] = fd
+        if readOnly { readOnlyHandles.insert(handle) }
         nextHandle &+= 1
         return Int64(handle)
     }
+
+    /// Whether a handle was opened on a read-only mount.
+    func isReadOnly(handle: Int32) -> Bool { readOnlyHandles.contains(handle) }
 
     /// Registers host descriptor `fd`, kept across the guest's execve, as handle `fd` (the
     /// kernel's inherited descriptors name it so); it becomes close-on-exec again.
@@ -88,23 +109,25 @@ public final class HostFileTable {
         return Int64(handle)
     }
 
-    /// openat2 of a guest path beneath the root: the one place guest paths
-    /// reach the host's file system. Returns the fd, or -1 with errno set.
-    ///
-    /// openat2 answers EAGAIN when a rename elsewhere raced with resolving `..`
-    /// (RESOLVE_IN_ROOT's safety check); open(2) would not fail there, so retry.
+    /// Opens a guest path in the guest's file system: the one place guest paths reach the
+    /// host's file system. Returns the fd, or -1 with errno set. A device name in the guest's
+    /// /dev is the host's device of that name (opened with the same flags); every other path
+    /// is resolved inside its mount (`GuestMounts.open`).
     func resolve(_ path: [UInt8], flags: Int32, mode: UInt32 = 0) -> Int32 {
-        for _ in 0..<16 {
-            let fd = (path + [0]).withUnsafeBufferPointer { buffer in
-                // SAFETY: the buffer is NUL-terminated just above.
-                buffer.withMemoryRebound(to: CChar.self) {
-                    clinux_openat2(root.rawValue, $0.baseAddress, UInt64(UInt32(bitPattern: flags)),
-                                   UInt64(mode & 0o7777), CLINUX_RESOLVE_IN_ROOT | CLINUX_RESOLVE_NO_MAGICLINKS)
-                }
-            }
-            if fd >= 0 || errno != EAGAIN { return fd }
+        let path = GuestMounts.normalise(path)
+        if let device = hostDevice(path) {
+            return device.withCString { Glibc.open($0, flags | O_CLOEXEC, mode_t(mode & 0o7777)) }
         }
-        return -1
+        return mounts.open(path, flags: flags, mode: mode)
+    }
+
+    /// The host path of the device a normalised guest path names, if it names one.
+    private func hostDevice(_ path: [UInt8]) -> String? {
+        guard let directory = devicesDirectory, path.count > directory.count + 1, path.starts(with: directory),
+              path[directory.count] == GuestMounts.slash else { return nil }
+        let name = Array(path[(directory.count + 1)...])
+        guard HostFileTable.devices.contains(name) else { return nil }
+        return "/dev/" + String(decoding: name, as: UTF8.self)
     }
 
     /// Every open(2) flag Linux defines on x86-64 (its VALID_OPEN_FLAGS).
@@ -120,6 +143,7 @@ public final class HostFileTable {
     /// Closes a handle. Returns 0 or -errno.
     public func close(handle: Int32) -> Int64 {
         guard let fd = descriptors.removeValue(forKey: handle) else { return -Int64(EBADF) }
+        readOnlyHandles.remove(handle)
         if handle > 2 { Glibc.close(fd) }
         return 0
     }
