@@ -116,10 +116,12 @@ int main(void) {
         read(fd, back, 3);
         printf("mkstemp: in /tmp %s, read back %s\n", yesno(strncmp(name, "/tmp/fixture-", 13) == 0), back);
         struct stat in_tmp;
-        printf("mkstemp: stat by name %s, mode %o\n", yesno(stat(name, &in_tmp) == 0), (unsigned)(in_tmp.st_mode & 0777));
+        int found = stat(name, &in_tmp) == 0;
+        printf("mkstemp: stat by name %s, mode %o\n", yesno(found), found ? (unsigned)(in_tmp.st_mode & 0777) : 0u);
         close(fd);
-        printf("unlink: %s, then stat %s\n", errname(unlink(name) == 0 ? 0 : errno),
-               errname(stat(name, &in_tmp) == 0 ? 0 : errno));
+        int unlinked = unlink(name) == 0 ? 0 : errno;
+        int after = stat(name, &in_tmp) == 0 ? 0 : errno;
+        printf("unlink: %s, then stat %s\n", errname(unlinked), errname(after));
     }
 
     /* A shared-memory object as sem_open/shm_open make them: a file in /dev/shm. */
