@@ -169,6 +169,19 @@ cp "$RELEASE/unikernel.elf" "$stage/svm/tree/.build/release/"
 cp "$TREE/Package.swift" "$stage/svm/tree/"
 cp -r "$TREE/Fixtures" "$stage/svm/tree/"
 cp -r "$TREE/.build/fixtures" "$stage/svm/tree/.build/"
+# Dynamically linked fixtures (conformance-link: dynamic) run natively and, with --system, in
+# the guest on the emulated host's /usr, /lib and /lib64: their interpreter and libraries go
+# into the initramfs at their own paths (libm.so.6 too, which dynamic_programs dlopens).
+for binary in $(find "$TREE/.build/fixtures" -type f -perm -u+x); do
+    interpreter=$(readelf -l "$binary" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \([^]]*\)].*/\1/p')
+    [ -n "$interpreter" ] || continue
+    [ -e "$stage$interpreter" ] || install -D -m 755 "$(readlink -f "$interpreter")" "$stage$interpreter"
+    for library in $(ldd "$binary" 2>/dev/null | grep -oE '/[^ ]+'); do
+        [ -e "$stage$library" ] || install -D -m 755 "$(readlink -f "$library")" "$stage$library"
+        libm=$(dirname "$library")/libm.so.6
+        [ -e "$libm" ] && [ ! -e "$stage$libm" ] && install -D -m 755 "$(readlink -f "$libm")" "$stage$libm"
+    done
+done
 cp "$TREE/Sources/Unikernel/Syscalls/SyscallTable.swift" "$stage/svm/tree/Sources/Unikernel/Syscalls/"
 INITRAMFS=$RUN_DIR/initramfs.cpio
 digest=$(cd "$stage" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)

@@ -8,7 +8,7 @@ _Static_assert(offsetof(uk_boot_info, flags) == 16, "uk_boot_info.flags");
 _Static_assert(offsetof(uk_boot_info, app_entry) == 72, "uk_boot_info.app_entry");
 _Static_assert(offsetof(uk_boot_info, args_phys) == 144, "uk_boot_info.args_phys");
 _Static_assert(offsetof(uk_boot_info, random) == 168, "uk_boot_info.random");
-_Static_assert(sizeof(uk_boot_info) == 352, "uk_boot_info size");
+_Static_assert(sizeof(uk_boot_info) == 368, "uk_boot_info size");
 _Static_assert(sizeof(uk_boot_info) <= UK_PAGE_SIZE, "boot info fits its page");
 _Static_assert(sizeof(uk_hc_io) == 40, "uk_hc_io layout");
 _Static_assert(sizeof(uk_hc_open) == 32, "uk_hc_open layout");

@@ -73,7 +73,7 @@ enum Kernel {
 
         CPU.initializeFPU()
         Scheduler.start(pid: currentProcess.pid, cpuCount: Int(info.cpu_count))
-        CPU.enterApplication(entry: info.app_entry, stackPointer: stackPointer)
+        CPU.enterApplication(entry: info.start_entry != 0 ? info.start_entry : info.app_entry, stackPointer: stackPointer)
     }
 }
 

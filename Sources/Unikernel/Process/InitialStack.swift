@@ -81,7 +81,7 @@ struct InitialStack {
             atPhdr, info.app_phdr_vaddr,
             atPhent, UInt64(info.app_phent),
             atPhnum, UInt64(info.app_phnum),
-            atBase, 0,
+            atBase, info.interp_base,
             atFlags, 0,
             atEntry, info.app_entry,
             atUid, UInt64(info.uid),

@@ -134,6 +134,10 @@ public enum LinkMode: String, Sendable, Equatable, CaseIterable {
     case `static`
     /// `-static-pie`: an ET_DYN that relocates itself at whatever base the loader picks.
     case staticPIE = "static-pie"
+    /// The compiler's default, dynamic link (`PT_INTERP`: glibc's ld-linux-x86-64.so.2, musl's
+    /// ld-musl-x86_64.so.1): run in the guest with `--system`, which gives it the host's
+    /// interpreter and libraries.
+    case dynamic
 }
 
 /// How a fixture's stdout is compared between native and guest.

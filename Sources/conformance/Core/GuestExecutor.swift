@@ -52,6 +52,8 @@ public struct GuestExecutor: FixtureExecutor {
         if let kernelPath { arguments += ["--kernel", kernelPath] }
         if let cpus { arguments += ["--cpus", String(cpus)] }
         if let memory = spec.guestMemory { arguments += ["--memory", memory] }
+        // A dynamic program's interpreter and libraries are the host's, as natively.
+        if spec.linkMode == .dynamic { arguments.append("--system") }
         if let traceDirectory {
             let parts = binaryPath.split(separator: "/").suffix(2).map(String.init)
             arguments += ["--trace-file", SyscallCoverage.traceFile(in: traceDirectory, libc: parts.first ?? "",

@@ -70,6 +70,7 @@ public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
         var command = compilerCommand
         if language == .cplusplus { command[0] = "g++" }
         if link == .staticPIE { command = command.map { $0 == "-static" ? "-static-pie" : $0 } }
+        if link == .dynamic { command = command.filter { $0 != "-static" } }
         return command
     }
 

@@ -80,6 +80,35 @@ extension LoaderTests {
             }
         }
 
+        @Test(.enabled(if: Toolchain.has("gcc") && FileManager.default.fileExists(atPath: "/lib64/ld-linux-x86-64.so.2"),
+                       "gcc or glibc's dynamic linker missing: cannot build and load a dynamically linked program"))
+        func plansGlibcDynamicHelloWithItsInterpreterAfterIt() throws {
+            let bytes = try Toolchain.build(compiler: "gcc", flags: [], source: Self.helloSource, extension: "c")
+            let program = try ApplicationImage.plan(bytes: bytes, path: "dynamic", loadBias: 0x5555_5555_4000,
+                                                    maxImageSize: 256 << 20, allowInterpreter: true)
+            #expect(program.interpreterPath == Array("/lib64/ld-linux-x86-64.so.2".utf8))
+            let loader = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "/lib64/ld-linux-x86-64.so.2")))
+            let base = ProgramImage.interpreterBase(after: program)
+            let interpreter = try ApplicationImage.plan(bytes: loader, path: "ld.so", loadBias: base, maxImageSize: 256 << 20)
+            let image = try ProgramImage(program: program, interpreter: interpreter, maxImageSize: 256 << 20)
+            #expect(base == program.imageVirtualAddress + program.imageSize + ProgramImage.interpreterGap)
+            #expect(image.interpreterBase == base)
+            #expect(image.startAddress == interpreter.entry && image.startAddress != program.entry)
+            #expect(image.segments.count == program.segments.count + interpreter.segments.count)
+            #expect(image.imageSize == interpreter.imageVirtualAddress + interpreter.imageSize - program.imageVirtualAddress)
+            var flat = [UInt8](repeating: 0xAA, count: Int(image.imageSize))
+            flat.withUnsafeMutableBytes { image.materialize(into: $0) }
+            // The program's bytes first, then zeros up to the interpreter, then its bytes.
+            #expect(Array(flat[0..<Int(program.imageSize)]) == program.materialized())
+            #expect(flat[Int(program.imageSize)..<Int(base - program.imageVirtualAddress)].allSatisfy { $0 == 0 })
+            let start = Int(interpreter.imageVirtualAddress - program.imageVirtualAddress)
+            #expect(Array(flat[start...]) == interpreter.materialized())
+            // Too little memory for both is the image's size, not a crash.
+            #expect(throws: ELFLoadError.self) {
+                _ = try ProgramImage(program: program, interpreter: interpreter, maxImageSize: program.imageSize)
+            }
+        }
+
         /// A kernel entry in `.text.entry` (`hlt; jmp uk_entry`), 8 bytes of .data, 16 KiB of .bss.
         static let kernelSource = """
                 .section .text.entry, "ax"

@@ -62,7 +62,7 @@ final class MalformedProgramTests {
             problem: "program headers at offset 0xffffffffffffffff extend past the end of the file"),
         Sample(
             name: "pt-interp", bytes: MalformedELF.dynamicallyLinked(),
-            problem: "dynamically linked (PT_INTERP /lib64/ld-linux-x86-64.so.2 in program header 4)"),
+            problem: "dynamically linked: its interpreter /lib64/ld-linux-x86-64.so.2 cannot be loaded from the guest's file system (No such file or directory)"),
         Sample(
             name: "no-loadable-segment", bytes: MalformedELF.noLoadableSegment(),
             problem: "no loadable segment"),

@@ -194,6 +194,12 @@ typedef struct uk_boot_info {
     /* After execve: what the process kept (uk_inherited_state and what follows it); size 0
        for a first program (stdin, stdout, stderr, the runner's umask, nothing blocked). */
     uint64_t inherit_phys, inherit_size;
+
+    /* A dynamically linked program: its interpreter (PT_INTERP) is in the flat image after it
+       and among the segments. interp_base is AT_BASE (0 for a static program); start_entry is
+       the first instruction the application runs (the interpreter's entry, or app_entry). */
+    uint64_t interp_base;
+    uint64_t start_entry;
 } uk_boot_info;
 
 #define UK_IST_STACK_SIZE           0x4000ULL

@@ -35,6 +35,9 @@ public struct ApplicationImage: Sendable {
     public let imageVirtualAddress: UInt64
     /// The page-aligned span from `imageVirtualAddress` to the end of the highest segment.
     public let imageSize: UInt64
+    /// `PT_INTERP`'s path (without its NUL) when the program is dynamically linked and the
+    /// caller allowed one; nil for a static program.
+    public let interpreterPath: [UInt8]?
 
     /// Where the program break starts: the end of the image (Linux: the page-aligned end of
     /// the highest `PT_LOAD`).
@@ -48,24 +51,32 @@ public struct ApplicationImage: Sendable {
     ///     about 0x555555554000). Ignored for `ET_EXEC`, which always loads at its linked
     ///     addresses, so callers may pass their PIE base without looking at the file first.
     ///   - maxImageSize: the most bytes of guest memory the flat image may take.
+    ///   - allowInterpreter: accept a `PT_INTERP` (a dynamically linked program, whose
+    ///     interpreter the caller loads: `interpreterPath`) instead of refusing it.
     public static func plan(
-        bytes: [UInt8], path: String, loadBias: UInt64, maxImageSize: UInt64
+        bytes: [UInt8], path: String, loadBias: UInt64, maxImageSize: UInt64, allowInterpreter: Bool = false
     ) throws(ELFLoadError) -> ApplicationImage {
         let file = try ELFFile(bytes: bytes, path: path)
-        return try ApplicationImage(file: file, loadBias: loadBias, maxImageSize: maxImageSize)
+        return try ApplicationImage(file: file, loadBias: loadBias, maxImageSize: maxImageSize, allowInterpreter: allowInterpreter)
     }
 
     /// Plans an already parsed file; see `plan(bytes:path:loadBias:maxImageSize:)`.
-    public init(file: ELFFile, loadBias requestedBias: UInt64, maxImageSize: UInt64) throws(ELFLoadError) {
+    public init(file: ELFFile, loadBias requestedBias: UInt64, maxImageSize: UInt64,
+                allowInterpreter: Bool = false) throws(ELFLoadError) {
         let path = file.path
         let bias = file.type == ELF.typeShared ? requestedBias : 0
         guard bias % ELF.pageSize == 0 else {
             throw .loadBiasNotPageAligned(path: path, loadBias: bias)
         }
+        var interpreterPath: [UInt8]?
         if let interpreter = file.programHeaders.first(where: { $0.type == ELF.programInterpreter }) {
-            throw .dynamicallyLinked(
-                path: path, index: interpreter.index,
-                interpreter: Self.interpreterName(interpreter, in: file))
+            // As Linux: the path is the segment's bytes up to a NUL, which must end them.
+            guard allowInterpreter, let name = Self.interpreterBytes(interpreter, in: file) else {
+                throw .dynamicallyLinked(
+                    path: path, index: interpreter.index,
+                    interpreter: Self.interpreterName(interpreter, in: file))
+            }
+            interpreterPath = name
         }
 
         var segments: [LoadSegment] = []
@@ -125,6 +136,7 @@ public struct ApplicationImage: Sendable {
         self.segments = segments
         self.imageVirtualAddress = imageStart
         self.imageSize = imageSize
+        self.interpreterPath = interpreterPath
     }
 
     /// Writes the flat image: every segment's file bytes at `vaddr - imageVirtualAddress`,
@@ -174,6 +186,16 @@ public struct ApplicationImage: Sendable {
             return header.virtualAddress + bias + (file.programHeaderOffset - header.offset)
         }
         return 0
+    }
+
+    /// `PT_INTERP`'s path without its NUL: nil unless the bytes are inside the file, at most
+    /// 4096, end with the one NUL they hold, and name something.
+    private static func interpreterBytes(_ header: ProgramHeader, in file: ELFFile) -> [UInt8]? {
+        let (end, wraps) = header.offset.addingReportingOverflow(header.fileSize)
+        guard !wraps, end <= UInt64(file.bytes.count), header.fileSize >= 2, header.fileSize <= 4096 else { return nil }
+        let raw = file.bytes[Int(header.offset)..<Int(end)]
+        guard raw.last == 0, raw.firstIndex(of: 0) == raw.index(before: raw.endIndex) else { return nil }
+        return Array(raw.dropLast())
     }
 
     /// The `PT_INTERP` string for the message, or a placeholder if it is not readable.

@@ -28,8 +28,11 @@ public enum ELFLoadError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooManyProgramHeaders(path: String, count: UInt16, limit: Int)
     /// The program header table `[e_phoff, e_phoff + e_phnum * 56)` is not inside the file.
     case programHeadersOutsideFile(path: String, offset: UInt64, count: UInt16, fileSize: UInt64)
-    /// A `PT_INTERP` header names a dynamic linker: only static binaries run.
+    /// A `PT_INTERP` header names a dynamic linker where only a static program may be (the
+    /// interpreter itself, or a caller that loads static programs only).
     case dynamicallyLinked(path: String, index: Int, interpreter: String)
+    /// The program's interpreter (`PT_INTERP`) cannot be loaded from the guest's file system.
+    case interpreterUnavailable(path: String, interpreter: String, reason: String)
     /// No `PT_LOAD` header with a non-zero `p_memsz`.
     case noLoadableSegment(path: String)
     /// A `PT_LOAD`'s file bytes `[p_offset, p_offset + p_filesz)` are not inside the file.
@@ -69,6 +72,7 @@ public enum ELFLoadError: Error, Equatable, Sendable, CustomStringConvertible {
             .wrongMachine(let path, _), .unsupportedType(let path, _), .kernelNotExecutable(let path, _),
             .wrongProgramHeaderEntrySize(let path, _), .tooManyProgramHeaders(let path, _, _),
             .programHeadersOutsideFile(let path, _, _, _), .dynamicallyLinked(let path, _, _),
+            .interpreterUnavailable(let path, _, _),
             .noLoadableSegment(let path), .segmentOutsideFile(let path, _, _, _, _),
             .segmentFileSizeExceedsMemorySize(let path, _, _, _),
             .segmentAddressOverflow(let path, _, _, _, _), .segmentInKernelHalf(let path, _, _, _),
@@ -122,6 +126,8 @@ public enum ELFLoadError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(count) program headers at offset \(ELF.hex(offset)) extend past the end of the file (\(ELF.hex(fileSize)) bytes)"
         case .dynamicallyLinked(_, let index, let interpreter):
             return "dynamically linked (PT_INTERP \(interpreter) in program header \(index)): only static binaries run"
+        case .interpreterUnavailable(_, let interpreter, let reason):
+            return "dynamically linked: its interpreter \(interpreter) cannot be loaded from the guest's file system (\(reason)); --system or --volume gives the guest the host's"
         case .noLoadableSegment:
             return "no loadable segment (no PT_LOAD with p_memsz > 0)"
         case .segmentOutsideFile(_, let index, let offset, let fileSizeInSegment, let fileSize):

@@ -30,7 +30,12 @@ extension Machine {
         guard let program = Machine.readAll(fd) else { return -Int64(EIO) }
         let maxImage = GuestLayout.maximumImageSize(memorySize: configuration.memorySize, kernelEnd: layout.kernelEnd)
         do {
-            _ = try ApplicationImage.plan(bytes: program, path: "", loadBias: MachineConfiguration.pieBase, maxImageSize: maxImage)
+            let image = try ApplicationImage.plan(bytes: program, path: "", loadBias: MachineConfiguration.pieBase,
+                                                  maxImageSize: maxImage, allowInterpreter: true)
+            // A dynamically linked program's interpreter must be there too (Linux: ENOENT).
+            do { _ = try Machine.loadInterpreter(of: image, from: handler.files, maxImageSize: maxImage) } catch {
+                return -Int64(ENOENT)
+            }
         } catch {
             if case .imageTooLarge = error { return -Int64(ENOMEM) }
             return -Int64(ENOEXEC)

@@ -24,6 +24,8 @@ public final class Machine {
     /// The KVM implementation this machine runs on, which decides the kernel's privilege level.
     public let platform: Platform
     public let application: ApplicationImage
+    /// The program with its interpreter, when it has one: what goes into guest memory.
+    public let image: ProgramImage
     /// The kernel image's bytes, to name kernel functions in kernel-bug reports.
     let kernelBytes: [UInt8]
     /// The run state the vCPU threads share (VirtualCPURunner.swift).
@@ -59,7 +61,21 @@ public final class Machine {
         let maxImage = GuestLayout.maximumImageSize(memorySize: configuration.memorySize, kernelEnd: kernel.physicalEnd)
         do {
             application = try ApplicationImage.plan(bytes: programBytes, path: configuration.programPath,
-                                                    loadBias: Machine.pieLoadBase(configuration), maxImageSize: maxImage)
+                                                    loadBias: Machine.pieLoadBase(configuration), maxImageSize: maxImage,
+                                                    allowInterpreter: true)
+        } catch { throw .program(error) }
+
+        let files: HostFileTable
+        do {
+            let own = configuration.privateDirectories
+            files = try HostFileTable(rootDirectory: configuration.rootDirectory, readOnly: configuration.readOnlyRoot,
+                                      volumes: configuration.volumes + (own?.volumes(besides: configuration.volumes) ?? []),
+                                      devicesAt: own?.servesDevices(besides: configuration.volumes) == true ? "/dev" : nil)
+        } catch { throw .sandbox(error) }
+        do {
+            image = try ProgramImage(program: application,
+                                     interpreter: Machine.loadInterpreter(of: application, from: files, maxImageSize: maxImage),
+                                     maxImageSize: maxImage)
         } catch { throw .program(error) }
 
         let arguments = ArgumentBlock(arguments: configuration.arguments, environment: configuration.environment,
@@ -73,17 +89,10 @@ public final class Machine {
         }
         do {
             layout = try GuestLayout(memorySize: configuration.memorySize, kernelEnd: kernel.physicalEnd,
-                                     imageSize: application.imageSize, argumentBytes: UInt64(argumentBytes.count),
-                                     segmentCount: application.segments.count, cpuCount: configuration.cpuCount)
+                                     imageSize: image.imageSize, argumentBytes: UInt64(argumentBytes.count),
+                                     segmentCount: image.segments.count, cpuCount: configuration.cpuCount)
         } catch { throw .layout(error) }
 
-        let files: HostFileTable
-        do {
-            let own = configuration.privateDirectories
-            files = try HostFileTable(rootDirectory: configuration.rootDirectory, readOnly: configuration.readOnlyRoot,
-                                      volumes: configuration.volumes + (own?.volumes(besides: configuration.volumes) ?? []),
-                                      devicesAt: own?.servesDevices(besides: configuration.volumes) == true ? "/dev" : nil)
-        } catch { throw .sandbox(error) }
         for descriptor in configuration.inherited?.descriptors ?? [] { files.adoptInherited(descriptor.handle) }
         PhaseTimer.shared.mark("images-checked")
 
@@ -119,9 +128,9 @@ public final class Machine {
             bootCPU = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
             try tables.write(into: memory)
             try kernel.write(into: memory.region(at: 0, length: memory.size))
-            application.materialize(into: try memory.region(at: layout.applicationImage, length: application.imageSize))
+            image.materialize(into: try memory.region(at: layout.applicationImage, length: image.imageSize))
             try memory.write(argumentBytes, at: layout.arguments)
-            for (i, segment) in application.segments.enumerated() {
+            for (i, segment) in image.segments.enumerated() {
                 let entry = uk_segment(vaddr: segment.virtualAddress, memsz: segment.memorySize,
                                        filesz: segment.fileSize, flags: segment.flags, reserved: 0)
                 try memory.store(entry, at: layout.segmentTable + UInt64(i * MemoryLayout<uk_segment>.size))
@@ -211,11 +220,13 @@ public final class Machine {
         info.app_phent = UInt32(application.programHeaderEntrySize)
         info.app_phnum = UInt32(application.programHeaderCount)
         info.app_elf_type = UInt32(application.elfType)
-        info.segment_count = UInt32(application.segments.count)
+        info.segment_count = UInt32(image.segments.count)
         info.segments_phys = layout.segmentTable
         info.app_image_vaddr = application.imageVirtualAddress
         info.app_image_phys = layout.applicationImage
-        info.app_image_size = application.imageSize
+        info.app_image_size = image.imageSize
+        info.interp_base = image.interpreterBase
+        info.start_entry = image.startAddress
         info.args_phys = layout.arguments
         info.args_size = UInt64(arguments.bytes.count)
         info.argc = UInt32(arguments.arguments.count)
@@ -273,6 +284,28 @@ public final class Machine {
         if configuration.faults.contains(.noFSBase) { flags |= UK_BOOT_FAULT_NO_FS_BASE }
         if configuration.faults.contains(.kernelTrap) { flags |= UK_BOOT_FAULT_KERNEL_TRAP }
         return flags
+    }
+
+    /// A dynamically linked program's interpreter, read from the guest's file system (as Linux
+    /// opens PT_INTERP in the process's) and planned after the program; nil for a static one.
+    static func loadInterpreter(of program: ApplicationImage, from files: HostFileTable,
+                                maxImageSize: UInt64) throws(ELFLoadError) -> ApplicationImage? {
+        guard let path = program.interpreterPath else { return nil }
+        let name = String(decoding: path.map { (0x20...0x7e).contains($0) ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+        guard path.first == UInt8(ascii: "/") else {
+            throw .interpreterUnavailable(path: program.file.path, interpreter: name, reason: "not an absolute path")
+        }
+        let fd = files.resolve(path, flags: O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw .interpreterUnavailable(path: program.file.path, interpreter: name, reason: String(cString: strerror(Glibc.errno)))
+        }
+        defer { Glibc.close(fd) }
+        guard let bytes = Machine.readAll(fd) else {
+            throw .interpreterUnavailable(path: program.file.path, interpreter: name, reason: "cannot read it")
+        }
+        // An interpreter with an interpreter of its own is refused (dynamicallyLinked), as Linux does.
+        return try ApplicationImage.plan(bytes: bytes, path: name, loadBias: ProgramImage.interpreterBase(after: program),
+                                         maxImageSize: maxImageSize)
     }
 
     private static func readFile(_ path: String, isKernel: Bool) throws(HypervisorError) -> [UInt8] {
