@@ -26,10 +26,13 @@ final class BuildDirectiveTests: XCTestCase {
         XCTAssertEqual(spec.linkMode, .staticPIE)
         XCTAssertEqual(spec.contentsIgnored, ["squares.db", "dir/other.bin"])
         XCTAssertEqual(try parseC("// Checks defaults.\n").linkMode, .static)
+        XCTAssertEqual(try parseC("// Checks dynamic.\n// conformance-link: dynamic\n").linkMode, .dynamic)
+        XCTAssertEqual(Libc.glibc.compilerCommand(language: .c, link: .dynamic), ["gcc"])
+        XCTAssertEqual(Libc.musl.compilerCommand(language: .c, link: .dynamic), ["musl-gcc"])
     }
 
     func testRejectsBadBuildDirectives() {
-        for line in ["conformance-link: dynamic", "conformance-cflags:", "conformance-ldflags: \"open",
+        for line in ["conformance-link: shared", "conformance-cflags:", "conformance-ldflags: \"open",
                      "conformance-ignore-contents: /etc/passwd", "conformance-ignore-contents: ../up"] {
             XCTAssertThrowsError(try parseC("// Checks rejection.\n// \(line)\n"), line) { error in
                 guard case .malformedDirective(_, 2, _, _) = error as? FixtureError else {
