@@ -8,7 +8,7 @@
 // a three-process pipeline built with fork only (generator -> transformer -> summer, about
 // 6 MiB between stages, odd read sizes) reports its sums back through a third pipe, each stage
 // ending with status 0 after seeing end of file.
-// conformance-timeout: 30
+// conformance-timeout: 60
 // conformance-memory: 256M
 // conformance-libcs: musl glibc
 #include <errno.h>
