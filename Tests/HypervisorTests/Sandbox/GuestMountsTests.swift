@@ -42,14 +42,7 @@ final class GuestMountsTests {
         ], devicesAt: "/dev")
     }
 
-    func contents(_ files: HostFileTable, _ path: String) -> String? {
-        let handle = files.open(path: Array(path.utf8), flags: O_RDONLY, mode: 0)
-        guard handle >= 0 else { return nil }
-        defer { _ = files.close(handle: Int32(handle)) }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let count = buffer.withUnsafeMutableBytes { files.read(handle: Int32(handle), into: $0, offset: -1) }
-        return count >= 0 ? String(decoding: buffer[0..<Int(count)], as: UTF8.self) : nil
-    }
+    func contents(_ files: HostFileTable, _ path: String) -> String? { files.contents(of: path) }
 
     @Test func parsesVolumeOptions() throws {
         #expect(try VolumeSpec.parse("/srv:/data/").get() == VolumeSpec(hostPath: "/srv", guestPath: "/data", readOnly: false))

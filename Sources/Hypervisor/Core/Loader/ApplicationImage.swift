@@ -188,24 +188,26 @@ public struct ApplicationImage: Sendable {
         return 0
     }
 
+    /// `PT_INTERP`'s bytes in the file, or nil when they are not inside it.
+    private static func interpreterSegment(_ header: ProgramHeader, in file: ELFFile) -> ArraySlice<UInt8>? {
+        let (end, wraps) = header.offset.addingReportingOverflow(header.fileSize)
+        guard !wraps, end <= UInt64(file.bytes.count), header.fileSize > 0 else { return nil }
+        return file.bytes[Int(header.offset)..<Int(end)]
+    }
+
     /// `PT_INTERP`'s path without its NUL: nil unless the bytes are inside the file, at most
     /// 4096, end with the one NUL they hold, and name something.
     private static func interpreterBytes(_ header: ProgramHeader, in file: ELFFile) -> [UInt8]? {
-        let (end, wraps) = header.offset.addingReportingOverflow(header.fileSize)
-        guard !wraps, end <= UInt64(file.bytes.count), header.fileSize >= 2, header.fileSize <= 4096 else { return nil }
-        let raw = file.bytes[Int(header.offset)..<Int(end)]
-        guard raw.last == 0, raw.firstIndex(of: 0) == raw.index(before: raw.endIndex) else { return nil }
+        guard let raw = interpreterSegment(header, in: file), raw.count >= 2, raw.count <= 4096,
+              raw.last == 0, raw.firstIndex(of: 0) == raw.index(before: raw.endIndex) else { return nil }
         return Array(raw.dropLast())
     }
 
     /// The `PT_INTERP` string for the message, or a placeholder if it is not readable.
     /// Bytes outside printable ASCII become `?`, so the message stays one line whatever the file holds.
     private static func interpreterName(_ header: ProgramHeader, in file: ELFFile) -> String {
-        let (end, wraps) = header.offset.addingReportingOverflow(header.fileSize)
-        guard !wraps, end <= UInt64(file.bytes.count), header.fileSize > 0 else {
-            return "<unreadable>"
-        }
-        let raw = file.bytes[Int(header.offset)..<Int(end)].prefix(256).prefix { $0 != 0 }
+        guard let segment = interpreterSegment(header, in: file) else { return "<unreadable>" }
+        let raw = segment.prefix(256).prefix { $0 != 0 }
             .map { (0x20...0x7e).contains($0) ? $0 : UInt8(ascii: "?") }
         return String(decoding: raw, as: UTF8.self)
     }

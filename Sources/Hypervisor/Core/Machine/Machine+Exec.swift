@@ -112,7 +112,7 @@ extension Machine {
 
     /// The host path behind an absolute guest path (through the mount holding it).
     func hostPath(ofGuest path: [UInt8]) -> String {
-        let (mount, rest) = handler.files.mounts.locate(GuestMounts.normalise(path))
+        let (mount, rest) = handler.files.mounts.locate(path)
         let base = mount.guestPath == [GuestMounts.slash] ? rootDirectoryPath : Machine.canonicalPath(mount.hostPath)
         return base + (rest == [GuestMounts.slash] ? "" : String(decoding: rest, as: UTF8.self))
     }

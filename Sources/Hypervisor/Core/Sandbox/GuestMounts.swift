@@ -113,13 +113,18 @@ public final class GuestMounts {
 
     static let slash = UInt8(ascii: "/")
 
-    /// Whether `guestPath` (normalised) is covered by a volume rather than the root.
+    /// Whether `guestPath` is covered by a volume rather than the root.
     public func isVolume(_ guestPath: [UInt8]) -> Bool {
         locate(guestPath).mount.guestPath != [GuestMounts.slash]
     }
 
-    /// The mount holding an absolute normalised guest path and the path inside it ("/…").
+    /// The mount holding an absolute guest path and the normalised path inside it ("/…").
     public func locate(_ path: [UInt8]) -> (mount: Mount, rest: [UInt8]) {
+        locateNormalised(GuestMounts.normalise(path))
+    }
+
+    /// `locate` of a path already normalised.
+    private func locateNormalised(_ path: [UInt8]) -> (mount: Mount, rest: [UInt8]) {
         for mount in mounts {
             if mount.guestPath == [GuestMounts.slash] { return (mount, path.isEmpty ? [GuestMounts.slash] : path) }
             guard path.count >= mount.guestPath.count, path.starts(with: mount.guestPath) else { continue }
@@ -140,7 +145,7 @@ public final class GuestMounts {
     public func open(_ path: [UInt8], flags: Int32, mode: UInt32) -> Int32 {
         var path = GuestMounts.normalise(path)
         for _ in 0..<16 {
-            let (mount, rest) = locate(path)
+            let (mount, rest) = locateNormalised(path)
             let fd = GuestMounts.openat2(mount.directory, rest, flags: flags, mode: mode,
                                          resolve: CLINUX_RESOLVE_IN_ROOT | CLINUX_RESOLVE_NO_MAGICLINKS | CLINUX_RESOLVE_NO_SYMLINKS)
             if fd >= 0 { return fd }
@@ -158,7 +163,7 @@ public final class GuestMounts {
         let follow = flags & O_NOFOLLOW == 0
         var links = 0
         restart: while true {
-            let (mount, rest) = locate(path)
+            let (mount, rest) = locateNormalised(path)
             let names = GuestMounts.components(rest)
             var directory = Glibc.dup(mount.directory)
             guard directory >= 0 else { return -1 }

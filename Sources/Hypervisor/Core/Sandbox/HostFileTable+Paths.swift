@@ -42,8 +42,8 @@ extension HostFileTable {
             if changed.contains(where: { isReadOnly($0) }) { return -Int64(EROFS) }
             // As between two Linux mounts: no rename or hard link from one to another.
             if request.operation == UK_PATH_RENAME.rawValue || request.operation == UK_PATH_LINK.rawValue,
-               mounts.locate(GuestMounts.normalise(request.path)).mount.guestPath
-                != mounts.locate(GuestMounts.normalise(request.path2)).mount.guestPath { return -Int64(EXDEV) }
+               mounts.locate(request.path).mount.guestPath
+                != mounts.locate(request.path2).mount.guestPath { return -Int64(EXDEV) }
         }
         switch request.operation {
         case UK_PATH_STAT.rawValue, UK_PATH_LSTAT.rawValue:

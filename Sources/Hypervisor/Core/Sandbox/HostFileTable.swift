@@ -56,7 +56,7 @@ public final class HostFileTable {
     public var isReadOnly: Bool { mounts.mounts.allSatisfy(\.readOnly) }
 
     /// Whether `path` lies on a read-only mount.
-    func isReadOnly(_ path: [UInt8]) -> Bool { mounts.locate(GuestMounts.normalise(path)).mount.readOnly }
+    func isReadOnly(_ path: [UInt8]) -> Bool { mounts.locate(path).mount.readOnly }
 
     deinit {
         for (handle, fd) in descriptors where handle > 2 { Glibc.close(fd) }
