@@ -306,3 +306,101 @@ enum PathSyscalls {
         return 0
     }
 }
+
+// MARK: extended attributes
+
+/// getxattr, listxattr, setxattr and removexattr with their l* (the link itself) and f* (an
+/// open file, by the path it was opened with) variants, forwarded to the host file.
+extension PathSyscalls {
+    private static let noFollow: UInt32 = 0x100  // AT_SYMLINK_NOFOLLOW
+    /// Linux's XATTR_NAME_MAX and XATTR_SIZE_MAX.
+    private static let nameMaximum = 255, valueMaximum = 65536
+
+    private static func attributeName(_ address: UInt64) throws(Errno) -> [UInt8] {
+        let name: [UInt8]
+        do throws(Errno) { name = try UserMemory.string(at: address, limit: nameMaximum + 1) } catch {
+            throw error == .ENAMETOOLONG ? .ERANGE : error
+        }
+        guard !name.isEmpty else { throw .ERANGE }
+        return name
+    }
+
+    /// The path an f* call acts on, or nil for a descriptor without one (a pipe, stdio).
+    private static func descriptorPath(_ fd: Int) throws(Errno) -> [UInt8]? {
+        let file = try currentProcess.files.file(fd)
+        return file.object == nil && !file.path.isEmpty ? file.path : nil
+    }
+
+    private static func getAttribute(_ path: [UInt8]?, flags: UInt32, _ nameAddress: UInt64, _ value: UInt64, _ size: Int) throws(Errno) -> Int {
+        let name = try attributeName(nameAddress)
+        guard let path else { throw .ENODATA }
+        let length = min(max(size, 0), BounceBuffer.dataCapacity)
+        if length > 0 { try UserMemory.validate(value, length) }
+        let count = try Hypercall.path(UK_PATH_GETXATTR, flags: flags, path: path, path2: name, dataLength: length)
+        if length > 0 { try copyOutData(to: value, count: count) }
+        return count
+    }
+
+    private static func listAttributes(_ path: [UInt8]?, flags: UInt32, _ list: UInt64, _ size: Int) throws(Errno) -> Int {
+        guard let path else { return 0 }
+        let length = min(max(size, 0), BounceBuffer.dataCapacity)
+        if length > 0 { try UserMemory.validate(list, length) }
+        let count = try Hypercall.path(UK_PATH_LISTXATTR, flags: flags, path: path, dataLength: length)
+        if length > 0 { try copyOutData(to: list, count: count) }
+        return count
+    }
+
+    private static func setAttribute(_ path: [UInt8]?, flags: UInt32, _ nameAddress: UInt64, _ value: UInt64, _ size: Int, _ mode: Int) throws(Errno) -> Int {
+        let name = try attributeName(nameAddress)
+        guard size >= 0, size <= valueMaximum else { throw .E2BIG }
+        guard mode & ~3 == 0 else { throw .EINVAL }  // XATTR_CREATE | XATTR_REPLACE
+        guard let path else { throw .EOPNOTSUPP }
+        guard size <= BounceBuffer.dataCapacity else { throw .E2BIG }
+        if size > 0 { try UserMemory.copyIn(from: value, to: BounceBuffer.data, count: size) }
+        return try Hypercall.path(UK_PATH_SETXATTR, flags: flags, path: path, path2: name,
+                                  dataLength: size, value: Int64(mode))
+    }
+
+    private static func removeAttribute(_ path: [UInt8]?, flags: UInt32, _ nameAddress: UInt64) throws(Errno) -> Int {
+        let name = try attributeName(nameAddress)
+        guard let path else { throw .EOPNOTSUPP }
+        return try Hypercall.path(UK_PATH_REMOVEXATTR, flags: flags, path: path, path2: name)
+    }
+
+    static func getxattr(_ a: SyscallArguments) throws(Errno) -> Int {
+        try getAttribute(path(FileSyscalls.atFdcwd, a[0]), flags: 0, a[1], a[2], a.int(3))
+    }
+    static func lgetxattr(_ a: SyscallArguments) throws(Errno) -> Int {
+        try getAttribute(path(FileSyscalls.atFdcwd, a[0]), flags: noFollow, a[1], a[2], a.int(3))
+    }
+    static func fgetxattr(_ a: SyscallArguments) throws(Errno) -> Int {
+        try getAttribute(descriptorPath(a.int32(0)), flags: 0, a[1], a[2], a.int(3))
+    }
+    static func listxattr(_ a: SyscallArguments) throws(Errno) -> Int {
+        try listAttributes(path(FileSyscalls.atFdcwd, a[0]), flags: 0, a[1], a.int(2))
+    }
+    static func llistxattr(_ a: SyscallArguments) throws(Errno) -> Int {
+        try listAttributes(path(FileSyscalls.atFdcwd, a[0]), flags: noFollow, a[1], a.int(2))
+    }
+    static func flistxattr(_ a: SyscallArguments) throws(Errno) -> Int {
+        try listAttributes(descriptorPath(a.int32(0)), flags: 0, a[1], a.int(2))
+    }
+    static func setxattr(_ a: SyscallArguments) throws(Errno) -> Int {
+        try setAttribute(path(FileSyscalls.atFdcwd, a[0]), flags: 0, a[1], a[2], a.int(3), a.int(4))
+    }
+    static func lsetxattr(_ a: SyscallArguments) throws(Errno) -> Int {
+        try setAttribute(path(FileSyscalls.atFdcwd, a[0]), flags: noFollow, a[1], a[2], a.int(3), a.int(4))
+    }
+    static func fsetxattr(_ a: SyscallArguments) throws(Errno) -> Int {
+        try setAttribute(descriptorPath(a.int32(0)), flags: 0, a[1], a[2], a.int(3), a.int(4))
+    }
+    static func removexattr(_ a: SyscallArguments) throws(Errno) -> Int {
+        try removeAttribute(path(FileSyscalls.atFdcwd, a[0]), flags: 0, a[1])
+    }
+    static func lremovexattr(_ a: SyscallArguments) throws(Errno) -> Int {
+        try removeAttribute(path(FileSyscalls.atFdcwd, a[0]), flags: noFollow, a[1])
+    }
+    static func fremovexattr(_ a: SyscallArguments) throws(Errno) -> Int {
+        try removeAttribute(descriptorPath(a.int32(0)), flags: 0, a[1])
+    }
+}

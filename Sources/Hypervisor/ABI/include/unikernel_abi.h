@@ -446,6 +446,11 @@ enum uk_path_op {
     UK_PATH_UTIMENS  = 13, /* buf = struct timespec[2] or buf_len 0 for "now"; flags = AT_SYMLINK_NOFOLLOW */
     UK_PATH_STATFS   = 14, /* buf <- struct statfs (120 bytes) */
     UK_PATH_CHOWN    = 15, /* value = uid | gid << 32 (-1 halves: unchanged); flags = AT_SYMLINK_NOFOLLOW */
+    /* Extended attributes; path2 = the attribute's name; flags = AT_SYMLINK_NOFOLLOW for the l* calls. */
+    UK_PATH_GETXATTR    = 16, /* buf <- the value (buf_len 0: result = its size) */
+    UK_PATH_LISTXATTR   = 17, /* buf <- the NUL-separated names (buf_len 0: result = their size) */
+    UK_PATH_SETXATTR    = 18, /* buf = the value; value = XATTR_CREATE / XATTR_REPLACE */
+    UK_PATH_REMOVEXATTR = 19,
 };
 
 /* uk_hc_file.op */

@@ -7,6 +7,7 @@
 #define CLINUX_FILES_H
 
 #include <linux/openat2.h>
+#include <sys/xattr.h>  /* getxattr, listxattr, setxattr, removexattr: the guest's extended attributes */
 #include <stddef.h>
 #include <stdint.h>
 

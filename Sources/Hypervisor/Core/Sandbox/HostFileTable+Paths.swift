@@ -132,6 +132,8 @@ extension HostFileTable {
                     linkat(AT_FDCWD, HostFileTable.procPath(existing), parent, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : -Int64(errno)
                 }
             }
+        case UK_PATH_GETXATTR.rawValue, UK_PATH_LISTXATTR.rawValue, UK_PATH_SETXATTR.rawValue, UK_PATH_REMOVEXATTR.rawValue:
+            return extendedAttribute(request, buffer: buffer)
         case UK_PATH_SYMLINK.rawValue:
             // The link's text is stored verbatim; following it later is confined by openat2.
             guard !request.path.contains(0) else { return -Int64(EINVAL) }
@@ -241,10 +243,46 @@ extension HostFileTable {
     static func modifies(_ operation: UInt32) -> Bool {
         switch operation {
         case UK_PATH_STAT.rawValue, UK_PATH_LSTAT.rawValue, UK_PATH_READLINK.rawValue,
-             UK_PATH_ACCESS.rawValue, UK_PATH_STATFS.rawValue:
+             UK_PATH_ACCESS.rawValue, UK_PATH_STATFS.rawValue, UK_PATH_GETXATTR.rawValue, UK_PATH_LISTXATTR.rawValue:
             return false
         default:
             return true
+        }
+    }
+
+    /// getxattr, listxattr, setxattr and removexattr of a path (through the file's /proc link,
+    /// followed). A symbolic link itself (the l* calls on a link) has none the guest can reach:
+    /// ENODATA, an empty list, EPERM to change (as Linux for user.* names on links). A host
+    /// device's attributes are read-only to the guest, as its other metadata.
+    private func extendedAttribute(_ request: PathRequest, buffer: UnsafeMutableRawBufferPointer?) -> Int64 {
+        let operation = request.operation
+        let changes = operation == UK_PATH_SETXATTR.rawValue || operation == UK_PATH_REMOVEXATTR.rawValue
+        guard operation == UK_PATH_LISTXATTR.rawValue || (!request.path2.isEmpty && !request.path2.contains(0)) else {
+            return -Int64(ERANGE)
+        }
+        let noFollow = request.flags & UInt32(AT_SYMLINK_NOFOLLOW) != 0
+        return withPath(request.path, noFollow: noFollow) { fd in
+            var info = stat()
+            if noFollow, fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+                return changes ? -Int64(EPERM) : operation == UK_PATH_LISTXATTR.rawValue ? 0 : -Int64(ENODATA)
+            }
+            if changes, HostFileTable.isDevice(fd) { return -Int64(EPERM) }
+            let target = HostFileTable.procPath(fd)
+            let data = buffer?.baseAddress
+            let size = buffer?.count ?? 0
+            let result: Int = (request.path2 + [0]).withUnsafeBufferPointer { nameBuffer in
+                nameBuffer.withMemoryRebound(to: CChar.self) { name in
+                    switch operation {
+                    case UK_PATH_GETXATTR.rawValue: return getxattr(target, name.baseAddress!, data, size)
+                    case UK_PATH_LISTXATTR.rawValue:
+                        return listxattr(target, data?.assumingMemoryBound(to: CChar.self), size)
+                    case UK_PATH_SETXATTR.rawValue:
+                        return Int(setxattr(target, name.baseAddress!, data, size, Int32(truncatingIfNeeded: request.value)))
+                    default: return Int(removexattr(target, name.baseAddress!))
+                    }
+                }
+            }
+            return result < 0 ? -Int64(errno) : Int64(result)
         }
     }
 
