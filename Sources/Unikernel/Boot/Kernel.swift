@@ -56,7 +56,8 @@ enum Kernel {
 
         var stackPointer: UInt64
         do throws(Errno) {
-            stackPointer = try InitialStack.build(top: top, process: currentProcess)
+            currentProcess.startLayout = try InitialStack.build(top: top, process: currentProcess)
+            stackPointer = currentProcess.startLayout.stackStart
         } catch {
             switch error {
             case .EFAULT: kernelPanic("cannot build the initial stack: EFAULT")

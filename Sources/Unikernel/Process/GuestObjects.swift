@@ -51,6 +51,8 @@ enum GuestObject {
     case pipeWriter(PipeBuffer)
     case eventCounter(EventCounter)
     case epoll(EpollInstance)
+    /// A file or directory the kernel serves itself (/proc).
+    case synthetic(SyntheticFile)
 
     /// Whether both are the same open file description (a pipe's two ends are two).
     func isSame(as other: GuestObject) -> Bool {
@@ -59,6 +61,7 @@ enum GuestObject {
         case let (.pipeWriter(a), .pipeWriter(b)): return a === b
         case let (.eventCounter(a), .eventCounter(b)): return a === b
         case let (.epoll(a), .epoll(b)): return a === b
+        case let (.synthetic(a), .synthetic(b)): return a === b
         default: return false
         }
     }
@@ -70,6 +73,7 @@ enum GuestObject {
         case let .pipeWriter(pipe): return pipe.writeWatchers
         case let .eventCounter(counter): return counter.watchers
         case let .epoll(instance): return instance.watchers
+        case let .synthetic(file): return file.watchers
         }
     }
 }

@@ -38,8 +38,19 @@ struct InitialStack {
         return strings
     }
 
-    /// Writes the stack below `top` and returns the application's initial %rsp.
-    static func build(top: UInt64, process: Process) throws(Errno) -> UInt64 {
+    /// Where the initial stack put what /proc/<pid> shows of it: argv's and envp's strings
+    /// ([start, end) each), the auxiliary vector's words, and %rsp at entry (Linux's start_stack).
+    struct Layout {
+        var argumentStart: UInt64 = 0
+        var argumentEnd: UInt64 = 0
+        var environmentStart: UInt64 = 0
+        var environmentEnd: UInt64 = 0
+        var auxiliaryVector: [UInt64] = []
+        var stackStart: UInt64 = 0
+    }
+
+    /// Writes the stack below `top` and returns its layout (the application's initial %rsp is `stackStart`).
+    static func build(top: UInt64, process: Process) throws(Errno) -> Layout {
         let info = process.bootInfo
         let strings = argumentStrings(info)
         let argc = Int(info.argc)
@@ -56,11 +67,16 @@ struct InitialStack {
         p -= UInt64(total)
         var pointers: [UInt64] = []
         var cursor = p
+        var layout = Layout()
+        layout.argumentStart = p
         for index in 0..<(argc + envc) {
+            if index == argc { layout.argumentEnd = cursor; layout.environmentStart = cursor }
             pointers.append(cursor)
             try UserMemory.copyOut(from: strings[index] + [0], to: cursor)
             cursor += UInt64(strings[index].count + 1)
         }
+        if envc == 0 { layout.argumentEnd = cursor; layout.environmentStart = cursor }
+        layout.environmentEnd = cursor
 
         p &= ~15
         let platform: [UInt8] = [0x78, 0x38, 0x36, 0x5F, 0x36, 0x34, 0]  // "x86_64"
@@ -108,7 +124,9 @@ struct InitialStack {
         words.append(0)
         words.append(contentsOf: auxv)
         try copyOut(words, to: sp)
-        return sp
+        layout.auxiliaryVector = auxv
+        layout.stackStart = sp
+        return layout
     }
 
     private static func copyOut(_ words: [UInt64], to address: UInt64) throws(Errno) {

@@ -39,6 +39,9 @@ struct Process {
     /// the process's status once the last one exits (Linux reports the leader's).
     var leaderExitStatus: Int32?
 
+    /// Where the initial stack put argv, envp and auxv (/proc/<pid>/cmdline, environ, auxv, stat).
+    var startLayout = InitialStack.Layout()
+
     /// getppid: the host parent's pid for the first program, the forking process's for a child.
     var parentPid = 0
 

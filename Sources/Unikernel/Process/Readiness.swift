@@ -25,6 +25,7 @@ enum Readiness {
         case let .pipeWriter(pipe): return pipe.writeEndEvents
         case let .eventCounter(counter): return counter.events
         case let .epoll(instance): return instance.events(host: host)
+        case .synthetic: return alwaysReady
         }
     }
 

@@ -49,6 +49,8 @@ enum EpollSyscalls {
         let epollFile = try currentProcess.files.file(a.int32(0))
         let file = try currentProcess.files.file(a.int32(2))
         if file.object == nil { try checkPollable(file) }
+        // A /proc file has no poll operation: EPERM, as for a regular file.
+        if case .synthetic? = file.object { throw .EPERM }
         guard case let .epoll(instance)? = epollFile.object, !file.sameDescription(as: epollFile) else { throw .EINVAL }
         let target = EpollTarget(file)
         var targetIsEpoll = false

@@ -34,6 +34,11 @@ enum FileSyscalls {
         }
         let file = try currentProcess.files.file(fd)
         guard count >= 0 else { throw .EINVAL }
+        if case let .synthetic(synthetic)? = file.object {
+            guard !write else { throw .EINVAL }
+            try UserMemory.validate(buffer, count)
+            return try synthetic.read(into: buffer, count: count, offset: offset < 0 ? nil : offset)
+        }
         if let object = file.object {
             // As Linux: a pipe or counter cannot be read at an offset (ESPIPE), an epoll instance
             // not at all (EINVAL), before the buffer is looked at.
@@ -147,6 +152,7 @@ enum FileSyscalls {
 
     static func lseek(_ a: SyscallArguments) throws(Errno) -> Int {
         let file = try currentProcess.files.file(a.int32(0))
+        if case let .synthetic(synthetic)? = file.object { return try synthetic.seek(offset: Int64(a.int(1)), whence: Int32(a.int32(2))) }
         guard file.object == nil else { throw .ESPIPE }
         return try Errno.check(Hypercall.seek(handle: file.hostHandle, offset: Int64(a.int(1)), whence: Int32(a.int32(2))))
     }
@@ -177,6 +183,46 @@ enum FileSyscalls {
     }
 
     private static func openResolved(_ path: [UInt8], flags: Int, mode: UInt32) throws(Errno) -> Int {
+        let oNofollow = 0o400000
+        switch try KernelFileTree.lookup(path, followFinal: flags & oNofollow == 0) {
+        case let .host(hostPath):
+            return try openOnHost(hostPath, flags: flags, mode: mode)
+        case let .node(node, canonical):
+            return try openSynthetic(node, path: canonical, flags: flags, mode: mode)
+        }
+    }
+
+    /// Opens a node of the kernel's own tree: a /proc file's text is generated now; a
+    /// /proc/<pid>/fd/N link reopens descriptor N's file (a host file by its guest path, with the
+    /// new flags and its own offset, as Linux; an object the kernel serves, or inherited stdio,
+    /// shares N's open file description).
+    private static func openSynthetic(_ node: SyntheticNode, path: [UInt8], flags: Int, mode: UInt32) throws(Errno) -> Int {
+        let closeOnExec = flags & 0o2000000 != 0
+        let oPath = 0o10000000
+        let object: SyntheticFile
+        switch node {
+        case .link: throw .ELOOP  // O_NOFOLLOW on a link
+        case let .descriptor(fd):
+            var file = try currentProcess.files.file(fd)
+            if file.object == nil, file.path.first == PathResolver.slash {
+                return try openOnHost(file.path, flags: flags, mode: mode)
+            }
+            file.closeOnExec = closeOnExec
+            return try currentProcess.files.install(file)
+        case let .directory(entries):
+            guard flags & 3 == 0 || flags & oPath != 0 else { throw .EISDIR }
+            object = SyntheticFile(directory: entries, path: path)
+        case let .file(kind):
+            guard flags & oDirectory == 0 else { throw .ENOTDIR }
+            // Mode 0444: only root may open one for writing (and then every write is EINVAL).
+            guard flags & 3 == 0 || flags & oPath != 0 || currentProcess.bootInfo.euid == 0 else { throw .EACCES }
+            object = SyntheticFile(file: try ProcContent.generate(kind), path: path)
+        }
+        return try currentProcess.files.install(OpenFile(hostHandle: -1, path: path, flags: flags, object: .synthetic(object),
+                                                         closeOnExec: closeOnExec))
+    }
+
+    private static func openOnHost(_ path: [UInt8], flags: Int, mode: UInt32) throws(Errno) -> Int {
         let handle = try hostOpen(path, flags: flags, mode: mode & ~UInt32(currentProcess.umask))
         do throws(Errno) {
             return try currentProcess.files.install(OpenFile(hostHandle: handle, path: path, flags: flags,
@@ -307,31 +353,25 @@ enum FileSyscalls {
 
     // MARK: Metadata
 
-    private static func statHandle(_ handle: Int32, to address: UInt64) throws(Errno) -> Int {
-        _ = try Errno.check(Hypercall.fstat(handle: handle, statPhysical: BounceBuffer.physical))
-        try UserMemory.copyOut(from: BounceBuffer.pointer, to: address, count: statSize)
+
+    static func fstat(_ a: SyscallArguments) throws(Errno) -> Int {
+        try PathSyscalls.statIntoData(descriptor: a.int32(0))
+        try UserMemory.copyOut(from: BounceBuffer.data, to: a[1], count: statSize)
         return 0
     }
 
-    static func fstat(_ a: SyscallArguments) throws(Errno) -> Int {
-        let file = try currentProcess.files.file(a.int32(0))
-        if let object = file.object {
-            // A pipe (S_IFIFO) or an anonymous inode (eventfd, epoll: no file type), owned by the process's user.
-            var stat = [UInt8](repeating: 0, count: statSize)
-            let mode: UInt32
-            switch object {
-            case .pipeReader, .pipeWriter: mode = 0o010600
-            case .eventCounter, .epoll: mode = 0o600
-            }
-            withUnsafeBytes(of: mode) { for i in 0..<4 { stat[24 + i] = $0[i] } }
-            withUnsafeBytes(of: UInt64(1)) { for i in 0..<8 { stat[16 + i] = $0[i] } }  // st_nlink
-            withUnsafeBytes(of: currentProcess.bootInfo.uid) { for i in 0..<4 { stat[28 + i] = $0[i] } }
-            withUnsafeBytes(of: currentProcess.bootInfo.gid) { for i in 0..<4 { stat[32 + i] = $0[i] } }
-            withUnsafeBytes(of: UInt64(4096)) { for i in 0..<8 { stat[56 + i] = $0[i] } }  // st_blksize
-            try UserMemory.copyOut(from: stat, to: a[1])
-            return 0
+    /// Linux's `struct stat` of an object the kernel serves: a pipe (S_IFIFO), an anonymous
+    /// inode (eventfd, epoll: no file type) owned by the process's user, or a /proc file.
+    static func stat(of object: GuestObject) -> [UInt8] {
+        switch object {
+        case let .pipeReader(pipe), let .pipeWriter(pipe):
+            return SyntheticFile.stat(mode: 0o010600, inode: ProcContent.objectInode(pipe), links: 1,
+                                      device: 0x0d, blockSize: 4096)
+        case .eventCounter, .epoll:
+            return SyntheticFile.stat(mode: 0o600, inode: 0, links: 1, device: 0x0e, blockSize: 4096)
+        case let .synthetic(synthetic):
+            return synthetic.stat
         }
-        return try statHandle(file.hostHandle, to: a[1])
     }
 
     static func ioctl(_ a: SyscallArguments) throws(Errno) -> Int {
@@ -360,20 +400,28 @@ enum FileSyscalls {
     }
 
     static func chdir(_ a: SyscallArguments) throws(Errno) -> Int {
-        let path = try resolvePath(dirfd: atFdcwd, pathAddress: a[0])
-        let handle = try hostOpen(path, flags: oDirectory, mode: 0)
-        _ = Hypercall.close(handle: handle)
-        currentProcess.workingDirectory = path
-        return 0
+        try changeDirectory(to: resolvePath(dirfd: atFdcwd, pathAddress: a[0]))
     }
 
     /// fchdir: the directory's path becomes the working directory.
     static func fchdir(_ a: SyscallArguments) throws(Errno) -> Int {
         let file = try currentProcess.files.file(a.int32(0))
         guard !file.path.isEmpty else { throw .ENOTDIR }
-        let handle = try hostOpen(file.path, flags: oDirectory, mode: 0)
-        _ = Hypercall.close(handle: handle)
-        currentProcess.workingDirectory = file.path
+        return try changeDirectory(to: file.path)
+    }
+
+    /// Makes `path` the working directory if it is one: on the host, or in the kernel's own tree
+    /// (then its canonical path: "/proc/self" becomes "/proc/<pid>", as Linux's getcwd shows).
+    private static func changeDirectory(to path: [UInt8]) throws(Errno) -> Int {
+        switch try KernelFileTree.lookup(path, followFinal: true) {
+        case let .host(hostPath):
+            let handle = try hostOpen(hostPath, flags: oDirectory, mode: 0)
+            _ = Hypercall.close(handle: handle)
+            currentProcess.workingDirectory = hostPath
+        case let .node(node, canonical):
+            guard case .directory = node else { throw .ENOTDIR }
+            currentProcess.workingDirectory = canonical
+        }
         return 0
     }
 

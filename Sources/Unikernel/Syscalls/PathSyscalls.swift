@@ -30,9 +30,41 @@ enum PathSyscalls {
     }
 
     private static func stat(_ path: [UInt8], follow: Bool, to address: UInt64) throws(Errno) -> Int {
-        _ = try Hypercall.path(follow ? UK_PATH_STAT : UK_PATH_LSTAT, path: path, dataLength: statSize)
+        try statIntoData(path, follow: follow)
         try copyOutData(to: address, count: statSize)
         return 0
+    }
+
+    /// Linux's `struct stat` of `path` in the bounce buffer's data area: the host's, or, for the
+    /// kernel's own nodes (/proc, /dev/fd), one the kernel makes.
+    static func statIntoData(_ path: [UInt8], follow: Bool) throws(Errno) {
+        switch try KernelFileTree.lookup(path, followFinal: follow) {
+        case let .host(hostPath):
+            _ = try Hypercall.path(follow ? UK_PATH_STAT : UK_PATH_LSTAT, path: hostPath, dataLength: statSize)
+        case let .node(node, canonical):
+            let inode = SyntheticFile.inode(of: canonical)
+            switch node {
+            case .directory: stageData(SyntheticFile.stat(mode: 0o040555, inode: inode, links: 2))
+            case .file: stageData(SyntheticFile.stat(mode: 0o100444, inode: inode, links: 1))
+            case .link: stageData(SyntheticFile.stat(mode: 0o120777, inode: inode, links: 1))
+            case let .descriptor(fd): try statIntoData(descriptor: fd)
+            }
+        }
+    }
+
+    /// Linux's `struct stat` of an open descriptor in the bounce buffer's data area.
+    static func statIntoData(descriptor fd: Int) throws(Errno) {
+        let file = try currentProcess.files.file(fd)
+        if let object = file.object {
+            stageData(FileSyscalls.stat(of: object))
+            return
+        }
+        _ = try Errno.check(Hypercall.fstat(handle: file.hostHandle, statPhysical: BounceBuffer.physical + UInt64(BounceBuffer.dataOffset)))
+    }
+
+    private static func stageData(_ bytes: [UInt8]) {
+        // SAFETY: every caller stages one struct stat (144 bytes), far below the data area's capacity.
+        for (index, byte) in bytes.enumerated() { BounceBuffer.data.storeBytes(of: byte, toByteOffset: index, as: UInt8.self) }
     }
 
     static func stat(_ a: SyscallArguments) throws(Errno) -> Int {
@@ -73,12 +105,19 @@ enum PathSyscalls {
 
     static func access(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a[1] & ~UInt64(7) == 0 else { throw .EINVAL }
-        return try Hypercall.path(UK_PATH_ACCESS, path: path(FileSyscalls.atFdcwd, a[0]), mode: a[1])
+        return try access(path(FileSyscalls.atFdcwd, a[0]), mode: a[1])
     }
 
     static func faccessat(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a[2] & ~UInt64(7) == 0 else { throw .EINVAL }
-        return try Hypercall.path(UK_PATH_ACCESS, path: path(a.int32(0), a[1]), mode: a[2])
+        return try access(path(a.int32(0), a[1]), mode: a[2])
+    }
+
+    /// access of the host's files, or of the kernel's own nodes (which exist: every access is
+    /// granted, as Linux grants the owner of /proc/self its files and root every mode).
+    private static func access(_ path: [UInt8], mode: UInt64) throws(Errno) -> Int {
+        guard case let .host(hostPath) = try KernelFileTree.lookup(path, followFinal: true) else { return 0 }
+        return try Hypercall.path(UK_PATH_ACCESS, path: hostPath, mode: mode)
     }
 
     // MARK: names
@@ -139,16 +178,20 @@ enum PathSyscalls {
         return try Hypercall.path(UK_PATH_SYMLINK, path: target, path2: path(a.int32(1), a[2]))
     }
 
-    /// readlink; "/proc/self/exe" names the program (its path as given to the runner).
+    /// readlink of a host link, or of a link of the kernel's own tree (/proc/self, /proc/<pid>/exe,
+    /// cwd and fd/N, /dev/stdin…); anything else of that tree is not a link (EINVAL).
     private static func readlink(_ path: [UInt8], to address: UInt64, size: Int) throws(Errno) -> Int {
         guard size > 0 else { throw .EINVAL }
-        if path == Array("/proc/self/exe".utf8) {
-            let name = currentProcess.executableName
-            let count = min(size, name.count)
-            try UserMemory.copyOut(from: Array(name.prefix(count)), to: address)
+        let hostPath: [UInt8]
+        switch try KernelFileTree.lookup(path, followFinal: false) {
+        case let .host(rewritten): hostPath = rewritten
+        case let .node(node, _):
+            guard case let .link(text) = node else { throw .EINVAL }
+            let count = min(size, text.count)
+            try UserMemory.copyOut(from: Array(text.prefix(count)), to: address)
             return count
         }
-        let count = try Hypercall.path(UK_PATH_READLINK, path: path, dataLength: min(size, BounceBuffer.dataCapacity))
+        let count = try Hypercall.path(UK_PATH_READLINK, path: hostPath, dataLength: min(size, BounceBuffer.dataCapacity))
         try copyOutData(to: address, count: count)
         return count
     }
@@ -250,6 +293,12 @@ enum PathSyscalls {
     /// getdents64: the host fills linux_dirent64 records for the handle.
     static func getdents64(_ a: SyscallArguments) throws(Errno) -> Int {
         let file = try currentProcess.files.file(a.int32(0))
+        if case let .synthetic(directory)? = file.object {
+            let records = try directory.directoryRecords(size: max(0, a.int(2)))
+            try UserMemory.copyOut(from: records, to: a[1])
+            return records.count
+        }
+        guard file.object == nil else { throw .ENOTDIR }
         let size = min(a.int(2), BounceBuffer.dataCapacity)
         guard size > 0 else { throw .EINVAL }
         try UserMemory.validate(a[1], size)
@@ -267,16 +316,12 @@ enum PathSyscalls {
         if name.isEmpty {
             guard flags & atEmptyPath != 0 else { throw .ENOENT }
             if a.int32(0) == FileSyscalls.atFdcwd {
-                _ = try Hypercall.path(UK_PATH_STAT, path: currentProcess.workingDirectory, dataLength: statSize)
+                try statIntoData(currentProcess.workingDirectory, follow: true)
             } else {
-                let file = try currentProcess.files.file(a.int32(0))
-                guard file.object == nil else { throw .EINVAL }
-                _ = try Errno.check(Hypercall.fstat(handle: file.hostHandle,
-                                                    statPhysical: BounceBuffer.physical + UInt64(BounceBuffer.dataOffset)))
+                try statIntoData(descriptor: a.int32(0))
             }
         } else {
-            _ = try Hypercall.path(flags & atSymlinkNoFollow != 0 ? UK_PATH_LSTAT : UK_PATH_STAT,
-                                   path: path(a.int32(0), a[1]), dataLength: statSize)
+            try statIntoData(path(a.int32(0), a[1]), follow: flags & atSymlinkNoFollow == 0)
         }
         let stat = BounceBuffer.data
         // SAFETY: the host just wrote a 144-byte struct stat at the start of the data area.

@@ -148,6 +148,9 @@ enum PipeSyscalls {
             return 8
         case .epoll:
             throw .EINVAL
+        case let .synthetic(synthetic):
+            guard !write else { throw .EINVAL }
+            return try synthetic.read(into: buffer, count: count, offset: nil)
         }
     }
 
@@ -161,7 +164,7 @@ enum PipeSyscalls {
                 pipe.readWatchers.wake(0)
                 pipe.writeWatchers.wake(0)
             }
-        case .eventCounter: break
+        case .eventCounter, .synthetic: break
         case let .epoll(instance): Epoll.destroy(instance)
         }
     }

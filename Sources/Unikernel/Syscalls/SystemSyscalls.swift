@@ -5,8 +5,13 @@ import UnikernelABI
 enum SystemSyscalls {
     static let utsFieldLength = 65
 
+    /// What uname and /proc (version, sys/kernel/osrelease, sys/kernel/hostname) report.
+    static let release: StaticString = "6.1.0-unikernel"
+    static let version: StaticString = "#1 SMP"
+    static let nodeName: StaticString = "unikernel"
+
     static func uname(_ a: SyscallArguments) throws(Errno) -> Int {
-        let fields: [StaticString] = ["Linux", "unikernel", "6.1.0-unikernel", "#1 SMP", "x86_64", "(none)"]
+        let fields: [StaticString] = ["Linux", nodeName, release, version, "x86_64", "(none)"]
         var buffer = [UInt8](repeating: 0, count: fields.count * utsFieldLength)
         for (index, field) in fields.enumerated() {
             var offset = 0

@@ -451,6 +451,10 @@ enum uk_path_op {
     UK_PATH_LISTXATTR   = 17, /* buf <- the NUL-separated names (buf_len 0: result = their size) */
     UK_PATH_SETXATTR    = 18, /* buf = the value; value = XATTR_CREATE / XATTR_REPLACE */
     UK_PATH_REMOVEXATTR = 19,
+    /* buf <- a file of the host's /proc the guest's /proc shows (path: "cpuinfo", "stat",
+       "loadavg", "sys/kernel/pid_max", "sys/kernel/random/boot_id" or "sys/kernel/random/uuid");
+       result = its length, at most buf_len */
+    UK_PATH_SYSTEM_FILE = 32,
 };
 
 /* uk_hc_file.op */
@@ -470,6 +474,8 @@ enum uk_file_op {
                                 its offset, updated); value = count; result = bytes copied */
     UK_FILE_GET_FLAGS  = 12, /* result = the host file's status flags (F_GETFL): O_APPEND and
                                 O_NONBLOCK, which another process sharing it may have changed */
+    UK_FILE_LINK_NAME  = 32, /* buf <- what the host's /proc/self/fd link of the handle reads
+                                (inherited stdio: a terminal, pipe:[N], a host file); result = length */
 };
 
 /* UK_FILE_SENDFILE's buffer: copy from host handle `input`, at `offset` (then advanced

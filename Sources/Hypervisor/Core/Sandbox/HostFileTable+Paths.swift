@@ -32,8 +32,32 @@ extension HostFileTable {
         }
     }
 
+    /// The files of the host's /proc that UK_PATH_SYSTEM_FILE reads: machine-wide facts the
+    /// guest's /proc shows (the kernel keeps only its own CPUs of cpuinfo and stat).
+    static let systemFiles: Set<String> = ["cpuinfo", "stat", "loadavg", "sys/kernel/pid_max",
+                                           "sys/kernel/random/boot_id", "sys/kernel/random/uuid"]
+
+    /// Reads one of `systemFiles` into `buffer` (as much as fits); returns its length or -errno.
+    static func readSystemFile(_ name: [UInt8], into buffer: UnsafeMutableRawBufferPointer?) -> Int64 {
+        guard let buffer, let name = String(validating: name, as: UTF8.self), systemFiles.contains(name) else {
+            return -Int64(ENOENT)
+        }
+        let fd = Glibc.open("/proc/" + name, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return -Int64(errno) }
+        defer { Glibc.close(fd) }
+        var total = 0
+        while total < buffer.count {
+            let count = Glibc.read(fd, buffer.baseAddress! + total, buffer.count - total)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            total += count
+        }
+        return Int64(total)
+    }
+
     /// Performs a path operation; returns >= 0 or -errno.
     public func perform(_ request: PathRequest, buffer: UnsafeMutableRawBufferPointer?) -> Int64 {
+        if request.operation == UK_PATH_SYSTEM_FILE.rawValue { return HostFileTable.readSystemFile(request.path, into: buffer) }
         if HostFileTable.modifies(request.operation) {
             // The name a symlink creates is path2; rename and link change both sides.
             let changed = request.operation == UK_PATH_SYMLINK.rawValue ? [request.path2]
@@ -175,6 +199,9 @@ extension HostFileTable {
             result = Int(fchown(fd, uid_t(truncatingIfNeeded: value), gid_t(truncatingIfNeeded: value >> 32)))
         case UK_FILE_GET_FLAGS.rawValue:
             result = Int(fcntl(fd, F_GETFL))
+        case UK_FILE_LINK_NAME.rawValue:
+            guard let buffer, buffer.count > 0 else { return -Int64(EINVAL) }
+            result = readlink(HostFileTable.procPath(fd), buffer.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.count)
         case UK_FILE_SET_FLAGS.rawValue:
             // O_APPEND decides where the host's writes land, O_NONBLOCK whether its reads and
             // writes of a pipe or terminal wait; the kernel keeps the other status flags.
