@@ -98,6 +98,9 @@ struct HypervisorCommand {
         if let text = options.execState {
             guard let state = InheritedState(hex: text) else { return fail("invalid --exec-state", status: 125) }
             configuration.inherited = state
+        } else if !options.childProcess {
+            // The first program starts as a program the runner's caller ran directly would.
+            configuration.inherited = InheritedState.ofThisProcess()
         }
         if let fd = options.traceFD {
             guard fcntl(fd, F_GETFD) >= 0 else { return fail("--trace-fd \(fd) is not an open descriptor", status: 125) }

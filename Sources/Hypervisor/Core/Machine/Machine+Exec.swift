@@ -204,6 +204,42 @@ public struct InheritedState: Equatable, Sendable {
         return bytes + workingDirectory
     }
 
+    /// What a program started directly in place of this runner would inherit from it: its open
+    /// standard descriptors (0, 1, 2 with their access mode, O_APPEND and O_NONBLOCK), its umask,
+    /// signal mask and ignored signals (Linux keeps SIG_IGN across execve, e.g. `nohup`'s
+    /// SIGHUP), and "/" as the working directory. Read before the runner sets any handler.
+    public static func ofThisProcess() -> InheritedState {
+        let mask = Glibc.umask(0o022)
+        Glibc.umask(mask)
+        var blockedSet = sigset_t()
+        pthread_sigmask(SIG_SETMASK, nil, &blockedSet)
+        var blocked: UInt64 = 0, ignored: UInt64 = 0
+        for signal in 1...64 {
+            if sigismember(&blockedSet, Int32(signal)) == 1 { blocked |= 1 << UInt64(signal - 1) }
+            var action = sigaction()
+            if sigaction(Int32(signal), nil, &action) == 0,
+               unsafeBitCast(action.__sigaction_handler.sa_handler, to: Int.self) == 1 {  // SIG_IGN
+                ignored |= 1 << UInt64(signal - 1)
+            }
+        }
+        var descriptors: [Descriptor] = []
+        for fd: Int32 in 0...2 {
+            let flags = fcntl(fd, F_GETFL)
+            guard flags >= 0 else { continue }
+            descriptors.append(Descriptor(fd: fd, handle: fd, flags: flags & (O_ACCMODE | O_APPEND | O_NONBLOCK)))
+        }
+        return InheritedState(umask: UInt32(mask), blocked: blocked, ignored: ignored, descriptors: descriptors,
+                              workingDirectory: [UInt8(ascii: "/")])
+    }
+
+    public init(umask: UInt32, blocked: UInt64, ignored: UInt64, descriptors: [Descriptor], workingDirectory: [UInt8]) {
+        self.umask = umask
+        self.blocked = blocked
+        self.ignored = ignored
+        self.descriptors = descriptors
+        self.workingDirectory = workingDirectory
+    }
+
     /// Decodes the hex form `--exec-state` carries.
     public init?(hex: String) {
         var bytes: [UInt8] = []

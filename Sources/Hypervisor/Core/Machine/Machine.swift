@@ -69,7 +69,7 @@ public final class Machine {
         do {
             let own = configuration.privateDirectories
             files = try HostFileTable(rootDirectory: configuration.rootDirectory, readOnly: configuration.readOnlyRoot,
-                                      volumes: configuration.volumes + (own?.volumes(besides: configuration.volumes) ?? []),
+                                      volumes: configuration.volumes + (own?.volumes(besides: configuration.volumes, root: configuration.rootDirectory) ?? []),
                                       devicesAt: own?.servesDevices(besides: configuration.volumes) == true ? "/dev" : nil)
         } catch { throw .sandbox(error) }
         do {

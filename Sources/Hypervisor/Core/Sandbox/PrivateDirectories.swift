@@ -9,7 +9,11 @@ import SystemPackage
 /// - `dev/` is the guest's /dev, unless a volume covers /dev: `dev/shm/` (1777) for
 ///   shm_open/sem_open, and an empty file per name of `HostFileTable.devices` so that listing
 ///   /dev shows them; opening or stat'ing one of those names reaches the host's device instead
-///   (`HostFileTable.resolve`).
+///   (`HostFileTable.resolve`); and the links fd, stdin, stdout and stderr into /proc/self/fd
+///   (the guest kernel serves those paths itself);
+/// - `etc/` is the guest's /etc when neither a volume nor the root has one: passwd, group,
+///   hostname and hosts, generated from the host's identity (`IdentityFiles`), so that names of
+///   users and groups, `localhost` and the host name resolve as programs expect.
 public struct PrivateDirectories: Equatable, Sendable {
     /// The host directory holding tmp/ and dev/.
     public var path: String
@@ -31,7 +35,7 @@ public struct PrivateDirectories: Equatable, Sendable {
         let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let made = PrivateDirectories(path: path, owned: true)
         // mkdir applies the umask: chmod gives tmp/ and shm/ their sticky, world-writable mode.
-        for (name, mode) in [("tmp", 0o1777), ("dev", 0o755), ("dev/shm", 0o1777)] as [(String, mode_t)] {
+        for (name, mode) in [("tmp", 0o1777), ("dev", 0o755), ("dev/shm", 0o1777), ("etc", 0o755)] as [(String, mode_t)] {
             guard mkdir(path + "/" + name, mode) == 0, chmod(path + "/" + name, mode) == 0 else {
                 let error = Errno.current
                 made.remove()
@@ -42,13 +46,26 @@ public struct PrivateDirectories: Equatable, Sendable {
             let fd = Glibc.open(path + "/dev/" + String(decoding: device, as: UTF8.self), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
             if fd >= 0 { Glibc.close(fd) }
         }
+        for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                               ("stderr", "/proc/self/fd/2")] {
+            symlink(target, path + "/dev/" + name)
+        }
+        for (name, text) in IdentityFiles.generate() {
+            let fd = Glibc.open(path + "/etc/" + name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { continue }
+            _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+            Glibc.close(fd)
+        }
         return made
     }
 
-    /// The volumes these directories give, for the guest paths no user volume covers.
-    public func volumes(besides user: [VolumeSpec]) -> [VolumeSpec] {
+    /// The volumes these directories give, for the guest paths no user volume covers (/etc only
+    /// when the root directory `root` has none either).
+    public func volumes(besides user: [VolumeSpec], root: String) -> [VolumeSpec] {
         var result: [VolumeSpec] = []
-        for (guest, host) in [("/tmp", "tmp"), ("/dev", "dev")] where !user.contains(where: { $0.guestPath == guest }) {
+        for (guest, host) in [("/tmp", "tmp"), ("/dev", "dev"), ("/etc", "etc")] where !user.contains(where: { $0.guestPath == guest }) {
+            var info = stat()
+            if guest == "/etc", lstat(root + "/etc", &info) == 0 { continue }
             result.append(VolumeSpec(hostPath: path + "/" + host, guestPath: guest, readOnly: false))
         }
         return result
