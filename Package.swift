@@ -65,6 +65,7 @@ let package = Package(
             sources: [
                 "Scheduler/FutexWaitList.swift", "Scheduler/TickPolicy.swift", "Process/SignalSelection.swift",
                 "Syscalls/CloneFlags.swift", "Syscalls/Errno.swift", "Syscalls/ScriptInterpreter.swift",
+                "ProcFS/Text.swift",
             ]
         ),
         .testTarget(

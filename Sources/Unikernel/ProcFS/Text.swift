@@ -64,12 +64,13 @@ struct Text {
         newline()
     }
 
+    /// `value`'s digits in `radix` (at most 16), most significant first, lower-case letters.
     static func digits(_ value: UInt64, radix: UInt64) -> [UInt8] {
-        let alphabet: [UInt8] = KernelFileTree.bytes("0123456789abcdef")
         var value = value
         var reversed: [UInt8] = []
         repeat {
-            reversed.append(alphabet[Int(value % radix)])
+            let digit = UInt8(value % radix)
+            reversed.append(digit < 10 ? 0x30 + digit : 0x61 + digit - 10)
             value /= radix
         } while value > 0
         return reversed.reversed()

@@ -109,8 +109,25 @@ final class GuestMountsTests {
         try "left".write(toFile: made.path + "/tmp/file", atomically: false, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: made.path + "/tmp/a/b", withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: made.path + "/tmp/a/out", withDestinationPath: base.path)
-        #expect(made.volumes(besides: []).map(\.guestPath) == ["/tmp", "/dev"])
-        #expect(made.volumes(besides: [VolumeSpec(hostPath: "/x", guestPath: "/tmp", readOnly: false)]).map(\.guestPath) == ["/dev"])
+        // /etc only when the root has none: `base` has none, `base/withEtc` has one.
+        #expect(made.volumes(besides: [], root: base.path).map(\.guestPath) == ["/tmp", "/dev", "/etc"])
+        #expect(made.volumes(besides: [VolumeSpec(hostPath: "/x", guestPath: "/tmp", readOnly: false)], root: base.path)
+            .map(\.guestPath) == ["/dev", "/etc"])
+        let withEtc = base.appendingPathComponent("withEtc").path
+        try FileManager.default.createDirectory(atPath: withEtc + "/etc", withIntermediateDirectories: true)
+        #expect(made.volumes(besides: [], root: withEtc).map(\.guestPath) == ["/tmp", "/dev"])
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: made.path + "/dev/stdin") == "/proc/self/fd/0")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: made.path + "/dev/fd") == "/proc/self/fd")
+        // The generated identity is the host's own entry, field for field.
+        let passwd = try String(contentsOfFile: made.path + "/etc/passwd", encoding: .utf8)
+        let me = try #require(getpwuid(getuid()))
+        let mine = passwd.split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false) }
+            .first { $0.count == 7 && $0[2] == "\(getuid())" }
+        #expect(mine.map { String($0[0]) } == String(cString: me.pointee.pw_name))
+        #expect(mine.map { String($0[5]) } == String(cString: me.pointee.pw_dir))
+        #expect(mine.map { String($0[6]) } == String(cString: me.pointee.pw_shell))
+        #expect(try String(contentsOfFile: made.path + "/etc/group", encoding: .utf8).hasPrefix("root:x:0:"))
+        #expect(try String(contentsOfFile: made.path + "/etc/hosts", encoding: .utf8).contains("127.0.0.1\tlocalhost\n"))
         made.remove()
         #expect(!FileManager.default.fileExists(atPath: made.path))
         #expect(FileManager.default.fileExists(atPath: canary.path))  // a link inside is not followed
