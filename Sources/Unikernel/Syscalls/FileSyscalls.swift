@@ -177,6 +177,8 @@ enum FileSyscalls {
     }
 
     private static func openResolved(_ path: [UInt8], flags: Int, mode: UInt32) throws(Errno) -> Int {
+        // As Linux's do_sys_openat2: the descriptor is reserved before the path is looked up.
+        _ = try currentProcess.files.lowestFree()
         let handle = try hostOpen(path, flags: flags, mode: mode & ~UInt32(currentProcess.umask))
         do throws(Errno) {
             return try currentProcess.files.install(OpenFile(hostHandle: handle, path: path, flags: flags,
@@ -233,7 +235,7 @@ enum FileSyscalls {
     private static func duplicate(_ source: Int, to target: Int, closeOnExec: Bool) throws(Errno) -> Int {
         var file = try currentProcess.files.file(source)
         if target == source { return target }
-        guard target >= 0, target < FileTable.limit else { throw .EBADF }
+        guard target >= 0, target < currentProcess.files.openLimit else { throw .EBADF }
         if (try? currentProcess.files.file(target)) != nil { try release(target) }
         file.closeOnExec = closeOnExec
         return try currentProcess.files.install(file, at: target)
@@ -255,8 +257,7 @@ enum FileSyscalls {
             // Linux reads the lower bound as an `int` and compares it unsigned with RLIMIT_NOFILE:
             // a negative or too large bound is EINVAL.
             let minimum = a.uint32(2)
-            guard UInt64(minimum) < min(currentProcess.limits[ProcessSyscalls.rlimitNofile].0,
-                                        UInt64(FileTable.limit)) else { throw .EINVAL }
+            guard minimum < currentProcess.files.openLimit else { throw .EINVAL }
             var copy = file
             copy.closeOnExec = a.int32(1) == 1030
             return try currentProcess.files.install(copy, minimum: minimum)
