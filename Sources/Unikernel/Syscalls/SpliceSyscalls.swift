@@ -312,8 +312,9 @@ enum SpliceSyscalls {
         var done = 0
         while done < wanted {
             let chunk = min(wanted - done, BounceBuffer.capacity)
+            // Wrapping: past the largest offset the host's pread answers EINVAL, the kernel never traps.
             let got = Hypercall.read(handle: file.hostHandle, bufferPhysical: BounceBuffer.physical, length: chunk,
-                                     offset: offset.map { $0 + Int64(done) } ?? -1)
+                                     offset: offset.map { $0 &+ Int64(done) } ?? -1)
             if got < 0 {
                 if done > 0 { break }
                 throw Errno(rawValue: Int(-got)) ?? .EIO
@@ -325,7 +326,7 @@ enum SpliceSyscalls {
             if Int(got) < chunk { break }
         }
         if done > 0 { pipe.readWatchers.wake(Readiness.pollIn | Readiness.pollReadNormal) }
-        if let start = offset { offset = start + Int64(done) }
+        if let start = offset { offset = start &+ Int64(done) }
         return done
     }
 
