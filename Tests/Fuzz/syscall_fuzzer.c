@@ -482,6 +482,7 @@ static const struct call_spec calls[] = {
     {262, "DPWK", K(at_flags)}, {263, "DPK", K(at_flags)}, {264, "DPDP"}, {265, "DPDPK", K(at_flags)},
     {266, "PDP"}, {267, "DPWL"}, {268, "DPMK", K(at_flags)}, {269, "DPXK", K(at_flags)}, {270, "ISSSTW"},
     {271, "QCTWK", K(sigsize_cmds)}, {273, "WK", K(robust_cmds)}, {274, "pWW"},
+    // fallocate (285) is left out: lengths of 4 GiB would reserve that much real disk per call.
     {275, "FWFWLX"}, {276, "FFLX"}, {278, "FVCX"}, {280, "DPWK", K(at_flags)}, {281, "FWIwWK", K(sigsize_cmds)},
     {284, "I"}, {290, "IX"}, {291, "X"},
     {292, "FFX"}, {293, "WX"}, {295, "FVCO"}, {296, "FVCO"}, {302, "pKYW", K(resource_cmds)}, {306, "F"},
