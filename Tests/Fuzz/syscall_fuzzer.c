@@ -481,10 +481,12 @@ static const struct call_spec calls[] = {
     {230, "KXTW", K(clock_cmds)}, {232, "FWIw"}, {233, "FKFe", K(epoll_ops)}, {234, "ppG"}, {257, "DPXM"}, {258, "DPM"}, {260, "DPIIK", K(at_flags)},
     {262, "DPWK", K(at_flags)}, {263, "DPK", K(at_flags)}, {264, "DPDP"}, {265, "DPDPK", K(at_flags)},
     {266, "PDP"}, {267, "DPWL"}, {268, "DPMK", K(at_flags)}, {269, "DPXK", K(at_flags)}, {270, "ISSSTW"},
-    {271, "QCTWK", K(sigsize_cmds)}, {273, "WK", K(robust_cmds)}, {274, "pWW"}, {280, "DPWK", K(at_flags)}, {281, "FWIwWK", K(sigsize_cmds)},
+    {271, "QCTWK", K(sigsize_cmds)}, {273, "WK", K(robust_cmds)}, {274, "pWW"},
+    // fallocate (285) is left out: lengths of 4 GiB would reserve that much real disk per call.
+    {275, "FWFWLX"}, {276, "FFLX"}, {278, "FVCX"}, {280, "DPWK", K(at_flags)}, {281, "FWIwWK", K(sigsize_cmds)},
     {284, "I"}, {290, "IX"}, {291, "X"},
     {292, "FFX"}, {293, "WX"}, {295, "FVCO"}, {296, "FVCO"}, {302, "pKYW", K(resource_cmds)}, {306, "F"},
-    {309, "WWW"}, {316, "DPDPX"}, {318, "BLX"}, {332, "DPKXW", K(at_flags)}, {334, "WLXI"},
+    {309, "WWW"}, {316, "DPDPX"}, {318, "BLX"}, {326, "FWFWLX"}, {332, "DPKXW", K(at_flags)}, {334, "WLXI"},
     {436, "FFK", K(close_range_flags)}, {441, "FWITWK", K(sigsize_cmds)}, {449, "WIITI"},
     // Numbers the table does not hold: ENOSYS, never a crash.
     {29, "ZZZ"}, {335, "ZZZ"}, {450, "ZZZ"}, {511, "ZZZ"}, {512, "ZZZ"}, {100000, "ZZZ"},

@@ -28,6 +28,8 @@ _Static_assert(UK_CPU_LOCAL_VIRT + 0x200000ULL == UK_HYPERCALL_VIRT, "the CPU-lo
 _Static_assert(sizeof(uk_boot_info) <= 0xF00, "uk_boot_info must end before UK_PENDING_WRITE_PHYS");
 _Static_assert(sizeof(uk_pending_write) == 24, "uk_pending_write layout");
 _Static_assert(sizeof(uk_sendfile) == 16, "uk_sendfile layout");
+_Static_assert(sizeof(uk_fallocate) == 24, "uk_fallocate layout");
+_Static_assert(sizeof(uk_copy_range) == 24, "uk_copy_range layout");
 _Static_assert(sizeof(uk_syscall_frame) == 20 * 8, "uk_syscall_frame layout (syscall.S push order)");
 _Static_assert(sizeof(uk_syscall_in_progress) == 8, "uk_syscall_in_progress layout");
 _Static_assert(UK_BOOT_INFO_PHYS + sizeof(uk_boot_info) <= UK_SYSCALL_IN_PROGRESS_PHYS,

@@ -42,6 +42,15 @@ int clinux_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
 }
 
+int clinux_fallocate(int fd, int mode, int64_t offset, int64_t length) {
+    return (int)syscall(SYS_fallocate, fd, mode, (long)offset, (long)length);
+}
+
+long clinux_copy_file_range(int input, int64_t *input_offset, int output, int64_t *output_offset,
+                            uint64_t length, unsigned flags) {
+    return syscall(SYS_copy_file_range, input, input_offset, output, output_offset, (unsigned long)length, flags);
+}
+
 int clinux_fstatfs(int fd, void *buffer, size_t length) {
     struct statfs info;
     if (fstatfs(fd, &info) != 0) {

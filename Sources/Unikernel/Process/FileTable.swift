@@ -27,6 +27,10 @@ struct FileTable {
     /// start, grown (never shrunk) to the next size a newly installed descriptor needs.
     /// select/pselect6 look at no descriptor at or beyond it.
     private(set) var capacity = 64
+    /// RLIMIT_NOFILE's soft limit as the table enforces it (prlimit64 keeps it equal to
+    /// `Process.limits`, at most `limit`): a new descriptor must lie below it (EMFILE), and so
+    /// must dup2's and dup3's target (EBADF) and F_DUPFD's lower bound (EINVAL).
+    var openLimit = FileTable.limit
 
     init() {}
 
@@ -53,12 +57,18 @@ struct FileTable {
             return fd
         }
         guard minimum >= 0 else { throw .EINVAL }
-        var index = minimum
-        while index < slots.count, slots[index] != nil { index += 1 }
-        guard index < FileTable.limit else { throw .EMFILE }
+        let index = try lowestFree(from: minimum)
         while slots.count <= index { slots.append(nil) }
         slots[index] = file
         grow(toHold: index)
+        return index
+    }
+
+    /// The lowest free descriptor at or above `minimum`; EMFILE when it would reach the limit.
+    func lowestFree(from minimum: Int = 0) throws(Errno) -> Int {
+        var index = minimum
+        while index < slots.count, slots[index] != nil { index += 1 }
+        guard index < min(openLimit, FileTable.limit) else { throw .EMFILE }
         return index
     }
 

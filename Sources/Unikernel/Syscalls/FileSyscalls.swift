@@ -184,6 +184,8 @@ enum FileSyscalls {
 
     private static func openResolved(_ path: [UInt8], flags: Int, mode: UInt32) throws(Errno) -> Int {
         let oNofollow = 0o400000
+        // As Linux's do_sys_openat2: the descriptor is reserved before the path is looked up.
+        _ = try currentProcess.files.lowestFree()
         switch try KernelFileTree.lookup(path, followFinal: flags & oNofollow == 0) {
         case let .host(hostPath):
             return try openOnHost(hostPath, flags: flags, mode: mode)
@@ -279,7 +281,7 @@ enum FileSyscalls {
     private static func duplicate(_ source: Int, to target: Int, closeOnExec: Bool) throws(Errno) -> Int {
         var file = try currentProcess.files.file(source)
         if target == source { return target }
-        guard target >= 0, target < FileTable.limit else { throw .EBADF }
+        guard target >= 0, target < currentProcess.files.openLimit else { throw .EBADF }
         if (try? currentProcess.files.file(target)) != nil { try release(target) }
         file.closeOnExec = closeOnExec
         return try currentProcess.files.install(file, at: target)
@@ -301,8 +303,7 @@ enum FileSyscalls {
             // Linux reads the lower bound as an `int` and compares it unsigned with RLIMIT_NOFILE:
             // a negative or too large bound is EINVAL.
             let minimum = a.uint32(2)
-            guard UInt64(minimum) < min(currentProcess.limits[ProcessSyscalls.rlimitNofile].0,
-                                        UInt64(FileTable.limit)) else { throw .EINVAL }
+            guard minimum < currentProcess.files.openLimit else { throw .EINVAL }
             var copy = file
             copy.closeOnExec = a.int32(1) == 1030
             return try currentProcess.files.install(copy, minimum: minimum)

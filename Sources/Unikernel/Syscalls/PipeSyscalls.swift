@@ -342,10 +342,14 @@ enum PipeSyscalls {
     }
 
     /// sendfile(out, in, offset, count) from a host file to a host file or stdio, copied by the
-    /// host in one call (UK_FILE_SENDFILE). A guest object (a pipe) as either end is EINVAL.
+    /// host in one call (UK_FILE_SENDFILE), or into a guest pipe (spliced, as Linux 6.x does).
+    /// A guest object as the input, or any other one as the output, is EINVAL.
     static func sendfile(_ a: SyscallArguments) throws(Errno) -> Int {
         let output = try currentProcess.files.file(a.int32(0))
         let input = try currentProcess.files.file(a.int32(1))
+        if case let .pipeWriter(pipe)? = output.object, input.object == nil {
+            return try SpliceSyscalls.sendfile(from: input, to: pipe, output: output, offsetAddress: a[2], count: a.int(3))
+        }
         guard input.object == nil, output.object == nil, a.int(3) >= 0 else { throw .EINVAL }
         let offset: Int64 = a[2] == 0 ? -1 : try UserMemory.load(Int64.self, from: a[2])
         guard a[2] == 0 || offset >= 0 else { throw .EINVAL }

@@ -39,7 +39,10 @@ enum ProcessSyscalls {
     }
 
     /// prlimit64(pid, resource, new, old): limits are kept per process; the
-    /// stack and descriptor limits are the ones the kernel enforces.
+    /// stack and descriptor limits are the ones the kernel enforces. As Linux's do_prlimit:
+    /// a soft limit above the hard one is EINVAL, an RLIMIT_NOFILE hard limit above nr_open
+    /// (here the descriptor table's size, `FileTable.limit`) is EPERM even for root, and raising
+    /// any hard limit needs CAP_SYS_RESOURCE (here: effective user id 0).
     static func prlimit64(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a.int32(0) == 0 || a.int32(0) == currentProcess.pid else { throw .ESRCH }
         let resource = a.int32(1)
@@ -48,8 +51,10 @@ enum ProcessSyscalls {
         if a[2] != 0 {
             let new = try UserMemory.load((UInt64, UInt64).self, from: a[2])
             guard new.0 <= new.1 else { throw .EINVAL }
-            guard new.1 <= old.1 else { throw .EPERM }  // raising the hard limit needs privilege
+            if resource == rlimitNofile, new.1 > UInt64(FileTable.limit) { throw .EPERM }
+            guard new.1 <= old.1 || currentProcess.bootInfo.euid == 0 else { throw .EPERM }
             currentProcess.limits[resource] = new
+            if resource == rlimitNofile { currentProcess.files.openLimit = Int(new.0) }
         }
         if a[3] != 0 { try UserMemory.store(old, to: a[3]) }
         return 0

@@ -474,9 +474,32 @@ enum uk_file_op {
                                 its offset, updated); value = count; result = bytes copied */
     UK_FILE_GET_FLAGS  = 12, /* result = the host file's status flags (F_GETFL): O_APPEND and
                                 O_NONBLOCK, which another process sharing it may have changed */
+    UK_FILE_FALLOCATE  = 13, /* buf = struct uk_fallocate; the host's fallocate(2) on the handle */
+    UK_FILE_COPY_RANGE = 14, /* handle = the output; buf = struct uk_copy_range (offsets updated);
+                                value = count (a size_t); result = bytes copied */
     UK_FILE_LINK_NAME  = 32, /* buf <- what the host's /proc/self/fd link of the handle reads
                                 (inherited stdio: a terminal, pipe:[N], a host file); result = length */
 };
+
+/* UK_FILE_FALLOCATE's buffer: fallocate(2)'s mode, offset and length, passed on unchanged
+   (the host kernel checks them, in Linux's order). */
+typedef struct uk_fallocate {
+    int32_t mode;
+    uint32_t reserved;
+    int64_t offset;
+    int64_t length;
+} uk_fallocate;
+
+/* UK_FILE_COPY_RANGE's buffer: copy_file_range(2) from host handle `input` to the handle the
+   call names. An offset is used (and then advanced by the bytes copied) only when its bit is
+   set in `given` (bit 0: input_offset, bit 1: output_offset); otherwise that file's own
+   position is used and moved, as for a NULL offset pointer. */
+typedef struct uk_copy_range {
+    int32_t input;
+    uint32_t given;
+    int64_t input_offset;
+    int64_t output_offset;
+} uk_copy_range;
 
 /* UK_FILE_SENDFILE's buffer: copy from host handle `input`, at `offset` (then advanced
    by the bytes copied), or at the input's own position when `offset` is -1. */

@@ -28,6 +28,13 @@ int clinux_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char
 /* fstatfs(2) into `length` bytes at `buffer` (the kernel's struct statfs). */
 int clinux_fstatfs(int fd, void *buffer, size_t length);
 
+/* fallocate(2) and copy_file_range(2), straight to the host kernel (raw system calls, so its
+   own checks and errors, not a libc emulation, answer the guest); -1 with errno set on error.
+   A NULL offset pointer uses and moves that file's position. */
+int clinux_fallocate(int fd, int mode, int64_t offset, int64_t length);
+long clinux_copy_file_range(int input, int64_t *input_offset, int output, int64_t *output_offset,
+                            uint64_t length, unsigned flags);
+
 /* AT_EMPTY_PATH, which Glibc's Swift overlay does not expose. */
 static const int CLINUX_AT_EMPTY_PATH = 0x1000;
 

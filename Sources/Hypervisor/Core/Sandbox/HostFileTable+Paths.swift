@@ -211,6 +211,13 @@ extension HostFileTable {
             result = Int(fcntl(fd, F_SETFL, (current & ~host) | (Int32(truncatingIfNeeded: value) & host)))
         case UK_FILE_SENDFILE.rawValue:
             return sendfile(to: fd, request: buffer, count: value)
+        case UK_FILE_FALLOCATE.rawValue:
+            guard let buffer, buffer.count >= MemoryLayout<uk_fallocate>.size else { return -Int64(EINVAL) }
+            let request = buffer.loadUnaligned(as: uk_fallocate.self)
+            // The host kernel checks mode, range and access mode itself, in Linux's order.
+            result = Int(clinux_fallocate(fd, request.mode, request.offset, request.length))
+        case UK_FILE_COPY_RANGE.rawValue:
+            return copyRange(to: fd, request: buffer, count: value)
         case UK_FILE_UTIMENS.rawValue:
             let times = buffer.flatMap { $0.count >= 32 ? $0.baseAddress!.assumingMemoryBound(to: timespec.self) : nil }
             result = Int(futimens(fd, times))
@@ -238,6 +245,33 @@ extension HostFileTable {
             request.storeBytes(of: parameters, as: uk_sendfile.self)
         }
         return copied < 0 ? -Int64(errno) : Int64(copied)
+    }
+
+    /// copy_file_range(2) from the host handle the request names to `output`, at the offsets the
+    /// request gives (written back advanced) or at each file's own position. `count` is the
+    /// guest's size_t, passed on bit for bit: the host kernel clamps it and checks the rest.
+    private func copyRange(to output: Int32, request: UnsafeMutableRawBufferPointer?, count: Int64) -> Int64 {
+        guard let request, request.count >= MemoryLayout<uk_copy_range>.size else { return -Int64(EINVAL) }
+        var parameters = request.loadUnaligned(as: uk_copy_range.self)
+        guard let input = descriptor(parameters.input) else { return -Int64(EBADF) }
+        var inputOffset = parameters.input_offset, outputOffset = parameters.output_offset
+        let copied = withOptionalPointer(to: &inputOffset, if: parameters.given & 1 != 0) { inputPointer in
+            withOptionalPointer(to: &outputOffset, if: parameters.given & 2 != 0) { outputPointer in
+                clinux_copy_file_range(input, inputPointer, output, outputPointer, UInt64(bitPattern: count), 0)
+            }
+        }
+        guard copied >= 0 else { return -Int64(errno) }
+        parameters.input_offset = inputOffset
+        parameters.output_offset = outputOffset
+        request.storeBytes(of: parameters, as: uk_copy_range.self)
+        return Int64(copied)
+    }
+
+    /// Runs `body` with a pointer to `value` when `present`, else with nil (a NULL offset).
+    private func withOptionalPointer<Result>(to value: inout Int64, if present: Bool,
+                                             _ body: (UnsafeMutablePointer<Int64>?) -> Result) -> Result {
+        guard present else { return body(nil) }
+        return withUnsafeMutablePointer(to: &value) { body($0) }
     }
 
     /// poll(2) over host handles: `buffer` holds struct pollfd entries whose
