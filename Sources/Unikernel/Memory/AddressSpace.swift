@@ -117,6 +117,7 @@ struct AddressSpace {
         guard let index = regionIndex(containing: address), regions[index].start != address else { return }
         var upper = regions[index]
         upper.start = address
+        if upper.kind == .shared { upper.backing = regions[index].sharedFrame(address) }
         regions[index].end = address
         regions.insert(upper, at: index + 1)
     }
@@ -137,10 +138,17 @@ struct AddressSpace {
         guard !access.present, region.kind != .image, region.protection.isAccessible,
               !access.write || region.protection.isWritable,
               !access.instructionFetch || region.protection.isExecutable else { return false }
+        if region.kind == .shared { return mapShared(AddressSpace.pageDown(address), in: region) }
         guard let frame = Frames.allocate(),
               mapper.map(AddressSpace.pageDown(address), to: frame, region.protection) else { return false }
         faultAround(address, in: region)
         return true
+    }
+
+    /// Maps a page of a shared region to its window frame (reachable by the kernel too).
+    private mutating func mapShared(_ page: UInt64, in region: Region) -> Bool {
+        let frame = region.sharedFrame(page)
+        return SharedWindows.reach(frame) && mapper.map(page, to: frame, region.protection)
     }
 
     /// Whether a leaf entry lets the application make `access`.
@@ -193,6 +201,9 @@ struct AddressSpace {
     mutating func populate(_ address: UInt64) -> UInt64? {
         let page = AddressSpace.pageDown(address)
         if let mapped = mapper.lookup(page) { return mapped.frame }
+        if let index = regionIndex(containing: page), regions[index].kind == .shared {
+            return mapShared(page, in: regions[index]) ? regions[index].sharedFrame(page) : nil
+        }
         guard let index = regionIndex(containing: page), let frame = Frames.allocate(),
               mapper.map(page, to: frame, regions[index].protection) else { return nil }
         return frame
@@ -204,8 +215,17 @@ struct AddressSpace {
     mutating func unmap(_ start: UInt64, _ end: UInt64) {
         split(at: start)
         split(at: end)
+        var windows: [UInt64] = []
+        for region in regions where region.kind == .shared && region.start >= start && region.end <= end
+            && !windows.contains(region.window) {
+            windows.append(region.window)
+        }
         regions.removeAll { $0.start >= start && $0.end <= end }
         releasePages(start, end)
+        // A window no region uses any more goes back to the host (after every vCPU's flush).
+        for window in windows where !regions.contains(where: { $0.kind == .shared && $0.window == window }) {
+            SharedWindows.release(window)
+        }
     }
 
     /// Drops the pages in [start, end) but keeps the reservation (MADV_DONTNEED:
@@ -275,12 +295,18 @@ struct AddressSpace {
         guard let index = regionIndex(containing: start) else { return .failure(.EFAULT) }
         // Adjacent regions alike in rights and kind are one mapping to Linux (one merged VMA).
         while regions[index].end < oldEnd, index + 1 < regions.count, regions[index + 1].start == regions[index].end,
-              regions[index + 1].protection == regions[index].protection, regions[index + 1].kind == regions[index].kind {
+              regions[index + 1].protection == regions[index].protection, regions[index + 1].kind == regions[index].kind,
+              regions[index].kind != .shared || regions[index + 1].backing == regions[index].sharedFrame(regions[index].end) {
             regions[index].end = regions[index + 1].end
             regions.remove(at: index + 1)
         }
         guard regions[index].end >= oldEnd else { return .failure(.EFAULT) }
-        let region = regions[index]
+        var region = regions[index]
+        if region.kind == .shared {
+            // A shared mapping keeps its window's pages: it may move, not grow past its window.
+            guard newLength <= oldLength else { return .failure(.ENOMEM) }
+            region.backing = region.sharedFrame(start)
+        }
         if destination == nil {
             if isFree(oldEnd, start + newLength), start + newLength <= PageMapper.lowerHalfEnd {
                 insert(Region(start: oldEnd, end: start + newLength, protection: region.protection,
@@ -298,7 +324,8 @@ struct AddressSpace {
             target = found
         }
         insert(Region(start: target, end: target + newLength, protection: region.protection,
-                      kind: region.kind == .image ? .anonymous : region.kind), merging: false)
+                      kind: region.kind == .image ? .anonymous : region.kind, backing: region.backing,
+                      window: region.window, mayWrite: region.mayWrite), merging: false)
         var offset: UInt64 = 0
         while offset < min(oldLength, newLength) {
             if let frame = mapper.unmap(start + offset) {
@@ -338,6 +365,29 @@ struct AddressSpace {
         }
         insert(Region(start: base, end: base + length, protection: protection, kind: .anonymous), merging: false)
         return base
+    }
+
+    /// Reserves a shared region over the window at `window` (its first page at guest-physical
+    /// `backing`); pages are mapped on first touch.
+    mutating func reserveShared(at start: UInt64, length: UInt64, protection: Protection, window: UInt64,
+                                backing: UInt64, mayWrite: Bool) {
+        insert(Region(start: start, end: start + length, protection: protection, kind: .shared, backing: backing,
+                      window: window, mayWrite: mayWrite), merging: false)
+    }
+
+    /// Whether every shared region in [start, end) may become writable (mprotect adding PROT_WRITE).
+    func mayBecomeWritable(_ start: UInt64, _ end: UInt64) -> Bool {
+        !regions.contains { $0.kind == .shared && !$0.mayWrite && $0.overlaps(start, end) }
+    }
+
+    /// The shared regions' parts in [start, end): (window, offset in the window, length).
+    func sharedParts(_ start: UInt64, _ end: UInt64) -> [(window: UInt64, offset: UInt64, length: UInt64)] {
+        var parts: [(window: UInt64, offset: UInt64, length: UInt64)] = []
+        for region in regions where region.kind == .shared && region.overlaps(start, end) {
+            let lower = max(start, region.start), upper = min(end, region.end)
+            parts.append((region.window, region.sharedFrame(lower) - region.window, upper - lower))
+        }
+        return parts
     }
 
     /// Highest free range of `length` bytes in [mmapBottom, mmapTop).

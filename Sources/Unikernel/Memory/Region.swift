@@ -14,12 +14,22 @@ struct Region {
         static let stack = Kind(code: 2)
         /// An anonymous mmap: zero-filled on first touch.
         static let anonymous = Kind(code: 3)
+        /// A MAP_SHARED mapping: the pages of a host window (SharedWindows), mapped on first touch.
+        static let shared = Kind(code: 4)
     }
 
     var start: UInt64
     var end: UInt64
     var protection: Protection
     var kind: Kind
+    /// For `.shared`: the guest-physical address of the page at `start`, and the window's base.
+    var backing: UInt64 = 0
+    var window: UInt64 = 0
+    /// For `.shared`: whether PROT_WRITE may be added (a file opened read-only: no, as Linux's EACCES).
+    var mayWrite = true
+
+    /// The frame behind `page` of a `.shared` region.
+    func sharedFrame(_ page: UInt64) -> UInt64 { backing + (page - start) }
 
     func contains(_ address: UInt64) -> Bool { address >= start && address < end }
     func overlaps(_ lower: UInt64, _ upper: UInt64) -> Bool { start < upper && lower < end }

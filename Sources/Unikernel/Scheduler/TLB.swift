@@ -65,6 +65,14 @@ enum TLB {
         releaseQuarantine()
     }
 
+    /// Flushes every vCPU's translations now and waits for them (before memory that mappings
+    /// pointed at leaves the VM: a shared window).
+    static func flushEverywhere() {
+        uk_flush_tlb()
+        guard shared else { return }
+        _ = shootdown(waiting: true)
+    }
+
     /// Reloads this vCPU's TLB when a shootdown happened since it last did.
     static func catchUp() {
         let generation = generationWord.pointee

@@ -1,6 +1,6 @@
 /// Memory-management system calls over the process's AddressSpace:
-/// brk, mmap (anonymous, and private file mappings read eagerly), munmap,
-/// mprotect and madvise.
+/// brk, mmap (anonymous, private file mappings read eagerly, and shared
+/// mappings over host windows: SharedWindows), munmap, mprotect, msync and madvise.
 enum MemorySyscalls {
     static let mapShared: UInt64 = 0x01
     static let mapPrivate: UInt64 = 0x02
@@ -29,9 +29,19 @@ enum MemorySyscalls {
         let length = AddressSpace.pageUp(a[1])
         guard offset & AddressSpace.pageMask == 0, flags & (mapShared | mapPrivate) != 0 else { throw .EINVAL }
         let protection = Protection(bits: a[2])
-        guard currentProcess.addressSpace.canCommit(length, protection) else { throw .ENOMEM }
         let anonymous = flags & mapAnonymous != 0
+        let shared = flags & (mapShared | mapPrivate) != mapPrivate  // MAP_SHARED or MAP_SHARED_VALIDATE
+        guard shared || currentProcess.addressSpace.canCommit(length, protection) else { throw .ENOMEM }
         let file: OpenFile? = anonymous ? nil : try currentProcess.files.file(a.int32(4))
+        var mayWrite = true
+        if shared, let file {
+            // As Linux: a shared mapping needs a readable file, and PROT_WRITE a read-write one;
+            // a pipe or other object the kernel serves cannot be mapped.
+            guard file.object == nil else { throw .ENODEV }
+            guard file.flags & 3 != 1 else { throw .EACCES }
+            mayWrite = file.flags & 3 == 2
+            guard mayWrite || !protection.isWritable else { throw .EACCES }
+        }
         // As Linux: a file offset whose mapping would end past the largest loff_t is EOVERFLOW
         // (found by the system-call fuzzer: the conversion to a host offset trapped).
         if file != nil { guard offset <= UInt64(Int64.max) - length else { throw .EOVERFLOW } }
@@ -51,6 +61,9 @@ enum MemorySyscalls {
                   hint < currentProcess.addressSpace.mmapTop, length <= currentProcess.addressSpace.mmapTop - hint, currentProcess.addressSpace.isFree(hint, hint + length) {
             start = hint
         }
+        if shared {
+            return try mapShared(at: start, length: length, protection: protection, file: file, offset: offset, mayWrite: mayWrite)
+        }
         guard let base = currentProcess.addressSpace.reserveAnonymous(at: start, length: length,
                                                                       protection: protection) else { throw .ENOMEM }
         if let file {
@@ -64,8 +77,19 @@ enum MemorySyscalls {
         return Int(base)
     }
 
-    /// Reads a file's bytes into freshly reserved pages (MAP_PRIVATE semantics;
-    /// MAP_SHARED writes are not carried back to the file).
+    /// A shared mapping: a host window over the file's pages (or new shared memory, for
+    /// MAP_ANONYMOUS), placed at `start` or the highest free range.
+    private static func mapShared(at start: UInt64?, length: UInt64, protection: Protection, file: OpenFile?,
+                                  offset: UInt64, mayWrite: Bool) throws(Errno) -> Int {
+        guard let base = start ?? currentProcess.addressSpace.findFreeRange(length: length) else { throw .ENOMEM }
+        let window = try SharedWindows.create(handle: file?.hostHandle ?? -1, offset: file == nil ? 0 : offset,
+                                              length: length, writable: mayWrite)
+        currentProcess.addressSpace.reserveShared(at: base, length: length, protection: protection, window: window,
+                                                  backing: window, mayWrite: mayWrite)
+        return Int(base)
+    }
+
+    /// Reads a file's bytes into freshly reserved pages (MAP_PRIVATE semantics).
     private static func fill(_ base: UInt64, length: UInt64, from file: OpenFile, offset: UInt64) throws(Errno) {
         var done: UInt64 = 0
         while done < length {
@@ -96,7 +120,9 @@ enum MemorySyscalls {
 
     static func mprotect(_ a: SyscallArguments) throws(Errno) -> Int {
         let (start, end) = try pageRange(a[0], a[1])
-        guard currentProcess.addressSpace.protect(start, end, Protection(bits: a[2])) else { throw .ENOMEM }
+        let protection = Protection(bits: a[2])
+        guard !protection.isWritable || currentProcess.addressSpace.mayBecomeWritable(start, end) else { throw .EACCES }
+        guard currentProcess.addressSpace.protect(start, end, protection) else { throw .ENOMEM }
         return 0
     }
 
@@ -146,11 +172,15 @@ enum MemorySyscalls {
         return 0
     }
 
-    /// msync: private and anonymous mappings have nothing to write back.
+    /// msync: a shared mapping's pages are the host file's already; MS_SYNC asks the host to
+    /// write them out (its msync). Private and anonymous mappings have nothing to write back.
     static func msync(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a[0] & AddressSpace.pageMask == 0, a[2] & ~UInt64(7) == 0, a[2] & 5 != 5 else { throw .EINVAL }
         let (start, end) = try pageRange(a[0], max(a[1], 1))
         guard currentProcess.addressSpace.isReserved(start, end) else { throw .ENOMEM }
+        for part in currentProcess.addressSpace.sharedParts(start, end) {
+            try SharedWindows.sync(part.window, offset: part.offset, length: part.length, flags: UInt32(a[2]))
+        }
         return 0
     }
 

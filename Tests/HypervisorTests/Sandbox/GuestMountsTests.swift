@@ -109,9 +109,11 @@ final class GuestMountsTests {
         try "left".write(toFile: made.path + "/tmp/file", atomically: false, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: made.path + "/tmp/a/b", withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: made.path + "/tmp/a/out", withDestinationPath: base.path)
-        // /etc only when the root has none: `base` has none, `base/withEtc` has one.
-        #expect(made.volumes(besides: [], root: base.path).map(\.guestPath) == ["/tmp", "/dev", "/etc"])
-        #expect(made.volumes(besides: [VolumeSpec(hostPath: "/x", guestPath: "/tmp", readOnly: false)], root: base.path)
+        // /etc only when the root has none: `base/noEtc` has none, `base/withEtc` has one.
+        let noEtc = base.appendingPathComponent("noEtc").path
+        try FileManager.default.createDirectory(atPath: noEtc, withIntermediateDirectories: true)
+        #expect(made.volumes(besides: [], root: noEtc).map(\.guestPath) == ["/tmp", "/dev", "/etc"])
+        #expect(made.volumes(besides: [VolumeSpec(hostPath: "/x", guestPath: "/tmp", readOnly: false)], root: noEtc)
             .map(\.guestPath) == ["/dev", "/etc"])
         let withEtc = base.appendingPathComponent("withEtc").path
         try FileManager.default.createDirectory(atPath: withEtc + "/etc", withIntermediateDirectories: true)

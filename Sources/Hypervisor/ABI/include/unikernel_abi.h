@@ -288,7 +288,24 @@ enum uk_process_op {
     /* Process groups and sessions, on the host's processes: arg0 = UK_GROUP_*, arg1 = pid
      * (0: the caller; otherwise the caller or one of its children, else -ESRCH), arg2 = pgid. */
     UK_PROC_GROUP = 6,
+    /* MAP_SHARED memory: the host maps arg2 bytes of handle arg0 at offset arg1 MAP_SHARED
+     * (arg0 = -1: new shared anonymous memory), writable when flags & 1, and adds that mapping
+     * to the VM as a "window" of guest-physical memory at or above UK_SHARED_WINDOW_BASE
+     * (2 MiB aligned). result = the window's guest-physical address, or -errno. The pages are
+     * the host's (a file's page cache, or shared memory a forked runner inherits shared). */
+    UK_PROC_MAP_SHARED = 7,
+    /* Removes the window at guest-physical arg0 (the kernel maps none of its pages any more
+     * and every vCPU has flushed its translations of them). */
+    UK_PROC_UNMAP_SHARED = 8,
+    /* msync(2) of [arg1, arg1 + arg2) of the window at guest-physical arg0; flags = MS_*. */
+    UK_PROC_SYNC_SHARED = 9,
 };
+
+/* Where the host places shared-memory windows: above guest RAM and the hypercall page,
+ * inside the 512 GiB the direct map's one PDPT covers (the kernel maps each window page
+ * there on first use). */
+#define UK_SHARED_WINDOW_BASE   0x4040000000ULL /* 257 GiB: above the hypercall page */
+#define UK_SHARED_WINDOW_END    0x8000000000ULL  /* 512 GiB */
 
 enum uk_group_op {
     UK_GROUP_GETPGID = 0,    /* result = the pgid */

@@ -21,6 +21,21 @@ public final class VirtualMachine {
         try KVMSystem.ioctl(fd, CLinux.CKVM_SET_USER_MEMORY_REGION, &region, "KVM_SET_USER_MEMORY_REGION")
     }
 
+    /// Backs guest-physical `[guestAddress, guestAddress + size)` with host memory at `host`
+    /// as memory slot `slot` (a shared window).
+    func mapRegion(slot: UInt32, guestAddress: UInt64, size: UInt64, host: UnsafeMutableRawPointer) throws(KVMError) {
+        var region = kvm_userspace_memory_region(slot: slot, flags: 0, guest_phys_addr: guestAddress,
+                                                 memory_size: size, userspace_addr: UInt64(UInt(bitPattern: host)))
+        try KVMSystem.ioctl(fd, CLinux.CKVM_SET_USER_MEMORY_REGION, &region, "KVM_SET_USER_MEMORY_REGION")
+    }
+
+    /// Deletes memory slot `slot` (a size of 0, as KVM takes it).
+    func unmapRegion(slot: UInt32, guestAddress: UInt64) throws(KVMError) {
+        var region = kvm_userspace_memory_region(slot: slot, flags: 0, guest_phys_addr: guestAddress,
+                                                 memory_size: 0, userspace_addr: 0)
+        try KVMSystem.ioctl(fd, CLinux.CKVM_SET_USER_MEMORY_REGION, &region, "KVM_SET_USER_MEMORY_REGION")
+    }
+
     /// Places the three pages Intel VT-x needs for real-mode emulation outside guest RAM.
     public func setTSSAddress(_ address: UInt64) throws(KVMError) {
         _ = try KVMSystem.ioctl(fd, CLinux.CKVM_SET_TSS_ADDR, UInt(address), "KVM_SET_TSS_ADDR")

@@ -69,6 +69,7 @@ extension Machine {
         let newVM = try system.createVirtualMachine()
         try newVM.setTSSAddress(0xFFFB_D000)
         try newVM.mapMemory(memory)
+        try memory.shared.register(in: newVM)
         var created: [VirtualCPU] = []
         for index in 0..<vcpus.count { created.append(try newVM.createVirtualCPU(id: UInt32(index))) }
         for vcpu in created { try vcpu.setCPUID(cpuid) }

@@ -529,6 +529,29 @@ extension Machine {
         case let .process(request) where request.operation == UK_PROC_EXEC.rawValue:
             answer(exec(request))
             return nil
+        case let .process(request) where request.operation == UK_PROC_MAP_SHARED.rawValue:
+            // Under the call lock: the handle's descriptor stays open while it is mapped.
+            let (handle, offset, length) = (request.arguments[0], request.arguments[1], request.arguments[2])
+            answer(callLock.withLock {
+                var fd: Int32?
+                if handle != -1 {
+                    guard let descriptor = Int32(exactly: handle).flatMap({ handler.files.descriptor($0) }) else { return -Int64(EBADF) }
+                    fd = descriptor
+                }
+                guard offset >= 0, length > 0 else { return -Int64(EINVAL) }
+                return memory.shared.create(fd: fd, offset: UInt64(offset), length: UInt64(length),
+                                            writable: request.flags & 1 != 0, vm: vm)
+            })
+            return nil
+        case let .process(request) where request.operation == UK_PROC_UNMAP_SHARED.rawValue:
+            answer(callLock.withLock { memory.shared.remove(UInt64(bitPattern: request.arguments[0]), vm: vm) })
+            return nil
+        case let .process(request) where request.operation == UK_PROC_SYNC_SHARED.rawValue:
+            let (address, offset, length) = (request.arguments[0], request.arguments[1], request.arguments[2])
+            guard offset >= 0, length >= 0 else { answer(-Int64(EINVAL)); return nil }
+            answer(memory.shared.sync(UInt64(bitPattern: address), offset: UInt64(offset), length: UInt64(length),
+                                      flags: Int32(bitPattern: request.flags)))
+            return nil
         default:
             break
         }

@@ -22,14 +22,17 @@ public enum GuestMemoryError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// The guest's physical memory: one host mapping, and the only place the
-/// hypervisor turns guest-physical addresses into host pointers. Every access
-/// is bounds-checked against the mapping; nothing here trusts a guest value.
+/// The guest's physical memory: one host mapping (RAM, from guest-physical 0) and the
+/// shared windows above it, and the only place the hypervisor turns guest-physical
+/// addresses into host pointers. Every access is bounds-checked against RAM or one
+/// window; nothing here trusts a guest value.
 public final class GuestMemory {
-    /// Bytes of guest-physical memory, starting at guest-physical address 0.
+    /// Bytes of guest-physical RAM, starting at guest-physical address 0.
     public let size: UInt64
     /// Where the mapping starts in the host's address space.
     let hostBase: UnsafeMutableRawPointer
+    /// MAP_SHARED memory the guest added (SharedWindows).
+    public let shared = SharedWindows()
 
     /// Reserves `size` bytes, populated lazily by the host kernel on first touch.
     public init(size: UInt64) throws(GuestMemoryError) {
@@ -44,12 +47,22 @@ public final class GuestMemory {
 
     deinit { munmap(hostBase, Int(size)) }
 
-    /// Checks that `[address, address + length)` lies in guest memory.
+    /// Checks that `[address, address + length)` lies in guest memory (RAM or one window).
     public func check(_ address: UInt64, length: UInt64) throws(GuestMemoryError) {
+        _ = try pointer(address, length: length)
+    }
+
+    /// The host bytes behind `[address, address + length)`: in RAM, or inside one shared window.
+    private func pointer(_ address: UInt64, length: UInt64) throws(GuestMemoryError) -> UnsafeMutableRawPointer {
         let (end, overflow) = address.addingReportingOverflow(length)
-        guard !overflow, end <= size else {
+        if !overflow, end <= size {
+            // SAFETY: inside the RAM mapping, checked just above.
+            return hostBase.advanced(by: Int(address))
+        }
+        guard !overflow, let window = shared.pointer(address, length) else {
             throw .outOfBounds(address: address, length: length, memorySize: size)
         }
+        return window
     }
 
     /// Runs `body` on the host bytes backing `[address, address + length)`;
@@ -57,9 +70,8 @@ public final class GuestMemory {
     public func withBytes<R>(
         at address: UInt64, length: UInt64, _ body: (UnsafeMutableRawBufferPointer) -> R
     ) throws(GuestMemoryError) -> R {
-        try check(address, length: length)
-        // SAFETY: the range was checked to lie inside the mapping just above.
-        return body(UnsafeMutableRawBufferPointer(start: hostBase.advanced(by: Int(address)), count: Int(length)))
+        // SAFETY: pointer(_:length:) checked the range.
+        return body(UnsafeMutableRawBufferPointer(start: try pointer(address, length: length), count: Int(length)))
     }
 
     /// Runs `body` with host I/O vectors for guest ranges, for readv/writev
@@ -68,40 +80,35 @@ public final class GuestMemory {
         var vectors: [iovec] = []
         vectors.reserveCapacity(ranges.count)
         for range in ranges {
-            try check(range.address, length: range.length)
-            // SAFETY: each range was checked to lie inside the mapping just above.
-            vectors.append(iovec(iov_base: hostBase.advanced(by: Int(range.address)), iov_len: Int(range.length)))
+            // SAFETY: pointer(_:length:) checked each range.
+            vectors.append(iovec(iov_base: try pointer(range.address, length: range.length), iov_len: Int(range.length)))
         }
         return body(vectors)
     }
 
     /// Reads a trivial value (a C parameter block) at `address`.
     public func load<T: BitwiseCopyable>(_ type: T.Type, at address: UInt64) throws(GuestMemoryError) -> T {
-        try check(address, length: UInt64(MemoryLayout<T>.size))
         // SAFETY: checked in bounds; loadUnaligned tolerates any guest alignment.
-        return hostBase.loadUnaligned(fromByteOffset: Int(address), as: T.self)
+        return try pointer(address, length: UInt64(MemoryLayout<T>.size)).loadUnaligned(as: T.self)
     }
 
     /// Writes a trivial value at `address`.
     public func store<T: BitwiseCopyable>(_ value: T, at address: UInt64) throws(GuestMemoryError) {
-        try check(address, length: UInt64(MemoryLayout<T>.size))
         // SAFETY: checked in bounds; storeBytes tolerates any alignment for trivial types.
-        hostBase.storeBytes(of: value, toByteOffset: Int(address), as: T.self)
+        try pointer(address, length: UInt64(MemoryLayout<T>.size)).storeBytes(of: value, as: T.self)
     }
 
     /// Copies `bytes` into guest memory at `address`.
     public func write(_ bytes: some Collection<UInt8>, at address: UInt64) throws(GuestMemoryError) {
-        try check(address, length: UInt64(bytes.count))
         // SAFETY: checked in bounds.
-        let destination = UnsafeMutableRawBufferPointer(start: hostBase.advanced(by: Int(address)), count: bytes.count)
+        let destination = UnsafeMutableRawBufferPointer(start: try pointer(address, length: UInt64(bytes.count)), count: bytes.count)
         destination.copyBytes(from: bytes)
     }
 
     /// Copies `length` bytes out of guest memory.
     public func read(at address: UInt64, length: UInt64) throws(GuestMemoryError) -> [UInt8] {
-        try check(address, length: length)
         // SAFETY: checked in bounds.
-        return Array(UnsafeRawBufferPointer(start: hostBase.advanced(by: Int(address)), count: Int(length)))
+        return Array(UnsafeRawBufferPointer(start: try pointer(address, length: length), count: Int(length)))
     }
 
     /// Reads the `length` bytes at `address` that must end with a NUL at `address + length`.
