@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/futex.h>
+#include <time.h>
 
 int clinux_waitid(int idtype, int id, int options, struct clinux_child_change *change) {
     siginfo_t info;
@@ -46,4 +48,19 @@ void clinux_die_by_signal(int signal_number) {
     sigprocmask(SIG_UNBLOCK, &set, NULL);
     raise(signal_number);
     _exit(128 + signal_number);
+}
+
+long clinux_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns, uint32_t bitset) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    uint64_t nanoseconds = (uint64_t)deadline.tv_nsec + timeout_ns % 1000000000ull;
+    deadline.tv_sec += (time_t)(timeout_ns / 1000000000ull + nanoseconds / 1000000000ull);
+    deadline.tv_nsec = (long)(nanoseconds % 1000000000ull);
+    long result = syscall(SYS_futex, word, FUTEX_WAIT_BITSET, expected, &deadline, NULL, bitset);
+    return result < 0 ? -errno : result;
+}
+
+long clinux_futex_wake(uint32_t *word, int count, uint32_t bitset) {
+    long result = syscall(SYS_futex, word, FUTEX_WAKE_BITSET, count, NULL, NULL, bitset);
+    return result < 0 ? -errno : result;
 }

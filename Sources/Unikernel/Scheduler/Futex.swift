@@ -140,6 +140,12 @@ enum Futex {
         }
     }
 
+    /// The whole process ends (exit_group): every thread's robust futexes are marked and
+    /// woken, as Linux's exit_mm does; it matters to the other processes sharing them.
+    static func processExiting() {
+        for task in Scheduler.tasks { walkRobustList(task) }
+    }
+
     /// Linux's robust_list_head: next (the list, circular through the head), futex_offset,
     /// list_op_pending. Each entry's futex word sits at entry + futex_offset; bit 0 of an
     /// entry pointer marks a PI futex.
@@ -167,6 +173,11 @@ enum Futex {
         }
         let new = (word & waitersBit) | ownerDiedBit
         guard (try? UserMemory.compareExchange32(at: address, expected: word, new: new)) == word else { return }
-        if word & waitersBit != 0 { wake(address: address, count: 1) }
+        guard word & waitersBit != 0 else { return }
+        if let shared = SharedFutex.word(at: address) {
+            _ = try? SharedFutex.wake(word: shared, count: 1, bitset: bitsetMatchAny)
+        } else {
+            wake(address: address, count: 1)
+        }
     }
 }

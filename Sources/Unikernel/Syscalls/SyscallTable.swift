@@ -160,7 +160,7 @@ enum SyscallTable {
         .init(199, "fremovexattr", .partial, "by the path the file was opened with; EOPNOTSUPP for pipes and stdio", PathSyscalls.fremovexattr),
         .init(200, "tkill", .implemented, "to any thread of the process", SignalSyscalls.tkill),
         .init(201, "time", .implemented, "from the TSC", TimeSyscalls.time),
-        .init(202, "futex", .implemented, "wait/wake, bitsets, requeue, wake_op, PI locks (no priorities to inherit)", ThreadSyscalls.futex),
+        .init(202, "futex", .implemented, "wait/wake, bitsets, requeue, wake_op, PI locks (no priorities to inherit); shared waits and wakes on MAP_SHARED pages reach other processes", ThreadSyscalls.futex),
         .init(203, "sched_setaffinity", .implemented, "masks of the online vCPUs", ThreadSyscalls.schedSetaffinity),
         .init(204, "sched_getaffinity", .implemented, "the online vCPUs", ThreadSyscalls.schedGetaffinity),
         .init(213, "epoll_create", .implemented, "size must be positive; the instance is served in the guest", EpollSyscalls.epollCreate),

@@ -90,6 +90,7 @@ enum ThreadSyscalls {
 
     /// exit_group(status): ends every thread; status & 0xff becomes the host's exit status.
     static func exitGroup(_ a: SyscallArguments) throws(Errno) -> Int {
+        Futex.processExiting()
         Hypercall.exit(status: Int32(truncatingIfNeeded: a[0]))
     }
 
@@ -176,6 +177,23 @@ enum ThreadSyscalls {
         let value = UInt32(truncatingIfNeeded: a[2])
         // FUTEX_CLOCK_REALTIME only means something to the absolute waits.
         if realtime, ![futexWaitBitset, futexWaitRequeuePI, futexLockPI2, futexWait].contains(operation) { throw .ENOSYS }
+        // A shared futex on a MAP_SHARED page: other processes may wait or wake on it (SharedFutex).
+        if a.int32(1) & futexPrivate == 0, [futexWait, futexWaitBitset, futexWake, futexWakeBitset].contains(operation),
+           let word = SharedFutex.word(at: address) {
+            let bitset = operation == futexWait || operation == futexWake ? Futex.bitsetMatchAny : UInt32(truncatingIfNeeded: a[5])
+            switch operation {
+            case futexWait:
+                let deadline = try a[3] == 0 ? nil : Clock.monotonicNanoseconds() &+ TimeSyscalls.loadTimespec(a[3])
+                try SharedFutex.wait(word: word, expected: value, bitset: bitset, deadline: deadline)
+                return 0
+            case futexWaitBitset:
+                let deadline = try a[3] == 0 ? nil : absoluteDeadline(a[3], realtime: realtime)
+                try SharedFutex.wait(word: word, expected: value, bitset: bitset, deadline: deadline)
+                return 0
+            default:
+                return try SharedFutex.wake(word: word, count: Int32(bitPattern: value), bitset: bitset)
+            }
+        }
         switch operation {
         case futexWait:
             let deadline = try a[3] == 0 ? nil : Clock.monotonicNanoseconds() &+ TimeSyscalls.loadTimespec(a[3])

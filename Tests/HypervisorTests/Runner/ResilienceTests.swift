@@ -30,7 +30,9 @@ struct ResilienceTests {
     func runHostileProgram(on hypervisor: String, extraArguments: [String] = []) throws -> BuiltTools.Measured {
         let program = try tools.buildHostile("hostile_hypercalls")
         let root = tools.scratch.appendingPathComponent("hostile-root")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        // An `etc` of its own: the root's /etc/passwd must then not exist (a root without one
+        // would get a generated /etc, whose passwd starts with "root:" like the host's).
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("etc"), withIntermediateDirectories: true)
         try Data("0123456789".utf8).write(to: root.appendingPathComponent("source"))
         try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("escape").path, withDestinationPath: "/etc/passwd")
         try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("up").path, withDestinationPath: "../../../../../../..")

@@ -42,6 +42,8 @@ struct SandboxEscapeTests {
         let secret = UUID().uuidString
         let files = FileManager.default
         try files.createDirectory(atPath: root + "/sub/deeper", withIntermediateDirectories: true)
+        // Its own (empty) /etc, so no generated one: the host's /etc/passwd must stay out of reach.
+        try files.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
         try files.createDirectory(atPath: base + "/canary-dir", withIntermediateDirectories: true)
         try Data("CANARY-OUTSIDE \(secret)\n".utf8).write(to: URL(fileURLWithPath: base + "/canary"))
         try Data("CANARY-DIR \(secret)\n".utf8).write(to: URL(fileURLWithPath: base + "/canary-dir/file"))

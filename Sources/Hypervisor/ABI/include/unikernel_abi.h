@@ -299,6 +299,12 @@ enum uk_process_op {
     UK_PROC_UNMAP_SHARED = 8,
     /* msync(2) of [arg1, arg1 + arg2) of the window at guest-physical arg0; flags = MS_*. */
     UK_PROC_SYNC_SHARED = 9,
+    /* A futex on a word of a shared window, so that it waits and wakes across processes (the
+     * host's shared futex on the page every process maps): arg0 = the word's guest-physical
+     * address. flags 0 (wait): arg1 = expected | bitset << 32, arg2 = at most this many ns;
+     * result 0 when woken, -EAGAIN, -ETIMEDOUT or -EINTR. flags 1 (wake): arg1 = count |
+     * bitset << 32; result = how many were woken. */
+    UK_PROC_FUTEX = 10,
 };
 
 /* Where the host places shared-memory windows: above guest RAM and the hypercall page,

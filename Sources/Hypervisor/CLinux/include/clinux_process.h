@@ -26,4 +26,12 @@ int clinux_pipe_cloexec(int fds[2]);
    _exit(128 + signal) when the signal does not kill. */
 void clinux_die_by_signal(int signal) __attribute__((noreturn));
 
+/* A shared (not FUTEX_PRIVATE) futex wait on `word` while it holds `expected`, for at most
+   `timeout_ns` (its bitset `bitset`): 0 when woken, or -errno (EAGAIN, ETIMEDOUT, EINTR). */
+long clinux_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns, uint32_t bitset);
+
+/* Wakes up to `count` waiters of `word` (shared futex) whose bitset meets `bitset`: how many,
+   or -errno. */
+long clinux_futex_wake(uint32_t *word, int count, uint32_t bitset);
+
 #endif

@@ -69,7 +69,8 @@ public final class Machine {
         do {
             let own = configuration.privateDirectories
             files = try HostFileTable(rootDirectory: configuration.rootDirectory, readOnly: configuration.readOnlyRoot,
-                                      volumes: configuration.volumes + (own?.volumes(besides: configuration.volumes, root: configuration.rootDirectory) ?? []),
+                                      volumes: configuration.volumes + (own?.volumes(besides: configuration.volumes, root: configuration.rootDirectory,
+                                                                          readOnlyRoot: configuration.readOnlyRoot) ?? []),
                                       devicesAt: own?.servesDevices(besides: configuration.volumes) == true ? "/dev" : nil)
         } catch { throw .sandbox(error) }
         do {
@@ -546,6 +547,10 @@ extension Machine {
         case let .process(request) where request.operation == UK_PROC_UNMAP_SHARED.rawValue:
             answer(callLock.withLock { memory.shared.remove(UInt64(bitPattern: request.arguments[0]), vm: vm) })
             return nil
+        case let .process(request) where request.operation == UK_PROC_FUTEX.rawValue:
+            // Not under the call lock: a wait blocks this vCPU's thread only.
+            answer(sharedFutex(request))
+            return nil
         case let .process(request) where request.operation == UK_PROC_SYNC_SHARED.rawValue:
             let (address, offset, length) = (request.arguments[0], request.arguments[1], request.arguments[2])
             guard offset >= 0, length >= 0 else { answer(-Int64(EINVAL)); return nil }
@@ -562,6 +567,19 @@ extension Machine {
         case let .stop(reason):
             return outcome(of: reason, on: context.vcpu)
         }
+    }
+
+    /// UK_PROC_FUTEX: the host's shared futex on a window's word.
+    private func sharedFutex(_ request: ProcessRequest) -> Int64 {
+        let address = UInt64(bitPattern: request.arguments[0])
+        guard address & 3 == 0, let word = memory.shared.pointer(address, 4) else { return -Int64(EFAULT) }
+        let low = UInt32(truncatingIfNeeded: request.arguments[1]), bitset = UInt32(truncatingIfNeeded: request.arguments[1] >> 32)
+        guard bitset != 0 else { return -Int64(EINVAL) }
+        // SAFETY: a 4-byte, 4-aligned word inside a live window's host mapping (pointer(_:_:));
+        // a removed window's range stays mapped (anonymous memory) until the runner ends.
+        let pointer = word.assumingMemoryBound(to: UInt32.self)
+        if request.flags == 1 { return Int64(clinux_futex_wake(pointer, Int32(clamping: Int64(low)), bitset)) }
+        return Int64(clinux_futex_wait(pointer, low, UInt64(max(0, request.arguments[2])), bitset))
     }
 
     /// "symbol+offset" for an application address, or its segment and offset

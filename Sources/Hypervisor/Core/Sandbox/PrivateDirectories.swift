@@ -60,13 +60,14 @@ public struct PrivateDirectories: Equatable, Sendable {
     }
 
     /// The volumes these directories give, for the guest paths no user volume covers (/etc only
-    /// when the root directory `root` has none either).
-    public func volumes(besides user: [VolumeSpec], root: String) -> [VolumeSpec] {
+    /// when the root directory `root` has none either; read-only with a read-only root, as
+    /// the root's own /etc would be).
+    public func volumes(besides user: [VolumeSpec], root: String, readOnlyRoot: Bool = false) -> [VolumeSpec] {
         var result: [VolumeSpec] = []
         for (guest, host) in [("/tmp", "tmp"), ("/dev", "dev"), ("/etc", "etc")] where !user.contains(where: { $0.guestPath == guest }) {
             var info = stat()
             if guest == "/etc", lstat(root + "/etc", &info) == 0 { continue }
-            result.append(VolumeSpec(hostPath: path + "/" + host, guestPath: guest, readOnly: false))
+            result.append(VolumeSpec(hostPath: path + "/" + host, guestPath: guest, readOnly: guest == "/etc" && readOnlyRoot))
         }
         return result
     }
