@@ -569,6 +569,8 @@ extension Machine {
         }
     }
 
+    static let longestSharedFutexWait: Int64 = 100_000_000
+
     /// UK_PROC_FUTEX: the host's shared futex on a window's word.
     private func sharedFutex(_ request: ProcessRequest) -> Int64 {
         let address = UInt64(bitPattern: request.arguments[0])
@@ -578,8 +580,11 @@ extension Machine {
         // SAFETY: a 4-byte, 4-aligned word inside a live window's host mapping (pointer(_:_:));
         // a removed window's range stays mapped (anonymous memory) until the runner ends.
         let pointer = word.assumingMemoryBound(to: UInt32.self)
-        if request.flags == 1 { return Int64(clinux_futex_wake(pointer, Int32(clamping: Int64(low)), bitset)) }
-        return Int64(clinux_futex_wait(pointer, low, UInt64(max(0, request.arguments[2])), bitset))
+        if request.flags == 1 { return Int64(clinux_futex_wake(pointer, Int32(bitPattern: low), bitset)) }
+        // At most a tenth of a second per call (the kernel waits in 20 ms slices): a guest cannot
+        // park a vCPU thread where a stop (timeout, SIGTERM) would wait for it.
+        let interval = UInt64(min(max(0, request.arguments[2]), Machine.longestSharedFutexWait))
+        return Int64(clinux_futex_wait(pointer, low, interval, bitset))
     }
 
     /// "symbol+offset" for an application address, or its segment and offset
