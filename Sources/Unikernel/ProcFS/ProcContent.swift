@@ -310,36 +310,37 @@ enum ProcContent {
 
     // MARK: mounts
 
-    /// The guest's mounts as the kernel knows them: the root, /proc, /dev and /tmp (the host's
-    /// private directories unless a volume replaces them).
-    private static let mountTable: [(StaticString, StaticString, StaticString, StaticString)] = [
-        ("hostfs", "/", "hostfs", "rw,relatime"),
-        ("proc", "/proc", "proc", "rw,nosuid,nodev,noexec,relatime"),
-        ("hostfs", "/dev", "hostfs", "rw,nosuid,relatime"),
-        ("hostfs", "/dev/shm", "hostfs", "rw,nosuid,nodev,relatime"),
-        ("hostfs", "/tmp", "hostfs", "rw,nosuid,nodev,relatime"),
-    ]
-
-    private static func mounts() -> [UInt8] {
-        var text = Text()
-        for (source, target, type, options) in mountTable {
-            text.append(source); text.append(" "); text.append(target); text.append(" ")
-            text.append(type); text.append(" "); text.append(options); text.append(" 0 0\n")
-        }
-        return text.bytes
+    /// The guest's mounts: the host's table of them (the root, each volume, the private /tmp,
+    /// /dev and /etc, with ro or rw), and /proc, which the kernel serves, after the root.
+    private static func mountLines() -> [[UInt8]] {
+        let host = (try? hostFile("mounts")) ?? []
+        var lines = host.split(separator: 0x0A).map { Array($0) }
+        let proc = KernelFileTree.bytes("proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0")
+        lines.insert(proc, at: min(1, lines.count))
+        return lines
     }
 
+    private static func mounts() -> [UInt8] {
+        var bytes: [UInt8] = []
+        for line in mountLines() { bytes += line + [0x0A] }
+        return bytes
+    }
+
+    /// mountinfo from the same table: "id parent major:minor root mount-point options - type source super-options".
     private static func mountInfo() -> [UInt8] {
         var text = Text()
-        for (index, (source, target, type, options)) in mountTable.enumerated() {
+        for (index, line) in mountLines().enumerated() {
+            let fields = line.split(separator: 0x20).map { Array($0) }
+            guard fields.count >= 4 else { continue }
             text.append(decimal: UInt64(index + 1))
             text.append(" ")
             text.append(decimal: UInt64(index == 0 ? 0 : 1))
             text.append(" 0:")
             text.append(decimal: UInt64(index + 20))
             text.append(" / ")
-            text.append(target); text.append(" "); text.append(options); text.append(" - ")
-            text.append(type); text.append(" "); text.append(source); text.append(" rw\n")
+            text.append(fields[1]); text.append(" "); text.append(fields[3]); text.append(" - ")
+            text.append(fields[2]); text.append(" "); text.append(fields[0])
+            text.append(fields[3].starts(with: KernelFileTree.bytes("ro")) ? " ro\n" : " rw\n")
         }
         return text.bytes
     }

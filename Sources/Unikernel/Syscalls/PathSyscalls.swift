@@ -88,17 +88,39 @@ enum PathSyscalls {
         return try stat(path(a.int32(0), a[1]), follow: flags & atSymlinkNoFollow == 0, to: a[2])
     }
 
+    /// statfs of a host path, or of the kernel's /proc (Linux's proc: PROC_SUPER_MAGIC, no blocks).
     static func statfs(_ a: SyscallArguments) throws(Errno) -> Int {
-        _ = try Hypercall.path(UK_PATH_STATFS, path: path(FileSyscalls.atFdcwd, a[0]), dataLength: statfsSize)
-        try copyOutData(to: a[1], count: statfsSize)
+        switch try KernelFileTree.lookup(path(FileSyscalls.atFdcwd, a[0]), followFinal: true) {
+        case let .host(hostPath):
+            _ = try Hypercall.path(UK_PATH_STATFS, path: hostPath, dataLength: statfsSize)
+            try copyOutData(to: a[1], count: statfsSize)
+        case let .node(.descriptor(fd), _):
+            return try fstatfs(SyscallArguments(UInt64(fd), a[1], 0, 0, 0, 0))
+        case .node:
+            try UserMemory.copyOut(from: procStatfs, to: a[1])
+        }
         return 0
     }
 
     static func fstatfs(_ a: SyscallArguments) throws(Errno) -> Int {
         let file = try currentProcess.files.file(a.int32(0))
+        if case .synthetic? = file.object {
+            try UserMemory.copyOut(from: procStatfs, to: a[1])
+            return 0
+        }
         _ = try Hypercall.file(UK_FILE_STATFS, handle: file.hostHandle, dataLength: statfsSize)
         try copyOutData(to: a[1], count: statfsSize)
         return 0
+    }
+
+    /// Linux's `struct statfs` of proc: f_type PROC_SUPER_MAGIC, 4 KiB blocks (none used), names
+    /// up to 255 bytes, mounted nosuid, nodev, noexec, relatime.
+    private static var procStatfs: [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: statfsSize)
+        for (offset, value) in [(0, UInt64(0x9fa0)), (8, 4096), (64, 255), (72, 4096), (80, 0x100e)] as [(Int, UInt64)] {
+            SyntheticFile.store(value, at: offset, in: &bytes)
+        }
+        return bytes
     }
 
     // MARK: access

@@ -475,8 +475,9 @@ enum uk_path_op {
     UK_PATH_SETXATTR    = 18, /* buf = the value; value = XATTR_CREATE / XATTR_REPLACE */
     UK_PATH_REMOVEXATTR = 19,
     /* buf <- a file of the host's /proc the guest's /proc shows (path: "cpuinfo", "stat",
-       "loadavg", "sys/kernel/pid_max", "sys/kernel/random/boot_id" or "sys/kernel/random/uuid");
-       result = its length, at most buf_len */
+       "loadavg", "sys/kernel/pid_max", "sys/kernel/random/boot_id" or "sys/kernel/random/uuid"),
+       or "mounts": the guest's mount table (root, volumes, private directories) in
+       /proc/mounts' format; result = its length, at most buf_len */
     UK_PATH_SYSTEM_FILE = 32,
 };
 

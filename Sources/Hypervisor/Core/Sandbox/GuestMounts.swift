@@ -107,6 +107,22 @@ public final class GuestMounts {
         mounts.append(Mount(guestPath: [GuestMounts.slash], hostPath: root, readOnly: readOnlyRoot, directory: fd))
     }
 
+    /// The mounts in /proc/mounts' format (the root first, then by guest path), each a host
+    /// directory ("hostfs"); a space, tab, newline or backslash in a path as Linux escapes it.
+    public var procMountsText: String {
+        let ordered = mounts.sorted { $0.guestPath.count < $1.guestPath.count || ($0.guestPath.count == $1.guestPath.count && $0.guestPath.lexicographicallyPrecedes($1.guestPath)) }
+        return ordered.map { mount in
+            var path = ""
+            for byte in mount.guestPath {
+                switch byte {
+                case 0x20, 0x09, 0x0A, 0x5C: path += "\\0" + String(byte, radix: 8)
+                default: path += String(decoding: [byte], as: UTF8.self)
+                }
+            }
+            return "hostfs \(path) hostfs \(mount.readOnly ? "ro" : "rw"),relatime 0 0\n"
+        }.joined()
+    }
+
     deinit {
         for mount in mounts { Glibc.close(mount.directory) }
     }

@@ -37,11 +37,16 @@ extension HostFileTable {
     static let systemFiles: Set<String> = ["cpuinfo", "stat", "loadavg", "sys/kernel/pid_max",
                                            "sys/kernel/random/boot_id", "sys/kernel/random/uuid"]
 
-    /// Reads one of `systemFiles` into `buffer` (as much as fits); returns its length or -errno.
-    static func readSystemFile(_ name: [UInt8], into buffer: UnsafeMutableRawBufferPointer?) -> Int64 {
-        guard let buffer, let name = String(validating: name, as: UTF8.self), systemFiles.contains(name) else {
-            return -Int64(ENOENT)
+    /// Reads one of `systemFiles` into `buffer` (as much as fits), or "mounts": the guest's
+    /// mount table (GuestMounts.procMountsText); returns its length or -errno.
+    func readSystemFile(_ name: [UInt8], into buffer: UnsafeMutableRawBufferPointer?) -> Int64 {
+        guard let buffer, let name = String(validating: name, as: UTF8.self) else { return -Int64(ENOENT) }
+        if name == "mounts" {
+            let text = Array(mounts.procMountsText.utf8.prefix(buffer.count))
+            buffer.copyBytes(from: text)
+            return Int64(text.count)
         }
+        guard HostFileTable.systemFiles.contains(name) else { return -Int64(ENOENT) }
         let fd = Glibc.open("/proc/" + name, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return -Int64(errno) }
         defer { Glibc.close(fd) }
@@ -57,7 +62,7 @@ extension HostFileTable {
 
     /// Performs a path operation; returns >= 0 or -errno.
     public func perform(_ request: PathRequest, buffer: UnsafeMutableRawBufferPointer?) -> Int64 {
-        if request.operation == UK_PATH_SYSTEM_FILE.rawValue { return HostFileTable.readSystemFile(request.path, into: buffer) }
+        if request.operation == UK_PATH_SYSTEM_FILE.rawValue { return readSystemFile(request.path, into: buffer) }
         if HostFileTable.modifies(request.operation) {
             // The name a symlink creates is path2; rename and link change both sides.
             let changed = request.operation == UK_PATH_SYMLINK.rawValue ? [request.path2]
