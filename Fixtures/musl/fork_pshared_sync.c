@@ -1,7 +1,7 @@
 // Checks process-shared synchronisation in MAP_SHARED|MAP_ANONYMOUS memory across fork (futexes
 // keyed by shared pages, not by address space): a PTHREAD_PROCESS_SHARED mutex guards a counter
 // incremented 20000 times by each of three processes; a process-shared mutex and condition
-// variable pass 2000 items from parent to child through a one-slot buffer; two process-shared
+// variable pass 200 items from parent to child through a one-slot buffer; two process-shared
 // semaphores (sem_init pshared=1) alternate 1000 times between parent and child; a
 // process-shared barrier lines up four processes for 50 rounds; a raw FUTEX_WAIT (not private)
 // in the child is ended by the parent's FUTEX_WAKE; a robust process-shared mutex left locked by
@@ -144,12 +144,12 @@ static void condvar_section(void) {
             pthread_cond_broadcast(&sh->slot_changed);
         }
         pthread_mutex_unlock(&sh->slot_lock);
-        _exit(items == 2000 && sum == 2000L * 2001 / 2 ? 0 : timeouts ? 2 : 1);
+        _exit(items == 200 && sum == 200L * 201 / 2 ? 0 : timeouts ? 2 : 1);
     }
     struct timespec until = deadline(10);
     int timeouts = 0;
     pthread_mutex_lock(&sh->slot_lock);
-    for (int i = 1; i <= 2000 && !timeouts; i++) {
+    for (int i = 1; i <= 200 && !timeouts; i++) {
         while (sh->slot_full && !timeouts)
             if (pthread_cond_timedwait(&sh->slot_changed, &sh->slot_lock, &until) == ETIMEDOUT) timeouts++;
         sh->slot_value = i;
@@ -162,7 +162,7 @@ static void condvar_section(void) {
     pthread_cond_broadcast(&sh->slot_changed);
     pthread_mutex_unlock(&sh->slot_lock);
     int st = exit_status(pid);
-    printf("shared condition variable: producer timed out %s, consumer exit %d (0 = 2000 items, right sum)\n",
+    printf("shared condition variable: producer timed out %s, consumer exit %d (0 = 200 items, right sum)\n",
            yesno(timeouts), st);
 }
 

@@ -6,11 +6,14 @@
 // mapping, to MAP_SHARED|MAP_ANONYMOUS memory and to a shared mapping of /dev/zero, seen by the
 // parent; and the errors: PROT_WRITE on a read-only descriptor or O_APPEND (EACCES), a
 // write-only descriptor (EACCES), mprotect adding PROT_WRITE to a read-only one (EACCES), a
-// pipe (ENODEV).
+// pipe (ENODEV); a page past the file's end is SIGBUS (BUS_ADRERR) until ftruncate grows the
+// file over it.
 // conformance-libcs: musl glibc
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,6 +28,23 @@ static const char *result(void *mapping) {
     case EINVAL: return "EINVAL";
     default: return "other";
     }
+}
+
+static sigjmp_buf recover;
+static volatile int caught_signal, caught_code;
+
+static void on_fault(int signal, siginfo_t *info, void *context) {
+    (void)context;
+    caught_signal = signal;
+    caught_code = info->si_code;
+    siglongjmp(recover, 1);
+}
+
+/* Reads the byte at `address`: its value, or -1 when it faulted (the signal is recorded). */
+static int probe(volatile char *address) {
+    caught_signal = 0;
+    if (sigsetjmp(recover, 1) == 0) return *address;
+    return -1;
 }
 
 int main(void) {
@@ -111,5 +131,23 @@ int main(void) {
     int pipes[2];
     pipe(pipes);
     printf("a pipe: %s\n", result(mmap(NULL, 4096, PROT_READ, MAP_SHARED, pipes[0], 0)));
+
+    // past the end of the file
+    struct sigaction action = {0};
+    action.sa_sigaction = on_fault;
+    action.sa_flags = SA_SIGINFO;
+    sigaction(SIGBUS, &action, NULL);
+    sigaction(SIGSEGV, &action, NULL);
+    int small = open("small.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    write(small, "x", 1);
+    char *two_pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, small, 0);
+    int first = probe(two_pages);
+    printf("first page: %c\n", first);
+    int second = probe(two_pages + 4096);
+    printf("second page past the end: %s, si_code %s\n", second >= 0 ? "readable" : caught_signal == SIGBUS ? "SIGBUS" : "SIGSEGV",
+           caught_code == BUS_ADRERR ? "BUS_ADRERR" : "other");
+    ftruncate(small, 8192);
+    second = probe(two_pages + 4096);
+    printf("after ftruncate to two pages: %s (%d)\n", second >= 0 ? "readable" : "faulted", second);
     return 0;
 }

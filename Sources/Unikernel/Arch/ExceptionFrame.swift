@@ -90,14 +90,20 @@ func userException(_ rawFrame: UnsafeMutableRawPointer, _ record: UnsafeMutableR
     }
     if inApplication, let signal = Signals.signal(forVector: fault.vector) {
         var context = UserContext(frame: frame.pointee)
-        let info = SignalInfo(signal: signal, code: Signals.code(forVector: fault.vector, errorCode: fault.errorCode,
+        var info = SignalInfo(signal: signal, code: Signals.code(forVector: fault.vector, errorCode: fault.errorCode,
                                                            address: fault.address),
                               address: fault.vector == 14 ? fault.address : fault.rip)
+        // A shared file mapping's page past the end of its file: SIGBUS (BUS_ADRERR), as on Linux.
+        if fault.vector == 14, currentProcess.addressSpace.isPastSharedFileEnd(fault.address) {
+            info = SignalInfo(signal: 7, code: 2, address: fault.address)
+        }
         if Signals.deliverFault(info, to: &context, trapNumber: fault.vector, errorCode: fault.errorCode) {
             context.apply(to: &frame.pointee)
             KernelLock.leaveToApplication()
             return
         }
+        // Not caught: the process dies of SIGBUS (status 135), as on Linux, not of the #PF's SIGSEGV.
+        if info.signal == 7 { Hypercall.exit(killedBy: 7) }
     }
     let f = frame.pointee
     let crash = ExceptionFrame(r15: f.r15, r14: f.r14, r13: f.r13, r12: f.r12, rbp: f.rbp, rbx: f.rbx, r11: f.r11, r10: f.r10,

@@ -148,7 +148,13 @@ struct AddressSpace {
     /// Maps a page of a shared region to its window frame (reachable by the kernel too).
     private mutating func mapShared(_ page: UInt64, in region: Region) -> Bool {
         let frame = region.sharedFrame(page)
-        return SharedWindows.reach(frame) && mapper.map(page, to: frame, region.protection)
+        return SharedWindows.isBacked(frame) && SharedWindows.reach(frame) && mapper.map(page, to: frame, region.protection)
+    }
+
+    /// Whether `address` is in a shared file mapping past the end of its file (SIGBUS, BUS_ADRERR).
+    mutating func isPastSharedFileEnd(_ address: UInt64) -> Bool {
+        guard let index = regionIndex(containing: address), regions[index].kind == .shared else { return false }
+        return !SharedWindows.isBacked(regions[index].sharedFrame(AddressSpace.pageDown(address)))
     }
 
     /// Whether a leaf entry lets the application make `access`.

@@ -12,6 +12,8 @@ enum SharedWindows {
     struct Window {
         var base: UInt64
         var size: UInt64
+        /// The bytes of it the file backed when last asked (pages past them are SIGBUS).
+        var backed: UInt64
     }
 
     private(set) static var windows: [Window] = []
@@ -21,13 +23,27 @@ enum SharedWindows {
     static func create(handle: Int32, offset: UInt64, length: UInt64, writable: Bool) throws(Errno) -> UInt64 {
         let base = try Errno.check(Hypercall.process(UK_PROC_MAP_SHARED, Int64(handle), Int64(offset), Int64(length),
                                                      flags: writable ? 1 : 0))
-        let window = Window(base: UInt64(base), size: length)
+        var window = Window(base: UInt64(base), size: length, backed: 0)
         guard window.base >= UK_SHARED_WINDOW_BASE, window.base & (AddressSpace.pageSize - 1) == 0,
               length <= UK_SHARED_WINDOW_END - window.base else {
             kernelPanic("the host placed a shared window outside the window range", value: window.base)
         }
+        window.backed = backedSize(window.base, atMost: length)
         windows.append(window)
         return window.base
+    }
+
+    private static func backedSize(_ base: UInt64, atMost limit: UInt64) -> UInt64 {
+        min(UInt64(max(0, Hypercall.process(UK_PROC_SHARED_SIZE, Int64(base)))), limit)
+    }
+
+    /// Whether window frame `frame` lies in the part its file backs (asking the host again when
+    /// it did not: the file may have grown since).
+    static func isBacked(_ frame: UInt64) -> Bool {
+        guard let index = windows.firstIndex(where: { frame >= $0.base && frame - $0.base < $0.size }) else { return false }
+        if frame - windows[index].base < windows[index].backed { return true }
+        windows[index].backed = backedSize(windows[index].base, atMost: windows[index].size)
+        return frame - windows[index].base < windows[index].backed
     }
 
     /// Makes window frame `frame` reachable through the direct map (DirectMap.pointer), as RAM is.

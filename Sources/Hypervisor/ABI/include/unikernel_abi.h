@@ -305,6 +305,10 @@ enum uk_process_op {
      * result 0 when woken, -EAGAIN, -ETIMEDOUT or -EINTR. flags 1 (wake): arg1 = count |
      * bitset << 32; result = how many were woken. */
     UK_PROC_FUTEX = 10,
+    /* How many bytes of the window at guest-physical arg0 its file backs now (the file's size
+     * past the window's offset, rounded up to pages, at most the window's size; the whole window
+     * for anonymous memory): a page beyond them is SIGBUS to the application, as on Linux. */
+    UK_PROC_SHARED_SIZE = 11,
 };
 
 /* Where the host places shared-memory windows: above guest RAM and the hypercall page,

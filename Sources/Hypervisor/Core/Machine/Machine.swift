@@ -547,6 +547,9 @@ extension Machine {
         case let .process(request) where request.operation == UK_PROC_UNMAP_SHARED.rawValue:
             answer(callLock.withLock { memory.shared.remove(UInt64(bitPattern: request.arguments[0]), vm: vm) })
             return nil
+        case let .process(request) where request.operation == UK_PROC_SHARED_SIZE.rawValue:
+            answer(memory.shared.backedSize(UInt64(bitPattern: request.arguments[0])))
+            return nil
         case let .process(request) where request.operation == UK_PROC_FUTEX.rawValue:
             // Not under the call lock: a wait blocks this vCPU's thread only.
             answer(sharedFutex(request))

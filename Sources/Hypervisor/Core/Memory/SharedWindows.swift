@@ -19,6 +19,10 @@ public final class SharedWindows: @unchecked Sendable {
         let guestAddress: UInt64
         let size: UInt64
         let host: UnsafeMutableRawPointer
+        /// A duplicate of the mapped file's descriptor (its size decides which pages exist), and
+        /// the mapping's offset in it; nil for anonymous memory.
+        let file: Int32?
+        let offset: UInt64
     }
 
     /// At most this many windows at once (KVM memory slots beyond guest RAM's).
@@ -34,7 +38,10 @@ public final class SharedWindows: @unchecked Sendable {
     public init() {}
 
     deinit {
-        for window in windows { munmap(window.host, Int(window.size)) }
+        for window in windows {
+            munmap(window.host, Int(window.size))
+            if let file = window.file { Glibc.close(file) }
+        }
         for (host, size) in retired { munmap(host, size) }
     }
 
@@ -67,11 +74,13 @@ public final class SharedWindows: @unchecked Sendable {
             guard let mapping, mapping != MAP_FAILED else { return -Int64(errno) }
             var slot: UInt32 = 1
             while windows.contains(where: { $0.slot == slot }) { slot += 1 }
-            let window = Window(slot: slot, guestAddress: address, size: length, host: mapping)
+            let file = fd.map { fcntl($0, F_DUPFD_CLOEXEC, 3) }
+            let window = Window(slot: slot, guestAddress: address, size: length, host: mapping, file: file, offset: offset)
             do {
                 try vm.mapRegion(slot: slot, guestAddress: address, size: length, host: mapping)
             } catch {
                 munmap(mapping, Int(length))
+                if let file, file >= 0 { Glibc.close(file) }
                 return -Int64(ENOMEM)
             }
             windows.append(window)
@@ -86,9 +95,25 @@ public final class SharedWindows: @unchecked Sendable {
             guard let index = windows.firstIndex(where: { $0.guestAddress == address }) else { return -Int64(EINVAL) }
             let window = windows.remove(at: index)
             try? vm.unmapRegion(slot: window.slot, guestAddress: window.guestAddress)
+            if let file = window.file, file >= 0 { Glibc.close(file) }
             _ = mmap(window.host, Int(window.size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0)
             retired.append((window.host, Int(window.size)))
             return 0
+        }
+    }
+
+    /// How many bytes of the window at `address` its file backs now (UK_PROC_SHARED_SIZE).
+    func backedSize(_ address: UInt64) -> Int64 {
+        lock.withLock {
+            guard let window = windows.first(where: { $0.guestAddress == address }) else { return -Int64(EINVAL) }
+            guard let file = window.file else { return Int64(window.size) }
+            var info = stat()
+            // Only a regular file's size bounds its pages (/dev/zero's shared memory has none).
+            guard file >= 0, fstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return Int64(window.size) }
+            let size = UInt64(max(0, info.st_size))
+            guard size > window.offset else { return 0 }
+            let pages = (size - window.offset + 0xFFF) & ~UInt64(0xFFF)
+            return Int64(min(pages, window.size))
         }
     }
 
