@@ -182,6 +182,8 @@ for binary in $(find "$TREE/.build/fixtures" -type f -perm -u+x); do
         [ -e "$libm" ] && [ ! -e "$stage$libm" ] && install -D -m 755 "$(readlink -f "$libm")" "$stage$libm"
     done
 done
+# glibc's C.UTF-8 locale (utf8_locale sets it natively and, with --system, in the guest).
+[ -d /usr/lib/locale/C.utf8 ] && mkdir -p "$stage/usr/lib/locale" && cp -r /usr/lib/locale/C.utf8 "$stage/usr/lib/locale/"
 cp "$TREE/Sources/Unikernel/Syscalls/SyscallTable.swift" "$stage/svm/tree/Sources/Unikernel/Syscalls/"
 INITRAMFS=$RUN_DIR/initramfs.cpio
 digest=$(cd "$stage" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)

@@ -73,7 +73,8 @@ enum KernelFileTree {
                 target += [bytes("task"), Text.digits(UInt64(Scheduler.current.tid), radix: 10)]
             }
             if c.count == 2 && !followFinal {
-                return .done(.node(.link(join(Array(target.dropFirst())).dropFirst().map { $0 }), path: join(c)))
+                // The link's text is relative to /proc: "<pid>" or "<pid>/task/<tid>".
+                return .done(.node(.link(Array(join(Array(target.dropFirst())).dropFirst())), path: join(c)))
             }
             return .follow(target + c[2...])
         }
