@@ -14,6 +14,8 @@ enum SyntheticNode {
     case link([UInt8])
     /// /proc/<pid>/fd/N followed: the open file itself (Linux's "magic link").
     case descriptor(Int)
+    /// /proc/<pid>/exe followed: the running program's file (the host keeps it open).
+    case program
 }
 
 /// The directories the kernel serves instead of the host: /proc, built from
@@ -138,9 +140,11 @@ enum KernelFileTree {
             return .follow(split(target) + rest)
         }
         if name == bytes("exe") {
-            // The program's file is the host's (what the runner was given), not one of the guest's paths.
+            // The program's file is the host's (what the runner was given), not one of the guest's
+            // paths: readlink shows its name, and following the link opens the file itself.
             if isFinal && !followFinal { return .done(.node(.link(currentProcess.executableName), path: join(c))) }
-            throw .ENOENT
+            guard isFinal else { throw .ENOTDIR }
+            return .done(.node(.program, path: join(c)))
         }
         for (entryName, file) in ProcFile.processFiles where entryName == name {
             guard isFinal else { throw .ENOTDIR }

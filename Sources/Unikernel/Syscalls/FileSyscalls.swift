@@ -204,6 +204,15 @@ enum FileSyscalls {
         let object: SyntheticFile
         switch node {
         case .link: throw .ELOOP  // O_NOFOLLOW on a link
+        case .program:
+            let handle = Int32(try Hypercall.path(UK_PATH_OPEN_PROGRAM, flags: UInt32(truncatingIfNeeded: flags), path: []))
+            do throws(Errno) {
+                return try currentProcess.files.install(OpenFile(hostHandle: handle, path: [], flags: flags,
+                                                                 closeOnExec: closeOnExec))
+            } catch {
+                _ = Hypercall.close(handle: handle)
+                throw error
+            }
         case let .descriptor(fd):
             var file = try currentProcess.files.file(fd)
             if file.object == nil, file.path.first == PathResolver.slash {

@@ -48,6 +48,10 @@ enum PathSyscalls {
             case .file: stageData(SyntheticFile.stat(mode: 0o100444, inode: inode, links: 1))
             case .link: stageData(SyntheticFile.stat(mode: 0o120777, inode: inode, links: 1))
             case let .descriptor(fd): try statIntoData(descriptor: fd)
+            case .program:
+                let handle = Int32(try Hypercall.path(UK_PATH_OPEN_PROGRAM, path: []))
+                defer { _ = Hypercall.close(handle: handle) }
+                _ = try Errno.check(Hypercall.fstat(handle: handle, statPhysical: BounceBuffer.physical + UInt64(BounceBuffer.dataOffset)))
             }
         }
     }
@@ -398,14 +402,53 @@ extension PathSyscalls {
         return file.object == nil && !file.path.isEmpty ? file.path : nil
     }
 
-    private static func getAttribute(_ path: [UInt8]?, flags: UInt32, _ nameAddress: UInt64, _ value: UInt64, _ size: Int) throws(Errno) -> Int {
+    /// What an attribute call names by path: a host file (by its host-side path), or a node of
+    /// the kernel's own tree, which keeps no attributes.
+    private enum AttributeTarget {
+        case host([UInt8]?)
+        case node(SyntheticNode)
+    }
+
+    private static func attributeTarget(_ address: UInt64, flags: UInt32) throws(Errno) -> AttributeTarget {
+        switch try KernelFileTree.lookup(path(FileSyscalls.atFdcwd, address), followFinal: flags & noFollow == 0) {
+        case let .host(hostPath): return .host(hostPath)
+        case let .node(.descriptor(fd), _): return .host(try descriptorPath(fd))
+        case let .node(node, _): return .node(node)
+        }
+    }
+
+    /// As Linux's proc: its files and directories have no attribute handlers (EOPNOTSUPP); its
+    /// links answer as links do (user.* cannot be set on a link, EPERM; no value, ENODATA).
+    private static func nodeAttributeError(_ node: SyntheticNode, name: [UInt8], reading: Bool) -> Errno {
+        let user = name.starts(with: [0x75, 0x73, 0x65, 0x72, 0x2E])  // "user."
+        switch node {
+        case .link, .program, .descriptor: return user ? (reading ? .ENODATA : .EPERM) : .EOPNOTSUPP
+        case .file, .directory: return .EOPNOTSUPP
+        }
+    }
+
+    private static func getAttribute(_ target: AttributeTarget, flags: UInt32, _ nameAddress: UInt64, _ value: UInt64, _ size: Int) throws(Errno) -> Int {
         let name = try attributeName(nameAddress)
+        let path: [UInt8]?
+        switch target {
+        case let .host(hostPath): path = hostPath
+        case let .node(node): throw nodeAttributeError(node, name: name, reading: true)
+        }
+        return try getAttribute(path, flags: flags, name: name, value, size)
+    }
+
+    private static func getAttribute(_ path: [UInt8]?, flags: UInt32, name: [UInt8], _ value: UInt64, _ size: Int) throws(Errno) -> Int {
         guard let path else { throw .ENODATA }
         let length = min(max(size, 0), BounceBuffer.dataCapacity)
         if length > 0 { try UserMemory.validate(value, length) }
         let count = try Hypercall.path(UK_PATH_GETXATTR, flags: flags, path: path, path2: name, dataLength: length)
         if length > 0 { try copyOutData(to: value, count: count) }
         return count
+    }
+
+    private static func listAttributes(_ target: AttributeTarget, flags: UInt32, _ list: UInt64, _ size: Int) throws(Errno) -> Int {
+        guard case let .host(path) = target else { return 0 }
+        return try listAttributes(path, flags: flags, list, size)
     }
 
     private static func listAttributes(_ path: [UInt8]?, flags: UInt32, _ list: UInt64, _ size: Int) throws(Errno) -> Int {
@@ -417,10 +460,15 @@ extension PathSyscalls {
         return count
     }
 
-    private static func setAttribute(_ path: [UInt8]?, flags: UInt32, _ nameAddress: UInt64, _ value: UInt64, _ size: Int, _ mode: Int) throws(Errno) -> Int {
+    private static func setAttribute(_ target: AttributeTarget, flags: UInt32, _ nameAddress: UInt64, _ value: UInt64, _ size: Int, _ mode: Int) throws(Errno) -> Int {
         let name = try attributeName(nameAddress)
         guard size >= 0, size <= valueMaximum else { throw .E2BIG }
         guard mode & ~3 == 0 else { throw .EINVAL }  // XATTR_CREATE | XATTR_REPLACE
+        let path: [UInt8]?
+        switch target {
+        case let .host(hostPath): path = hostPath
+        case let .node(node): throw nodeAttributeError(node, name: name, reading: false)
+        }
         guard let path else { throw .EOPNOTSUPP }
         guard size <= BounceBuffer.dataCapacity else { throw .E2BIG }
         if size > 0 { try UserMemory.copyIn(from: value, to: BounceBuffer.data, count: size) }
@@ -428,46 +476,51 @@ extension PathSyscalls {
                                   dataLength: size, value: Int64(mode))
     }
 
-    private static func removeAttribute(_ path: [UInt8]?, flags: UInt32, _ nameAddress: UInt64) throws(Errno) -> Int {
+    private static func removeAttribute(_ target: AttributeTarget, flags: UInt32, _ nameAddress: UInt64) throws(Errno) -> Int {
         let name = try attributeName(nameAddress)
+        let path: [UInt8]?
+        switch target {
+        case let .host(hostPath): path = hostPath
+        case let .node(node): throw nodeAttributeError(node, name: name, reading: false)
+        }
         guard let path else { throw .EOPNOTSUPP }
         return try Hypercall.path(UK_PATH_REMOVEXATTR, flags: flags, path: path, path2: name)
     }
 
     static func getxattr(_ a: SyscallArguments) throws(Errno) -> Int {
-        try getAttribute(path(FileSyscalls.atFdcwd, a[0]), flags: 0, a[1], a[2], a.int(3))
+        try getAttribute(attributeTarget(a[0], flags: 0), flags: 0, a[1], a[2], a.int(3))
     }
     static func lgetxattr(_ a: SyscallArguments) throws(Errno) -> Int {
-        try getAttribute(path(FileSyscalls.atFdcwd, a[0]), flags: noFollow, a[1], a[2], a.int(3))
+        try getAttribute(attributeTarget(a[0], flags: noFollow), flags: noFollow, a[1], a[2], a.int(3))
     }
     static func fgetxattr(_ a: SyscallArguments) throws(Errno) -> Int {
-        try getAttribute(descriptorPath(a.int32(0)), flags: 0, a[1], a[2], a.int(3))
+        try getAttribute(.host(descriptorPath(a.int32(0))), flags: 0, a[1], a[2], a.int(3))
     }
     static func listxattr(_ a: SyscallArguments) throws(Errno) -> Int {
-        try listAttributes(path(FileSyscalls.atFdcwd, a[0]), flags: 0, a[1], a.int(2))
+        try listAttributes(attributeTarget(a[0], flags: 0), flags: 0, a[1], a.int(2))
     }
     static func llistxattr(_ a: SyscallArguments) throws(Errno) -> Int {
-        try listAttributes(path(FileSyscalls.atFdcwd, a[0]), flags: noFollow, a[1], a.int(2))
+        try listAttributes(attributeTarget(a[0], flags: noFollow), flags: noFollow, a[1], a.int(2))
     }
     static func flistxattr(_ a: SyscallArguments) throws(Errno) -> Int {
-        try listAttributes(descriptorPath(a.int32(0)), flags: 0, a[1], a.int(2))
+        try listAttributes(.host(descriptorPath(a.int32(0))), flags: 0, a[1], a.int(2))
     }
     static func setxattr(_ a: SyscallArguments) throws(Errno) -> Int {
-        try setAttribute(path(FileSyscalls.atFdcwd, a[0]), flags: 0, a[1], a[2], a.int(3), a.int(4))
+        try setAttribute(attributeTarget(a[0], flags: 0), flags: 0, a[1], a[2], a.int(3), a.int(4))
     }
     static func lsetxattr(_ a: SyscallArguments) throws(Errno) -> Int {
-        try setAttribute(path(FileSyscalls.atFdcwd, a[0]), flags: noFollow, a[1], a[2], a.int(3), a.int(4))
+        try setAttribute(attributeTarget(a[0], flags: noFollow), flags: noFollow, a[1], a[2], a.int(3), a.int(4))
     }
     static func fsetxattr(_ a: SyscallArguments) throws(Errno) -> Int {
-        try setAttribute(descriptorPath(a.int32(0)), flags: 0, a[1], a[2], a.int(3), a.int(4))
+        try setAttribute(.host(descriptorPath(a.int32(0))), flags: 0, a[1], a[2], a.int(3), a.int(4))
     }
     static func removexattr(_ a: SyscallArguments) throws(Errno) -> Int {
-        try removeAttribute(path(FileSyscalls.atFdcwd, a[0]), flags: 0, a[1])
+        try removeAttribute(attributeTarget(a[0], flags: 0), flags: 0, a[1])
     }
     static func lremovexattr(_ a: SyscallArguments) throws(Errno) -> Int {
-        try removeAttribute(path(FileSyscalls.atFdcwd, a[0]), flags: noFollow, a[1])
+        try removeAttribute(attributeTarget(a[0], flags: noFollow), flags: noFollow, a[1])
     }
     static func fremovexattr(_ a: SyscallArguments) throws(Errno) -> Int {
-        try removeAttribute(descriptorPath(a.int32(0)), flags: 0, a[1])
+        try removeAttribute(.host(descriptorPath(a.int32(0))), flags: 0, a[1])
     }
 }

@@ -42,10 +42,14 @@ public struct FixtureCatalog: Sendable {
     public var fixtures: [Fixture]
     /// The sources whose header or name is invalid.
     public var rejected: [RejectedFixture]
+    /// The shared libraries (`conformance-link: shared-library`): built for the fixtures that
+    /// place them, never run, and not part of the report.
+    public var libraries: [Fixture]
 
-    public init(fixtures: [Fixture], rejected: [RejectedFixture] = []) {
+    public init(fixtures: [Fixture], rejected: [RejectedFixture] = [], libraries: [Fixture] = []) {
         self.fixtures = fixtures
         self.rejected = rejected
+        self.libraries = libraries
     }
 
     /// Finds and parses every fixture under `root` (the `Fixtures` folder).
@@ -74,6 +78,10 @@ public struct FixtureCatalog: Sendable {
                         try checkLanguageRules(fixture)
                         // A C source is built for the libcs its header lists, else for its folder's.
                         guard (fixture.spec.libcs ?? [folderLibc]).contains(libc) else { continue }
+                        if fixture.spec.linkMode == .sharedLibrary {
+                            catalog.libraries.append(fixture)
+                            continue
+                        }
                         if let other = catalog.fixtures.firstIndex(where: { $0.id == id }) {
                             let error = FixtureError.duplicate(id: id, paths: [catalog.fixtures[other].sourcePath, path])
                             catalog.fixtures.remove(at: other)
@@ -123,7 +131,12 @@ public struct FixtureCatalog: Sendable {
                 throw .malformedDirective(path: path, line: 0, key: "link",
                                           reason: "Go fixtures are built as static executables (CGO_ENABLED=0) only")
             }
-        case .assembly, .c:
+        case .assembly:
+            if fixture.spec.linkMode == .sharedLibrary {
+                throw .malformedDirective(path: path, line: 0, key: "link",
+                                          reason: "shared libraries are built from C or C++ sources")
+            }
+        case .c:
             break
         }
     }

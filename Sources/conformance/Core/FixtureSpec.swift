@@ -138,6 +138,10 @@ public enum LinkMode: String, Sendable, Equatable, CaseIterable {
     /// ld-musl-x86_64.so.1): run in the guest with `--system`, which gives it the host's
     /// interpreter and libraries.
     case dynamic
+    /// `-shared -fPIC`: a shared library (a plugin) that other fixtures place in their working
+    /// directory with `conformance-programs:` and load with `dlopen`. It is built, never run:
+    /// it is not a fixture of the report.
+    case sharedLibrary = "shared-library"
 }
 
 /// How a fixture's stdout is compared between native and guest.

@@ -71,6 +71,7 @@ public enum Libc: String, CaseIterable, Sendable, Codable, Comparable {
         if language == .cplusplus { command[0] = "g++" }
         if link == .staticPIE { command = command.map { $0 == "-static" ? "-static-pie" : $0 } }
         if link == .dynamic { command = command.filter { $0 != "-static" } }
+        if link == .sharedLibrary { command = command.filter { $0 != "-static" } + ["-shared", "-fPIC"] }
         return command
     }
 

@@ -97,7 +97,7 @@ public struct ProgramDependencies: Sendable {
         let wanted = Set(selected.flatMap(placedFixtureIDs))
         guard !wanted.isEmpty else { return ProgramDependencies() }
         let catalog = (try? FixtureCatalog.discover(in: fixturesRoot)) ?? FixtureCatalog(fixtures: selected)
-        let placed = catalog.fixtures.filter { wanted.contains($0.id) }
+        let placed = (catalog.fixtures + catalog.libraries).filter { wanted.contains($0.id) }
         let results = await parallelMap(placed, jobs: jobs) { fixture -> (String, Result<String, BuildError>) in
             do throws(BuildError) {
                 return (fixture.id, .success(try await builder.build(fixture, force: force)))

@@ -35,6 +35,6 @@ extension FixtureCatalog {
         var keep = Set<String>()
         for (position, id) in ids.enumerated() where shard.contains(position: position) { keep.insert(id) }
         return FixtureCatalog(fixtures: fixtures.filter { keep.contains($0.id) },
-                              rejected: rejected.filter { keep.contains($0.id) })
+                              rejected: rejected.filter { keep.contains($0.id) }, libraries: libraries)
     }
 }

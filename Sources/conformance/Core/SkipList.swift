@@ -6,7 +6,7 @@ extension FixtureCatalog {
     public func excluding(_ ids: Set<String>) -> FixtureCatalog {
         guard !ids.isEmpty else { return self }
         return FixtureCatalog(fixtures: fixtures.filter { !ids.contains($0.id) },
-                              rejected: rejected.filter { !ids.contains($0.id) })
+                              rejected: rejected.filter { !ids.contains($0.id) }, libraries: libraries)
     }
 
     /// The ids listed in a skip list: one per line; blank lines and `#` comments are ignored.

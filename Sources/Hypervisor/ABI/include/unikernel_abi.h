@@ -483,6 +483,9 @@ enum uk_path_op {
        or "mounts": the guest's mount table (root, volumes, private directories) in
        /proc/mounts' format; result = its length, at most buf_len */
     UK_PATH_SYSTEM_FILE = 32,
+    /* Opens the running program's file (what /proc/self/exe names) for reading; path is empty,
+       flags = the guest's open flags (write access: ETXTBSY, as Linux); result = a new handle */
+    UK_PATH_OPEN_PROGRAM = 33,
 };
 
 /* uk_hc_file.op */

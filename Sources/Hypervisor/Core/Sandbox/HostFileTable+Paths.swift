@@ -63,6 +63,7 @@ extension HostFileTable {
     /// Performs a path operation; returns >= 0 or -errno.
     public func perform(_ request: PathRequest, buffer: UnsafeMutableRawBufferPointer?) -> Int64 {
         if request.operation == UK_PATH_SYSTEM_FILE.rawValue { return readSystemFile(request.path, into: buffer) }
+        if request.operation == UK_PATH_OPEN_PROGRAM.rawValue { return openProgram(flags: Int32(bitPattern: request.flags)) }
         if HostFileTable.modifies(request.operation) {
             // The name a symlink creates is path2; rename and link change both sides.
             let changed = request.operation == UK_PATH_SYMLINK.rawValue ? [request.path2]

@@ -60,6 +60,7 @@ public final class HostFileTable {
 
     deinit {
         for (handle, fd) in descriptors where handle > 2 { Glibc.close(fd) }
+        if programDescriptor >= 0 { Glibc.close(programDescriptor) }
     }
 
     /// Opens an absolute guest path beneath the root. Returns a handle or -errno.
@@ -81,6 +82,25 @@ public final class HostFileTable {
         if readOnly { readOnlyHandles.insert(handle) }
         nextHandle &+= 1
         return Int64(handle)
+    }
+
+    /// The running program's file, kept open from the moment it was loaded (what the guest's
+    /// /proc/self/exe opens): never looked up again by name, so renaming or replacing the path
+    /// afterwards changes nothing, as on Linux. -1 when unknown.
+    public var programDescriptor: Int32 = -1 {
+        willSet { if programDescriptor >= 0 { Glibc.close(programDescriptor) } }
+    }
+
+    /// Opens the running program's file again for reading (/proc/self/exe): a new open file
+    /// description of the same file. Write access is ETXTBSY, as for any running program.
+    func openProgram(flags: Int32) -> Int64 {
+        guard programDescriptor >= 0 else { return -Int64(ENOENT) }
+        if flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0 { return -Int64(ETXTBSY) }
+        if flags & O_DIRECTORY != 0 { return -Int64(ENOTDIR) }
+        guard descriptors.count < HostFileTable.maximumOpenFiles + 3 else { return -Int64(EMFILE) }
+        let fd = Glibc.open(HostFileTable.procPath(programDescriptor), O_RDONLY | O_CLOEXEC | (flags & O_NONBLOCK))
+        guard fd >= 0 else { return -Int64(Glibc.errno) }
+        return adopt(fd)
     }
 
     /// Whether a handle was opened on a read-only mount.
