@@ -39,6 +39,7 @@ enum Kernel {
         let strings = InitialStack.argumentStrings(info)
         let execfnIndex = Int(info.argc) + Int(info.envc)
         currentProcess.executableName = strings.count > execfnIndex + 1 ? strings[execfnIndex + 1] : strings[execfnIndex]
+        currentProcess.interpreterName = strings.count > execfnIndex + 2 ? strings[execfnIndex + 2] : []
         let execfn = strings[execfnIndex]
         let base = execfn.lastIndex(of: PathResolver.slash).map { Array(execfn[($0 + 1)...]) } ?? execfn
         currentProcess.taskName = Array(base.prefix(15))

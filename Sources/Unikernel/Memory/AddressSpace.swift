@@ -26,6 +26,10 @@ struct AddressSpace {
     var mapper = PageMapper(root: 0)
     /// Sorted by start, never overlapping.
     var regions: [Region] = []
+    /// The names of the files mapped into the space (`Region.name` indexes it; entry 0 is the
+    /// empty name). Interned, so a library's segments share one entry; at most `maximumNames`.
+    private(set) var names: [[UInt8]] = [[]]
+    static let maximumNames = 4096
     var brkStart: UInt64 = 0
     var brkCurrent: UInt64 = 0
     /// One past the stack's highest byte.
@@ -118,6 +122,7 @@ struct AddressSpace {
         var upper = regions[index]
         upper.start = address
         if upper.kind == .shared { upper.backing = regions[index].sharedFrame(address) }
+        if upper.name != 0 { upper.fileOffset += address - regions[index].start }
         regions[index].end = address
         regions.insert(upper, at: index + 1)
     }
@@ -300,9 +305,7 @@ struct AddressSpace {
         }
         guard let index = regionIndex(containing: start) else { return .failure(.EFAULT) }
         // Adjacent regions alike in rights and kind are one mapping to Linux (one merged VMA).
-        while regions[index].end < oldEnd, index + 1 < regions.count, regions[index + 1].start == regions[index].end,
-              regions[index + 1].protection == regions[index].protection, regions[index + 1].kind == regions[index].kind,
-              regions[index].kind != .shared || regions[index + 1].backing == regions[index].sharedFrame(regions[index].end) {
+        while regions[index].end < oldEnd, index + 1 < regions.count, regions[index].isContinued(by: regions[index + 1]) {
             regions[index].end = regions[index + 1].end
             regions.remove(at: index + 1)
         }
@@ -313,10 +316,13 @@ struct AddressSpace {
             guard newLength <= oldLength else { return .failure(.ENOMEM) }
             region.backing = region.sharedFrame(start)
         }
+        // The part of a file mapping that moves or grows keeps naming the file, at its offsets.
+        let fileOffset = region.fileOffset + (start - region.start)
         if destination == nil {
             if isFree(oldEnd, start + newLength), start + newLength <= PageMapper.lowerHalfEnd {
                 insert(Region(start: oldEnd, end: start + newLength, protection: region.protection,
-                              kind: region.kind == .image ? .anonymous : region.kind), merging: false)
+                              kind: region.kind == .image ? .anonymous : region.kind, name: region.name,
+                              fileOffset: fileOffset + oldLength), merging: false)
                 return .success(start)
             }
             guard mayMove else { return .failure(.ENOMEM) }
@@ -331,7 +337,8 @@ struct AddressSpace {
         }
         insert(Region(start: target, end: target + newLength, protection: region.protection,
                       kind: region.kind == .image ? .anonymous : region.kind, backing: region.backing,
-                      window: region.window, mayWrite: region.mayWrite), merging: false)
+                      window: region.window, mayWrite: region.mayWrite, name: region.name,
+                      fileOffset: fileOffset), merging: false)
         var offset: UInt64 = 0
         while offset < min(oldLength, newLength) {
             if let frame = mapper.unmap(start + offset) {
@@ -361,7 +368,8 @@ struct AddressSpace {
 
     /// Reserves an anonymous region; `start` nil picks the highest free
     /// range below the mmap top. Returns its start or nil when nothing fits.
-    mutating func reserveAnonymous(at start: UInt64?, length: UInt64, protection: Protection) -> UInt64? {
+    mutating func reserveAnonymous(at start: UInt64?, length: UInt64, protection: Protection,
+                                   name: UInt16 = 0, fileOffset: UInt64 = 0) -> UInt64? {
         let base: UInt64
         if let start {
             base = start
@@ -369,16 +377,27 @@ struct AddressSpace {
             guard let found = findFreeRange(length: length) else { return nil }
             base = found
         }
-        insert(Region(start: base, end: base + length, protection: protection, kind: .anonymous), merging: false)
+        insert(Region(start: base, end: base + length, protection: protection, kind: .anonymous, name: name,
+                      fileOffset: fileOffset), merging: false)
         return base
+    }
+
+    /// The index `Region.name` uses for a file's name (0 for an empty name, or once
+    /// `maximumNames` names are known: such mappings show no name).
+    mutating func nameIndex(_ name: [UInt8]) -> UInt16 {
+        guard !name.isEmpty else { return 0 }
+        if let index = names.lastIndex(of: name) { return UInt16(index) }
+        guard names.count < AddressSpace.maximumNames else { return 0 }
+        names.append(name)
+        return UInt16(names.count - 1)
     }
 
     /// Reserves a shared region over the window at `window` (its first page at guest-physical
     /// `backing`); pages are mapped on first touch.
     mutating func reserveShared(at start: UInt64, length: UInt64, protection: Protection, window: UInt64,
-                                backing: UInt64, mayWrite: Bool) {
+                                backing: UInt64, mayWrite: Bool, name: UInt16 = 0, fileOffset: UInt64 = 0) {
         insert(Region(start: start, end: start + length, protection: protection, kind: .shared, backing: backing,
-                      window: window, mayWrite: mayWrite), merging: false)
+                      window: window, mayWrite: mayWrite, name: name, fileOffset: fileOffset), merging: false)
     }
 
     /// Whether every shared region in [start, end) may become writable (mprotect adding PROT_WRITE).

@@ -27,6 +27,18 @@ struct Region {
     var window: UInt64 = 0
     /// For `.shared`: whether PROT_WRITE may be added (a file opened read-only: no, as Linux's EACCES).
     var mayWrite = true
+    /// The file mapped here, as an index into `AddressSpace.names` (0: none, anonymous memory).
+    var name: UInt16 = 0
+    /// The offset in that file of the page at `start` (/proc/<pid>/maps' third column).
+    var fileOffset: UInt64 = 0
+
+    /// Whether `next`, starting at this region's end, is the rest of the same mapping: Linux
+    /// would hold both in one VMA (same rights, kind, file and contiguous offsets or frames).
+    func isContinued(by next: Region) -> Bool {
+        next.start == end && next.protection == protection && next.kind == kind && next.name == name
+            && (name == 0 || next.fileOffset == fileOffset + (end - start))
+            && (kind != .shared || next.backing == sharedFrame(end))
+    }
 
     /// The frame behind `page` of a `.shared` region.
     func sharedFrame(_ page: UInt64) -> UInt64 { backing + (page - start) }

@@ -234,24 +234,30 @@ enum ProcContent {
             text.append(byte: protection.isReadable ? UInt8(ascii: "r") : UInt8(ascii: "-"))
             text.append(byte: protection.isWritable ? UInt8(ascii: "w") : UInt8(ascii: "-"))
             text.append(byte: protection.isExecutable ? UInt8(ascii: "x") : UInt8(ascii: "-"))
-            text.append("p ")
-            let isImage = region.kind == .image
+            text.append(byte: region.kind == .shared ? UInt8(ascii: "s") : UInt8(ascii: "p"))
+            text.append(" ")
+            // The image's segments: the program's, then (after interp_base) the interpreter's.
+            let isVDSO = vdso != 0 && region.start == vdso
+            let isImage = region.kind == .image && !isVDSO
             let fromProgram = isImage && (interpreter == 0 || region.start < interpreter)
-            let base = isImage && !fromProgram ? interpreter : imageBase
-            text.append(hex: isImage ? region.start - base : 0, width: 8)
+            let offset = isImage ? region.start - (fromProgram ? imageBase : interpreter) : region.fileOffset
+            text.append(hex: offset, width: 8)
             text.append(" 00:00 0 ")
+            var name: [UInt8] = []
             if region.kind == .stack {
-                text.pad(toColumn: 73)
-                text.append("[stack]")
+                name = KernelFileTree.bytes("[stack]")
             } else if region.kind == .heap {
+                name = KernelFileTree.bytes("[heap]")
+            } else if isVDSO {
+                name = KernelFileTree.bytes("[vdso]")
+            } else if isImage {
+                name = fromProgram ? currentProcess.executableName : currentProcess.interpreterName
+            } else if region.name != 0 {
+                name = space.names[Int(region.name)]
+            }
+            if !name.isEmpty {
                 text.pad(toColumn: 73)
-                text.append("[heap]")
-            } else if vdso != 0 && region.start == vdso {
-                text.pad(toColumn: 73)
-                text.append("[vdso]")
-            } else if fromProgram {
-                text.pad(toColumn: 73)
-                text.append(currentProcess.executableName)
+                text.append(name)
             }
             text.newline()
         }

@@ -19,7 +19,8 @@ struct InitialStack {
     /// execfn, then the program's absolute host path.
     static func argumentStrings(_ info: uk_boot_info) -> [[UInt8]] {
         var strings: [[UInt8]] = []
-        let total = Int(info.argc) + Int(info.envc) + 2
+        // argv, envp, then the executable's name and path and the interpreter's path.
+        let total = Int(info.argc) + Int(info.envc) + 3
         let base = DirectMap.pointer(info.args_phys)
         var offset = 0
         var current: [UInt8] = []

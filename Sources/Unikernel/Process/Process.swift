@@ -35,6 +35,8 @@ struct Process {
     var taskName: [UInt8] = []
     /// What /proc/self/exe names: the program's absolute host path.
     var executableName: [UInt8] = []
+    /// The interpreter's path (PT_INTERP) of a dynamically linked program; empty for a static one.
+    var interpreterName: [UInt8] = []
     /// The main thread's status when it ended with `exit` while other threads ran on:
     /// the process's status once the last one exits (Linux reports the leader's).
     var leaderExitStatus: Int32?

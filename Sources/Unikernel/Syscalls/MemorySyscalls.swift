@@ -61,11 +61,13 @@ enum MemorySyscalls {
                   hint < currentProcess.addressSpace.mmapTop, length <= currentProcess.addressSpace.mmapTop - hint, currentProcess.addressSpace.isFree(hint, hint + length) {
             start = hint
         }
+        let name = currentProcess.addressSpace.nameIndex(mappingName(of: file, shared: shared))
         if shared {
-            return try mapShared(at: start, length: length, protection: protection, file: file, offset: offset, mayWrite: mayWrite)
+            return try mapShared(at: start, length: length, protection: protection, file: file, offset: offset,
+                                 mayWrite: mayWrite, name: name)
         }
-        guard let base = currentProcess.addressSpace.reserveAnonymous(at: start, length: length,
-                                                                      protection: protection) else { throw .ENOMEM }
+        guard let base = currentProcess.addressSpace.reserveAnonymous(at: start, length: length, protection: protection,
+                                                                      name: name, fileOffset: offset) else { throw .ENOMEM }
         if let file {
             do throws(Errno) {
                 try fill(base, length: length, from: file, offset: offset)
@@ -79,13 +81,25 @@ enum MemorySyscalls {
 
     /// A shared mapping: a host window over the file's pages (or new shared memory, for
     /// MAP_ANONYMOUS), placed at `start` or the highest free range.
+    /// What /proc/<pid>/maps names a mapping by: the file's path as it was opened; as Linux,
+    /// shared anonymous memory (and /dev/zero mapped shared) is "/dev/zero (deleted)", and
+    /// /dev/zero mapped privately is plain anonymous memory.
+    private static func mappingName(of file: OpenFile?, shared: Bool) -> [UInt8] {
+        let zero = KernelFileTree.bytes("/dev/zero")
+        guard let file else { return shared ? zero + KernelFileTree.bytes(" (deleted)") : [] }
+        guard file.path.first == PathResolver.slash else { return [] }
+        if file.path == zero { return shared ? zero + KernelFileTree.bytes(" (deleted)") : [] }
+        return file.path
+    }
+
     private static func mapShared(at start: UInt64?, length: UInt64, protection: Protection, file: OpenFile?,
-                                  offset: UInt64, mayWrite: Bool) throws(Errno) -> Int {
+                                  offset: UInt64, mayWrite: Bool, name: UInt16) throws(Errno) -> Int {
         guard let base = start ?? currentProcess.addressSpace.findFreeRange(length: length) else { throw .ENOMEM }
         let window = try SharedWindows.create(handle: file?.hostHandle ?? -1, offset: file == nil ? 0 : offset,
                                               length: length, writable: mayWrite)
         currentProcess.addressSpace.reserveShared(at: base, length: length, protection: protection, window: window,
-                                                  backing: window, mayWrite: mayWrite)
+                                                  backing: window, mayWrite: mayWrite, name: name,
+                                                  fileOffset: file == nil ? 0 : offset)
         return Int(base)
     }
 

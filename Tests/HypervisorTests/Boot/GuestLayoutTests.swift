@@ -36,7 +36,10 @@ struct GuestLayoutTests {
 
     @Test func packsArgumentStringsInBootOrder() {
         let block = ArgumentBlock(arguments: ["./a", "x"], environment: ["K=V"], executableName: "./a", executablePath: "/w/a")
-        #expect(block.bytes == Array("./a\0x\0K=V\0./a\0/w/a\0".utf8))
+        #expect(block.bytes == Array("./a\0x\0K=V\0./a\0/w/a\0\0".utf8))
+        let dynamic = ArgumentBlock(arguments: ["a"], environment: [], executableName: "a", executablePath: "/w/a",
+                                    interpreterPath: Array("/lib/ld.so".utf8))
+        #expect(dynamic.bytes == Array("a\0a\0/w/a\0/lib/ld.so\0".utf8))
     }
 
     @Test func parsesMemorySizes() {

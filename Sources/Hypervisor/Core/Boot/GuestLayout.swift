@@ -82,20 +82,29 @@ public struct ArgumentBlock: Equatable, Sendable {
     public var executableName: String
     /// What /proc/self/exe names: the program's canonical absolute host path.
     public var executablePath: String
+    /// The interpreter's guest path (PT_INTERP), what /proc/self/maps names its segments by;
+    /// empty for a static program.
+    public var interpreterPath: [UInt8]
 
-    public init(arguments: [String], environment: [String], executableName: String, executablePath: String? = nil) {
+    public init(arguments: [String], environment: [String], executableName: String, executablePath: String? = nil,
+                interpreterPath: [UInt8] = []) {
         self.arguments = arguments
         self.environment = environment
         self.executableName = executableName
         self.executablePath = executablePath ?? executableName
+        self.interpreterPath = interpreterPath
     }
 
+    /// argv's and envp's strings, then the executable's name and path and the interpreter's
+    /// path, each NUL-terminated (the kernel reads argc + envc + 3 strings).
     public var bytes: [UInt8] {
         var bytes: [UInt8] = []
         for string in arguments + environment + [executableName, executablePath] {
             bytes.append(contentsOf: string.utf8)
             bytes.append(0)
         }
+        bytes.append(contentsOf: interpreterPath.filter { $0 != 0 })
+        bytes.append(0)
         return bytes
     }
 }

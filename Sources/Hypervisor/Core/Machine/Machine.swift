@@ -84,7 +84,8 @@ public final class Machine {
 
         let arguments = ArgumentBlock(arguments: configuration.arguments, environment: configuration.environment,
                                       executableName: configuration.executableName ?? configuration.programPath,
-                                      executablePath: configuration.executablePath ?? Machine.canonicalPath(configuration.programPath))
+                                      executablePath: configuration.executablePath ?? Machine.canonicalPath(configuration.programPath),
+                                      interpreterPath: application.interpreterPath ?? [])
         var argumentBytes = arguments.bytes
         // After an execve, the state the process kept follows the strings (8-byte aligned).
         let inheritOffset = (argumentBytes.count + 7) & ~7
