@@ -34,7 +34,7 @@ VDSO        := $(KERNEL_DIR)/vdso.so
 
 .PHONY: all deps kernel host fixtures conformance test bench clean syscall-names
 
-all: deps kernel host fixtures
+all: deps third-party kernel host fixtures
 
 ## deps: checks the build dependencies; as root installs the missing Debian
 ## packages, otherwise names the exact command to run and fails.
@@ -55,6 +55,33 @@ deps:
 			echo "error: missing build dependencies; run: sudo apt-get install -y$$missing" >&2; exit 1; \
 		fi; \
 	fi
+
+## third-party: libraries a fixture needs that no Debian package provides for musl, built from
+## pinned source archives into .build/third-party (fixtures name it {build}/third-party):
+## SQLite's amalgamation (3.50.4), from the sqlean.py source distribution on PyPI (checked by
+## SHA-256), built with musl-gcc as a static library.
+THIRD_PARTY       := $(BUILD)/third-party
+SQLITE_MUSL       := $(THIRD_PARTY)/sqlite-musl
+SQLITE_SDIST      := sqlean_py-3.50.4.5
+SQLITE_SDIST_HASH := 9764b565e7ab430ab6e9e43cb2816199c2b39926dffc93c212a52f0019278459
+.PHONY: third-party
+third-party: $(SQLITE_MUSL)/libsqlite3.a
+
+$(SQLITE_MUSL)/libsqlite3.a:
+	@mkdir -p $(THIRD_PARTY)/download $(SQLITE_MUSL)
+	@test -f $(THIRD_PARTY)/download/$(SQLITE_SDIST).tar.gz || \
+		python3 -m pip download --quiet --no-deps --no-binary :all: -d $(THIRD_PARTY)/download sqlean.py==3.50.4.5 2>/dev/null || \
+		test -f $(THIRD_PARTY)/download/$(SQLITE_SDIST).tar.gz || \
+		{ echo "error: cannot download $(SQLITE_SDIST).tar.gz (SQLite's source for the musl fixtures) from PyPI with python3 -m pip" >&2; exit 1; }
+	@echo "$(SQLITE_SDIST_HASH)  $(THIRD_PARTY)/download/$(SQLITE_SDIST).tar.gz" | sha256sum --check --quiet || \
+		{ echo "error: $(THIRD_PARTY)/download/$(SQLITE_SDIST).tar.gz does not have the pinned SHA-256" >&2; exit 1; }
+	tar -xzf $(THIRD_PARTY)/download/$(SQLITE_SDIST).tar.gz -C $(SQLITE_MUSL) --strip-components=2 \
+		$(SQLITE_SDIST)/sqlite/sqlite3.c $(SQLITE_SDIST)/sqlite/sqlite3.h
+	@# The distribution appends a hook for its own extensions after the amalgamation's end: drop it.
+	sed -i '/^\/\*\*\*\*\*\*\*\** End of sqlite3\.c \**\/$$/q' $(SQLITE_MUSL)/sqlite3.c
+	musl-gcc -O1 -DSQLITE_OMIT_LOAD_EXTENSION -c $(SQLITE_MUSL)/sqlite3.c -o $(SQLITE_MUSL)/sqlite3.o
+	ar rcs $@.tmp $(SQLITE_MUSL)/sqlite3.o && mv $@.tmp $@
+	@rm -f $(SQLITE_MUSL)/sqlite3.o $(SQLITE_MUSL)/sqlite3.c
 
 ## syscall-names: regenerates the syscall name table from the installed Linux UAPI header.
 SYSCALL_NAMES := Sources/Hypervisor/Core/Diagnostics/LinuxSyscallNames.swift
@@ -109,7 +136,7 @@ TEST_FUZZ_SECONDS ?= 30
 ## The system-call fuzzer (Tests/Fuzz/syscall_fuzzer.c, guest only) runs for
 ## TEST_SYSCALL_FUZZ_SECONDS and fails the tests on any finding or when it made no calls.
 TEST_SYSCALL_FUZZ_SECONDS ?= 60
-test: deps kernel asan-hypervisor
+test: deps third-party kernel asan-hypervisor
 	UNIKERNEL_STATIC_RUNNER=1 $(SWIFT) build -c release $(SWIFT_RELEASE_FLAGS)
 	cp $(KERNEL) $(RELEASE_BIN)/unikernel.elf
 	@status=0; \

@@ -153,7 +153,17 @@ public struct FixtureBuilder: Sendable {
                         "-Wl,-Bstatic", "-Wl,--no-dynamic-linker", "-Wl,-z,text"]
             trailing = [crtEnd, "\(crt)/crtn.o"]
         }
-        return command + spec.compilerFlags + ["-o", output, fixture.sourcePath] + spec.linkerFlags + trailing
+        return command + expand(spec.compilerFlags) + ["-o", output, fixture.sourcePath] + expand(spec.linkerFlags) + trailing
+    }
+
+    /// The folder `{build}` names in a fixture's flags: the parent of `buildRoot` (normally
+    /// `.build`), where `make third-party` puts libraries no Debian package has for musl
+    /// (`-I{build}/third-party/sqlite-musl`).
+    public var buildFolder: String { (buildRoot as NSString).deletingLastPathComponent }
+
+    /// Flags with `{build}` replaced by `buildFolder`.
+    func expand(_ flags: [String]) -> [String] {
+        flags.map { $0.replacingOccurrences(of: "{build}", with: buildFolder) }
     }
 
     /// The folder holding musl's start files (`Scrt1.o`, `rcrt1.o`, `crti.o`), read from the
