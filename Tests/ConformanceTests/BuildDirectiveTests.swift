@@ -29,10 +29,40 @@ final class BuildDirectiveTests: XCTestCase {
         XCTAssertEqual(try parseC("// Checks dynamic.\n// conformance-link: dynamic\n").linkMode, .dynamic)
         XCTAssertEqual(Libc.glibc.compilerCommand(language: .c, link: .dynamic), ["gcc"])
         XCTAssertEqual(Libc.musl.compilerCommand(language: .c, link: .dynamic), ["musl-gcc"])
+        XCTAssertEqual(try parseC("// Checks a plugin.\n// conformance-link: shared-library\n").linkMode, .sharedLibrary)
+        XCTAssertEqual(Libc.musl.compilerCommand(language: .c, link: .sharedLibrary), ["musl-gcc", "-shared", "-fPIC"])
+    }
+
+    /// `{build}` in the flags names the build folder, the parent of the fixtures' output folder.
+    func testExpandsTheBuildFolderInFlags() async throws {
+        let spec = try parseC("""
+            // Checks a third-party library.
+            // conformance-cflags: -I{build}/third-party/sqlite-musl
+            // conformance-ldflags: -L{build}/third-party/sqlite-musl -lsqlite3
+            """)
+        let fixture = Fixture(libc: .glibc, name: "test", sourcePath: "/p/Fixtures/glibc/test.c", spec: spec)
+        let command = try await FixtureBuilder(buildRoot: "/p/.build/fixtures").command(for: fixture, output: "/o")
+        XCTAssertEqual(command, ["gcc", "-static", "-I/p/.build/third-party/sqlite-musl", "-o", "/o",
+                                 "/p/Fixtures/glibc/test.c", "-L/p/.build/third-party/sqlite-musl", "-lsqlite3"])
+    }
+
+    /// A shared library is built for the fixtures that place it but is not a fixture itself.
+    func testSharedLibrariesAreCataloguedApart() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("plugins-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/musl", withIntermediateDirectories: true)
+        try "// A plugin.\n// conformance-link: shared-library\nint f(void) { return 1; }\n"
+            .write(toFile: root + "/musl/plugin.c", atomically: true, encoding: .utf8)
+        try "// Loads it.\n// conformance-programs: plugin=lib/plugin.so\nint main(void) { return 0; }\n"
+            .write(toFile: root + "/musl/loader.c", atomically: true, encoding: .utf8)
+        let catalog = try FixtureCatalog.discover(in: root)
+        XCTAssertEqual(catalog.fixtures.map(\.id), ["musl/loader"])
+        XCTAssertEqual(catalog.libraries.map(\.id), ["musl/plugin"])
+        XCTAssertEqual(catalog.sharded(Shard(index: 1, count: 1)).libraries.map(\.id), ["musl/plugin"])
     }
 
     func testRejectsBadBuildDirectives() {
-        for line in ["conformance-link: shared", "conformance-cflags:", "conformance-ldflags: \"open",
+        for line in ["conformance-link: shared", "conformance-link: plugin", "conformance-cflags:", "conformance-ldflags: \"open",
                      "conformance-ignore-contents: /etc/passwd", "conformance-ignore-contents: ../up"] {
             XCTAssertThrowsError(try parseC("// Checks rejection.\n// \(line)\n"), line) { error in
                 guard case .malformedDirective(_, 2, _, _) = error as? FixtureError else {
