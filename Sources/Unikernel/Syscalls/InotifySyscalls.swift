@@ -101,8 +101,12 @@ enum InotifySyscalls {
         guard length == 0 || ready > 0 else { throw .EFAULT }
         while true {
             do throws(Errno) {
-                return try Errno.check(Hypercall.transferUser(handle: file.hostHandle, address: buffer, length: ready,
-                                                              offset: -1, write: false))
+                // A read of 0 bytes still asks the instance (EINVAL with an event queued); a readv
+                // of nothing would not.
+                let result = ready == 0
+                    ? Hypercall.read(handle: file.hostHandle, bufferPhysical: BounceBuffer.physical, length: 0)
+                    : Hypercall.transferUser(handle: file.hostHandle, address: buffer, length: ready, offset: -1, write: false)
+                return try Errno.check(result)
             } catch {
                 guard error == .EAGAIN, file.flags & inNonblock == 0 else { throw error }
             }
