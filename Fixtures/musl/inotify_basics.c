@@ -7,8 +7,9 @@
 // bytes a read returns, poll, select and epoll readiness; a file watch removed with
 // inotify_rm_watch (IN_IGNORED) and one ended by unlinking the file (IN_ATTRIB,
 // IN_DELETE_SELF, IN_IGNORED); IN_MASK_ADD, IN_MASK_CREATE (EEXIST), IN_ONLYDIR (ENOTDIR),
-// IN_DONT_FOLLOW on a symbolic link; a blocking read woken by another thread's create; the
-// instance inherited by a forked child; and the error cases (EBADF, EINVAL, ENOENT, EFAULT).
+// IN_DONT_FOLLOW on a symbolic link; a blocking read woken by another thread's create, and one
+// a signal interrupts (EINTR, or restarted with SA_RESTART); the instance inherited by a forked
+// child; and the error cases (EBADF, EINVAL, ENOENT, ENOTDIR, EFAULT).
 // No watch asks for IN_OPEN, IN_ACCESS or IN_CLOSE_NOWRITE, which depend on how a system looks
 // up paths (older kernels report the close of an O_PATH descriptor), not on what the program does.
 // conformance-libcs: musl glibc
@@ -17,6 +18,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +38,7 @@ static int base_wd;
 static const char *errname(int e) {
     switch (e) {
     case EAGAIN: return "EAGAIN";
+    case EINTR: return "EINTR";
     case EBADF: return "EBADF";
     case EINVAL: return "EINVAL";
     case ENOENT: return "ENOENT";
@@ -114,6 +117,26 @@ static void drain(int fd, const char *label) {
 }
 
 static int blocking_fd;
+static pthread_t main_thread;
+static volatile sig_atomic_t handled;
+
+static void on_usr1(int signal) {
+    (void)signal;
+    handled++;
+}
+
+/* Interrupts the main thread's blocking read, then (when `argument` is non-NULL) creates a file. */
+static void *interrupter(void *argument) {
+    struct timespec pause = {0, 100 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    pthread_kill(main_thread, SIGUSR1);
+    if (argument != NULL) {
+        nanosleep(&pause, NULL);
+        int fd = open((const char *)argument, O_CREAT | O_WRONLY, 0644);
+        close(fd);
+    }
+    return NULL;
+}
 
 static void *late_creator(void *argument) {
     (void)argument;
@@ -253,6 +276,25 @@ int main(void) {
     print_events(buffer, n > 0 ? n : 0);
     base_wd = saved;
     pthread_join(thread, NULL);
+
+    // A signal ends a blocking read: EINTR without SA_RESTART, the read goes on with it.
+    main_thread = pthread_self();
+    struct sigaction action = {0};
+    action.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &action, NULL);
+    pthread_create(&thread, NULL, interrupter, NULL);
+    n = read(blocking_fd, buffer, sizeof buffer);
+    printf("read interrupted without SA_RESTART: %s, handled %d\n", n < 0 ? errname(errno) : "events", (int)handled);
+    pthread_join(thread, NULL);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &action, NULL);
+    pthread_create(&thread, NULL, interrupter, "watched/restart.txt");
+    n = read(blocking_fd, buffer, sizeof buffer);
+    printf("read interrupted with SA_RESTART: %s, handled %d\n", n > 0 ? "events" : errname(errno), (int)handled);
+    base_wd = late_wd;
+    print_events(buffer, n > 0 ? n : 0);
+    base_wd = saved;
+    pthread_join(thread, NULL);
     close(blocking_fd);
 
     // The instance after fork: the child creates a file and reads the event itself.
@@ -281,6 +323,7 @@ int main(void) {
     unlink("watched/kept.txt");
     unlink("watched/link");
     unlink("watched/late.txt");
+    unlink("watched/restart.txt");
     unlink("watched/child.txt");
     rmdir("watched");
     return 0;
