@@ -176,7 +176,7 @@ enum SyscallTable {
         .init(234, "tgkill", .implemented, "to any thread of the process", SignalSyscalls.tgkill),
         .init(247, "waitid", .partial, "P_ALL, P_PID, P_PGID; WEXITED and WNOWAIT (stops never reported)", ForkSyscalls.waitid),
         .init(253, "inotify_init", .implemented, "inotify_init1 without flags", InotifySyscalls.inotifyInit),
-        .init(254, "inotify_add_watch", .partial, "the host's inotify on the path resolved beneath the guest's root (IN_DONT_FOLLOW, IN_ONLYDIR, IN_MASK_ADD/CREATE as Linux); kernel-served /proc files EACCES", InotifySyscalls.inotifyAddWatch),
+        .init(254, "inotify_add_watch", .partial, "the host's inotify on the path resolved beneath the guest's root (IN_DONT_FOLLOW, IN_ONLYDIR, IN_MASK_ADD/CREATE as Linux); kernel-served /proc files and the host's devices EACCES", InotifySyscalls.inotifyAddWatch),
         .init(255, "inotify_rm_watch", .implemented, "the host's; IN_IGNORED queued", InotifySyscalls.inotifyRmWatch),
         .init(257, "openat", .implemented, "AT_FDCWD, absolute paths and directory fds; /proc and /dev/fd by the kernel", FileSyscalls.openat),
         .init(258, "mkdirat", .implemented, "host mkdirat; the guest umask applies", PathSyscalls.mkdirat),

@@ -92,6 +92,14 @@ final class HostInotifyTests {
         #expect(events(files, handle).isEmpty)
     }
 
+    @Test func hostDevicesCannotBeWatched() throws {
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("dev"), withIntermediateDirectories: true)
+        let files = try HostFileTable(rootDirectory: root.path, devicesAt: "/dev")
+        let handle = instance(files)
+        #expect(watch(files, handle, "/dev/urandom", mask: UInt32(IN_ACCESS)) == -Int64(EACCES))
+        #expect(watch(files, handle, "/dev", mask: UInt32(IN_CREATE)) > 0)
+    }
+
     @Test func dontFollowWatchesTheLinkItselfAndOnlyDirWantsADirectory() throws {
         try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("link").path, withDestinationPath: "sub/inside.txt")
         let files = try HostFileTable(rootDirectory: root.path)

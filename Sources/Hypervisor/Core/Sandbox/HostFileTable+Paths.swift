@@ -375,8 +375,9 @@ extension HostFileTable {
     /// it names (its last link itself with IN_DONT_FOLLOW, ENOTDIR for a non-directory with
     /// IN_ONLYDIR), then the host's own inotify_add_watch on that descriptor's /proc link, which
     /// lands on the descriptor's inode and follows nothing further (a magic link's jump). So
-    /// only files of the guest's file system can be watched; the mask goes to the host kernel
-    /// unchanged but for IN_DONT_FOLLOW, which would stop at the /proc link itself.
+    /// only files of the guest's file system can be watched, and no host device (EACCES); the
+    /// mask goes to the host kernel unchanged but for IN_DONT_FOLLOW, which would stop at the
+    /// /proc link itself.
     private func addInotifyWatch(_ request: PathRequest) -> Int64 {
         guard let instance = descriptor(Int32(truncatingIfNeeded: request.value)) else { return -Int64(EBADF) }
         guard !request.path.isEmpty else { return -Int64(ENOENT) }
@@ -388,6 +389,9 @@ extension HostFileTable {
         let target = resolve(request.path, flags: flags)
         guard target >= 0 else { return -Int64(errno) }
         defer { Glibc.close(target) }
+        // The host's devices are lent to the guest, not given: a watch would report every host
+        // process's use of them (reads of /dev/urandom, keystrokes on /dev/tty).
+        if HostFileTable.isDevice(target) { return -Int64(EACCES) }
         let watch = inotify_add_watch(instance, HostFileTable.procPath(target), mask & ~dontFollow)
         return watch < 0 ? -Int64(errno) : Int64(watch)
     }
