@@ -113,7 +113,9 @@ enum InotifySyscalls {
             do throws(Errno) {
                 _ = try Readiness.waitForReadiness(deadline: nil, hostHandles: [file.hostHandle]) {
                     (host) throws(Errno) -> Int in
-                    host.events(of: file.hostHandle) & Readiness.pollIn != 0 ? 1 : 0
+                    // Readable, or the handle went bad (closed by another thread): read again, and
+                    // the host answers.
+                    host.events(of: file.hostHandle) & (Readiness.pollIn | Readiness.pollErr | Readiness.pollNval) != 0 ? 1 : 0
                 }
             } catch {
                 throw error == .EINTR ? .ERESTARTSYS : error
