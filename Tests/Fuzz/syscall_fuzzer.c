@@ -484,8 +484,9 @@ static const struct call_spec calls[] = {
     {271, "QCTWK", K(sigsize_cmds)}, {273, "WK", K(robust_cmds)}, {274, "pWW"},
     // fallocate (285) is left out: lengths of 4 GiB would reserve that much real disk per call.
     {275, "FWFWLX"}, {276, "FFLX"}, {278, "FVCX"}, {280, "DPWK", K(at_flags)}, {281, "FWIwWK", K(sigsize_cmds)},
+    {253, ""}, {254, "FPX"}, {255, "FI"},
     {284, "I"}, {290, "IX"}, {291, "X"},
-    {292, "FFX"}, {293, "WX"}, {295, "FVCO"}, {296, "FVCO"}, {302, "pKYW", K(resource_cmds)}, {306, "F"},
+    {292, "FFX"}, {293, "WX"}, {294, "X"}, {295, "FVCO"}, {296, "FVCO"}, {302, "pKYW", K(resource_cmds)}, {306, "F"},
     {309, "WWW"}, {316, "DPDPX"}, {318, "BLX"}, {326, "FWFWLX"}, {332, "DPKXW", K(at_flags)}, {334, "WLXI"},
     {436, "FFK", K(close_range_flags)}, {441, "FWITWK", K(sigsize_cmds)}, {449, "WIITI"},
     // Numbers the table does not hold: ENOSYS, never a crash.
@@ -584,8 +585,9 @@ static void restrain(int number, uint64_t *a) {
     }
 }
 
-/// Pipes and eventfds block as on Linux: the fuzzer keeps every one it makes non-blocking (and
-/// F_SETFL never clears O_NONBLOCK, restrain), so no read or write of its own waits for good.
+/// Pipes, eventfds and inotify instances block as on Linux: the fuzzer keeps every one it makes
+/// non-blocking (and F_SETFL never clears O_NONBLOCK, restrain), so no read or write of its own
+/// waits for good.
 static void make_nonblocking(long fd) {
     if (fd >= 0) raw_syscall(72, fd, 4, 04000, 0, 0, 0);  // fcntl(fd, F_SETFL, O_NONBLOCK)
 }
@@ -598,7 +600,7 @@ static void observe(int number, const uint64_t *a, long result) {
         if (epoll_count < 8) epoll_fds[epoll_count++] = (int)result; else epoll_fds[below(8)] = (int)result;
         remember_fd(result);
         break;
-    case 290: case 284: make_nonblocking(result); remember_fd(result); break;
+    case 290: case 284: case 253: case 294: make_nonblocking(result); remember_fd(result); break;
     case 2: case 85: case 257: case 32: remember_fd(result); break;
     case 33: case 292: remember_fd((int)a[1]); break;
     case 72: if ((int)a[1] == 0 || (int)a[1] == 1030) remember_fd(result); break;

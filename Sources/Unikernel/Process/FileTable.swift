@@ -9,6 +9,8 @@ struct OpenFile {
     var object: GuestObject? = nil
     /// FD_CLOEXEC (kept for F_GETFD; no exec ever happens).
     var closeOnExec = false
+    /// What the host handle is, when the kernel must treat it apart from files and pipes.
+    var hostKind = HostKind.plain
 
     /// Whether two descriptors share one open file description (dup).
     func sameDescription(as other: OpenFile) -> Bool {
@@ -16,6 +18,16 @@ struct OpenFile {
         guard let object, let otherObject = other.object else { return false }
         return object.isSame(as: otherObject)
     }
+}
+
+/// What kind of host descriptor an open file's host handle is (uk_inherited_fd.kind, so it
+/// survives execve).
+enum HostKind: Int32 {
+    /// A host file, directory, device, pipe or inherited stdio: reads and writes are the host's.
+    case plain = 0
+    /// A host inotify instance (InotifySyscalls): always non-blocking on the host, while the
+    /// guest's O_NONBLOCK says whether a read waits (by polling, so no vCPU blocks in the host).
+    case inotify = 1
 }
 
 /// The process's file-descriptor table: index = fd. Descriptors 0, 1 and 2

@@ -160,7 +160,8 @@ enum ExecSyscalls {
         var kept: [uk_inherited_fd] = []
         for fd in currentProcess.files.descriptors(from: 0, through: FileTable.limit) {
             guard let file = try? currentProcess.files.file(fd), !file.closeOnExec, file.object == nil else { continue }
-            kept.append(uk_inherited_fd(fd: Int32(fd), handle: file.hostHandle, flags: Int32(truncatingIfNeeded: file.flags), reserved: 0))
+            kept.append(uk_inherited_fd(fd: Int32(fd), handle: file.hostHandle, flags: Int32(truncatingIfNeeded: file.flags),
+                                        kind: file.hostKind.rawValue))
         }
         var ignored: UInt64 = 0
         for signal in 1...64 where currentProcess.signals.actions[signal].handler == Signals.sigIgnore {
@@ -191,7 +192,8 @@ enum ExecSyscalls {
         for index in 0..<Int(state.fd_count) {
             let entry = base.loadUnaligned(fromByteOffset: headerBytes + index * MemoryLayout<uk_inherited_fd>.size,
                                            as: uk_inherited_fd.self)
-            _ = try? files.install(OpenFile(hostHandle: entry.handle, path: [], flags: Int(entry.flags)), at: Int(entry.fd))
+            _ = try? files.install(OpenFile(hostHandle: entry.handle, path: [], flags: Int(entry.flags),
+                                            hostKind: HostKind(rawValue: entry.kind) ?? .plain), at: Int(entry.fd))
         }
         currentProcess.files = files
         var cwd = [UInt8](repeating: 0, count: Int(state.cwd_len))

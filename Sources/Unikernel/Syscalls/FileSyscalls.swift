@@ -53,6 +53,9 @@ enum FileSyscalls {
         if file.object != nil {
             return try PipeSyscalls.transfer(file, buffer: buffer, count: count, write: write) ?? 0
         }
+        if file.hostKind == .inotify, !write, offset < 0 {
+            return try InotifySyscalls.read(file, into: buffer, count: count)
+        }
         if offset < 0 {
             let buffered = write ? try HostFileBuffer.write(file, from: buffer, count: count)
                                  : try HostFileBuffer.read(file, into: buffer, count: count)
@@ -324,7 +327,8 @@ enum FileSyscalls {
             return 0
         case 3:  // F_GETFL without O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_CLOEXEC
             var flags = file.flags
-            if file.object == nil, let host = try? Hypercall.file(UK_FILE_GET_FLAGS, handle: file.hostHandle) {
+            // (An inotify instance's host descriptor is always non-blocking: the guest's flags tell.)
+            if file.object == nil, file.hostKind == .plain, let host = try? Hypercall.file(UK_FILE_GET_FLAGS, handle: file.hostHandle) {
                 // O_APPEND and O_NONBLOCK as the host file has them: another process sharing the
                 // description (after fork) may have changed them.
                 let hostFlags = 0o2000 | 0o4000
@@ -335,7 +339,7 @@ enum FileSyscalls {
             // File status flags belong to the open file description, shared by its duplicates.
             let settable = 0o2000 | 0o4000 | 0o20000 | 0o40000 | 0o1000000
             let hostFlags = 0o2000 | 0o4000  // O_APPEND, O_NONBLOCK: what the host file must know
-            if file.object == nil, (file.flags ^ a.int32(2)) & hostFlags != 0 {
+            if file.object == nil, file.hostKind == .plain, (file.flags ^ a.int32(2)) & hostFlags != 0 {
                 _ = try Hypercall.file(UK_FILE_SET_FLAGS, handle: file.hostHandle, value: Int64(a.int32(2) & hostFlags))
             }
             for fd in currentProcess.files.descriptors(from: 0, through: FileTable.limit) {
@@ -388,6 +392,7 @@ enum FileSyscalls {
         let file = try currentProcess.files.file(a.int32(0))
         guard file.object == nil else { throw .ENOTTY }
         let request = UInt32(truncatingIfNeeded: a[1])
+        if file.hostKind == .inotify { return try InotifySyscalls.ioctl(file, request: request, argument: a[2]) }
         let (hostLength, guestLength): (Int, Int)
         switch request {
         case tcgets: (hostLength, guestLength) = (hostTermiosSize, kernelTermiosSize)

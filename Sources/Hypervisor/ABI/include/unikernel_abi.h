@@ -252,7 +252,7 @@ enum uk_hypercall_port {
     UK_HC_CRASH  = 0x507,  /* uk_hc_crash: CPU exception; never returns */
     UK_HC_PANIC  = 0x508,  /* uk_hc_panic: kernel bug; never returns */
     UK_HC_TRACE  = 0x509,  /* uk_hc_trace: one syscall, for --trace */
-    UK_HC_IOCTL  = 0x50a,  /* uk_hc_ioctl: terminal queries (TCGETS, TIOCGWINSZ) */
+    UK_HC_IOCTL  = 0x50a,  /* uk_hc_ioctl: terminal queries (TCGETS, TIOCGWINSZ), FIONREAD */
     UK_HC_WRITE_USER = 0x50b,  /* uk_hc_user_io: write from application memory */
     UK_HC_READ_USER  = 0x50c,  /* uk_hc_user_io: read into application memory */
     UK_HC_PATH       = 0x50d,  /* uk_hc_path: an operation on a path beneath the root */
@@ -337,13 +337,19 @@ typedef struct uk_inherited_state {
 } uk_inherited_state;
 
 /* One descriptor kept across execve: the guest's number, its host handle (in a request,
- * the old runner's handle; in boot info, the new runner's) and its status flags. */
+ * the old runner's handle; in boot info, the new runner's), its status flags and what kind
+ * of host descriptor it is (UK_HOST_KIND_*). */
 typedef struct uk_inherited_fd {
     int32_t fd;
     int32_t handle;
     int32_t flags;
-    int32_t reserved;
+    int32_t kind;
 } uk_inherited_fd;
+
+/* uk_inherited_fd.kind: a host file, stdio or pipe (0), or an inotify instance, whose host
+ * descriptor is always non-blocking while the guest's flags say whether reads wait. */
+#define UK_HOST_KIND_PLAIN   0
+#define UK_HOST_KIND_INOTIFY 1
 
 /* UK_PROC_EXEC's buffer: this header, the state (uk_inherited_state with its fds and cwd),
  * then the program's absolute guest path (path_len bytes), the name exec was given
@@ -478,6 +484,12 @@ enum uk_path_op {
     UK_PATH_LISTXATTR   = 17, /* buf <- the NUL-separated names (buf_len 0: result = their size) */
     UK_PATH_SETXATTR    = 18, /* buf = the value; value = XATTR_CREATE / XATTR_REPLACE */
     UK_PATH_REMOVEXATTR = 19,
+    /* inotify_add_watch(2) on the file path names, for the inotify instance of handle `value`:
+       mode = the guest's mask. The path is resolved beneath its mount like every other
+       (O_PATH; the last link not followed with IN_DONT_FOLLOW, a directory required with
+       IN_ONLYDIR), and the host's inotify watches what that resolved to; result = the watch
+       descriptor, or -errno (the host kernel's checks: EINVAL, EEXIST, EACCES, ENOSPC...) */
+    UK_PATH_INOTIFY_WATCH = 20,
     /* buf <- a file of the host's /proc the guest's /proc shows (path: "cpuinfo", "stat",
        "loadavg", "sys/kernel/pid_max", "sys/kernel/random/boot_id" or "sys/kernel/random/uuid"),
        or "mounts": the guest's mount table (root, volumes, private directories) in
@@ -508,6 +520,10 @@ enum uk_file_op {
     UK_FILE_FALLOCATE  = 13, /* buf = struct uk_fallocate; the host's fallocate(2) on the handle */
     UK_FILE_COPY_RANGE = 14, /* handle = the output; buf = struct uk_copy_range (offsets updated);
                                 value = count (a size_t); result = bytes copied */
+    UK_FILE_INOTIFY_INIT = 15, /* a new host inotify instance (always IN_NONBLOCK: the kernel
+                                  waits for it by polling, so no vCPU blocks in the host);
+                                  handle ignored; result = its handle */
+    UK_FILE_INOTIFY_RM_WATCH = 16, /* inotify_rm_watch(2) of watch `value` on the handle */
     UK_FILE_LINK_NAME  = 32, /* buf <- what the host's /proc/self/fd link of the handle reads
                                 (inherited stdio: a terminal, pipe:[N], a host file); result = length */
 };
@@ -627,8 +643,8 @@ typedef struct uk_hc_fstat {
     int64_t result;
 } uk_hc_fstat;
 
-/* Terminal queries forwarded to a host handle: `request` is TCGETS or TIOCGWINSZ;
-   the answer (struct termios, 60 bytes / struct winsize, 8 bytes) goes to arg_phys. */
+/* Queries forwarded to a host handle: `request` is TCGETS, TIOCGWINSZ or FIONREAD; the
+   answer (struct termios, 60 bytes / struct winsize, 8 bytes / an int, 4 bytes) goes to arg_phys. */
 typedef struct uk_hc_ioctl {
     int32_t handle;
     uint32_t request;

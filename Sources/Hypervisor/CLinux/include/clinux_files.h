@@ -8,6 +8,7 @@
 
 #include <linux/openat2.h>
 #include <sys/xattr.h>  /* getxattr, listxattr, setxattr, removexattr: the guest's extended attributes */
+#include <sys/inotify.h>  /* inotify_init1, inotify_add_watch, inotify_rm_watch: the guest's inotify instances */
 #include <stddef.h>
 #include <stdint.h>
 

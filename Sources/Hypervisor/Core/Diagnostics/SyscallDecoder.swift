@@ -117,6 +117,8 @@ public struct SyscallDecoder {
             "access": [.path, .flags(.access)],
             "faccessat": [.dirfd, .path, .flags(.access)], "faccessat2": [.dirfd, .path, .flags(.access), at],
             "pipe": [.pointer], "pipe2": [.pointer, .flags(.openFlagsOnly)],
+            "inotify_init": [], "inotify_init1": [.flags(.openFlagsOnly)],
+            "inotify_add_watch": [.fd, .path, .hexValue], "inotify_rm_watch": [.fd, .signed],
             "sched_yield": [], "getpid": [], "gettid": [], "getppid": [], "getuid": [], "geteuid": [],
             "getgid": [], "getegid": [], "getpgrp": [], "setsid": [],
             "nanosleep": [.pointer, .pointer],

@@ -169,6 +169,9 @@ public struct InheritedState: Equatable, Sendable {
         public var fd: Int32
         public var handle: Int32
         public var flags: Int32
+        /// What the host descriptor is (UK_HOST_KIND_*): the kernel treats an inotify
+        /// instance apart from files and pipes.
+        public var kind: Int32 = UK_HOST_KIND_PLAIN
     }
 
     /// Decodes the state; nil when it is malformed.
@@ -183,7 +186,7 @@ public struct InheritedState: Equatable, Sendable {
         ignored = state.ignored
         descriptors = (0..<Int(state.fd_count)).map { index in
             let raw = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: header + index * entry, as: uk_inherited_fd.self) }
-            return Descriptor(fd: raw.fd, handle: raw.handle, flags: raw.flags)
+            return Descriptor(fd: raw.fd, handle: raw.handle, flags: raw.flags, kind: raw.kind)
         }
         guard descriptors.allSatisfy({ $0.fd >= 0 && $0.fd < 1024 && $0.handle >= 0 }) else { return nil }
         workingDirectory = Array(bytes[(header + Int(state.fd_count) * entry)...])
@@ -197,7 +200,7 @@ public struct InheritedState: Equatable, Sendable {
                                         reserved: 0, blocked: blocked, ignored: ignored)
         withUnsafeBytes(of: header) { bytes.append(contentsOf: $0) }
         for descriptor in descriptors {
-            withUnsafeBytes(of: uk_inherited_fd(fd: descriptor.fd, handle: descriptor.handle, flags: descriptor.flags, reserved: 0)) {
+            withUnsafeBytes(of: uk_inherited_fd(fd: descriptor.fd, handle: descriptor.handle, flags: descriptor.flags, kind: descriptor.kind)) {
                 bytes.append(contentsOf: $0)
             }
         }

@@ -164,6 +164,8 @@ extension HostFileTable {
             }
         case UK_PATH_GETXATTR.rawValue, UK_PATH_LISTXATTR.rawValue, UK_PATH_SETXATTR.rawValue, UK_PATH_REMOVEXATTR.rawValue:
             return extendedAttribute(request, buffer: buffer)
+        case UK_PATH_INOTIFY_WATCH.rawValue:
+            return addInotifyWatch(request)
         case UK_PATH_SYMLINK.rawValue:
             // The link's text is stored verbatim; following it later is confined by openat2.
             guard !request.path.contains(0) else { return -Int64(EINVAL) }
@@ -180,6 +182,7 @@ extension HostFileTable {
     /// Performs an operation on an open handle; returns >= 0 or -errno.
     public func file(handle: Int32, operation: UInt32, buffer: UnsafeMutableRawBufferPointer?, value: Int64) -> Int64 {
         if operation == UK_FILE_POLL.rawValue { return poll(buffer, timeout: value) }
+        if operation == UK_FILE_INOTIFY_INIT.rawValue { return makeInotifyInstance() }
         guard let fd = descriptor(handle) else { return -Int64(EBADF) }
         let changesMetadata = operation == UK_FILE_TRUNCATE.rawValue || operation == UK_FILE_CHMOD.rawValue
             || operation == UK_FILE_UTIMENS.rawValue || operation == UK_FILE_CHOWN.rawValue
@@ -227,6 +230,9 @@ extension HostFileTable {
         case UK_FILE_UTIMENS.rawValue:
             let times = buffer.flatMap { $0.count >= 32 ? $0.baseAddress!.assumingMemoryBound(to: timespec.self) : nil }
             result = Int(futimens(fd, times))
+        case UK_FILE_INOTIFY_RM_WATCH.rawValue:
+            // The host kernel checks that the handle is an inotify instance and owns the watch (EINVAL).
+            result = Int(inotify_rm_watch(fd, Int32(truncatingIfNeeded: value)))
         default:
             return -Int64(EINVAL)
         }
@@ -310,7 +316,8 @@ extension HostFileTable {
     static func modifies(_ operation: UInt32) -> Bool {
         switch operation {
         case UK_PATH_STAT.rawValue, UK_PATH_LSTAT.rawValue, UK_PATH_READLINK.rawValue,
-             UK_PATH_ACCESS.rawValue, UK_PATH_STATFS.rawValue, UK_PATH_GETXATTR.rawValue, UK_PATH_LISTXATTR.rawValue:
+             UK_PATH_ACCESS.rawValue, UK_PATH_STATFS.rawValue, UK_PATH_GETXATTR.rawValue, UK_PATH_LISTXATTR.rawValue,
+             UK_PATH_INOTIFY_WATCH.rawValue:
             return false
         default:
             return true
@@ -351,6 +358,43 @@ extension HostFileTable {
             }
             return result < 0 ? -Int64(errno) : Int64(result)
         }
+    }
+
+    // MARK: inotify
+
+    /// A new host inotify instance for the guest: its handle, or -errno (EMFILE at the host's
+    /// max_user_instances or a full table). Always non-blocking: the guest's kernel decides
+    /// whether a read waits, and waits by polling the handle, never inside a read.
+    private func makeInotifyInstance() -> Int64 {
+        let fd = inotify_init1(Int32(IN_NONBLOCK) | Int32(IN_CLOEXEC))
+        guard fd >= 0 else { return -Int64(errno) }
+        return adopt(fd)
+    }
+
+    /// inotify_add_watch(2) for the instance of handle `request.value` on `request.path`,
+    /// resolved in the guest's file system like every other path: an O_PATH descriptor of what
+    /// it names (its last link itself with IN_DONT_FOLLOW, ENOTDIR for a non-directory with
+    /// IN_ONLYDIR), then the host's own inotify_add_watch on that descriptor's /proc link, which
+    /// lands on the descriptor's inode and follows nothing further (a magic link's jump). So
+    /// only files of the guest's file system can be watched, and no host device (EACCES); the
+    /// mask goes to the host kernel unchanged but for IN_DONT_FOLLOW, which would stop at the
+    /// /proc link itself.
+    private func addInotifyWatch(_ request: PathRequest) -> Int64 {
+        guard let instance = descriptor(Int32(truncatingIfNeeded: request.value)) else { return -Int64(EBADF) }
+        guard !request.path.isEmpty else { return -Int64(ENOENT) }
+        guard !request.path.contains(0) else { return -Int64(EINVAL) }
+        let mask = UInt32(truncatingIfNeeded: request.mode)
+        let dontFollow = UInt32(IN_DONT_FOLLOW), onlyDirectory = UInt32(IN_ONLYDIR)
+        let flags = clinux_o_path() | O_CLOEXEC | (mask & dontFollow != 0 ? O_NOFOLLOW : 0)
+            | (mask & onlyDirectory != 0 ? O_DIRECTORY : 0)
+        let target = resolve(request.path, flags: flags)
+        guard target >= 0 else { return -Int64(errno) }
+        defer { Glibc.close(target) }
+        // The host's devices are lent to the guest, not given: a watch would report every host
+        // process's use of them (reads of /dev/urandom, keystrokes on /dev/tty).
+        if HostFileTable.isDevice(target) { return -Int64(EACCES) }
+        let watch = inotify_add_watch(instance, HostFileTable.procPath(target), mask & ~dontFollow)
+        return watch < 0 ? -Int64(errno) : Int64(watch)
     }
 
     /// Whether `fd` is a character or block device (the host's, lent to the guest).

@@ -224,13 +224,14 @@ public final class HostFileTable {
         return 0
     }
 
-    /// Answers TCGETS or TIOCGWINSZ for a handle into `argument`. Returns 0 or -errno.
+    /// Answers TCGETS, TIOCGWINSZ or FIONREAD for a handle into `argument`. Returns 0 or -errno.
     public func terminalControl(handle: Int32, request: UInt32, into argument: UnsafeMutableRawBufferPointer) -> Int64 {
         guard let fd = descriptors[handle] else { return -Int64(EBADF) }
         let needed: Int
         switch UInt(request) {
         case UInt(TCGETS): needed = 36 // the kernel's struct termios
         case UInt(TIOCGWINSZ): needed = 8
+        case UInt(FIONREAD): needed = 4 // an int: bytes (or an inotify instance's event bytes) ready to read
         default: return -Int64(ENOTTY)
         }
         guard argument.count >= needed else { return -Int64(EFAULT) }
