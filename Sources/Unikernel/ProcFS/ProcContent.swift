@@ -364,6 +364,7 @@ enum ProcContent {
                 text.append(decimal: objectInode(pipe))
                 text.append("]")
             case .eventCounter: text.append("anon_inode:[eventfd]")
+            case .timer: text.append("anon_inode:[timerfd]")
             case .epoll: text.append("anon_inode:[eventpoll]")
             case let .synthetic(synthetic): text.append(synthetic.path)
             }

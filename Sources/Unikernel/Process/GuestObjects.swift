@@ -50,6 +50,8 @@ enum GuestObject {
     case pipeReader(PipeBuffer)
     case pipeWriter(PipeBuffer)
     case eventCounter(EventCounter)
+    /// A timerfd: its timer counts expirations for reads.
+    case timer(IntervalTimer)
     case epoll(EpollInstance)
     /// A file or directory the kernel serves itself (/proc).
     case synthetic(SyntheticFile)
@@ -60,6 +62,7 @@ enum GuestObject {
         case let (.pipeReader(a), .pipeReader(b)): return a === b
         case let (.pipeWriter(a), .pipeWriter(b)): return a === b
         case let (.eventCounter(a), .eventCounter(b)): return a === b
+        case let (.timer(a), .timer(b)): return a === b
         case let (.epoll(a), .epoll(b)): return a === b
         case let (.synthetic(a), .synthetic(b)): return a === b
         default: return false
@@ -72,6 +75,7 @@ enum GuestObject {
         case let .pipeReader(pipe): return pipe.readWatchers
         case let .pipeWriter(pipe): return pipe.writeWatchers
         case let .eventCounter(counter): return counter.watchers
+        case let .timer(timer): return timer.watchers
         case let .epoll(instance): return instance.watchers
         case let .synthetic(file): return file.watchers
         }

@@ -12,6 +12,8 @@ struct Process {
     var random = RandomGenerator(seed: 0, 0)
     /// Signal dispositions, mask, pending signals and the alternate stack.
     var signals = SignalState()
+    /// alarm/setitimer's timers and the POSIX timers (timer_create).
+    var timers = ProcessTimers()
     /// The file-mode creation mask (umask), applied by the kernel: the host applies none.
     var umask: UInt64 = 0o022
     /// Resource limits (soft, hard) by RLIMIT_* number, as Linux starts a process.

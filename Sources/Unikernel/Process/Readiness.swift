@@ -24,6 +24,7 @@ enum Readiness {
         case let .pipeReader(pipe): return pipe.readEndEvents
         case let .pipeWriter(pipe): return pipe.writeEndEvents
         case let .eventCounter(counter): return counter.events
+        case let .timer(timer): return timer.expirations > 0 ? pollIn : 0
         case let .epoll(instance): return instance.events(host: host)
         case .synthetic: return alwaysReady
         }

@@ -39,7 +39,12 @@ struct SignalInfo {
     var code: Int32
     /// si_addr for faults; 0 otherwise.
     var address: UInt64 = 0
+    /// Whether it was sent (not a fault): then `words` are siginfo's words 2 and 3.
     var fromProcess = false
+    /// Words 2 and 3 of siginfo for a sent signal: si_pid | si_uid << 32 (kill, tgkill), then
+    /// si_status (SIGCHLD) or si_value (sigqueue); a timer's si_timerid | si_overrun << 32 and
+    /// si_value.
+    var words: (UInt64, UInt64) = (0, 0)
 }
 
 /// What a SIGCHLD reports: the child that changed state (si_pid, si_uid, si_status).
@@ -65,8 +70,10 @@ struct SignalState {
     var sharedPending: UInt64 = 0
     /// The pending SIGCHLD's child, when the host named one.
     var childInfo: ChildSignalInfo?
-    /// Who sent each pending process signal from another process (pid | uid << 32; 0: itself).
-    var senders = [UInt64](repeating: 0, count: 65)
+    /// si_code of each signal pending on the process.
+    var codes = [Int32](repeating: 0, count: 65)
+    /// siginfo words 2 and 3 of each signal pending on the process (at 2n and 2n + 1).
+    var infoWords = [UInt64](repeating: 0, count: 130)
 }
 
 /// One thread's signal mask, pending set (tkill, tgkill, faults) and alternate stack.
@@ -75,6 +82,8 @@ struct ThreadSignals {
     var pending: UInt64 = 0
     /// si_code of each signal pending on the thread.
     var codes = [Int32](repeating: 0, count: 65)
+    /// siginfo words 2 and 3 of each signal pending on the thread (at 2n and 2n + 1).
+    var infoWords = [UInt64](repeating: 0, count: 130)
     var altStackBase: UInt64 = 0
     var altStackSize: UInt64 = 0
     /// The flags it was set with (0, SS_ONSTACK or SS_DISABLE), which signal frames record in
@@ -155,8 +164,13 @@ enum Signals {
     /// Queues `signal`: on `task` (tkill, tgkill) or, when nil, on the process (kill).
     /// It is acted on when the receiving thread next returns to the application; a
     /// thread blocked in an interruptible wait is woken for it. As on Linux, a signal
-    /// pending on both the thread and the process is delivered twice.
-    static func send(_ signal: Int, code: Int32, to task: Task? = nil, sender: UInt64? = nil) {
+    /// pending on both the thread and the process is delivered twice. Its siginfo says `code`
+    /// and `words` (words 2 and 3), by default the sender: `sender` (pid | uid << 32, from
+    /// another process) or, when that is nil or 0, the process itself. A signal already
+    /// pending keeps one instance, with the newest siginfo.
+    static func send(_ signal: Int, code: Int32, to task: Task? = nil, sender: UInt64? = nil,
+                     words: (UInt64, UInt64)? = nil) {
+        let info = words ?? (sender.flatMap { $0 == 0 ? nil : $0 } ?? ownSender, 0)
         // As Linux's sig_ignored: an ignored signal (SIG_IGN, or a default action of ignoring)
         // that the target does not block is dropped at once, never pending.
         let action = currentProcess.signals.actions[signal]
@@ -166,11 +180,13 @@ enum Signals {
         if let task {
             task.signals.pending |= bit(signal)
             task.signals.codes[signal] = code
+            (task.signals.infoWords[2 * signal], task.signals.infoWords[2 * signal + 1]) = info
             if accepts(task, signal) { notify(task) }
             return
         }
         currentProcess.signals.sharedPending |= bit(signal)
-        currentProcess.signals.senders[signal] = sender ?? 0
+        currentProcess.signals.codes[signal] = code
+        (currentProcess.signals.infoWords[2 * signal], currentProcess.signals.infoWords[2 * signal + 1]) = info
         // Wake one thread that takes it, the running one first (not an idle vCPU's idle task,
         // which takes host signals for the process but never runs its code).
         if !Scheduler.current.isIdle, accepts(Scheduler.current, signal) { return }
@@ -247,12 +263,11 @@ enum Signals {
     static func deliverPending(to frame: inout SyscallFrame) {
         let task = Scheduler.current
         while true {
-            guard let (signal, code) = dequeue(task, from: ~task.signals.blocked) else {
+            guard let info = dequeue(task, from: ~task.signals.blocked) else {
                 restoreSavedMask(task)
                 return
             }
             var context = UserContext(frame: frame)
-            let info = SignalInfo(signal: signal, code: code, fromProcess: true)
             if deliver(info, to: &context, trapNumber: 0, errorCode: 0) {
                 context.apply(to: &frame)
             }
@@ -265,37 +280,33 @@ enum Signals {
     }
 
     /// Takes one pending signal of `set` for rt_sigtimedwait: the thread's first, then the process's.
-    static func take(from set: UInt64) -> (signal: Int, code: Int32)? {
+    static func take(from set: UInt64) -> SignalInfo? {
         dequeue(Scheduler.current, from: set)
     }
 
+    /// si_pid | si_uid << 32 of a signal the process sends itself.
+    static var ownSender: UInt64 { UInt64(UInt32(currentProcess.pid)) | UInt64(currentProcess.bootInfo.uid) << 32 }
+
     /// Removes the signal of `set` that `task` acts on next (SignalSelection) from its pending
-    /// set or the process's, with its si_code.
-    private static func dequeue(_ task: Task, from set: UInt64) -> (signal: Int, code: Int32)? {
+    /// set or the process's, with its siginfo: the code and words it was sent with, or, for a
+    /// SIGCHLD the host reported, the child's (pid and uid, status; taken then).
+    private static func dequeue(_ task: Task, from set: UInt64) -> SignalInfo? {
         guard let (signal, onThread) = SignalSelection.waited(set, threadPending: task.signals.pending,
                                                               sharedPending: currentProcess.signals.sharedPending) else { return nil }
         if onThread {
             task.signals.pending &= ~bit(signal)
-            return (signal, task.signals.codes[signal])
+            return SignalInfo(signal: signal, code: task.signals.codes[signal], fromProcess: true,
+                              words: (task.signals.infoWords[2 * signal], task.signals.infoWords[2 * signal + 1]))
         }
         currentProcess.signals.sharedPending &= ~bit(signal)
-        if signal == HostSignals.sigchld, let child = currentProcess.signals.childInfo { return (signal, child.code) }
-        return (signal, codeUser)
-    }
-
-    /// siginfo words 2 and 3 of a signal from a process (si_pid and si_uid, then si_status):
-    /// the child's for a SIGCHLD the host reported (taken then), the process's own otherwise.
-    static func senderWords(_ signal: Int) -> (UInt64, UInt64) {
         if signal == HostSignals.sigchld, let child = currentProcess.signals.childInfo {
             currentProcess.signals.childInfo = nil
-            return (UInt64(UInt32(bitPattern: child.pid)) | UInt64(child.uid) << 32, UInt64(UInt32(bitPattern: child.status)))
+            return SignalInfo(signal: signal, code: child.code, fromProcess: true,
+                              words: (UInt64(UInt32(bitPattern: child.pid)) | UInt64(child.uid) << 32,
+                                      UInt64(UInt32(bitPattern: child.status))))
         }
-        let sender = currentProcess.signals.senders[signal]
-        if sender != 0 {
-            currentProcess.signals.senders[signal] = 0
-            return (sender, 0)
-        }
-        return (UInt64(UInt32(currentProcess.pid)) | UInt64(currentProcess.bootInfo.uid) << 32, 0)
+        return SignalInfo(signal: signal, code: currentProcess.signals.codes[signal], fromProcess: true,
+                          words: (currentProcess.signals.infoWords[2 * signal], currentProcess.signals.infoWords[2 * signal + 1]))
     }
 
     /// Delivers a fault's signal to its handler; false when the default
@@ -396,7 +407,7 @@ enum Signals {
         words[siginfo] = UInt64(UInt32(info.signal))
         words[siginfo + 1] = UInt64(UInt32(bitPattern: info.code))
         if info.fromProcess {
-            (words[siginfo + 2], words[siginfo + 3]) = senderWords(info.signal)
+            (words[siginfo + 2], words[siginfo + 3]) = info.words
         } else {
             words[siginfo + 2] = info.address
         }

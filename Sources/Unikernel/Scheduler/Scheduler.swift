@@ -284,9 +284,10 @@ enum Scheduler {
     /// Wakes every sleeper whose deadline passed; returns the earliest remaining deadline.
     @discardableResult
     private static func expireSleepers() -> UInt64? {
-        guard !sleepers.isEmpty else { return nil }
         let now = Clock.monotonicNanoseconds()
-        var earliest: UInt64?
+        TimerQueue.expire(now: now)
+        var earliest = TimerQueue.earliest
+        guard !sleepers.isEmpty else { return earliest }
         for task in sleepers {
             guard let deadline = task.deadline else { continue }
             if deadline <= now {
@@ -350,10 +351,16 @@ enum Scheduler {
     private static func armTimerIfNeeded() {
         let now = Clock.monotonicNanoseconds()
         guard let wanted = TickPolicy.deadline(now: now, othersWaiting: !runQueue.isEmpty, slice: timeSlice,
-                                               sleeperDeadlines: sleepers.compactMap { $0.deadline },
+                                               sleeperDeadlines: sleepers.compactMap { $0.deadline } + (TimerQueue.earliest.map { [$0] } ?? []),
                                                armed: cpus[me].tickDeadline) else { return }
         cpus[me].tickDeadline = wanted
         Hypercall.armTimer(nanoseconds: max(wanted > now ? wanted - now : 0, 1))
+    }
+
+    /// After a timer was armed: this vCPU's tick fires by its deadline (the idle loop and
+    /// every later tick look at the timers too).
+    static func timersChanged() {
+        armTimerIfNeeded()
     }
 
     /// The idle task of this vCPU (holding the kernel lock): runs whatever became runnable,

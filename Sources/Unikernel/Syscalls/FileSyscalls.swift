@@ -381,7 +381,7 @@ enum FileSyscalls {
         case let .pipeReader(pipe), let .pipeWriter(pipe):
             return SyntheticFile.stat(mode: 0o010600, inode: ProcContent.objectInode(pipe), links: 1,
                                       device: 0x0d, blockSize: 4096)
-        case .eventCounter, .epoll:
+        case .eventCounter, .epoll, .timer:
             return SyntheticFile.stat(mode: 0o600, inode: 0, links: 1, device: 0x0e, blockSize: 4096)
         case let .synthetic(synthetic):
             return synthetic.stat

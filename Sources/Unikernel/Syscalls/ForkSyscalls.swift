@@ -63,6 +63,8 @@ enum ForkSyscalls {
         currentProcess.signals.sharedPending = 0
         task.signals.pending = 0
         task.robustList = 0
+        // As Linux: neither setitimer's timers nor POSIX timers are inherited (timerfds are).
+        currentProcess.timers.disarmAll()
         task.clearChildTID = request.flags & CloneFlags.childCleartid != 0 ? request.childTID : 0
         if request.flags & CloneFlags.settls != 0 { task.fsBase = request.tls }
         task.userFrame.pointee.rax = 0

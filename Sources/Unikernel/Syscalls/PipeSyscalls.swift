@@ -146,6 +146,8 @@ enum PipeSyscalls {
             counter.watchers.wake(Readiness.pollOut)
             try UserMemory.store(value, to: buffer)  // as Linux: the value is consumed even on EFAULT
             return 8
+        case let .timer(timer):
+            return try TimerSyscalls.read(timer, file: file, buffer: buffer, count: count, write: write)
         case .epoll:
             throw .EINVAL
         case let .synthetic(synthetic):
@@ -165,6 +167,7 @@ enum PipeSyscalls {
                 pipe.writeWatchers.wake(0)
             }
         case .eventCounter, .synthetic: break
+        case let .timer(timer): timer.arm(at: nil, interval: 0)
         case let .epoll(instance): Epoll.destroy(instance)
         }
     }

@@ -103,6 +103,37 @@ enum SignalSyscalls {
         return 0
     }
 
+    /// The si_code and words 2 and 3 of the siginfo a caller queues (rt_sigqueueinfo): as
+    /// Linux, a code of 0 or more (what the kernel sends) or SI_TKILL may only be queued to the
+    /// caller itself.
+    private static func queuedInfo(_ address: UInt64, toSelf: Bool) throws(Errno) -> (Int32, (UInt64, UInt64)) {
+        // siginfo_t: si_signo and si_errno, si_code (and padding), then words 2 and 3.
+        let (_, code, _, first, second) = try UserMemory.load((UInt64, Int32, Int32, UInt64, UInt64).self, from: address)
+        guard toSelf || (code < 0 && code != Signals.codeThreadKill) else { throw .EPERM }
+        return (code, (first, second))
+    }
+
+    /// rt_sigqueueinfo(pid, signal, info): a signal with the caller's siginfo (sigqueue's
+    /// si_value) to the process itself; to a child, the signal alone (the host's kill).
+    static func rtSigqueueinfo(_ a: SyscallArguments) throws(Errno) -> Int {
+        let signal = try checkedSignal(a.int32(1))
+        let target = a.int32(0)
+        let (code, words) = try queuedInfo(a[2], toSelf: target == currentProcess.pid)
+        if target != currentProcess.pid { return try ForkSyscalls.killOther(pid: target, signal: signal) }
+        if signal != 0 { Signals.send(signal, code: code, words: words) }
+        return 0
+    }
+
+    /// rt_tgsigqueueinfo(tgid, tid, signal, info): the same to one thread of the process.
+    static func rtTgsigqueueinfo(_ a: SyscallArguments) throws(Errno) -> Int {
+        let signal = try checkedSignal(a.int32(2))
+        guard a.int32(0) > 0, a.int32(1) > 0 else { throw .EINVAL }
+        let (code, words) = try queuedInfo(a[3], toSelf: a.int32(1) == Scheduler.current.tid)
+        guard a.int32(0) == currentProcess.pid, let task = Scheduler.task(tid: a.int32(1)) else { throw .ESRCH }
+        if signal != 0 { Signals.send(signal, code: code, to: task, words: words) }
+        return 0
+    }
+
     private static func checkedSignal(_ signal: Int) throws(Errno) -> Int {
         guard signal >= 0, signal <= 64 else { throw .EINVAL }
         return signal
@@ -143,7 +174,7 @@ enum SignalSyscalls {
                     var words = [UInt64](repeating: 0, count: 16)
                     words[0] = UInt64(UInt32(taken.signal))
                     words[1] = UInt64(UInt32(bitPattern: taken.code))
-                    (words[2], words[3]) = Signals.senderWords(taken.signal)
+                    (words[2], words[3]) = taken.words
                     try UserMemory.copyOut(from: words, to: a[1], count: 128)
                 }
                 return taken.signal

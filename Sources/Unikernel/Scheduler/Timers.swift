@@ -1,0 +1,151 @@
+/// A timer the kernel runs for the process: alarm and setitimer's ITIMER_* (one each),
+/// a POSIX timer (timer_create) or a timerfd. Armed, it has a monotonic deadline and a
+/// period (0: one-shot); at expiry it is "delivered": a signal to the process or one
+/// thread, nothing (SIGEV_NONE), or a count a timerfd read returns.
+final class IntervalTimer {
+    /// What an expiry does.
+    enum Delivery {
+        /// Nothing but the bookkeeping (SIGEV_NONE: timer_gettime shows the time left).
+        case none
+        /// `signal` to the process (alarm, setitimer, SIGEV_SIGNAL).
+        case process
+        /// `signal` to one thread (SIGEV_THREAD_ID).
+        case thread(Int)
+        /// The expirations a read of the timerfd returns.
+        case descriptor
+    }
+
+    var delivery: Delivery
+    /// The signal an expiry sends and its siginfo: si_code (SI_TIMER for POSIX timers,
+    /// SI_KERNEL for alarm and setitimer), si_timerid and si_value.
+    var signal = 14
+    var code: Int32 = 0x80
+    var id: Int32 = 0
+    var value: UInt64 = 0
+    /// The clock the caller names times by (CLOCK_REALTIME and the like: absolute times are
+    /// converted to the monotonic clock when armed).
+    let clock: Int
+    /// When it next expires (monotonic nanoseconds); nil while disarmed.
+    var deadline: UInt64?
+    /// The period after the first expiry (0: one-shot).
+    var interval: UInt64 = 0
+    /// Expirations a timerfd read has not taken yet.
+    var expirations: UInt64 = 0
+    /// POSIX timers: expirations folded into a signal that was still pending (si_overrun,
+    /// timer_getoverrun).
+    var overrun: Int32 = 0
+    /// The epoll items and readers watching a timerfd.
+    let watchers = ReadinessWatchers()
+
+    init(delivery: Delivery, clock: Int) {
+        self.delivery = delivery
+        self.clock = clock
+    }
+
+    /// Arms it to expire at monotonic `deadline` (nil disarms) and every `interval` after.
+    func arm(at deadline: UInt64?, interval: UInt64) {
+        self.deadline = deadline
+        self.interval = deadline == nil ? 0 : interval
+        overrun = 0
+        if deadline == nil { TimerQueue.remove(self) } else { TimerQueue.insert(self) }
+    }
+
+    /// The time left before the next expiry, at monotonic `now`.
+    func remaining(now: UInt64) -> UInt64 {
+        guard let deadline else { return 0 }
+        // An expired but not yet delivered timer reports the smallest time, as Linux's 1 ns.
+        return deadline > now ? deadline - now : 1
+    }
+
+    /// Runs `count` expirations (the kernel lock is held).
+    fileprivate func deliver(_ count: UInt64) {
+        switch delivery {
+        case .none:
+            break
+        case .descriptor:
+            expirations &+= count
+            watchers.wake(Readiness.pollIn)
+        case .process, .thread:
+            let task: Task?
+            if case let .thread(tid) = delivery {
+                // A thread that ended takes nothing (Linux: the timer's target is gone).
+                guard let target = Scheduler.task(tid: tid) else { return }
+                task = target
+            } else {
+                task = nil
+            }
+            let pending = task.map { $0.signals.pending } ?? currentProcess.signals.sharedPending
+            let extra = Int32(truncatingIfNeeded: min(count - 1, UInt64(Int32.max)))
+            // Still pending from an earlier expiry: that one signal counts this one as overrun.
+            overrun = pending & Signals.bit(signal) != 0 && code == TimerQueue.siTimer
+                ? min(overrun &+ 1 &+ extra, Int32.max) : extra
+            let first = code == TimerQueue.siTimer
+                ? UInt64(UInt32(bitPattern: id)) | UInt64(UInt32(bitPattern: overrun)) << 32 : 0
+            Signals.send(signal, code: code, to: task, words: (first, value))
+        }
+    }
+}
+
+/// The armed timers, each looked at whenever the scheduler looks at its sleepers: expired ones
+/// are delivered, and the earliest deadline decides when a vCPU's tick must fire.
+enum TimerQueue {
+    /// si_code of a POSIX timer's signal.
+    static let siTimer: Int32 = -2
+    private static var armed: [IntervalTimer] = []
+
+    fileprivate static func insert(_ timer: IntervalTimer) {
+        for existing in armed where existing === timer { return }
+        armed.append(timer)
+    }
+
+    fileprivate static func remove(_ timer: IntervalTimer) {
+        armed.removeAll { $0 === timer }
+    }
+
+    /// The earliest deadline of an armed timer.
+    static var earliest: UInt64? {
+        var earliest: UInt64?
+        for timer in armed { if let deadline = timer.deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline } }
+        return earliest
+    }
+
+    /// Delivers every timer whose deadline passed (a periodic one once, with the periods it
+    /// missed counted as expirations, and re-armed; a one-shot one disarmed).
+    static func expire(now: UInt64) {
+        guard !armed.isEmpty else { return }
+        for timer in armed {
+            guard let deadline = timer.deadline, deadline <= now else { continue }
+            let count = TimerArithmetic.expirations(deadline: deadline, interval: timer.interval, now: now)
+            if timer.interval > 0 {
+                timer.deadline = deadline &+ count &* timer.interval
+            } else {
+                timer.deadline = nil
+                remove(timer)
+            }
+            timer.deliver(count)
+        }
+    }
+
+    /// Forgets every timer (a forked child inherits none, as on Linux).
+    static func forgetAll() {
+        for timer in armed { timer.deadline = nil }
+        armed = []
+    }
+}
+
+/// The arithmetic of periodic timers, free of kernel state (unit-tested on the host).
+enum TimerArithmetic {
+    /// How many expirations have happened by `now` for a timer due at `deadline` (<= now) with
+    /// period `interval` (0: one-shot, always 1).
+    static func expirations(deadline: UInt64, interval: UInt64, now: UInt64) -> UInt64 {
+        guard interval > 0, now >= deadline else { return 1 }
+        return (now - deadline) / interval + 1
+    }
+
+    /// Nanoseconds from a (seconds, nanoseconds) pair, saturating instead of overflowing.
+    static func nanoseconds(seconds: UInt64, nanoseconds: UInt64) -> UInt64 {
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return UInt64.max / 2 }
+        return min(product &+ nanoseconds, UInt64.max / 2)
+    }
+}
