@@ -63,7 +63,7 @@ let package = Package(
             name: "KernelLogic",
             path: "Sources/Unikernel",
             sources: [
-                "Scheduler/FutexWaitList.swift", "Scheduler/TickPolicy.swift", "Process/SignalSelection.swift",
+                "Scheduler/FutexWaitList.swift", "Scheduler/TickPolicy.swift", "Scheduler/TimerArithmetic.swift", "Process/SignalSelection.swift",
                 "Syscalls/CloneFlags.swift", "Syscalls/Errno.swift", "Syscalls/ScriptInterpreter.swift",
                 "ProcFS/Text.swift",
             ]
