@@ -2,6 +2,7 @@
 #include "clinux_files.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/vfs.h>
@@ -58,4 +59,12 @@ int clinux_fstatfs(int fd, void *buffer, size_t length) {
     }
     memcpy(buffer, &info, length < sizeof info ? length : sizeof info);
     return 0;
+}
+
+int clinux_fcntl_lock(int fd, int command, struct flock *lock) {
+    return fcntl(fd, command, lock);
+}
+
+int clinux_flock(int fd, int operation) {
+    return flock(fd, operation);
 }

@@ -350,8 +350,9 @@ enum FileSyscalls {
             }
             return 0
         case 5, 6, 7, 36, 37, 38:  // F_GETLK, F_SETLK, F_SETLKW and the OFD variants
-            // One process holds every lock there is: setting always succeeds,
-            // and a query finds the range unlocked (l_type = F_UNLCK).
+            if file.object == nil { return try recordLock(file, command: a.int32(1), at: a[2]) }
+            // An object the kernel serves belongs to this process alone: setting always
+            // succeeds, and a query finds the range unlocked (l_type = F_UNLCK).
             guard a[2] != 0 else { throw .EFAULT }
             let type = try UserMemory.load(Int16.self, from: a[2])
             guard (0...2).contains(type) else { throw .EINVAL }
@@ -440,11 +441,50 @@ enum FileSyscalls {
         return 0
     }
 
-    /// flock: one process holds every lock there is.
+    /// A record lock on a host file (fcntl F_GETLK, F_SETLK, F_SETLKW and the OFD forms) is the
+    /// host's lock on its host descriptor, so the locks of the guest's processes (each a host
+    /// process) and of host programs meet as on Linux. The host never waits: a waiting command
+    /// retries the non-waiting one, sleeping between tries (a signal ends the wait: EINTR, or a
+    /// restart after an SA_RESTART handler). Linux's deadlock detection (EDEADLK) is not done.
+    private static func recordLock(_ file: OpenFile, command: Int, at address: UInt64) throws(Errno) -> Int {
+        let waits = command == 7 || command == 38
+        let hostCommand = command == 7 ? 6 : command == 38 ? 37 : command
+        let lockSize = 32  // struct flock
+        try UserMemory.copyIn(from: address, to: BounceBuffer.data, count: lockSize)
+        var pause: UInt64 = 1_000_000
+        while true {
+            do throws(Errno) {
+                _ = try Hypercall.file(UK_FILE_LOCK, handle: file.hostHandle, dataLength: lockSize, value: Int64(hostCommand))
+                if hostCommand == 5 || hostCommand == 36 { try UserMemory.copyOut(from: BounceBuffer.data, to: address, count: lockSize) }
+                return 0
+            } catch {
+                guard waits, error == .EAGAIN || error == .EACCES else { throw error }
+            }
+            if !Scheduler.sleep(until: Clock.monotonicNanoseconds() &+ pause) { throw .ERESTARTSYS }
+            pause = min(pause * 2, 20_000_000)
+            try UserMemory.copyIn(from: address, to: BounceBuffer.data, count: lockSize)
+        }
+    }
+
+    /// flock: the host's flock on a host file (so processes' locks meet); the host never waits,
+    /// LOCK_EX or LOCK_SH without LOCK_NB retries as `recordLock` does. An object the kernel
+    /// serves belongs to this process alone: every lock succeeds.
     static func flock(_ a: SyscallArguments) throws(Errno) -> Int {
-        _ = try currentProcess.files.file(a.int32(0))
-        guard a.int32(1) & ~(1 | 2 | 4 | 8) == 0, a.int32(1) & 11 != 0 else { throw .EINVAL }
-        return 0
+        let file = try currentProcess.files.file(a.int32(0))
+        let operation = a.int32(1)
+        let lockNB = 4
+        guard operation & ~(1 | 2 | 4 | 8) == 0, operation & 11 != 0 else { throw .EINVAL }
+        guard file.object == nil else { return 0 }
+        var pause: UInt64 = 1_000_000
+        while true {
+            do throws(Errno) {
+                return try Hypercall.file(UK_FILE_FLOCK, handle: file.hostHandle, value: Int64(operation))
+            } catch {
+                guard operation & lockNB == 0, error == .EAGAIN else { throw error }
+            }
+            if !Scheduler.sleep(until: Clock.monotonicNanoseconds() &+ pause) { throw .ERESTARTSYS }
+            pause = min(pause * 2, 20_000_000)
+        }
     }
 
     static func preadv(_ a: SyscallArguments) throws(Errno) -> Int { try vector(a, write: false, positioned: true) }

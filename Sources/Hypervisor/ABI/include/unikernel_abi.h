@@ -524,6 +524,11 @@ enum uk_file_op {
                                   waits for it by polling, so no vCPU blocks in the host);
                                   handle ignored; result = its handle */
     UK_FILE_INOTIFY_RM_WATCH = 16, /* inotify_rm_watch(2) of watch `value` on the handle */
+    UK_FILE_LOCK       = 17, /* buf = struct flock (32 bytes, in and out); value = F_GETLK,
+                                F_SETLK, F_OFD_GETLK or F_OFD_SETLK (never a waiting one: the
+                                kernel retries, so no vCPU blocks in the host); the host's fcntl
+                                record lock on the handle, so processes' locks meet */
+    UK_FILE_FLOCK      = 18, /* value = flock(2)'s operation; LOCK_NB is always added */
     UK_FILE_LINK_NAME  = 32, /* buf <- what the host's /proc/self/fd link of the handle reads
                                 (inherited stdio: a terminal, pipe:[N], a host file); result = length */
 };

@@ -33,6 +33,13 @@ int clinux_fstatfs(int fd, void *buffer, size_t length);
    own checks and errors, not a libc emulation, answer the guest); -1 with errno set on error.
    A NULL offset pointer uses and moves that file's position. */
 int clinux_fallocate(int fd, int mode, int64_t offset, int64_t length);
+
+struct flock;
+/* fcntl(2) with a record-lock command (F_GETLK, F_SETLK, F_OFD_GETLK, F_OFD_SETLK): the
+   variadic call Swift cannot make. */
+int clinux_fcntl_lock(int fd, int command, struct flock *lock);
+/* flock(2), whose name Swift sees as the struct. */
+int clinux_flock(int fd, int operation);
 long clinux_copy_file_range(int input, int64_t *input_offset, int output, int64_t *output_offset,
                             uint64_t length, unsigned flags);
 

@@ -233,6 +233,15 @@ extension HostFileTable {
         case UK_FILE_INOTIFY_RM_WATCH.rawValue:
             // The host kernel checks that the handle is an inotify instance and owns the watch (EINVAL).
             result = Int(inotify_rm_watch(fd, Int32(truncatingIfNeeded: value)))
+        case UK_FILE_LOCK.rawValue:
+            // Only the commands that never wait (F_GETLK 5, F_SETLK 6, F_OFD_GETLK 36, F_OFD_SETLK 37).
+            guard [5, 6, 36, 37].contains(value) else { return -Int64(EINVAL) }
+            guard let buffer, buffer.count >= MemoryLayout<flock>.size else { return -Int64(EINVAL) }
+            var request = buffer.loadUnaligned(as: flock.self)
+            result = Int(clinux_fcntl_lock(fd, Int32(value), &request))
+            if result >= 0 { buffer.storeBytes(of: request, as: flock.self) }
+        case UK_FILE_FLOCK.rawValue:
+            result = Int(clinux_flock(fd, Int32(truncatingIfNeeded: value) | LOCK_NB))
         default:
             return -Int64(EINVAL)
         }
