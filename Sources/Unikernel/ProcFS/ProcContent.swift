@@ -166,7 +166,7 @@ enum ProcContent {
     private static func processStat() -> [UInt8] {
         let process = currentProcess
         let memory = memoryPages()
-        let ticks = Clock.monotonicNanoseconds() / 10_000_000
+        let ticks = Scheduler.processCPUTime / 10_000_000  // utime: the CPU time, as user time
         let (codeStart, codeEnd) = imageBounds(executable: true)
         let (dataStart, dataEnd) = imageBounds(executable: false)
         var ignored: UInt64 = 0, caught: UInt64 = 0

@@ -180,6 +180,25 @@ enum Scheduler {
         if CPULocal.takeRescheduleRequest() { tick() }
     }
 
+    // MARK: CPU time
+
+    /// CPU time of the threads that ended.
+    private static var exitedCPUTime: UInt64 = 0
+
+    /// The CPU time `task` has used (including its current run, on whichever vCPU).
+    static func cpuTime(of task: Task) -> UInt64 {
+        guard task.state == .running, !task.isIdle else { return task.cpuTime }
+        let now = Clock.monotonicNanoseconds()
+        return task.cpuTime &+ (now > task.runningSince ? now - task.runningSince : 0)
+    }
+
+    /// The CPU time the process has used: its threads', living and ended.
+    static var processCPUTime: UInt64 {
+        var total = exitedCPUTime
+        for task in tasks { total &+= cpuTime(of: task) }
+        return total
+    }
+
     // MARK: Exit
 
     /// Ends the running task for good; switches away and never returns.
@@ -217,6 +236,10 @@ enum Scheduler {
         _ = CPULocal.takeRescheduleRequest()
         survivor.tid = tid
         survivor.cpu = 0
+        // As Linux: a child starts with no CPU time of its own.
+        survivor.cpuTime = 0
+        survivor.runningSince = Clock.monotonicNanoseconds()
+        exitedCPUTime = 0
         survivor.deadline = nil
         survivor.callInProgress = 0
         SyscallInProgress.current = 0
@@ -306,6 +329,12 @@ enum Scheduler {
             previous.state = .running
             return
         }
+        let now = Clock.monotonicNanoseconds()
+        if !previous.isIdle {
+            previous.cpuTime &+= now &- previous.runningSince
+            if previous.state == .dead { exitedCPUTime &+= previous.cpuTime }
+        }
+        next.runningSince = now
         if previous.stack.overflowed { kernelPanic("scheduler: kernel stack overflow in task", value: UInt64(previous.tid)) }
         if let area = previous.extendedState, previous.state != .dead { ExtendedState.saveContext(to: area) }
         previous.callInProgress = SyscallInProgress.current

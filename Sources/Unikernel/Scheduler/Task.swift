@@ -41,6 +41,10 @@ final class Task {
     var cpu = 0
     /// The frame of the system call the task is blocked in (uk_syscall_in_progress while it runs).
     var callInProgress: UInt64 = 0
+    /// CPU time used up to its last switch out (nanoseconds; application and kernel alike).
+    var cpuTime: UInt64 = 0
+    /// When it was last switched in (monotonic nanoseconds).
+    var runningSince: UInt64 = 0
 
     /// The user frame at the top of the kernel stack: every entry from the application
     /// (syscall, fault, interrupt) builds it there (syscall.S, exceptions.S).

@@ -83,19 +83,23 @@ enum SystemSyscalls {
     }
 
     /// times: CPU time = wall time since boot (one CPU, one process), in clock ticks (100 Hz).
+    /// times(buffer): the process's CPU time as user time, in clock ticks (USER_HZ 100);
+    /// returns the ticks since boot.
     static func times(_ a: SyscallArguments) throws(Errno) -> Int {
         let ticks = Clock.monotonicNanoseconds() / 10_000_000
-        if a[0] != 0 { try UserMemory.store((ticks, UInt64(0), UInt64(0), UInt64(0)), to: a[0]) }
+        let used = Scheduler.processCPUTime / 10_000_000
+        if a[0] != 0 { try UserMemory.store((used, UInt64(0), UInt64(0), UInt64(0)), to: a[0]) }
         return Int(ticks)
     }
 
-    /// getrusage(who, usage): user time = time since boot; max RSS from frames in use.
+    /// getrusage(who, usage): the process's (or the thread's) CPU time as user time; max RSS
+    /// from frames in use.
     static func getrusage(_ a: SyscallArguments) throws(Errno) -> Int {
         guard [0, -1, 1].contains(a.int32(0)) else { throw .EINVAL }  // SELF, CHILDREN, THREAD
         var usage = [UInt8](repeating: 0, count: 144)
         if a.int32(0) != -1 {
-            let now = Clock.monotonicNanoseconds()
-            withUnsafeBytes(of: (now / 1_000_000_000, (now % 1_000_000_000) / 1000)) {
+            let cpu = a.int32(0) == 1 ? Scheduler.cpuTime(of: Scheduler.current) : Scheduler.processCPUTime
+            withUnsafeBytes(of: (cpu / 1_000_000_000, (cpu % 1_000_000_000) / 1000)) {
                 for (i, byte) in $0.enumerated() { usage[i] = byte }
             }
             let used = UInt64(Frames.allocator.usedCount) * UK_PAGE_SIZE / 1024

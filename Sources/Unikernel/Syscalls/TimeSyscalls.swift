@@ -7,11 +7,28 @@ enum TimeSyscalls {
     private static func now(clock id: Int) throws(Errno) -> UInt64 {
         switch id {
         case 0, 5, 8, 11: return Clock.realtimeNanoseconds()  // REALTIME, _COARSE, _ALARM, TAI
-        case 1, 2, 3, 4, 6, 7, 9: return Clock.monotonicNanoseconds()  // MONOTONIC.., CPU time, BOOTTIME
+        case 1, 4, 6, 7, 9: return Clock.monotonicNanoseconds()  // MONOTONIC.., BOOTTIME
+        case 2: return Scheduler.processCPUTime  // PROCESS_CPUTIME_ID
+        case 3: return Scheduler.cpuTime(of: Scheduler.current)  // THREAD_CPUTIME_ID
         default:
-            if id < 0 { return Clock.monotonicNanoseconds() }  // per-process CPU clocks
-            throw .EINVAL
+            guard id < 0 else { throw .EINVAL }
+            return try cpuClock(id)
         }
+    }
+
+    /// A CPU-time clock named by pid or tid (clock_getcpuclockid, pthread_getcpuclockid):
+    /// Linux's encoding ~id << 3 | type, bit 2 for a thread; 0 names the caller. This
+    /// process and its threads only (EINVAL for another's, whose CPU time this VM cannot see).
+    private static func cpuClock(_ id: Int) throws(Errno) -> UInt64 {
+        let owner = ~(id >> 3)
+        let type = id & 3
+        guard type != 3 else { throw .EINVAL }
+        if id & 4 != 0 {
+            guard let task = owner == 0 ? Scheduler.current : Scheduler.task(tid: owner) else { throw .EINVAL }
+            return Scheduler.cpuTime(of: task)
+        }
+        guard owner == 0 || owner == currentProcess.pid else { throw .EINVAL }
+        return Scheduler.processCPUTime
     }
 
     private static func storeTimespec(_ nanoseconds: UInt64, to address: UInt64) throws(Errno) {
