@@ -2,11 +2,15 @@
 // computes and not while it sleeps; a thread's clock (CLOCK_THREAD_CPUTIME_ID and
 // pthread_getcpuclockid) counts that thread only; clock(), times(), getrusage (RUSAGE_SELF
 // and RUSAGE_THREAD) and /proc/self/stat's utime agree with the clocks; the clock of the
-// process by pid (clock_getcpuclockid) reads. Every loop is bounded by the wall clock.
+// process by pid (clock_getcpuclockid) reads; ITIMER_VIRTUAL and a POSIX timer on
+// CLOCK_PROCESS_CPUTIME_ID fire after CPU time, not during a sleep. Every loop is bounded by
+// the wall clock.
 // conformance-libcs: musl glibc
-// conformance-ldflags: -pthread
+// conformance-ldflags: -lrt -pthread
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,10 @@
 #include <unistd.h>
 
 static const char *yesno(int b) { return b ? "yes" : "no"; }
+
+static volatile sig_atomic_t virtualAlarms, cpuTimerSignals;
+static void onVirtualAlarm(int signal) { (void)signal; virtualAlarms++; }
+static void onCPUTimer(int signal) { (void)signal; cpuTimerSignals++; }
 
 static long long nanoseconds(clockid_t clock) {
     struct timespec t;
@@ -98,5 +106,27 @@ int main(void) {
     printf("clock(): at least 0.25 s %s\n", yesno(clock() >= CLOCKS_PER_SEC / 4));
     printf("/proc/self/stat utime at least 0.2 s %s\n", yesno(procStatUtime() >= 2 * hz / 10));
     (void)process0;
+
+    // CPU-time timers: nothing during a sleep, a signal once the process computed enough.
+    signal(SIGVTALRM, onVirtualAlarm);
+    signal(SIGUSR2, onCPUTimer);
+    struct itimerval virtualTimer = {{0, 0}, {0, 100000}};
+    setitimer(ITIMER_VIRTUAL, &virtualTimer, NULL);
+    struct sigevent event = {0};
+    event.sigev_notify = SIGEV_SIGNAL;
+    event.sigev_signo = SIGUSR2;
+    timer_t cpuTimer;
+    timer_create(CLOCK_PROCESS_CPUTIME_ID, &event, &cpuTimer);
+    struct itimerspec cpuValue = {{0, 0}, {0, 100000000}};
+    timer_settime(cpuTimer, 0, &cpuValue, NULL);
+    nanosleep(&nap, NULL);
+    printf("CPU-time timers during a 300 ms sleep: SIGVTALRM %d, timer signal %d\n", (int)virtualAlarms, (int)cpuTimerSignals);
+    long long wallEnd = nanoseconds(CLOCK_MONOTONIC) + 10000000000LL;
+    volatile unsigned long sink = 0;
+    while ((!virtualAlarms || !cpuTimerSignals) && nanoseconds(CLOCK_MONOTONIC) < wallEnd) {
+        for (int i = 0; i < 10000; i++) sink += i;
+    }
+    printf("after computing: SIGVTALRM %d, timer signal %d\n", (int)virtualAlarms, (int)cpuTimerSignals);
+    timer_delete(cpuTimer);
     return 0;
 }

@@ -25,7 +25,10 @@ final class IntervalTimer {
     /// The clock the caller names times by (CLOCK_REALTIME and the like: absolute times are
     /// converted to the monotonic clock when armed).
     let clock: Int
-    /// When it next expires (monotonic nanoseconds); nil while disarmed.
+    /// Whether it runs on the process's CPU time (ITIMER_VIRTUAL, ITIMER_PROF, the CPU-time
+    /// clocks) rather than the monotonic clock.
+    let usesCPUTime: Bool
+    /// When it next expires (monotonic nanoseconds, or the process's CPU time); nil while disarmed.
     var deadline: UInt64?
     /// The period after the first expiry (0: one-shot).
     var interval: UInt64 = 0
@@ -37,10 +40,14 @@ final class IntervalTimer {
     /// The epoll items and readers watching a timerfd.
     let watchers = ReadinessWatchers()
 
-    init(delivery: Delivery, clock: Int) {
+    init(delivery: Delivery, clock: Int, usesCPUTime: Bool = false) {
         self.delivery = delivery
         self.clock = clock
+        self.usesCPUTime = usesCPUTime || clock == 2 || clock == 3
     }
+
+    /// Its clock's time now: the process's CPU time or the monotonic clock.
+    var now: UInt64 { usesCPUTime ? Scheduler.processCPUTime : Clock.monotonicNanoseconds() }
 
     /// Arms it to expire at monotonic `deadline` (nil disarms) and every `interval` after.
     func arm(at deadline: UInt64?, interval: UInt64) {
@@ -102,19 +109,38 @@ enum TimerQueue {
         armed.removeAll { $0 === timer }
     }
 
-    /// The earliest deadline of an armed timer.
+    /// The earliest monotonic deadline of an armed timer. A CPU-time timer's is when its CPU
+    /// time could be used up at the earliest (every vCPU computing for the process); it is
+    /// looked at again then.
     static var earliest: UInt64? {
         var earliest: UInt64?
-        for timer in armed { if let deadline = timer.deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline } }
+        let now = Clock.monotonicNanoseconds()
+        var cpuNow: UInt64?
+        for timer in armed {
+            guard var deadline = timer.deadline else { continue }
+            if timer.usesCPUTime {
+                let used = cpuNow ?? Scheduler.processCPUTime
+                cpuNow = used
+                deadline = now &+ (deadline > used ? (deadline - used) / UInt64(max(Scheduler.cpuCount, 1)) : 0)
+            }
+            if earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        }
         return earliest
     }
 
-    /// Delivers every timer whose deadline passed (a periodic one once, with the periods it
-    /// missed counted as expirations, and re-armed; a one-shot one disarmed).
-    static func expire(now: UInt64) {
+    /// Delivers every timer whose deadline passed on its clock (a periodic one once, with the
+    /// periods it missed counted as expirations, and re-armed; a one-shot one disarmed).
+    static func expire(now monotonicNow: UInt64) {
         guard !armed.isEmpty else { return }
+        var cpuNow: UInt64?
         for timer in armed {
-            guard let deadline = timer.deadline, deadline <= now else { continue }
+            guard let deadline = timer.deadline else { continue }
+            var now = monotonicNow
+            if timer.usesCPUTime {
+                now = cpuNow ?? Scheduler.processCPUTime
+                cpuNow = now
+            }
+            guard deadline <= now else { continue }
             let count = TimerArithmetic.expirations(deadline: deadline, interval: timer.interval, now: now)
             if timer.interval > 0 {
                 timer.deadline = deadline &+ count &* timer.interval

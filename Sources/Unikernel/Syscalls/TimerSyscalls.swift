@@ -42,7 +42,8 @@ enum TimerSyscalls {
     /// Whether `clock` counts wall-clock time (an absolute time on it is converted when armed).
     private static func isRealtime(_ clock: Int) -> Bool { clock == 0 || clock == 8 || clock == 11 }
 
-    /// The monotonic deadline for `value` nanoseconds on `timer`'s clock, relative or absolute.
+    /// The deadline for `value` nanoseconds on `timer`'s clock, relative or absolute, on the
+    /// timer's own time line (`now`: the monotonic clock or the process's CPU time).
     private static func deadline(for value: UInt64, absolute: Bool, clock: Int, now: UInt64) -> UInt64 {
         guard absolute else { return now &+ value }
         let clockNow = isRealtime(clock) ? Clock.realtimeNanoseconds() : now
@@ -80,7 +81,8 @@ enum TimerSyscalls {
     /// setitimer's timer `which` (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF), made on first use.
     private static func itimer(_ which: Int) -> IntervalTimer {
         if let timer = currentProcess.timers.itimers[which] { return timer }
-        let timer = IntervalTimer(delivery: .process, clock: 1)
+        // ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time (user and system alike here).
+        let timer = IntervalTimer(delivery: .process, clock: 1, usesCPUTime: which != 0)
         timer.signal = [14, 26, 27][which]  // SIGALRM, SIGVTALRM, SIGPROF
         timer.code = 0x80  // SI_KERNEL, as Linux's it_real_fn sends it
         currentProcess.timers.itimers[which] = timer
@@ -96,7 +98,8 @@ enum TimerSyscalls {
     static func getitimer(_ a: SyscallArguments) throws(Errno) -> Int {
         let which = a.int(0)
         guard which >= 0, which < 3 else { throw .EINVAL }
-        try UserMemory.store(current(itimer(which), now: Clock.monotonicNanoseconds()), to: a[1])
+        let timer = itimer(which)
+        try UserMemory.store(current(timer, now: timer.now), to: a[1])
         return 0
     }
 
@@ -110,7 +113,7 @@ enum TimerSyscalls {
             value = try loadTimeval(a[1], at: 1)
         }
         let timer = itimer(which)
-        let now = Clock.monotonicNanoseconds()
+        let now = timer.now
         if a[2] != 0 { try UserMemory.store(current(timer, now: now), to: a[2]) }
         timer.arm(at: value == 0 ? nil : now &+ value, interval: interval)
         Scheduler.timersChanged()
@@ -196,7 +199,7 @@ enum TimerSyscalls {
     private static func set(_ timer: IntervalTimer, flags: Int, from address: UInt64, old: UInt64) throws(Errno) {
         let interval = try loadTimespec(address)
         let value = try loadTimespec(address + 16)
-        let now = Clock.monotonicNanoseconds()
+        let now = timer.now
         if old != 0 { try UserMemory.store(itimerspec(timer, now: now), to: old) }
         let absolute = flags & timerAbsolute != 0
         timer.arm(at: value == 0 ? nil : deadline(for: value, absolute: absolute, clock: timer.clock, now: now),
@@ -214,7 +217,7 @@ enum TimerSyscalls {
 
     static func timerGettime(_ a: SyscallArguments) throws(Errno) -> Int {
         let timer = try posixTimer(a.int(0))
-        try UserMemory.store(itimerspec(timer, now: Clock.monotonicNanoseconds()), to: a[1])
+        try UserMemory.store(itimerspec(timer, now: timer.now), to: a[1])
         return 0
     }
 
