@@ -43,7 +43,7 @@ final class IntervalTimer {
     init(delivery: Delivery, clock: Int, usesCPUTime: Bool = false) {
         self.delivery = delivery
         self.clock = clock
-        self.usesCPUTime = usesCPUTime || clock == 2 || clock == 3
+        self.usesCPUTime = usesCPUTime || clock == 2 || clock == 3 || clock < 0
     }
 
     /// Its clock's time now: the process's CPU time or the monotonic clock.

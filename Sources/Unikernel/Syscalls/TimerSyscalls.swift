@@ -31,6 +31,14 @@ enum TimerSyscalls {
     /// Whether `clock` is one a timer may run on (the wall and monotonic clocks, their
     /// alarm and boot-time forms, TAI, and the process's and thread's CPU time).
     private static func checkTimerClock(_ clock: Int, timerfd: Bool) throws(Errno) {
+        if clock < 0, !timerfd {
+            // A CPU-time clock by pid or tid (glibc names its own that way): this process's only.
+            let owner = ~(clock >> 3)
+            guard clock & 3 != 3, owner == 0 || owner == currentProcess.pid || Scheduler.task(tid: owner) != nil else {
+                throw .EINVAL
+            }
+            return
+        }
         switch clock {
         case 0, 1, 7, 8, 9: return  // REALTIME, MONOTONIC, BOOTTIME, REALTIME_ALARM, BOOTTIME_ALARM
         case 2, 3, 11: if !timerfd { return }  // PROCESS_CPUTIME_ID, THREAD_CPUTIME_ID, TAI
@@ -96,7 +104,7 @@ enum TimerSyscalls {
 
     /// getitimer(which, value).
     static func getitimer(_ a: SyscallArguments) throws(Errno) -> Int {
-        let which = a.int(0)
+        let which = a.int32(0)
         guard which >= 0, which < 3 else { throw .EINVAL }
         let timer = itimer(which)
         try UserMemory.store(current(timer, now: timer.now), to: a[1])
@@ -105,7 +113,7 @@ enum TimerSyscalls {
 
     /// setitimer(which, new, old): a NULL `new` disarms, as Linux still accepts.
     static func setitimer(_ a: SyscallArguments) throws(Errno) -> Int {
-        let which = a.int(0)
+        let which = a.int32(0)
         guard which >= 0, which < 3 else { throw .EINVAL }
         var interval: UInt64 = 0, value: UInt64 = 0
         if a[1] != 0 {
@@ -149,7 +157,7 @@ enum TimerSyscalls {
     /// library builds on it), SIGEV_NONE and SIGEV_THREAD_ID; a NULL sigevent is SIGALRM with
     /// the timer's id as its value.
     static func timerCreate(_ a: SyscallArguments) throws(Errno) -> Int {
-        let clock = a.int(0)
+        let clock = a.int32(0)
         try checkTimerClock(clock, timerfd: false)
         var notify = sigevSignal, signal = 14, value: UInt64 = 0, thread = 0
         var hasEvent = false
@@ -209,24 +217,24 @@ enum TimerSyscalls {
 
     /// timer_settime(timerid, flags, new, old): relative or TIMER_ABSTIME on the timer's clock.
     static func timerSettime(_ a: SyscallArguments) throws(Errno) -> Int {
-        let timer = try posixTimer(a.int(0))
+        let timer = try posixTimer(a.int32(0))
         guard a[2] != 0 else { throw .EINVAL }
-        try set(timer, flags: a.int(1), from: a[2], old: a[3])
+        try set(timer, flags: a.int32(1), from: a[2], old: a[3])
         return 0
     }
 
     static func timerGettime(_ a: SyscallArguments) throws(Errno) -> Int {
-        let timer = try posixTimer(a.int(0))
+        let timer = try posixTimer(a.int32(0))
         try UserMemory.store(itimerspec(timer, now: timer.now), to: a[1])
         return 0
     }
 
     static func timerGetoverrun(_ a: SyscallArguments) throws(Errno) -> Int {
-        Int(try posixTimer(a.int(0)).overrun)
+        Int(try posixTimer(a.int32(0)).overrun)
     }
 
     static func timerDelete(_ a: SyscallArguments) throws(Errno) -> Int {
-        let id = a.int(0)
+        let id = a.int32(0)
         let timer = try posixTimer(id)
         timer.arm(at: nil, interval: 0)
         currentProcess.timers.posix[id] = nil
@@ -237,7 +245,7 @@ enum TimerSyscalls {
 
     /// timerfd_create(clock, flags): TFD_NONBLOCK, TFD_CLOEXEC.
     static func timerfdCreate(_ a: SyscallArguments) throws(Errno) -> Int {
-        let clock = a.int(0), flags = a.int(1)
+        let clock = a.int32(0), flags = a.int32(1)
         try checkTimerClock(clock, timerfd: true)
         guard flags & ~(oNonblock | oCloexec) == 0 else { throw .EINVAL }
         let timer = IntervalTimer(delivery: .descriptor, clock: clock)
@@ -255,16 +263,16 @@ enum TimerSyscalls {
     /// timerfd_settime(fd, flags, new, old): TFD_TIMER_ABSTIME; TFD_TIMER_CANCEL_ON_SET is
     /// accepted (the guest's clock is never set). Setting clears the expirations not yet read.
     static func timerfdSettime(_ a: SyscallArguments) throws(Errno) -> Int {
-        let flags = a.int(1)
+        let flags = a.int32(1)
         guard flags & ~(timerAbsolute | timerCancelOnSet) == 0 else { throw .EINVAL }
-        let timer = try timerfd(a.int(0))
+        let timer = try timerfd(a.int32(0))
         try set(timer, flags: flags, from: a[2], old: a[3])
         timer.expirations = 0
         return 0
     }
 
     static func timerfdGettime(_ a: SyscallArguments) throws(Errno) -> Int {
-        let timer = try timerfd(a.int(0))
+        let timer = try timerfd(a.int32(0))
         try UserMemory.store(itimerspec(timer, now: Clock.monotonicNanoseconds()), to: a[1])
         return 0
     }
