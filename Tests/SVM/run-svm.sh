@@ -16,7 +16,7 @@
 #   SVM_SMP_THREADS=1  also run the thread, OpenMP and Go fixtures on SVM_SMP vCPUs (check
 #                smp-threads; off by default: such guests starve the emulated host's own kernel)
 #   SVM_FIXTURE_TIMEOUT  seconds per fixture run inside (default 30; TCG is slow)
-#   SVM_TIMEOUT  seconds the whole QEMU run may take before it counts as hung (default 900);
+#   SVM_TIMEOUT  seconds the whole QEMU run may take before it counts as hung (default 1200);
 #                inside, `conformance run` is stopped SVM_RUN_LIMIT s after it started
 #                (default: SVM_TIMEOUT - 240), after listing the processes still running
 #   SVM_FILTER   only fixtures whose id contains this    SVM_NPT   kvm-amd npt=0|1
@@ -41,7 +41,7 @@ MEMORY=${SVM_MEMORY:-4G}
 SMP=${SVM_SMP:-2}
 JOBS=${SVM_JOBS:-$SMP}
 FIXTURE_TIMEOUT=${SVM_FIXTURE_TIMEOUT:-30}
-QEMU_TIMEOUT=${SVM_TIMEOUT:-900}
+QEMU_TIMEOUT=${SVM_TIMEOUT:-1200}
 RUN_LIMIT=${SVM_RUN_LIMIT:-$((QEMU_TIMEOUT - 240))}
 FILTER=${SVM_FILTER:-}
 SMP_THREADS=${SVM_SMP_THREADS:-0}
