@@ -3,7 +3,10 @@
 // with ETIMEDOUT at its absolute CLOCK_MONOTONIC deadline; pause returns -1 EINTR once a signal
 // handler ran in that thread; sched_setaffinity to CPU 0 alone is what sched_getaffinity then
 // reports, and an empty mask is EINVAL; set_robust_list/get_robust_list round-trip a head of
-// the kernel's size (24 bytes), and get_robust_list of an unknown thread is ESRCH.
+// the kernel's size (24 bytes), and get_robust_list of an unknown thread is ESRCH;
+// membarrier's private expedited barrier needs its registration (EPERM before, then 0, also
+// with a second thread running), a global barrier succeeds and unknown commands or flags are
+// EINVAL; rt_tgsigqueueinfo gives a thread a signal with the caller's si_code and value.
 // conformance-libcs: musl glibc
 #define _GNU_SOURCE
 #include <errno.h>
@@ -61,6 +64,20 @@ static void *pause_thread(void *arg) {
     pause_errno = errno;
     __atomic_store_n(&pause_returned, 1, __ATOMIC_SEQ_CST);
     return NULL;
+}
+
+static int spin_stop;
+static void *spin_thread(void *argument) {
+    (void)argument;
+    while (!__atomic_load_n(&spin_stop, __ATOMIC_SEQ_CST)) {}
+    return NULL;
+}
+
+static volatile sig_atomic_t queued_code, queued_value;
+static void on_queued(int signal, siginfo_t *info, void *context) {
+    (void)signal; (void)context;
+    queued_code = info->si_code;
+    queued_value = info->si_value.sival_int;
 }
 
 int main(void) {
@@ -136,5 +153,42 @@ int main(void) {
     r = syscall(SYS_get_robust_list, 0x3fffffff, &got, &length);
     printf("get_robust_list of no thread: %ld %s\n", r, r < 0 ? strerror(errno) : "");
     if (old_length) syscall(SYS_set_robust_list, old_head, old_length);
+
+    // membarrier (the query's answer differs by kernel: not printed).
+    long query = syscall(SYS_membarrier, 0 /* QUERY */, 0, 0);
+    printf("membarrier query offers PRIVATE_EXPEDITED: %s\n", query >= 0 && (query & 8) ? "yes" : "no");
+    errno = 0;
+    r = syscall(SYS_membarrier, 8 /* PRIVATE_EXPEDITED */, 0, 0);
+    printf("membarrier PRIVATE_EXPEDITED unregistered: %ld %s\n", r, r < 0 ? strerror(errno) : "");
+    printf("membarrier REGISTER_PRIVATE_EXPEDITED: %ld\n", syscall(SYS_membarrier, 16, 0, 0));
+    pthread_t spinner;
+    __atomic_store_n(&spin_stop, 0, __ATOMIC_SEQ_CST);
+    pthread_create(&spinner, NULL, spin_thread, NULL);
+    printf("membarrier PRIVATE_EXPEDITED with a thread running: %ld\n", syscall(SYS_membarrier, 8, 0, 0));
+    printf("membarrier GLOBAL: %ld\n", syscall(SYS_membarrier, 1 /* GLOBAL */, 0, 0));
+    __atomic_store_n(&spin_stop, 1, __ATOMIC_SEQ_CST);
+    pthread_join(spinner, NULL);
+    errno = 0;
+    r = syscall(SYS_membarrier, 1 << 20, 0, 0);
+    printf("membarrier unknown command: %ld %s\n", r, r < 0 ? strerror(errno) : "");
+    errno = 0;
+    r = syscall(SYS_membarrier, 8, 2, 0);
+    printf("membarrier unknown flags: %ld %s\n", r, r < 0 ? strerror(errno) : "");
+
+    // rt_tgsigqueueinfo to this thread: the handler sees the caller's code and value.
+    struct sigaction queued = {0};
+    queued.sa_sigaction = on_queued;
+    queued.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR2, &queued, NULL);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    info.si_signo = SIGUSR2;
+    info.si_code = SI_QUEUE;
+    info.si_pid = getpid();
+    info.si_uid = getuid();
+    info.si_value.sival_int = 31;
+    r = syscall(SYS_rt_tgsigqueueinfo, getpid(), (pid_t)syscall(SYS_gettid), SIGUSR2, &info);
+    printf("rt_tgsigqueueinfo: %ld; handler saw SI_QUEUE %s, value %d\n", r, queued_code == SI_QUEUE ? "yes" : "no",
+           (int)queued_value);
     return 0;
 }

@@ -14,6 +14,9 @@ struct Process {
     var signals = SignalState()
     /// alarm/setitimer's timers and the POSIX timers (timer_create).
     var timers = ProcessTimers()
+    /// membarrier's registrations (REGISTER_GLOBAL_EXPEDITED 4, REGISTER_PRIVATE_EXPEDITED 16,
+    /// REGISTER_PRIVATE_EXPEDITED_SYNC_CORE 64).
+    var membarrierRegistrations = 0
     /// The file-mode creation mask (umask), applied by the kernel: the host applies none.
     var umask: UInt64 = 0o022
     /// Resource limits (soft, hard) by RLIMIT_* number, as Linux starts a process.

@@ -228,6 +228,7 @@ enum SyscallTable {
         .init(322, "execveat", .implemented, "as execve; AT_EMPTY_PATH runs the file a descriptor names", ExecSyscalls.execveat),
         .init(326, "copy_file_range", .implemented, "the host's copy_file_range between host files; guest objects EINVAL", SpliceSyscalls.copyFileRange),
         .init(332, "statx", .partial, "the basic fields (STATX_BASIC_STATS); no birth time", PathSyscalls.statx),
+        .init(324, "membarrier", .implemented, "global and private expedited (with registration): every vCPU in application code is interrupted and waited for; no RSEQ", ThreadSyscalls.membarrier),
         .init(334, "rseq", .refused, "ENOSYS: faking success makes glibc rely on it", ProcessSyscalls.unsupported),
         .init(435, "clone3", .implemented, "threads, and processes as clone", ThreadSyscalls.clone3),
         .init(436, "close_range", .implemented, "CLOSE_RANGE_CLOEXEC", PipeSyscalls.closeRange),

@@ -292,3 +292,34 @@ enum ThreadSyscalls {
         return try Futex.waitAny(entries.map { ($0.address, UInt32(truncatingIfNeeded: $0.value)) }, deadline: deadline)
     }
 }
+
+// MARK: membarrier
+
+extension ThreadSyscalls {
+    /// The commands membarrier offers (MEMBARRIER_CMD_QUERY's answer): GLOBAL, GLOBAL_EXPEDITED
+    /// and its registration, PRIVATE_EXPEDITED and PRIVATE_EXPEDITED_SYNC_CORE and theirs.
+    static let membarrierCommands = 0x7F
+
+    /// membarrier(cmd, flags, cpu_id): a barrier on every thread of the process that runs now.
+    /// Every vCPU in application code is interrupted (an interrupt serialises it) and waited
+    /// for before the call returns, as a TLB shootdown that restricts mappings is; the others
+    /// enter the kernel, which is a barrier too, before they run the application again.
+    static func membarrier(_ a: SyscallArguments) throws(Errno) -> Int {
+        let command = a.int32(0)
+        guard a.int32(1) == 0 else { throw .EINVAL }
+        switch command {
+        case 0: return membarrierCommands  // QUERY
+        case 4, 16, 64:  // the registrations
+            currentProcess.membarrierRegistrations |= command
+            return 0
+        case 1, 2, 8, 32:  // GLOBAL, GLOBAL_EXPEDITED, PRIVATE_EXPEDITED, PRIVATE_EXPEDITED_SYNC_CORE
+            // An expedited barrier needs its registration (GLOBAL_EXPEDITED's only to be
+            // a target: the caller may always ask), as Linux's EPERM.
+            if command == 8 || command == 32, currentProcess.membarrierRegistrations & (command * 2) == 0 { throw .EPERM }
+            if TLB.shared { TLB.noteChange(restricting: true) }
+            return 0
+        default:
+            throw .EINVAL
+        }
+    }
+}
