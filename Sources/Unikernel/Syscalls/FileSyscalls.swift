@@ -65,6 +65,7 @@ enum FileSyscalls {
             return try Errno.check(Hypercall.transferUser(handle: file.hostHandle, address: buffer, length: 0,
                                                           offset: offset, write: write))
         }
+        if file.hostKind == .plain, !Readiness.isHostRegularFile(file) { try awaitHostReadiness(file, write: write) }
         var done = 0
         while done < count {
             let start = buffer + UInt64(done)
@@ -306,6 +307,26 @@ enum FileSyscalls {
     static func dup3(_ a: SyscallArguments) throws(Errno) -> Int {
         guard a.int32(0) != a.int32(1), a.int32(2) & ~0o2000000 == 0 else { throw .EINVAL }
         return try duplicate(a.int32(0), to: a.int32(1), closeOnExec: a.int32(2) & 0o2000000 != 0)
+    }
+
+    /// Before a host call that may block (a pipe, a terminal): while a timer of the process is
+    /// armed, the host waits for the descriptor only until the timer's deadline, so that its
+    /// signal ends the call as on Linux (EINTR, or a restart after an SA_RESTART handler);
+    /// a host call that blocks cannot see the guest's timers.
+    private static func awaitHostReadiness(_ file: OpenFile, write: Bool) throws(Errno) {
+        guard file.flags & 0o4000 == 0 else { return }  // O_NONBLOCK: the host call never waits
+        let wanted = (write ? Readiness.pollOut : Readiness.pollIn) | Readiness.pollErr | Readiness.pollHup
+        while let earliest = TimerQueue.earliest {
+            let now = Clock.monotonicNanoseconds()
+            let milliseconds = Int64(earliest > now ? (earliest - now + 999_999) / 1_000_000 : 0)
+            let answers = try Readiness.askHost([file.hostHandle], milliseconds: milliseconds)
+            TimerQueue.expire(now: Clock.monotonicNanoseconds())
+            Scheduler.timersChanged()
+            if Signals.hasDeliverable(Scheduler.current) { throw .ERESTARTSYS }
+            // Not a descriptor the host can poll (or it answered nothing useful): call as before.
+            guard let events = answers.answer(for: file.hostHandle), events & Readiness.pollNval == 0 else { return }
+            if events & wanted != 0 { return }
+        }
     }
 
     static func fcntl(_ a: SyscallArguments) throws(Errno) -> Int {
