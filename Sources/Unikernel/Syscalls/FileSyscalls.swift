@@ -53,6 +53,10 @@ enum FileSyscalls {
         if file.object != nil {
             return try PipeSyscalls.transfer(file, buffer: buffer, count: count, write: write) ?? 0
         }
+        if file.hostKind == .socket {
+            guard offset < 0 else { throw .ESPIPE }
+            return try SocketSyscalls.transfer(file, buffer: buffer, count: count, write: write)
+        }
         if file.hostKind == .inotify, !write, offset < 0 {
             return try InotifySyscalls.read(file, into: buffer, count: count)
         }
@@ -394,6 +398,7 @@ enum FileSyscalls {
         guard file.object == nil else { throw .ENOTTY }
         let request = UInt32(truncatingIfNeeded: a[1])
         if file.hostKind == .inotify { return try InotifySyscalls.ioctl(file, request: request, argument: a[2]) }
+        if file.hostKind == .socket { return try SocketSyscalls.ioctl(a.int32(0), file, request: request, argument: a[2]) }
         let (hostLength, guestLength): (Int, Int)
         switch request {
         case tcgets: (hostLength, guestLength) = (hostTermiosSize, kernelTermiosSize)
