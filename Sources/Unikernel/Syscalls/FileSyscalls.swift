@@ -278,6 +278,7 @@ enum FileSyscalls {
         }
         if !currentProcess.files.isShared(file.hostHandle) {
             Epoll.forget(.host(file.hostHandle))
+            if file.hostKind == .socket { SocketSyscalls.forget(file.hostHandle) }
             if file.hostHandle > 2 { _ = Hypercall.close(handle: file.hostHandle) }
         }
     }

@@ -48,6 +48,11 @@ enum SocketSyscalls {
         if let index = recordIndex(record.handle) { records[index] = record } else { records.append(record) }
     }
 
+    /// Drops the record of a socket whose last descriptor closed.
+    static func forget(_ handle: Int32) {
+        if let index = recordIndex(handle) { records.remove(at: index) }
+    }
+
     /// The record of `handle`; a socket inherited through execve is asked its type.
     private static func record(_ handle: Int32) -> Record {
         if let index = recordIndex(handle) { return records[index] }

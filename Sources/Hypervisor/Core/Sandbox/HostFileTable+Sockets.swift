@@ -57,7 +57,8 @@ extension HostFileTable {
         guard domain == HostFileTable.familyUnix || domain == HostFileTable.familyInet
             || domain == HostFileTable.familyInet6 else { return -Int64(EAFNOSUPPORT) }
         if network == .none, domain != HostFileTable.familyUnix {
-            reportRefusal(pair ? "socketpair" : "socket", detail: domain == HostFileTable.familyInet ? "AF_INET" : "AF_INET6")
+            reportRefusal(pair ? "socketpair" : "socket", detail: domain == HostFileTable.familyInet ? "AF_INET" : "AF_INET6",
+                          policy: true)
             return -Int64(EACCES)
         }
         let type = call.a1 | HostFileTable.socketNonblock | HostFileTable.socketCloexec
@@ -211,11 +212,11 @@ extension HostFileTable {
     }
 
     /// Reports a refusal on stderr, once per call and reason.
-    func reportRefusal(_ operation: String, detail: String) {
+    func reportRefusal(_ operation: String, detail: String, policy: Bool = false) {
         let key = operation + " " + detail
         guard !reportedRefusals.contains(key) else { return }
         reportedRefusals.insert(key)
-        let network = network == .none ? " (--net none)" : ""
+        let network = policy ? " (--net none)" : ""
         let line = Array("unikernel: refused \(operation) of \(detail)\(network): EACCES\n".utf8)
         _ = line.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
     }
