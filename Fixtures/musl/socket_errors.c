@@ -5,7 +5,8 @@
 // EADDRINUSE; ENOTCONN from getpeername, recv and shutdown of an unconnected socket; EINVAL
 // for a second bind, a short address, bad accept4 flags, a negative option length; EISCONN;
 // ENOTSOCK on a pipe; EBADF; EAFNOSUPPORT and EPROTONOSUPPORT from socket; EFAULT for a bad
-// address; and a blocking recv a signal interrupts (EINTR without SA_RESTART).
+// address; a blocking recv a signal interrupts (EINTR without SA_RESTART, restarted with it),
+// and SO_RCVTIMEO (EAGAIN when it passes, EINTR for a signal even with SA_RESTART).
 // conformance-libcs: musl glibc
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -19,6 +20,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void check(int ok, const char *what) {
@@ -191,6 +193,31 @@ int main(void) {
     struct itimerval timer = {.it_value = {0, 50000}};
     setitimer(ITIMER_REAL, &timer, NULL);
     show("recv interrupted", recv(sv[0], &byte, 1, 0));
+    // With SA_RESTART the recv goes on until a forked child's byte arrives.
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &action, NULL);
+    pid_t child = fork();
+    check(child >= 0, "fork");
+    if (child == 0) {
+        usleep(200000);
+        check(write(sv[1], "r", 1) == 1, "child write");
+        _exit(0);
+    }
+    setitimer(ITIMER_REAL, &timer, NULL);
+    show("recv restarted after SA_RESTART", recv(sv[0], &byte, 1, 0));
+    check(waitpid(child, NULL, 0) == child, "waitpid");
+    // SO_RCVTIMEO: EAGAIN when it passes; EINTR for a signal even with SA_RESTART.
+    struct timeval limit = {0, 30000};
+    check(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) == 0, "SO_RCVTIMEO");
+    struct timeval read_back = {0, 0};
+    length = sizeof read_back;
+    check(getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &read_back, &length) == 0, "getsockopt SO_RCVTIMEO");
+    printf("SO_RCVTIMEO: %ld.%06ld s\n", (long)read_back.tv_sec, (long)read_back.tv_usec);
+    show("recv past SO_RCVTIMEO", recv(sv[0], &byte, 1, 0));
+    limit = (struct timeval){2, 0};
+    check(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) == 0, "SO_RCVTIMEO");
+    setitimer(ITIMER_REAL, &timer, NULL);
+    show("recv with SO_RCVTIMEO interrupted", recv(sv[0], &byte, 1, 0));
     close(sv[0]);
     close(sv[1]);
     close(listener);

@@ -102,16 +102,39 @@ enum SocketSyscalls {
         return Int(BounceBuffer.data.load(fromByteOffset: callSize, as: Int32.self))
     }
 
-    /// Waits until the host reports `events` (or an error or hang-up) on the socket.
+    /// SO_RCVTIMEO_OLD and SO_SNDTIMEO_OLD (struct timeval), what the waits of receiving and
+    /// sending calls honour.
+    static let soReceiveTimeout = 20, soSendTimeout = 21
+
+    /// The socket's receive or send timeout in nanoseconds; nil for none (0).
+    private static func timeout(_ file: OpenFile, sending: Bool) -> UInt64? {
+        guard let (_, header) = try? call(UK_SOCK_GETOPT, handle: file.hostHandle, solSocket,
+                                          sending ? soSendTimeout : soReceiveTimeout, dataLength: 16),
+              header.data_len >= 16 else { return nil }
+        let seconds = BounceBuffer.data.load(fromByteOffset: callSize, as: Int64.self)
+        let microseconds = BounceBuffer.data.load(fromByteOffset: callSize + 8, as: Int64.self)
+        guard seconds >= 0, microseconds >= 0, seconds > 0 || microseconds > 0 else { return nil }
+        let (nanoseconds, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? nil : nanoseconds &+ UInt64(microseconds) * 1000
+    }
+
+    /// Waits until the host reports `events` (or an error or hang-up) on the socket. With the
+    /// socket's SO_RCVTIMEO (receiving) or SO_SNDTIMEO (`sending`) set, the wait ends with
+    /// EAGAIN when it passes, and a signal ends it with EINTR, as Linux's sock_intr_errno;
+    /// without, a signal's handler with SA_RESTART restarts the call (ERESTARTSYS).
     private static func wait(_ file: OpenFile, for events: UInt32) throws(Errno) {
+        let sending = events == Readiness.pollOut
+        let limit = timeout(file, sending: sending)
+        let ready: Int
         do throws(Errno) {
-            _ = try Readiness.waitForReadiness(deadline: nil, hostHandles: [file.hostHandle]) {
+            ready = try Readiness.waitForReadiness(deadline: Readiness.deadline(after: limit), hostHandles: [file.hostHandle]) {
                 (host) throws(Errno) -> Int in
                 host.events(of: file.hostHandle) & (events | Readiness.pollErr | Readiness.pollHup | Readiness.pollNval) != 0 ? 1 : 0
             }
         } catch {
-            throw error == .EINTR ? .ERESTARTSYS : error
+            throw error == .EINTR && limit == nil ? .ERESTARTSYS : error
         }
+        if ready == 0 { throw .EAGAIN }
     }
 
     /// The socket behind descriptor `fd`: EBADF for none, ENOTSOCK for another kind.
@@ -257,7 +280,12 @@ enum SocketSyscalls {
                     throw error
                 }
             }
-            try wait(file, for: Readiness.pollOut)
+            do throws(Errno) {
+                try wait(file, for: Readiness.pollOut)
+            } catch {
+                // SO_SNDTIMEO passed: the connect goes on (Linux: EINPROGRESS).
+                throw error == .EAGAIN ? .EINPROGRESS : error
+            }
             let failure = try optionInt(file.hostHandle, level: solSocket, name: soError)
             if failure != 0 { throw Errno(rawValue: failure) ?? .EIO }
             waiting = true
