@@ -26,7 +26,12 @@ enum SocketSyscalls {
     /// Where uk_socket_call.addr lies (after eight 32-bit fields and two handles).
     static let addressOffset = 40
     /// The most data bytes one host call moves through the bounce buffer.
-    static var payloadCapacity: Int { BounceBuffer.dataCapacity - callSize - BounceBuffer.pathCapacity }
+    static var payloadCapacity: Int { BounceBuffer.dataCapacity - callSize - BounceBuffer.pathCapacity - rightsCapacity }
+    /// SCM_MAX_FD: the most descriptors one SCM_RIGHTS message carries.
+    static let maximumRights = 253
+    /// Room after the path for the descriptors of SCM_RIGHTS (a handle and a kind each).
+    static let rightsCapacity = maximumRights * 8
+    static let msgCmsgCloexec = 0x4000_0000
 
     /// What the kernel knows of a socket beyond its host handle: its type and, for AF_UNIX,
     /// the names (family, path, NUL) it was bound and connected with.
@@ -38,6 +43,8 @@ enum SocketSyscalls {
     }
 
     static var records: [Record] = []
+    /// The host handles and kinds (UK_HOST_KIND_*) of the descriptors the last receive took in.
+    static var receivedRights: [(Int32, Int32)] = []
 
     private static func recordIndex(_ handle: Int32) -> Int? {
         for index in records.indices where records[index].handle == handle { return index }
@@ -68,7 +75,8 @@ enum SocketSyscalls {
     /// Makes socket call `op` on `handle` with the data already staged after the header
     /// (`dataLength` bytes) and an address (raw bytes, or an absolute guest path for AF_UNIX).
     private static func call(_ op: uk_socket_op, handle: Int32, _ a0: Int = 0, _ a1: Int = 0, _ a2: Int = 0,
-                             address: [UInt8] = [], path: [UInt8] = [], dataLength: Int = 0) throws(Errno) -> (Int, uk_socket_call) {
+                             address: [UInt8] = [], path: [UInt8] = [], dataLength: Int = 0,
+                             rights: [Int32] = [], rightsRoom: Int = 0) throws(Errno) -> (Int, uk_socket_call) {
         guard path.count < BounceBuffer.pathCapacity else { throw .ENAMETOOLONG }
         var header = uk_socket_call()
         header.op = op.rawValue
@@ -84,7 +92,12 @@ enum SocketSyscalls {
         for (index, byte) in path.enumerated() {
             data.storeBytes(of: byte, toByteOffset: callSize + dataLength + index, as: UInt8.self)
         }
-        let result = try Hypercall.file(UK_FILE_SOCKET, handle: handle, dataLength: callSize + dataLength + path.count)
+        let rightsOffset = callSize + dataLength + path.count
+        for (index, handle) in rights.enumerated() {
+            data.storeBytes(of: handle, toByteOffset: rightsOffset + index * 4, as: Int32.self)
+        }
+        let result = try Hypercall.file(UK_FILE_SOCKET, handle: handle,
+                                        dataLength: rightsOffset + rights.count * 4 + rightsRoom * 8)
         return (result, data.load(as: uk_socket_call.self))
     }
 
@@ -426,7 +439,8 @@ enum SocketSyscalls {
 
     /// Sends the vector's bytes: a blocking stream socket sends them all (waiting while the
     /// host's buffer is full), other sockets one host send. SIGPIPE for EPIPE unless MSG_NOSIGNAL.
-    private static func send(_ file: OpenFile, _ vector: Vector, flags: Int, address: Address) throws(Errno) -> Int {
+    private static func send(_ file: OpenFile, _ vector: Vector, flags: Int, address: Address,
+                             rights: [Int32] = []) throws(Errno) -> Int {
         let size = total(vector)
         let stream = record(file.hostHandle).type == sockStream
         if !stream, size > payloadCapacity { throw .EMSGSIZE }
@@ -435,8 +449,10 @@ enum SocketSyscalls {
             let chunk = min(size - sent, payloadCapacity)
             do throws(Errno) {
                 try move(vector, skip: sent, count: chunk, toBounce: true)
-                let (moved, _) = try call(UK_SOCK_SEND, handle: file.hostHandle, flags & ~msgDontWait,
-                                          address: address.raw, path: address.path, dataLength: chunk)
+                // The descriptors go with the first bytes only.
+                let passed = sent == 0 ? rights : []
+                let (moved, _) = try call(UK_SOCK_SEND, handle: file.hostHandle, flags & ~msgDontWait, passed.count,
+                                          address: address.raw, path: address.path, dataLength: chunk, rights: passed)
                 sent += moved
                 if !stream || sent >= size || !blocking(file, flags: flags) { return sent }
                 if moved == chunk { continue }
@@ -460,14 +476,24 @@ enum SocketSyscalls {
 
     /// Receives into the vector; returns the bytes received (the datagram's full length with
     /// MSG_TRUNC), the sender's address and recvmsg's flags.
-    private static func receive(_ file: OpenFile, _ vector: Vector, flags: Int) throws(Errno) -> (Int, [UInt8], Int) {
+    private static func receive(_ file: OpenFile, _ vector: Vector, flags: Int,
+                                rightsRoom: Int = 0) throws(Errno) -> (Int, [UInt8], Int) {
         let size = total(vector)
         let stream = record(file.hostHandle).type == sockStream
         var received = 0
+        receivedRights = []
         while true {
             let room = min(size - received, payloadCapacity)
             do throws(Errno) {
-                let (count, header) = try call(UK_SOCK_RECV, handle: file.hostHandle, flags & ~msgDontWait, dataLength: room)
+                let asked = received == 0 ? rightsRoom : 0
+                let (count, header) = try call(UK_SOCK_RECV, handle: file.hostHandle, flags & ~(msgDontWait | msgCmsgCloexec),
+                                               asked, dataLength: room, rightsRoom: asked)
+                // Descriptors that came: (handle, kind) pairs after the data.
+                for index in 0..<Int(max(header.a1, 0)) {
+                    let at = callSize + room + index * 8
+                    receivedRights.append((BounceBuffer.data.load(fromByteOffset: at, as: Int32.self),
+                                           BounceBuffer.data.load(fromByteOffset: at + 4, as: Int32.self)))
+                }
                 try move(vector, skip: received, count: min(count, room), toBounce: false)
                 let address = answeredAddress(header)
                 received += count
@@ -508,7 +534,8 @@ enum SocketSyscalls {
         return count
     }
 
-    /// sendmsg(fd, msg, flags): the name and the iovecs; ancillary data is not passed (EOPNOTSUPP).
+    /// sendmsg(fd, msg, flags): the name, the iovecs and SCM_RIGHTS descriptors (the host
+    /// passes the host descriptors behind them); other ancillary data is EOPNOTSUPP.
     static func sendmsg(_ a: SyscallArguments) throws(Errno) -> Int {
         let file = try socket(a.int32(0))
         let message = a[1]
@@ -516,21 +543,76 @@ enum SocketSyscalls {
         let nameLength = Int(try UserMemory.load(UInt32.self, from: message + 8))
         let vector = try loadVector(try UserMemory.load(UInt64.self, from: message + 16),
                                     count: Int(try UserMemory.load(UInt64.self, from: message + 24) & 0x7FFF_FFFF))
-        let controlLength = try UserMemory.load(UInt64.self, from: message + 40)
-        if controlLength != 0, try UserMemory.load(UInt64.self, from: message + 32) != 0 { throw .EOPNOTSUPP }
+        let controlLength = Int(try UserMemory.load(UInt64.self, from: message + 40))
+        let control = try UserMemory.load(UInt64.self, from: message + 32)
+        let rights = controlLength != 0 && control != 0 ? try hostHandles(control: control, length: controlLength) : []
         let address = name == 0 ? Address() : try copyAddress(name, nameLength)
-        return try send(file, vector, flags: a.int32(2), address: address)
+        return try send(file, vector, flags: a.int32(2), address: address, rights: rights)
     }
 
-    /// recvmsg(fd, msg, flags): the name, the iovecs and msg_flags; no ancillary data
-    /// (msg_controllen 0).
+    /// The host handles of the descriptors the SCM_RIGHTS messages of a control buffer name.
+    /// Linux's checks: EINVAL for a message that does not fit or too many descriptors, EBADF
+    /// for a descriptor not open; a guest object (a pipe, an eventfd, an epoll instance) has no
+    /// host descriptor to pass (EOPNOTSUPP), and neither has another kind of message.
+    private static func hostHandles(control: UInt64, length: Int) throws(Errno) -> [Int32] {
+        guard length >= 0, length <= 64 * 1024 else { throw .ENOBUFS }
+        var handles: [Int32] = []
+        var offset = 0
+        while offset + 16 <= length {
+            let size = Int(try UserMemory.load(UInt64.self, from: control + UInt64(offset)))
+            guard size >= 16, offset + size <= length else { throw .EINVAL }
+            let level = try UserMemory.load(Int32.self, from: control + UInt64(offset + 8))
+            let type = try UserMemory.load(Int32.self, from: control + UInt64(offset + 12))
+            guard level == 1, type == 1 else { throw .EOPNOTSUPP }
+            let count = (size - 16) / 4
+            guard handles.count + count <= maximumRights else { throw .EINVAL }
+            for index in 0..<count {
+                let fd = Int(try UserMemory.load(Int32.self, from: control + UInt64(offset + 16 + index * 4)))
+                let file = try currentProcess.files.file(fd)
+                guard file.object == nil, file.hostHandle >= 0 else { throw .EOPNOTSUPP }
+                handles.append(file.hostHandle)
+            }
+            offset += (size + 7) & ~7
+        }
+        return handles
+    }
+
+    /// recvmsg(fd, msg, flags): the name, the iovecs, msg_flags and SCM_RIGHTS descriptors
+    /// (installed with MSG_CMSG_CLOEXEC's close-on-exec).
     static func recvmsg(_ a: SyscallArguments) throws(Errno) -> Int {
         let file = try socket(a.int32(0))
         let message = a[1]
         let name = try UserMemory.load(UInt64.self, from: message)
         let vector = try loadVector(try UserMemory.load(UInt64.self, from: message + 16),
                                     count: Int(try UserMemory.load(UInt64.self, from: message + 24) & 0x7FFF_FFFF))
-        let (count, address, flags) = try receive(file, vector, flags: a.int32(2))
+        let control = try UserMemory.load(UInt64.self, from: message + 32)
+        let controlRoom = control == 0 ? 0 : Int(try UserMemory.load(UInt64.self, from: message + 40))
+        let rightsRoom = controlRoom >= 16 ? min((controlRoom - 16) / 4, maximumRights) : 0
+        var (count, address, flags) = try receive(file, vector, flags: a.int32(2), rightsRoom: rightsRoom)
+        // The host always asks MSG_CMSG_CLOEXEC; msg_flags echoes the application's request, as Linux.
+        flags = flags & ~msgCmsgCloexec | a.int32(2) & msgCmsgCloexec
+        // The descriptors that came become the lowest free ones, as Linux's scm_detach_fds.
+        var fds: [Int32] = []
+        for (handle, kind) in receivedRights {
+            let hostFlags = kind == UK_HOST_KIND_SOCKET ? 2 : (try? Hypercall.file(UK_FILE_GET_FLAGS, handle: handle)) ?? 2
+            let installed = try? currentProcess.files.install(OpenFile(hostHandle: handle, path: [], flags: hostFlags & (3 | 0o2000),
+                                                                       closeOnExec: a.int32(2) & msgCmsgCloexec != 0,
+                                                                       hostKind: HostKind(rawValue: kind) ?? .plain))
+            if let installed { fds.append(Int32(installed)) } else {
+                _ = Hypercall.close(handle: handle)
+                flags |= 0x8  // MSG_CTRUNC
+            }
+        }
+        receivedRights = []
+        var controlLength = 0
+        if !fds.isEmpty {
+            let length = 16 + 4 * fds.count
+            try UserMemory.store(UInt64(length), to: control)
+            try UserMemory.store(Int32(1), to: control + 8)
+            try UserMemory.store(Int32(1), to: control + 12)
+            for (index, fd) in fds.enumerated() { try UserMemory.store(fd, to: control + 16 + UInt64(index * 4)) }
+            controlLength = min((length + 7) & ~7, controlRoom)
+        }
         if name != 0 {
             let room = Int(try UserMemory.load(UInt32.self, from: message + 8))
             let stored = min(room, address.count)
@@ -539,7 +621,7 @@ enum SocketSyscalls {
         } else {
             try UserMemory.store(UInt32(0), to: message + 8)
         }
-        try UserMemory.store(UInt64(0), to: message + 40)
+        try UserMemory.store(UInt64(controlLength), to: message + 40)
         try UserMemory.store(Int32(truncatingIfNeeded: flags), to: message + 48)
         return count
     }

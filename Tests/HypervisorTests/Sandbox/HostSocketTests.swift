@@ -99,3 +99,58 @@ final class HostSocketTests {
         #expect(long.withCString { HostFileTable.unixAddress(directory: 7, name: $0) } == nil)
     }
 }
+
+extension HostSocketTests {
+    @Test func rightsTravelAsHostDescriptorsAndArriveAsNewHandles() throws {
+        let files = try HostFileTable(rootDirectory: root.path)
+        let size = MemoryLayout<uk_socket_call>.size
+        var bytes = [UInt8](repeating: 0, count: size + 1 + 8)
+        var header = uk_socket_call()
+        header.op = UK_SOCK_PAIR.rawValue
+        header.a0 = 1
+        header.a1 = 1
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: header, as: uk_socket_call.self) }
+        _ = bytes.withUnsafeMutableBytes { files.file(handle: -1, operation: UK_FILE_SOCKET.rawValue, buffer: $0, value: 0) }
+        let pair = bytes.withUnsafeBytes { $0.loadUnaligned(as: uk_socket_call.self) }.handles
+        let passed = Int32(call(files, UK_SOCK_CREATE, 1, 2).0)
+        // SEND: one byte of data, then one handle.
+        header = uk_socket_call()
+        header.op = UK_SOCK_SEND.rawValue
+        header.a1 = 1
+        header.data_len = 1
+        bytes = [UInt8](repeating: 0, count: size + 1 + 4)
+        bytes.withUnsafeMutableBytes {
+            $0.storeBytes(of: header, as: uk_socket_call.self)
+            $0.storeBytes(of: UInt8(ascii: "x"), toByteOffset: size, as: UInt8.self)
+            $0.storeBytes(of: passed, toByteOffset: size + 1, as: Int32.self)
+        }
+        #expect(bytes.withUnsafeMutableBytes { files.file(handle: pair.0, operation: UK_FILE_SOCKET.rawValue, buffer: $0, value: 0) } == 1)
+        // RECV: room for one byte and one descriptor.
+        header = uk_socket_call()
+        header.op = UK_SOCK_RECV.rawValue
+        header.a1 = 1
+        header.data_len = 1
+        bytes = [UInt8](repeating: 0, count: size + 1 + 8)
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: header, as: uk_socket_call.self) }
+        #expect(bytes.withUnsafeMutableBytes { files.file(handle: pair.1, operation: UK_FILE_SOCKET.rawValue, buffer: $0, value: 0) } == 1)
+        let answered = bytes.withUnsafeBytes { $0.loadUnaligned(as: uk_socket_call.self) }
+        #expect(answered.a1 == 1)
+        let handle = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: size + 1, as: Int32.self) }
+        let kind = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: size + 5, as: Int32.self) }
+        #expect(kind == UK_HOST_KIND_SOCKET)
+        #expect(handle != passed)
+        let fd = try #require(files.descriptor(handle))
+        #expect(fcntl(fd, F_GETFL) & O_NONBLOCK != 0)
+        #expect(fcntl(fd, F_GETFD) & FD_CLOEXEC != 0)
+        // A handle the table lacks: EBADF.
+        header = uk_socket_call()
+        header.op = UK_SOCK_SEND.rawValue
+        header.a1 = 1
+        bytes = [UInt8](repeating: 0, count: size + 4)
+        bytes.withUnsafeMutableBytes {
+            $0.storeBytes(of: header, as: uk_socket_call.self)
+            $0.storeBytes(of: Int32(999), toByteOffset: size, as: Int32.self)
+        }
+        #expect(bytes.withUnsafeMutableBytes { files.file(handle: pair.0, operation: UK_FILE_SOCKET.rawValue, buffer: $0, value: 0) } == -Int64(EBADF))
+    }
+}

@@ -553,9 +553,12 @@ enum uk_socket_op {
     UK_SOCK_SHUTDOWN = 7,  /* a0 how */
     UK_SOCK_NAME     = 8,  /* addr <- getsockname */
     UK_SOCK_PEER     = 9,  /* addr <- getpeername */
-    UK_SOCK_SEND     = 10, /* a0 flags; data_len bytes of data; the address when addr_len or path_len */
+    UK_SOCK_SEND     = 10, /* a0 flags; data_len bytes of data; the address when addr_len or path_len;
+                              a1 handles after the path, passed as SCM_RIGHTS */
     UK_SOCK_RECV     = 11, /* a0 flags; data <- at most data_len bytes; addr <- the sender;
-                              msg_flags <- recvmsg's flags */
+                              msg_flags <- recvmsg's flags; a1 in: room for SCM_RIGHTS
+                              descriptors, out: how many came, as (handle, UK_HOST_KIND_*)
+                              int32 pairs after the data (the host adopts them) */
     UK_SOCK_SETOPT   = 12, /* a0 level, a1 name; data_len bytes of value */
     UK_SOCK_GETOPT   = 13, /* a0 level, a1 name; data <- the value (data_len in: room, out: its length) */
 };

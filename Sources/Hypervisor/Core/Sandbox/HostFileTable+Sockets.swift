@@ -23,6 +23,11 @@ extension HostFileTable {
     static let familyUnix: Int32 = 1, familyInet: Int32 = 2, familyInet6: Int32 = 10
     static let socketNonblock: Int32 = 0o4000, socketCloexec: Int32 = 0o2000000
     static let messageDontWait: Int32 = 0x40, messageNoSignal: Int32 = 0x4000
+    static let messageCmsgCloexec: Int32 = 0x4000_0000
+    /// SCM_MAX_FD: the most descriptors one SCM_RIGHTS message carries.
+    static let maximumRights: Int32 = 253
+    /// CMSG_SPACE for `count` descriptors: the 16-byte header and the data, rounded to 8.
+    static func controlSpace(_ count: Int) -> Int { (16 + 4 * count + 7) & ~7 }
     /// sizeof(struct sockaddr_un): sun_family then 108 bytes of sun_path.
     static let unixAddressSize = 110
 
@@ -38,6 +43,12 @@ extension HostFileTable {
         let data = UnsafeMutableRawBufferPointer(rebasing: buffer[dataStart ..< dataStart + Int(call.data_len)])
         let pathStart = dataStart + Int(call.data_len)
         let path = Array(buffer[pathStart ..< pathStart + Int(call.path_len)])
+        // SCM_RIGHTS: SEND's a1 handles, or RECV's handle-and-kind pairs for a1 descriptors, after the path.
+        let rightsStart = pathStart + Int(call.path_len)
+        let rightsCount = call.op == UK_SOCK_SEND.rawValue || call.op == UK_SOCK_RECV.rawValue ? Int(max(call.a1, 0)) : 0
+        guard rightsCount <= HostFileTable.maximumRights,
+              rightsStart + rightsCount * (call.op == UK_SOCK_RECV.rawValue ? 8 : 4) <= buffer.count else { return -Int64(EINVAL) }
+        let rights = UnsafeMutableRawBufferPointer(rebasing: buffer[rightsStart ..< buffer.count])
         let result: Int64
         switch call.op {
         case UK_SOCK_CREATE.rawValue:
@@ -46,7 +57,7 @@ extension HostFileTable {
             result = makeSocket(&call, pair: true)
         default:
             guard let fd = descriptor(handle) else { return -Int64(EBADF) }
-            result = socketOperation(fd, &call, data: data, path: path)
+            result = socketOperation(fd, &call, data: data, path: path, rights: rights)
         }
         buffer.storeBytes(of: call, as: uk_socket_call.self)
         return result
@@ -83,8 +94,8 @@ extension HostFileTable {
         return 0
     }
 
-    private func socketOperation(_ fd: Int32, _ call: inout uk_socket_call,
-                                 data: UnsafeMutableRawBufferPointer, path: [UInt8]) -> Int64 {
+    private func socketOperation(_ fd: Int32, _ call: inout uk_socket_call, data: UnsafeMutableRawBufferPointer,
+                                 path: [UInt8], rights: UnsafeMutableRawBufferPointer) -> Int64 {
         var result: Int
         switch call.op {
         case UK_SOCK_BIND.rawValue:
@@ -112,6 +123,7 @@ extension HostFileTable {
             result = receiveAddress(&call) { address, length in Int(getpeername(fd, address, length)) }
         case UK_SOCK_SEND.rawValue:
             let flags = call.a0 | HostFileTable.messageDontWait | HostFileTable.messageNoSignal
+            if call.a1 > 0 { return sendRights(fd, call, data: data, path: path, rights: rights, flags: flags) }
             guard call.addr_len > 0 || !path.isEmpty else {
                 result = Glibc.send(fd, data.baseAddress, data.count, flags)
                 break
@@ -122,22 +134,32 @@ extension HostFileTable {
             }
         case UK_SOCK_RECV.rawValue:
             var flags: Int32 = 0
-            let flagsIn = call.a0 | HostFileTable.messageDontWait
+            let flagsIn = call.a0 | HostFileTable.messageDontWait | HostFileTable.messageCmsgCloexec
+            // Room for call.a1 descriptors (SCM_RIGHTS) in a control buffer of CMSG_SPACE bytes.
+            let room = Int(min(max(call.a1, 0), HostFileTable.maximumRights))
+            var control = [UInt8](repeating: 0, count: room > 0 ? HostFileTable.controlSpace(room) : 0)
+            var controlLength = 0
             result = receiveAddress(&call) { address, length in
                 var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
                 var message = msghdr()
                 message.msg_name = UnsafeMutableRawPointer(address)
                 message.msg_namelen = length.pointee
                 return withUnsafeMutablePointer(to: &vector) { vectorPointer in
-                    message.msg_iov = vectorPointer
-                    message.msg_iovlen = 1
-                    let received = Glibc.recvmsg(fd, &message, flagsIn)
-                    length.pointee = message.msg_namelen
-                    flags = message.msg_flags
-                    return received
+                    control.withUnsafeMutableBytes { controlBytes in
+                        message.msg_iov = vectorPointer
+                        message.msg_iovlen = 1
+                        message.msg_control = controlBytes.baseAddress
+                        message.msg_controllen = controlBytes.count
+                        let received = Glibc.recvmsg(fd, &message, flagsIn)
+                        length.pointee = message.msg_namelen
+                        flags = message.msg_flags
+                        controlLength = received >= 0 ? message.msg_controllen : 0
+                        return received
+                    }
                 }
             }
             call.msg_flags = UInt32(bitPattern: flags)
+            call.a1 = result >= 0 ? adoptRights(control, length: controlLength, into: rights) : 0
         case UK_SOCK_SETOPT.rawValue:
             result = Int(setsockopt(fd, call.a0, call.a1, data.baseAddress, socklen_t(data.count)))
         case UK_SOCK_GETOPT.rawValue:
@@ -209,6 +231,81 @@ extension HostFileTable {
         call.addr_len = UInt32(size)
         errno = saved
         return result
+    }
+
+    /// sendmsg(2) with one SCM_RIGHTS message of the host descriptors behind the guest's
+    /// `call.a1` handles (at the start of `rights`): EBADF for a handle the table lacks.
+    private func sendRights(_ fd: Int32, _ call: uk_socket_call, data: UnsafeMutableRawBufferPointer, path: [UInt8],
+                            rights: UnsafeMutableRawBufferPointer, flags: Int32) -> Int64 {
+        let count = Int(call.a1)
+        var control = [UInt8](repeating: 0, count: HostFileTable.controlSpace(count))
+        let length = 16 + 4 * count
+        for index in 0..<count {
+            guard let passed = descriptor(rights.loadUnaligned(fromByteOffset: index * 4, as: Int32.self)) else {
+                return -Int64(EBADF)
+            }
+            control.withUnsafeMutableBytes { $0.storeBytes(of: passed, toByteOffset: 16 + index * 4, as: Int32.self) }
+        }
+        control.withUnsafeMutableBytes { bytes in
+            bytes.storeBytes(of: UInt64(length), toByteOffset: 0, as: UInt64.self)
+            bytes.storeBytes(of: Int32(1), toByteOffset: 8, as: Int32.self)  // SOL_SOCKET
+            bytes.storeBytes(of: Int32(1), toByteOffset: 12, as: Int32.self)  // SCM_RIGHTS
+        }
+        let send = { (address: UnsafePointer<sockaddr>?, addressLength: socklen_t) -> Int64 in
+            var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
+            var message = msghdr()
+            message.msg_name = UnsafeMutableRawPointer(mutating: address)
+            message.msg_namelen = addressLength
+            let sent = withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                control.withUnsafeMutableBytes { controlBytes in
+                    message.msg_iov = vectorPointer
+                    message.msg_iovlen = 1
+                    message.msg_control = controlBytes.baseAddress
+                    message.msg_controllen = controlBytes.count
+                    return Glibc.sendmsg(fd, &message, flags)
+                }
+            }
+            return sent < 0 ? -Int64(errno) : Int64(sent)
+        }
+        guard call.addr_len > 0 || !path.isEmpty else { return send(nil, 0) }
+        return withAddress(call, path: path, operation: "sendmsg") { address, length in send(address, length) }
+    }
+
+    /// Takes the descriptors of the SCM_RIGHTS messages in `control` (its first `length`
+    /// bytes) as new handles, written to `rights` as (handle, UK_HOST_KIND_*) pairs; returns
+    /// how many. A socket is made non-blocking (the guest's kernel waits for it); descriptors
+    /// beyond the table's room are closed.
+    private func adoptRights(_ control: [UInt8], length: Int, into rights: UnsafeMutableRawBufferPointer) -> Int32 {
+        var adopted: Int32 = 0
+        var offset = 0
+        control.withUnsafeBytes { bytes in
+            while offset + 16 <= length {
+                let size = Int(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                guard size >= 16, offset + size <= length else { break }
+                let level = bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int32.self)
+                let type = bytes.loadUnaligned(fromByteOffset: offset + 12, as: Int32.self)
+                if level == 1, type == 1 {
+                    for index in 0..<(size - 16) / 4 {
+                        let fd = bytes.loadUnaligned(fromByteOffset: offset + 16 + index * 4, as: Int32.self)
+                        guard (Int(adopted) + 1) * 8 <= rights.count, adopted < HostFileTable.maximumRights else {
+                            Glibc.close(fd)
+                            continue
+                        }
+                        var status = stat()
+                        let socket = fstat(fd, &status) == 0 && status.st_mode & S_IFMT == S_IFSOCK
+                        if socket { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+                        let handle = adopt(fd)
+                        guard handle >= 0 else { continue }
+                        rights.storeBytes(of: Int32(handle), toByteOffset: Int(adopted) * 8, as: Int32.self)
+                        rights.storeBytes(of: socket ? UK_HOST_KIND_SOCKET : UK_HOST_KIND_PLAIN,
+                                          toByteOffset: Int(adopted) * 8 + 4, as: Int32.self)
+                        adopted += 1
+                    }
+                }
+                offset += (size + 7) & ~7
+            }
+        }
+        return adopted
     }
 
     /// Reports a refusal on stderr, once per call and reason.
