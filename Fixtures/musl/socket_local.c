@@ -5,11 +5,12 @@
 // client's getpeername give the path as given, EADDRINUSE for a second bind, a forked client
 // connecting by the same relative name), unlinked at the end; an AF_UNIX datagram socket at
 // a path; and UDP round trips on 127.0.0.1 with sendto/recvfrom (the sender's address), a
-// connected UDP socket, and MSG_DONTWAIT on an empty socket (EAGAIN).
+// connected UDP socket, MSG_DONTWAIT on an empty socket (EAGAIN), sendmmsg and recvmmsg.
 // conformance-libcs: musl glibc
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stddef.h>
@@ -219,6 +220,37 @@ static void udp(void) {
     length = sizeof peer;
     check(getpeername(a, (struct sockaddr *)&peer, &length) == 0, "getpeername udp");
     printf("udp peer is b: %d\n", peer.sin_port == b_address.sin_port);
+    // sendmmsg and recvmmsg: three datagrams in one call each (MSG_WAITFORONE).
+    char texts[3][8] = {"one", "two!", "three"};
+    struct iovec out_vectors[3];
+    struct mmsghdr out[3];
+    memset(out, 0, sizeof out);
+    for (int i = 0; i < 3; i++) {
+        out_vectors[i] = (struct iovec){texts[i], strlen(texts[i])};
+        out[i].msg_hdr.msg_iov = &out_vectors[i];
+        out[i].msg_hdr.msg_iovlen = 1;
+    }
+    int sent = sendmmsg(a, out, 3, 0);
+    printf("sendmmsg: %d, lengths %u %u %u\n", sent, out[0].msg_len, out[1].msg_len, out[2].msg_len);
+    char in_buffers[3][16];
+    memset(in_buffers, 0, sizeof in_buffers);
+    struct iovec in_vectors[3];
+    struct mmsghdr in[3];
+    memset(in, 0, sizeof in);
+    for (int i = 0; i < 3; i++) {
+        in_vectors[i] = (struct iovec){in_buffers[i], sizeof in_buffers[i]};
+        in[i].msg_hdr.msg_iov = &in_vectors[i];
+        in[i].msg_hdr.msg_iovlen = 1;
+    }
+    fcntl(b, F_SETFL, 0);
+    int got_total = 0;
+    for (int tries = 0; got_total < 3 && tries < 100; tries++) {
+        int n = recvmmsg(b, in + got_total, 3 - got_total, MSG_WAITFORONE, NULL);
+        check(n > 0, "recvmmsg");
+        got_total += n;
+    }
+    printf("recvmmsg: %d: '%s' %u, '%s' %u, '%s' %u\n", got_total, in_buffers[0], in[0].msg_len, in_buffers[1],
+           in[1].msg_len, in_buffers[2], in[2].msg_len);
     close(a);
     close(b);
 }

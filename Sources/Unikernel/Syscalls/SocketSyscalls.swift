@@ -537,8 +537,10 @@ enum SocketSyscalls {
     /// sendmsg(fd, msg, flags): the name, the iovecs and SCM_RIGHTS descriptors (the host
     /// passes the host descriptors behind them); other ancillary data is EOPNOTSUPP.
     static func sendmsg(_ a: SyscallArguments) throws(Errno) -> Int {
-        let file = try socket(a.int32(0))
-        let message = a[1]
+        try sendMessage(try socket(a.int32(0)), a[1], flags: a.int32(2))
+    }
+
+    private static func sendMessage(_ file: OpenFile, _ message: UInt64, flags: Int) throws(Errno) -> Int {
         let name = try UserMemory.load(UInt64.self, from: message)
         let nameLength = Int(try UserMemory.load(UInt32.self, from: message + 8))
         let vector = try loadVector(try UserMemory.load(UInt64.self, from: message + 16),
@@ -547,7 +549,7 @@ enum SocketSyscalls {
         let control = try UserMemory.load(UInt64.self, from: message + 32)
         let rights = controlLength != 0 && control != 0 ? try hostHandles(control: control, length: controlLength) : []
         let address = name == 0 ? Address() : try copyAddress(name, nameLength)
-        return try send(file, vector, flags: a.int32(2), address: address, rights: rights)
+        return try send(file, vector, flags: flags, address: address, rights: rights)
     }
 
     /// The host handles of the descriptors the SCM_RIGHTS messages of a control buffer name.
@@ -580,23 +582,25 @@ enum SocketSyscalls {
     /// recvmsg(fd, msg, flags): the name, the iovecs, msg_flags and SCM_RIGHTS descriptors
     /// (installed with MSG_CMSG_CLOEXEC's close-on-exec).
     static func recvmsg(_ a: SyscallArguments) throws(Errno) -> Int {
-        let file = try socket(a.int32(0))
-        let message = a[1]
+        try receiveMessage(try socket(a.int32(0)), a[1], flags: a.int32(2))
+    }
+
+    private static func receiveMessage(_ file: OpenFile, _ message: UInt64, flags requested: Int) throws(Errno) -> Int {
         let name = try UserMemory.load(UInt64.self, from: message)
         let vector = try loadVector(try UserMemory.load(UInt64.self, from: message + 16),
                                     count: Int(try UserMemory.load(UInt64.self, from: message + 24) & 0x7FFF_FFFF))
         let control = try UserMemory.load(UInt64.self, from: message + 32)
         let controlRoom = control == 0 ? 0 : Int(try UserMemory.load(UInt64.self, from: message + 40))
         let rightsRoom = controlRoom >= 16 ? min((controlRoom - 16) / 4, maximumRights) : 0
-        var (count, address, flags) = try receive(file, vector, flags: a.int32(2), rightsRoom: rightsRoom)
+        var (count, address, flags) = try receive(file, vector, flags: requested, rightsRoom: rightsRoom)
         // The host always asks MSG_CMSG_CLOEXEC; msg_flags echoes the application's request, as Linux.
-        flags = flags & ~msgCmsgCloexec | a.int32(2) & msgCmsgCloexec
+        flags = flags & ~msgCmsgCloexec | requested & msgCmsgCloexec
         // The descriptors that came become the lowest free ones, as Linux's scm_detach_fds.
         var fds: [Int32] = []
         for (handle, kind) in receivedRights {
             let hostFlags = kind == UK_HOST_KIND_SOCKET ? 2 : (try? Hypercall.file(UK_FILE_GET_FLAGS, handle: handle)) ?? 2
             let installed = try? currentProcess.files.install(OpenFile(hostHandle: handle, path: [], flags: hostFlags & (3 | 0o2000),
-                                                                       closeOnExec: a.int32(2) & msgCmsgCloexec != 0,
+                                                                       closeOnExec: requested & msgCmsgCloexec != 0,
                                                                        hostKind: HostKind(rawValue: kind) ?? .plain))
             if let installed { fds.append(Int32(installed)) } else {
                 _ = Hypercall.close(handle: handle)
@@ -624,6 +628,54 @@ enum SocketSyscalls {
         try UserMemory.store(UInt64(controlLength), to: message + 40)
         try UserMemory.store(Int32(truncatingIfNeeded: flags), to: message + 48)
         return count
+    }
+
+    /// MSG_WAITFORONE: recvmmsg waits for the first message only.
+    static let msgWaitForOne = 0x10000
+    /// sizeof(struct mmsghdr): a msghdr, then msg_len (padded to 8).
+    static let mmsghdrSize = 64
+
+    /// sendmmsg(fd, msgvec, vlen, flags): sendmsg for each message (at most UIO_MAXIOV), its
+    /// msg_len stored; an error after the first message ends the batch with the count so far.
+    static func sendmmsg(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        let count = min(a.uint32(2), FileSyscalls.maxIovecs)
+        var done = 0
+        while done < count {
+            let entry = a[1] + UInt64(done * mmsghdrSize)
+            do throws(Errno) {
+                let sent = try sendMessage(file, entry, flags: a.int32(3))
+                try UserMemory.store(UInt32(truncatingIfNeeded: sent), to: entry + 56)
+            } catch {
+                if done > 0 { return done }
+                throw error
+            }
+            done += 1
+        }
+        return done
+    }
+
+    /// recvmmsg(fd, msgvec, vlen, flags, timeout): recvmsg for each message, msg_len stored;
+    /// with MSG_WAITFORONE only the first waits. The timeout is not honoured (a blocking
+    /// batch ends with the first error after a message, as Linux's).
+    static func recvmmsg(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        let count = min(a.uint32(2), FileSyscalls.maxIovecs)
+        var flags = a.int32(3)
+        var done = 0
+        while done < count {
+            let entry = a[1] + UInt64(done * mmsghdrSize)
+            do throws(Errno) {
+                let received = try receiveMessage(file, entry, flags: flags & ~msgWaitForOne)
+                try UserMemory.store(UInt32(truncatingIfNeeded: received), to: entry + 56)
+            } catch {
+                if done > 0 { return done }
+                throw error
+            }
+            done += 1
+            if flags & msgWaitForOne != 0 { flags |= msgDontWait }
+        }
+        return done
     }
 
     /// read/write(2) of a socket: straight between the application's pages and the host socket.
