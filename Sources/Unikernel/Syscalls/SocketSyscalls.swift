@@ -86,6 +86,9 @@ enum SocketSyscalls {
         header.data_len = UInt32(dataLength)
         header.path_len = UInt32(path.count)
         header.addr_len = UInt32(address.count)
+        // SAFETY: the header, the address (<= 128 bytes inside it), the data (<= payloadCapacity),
+        // the path (< pathCapacity) and the rights (<= rightsCapacity) fit in the bounce
+        // buffer's data area, which is this call's alone until the hypercall returns.
         let data = BounceBuffer.data
         data.storeBytes(of: header, as: uk_socket_call.self)
                 for (index, byte) in address.enumerated() { data.storeBytes(of: byte, toByteOffset: addressOffset + index, as: UInt8.self) }
@@ -425,6 +428,7 @@ enum SocketSyscalls {
                 continue
             }
             let part = min(length - skip, left)
+            // SAFETY: offset + part <= count <= payloadCapacity: inside the data area.
             let bounce = BounceBuffer.data + callSize + offset
             if toBounce {
                 try UserMemory.copyIn(from: base + UInt64(skip), to: bounce, count: part)

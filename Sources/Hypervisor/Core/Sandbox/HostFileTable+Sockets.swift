@@ -40,6 +40,8 @@ extension HostFileTable {
         guard call.addr_len <= 128, Int(call.data_len) + Int(call.path_len) <= buffer.count - dataStart else {
             return -Int64(EINVAL)
         }
+        // SAFETY: the data, path and rights areas lie inside `buffer` (the guest range the
+        // decoder bounds-checked): their lengths were checked against its size above and below.
         let data = UnsafeMutableRawBufferPointer(rebasing: buffer[dataStart ..< dataStart + Int(call.data_len)])
         let pathStart = dataStart + Int(call.data_len)
         let path = Array(buffer[pathStart ..< pathStart + Int(call.path_len)])
@@ -182,11 +184,13 @@ extension HostFileTable {
                 guard let address = HostFileTable.unixAddress(directory: directory, name: name) else {
                     return -Int64(ENAMETOOLONG)
                 }
+                // SAFETY: `address` is a complete sockaddr_un for the call's duration.
                 return address.withUnsafeBytes { bytes in
                     body(bytes.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(bytes.count))
                 }
             }
         }
+        // SAFETY: `raw` is the call's 128-byte address copy and `length` was checked <= 128.
         var raw = call.addr
         let length = Int(call.addr_len)
         return withUnsafeBytes(of: &raw) { bytes in
@@ -213,6 +217,8 @@ extension HostFileTable {
     /// means nothing to the guest: it comes back unnamed (the guest's kernel knows its own).
     private func receiveAddress(_ call: inout uk_socket_call,
                                 _ body: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int) -> Int {
+        // SAFETY: the host kernel writes at most `length` (sizeof sockaddr_storage) bytes into
+        // `storage`; 128 of them are copied to the 128-byte `call.addr`.
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutableBytes(of: &storage) { bytes in
@@ -238,6 +244,8 @@ extension HostFileTable {
     private func sendRights(_ fd: Int32, _ call: uk_socket_call, data: UnsafeMutableRawBufferPointer, path: [UInt8],
                             rights: UnsafeMutableRawBufferPointer, flags: Int32) -> Int64 {
         let count = Int(call.a1)
+        // SAFETY: `control` holds CMSG_SPACE(4 * count) bytes, every store lies inside it, and
+        // `rights` holds the count handles (checked in socketCall).
         var control = [UInt8](repeating: 0, count: HostFileTable.controlSpace(count))
         let length = 16 + 4 * count
         for index in 0..<count {
@@ -276,6 +284,8 @@ extension HostFileTable {
     /// how many. A socket is made non-blocking (the guest's kernel waits for it); descriptors
     /// beyond the table's room are closed.
     private func adoptRights(_ control: [UInt8], length: Int, into rights: UnsafeMutableRawBufferPointer) -> Int32 {
+        // SAFETY: each message is read only when its header and data lie within the `length`
+        // bytes the host kernel filled; each pair is stored only when it fits in `rights`.
         var adopted: Int32 = 0
         var offset = 0
         control.withUnsafeBytes { bytes in
