@@ -109,6 +109,7 @@ struct HypervisorCommand {
         }
         configuration.rootDirectory = options.dir
         configuration.readOnlyRoot = options.readOnly
+        configuration.network = options.network
         var volumes = options.system ? VolumeSpec.system : []
         for text in options.volumes {
             switch VolumeSpec.parse(text) {

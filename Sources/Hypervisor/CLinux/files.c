@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "clinux_files.h"
+#include <sys/socket.h>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -67,4 +68,8 @@ int clinux_fcntl_lock(int fd, int command, struct flock *lock) {
 
 int clinux_flock(int fd, int operation) {
     return flock(fd, operation);
+}
+
+int clinux_accept4(int fd, struct sockaddr *address, unsigned *length, int flags) {
+    return accept4(fd, address, (socklen_t *)length, flags);
 }

@@ -28,6 +28,8 @@ enum HostKind: Int32 {
     /// A host inotify instance (InotifySyscalls): always non-blocking on the host, while the
     /// guest's O_NONBLOCK says whether a read waits (by polling, so no vCPU blocks in the host).
     case inotify = 1
+    /// A host socket (SocketSyscalls), non-blocking on the host like an inotify instance.
+    case socket = 2
 }
 
 /// The process's file-descriptor table: index = fd. Descriptors 0, 1 and 2

@@ -129,8 +129,13 @@ enum Readiness {
             if hostHandles.isEmpty {
                 if changes.wait(deadline: deadline) == .interrupted { throw .EINTR }
             } else if Scheduler.tasks.count == 1 {
-                let milliseconds = deadline.map { Int64(($0 - now + 999_999) / 1_000_000) } ?? -1
+                // The host waits no longer than the next interval timer, whose signal may end
+                // this wait (an alarm during a blocking read of a socket or inotify instance).
+                var until = deadline
+                if let timer = TimerQueue.earliest, until.map({ timer < $0 }) ?? true { until = timer }
+                let milliseconds = until.map { $0 > now ? Int64(($0 - now + 999_999) / 1_000_000) : 0 } ?? -1
                 answers = try askHost(hostHandles, milliseconds: milliseconds)
+                TimerQueue.expire(now: Clock.monotonicNanoseconds())
             } else {
                 let slice = now &+ hostPollInterval
                 if changes.wait(deadline: deadline.map { min($0, slice) } ?? slice) == .interrupted { throw .EINTR }

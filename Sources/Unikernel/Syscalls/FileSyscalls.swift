@@ -53,6 +53,10 @@ enum FileSyscalls {
         if file.object != nil {
             return try PipeSyscalls.transfer(file, buffer: buffer, count: count, write: write) ?? 0
         }
+        if file.hostKind == .socket {
+            guard offset < 0 else { throw .ESPIPE }
+            return try SocketSyscalls.transfer(file, buffer: buffer, count: count, write: write)
+        }
         if file.hostKind == .inotify, !write, offset < 0 {
             return try InotifySyscalls.read(file, into: buffer, count: count)
         }
@@ -275,6 +279,7 @@ enum FileSyscalls {
         }
         if !currentProcess.files.isShared(file.hostHandle) {
             Epoll.forget(.host(file.hostHandle))
+            if file.hostKind == .socket { SocketSyscalls.forget(file.hostHandle) }
             if file.hostHandle > 2 { _ = Hypercall.close(handle: file.hostHandle) }
         }
     }
@@ -415,6 +420,7 @@ enum FileSyscalls {
         guard file.object == nil else { throw .ENOTTY }
         let request = UInt32(truncatingIfNeeded: a[1])
         if file.hostKind == .inotify { return try InotifySyscalls.ioctl(file, request: request, argument: a[2]) }
+        if file.hostKind == .socket { return try SocketSyscalls.ioctl(a.int32(0), file, request: request, argument: a[2]) }
         let (hostLength, guestLength): (Int, Int)
         switch request {
         case tcgets: (hostLength, guestLength) = (hostTermiosSize, kernelTermiosSize)

@@ -81,3 +81,12 @@ struct RunnerCommandLineTests {
         #expect(usageError(["--timeout", "soon", "prog"]) == "invalid --timeout 'soon' (expected seconds)")
     }
 }
+
+extension RunnerCommandLineTests {
+    @Test func netPolicyIsHostUnlessNone() throws {
+        #expect(try parse(["./prog"]).network == .host)
+        #expect(try parse(["--net", "none", "./prog"]).network == .none)
+        #expect(try parse(["--net=host", "./prog"]).network == .host)
+        #expect(usageError(["--net", "some", "./prog"])?.contains("--net") == true)
+    }
+}

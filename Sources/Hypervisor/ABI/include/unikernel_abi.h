@@ -350,6 +350,9 @@ typedef struct uk_inherited_fd {
  * descriptor is always non-blocking while the guest's flags say whether reads wait. */
 #define UK_HOST_KIND_PLAIN   0
 #define UK_HOST_KIND_INOTIFY 1
+/* A host socket the host made for the guest (UK_FILE_SOCKET): always non-blocking on the
+ * host, while the guest's O_NONBLOCK says whether its calls wait. */
+#define UK_HOST_KIND_SOCKET  2
 
 /* UK_PROC_EXEC's buffer: this header, the state (uk_inherited_state with its fds and cwd),
  * then the program's absolute guest path (path_len bytes), the name exec was given
@@ -529,9 +532,52 @@ enum uk_file_op {
                                 kernel retries, so no vCPU blocks in the host); the host's fcntl
                                 record lock on the handle, so processes' locks meet */
     UK_FILE_FLOCK      = 18, /* value = flock(2)'s operation; LOCK_NB is always added */
+    UK_FILE_SOCKET     = 19, /* buf = struct uk_socket_call then its data (in and out); a
+                                socket call on the handle (none for UK_SOCK_CREATE and
+                                UK_SOCK_PAIR); result = as the host's call (a new handle for
+                                CREATE and ACCEPT, bytes for SEND and RECV) */
     UK_FILE_LINK_NAME  = 32, /* buf <- what the host's /proc/self/fd link of the handle reads
                                 (inherited stdio: a terminal, pipe:[N], a host file); result = length */
 };
+
+/* uk_socket_call.op: the socket calls the host makes for the guest. Sockets are always
+   non-blocking and close-on-exec on the host; SEND and RECV add MSG_DONTWAIT and SEND adds
+   MSG_NOSIGNAL (the guest's kernel waits and sends SIGPIPE itself). */
+enum uk_socket_op {
+    UK_SOCK_CREATE   = 1,  /* a0 domain, a1 type (without SOCK_NONBLOCK/SOCK_CLOEXEC), a2 protocol */
+    UK_SOCK_PAIR     = 2,  /* as CREATE; handles <- the two new handles */
+    UK_SOCK_BIND     = 3,  /* the address */
+    UK_SOCK_CONNECT  = 4,  /* the address */
+    UK_SOCK_LISTEN   = 5,  /* a0 backlog */
+    UK_SOCK_ACCEPT   = 6,  /* addr <- the peer (addr_len in: room, out: its length) */
+    UK_SOCK_SHUTDOWN = 7,  /* a0 how */
+    UK_SOCK_NAME     = 8,  /* addr <- getsockname */
+    UK_SOCK_PEER     = 9,  /* addr <- getpeername */
+    UK_SOCK_SEND     = 10, /* a0 flags; data_len bytes of data; the address when addr_len or path_len;
+                              a1 handles after the path, passed as SCM_RIGHTS */
+    UK_SOCK_RECV     = 11, /* a0 flags; data <- at most data_len bytes; addr <- the sender;
+                              msg_flags <- recvmsg's flags; a1 in: room for SCM_RIGHTS
+                              descriptors, out: how many came, as (handle, UK_HOST_KIND_*)
+                              int32 pairs after the data (the host adopts them) */
+    UK_SOCK_SETOPT   = 12, /* a0 level, a1 name; data_len bytes of value */
+    UK_SOCK_GETOPT   = 13, /* a0 level, a1 name; data <- the value (data_len in: room, out: its length) */
+};
+
+/* UK_FILE_SOCKET's buffer. An address is `addr` (addr_len bytes, a struct sockaddr as the
+   guest gave it) or, for an AF_UNIX path, the absolute guest path (path_len bytes after the
+   data): the host resolves its directory beneath the guest's root and names the socket file
+   through that directory's descriptor. The host refuses abstract AF_UNIX names (EACCES). */
+typedef struct uk_socket_call {
+    uint32_t op;
+    int32_t a0, a1, a2;
+    uint32_t addr_len;
+    uint32_t data_len;
+    uint32_t path_len;
+    uint32_t msg_flags;
+    int32_t handles[2];
+    uint8_t addr[128];
+    /* data_len bytes of data, then path_len bytes of path */
+} uk_socket_call;
 
 /* UK_FILE_FALLOCATE's buffer: fallocate(2)'s mode, offset and length, passed on unchanged
    (the host kernel checks them, in Linux's order). */

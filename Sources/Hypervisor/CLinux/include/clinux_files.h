@@ -43,6 +43,10 @@ int clinux_flock(int fd, int operation);
 long clinux_copy_file_range(int input, int64_t *input_offset, int output, int64_t *output_offset,
                             uint64_t length, unsigned flags);
 
+struct sockaddr;
+/* accept4(2), which Glibc's Swift overlay does not declare (it is a _GNU_SOURCE call). */
+int clinux_accept4(int fd, struct sockaddr *address, unsigned *length, int flags);
+
 /* AT_EMPTY_PATH, which Glibc's Swift overlay does not expose. */
 static const int CLINUX_AT_EMPTY_PATH = 0x1000;
 

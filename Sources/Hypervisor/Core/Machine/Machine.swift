@@ -73,6 +73,7 @@ public final class Machine {
                                                                           readOnlyRoot: configuration.readOnlyRoot) ?? []),
                                       devicesAt: own?.servesDevices(besides: configuration.volumes) == true ? "/dev" : nil)
         } catch { throw .sandbox(error) }
+        files.network = configuration.network
         // What the guest's /proc/self/exe opens (an execve's program is /proc/self/fd/N: the
         // descriptor its runner resolved beneath the guest's root).
         files.programDescriptor = Glibc.open(configuration.programPath, O_RDONLY | O_CLOEXEC)

@@ -56,6 +56,8 @@ public struct MachineConfiguration: Sendable {
     public var platform: Platform?
     /// Refuse every write to the guest's root directory (EROFS).
     public var readOnlyRoot = false
+    /// Which sockets the guest may make (`--net`).
+    public var network = NetworkPolicy.host
     /// Host directories mounted into the guest's file system (`--volume`, `--system`).
     public var volumes: [VolumeSpec] = []
     /// The guest's private /tmp and /dev (nil: the root's own, if it has them).

@@ -183,6 +183,7 @@ extension HostFileTable {
     public func file(handle: Int32, operation: UInt32, buffer: UnsafeMutableRawBufferPointer?, value: Int64) -> Int64 {
         if operation == UK_FILE_POLL.rawValue { return poll(buffer, timeout: value) }
         if operation == UK_FILE_INOTIFY_INIT.rawValue { return makeInotifyInstance() }
+        if operation == UK_FILE_SOCKET.rawValue { return socketCall(handle: handle, buffer: buffer) }
         guard let fd = descriptor(handle) else { return -Int64(EBADF) }
         let changesMetadata = operation == UK_FILE_TRUNCATE.rawValue || operation == UK_FILE_CHMOD.rawValue
             || operation == UK_FILE_UTIMENS.rawValue || operation == UK_FILE_CHOWN.rawValue

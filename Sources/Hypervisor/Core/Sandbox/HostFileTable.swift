@@ -40,6 +40,10 @@ public final class HostFileTable {
     /// Handles opened on a read-only mount (their metadata cannot change either).
     private var readOnlyHandles = Set<Int32>()
     private var nextHandle: Int32 = 3
+    /// Which sockets the guest may make (`--net`): AF_INET and AF_INET6 only under `.host`.
+    public var network = NetworkPolicy.host
+    /// The refusals already reported on stderr (each kind once).
+    var reportedRefusals = Set<String>()
 
     /// The device files a guest's /dev offers: the host's own, opened by the host for it.
     public static let devices: [[UInt8]] = ["null", "zero", "full", "random", "urandom", "tty"].map { Array($0.utf8) }

@@ -1,0 +1,733 @@
+import UnikernelABI
+
+/// Sockets: each guest socket is a host socket the host made for it (UK_FILE_SOCKET,
+/// `HostKind.socket`), so addresses, ports, buffers, options and errors are the host kernel's.
+/// The host socket never blocks; a call that must wait (accept, connect, a receive with nothing
+/// queued, a send into a full buffer) waits for readiness here (Readiness.waitForReadiness), so
+/// the process's other threads run meanwhile, and a signal ends the wait as on Linux
+/// (ERESTARTSYS: restarted after an SA_RESTART handler). poll, select, epoll, fstat, close,
+/// fork and exec treat the descriptor as any other host descriptor.
+///
+/// AF_UNIX path names are guest paths: the kernel resolves them against the working directory
+/// and the host binds or connects beneath the guest's root. The kernel keeps the name each
+/// socket was bound or connected with, which getsockname and getpeername return (the host's
+/// own name for the file means nothing to the guest). Abstract names are refused (EACCES).
+enum SocketSyscalls {
+    static let sockNonblock = 0o4000
+    static let sockCloexec = 0o2000000
+    static let familyUnix: UInt16 = 1
+    static let sockStream = 1
+    static let msgDontWait = 0x40, msgWaitAll = 0x100, msgNoSignal = 0x4000
+    static let solSocket = 1, soType = 3, soError = 4
+    static let fionbio: UInt32 = 0x5421
+    /// sizeof(struct sockaddr_storage): the longest address a call takes.
+    static let addressCapacity = 128
+    static let callSize = MemoryLayout<uk_socket_call>.size
+    /// Where uk_socket_call.addr lies (after eight 32-bit fields and two handles).
+    static let addressOffset = 40
+    /// The most data bytes one host call moves through the bounce buffer.
+    static var payloadCapacity: Int { BounceBuffer.dataCapacity - callSize - BounceBuffer.pathCapacity - rightsCapacity }
+    /// SCM_MAX_FD: the most descriptors one SCM_RIGHTS message carries.
+    static let maximumRights = 253
+    /// Room after the path for the descriptors of SCM_RIGHTS (a handle and a kind each).
+    static let rightsCapacity = maximumRights * 8
+    static let msgCmsgCloexec = 0x4000_0000
+
+    /// What the kernel knows of a socket beyond its host handle: its type and, for AF_UNIX,
+    /// the names (family, path, NUL) it was bound and connected with.
+    struct Record {
+        var handle: Int32
+        var type: Int
+        var local: [UInt8] = []
+        var peer: [UInt8] = []
+    }
+
+    static var records: [Record] = []
+    /// The host handles and kinds (UK_HOST_KIND_*) of the descriptors the last receive took in.
+    static var receivedRights: [(Int32, Int32)] = []
+
+    private static func recordIndex(_ handle: Int32) -> Int? {
+        for index in records.indices where records[index].handle == handle { return index }
+        return nil
+    }
+
+    private static func remember(_ record: Record) {
+        if let index = recordIndex(record.handle) { records[index] = record } else { records.append(record) }
+    }
+
+    /// Drops the record of a socket whose last descriptor closed.
+    static func forget(_ handle: Int32) {
+        if let index = recordIndex(handle) { records.remove(at: index) }
+    }
+
+    /// The record of `handle`; a socket inherited through execve is asked its type.
+    private static func record(_ handle: Int32) -> Record {
+        if let index = recordIndex(handle) { return records[index] }
+        var type = sockStream
+        if let value = try? optionInt(handle, level: solSocket, name: soType) { type = value }
+        let record = Record(handle: handle, type: type)
+        records.append(record)
+        return record
+    }
+
+    // MARK: host calls
+
+    /// Makes socket call `op` on `handle` with the data already staged after the header
+    /// (`dataLength` bytes) and an address (raw bytes, or an absolute guest path for AF_UNIX).
+    private static func call(_ op: uk_socket_op, handle: Int32, _ a0: Int = 0, _ a1: Int = 0, _ a2: Int = 0,
+                             address: [UInt8] = [], path: [UInt8] = [], dataLength: Int = 0,
+                             rights: [Int32] = [], rightsRoom: Int = 0) throws(Errno) -> (Int, uk_socket_call) {
+        guard path.count < BounceBuffer.pathCapacity else { throw .ENAMETOOLONG }
+        var header = uk_socket_call()
+        header.op = op.rawValue
+        header.a0 = Int32(truncatingIfNeeded: a0)
+        header.a1 = Int32(truncatingIfNeeded: a1)
+        header.a2 = Int32(truncatingIfNeeded: a2)
+        header.data_len = UInt32(dataLength)
+        header.path_len = UInt32(path.count)
+        header.addr_len = UInt32(address.count)
+        // SAFETY: the header, the address (<= 128 bytes inside it), the data (<= payloadCapacity),
+        // the path (< pathCapacity) and the rights (<= rightsCapacity) fit in the bounce
+        // buffer's data area, which is this call's alone until the hypercall returns.
+        let data = BounceBuffer.data
+        data.storeBytes(of: header, as: uk_socket_call.self)
+                for (index, byte) in address.enumerated() { data.storeBytes(of: byte, toByteOffset: addressOffset + index, as: UInt8.self) }
+        for (index, byte) in path.enumerated() {
+            data.storeBytes(of: byte, toByteOffset: callSize + dataLength + index, as: UInt8.self)
+        }
+        let rightsOffset = callSize + dataLength + path.count
+        for (index, handle) in rights.enumerated() {
+            data.storeBytes(of: handle, toByteOffset: rightsOffset + index * 4, as: Int32.self)
+        }
+        let result = try Hypercall.file(UK_FILE_SOCKET, handle: handle,
+                                        dataLength: rightsOffset + rights.count * 4 + rightsRoom * 8)
+        return (result, data.load(as: uk_socket_call.self))
+    }
+
+    /// The address bytes a call answered (addr_len of them).
+    private static func answeredAddress(_ header: uk_socket_call) -> [UInt8] {
+                let count = min(Int(header.addr_len), addressCapacity)
+        var bytes: [UInt8] = []
+        for index in 0..<count { bytes.append(BounceBuffer.data.load(fromByteOffset: addressOffset + index, as: UInt8.self)) }
+        return bytes
+    }
+
+    private static func optionInt(_ handle: Int32, level: Int, name: Int) throws(Errno) -> Int {
+        let (_, header) = try call(UK_SOCK_GETOPT, handle: handle, level, name, dataLength: 4)
+        guard header.data_len >= 4 else { return 0 }
+        return Int(BounceBuffer.data.load(fromByteOffset: callSize, as: Int32.self))
+    }
+
+    /// SO_RCVTIMEO_OLD and SO_SNDTIMEO_OLD (struct timeval), what the waits of receiving and
+    /// sending calls honour.
+    static let soReceiveTimeout = 20, soSendTimeout = 21
+
+    /// The socket's receive or send timeout in nanoseconds; nil for none (0).
+    private static func timeout(_ file: OpenFile, sending: Bool) -> UInt64? {
+        guard let (_, header) = try? call(UK_SOCK_GETOPT, handle: file.hostHandle, solSocket,
+                                          sending ? soSendTimeout : soReceiveTimeout, dataLength: 16),
+              header.data_len >= 16 else { return nil }
+        let seconds = BounceBuffer.data.load(fromByteOffset: callSize, as: Int64.self)
+        let microseconds = BounceBuffer.data.load(fromByteOffset: callSize + 8, as: Int64.self)
+        guard seconds >= 0, microseconds >= 0, seconds > 0 || microseconds > 0 else { return nil }
+        let (nanoseconds, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? nil : nanoseconds &+ UInt64(microseconds) * 1000
+    }
+
+    /// Waits until the host reports `events` (or an error or hang-up) on the socket. With the
+    /// socket's SO_RCVTIMEO (receiving) or SO_SNDTIMEO (`sending`) set, the wait ends with
+    /// EAGAIN when it passes, and a signal ends it with EINTR, as Linux's sock_intr_errno;
+    /// without, a signal's handler with SA_RESTART restarts the call (ERESTARTSYS).
+    private static func wait(_ file: OpenFile, for events: UInt32) throws(Errno) {
+        let sending = events == Readiness.pollOut
+        let limit = timeout(file, sending: sending)
+        let ready: Int
+        do throws(Errno) {
+            ready = try Readiness.waitForReadiness(deadline: Readiness.deadline(after: limit), hostHandles: [file.hostHandle]) {
+                (host) throws(Errno) -> Int in
+                host.events(of: file.hostHandle) & (events | Readiness.pollErr | Readiness.pollHup | Readiness.pollNval) != 0 ? 1 : 0
+            }
+        } catch {
+            throw error == .EINTR && limit == nil ? .ERESTARTSYS : error
+        }
+        if ready == 0 { throw .EAGAIN }
+    }
+
+    /// The socket behind descriptor `fd`: EBADF for none, ENOTSOCK for another kind.
+    private static func socket(_ fd: Int) throws(Errno) -> OpenFile {
+        let file = try currentProcess.files.file(fd)
+        guard file.hostKind == .socket else { throw .ENOTSOCK }
+        return file
+    }
+
+    private static func blocking(_ file: OpenFile, flags: Int = 0) -> Bool {
+        file.flags & sockNonblock == 0 && flags & msgDontWait == 0
+    }
+
+    private static func install(handle: Int32, flags: Int) throws(Errno) -> Int {
+        do throws(Errno) {
+            return try currentProcess.files.install(OpenFile(hostHandle: handle, path: [], flags: 2 | (flags & sockNonblock),
+                                                             closeOnExec: flags & sockCloexec != 0, hostKind: .socket))
+        } catch {
+            _ = Hypercall.close(handle: handle)
+            throw error
+        }
+    }
+
+    // MARK: addresses
+
+    /// A guest address: the raw bytes, or for an AF_UNIX path the absolute guest path and the
+    /// name getsockname/getpeername will answer.
+    struct Address {
+        var raw: [UInt8] = []
+        var path: [UInt8] = []
+        var name: [UInt8] = []
+    }
+
+    /// Copies in the address at `address` (`length` bytes), as Linux's move_addr_to_kernel.
+    private static func copyAddress(_ address: UInt64, _ length: Int) throws(Errno) -> Address {
+        guard length >= 0, length <= addressCapacity else { throw .EINVAL }
+        if length == 0 { return Address() }
+        var bytes: [UInt8] = []
+        for index in 0..<length { bytes.append(try UserMemory.load(UInt8.self, from: address + UInt64(index))) }
+        guard length > 2, UInt16(bytes[0]) | UInt16(bytes[1]) << 8 == familyUnix, bytes[2] != 0 else {
+            return Address(raw: bytes)
+        }
+        var name: [UInt8] = []
+        for byte in bytes[2...] {
+            if byte == 0 { break }
+            name.append(byte)
+        }
+        return Address(path: PathResolver.resolve(name, relativeTo: currentProcess.workingDirectory),
+                       name: [bytes[0], bytes[1]] + name + [0])
+    }
+
+    /// Writes `bytes` to the application's address buffer as Linux's move_addr_to_user: at most
+    /// the room `*lengthAddress` gives, then the full length there. Nothing for a NULL buffer.
+    private static func storeAddress(_ bytes: [UInt8], to address: UInt64, lengthAddress: UInt64) throws(Errno) {
+        guard address != 0, lengthAddress != 0 else { return }
+        let room = Int(try UserMemory.load(Int32.self, from: lengthAddress))
+        guard room >= 0 else { throw .EINVAL }
+        let count = min(room, bytes.count)
+        if count > 0 { try UserMemory.copyOut(from: bytes, to: address, count: count) }
+        try UserMemory.store(Int32(bytes.count), to: lengthAddress)
+    }
+
+    // MARK: creating
+
+    /// socket(domain, type, protocol): SOCK_NONBLOCK and SOCK_CLOEXEC are the guest's; the host
+    /// checks the rest (and the --net policy).
+    static func socket(_ a: SyscallArguments) throws(Errno) -> Int {
+        let type = a.int32(1)
+        let (handle, _) = try call(UK_SOCK_CREATE, handle: -1, a.int32(0), type & ~(sockNonblock | sockCloexec), a.int32(2))
+        remember(Record(handle: Int32(handle), type: type & 0xF))
+        return try install(handle: Int32(handle), flags: type)
+    }
+
+    /// socketpair(domain, type, protocol, sv).
+    static func socketpair(_ a: SyscallArguments) throws(Errno) -> Int {
+        let type = a.int32(1)
+        let (_, header) = try call(UK_SOCK_PAIR, handle: -1, a.int32(0), type & ~(sockNonblock | sockCloexec), a.int32(2))
+        let first = header.handles.0, second = header.handles.1
+        remember(Record(handle: first, type: type & 0xF))
+        remember(Record(handle: second, type: type & 0xF))
+        let fd0: Int
+        do throws(Errno) {
+            fd0 = try install(handle: first, flags: type)
+        } catch {
+            _ = Hypercall.close(handle: second)
+            throw error
+        }
+        let fd1: Int
+        do throws(Errno) {
+            fd1 = try install(handle: second, flags: type)
+        } catch {
+            _ = try? FileSyscalls.release(fd0)
+            throw error
+        }
+        do throws(Errno) {
+            try UserMemory.store(Int32(fd0), to: a[3])
+            try UserMemory.store(Int32(fd1), to: a[3] + 4)
+        } catch {
+            _ = try? FileSyscalls.release(fd0)
+            _ = try? FileSyscalls.release(fd1)
+            throw error
+        }
+        return 0
+    }
+
+    // MARK: naming and connecting
+
+    static func bind(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        let address = try copyAddress(a[1], a.int32(2))
+        _ = try call(UK_SOCK_BIND, handle: file.hostHandle, address: address.raw, path: address.path)
+        if !address.name.isEmpty {
+            var entry = record(file.hostHandle)
+            entry.local = address.name
+            remember(entry)
+        }
+        return 0
+    }
+
+    static func listen(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        return try call(UK_SOCK_LISTEN, handle: file.hostHandle, a.int32(1)).0
+    }
+
+    /// connect(fd, addr, len): a non-blocking socket answers EINPROGRESS as the host does; a
+    /// blocking one waits until the host reports it writable and answers SO_ERROR.
+    static func connect(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        let address = try copyAddress(a[1], a.int32(2))
+        var waiting = false
+        while true {
+            do throws(Errno) {
+                _ = try call(UK_SOCK_CONNECT, handle: file.hostHandle, address: address.raw, path: address.path)
+                rememberPeer(file, address)
+                return 0
+            } catch {
+                if error == .EINPROGRESS { rememberPeer(file, address) }
+                // A blocking connect waits: in progress, already in progress (restarted after a
+                // signal), or a full AF_UNIX backlog.
+                guard blocking(file), error == .EINPROGRESS || error == .EALREADY || error == .EAGAIN else {
+                    // The connect a wait saw finish: EISCONN means it succeeded.
+                    if waiting, error == .EISCONN { return 0 }
+                    throw error
+                }
+            }
+            do throws(Errno) {
+                try wait(file, for: Readiness.pollOut)
+            } catch {
+                // SO_SNDTIMEO passed: the connect goes on (Linux: EINPROGRESS).
+                throw error == .EAGAIN ? .EINPROGRESS : error
+            }
+            let failure = try optionInt(file.hostHandle, level: solSocket, name: soError)
+            if failure != 0 { throw Errno(rawValue: failure) ?? .EIO }
+            waiting = true
+        }
+    }
+
+    private static func rememberPeer(_ file: OpenFile, _ address: Address) {
+        guard !address.name.isEmpty else { return }
+        var entry = record(file.hostHandle)
+        entry.peer = address.name
+        remember(entry)
+    }
+
+    static func accept(_ a: SyscallArguments) throws(Errno) -> Int { try accept(a, flags: 0) }
+
+    static func accept4(_ a: SyscallArguments) throws(Errno) -> Int {
+        let flags = a.int32(3)
+        guard flags & ~(sockNonblock | sockCloexec) == 0 else { throw .EINVAL }
+        return try accept(a, flags: flags)
+    }
+
+    private static func accept(_ a: SyscallArguments, flags: Int) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        if a[1] != 0, a[2] != 0 {
+            guard try UserMemory.load(Int32.self, from: a[2]) >= 0 else { throw .EINVAL }
+        }
+        while true {
+            do throws(Errno) {
+                let (handle, header) = try call(UK_SOCK_ACCEPT, handle: file.hostHandle)
+                let listener = record(file.hostHandle)
+                remember(Record(handle: Int32(handle), type: listener.type, local: listener.local))
+                let peer = answeredAddress(header)
+                let fd = try install(handle: Int32(handle), flags: flags)
+                do throws(Errno) {
+                    try storeAddress(peer, to: a[1], lengthAddress: a[2])
+                } catch {
+                    _ = try? FileSyscalls.release(fd)
+                    throw error
+                }
+                return fd
+            } catch {
+                guard error == .EAGAIN, blocking(file) else { throw error }
+            }
+            try wait(file, for: Readiness.pollIn)
+        }
+    }
+
+    static func shutdown(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        return try call(UK_SOCK_SHUTDOWN, handle: file.hostHandle, a.int32(1)).0
+    }
+
+    static func getsockname(_ a: SyscallArguments) throws(Errno) -> Int { try name(a, peer: false) }
+    static func getpeername(_ a: SyscallArguments) throws(Errno) -> Int { try name(a, peer: true) }
+
+    private static func name(_ a: SyscallArguments, peer: Bool) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        let (_, header) = try call(peer ? UK_SOCK_PEER : UK_SOCK_NAME, handle: file.hostHandle)
+        var bytes = answeredAddress(header)
+        if bytes.count == 2, UInt16(bytes[0]) | UInt16(bytes[1]) << 8 == familyUnix {
+            let entry = record(file.hostHandle)
+            let kept = peer ? entry.peer : entry.local
+            if !kept.isEmpty { bytes = kept }
+        }
+        try storeAddress(bytes, to: a[1], lengthAddress: a[2])
+        return 0
+    }
+
+    // MARK: options
+
+    static func setsockopt(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        let length = a.int32(4)
+        guard length >= 0 else { throw .EINVAL }
+        guard length <= payloadCapacity else { throw .ENOMEM }
+        if length > 0 { try UserMemory.copyIn(from: a[3], to: BounceBuffer.data + callSize, count: length) }
+        return try call(UK_SOCK_SETOPT, handle: file.hostHandle, a.int32(1), a.int32(2), dataLength: length).0
+    }
+
+    static func getsockopt(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        let room = Int(try UserMemory.load(Int32.self, from: a[4]))
+        guard room >= 0 else { throw .EINVAL }
+        let (_, header) = try call(UK_SOCK_GETOPT, handle: file.hostHandle, a.int32(1), a.int32(2),
+                                   dataLength: min(room, 4096))
+        let count = min(Int(header.data_len), room)
+        if count > 0 { try UserMemory.copyOut(from: BounceBuffer.data + callSize, to: a[3], count: count) }
+        try UserMemory.store(Int32(count), to: a[4])
+        return 0
+    }
+
+    // MARK: data
+
+    /// The application's buffers of one call: (address, length) pairs.
+    typealias Vector = [(UInt64, Int)]
+
+    private static func loadVector(_ address: UInt64, count: Int) throws(Errno) -> Vector {
+        guard count >= 0, count <= FileSyscalls.maxIovecs else { throw .EMSGSIZE }
+        try UserMemory.validate(address, count * 16)
+        var vector: Vector = []
+        var total = 0
+        for index in 0..<count {
+            let base = try UserMemory.load(UInt64.self, from: address + UInt64(index * 16))
+            let length = try UserMemory.load(Int.self, from: address + UInt64(index * 16 + 8))
+            guard length >= 0, total <= Int.max - length else { throw .EINVAL }
+            total += length
+            if length > 0 { vector.append((base, length)) }
+        }
+        return vector
+    }
+
+    private static func total(_ vector: Vector) -> Int {
+        var sum = 0
+        for (_, length) in vector { sum += length }
+        return sum
+    }
+
+    /// Copies `count` bytes between the vector (from byte `skip` on) and the bounce buffer's data.
+    private static func move(_ vector: Vector, skip: Int, count: Int, toBounce: Bool) throws(Errno) {
+        var skip = skip, left = count, offset = 0
+        for (base, length) in vector where left > 0 {
+            if skip >= length {
+                skip -= length
+                continue
+            }
+            let part = min(length - skip, left)
+            // SAFETY: offset + part <= count <= payloadCapacity: inside the data area.
+            let bounce = BounceBuffer.data + callSize + offset
+            if toBounce {
+                try UserMemory.copyIn(from: base + UInt64(skip), to: bounce, count: part)
+            } else {
+                try UserMemory.copyOut(from: bounce, to: base + UInt64(skip), count: part)
+            }
+            skip = 0
+            left -= part
+            offset += part
+        }
+    }
+
+    /// Sends the vector's bytes: a blocking stream socket sends them all (waiting while the
+    /// host's buffer is full), other sockets one host send. SIGPIPE for EPIPE unless MSG_NOSIGNAL.
+    private static func send(_ file: OpenFile, _ vector: Vector, flags: Int, address: Address,
+                             rights: [Int32] = []) throws(Errno) -> Int {
+        let size = total(vector)
+        let stream = record(file.hostHandle).type == sockStream
+        if !stream, size > payloadCapacity { throw .EMSGSIZE }
+        var sent = 0
+        while true {
+            let chunk = min(size - sent, payloadCapacity)
+            do throws(Errno) {
+                try move(vector, skip: sent, count: chunk, toBounce: true)
+                // The descriptors go with the first bytes only.
+                let passed = sent == 0 ? rights : []
+                let (moved, _) = try call(UK_SOCK_SEND, handle: file.hostHandle, flags & ~msgDontWait, passed.count,
+                                          address: address.raw, path: address.path, dataLength: chunk, rights: passed)
+                sent += moved
+                if !stream || sent >= size || !blocking(file, flags: flags) { return sent }
+                if moved == chunk { continue }
+            } catch {
+                if error == .EAGAIN, blocking(file, flags: flags) {
+                    // Wait below.
+                } else {
+                    if sent > 0 { return sent }
+                    if error == .EPIPE, flags & msgNoSignal == 0 { Signals.send(13, code: Signals.codeUser, to: Scheduler.current) }
+                    throw error
+                }
+            }
+            do throws(Errno) {
+                try wait(file, for: Readiness.pollOut)
+            } catch {
+                if sent > 0 { return sent }
+                throw error
+            }
+        }
+    }
+
+    /// Receives into the vector; returns the bytes received (the datagram's full length with
+    /// MSG_TRUNC), the sender's address and recvmsg's flags.
+    private static func receive(_ file: OpenFile, _ vector: Vector, flags: Int,
+                                rightsRoom: Int = 0) throws(Errno) -> (Int, [UInt8], Int) {
+        let size = total(vector)
+        let stream = record(file.hostHandle).type == sockStream
+        var received = 0
+        receivedRights = []
+        while true {
+            let room = min(size - received, payloadCapacity)
+            do throws(Errno) {
+                let asked = received == 0 ? rightsRoom : 0
+                let (count, header) = try call(UK_SOCK_RECV, handle: file.hostHandle, flags & ~(msgDontWait | msgCmsgCloexec),
+                                               asked, dataLength: room, rightsRoom: asked)
+                // Descriptors that came: (handle, kind) pairs after the data.
+                for index in 0..<Int(max(header.a1, 0)) {
+                    let at = callSize + room + index * 8
+                    receivedRights.append((BounceBuffer.data.load(fromByteOffset: at, as: Int32.self),
+                                           BounceBuffer.data.load(fromByteOffset: at + 4, as: Int32.self)))
+                }
+                try move(vector, skip: received, count: min(count, room), toBounce: false)
+                let address = answeredAddress(header)
+                received += count
+                let more = stream && flags & msgWaitAll != 0 && count > 0 && received < size && blocking(file, flags: flags)
+                if !more { return (received, address, Int(header.msg_flags)) }
+                if count == room { continue }
+            } catch {
+                guard error == .EAGAIN, blocking(file, flags: flags) else {
+                    if received > 0 { return (received, [], 0) }
+                    throw error
+                }
+            }
+            do throws(Errno) {
+                try wait(file, for: Readiness.pollIn)
+            } catch {
+                if received > 0 { return (received, [], 0) }
+                throw error
+            }
+        }
+    }
+
+    /// sendto(fd, buf, len, flags, addr, addrlen).
+    static func sendto(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        let length = a.byteCount(2)
+        let address = a[4] == 0 ? Address() : try copyAddress(a[4], a.int32(5))
+        if length > 0 { try UserMemory.validate(a[1], length) }
+        return try send(file, length > 0 ? [(a[1], length)] : [], flags: a.int32(3), address: address)
+    }
+
+    /// recvfrom(fd, buf, len, flags, addr, addrlen).
+    static func recvfrom(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        let length = a.byteCount(2)
+        if length > 0 { try UserMemory.validate(a[1], length) }
+        let (count, address, _) = try receive(file, length > 0 ? [(a[1], length)] : [], flags: a.int32(3))
+        if a[4] != 0 { try storeAddress(address, to: a[4], lengthAddress: a[5]) }
+        return count
+    }
+
+    /// sendmsg(fd, msg, flags): the name, the iovecs and SCM_RIGHTS descriptors (the host
+    /// passes the host descriptors behind them); other ancillary data is EOPNOTSUPP.
+    static func sendmsg(_ a: SyscallArguments) throws(Errno) -> Int {
+        try sendMessage(try socket(a.int32(0)), a[1], flags: a.int32(2))
+    }
+
+    private static func sendMessage(_ file: OpenFile, _ message: UInt64, flags: Int) throws(Errno) -> Int {
+        let name = try UserMemory.load(UInt64.self, from: message)
+        let nameLength = Int(try UserMemory.load(UInt32.self, from: message + 8))
+        let vector = try loadVector(try UserMemory.load(UInt64.self, from: message + 16),
+                                    count: Int(try UserMemory.load(UInt64.self, from: message + 24) & 0x7FFF_FFFF))
+        let controlLength = Int(try UserMemory.load(UInt64.self, from: message + 40))
+        let control = try UserMemory.load(UInt64.self, from: message + 32)
+        let rights = controlLength != 0 && control != 0 ? try hostHandles(control: control, length: controlLength) : []
+        let address = name == 0 ? Address() : try copyAddress(name, nameLength)
+        return try send(file, vector, flags: flags, address: address, rights: rights)
+    }
+
+    /// The host handles of the descriptors the SCM_RIGHTS messages of a control buffer name.
+    /// Linux's checks: EINVAL for a message that does not fit or too many descriptors, EBADF
+    /// for a descriptor not open; a guest object (a pipe, an eventfd, an epoll instance) has no
+    /// host descriptor to pass (EOPNOTSUPP), and neither has another kind of message.
+    private static func hostHandles(control: UInt64, length: Int) throws(Errno) -> [Int32] {
+        guard length >= 0, length <= 64 * 1024 else { throw .ENOBUFS }
+        var handles: [Int32] = []
+        var offset = 0
+        while offset + 16 <= length {
+            let size = Int(try UserMemory.load(UInt64.self, from: control + UInt64(offset)))
+            guard size >= 16, offset + size <= length else { throw .EINVAL }
+            let level = try UserMemory.load(Int32.self, from: control + UInt64(offset + 8))
+            let type = try UserMemory.load(Int32.self, from: control + UInt64(offset + 12))
+            guard level == 1, type == 1 else { throw .EOPNOTSUPP }
+            let count = (size - 16) / 4
+            guard handles.count + count <= maximumRights else { throw .EINVAL }
+            for index in 0..<count {
+                let fd = Int(try UserMemory.load(Int32.self, from: control + UInt64(offset + 16 + index * 4)))
+                let file = try currentProcess.files.file(fd)
+                guard file.object == nil, file.hostHandle >= 0 else { throw .EOPNOTSUPP }
+                handles.append(file.hostHandle)
+            }
+            offset += (size + 7) & ~7
+        }
+        return handles
+    }
+
+    /// recvmsg(fd, msg, flags): the name, the iovecs, msg_flags and SCM_RIGHTS descriptors
+    /// (installed with MSG_CMSG_CLOEXEC's close-on-exec).
+    static func recvmsg(_ a: SyscallArguments) throws(Errno) -> Int {
+        try receiveMessage(try socket(a.int32(0)), a[1], flags: a.int32(2))
+    }
+
+    private static func receiveMessage(_ file: OpenFile, _ message: UInt64, flags requested: Int) throws(Errno) -> Int {
+        let name = try UserMemory.load(UInt64.self, from: message)
+        let vector = try loadVector(try UserMemory.load(UInt64.self, from: message + 16),
+                                    count: Int(try UserMemory.load(UInt64.self, from: message + 24) & 0x7FFF_FFFF))
+        let control = try UserMemory.load(UInt64.self, from: message + 32)
+        let controlRoom = control == 0 ? 0 : Int(try UserMemory.load(UInt64.self, from: message + 40))
+        let rightsRoom = controlRoom >= 16 ? min((controlRoom - 16) / 4, maximumRights) : 0
+        var (count, address, flags) = try receive(file, vector, flags: requested, rightsRoom: rightsRoom)
+        // The host always asks MSG_CMSG_CLOEXEC; msg_flags echoes the application's request, as Linux.
+        flags = flags & ~msgCmsgCloexec | requested & msgCmsgCloexec
+        // The descriptors that came become the lowest free ones, as Linux's scm_detach_fds.
+        var fds: [Int32] = []
+        for (handle, kind) in receivedRights {
+            let hostFlags = kind == UK_HOST_KIND_SOCKET ? 2 : (try? Hypercall.file(UK_FILE_GET_FLAGS, handle: handle)) ?? 2
+            let installed = try? currentProcess.files.install(OpenFile(hostHandle: handle, path: [], flags: hostFlags & (3 | 0o2000),
+                                                                       closeOnExec: requested & msgCmsgCloexec != 0,
+                                                                       hostKind: HostKind(rawValue: kind) ?? .plain))
+            if let installed { fds.append(Int32(installed)) } else {
+                _ = Hypercall.close(handle: handle)
+                flags |= 0x8  // MSG_CTRUNC
+            }
+        }
+        receivedRights = []
+        var controlLength = 0
+        if !fds.isEmpty {
+            let length = 16 + 4 * fds.count
+            try UserMemory.store(UInt64(length), to: control)
+            try UserMemory.store(Int32(1), to: control + 8)
+            try UserMemory.store(Int32(1), to: control + 12)
+            for (index, fd) in fds.enumerated() { try UserMemory.store(fd, to: control + 16 + UInt64(index * 4)) }
+            controlLength = min((length + 7) & ~7, controlRoom)
+        }
+        if name != 0 {
+            let room = Int(try UserMemory.load(UInt32.self, from: message + 8))
+            let stored = min(room, address.count)
+            if stored > 0 { try UserMemory.copyOut(from: address, to: name, count: stored) }
+            try UserMemory.store(UInt32(address.count), to: message + 8)
+        } else {
+            try UserMemory.store(UInt32(0), to: message + 8)
+        }
+        try UserMemory.store(UInt64(controlLength), to: message + 40)
+        try UserMemory.store(Int32(truncatingIfNeeded: flags), to: message + 48)
+        return count
+    }
+
+    /// MSG_WAITFORONE: recvmmsg waits for the first message only.
+    static let msgWaitForOne = 0x10000
+    /// sizeof(struct mmsghdr): a msghdr, then msg_len (padded to 8).
+    static let mmsghdrSize = 64
+
+    /// sendmmsg(fd, msgvec, vlen, flags): sendmsg for each message (at most UIO_MAXIOV), its
+    /// msg_len stored; an error after the first message ends the batch with the count so far.
+    static func sendmmsg(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        let count = min(a.uint32(2), FileSyscalls.maxIovecs)
+        var done = 0
+        while done < count {
+            let entry = a[1] + UInt64(done * mmsghdrSize)
+            do throws(Errno) {
+                let sent = try sendMessage(file, entry, flags: a.int32(3))
+                try UserMemory.store(UInt32(truncatingIfNeeded: sent), to: entry + 56)
+            } catch {
+                if done > 0 { return done }
+                throw error
+            }
+            done += 1
+        }
+        return done
+    }
+
+    /// recvmmsg(fd, msgvec, vlen, flags, timeout): recvmsg for each message, msg_len stored;
+    /// with MSG_WAITFORONE only the first waits. The timeout is not honoured (a blocking
+    /// batch ends with the first error after a message, as Linux's).
+    static func recvmmsg(_ a: SyscallArguments) throws(Errno) -> Int {
+        let file = try socket(a.int32(0))
+        let count = min(a.uint32(2), FileSyscalls.maxIovecs)
+        var flags = a.int32(3)
+        var done = 0
+        while done < count {
+            let entry = a[1] + UInt64(done * mmsghdrSize)
+            do throws(Errno) {
+                let received = try receiveMessage(file, entry, flags: flags & ~msgWaitForOne)
+                try UserMemory.store(UInt32(truncatingIfNeeded: received), to: entry + 56)
+            } catch {
+                if done > 0 { return done }
+                throw error
+            }
+            done += 1
+            if flags & msgWaitForOne != 0 { flags |= msgDontWait }
+        }
+        return done
+    }
+
+    /// read/write(2) of a socket: straight between the application's pages and the host socket.
+    /// A blocking read waits for data; a blocking write of a stream socket moves every byte.
+    static func transfer(_ file: OpenFile, buffer: UInt64, count: Int, write: Bool) throws(Errno) -> Int {
+        let stream = record(file.hostHandle).type == sockStream
+        var done = 0
+        while true {
+            let remaining = count - done
+            let ready = remaining == 0 ? 0 : UserMemory.populate(buffer + UInt64(done), min(remaining, FileSyscalls.transferChunk), write: !write)
+            guard remaining == 0 || ready > 0 else {
+                if done > 0 { return done }
+                throw .EFAULT
+            }
+            do throws(Errno) {
+                let moved = try Errno.check(Hypercall.transferUser(handle: file.hostHandle, address: buffer + UInt64(done),
+                                                                   length: ready, offset: -1, write: write))
+                if !write { return moved }
+                done += moved
+                if done >= count || !stream || !blocking(file) { return done }
+                if moved == ready { continue }
+            } catch {
+                if error == .EAGAIN, blocking(file) {
+                    // Wait below.
+                } else {
+                    if done > 0 { return done }
+                    if write, error == .EPIPE { Signals.send(13, code: Signals.codeUser, to: Scheduler.current) }
+                    throw error
+                }
+            }
+            do throws(Errno) {
+                try wait(file, for: write ? Readiness.pollOut : Readiness.pollIn)
+            } catch {
+                if done > 0 { return done }
+                throw error
+            }
+        }
+    }
+
+    /// ioctl(2) of a socket: FIONREAD from the host, FIONBIO sets the guest's O_NONBLOCK.
+    static func ioctl(_ fd: Int, _ file: OpenFile, request: UInt32, argument: UInt64) throws(Errno) -> Int {
+        if request == fionbio {
+            let on = try UserMemory.load(Int32.self, from: argument)
+            var changed = file
+            changed.flags = on != 0 ? file.flags | sockNonblock : file.flags & ~sockNonblock
+            try currentProcess.files.update(fd, changed)
+            return 0
+        }
+        return try InotifySyscalls.ioctl(file, request: request, argument: argument)
+    }
+}
