@@ -122,7 +122,7 @@ struct AddressSpace {
         var upper = regions[index]
         upper.start = address
         if upper.kind == .shared { upper.backing = regions[index].sharedFrame(address) }
-        if upper.name != 0 { upper.fileOffset += address - regions[index].start }
+        if upper.name != 0 { upper.fileOffset &+= address &- regions[index].start }
         regions[index].end = address
         regions.insert(upper, at: index + 1)
     }
@@ -317,12 +317,12 @@ struct AddressSpace {
             region.backing = region.sharedFrame(start)
         }
         // The part of a file mapping that moves or grows keeps naming the file, at its offsets.
-        let fileOffset = region.fileOffset + (start - region.start)
+        let fileOffset = region.fileOffset &+ (start &- region.start)
         if destination == nil {
             if isFree(oldEnd, start + newLength), start + newLength <= PageMapper.lowerHalfEnd {
                 insert(Region(start: oldEnd, end: start + newLength, protection: region.protection,
                               kind: region.kind == .image ? .anonymous : region.kind, name: region.name,
-                              fileOffset: fileOffset + oldLength), merging: false)
+                              fileOffset: fileOffset &+ oldLength), merging: false)
                 return .success(start)
             }
             guard mayMove else { return .failure(.ENOMEM) }

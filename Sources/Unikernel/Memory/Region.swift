@@ -36,7 +36,7 @@ struct Region {
     /// would hold both in one VMA (same rights, kind, file and contiguous offsets or frames).
     func isContinued(by next: Region) -> Bool {
         next.start == end && next.protection == protection && next.kind == kind && next.name == name
-            && (name == 0 || next.fileOffset == fileOffset + (end - start))
+            && (name == 0 || next.fileOffset == fileOffset &+ (end &- start))
             && (kind != .shared || next.backing == sharedFrame(end))
     }
 

@@ -37,6 +37,19 @@ final class IntervalTimer {
     /// POSIX timers: expirations folded into a signal that was still pending (si_overrun,
     /// timer_getoverrun).
     var overrun: Int32 = 0
+    /// The overrun of the signal delivered last, while a newer one is pending.
+    var deliveredOverrun: Int32 = 0
+
+    /// Whether its signal is pending on its target now.
+    var isSignalPending: Bool {
+        var pending = currentProcess.signals.sharedPending
+        if case let .thread(tid) = delivery { pending = Scheduler.task(tid: tid)?.signals.pending ?? 0 }
+        return pending & Signals.bit(signal) != 0
+    }
+
+    /// timer_getoverrun: the overrun of the last signal delivered (Linux's it_overrun_last).
+    var lastOverrun: Int32 { isSignalPending ? deliveredOverrun : overrun }
+
     /// The epoll items and readers watching a timerfd.
     let watchers = ReadinessWatchers()
 
@@ -54,6 +67,7 @@ final class IntervalTimer {
         self.deadline = deadline
         self.interval = deadline == nil ? 0 : interval
         overrun = 0
+        deliveredOverrun = 0
         if deadline == nil { TimerQueue.remove(self) } else { TimerQueue.insert(self) }
     }
 
@@ -81,11 +95,14 @@ final class IntervalTimer {
             } else {
                 task = nil
             }
-            let pending = task.map { $0.signals.pending } ?? currentProcess.signals.sharedPending
             let extra = Int32(truncatingIfNeeded: min(count - 1, UInt64(Int32.max)))
             // Still pending from an earlier expiry: that one signal counts this one as overrun.
-            overrun = pending & Signals.bit(signal) != 0 && code == TimerQueue.siTimer
-                ? min(overrun &+ 1 &+ extra, Int32.max) : extra
+            if isSignalPending && code == TimerQueue.siTimer {
+                overrun = min(overrun &+ 1 &+ extra, Int32.max)
+            } else {
+                deliveredOverrun = overrun
+                overrun = extra
+            }
             let first = code == TimerQueue.siTimer
                 ? UInt64(UInt32(bitPattern: id)) | UInt64(UInt32(bitPattern: overrun)) << 32 : 0
             Signals.send(signal, code: code, to: task, words: (first, value))

@@ -67,7 +67,7 @@ enum MemorySyscalls {
                                  mayWrite: mayWrite, name: name)
         }
         guard let base = currentProcess.addressSpace.reserveAnonymous(at: start, length: length, protection: protection,
-                                                                      name: name, fileOffset: offset) else { throw .ENOMEM }
+                                                                      name: name, fileOffset: file == nil ? 0 : offset) else { throw .ENOMEM }
         if let file {
             do throws(Errno) {
                 try fill(base, length: length, from: file, offset: offset)

@@ -230,7 +230,7 @@ enum TimerSyscalls {
     }
 
     static func timerGetoverrun(_ a: SyscallArguments) throws(Errno) -> Int {
-        Int(try posixTimer(a.int32(0)).overrun)
+        Int(try posixTimer(a.int32(0)).lastOverrun)
     }
 
     static func timerDelete(_ a: SyscallArguments) throws(Errno) -> Int {
