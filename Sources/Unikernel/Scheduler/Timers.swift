@@ -42,9 +42,27 @@ final class IntervalTimer {
 
     /// Whether its signal is pending on its target now.
     var isSignalPending: Bool {
+        guard signal > 0, signal <= 64 else { return false }
         var pending = currentProcess.signals.sharedPending
         if case let .thread(tid) = delivery { pending = Scheduler.task(tid: tid)?.signals.pending ?? 0 }
         return pending & Signals.bit(signal) != 0
+    }
+
+    /// As Linux when a POSIX timer is set again or deleted: the signal of an earlier expiry
+    /// that is still pending (its siginfo names this timer) is taken back.
+    func withdrawPendingSignal() {
+        guard code == TimerQueue.siTimer, isSignalPending else { return }
+        let bit = Signals.bit(signal)
+        if case let .thread(tid) = delivery {
+            guard let task = Scheduler.task(tid: tid), task.signals.codes[signal] == code,
+                  UInt32(truncatingIfNeeded: task.signals.infoWords[2 * signal]) == UInt32(bitPattern: id) else { return }
+            task.signals.pending &= ~bit
+        } else {
+            guard currentProcess.signals.codes[signal] == code,
+                  UInt32(truncatingIfNeeded: currentProcess.signals.infoWords[2 * signal]) == UInt32(bitPattern: id) else { return }
+            currentProcess.signals.sharedPending &= ~bit
+        }
+        deliveredOverrun = 0
     }
 
     /// timer_getoverrun: the overrun of the last signal delivered (Linux's it_overrun_last).

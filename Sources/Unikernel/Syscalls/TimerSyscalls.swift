@@ -220,6 +220,7 @@ enum TimerSyscalls {
         let timer = try posixTimer(a.int32(0))
         guard a[2] != 0 else { throw .EINVAL }
         try set(timer, flags: a.int32(1), from: a[2], old: a[3])
+        timer.withdrawPendingSignal()
         return 0
     }
 
@@ -237,6 +238,7 @@ enum TimerSyscalls {
         let id = a.int32(0)
         let timer = try posixTimer(id)
         timer.arm(at: nil, interval: 0)
+        timer.withdrawPendingSignal()
         currentProcess.timers.posix[id] = nil
         return 0
     }
