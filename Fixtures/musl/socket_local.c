@@ -22,13 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void check(int ok, const char *what) {
-    if (!ok) {
-        printf("FAILED: %s (errno %d %s)\n", what, errno, strerror(errno));
-        fflush(stdout);
-        _exit(1);
-    }
-}
+#include "include/check.h"
 
 static const char *name(int error) {
     switch (error) {

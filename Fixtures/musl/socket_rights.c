@@ -15,13 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void check(int ok, const char *what) {
-    if (!ok) {
-        printf("FAILED: %s (errno %d %s)\n", what, errno, strerror(errno));
-        fflush(stdout);
-        _exit(1);
-    }
-}
+#include "include/check.h"
 
 static ssize_t send_fds(int socket, const char *text, const int *fds, int count) {
     union {

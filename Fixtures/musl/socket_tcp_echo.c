@@ -41,13 +41,7 @@ static void note(const char *format, ...) {
     va_end(args);
 }
 
-static void check(int ok, const char *what) {
-    if (!ok) {
-        printf("FAILED: %s (errno %d %s)\n", what, errno, strerror(errno));
-        fflush(stdout);
-        _exit(1);
-    }
-}
+#include "include/check.h"
 
 static int connect_to(unsigned short port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
