@@ -477,19 +477,16 @@ enum FileSyscalls {
         let waits = command == 7 || command == 38
         let hostCommand = command == 7 ? 6 : command == 38 ? 37 : command
         let lockSize = 32  // struct flock
-        try UserMemory.copyIn(from: address, to: BounceBuffer.data, count: lockSize)
-        var pause: UInt64 = 1_000_000
-        while true {
+        return try retryWhileBusy { () throws(Errno) -> Int? in
+            try UserMemory.copyIn(from: address, to: BounceBuffer.data, count: lockSize)
             do throws(Errno) {
                 _ = try Hypercall.file(UK_FILE_LOCK, handle: file.hostHandle, dataLength: lockSize, value: Int64(hostCommand))
-                if hostCommand == 5 || hostCommand == 36 { try UserMemory.copyOut(from: BounceBuffer.data, to: address, count: lockSize) }
-                return 0
             } catch {
                 guard waits, error == .EAGAIN || error == .EACCES else { throw error }
+                return nil
             }
-            if !Scheduler.sleep(until: Clock.monotonicNanoseconds() &+ pause) { throw .ERESTARTSYS }
-            pause = min(pause * 2, 20_000_000)
-            try UserMemory.copyIn(from: address, to: BounceBuffer.data, count: lockSize)
+            if hostCommand == 5 || hostCommand == 36 { try UserMemory.copyOut(from: BounceBuffer.data, to: address, count: lockSize) }
+            return 0
         }
     }
 
@@ -502,13 +499,22 @@ enum FileSyscalls {
         let lockNB = 4
         guard operation & ~(1 | 2 | 4 | 8) == 0, operation & 11 != 0 else { throw .EINVAL }
         guard file.object == nil else { return 0 }
-        var pause: UInt64 = 1_000_000
-        while true {
+        return try retryWhileBusy { () throws(Errno) -> Int? in
             do throws(Errno) {
                 return try Hypercall.file(UK_FILE_FLOCK, handle: file.hostHandle, value: Int64(operation))
             } catch {
                 guard operation & lockNB == 0, error == .EAGAIN else { throw error }
+                return nil
             }
+        }
+    }
+
+    /// Runs `attempt` until it answers (nil: the lock is held elsewhere), sleeping 1, 2, 4 …
+    /// up to 20 ms between tries; a signal ends the wait (ERESTARTSYS).
+    private static func retryWhileBusy(_ attempt: () throws(Errno) -> Int?) throws(Errno) -> Int {
+        var pause: UInt64 = 1_000_000
+        while true {
+            if let result = try attempt() { return result }
             if !Scheduler.sleep(until: Clock.monotonicNanoseconds() &+ pause) { throw .ERESTARTSYS }
             pause = min(pause * 2, 20_000_000)
         }
