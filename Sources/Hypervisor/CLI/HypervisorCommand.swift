@@ -110,6 +110,7 @@ struct HypervisorCommand {
         configuration.rootDirectory = options.dir
         configuration.readOnlyRoot = options.readOnly
         configuration.network = options.network
+        if configuration.network.abstractNamespace.isEmpty { configuration.network.abstractNamespace = NetworkPolicy.freshNamespace() }
         var volumes = options.system ? VolumeSpec.system : []
         for text in options.volumes {
             switch VolumeSpec.parse(text) {

@@ -554,11 +554,13 @@ enum uk_socket_op {
     UK_SOCK_NAME     = 8,  /* addr <- getsockname */
     UK_SOCK_PEER     = 9,  /* addr <- getpeername */
     UK_SOCK_SEND     = 10, /* a0 flags; data_len bytes of data; the address when addr_len or path_len;
-                              a1 handles after the path, passed as SCM_RIGHTS */
-    UK_SOCK_RECV     = 11, /* a0 flags; data <- at most data_len bytes; addr <- the sender;
-                              msg_flags <- recvmsg's flags; a1 in: room for SCM_RIGHTS
-                              descriptors, out: how many came, as (handle, UK_HOST_KIND_*)
-                              int32 pairs after the data (the host adopts them) */
+                              a1 handles after the path, passed as SCM_RIGHTS; cred_* as
+                              SCM_CREDENTIALS */
+    UK_SOCK_RECV     = 11, /* a0 flags; a2 the application's control room in bytes; data <- at
+                              most data_len bytes; addr <- the sender; msg_flags <- recvmsg's
+                              flags; a1 in: room for SCM_RIGHTS descriptors after the data and
+                              path, out: how many came, as (handle, UK_HOST_KIND_*) int32 pairs
+                              there (the host adopts them); cred_* <- SCM_CREDENTIALS */
     UK_SOCK_SETOPT   = 12, /* a0 level, a1 name; data_len bytes of value */
     UK_SOCK_GETOPT   = 13, /* a0 level, a1 name; data <- the value (data_len in: room, out: its length) */
 };
@@ -566,7 +568,9 @@ enum uk_socket_op {
 /* UK_FILE_SOCKET's buffer. An address is `addr` (addr_len bytes, a struct sockaddr as the
    guest gave it) or, for an AF_UNIX path, the absolute guest path (path_len bytes after the
    data): the host resolves its directory beneath the guest's root and names the socket file
-   through that directory's descriptor. The host refuses abstract AF_UNIX names (EACCES). */
+   through that directory's descriptor. An abstract AF_UNIX name (and an autobound one) is
+   the guest's own: the host binds and connects it inside the guest's private namespace and
+   answers it without the namespace's prefix. */
 typedef struct uk_socket_call {
     uint32_t op;
     int32_t a0, a1, a2;
@@ -576,6 +580,18 @@ typedef struct uk_socket_call {
     uint32_t msg_flags;
     int32_t handles[2];
     uint8_t addr[128];
+    /* SEND and RECV with user_count > 0: the data are the application's own buffers, named by
+       user_count (guest virtual address, length) uint64 pairs in the data area (data_len =
+       16 * user_count) and translated through the page tables at user_root; the host moves
+       the bytes straight between them and the socket. Every page must be mapped (EFAULT). */
+    uint64_t user_root;
+    uint32_t user_count;
+    /* SCM_CREDENTIALS. SEND: cred_flags 1 sends (cred_pid, cred_uid, cred_gid), which the host
+       kernel checks as Linux does. RECV: cred_flags <- 1 when credentials came (SO_PASSCRED). */
+    uint32_t cred_flags;
+    int32_t cred_pid;
+    uint32_t cred_uid, cred_gid;
+    uint32_t reserved;
     /* data_len bytes of data, then path_len bytes of path */
 } uk_socket_call;
 

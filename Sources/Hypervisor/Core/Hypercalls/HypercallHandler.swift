@@ -65,7 +65,9 @@ public final class HypercallHandler {
             return .resume(result: guestBytes(buffer) { files.perform(request, buffer: $0) })
         case let .file(handle, operation, buffer, value):
             guard let buffer else { return .resume(result: files.file(handle: handle, operation: operation, buffer: nil, value: value)) }
-            return .resume(result: guestBytes(buffer) { files.file(handle: handle, operation: operation, buffer: $0, value: value) })
+            return .resume(result: guestBytes(buffer) {
+                files.file(handle: handle, operation: operation, buffer: $0, value: value, user: withUserBuffers)
+            })
         case .flushPendingWrite:
             return .resume(result: flushPendingWrite())
         case let .crash(crash):
@@ -113,6 +115,25 @@ public final class HypercallHandler {
             if UInt64(moved) < wanted { break } // short transfer, end of file, or a fault further on
         }
         return Int64(done)
+    }
+
+    /// The most host vectors one call takes (IOV_MAX).
+    static let maximumVectors = 1024
+
+    /// Gives `body` the host vectors of the application's buffers `spans` (guest virtual
+    /// addresses under page-table root `root`): -EFAULT unless every byte is mapped with the
+    /// access the transfer needs, -EMSGSIZE beyond IOV_MAX vectors.
+    func withUserBuffers(root: UInt64, spans: [(UInt64, UInt64)], intoGuest: Bool, body: ([iovec]) -> Int64) -> Int64 {
+        let walk = GuestPageWalk(memory: memory, root: root)
+        let access: GuestPageWalk.Access = intoGuest ? [.user, .write] : [.user]
+        var ranges: [GuestRange] = []
+        for (address, length) in spans where length > 0 {
+            let part = walk.ranges(address, length: length, access: access)
+            guard part.reduce(0, { $0 + $1.length }) == length else { return -Int64(EFAULT) }
+            ranges += part
+            guard ranges.count <= HypercallHandler.maximumVectors else { return -Int64(EMSGSIZE) }
+        }
+        return (try? memory.withIOVectors(ranges, body)) ?? -Int64(EFAULT)
     }
 
     /// Writes the bytes the kernel's write-behind buffer holds (`uk_pending_write` at

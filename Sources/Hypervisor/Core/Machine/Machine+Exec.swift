@@ -289,7 +289,7 @@ extension MachineConfiguration {
         }
         if let timeout { options += ["--timeout", "\(timeout)"] }
         if readOnlyRoot { options.append("--read-only") }
-        if network != .host { options += ["--net", network.rawValue] }
+        options += network.commandLineOptions
         if !addressSpaceRandomization { options.append("--no-aslr") }
         if !syscallPatching { options.append("--no-syscall-patching") }
         if traceSyscalls { options += ["--trace-fd", "\(traceOutput)"] }

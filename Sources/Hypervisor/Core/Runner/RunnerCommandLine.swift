@@ -14,7 +14,7 @@ public struct RunnerCommandLine: Equatable, Sendable {
     /// `--volume HOST:GUEST[:ro]` as given, in order.
     public var volumes: [String] = []
     public var system = false
-    /// `--net`: which sockets the guest may make.
+    /// `--net`, `--net-allow`, `--net-listen`: what the guest's sockets may do.
     public var network = NetworkPolicy.host
     /// Set for a runner that replaces or continues another: the guest's private /tmp and /dev
     /// directory, and whether this runner removes it at its end.
@@ -74,9 +74,16 @@ public struct RunnerCommandLine: Equatable, Sendable {
         Option(name: "volume", value: "HOST:GUEST[:ro]", help: "Mount host directory HOST at guest path GUEST (read-only with :ro; repeatable).") { $0.volumes.append($1) },
         Option(name: "system", value: nil, help: "Mount the host's /usr, /lib, /lib64, /bin, /sbin and /etc read-only at their own paths (run host programs as they are).") { c, _ in c.system = true },
         Option(name: "net", value: "host|none", help: "Networking: host (default; the guest's sockets are the host's, as when run directly) or none (AF_INET/AF_INET6 sockets fail with EACCES; AF_UNIX still works).") { c, text throws(UsageError) in
-            guard let policy = NetworkPolicy(rawValue: text) else { throw UsageError(description: "invalid --net '\(text)' (expected host or none)") }
-            c.network = policy
+            guard let mode = NetworkPolicy.Mode(rawValue: text) else { throw UsageError(description: "invalid --net '\(text)' (expected host or none)") }
+            c.network.mode = mode
         },
+        Option(name: "net-allow", value: "ADDR[:PORT]", help: "Let internet sockets connect and send only to these addresses (numeric, [IPv6]:PORT, or a host name's addresses; repeatable). Others fail with EACCES.") { c, text throws(UsageError) in
+            if let problem = c.network.allow(text) { throw UsageError(description: "invalid --net-allow: \(problem)") }
+        },
+        Option(name: "net-listen", value: "PORT", help: "Let internet sockets bind and listen only on these ports (repeatable; binding port 0 for a client stays allowed). Others fail with EACCES.") { c, text throws(UsageError) in
+            if let problem = c.network.allowListening(text) { throw UsageError(description: "invalid --net-listen: \(problem)") }
+        },
+        Option(name: "net-namespace", value: "name", help: "(set for a guest process's next runner) the host prefix of the guest's abstract AF_UNIX names.") { $0.network.abstractNamespace = $1 },
         Option(name: "private-dirs", value: "dir", help: "(set for a guest process's next runner) the host directory behind the guest's /tmp and /dev.") { $0.privateDirs = $1 },
         Option(name: "private-dirs-owned", value: nil, help: "(set for a guest process's next runner) remove --private-dirs at the end.") { c, _ in c.privateDirsOwned = true },
         Option(name: "no-aslr", value: nil, help: "Disable address-space randomisation (fixed static-pie base, stack and mmap area, as `setarch -R`).") { c, _ in c.noASLR = true },

@@ -180,10 +180,12 @@ extension HostFileTable {
     }
 
     /// Performs an operation on an open handle; returns >= 0 or -errno.
-    public func file(handle: Int32, operation: UInt32, buffer: UnsafeMutableRawBufferPointer?, value: Int64) -> Int64 {
+    /// `user` reaches the application's buffers (socket sends and receives move data straight).
+    public func file(handle: Int32, operation: UInt32, buffer: UnsafeMutableRawBufferPointer?, value: Int64,
+                     user: UserBuffers? = nil) -> Int64 {
         if operation == UK_FILE_POLL.rawValue { return poll(buffer, timeout: value) }
         if operation == UK_FILE_INOTIFY_INIT.rawValue { return makeInotifyInstance() }
-        if operation == UK_FILE_SOCKET.rawValue { return socketCall(handle: handle, buffer: buffer) }
+        if operation == UK_FILE_SOCKET.rawValue { return socketCall(handle: handle, buffer: buffer, user: user) }
         guard let fd = descriptor(handle) else { return -Int64(EBADF) }
         let changesMetadata = operation == UK_FILE_TRUNCATE.rawValue || operation == UK_FILE_CHMOD.rawValue
             || operation == UK_FILE_UTIMENS.rawValue || operation == UK_FILE_CHOWN.rawValue

@@ -2,23 +2,25 @@ import CLinux
 import Glibc
 import UnikernelABI
 
-/// Which sockets a guest may make (`--net`).
-public enum NetworkPolicy: String, Equatable, Sendable {
-    /// The guest reaches what the program would reach run directly.
-    case host
-    /// AF_INET and AF_INET6 sockets are refused (EACCES, as under a seccomp policy); AF_UNIX works.
-    case none
-}
-
 /// The guest's sockets are host sockets the host makes and uses on its behalf
 /// (UK_FILE_SOCKET): always non-blocking and close-on-exec here, so no vCPU ever waits in the
 /// host; the guest's kernel decides whether a call waits (it polls the handle) and sends
 /// SIGPIPE itself. AF_UNIX path names live in the guest's file system: the guest gives the
 /// absolute guest path, the host resolves its directory beneath the guest's root (O_PATH, as
 /// every other path) and names the socket file as "/proc/self/fd/<dir>/<name>", so a path can
-/// never reach a socket outside the guest's file system. Abstract names are refused (EACCES):
-/// they would be shared with every host process.
+/// never reach a socket outside the guest's file system. Abstract names (and autobound ones)
+/// are the guest's own: the host prefixes them with the guest's namespace
+/// (`NetworkPolicy.abstractNamespace`), so the guest's processes meet each other and no host
+/// program, and strips the prefix from the names it answers. Internet addresses pass the
+/// `--net-allow` and `--net-listen` lists. Data move straight between the application's
+/// pages and the host socket (`UserBuffers`) or through the call's data area.
 extension HostFileTable {
+    /// Gives `body` the host vectors of an application's buffers: (page-table root,
+    /// (guest virtual address, length) pairs, whether the host writes them); -EFAULT when a
+    /// page is not mapped as needed. HypercallHandler provides it; nil where there is no guest.
+    public typealias UserBuffers = (_ root: UInt64, _ spans: [(UInt64, UInt64)], _ intoGuest: Bool,
+                                    _ body: ([iovec]) -> Int64) -> Int64
+
     static let socketCallSize = MemoryLayout<uk_socket_call>.size
     static let familyUnix: Int32 = 1, familyInet: Int32 = 2, familyInet6: Int32 = 10
     static let socketNonblock: Int32 = 0o4000, socketCloexec: Int32 = 0o2000000
@@ -33,7 +35,7 @@ extension HostFileTable {
 
     /// Performs the socket call in `buffer` (uk_socket_call, then its data and path) on
     /// `handle`; writes the call's outputs back. Returns >= 0 or -errno.
-    func socketCall(handle: Int32, buffer: UnsafeMutableRawBufferPointer?) -> Int64 {
+    func socketCall(handle: Int32, buffer: UnsafeMutableRawBufferPointer?, user: UserBuffers? = nil) -> Int64 {
         guard let buffer, buffer.count >= HostFileTable.socketCallSize else { return -Int64(EINVAL) }
         var call = buffer.loadUnaligned(as: uk_socket_call.self)
         let dataStart = HostFileTable.socketCallSize
@@ -59,7 +61,7 @@ extension HostFileTable {
             result = makeSocket(&call, pair: true)
         default:
             guard let fd = descriptor(handle) else { return -Int64(EBADF) }
-            result = socketOperation(fd, &call, data: data, path: path, rights: rights)
+            result = socketOperation(fd, &call, data: data, path: path, rights: rights, user: user)
         }
         buffer.storeBytes(of: call, as: uk_socket_call.self)
         return result
@@ -69,9 +71,9 @@ extension HostFileTable {
         let domain = call.a0
         guard domain == HostFileTable.familyUnix || domain == HostFileTable.familyInet
             || domain == HostFileTable.familyInet6 else { return -Int64(EAFNOSUPPORT) }
-        if network == .none, domain != HostFileTable.familyUnix {
+        if network.mode == .none, domain != HostFileTable.familyUnix {
             reportRefusal(pair ? "socketpair" : "socket", detail: domain == HostFileTable.familyInet ? "AF_INET" : "AF_INET6",
-                          policy: true)
+                          reason: "--net none")
             return -Int64(EACCES)
         }
         let type = call.a1 | HostFileTable.socketNonblock | HostFileTable.socketCloexec
@@ -97,11 +99,12 @@ extension HostFileTable {
     }
 
     private func socketOperation(_ fd: Int32, _ call: inout uk_socket_call, data: UnsafeMutableRawBufferPointer,
-                                 path: [UInt8], rights: UnsafeMutableRawBufferPointer) -> Int64 {
+                                 path: [UInt8], rights: UnsafeMutableRawBufferPointer, user: UserBuffers?) -> Int64 {
         var result: Int
         switch call.op {
         case UK_SOCK_BIND.rawValue:
             if !path.isEmpty, isReadOnly(path) { return -Int64(EROFS) }
+            if path.isEmpty, call.addr_len == 2, call.addr.0 == UInt8(HostFileTable.familyUnix) { return autobind(fd) }
             return withAddress(call, path: path, operation: "bind") { address, length in
                 Glibc.bind(fd, address, length) == 0 ? 0 : -Int64(errno)
             }
@@ -110,6 +113,10 @@ extension HostFileTable {
                 Glibc.connect(fd, address, length) == 0 ? 0 : -Int64(errno)
             }
         case UK_SOCK_LISTEN.rawValue:
+            if let port = listeningRefused(fd) {
+                reportRefusal("listen", detail: "port \(port)", reason: "not in --net-listen")
+                return -Int64(EACCES)
+            }
             result = Int(Glibc.listen(fd, call.a0))
         case UK_SOCK_SHUTDOWN.rawValue:
             result = Int(Glibc.shutdown(fd, call.a0))
@@ -124,44 +131,9 @@ extension HostFileTable {
         case UK_SOCK_PEER.rawValue:
             result = receiveAddress(&call) { address, length in Int(getpeername(fd, address, length)) }
         case UK_SOCK_SEND.rawValue:
-            let flags = call.a0 | HostFileTable.messageDontWait | HostFileTable.messageNoSignal
-            if call.a1 > 0 { return sendRights(fd, call, data: data, path: path, rights: rights, flags: flags) }
-            guard call.addr_len > 0 || !path.isEmpty else {
-                result = Glibc.send(fd, data.baseAddress, data.count, flags)
-                break
-            }
-            return withAddress(call, path: path, operation: "sendto") { address, length in
-                let sent = Glibc.sendto(fd, data.baseAddress, data.count, flags, address, length)
-                return sent < 0 ? -Int64(errno) : Int64(sent)
-            }
+            return send(fd, call, data: data, path: path, rights: rights, user: user)
         case UK_SOCK_RECV.rawValue:
-            var flags: Int32 = 0
-            let flagsIn = call.a0 | HostFileTable.messageDontWait | HostFileTable.messageCmsgCloexec
-            // Room for call.a1 descriptors (SCM_RIGHTS) in a control buffer of CMSG_SPACE bytes.
-            let room = Int(min(max(call.a1, 0), HostFileTable.maximumRights))
-            var control = [UInt8](repeating: 0, count: room > 0 ? HostFileTable.controlSpace(room) : 0)
-            var controlLength = 0
-            result = receiveAddress(&call) { address, length in
-                var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
-                var message = msghdr()
-                message.msg_name = UnsafeMutableRawPointer(address)
-                message.msg_namelen = length.pointee
-                return withUnsafeMutablePointer(to: &vector) { vectorPointer in
-                    control.withUnsafeMutableBytes { controlBytes in
-                        message.msg_iov = vectorPointer
-                        message.msg_iovlen = 1
-                        message.msg_control = controlBytes.baseAddress
-                        message.msg_controllen = controlBytes.count
-                        let received = Glibc.recvmsg(fd, &message, flagsIn)
-                        length.pointee = message.msg_namelen
-                        flags = message.msg_flags
-                        controlLength = received >= 0 ? message.msg_controllen : 0
-                        return received
-                    }
-                }
-            }
-            call.msg_flags = UInt32(bitPattern: flags)
-            call.a1 = result >= 0 ? adoptRights(control, length: controlLength, into: rights) : 0
+            return receive(fd, &call, data: data, rights: rights, user: user)
         case UK_SOCK_SETOPT.rawValue:
             result = Int(setsockopt(fd, call.a0, call.a1, data.baseAddress, socklen_t(data.count)))
         case UK_SOCK_GETOPT.rawValue:
@@ -174,9 +146,46 @@ extension HostFileTable {
         return result < 0 ? -Int64(errno) : Int64(result)
     }
 
+    /// The port a listen on `fd` may not use under `--net-listen` (an internet socket bound
+    /// to an unlisted port, or not bound yet: listen would pick an ephemeral one); nil when allowed.
+    private func listeningRefused(_ fd: Int32) -> UInt16? {
+        guard !network.listenPorts.isEmpty else { return nil }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutableBytes(of: &storage) { bytes in
+            getsockname(fd, bytes.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
+        }
+        guard named == 0 else { return nil }
+        // SAFETY: the host kernel filled `length` (<= sizeof sockaddr_storage) bytes of `storage`.
+        return withUnsafeBytes(of: &storage) { bytes in
+            guard let (_, port) = NetworkPolicy.internetAddress(UnsafeRawBufferPointer(rebasing: bytes[0 ..< Int(length)])),
+                  !network.permitsListening(port: port) else { return nil }
+            return port
+        }
+    }
+
+    /// bind(fd, {AF_UNIX}, 2): Linux's autobind (five hex digits in the abstract namespace),
+    /// made in the guest's namespace.
+    private func autobind(_ fd: Int32) -> Int64 {
+        for _ in 0 ..< 64 {
+            let random = UInt32.random(in: 0 ... .max)
+            let digits = String(random & 0xFFFFF, radix: 16)
+            let name = Array((String(repeating: "0", count: 5 - digits.count) + digits).utf8)
+            let address = [UInt8(HostFileTable.familyUnix), 0, 0] + Array(network.abstractNamespace.utf8) + name
+            let bound = address.withUnsafeBytes { bytes in
+                Glibc.bind(fd, bytes.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(bytes.count))
+            }
+            if bound == 0 { return 0 }
+            if errno != EADDRINUSE { return -Int64(errno) }
+        }
+        return -Int64(ENOSPC)
+    }
+
     /// Runs `body` with an address the host may use for the guest's: the AF_UNIX path
-    /// resolved beneath the guest's root, or the guest's own address (an internet one, or an
-    /// unnamed AF_UNIX one); a path or abstract AF_UNIX name given raw is refused.
+    /// resolved beneath the guest's root, an abstract AF_UNIX name inside the guest's
+    /// namespace, or the guest's own address (an internet one the --net-allow or --net-listen
+    /// list permits, or an unnamed AF_UNIX one). `operation` ("bind", "connect", "sendto")
+    /// names the check and the refusal.
     private func withAddress(_ call: uk_socket_call, path: [UInt8], operation: String,
                              _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int64) -> Int64 {
         if !path.isEmpty {
@@ -194,9 +203,19 @@ extension HostFileTable {
         var raw = call.addr
         let length = Int(call.addr_len)
         return withUnsafeBytes(of: &raw) { bytes in
+            let given = UnsafeRawBufferPointer(rebasing: bytes[0 ..< length])
             let family = length >= 2 ? Int32(bytes.load(as: UInt16.self)) : -1
             if family == HostFileTable.familyUnix, length > 2 {
-                reportRefusal(operation, detail: "an AF_UNIX name outside the guest's file system (abstract)")
+                // Only abstract names come raw (a path comes as `path`): "\0name".
+                let name = Array(given[3...])
+                let address = [UInt8(HostFileTable.familyUnix), 0, 0] + Array(network.abstractNamespace.utf8) + name
+                guard address.count <= HostFileTable.unixAddressSize else { return -Int64(EINVAL) }
+                return address.withUnsafeBytes { body($0.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t($0.count)) }
+            }
+            let permitted = operation == "bind" ? network.permitsBinding(given) : network.permitsDestination(given)
+            guard permitted else {
+                reportRefusal(operation, detail: NetworkPolicy.describe(given),
+                              reason: operation == "bind" ? "not in --net-listen" : "not in --net-allow")
                 return -Int64(EACCES)
             }
             return body(bytes.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(length))
@@ -214,7 +233,8 @@ extension HostFileTable {
 
     /// Runs `body` with room for an address in `call.addr` (addr_len bytes of it), then
     /// stores its length. An AF_UNIX name the host holds for a guest path ("/proc/self/fd/...")
-    /// means nothing to the guest: it comes back unnamed (the guest's kernel knows its own).
+    /// means nothing to the guest: it comes back unnamed (the guest's kernel knows its own);
+    /// an abstract name of the guest's namespace comes back without the namespace.
     private func receiveAddress(_ call: inout uk_socket_call,
                                 _ body: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int) -> Int {
         // SAFETY: the host kernel writes at most `length` (sizeof sockaddr_storage) bytes into
@@ -226,64 +246,146 @@ extension HostFileTable {
         }
         guard result >= 0 else { return result }
         let saved = errno
-        var size = min(Int(length), 128)
-        if storage.ss_family == UInt16(HostFileTable.familyUnix), size > 2 {
-            let first = withUnsafeBytes(of: &storage) { $0[2] }
-            if first == UInt8(ascii: "/") { size = 2 }
+        var bytes = withUnsafeBytes(of: &storage) { Array($0[0 ..< min(Int(length), 128)]) }
+        if storage.ss_family == UInt16(HostFileTable.familyUnix), bytes.count > 2 {
+            let namespace = Array(network.abstractNamespace.utf8)
+            if bytes[2] == UInt8(ascii: "/") {
+                bytes = Array(bytes[0 ..< 2])
+            } else if bytes[2] == 0, !namespace.isEmpty, bytes.count >= 3 + namespace.count,
+                      Array(bytes[3 ..< 3 + namespace.count]) == namespace {
+                bytes = Array(bytes[0 ..< 3]) + Array(bytes[(3 + namespace.count)...])
+            }
         }
         withUnsafeMutableBytes(of: &call.addr) { out in
-            withUnsafeBytes(of: &storage) { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0 ..< 128])) }
+            out.initializeMemory(as: UInt8.self, repeating: 0)
+            out.copyBytes(from: bytes)
         }
-        call.addr_len = UInt32(size)
+        call.addr_len = UInt32(bytes.count)
         errno = saved
         return result
     }
 
-    /// sendmsg(2) with one SCM_RIGHTS message of the host descriptors behind the guest's
-    /// `call.a1` handles (at the start of `rights`): EBADF for a handle the table lacks.
-    private func sendRights(_ fd: Int32, _ call: uk_socket_call, data: UnsafeMutableRawBufferPointer, path: [UInt8],
-                            rights: UnsafeMutableRawBufferPointer, flags: Int32) -> Int64 {
-        let count = Int(call.a1)
-        // SAFETY: `control` holds CMSG_SPACE(4 * count) bytes, every store lies inside it, and
-        // `rights` holds the count handles (checked in socketCall).
-        var control = [UInt8](repeating: 0, count: HostFileTable.controlSpace(count))
-        let length = 16 + 4 * count
-        for index in 0..<count {
-            guard let passed = descriptor(rights.loadUnaligned(fromByteOffset: index * 4, as: Int32.self)) else {
-                return -Int64(EBADF)
-            }
-            control.withUnsafeMutableBytes { $0.storeBytes(of: passed, toByteOffset: 16 + index * 4, as: Int32.self) }
+    /// SOL_SOCKET's SCM_RIGHTS and SCM_CREDENTIALS control messages.
+    static let controlRights: Int32 = 1, controlCredentials: Int32 = 2
+    /// CMSG_SPACE(sizeof(struct ucred)).
+    static let credentialsSpace = 32
+
+    /// Runs `body` with the host vectors of a SEND's or RECV's data: the application's buffers
+    /// (user_count pairs in the data area, through `user`) or the data area itself.
+    private func withDataVectors(_ call: uk_socket_call, data: UnsafeMutableRawBufferPointer, user: UserBuffers?,
+                                 intoGuest: Bool, _ body: ([iovec]) -> Int64) -> Int64 {
+        guard call.user_count > 0 else { return body([iovec(iov_base: data.baseAddress, iov_len: data.count)]) }
+        guard let user, Int(call.user_count) * 16 <= data.count else { return -Int64(EFAULT) }
+        let spans = (0 ..< Int(call.user_count)).map { index in
+            (data.loadUnaligned(fromByteOffset: index * 16, as: UInt64.self),
+             data.loadUnaligned(fromByteOffset: index * 16 + 8, as: UInt64.self))
         }
-        control.withUnsafeMutableBytes { bytes in
-            bytes.storeBytes(of: UInt64(length), toByteOffset: 0, as: UInt64.self)
-            bytes.storeBytes(of: Int32(1), toByteOffset: 8, as: Int32.self)  // SOL_SOCKET
-            bytes.storeBytes(of: Int32(1), toByteOffset: 12, as: Int32.self)  // SCM_RIGHTS
-        }
-        let send = { (address: UnsafePointer<sockaddr>?, addressLength: socklen_t) -> Int64 in
-            var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
-            var message = msghdr()
-            message.msg_name = UnsafeMutableRawPointer(mutating: address)
-            message.msg_namelen = addressLength
-            let sent = withUnsafeMutablePointer(to: &vector) { vectorPointer in
-                control.withUnsafeMutableBytes { controlBytes in
-                    message.msg_iov = vectorPointer
-                    message.msg_iovlen = 1
-                    message.msg_control = controlBytes.baseAddress
-                    message.msg_controllen = controlBytes.count
-                    return Glibc.sendmsg(fd, &message, flags)
-                }
-            }
-            return sent < 0 ? -Int64(errno) : Int64(sent)
-        }
-        guard call.addr_len > 0 || !path.isEmpty else { return send(nil, 0) }
-        return withAddress(call, path: path, operation: "sendmsg") { address, length in send(address, length) }
+        return user(call.user_root, spans, intoGuest, body)
     }
 
-    /// Takes the descriptors of the SCM_RIGHTS messages in `control` (its first `length`
-    /// bytes) as new handles, written to `rights` as (handle, UK_HOST_KIND_*) pairs; returns
-    /// how many. A socket is made non-blocking (the guest's kernel waits for it); descriptors
-    /// beyond the table's room are closed.
-    private func adoptRights(_ control: [UInt8], length: Int, into rights: UnsafeMutableRawBufferPointer) -> Int32 {
+    /// sendmsg(2) of the call's data, to its address if it has one, with SCM_CREDENTIALS
+    /// (cred_flags) and one SCM_RIGHTS message of the host descriptors behind the guest's
+    /// `call.a1` handles (at the start of `rights`): EBADF for a handle the table lacks.
+    private func send(_ fd: Int32, _ call: uk_socket_call, data: UnsafeMutableRawBufferPointer, path: [UInt8],
+                      rights: UnsafeMutableRawBufferPointer, user: UserBuffers?) -> Int64 {
+        let flags = call.a0 | HostFileTable.messageDontWait | HostFileTable.messageNoSignal
+        var control: [UInt8] = []
+        func append(_ type: Int32, _ payload: [UInt8]) {
+            var header = [UInt8](repeating: 0, count: 16)
+            header.withUnsafeMutableBytes { bytes in
+                bytes.storeBytes(of: UInt64(16 + payload.count), toByteOffset: 0, as: UInt64.self)
+                bytes.storeBytes(of: Int32(1), toByteOffset: 8, as: Int32.self)  // SOL_SOCKET
+                bytes.storeBytes(of: type, toByteOffset: 12, as: Int32.self)
+            }
+            control += header + payload
+            while control.count % 8 != 0 { control.append(0) }
+        }
+        if call.cred_flags & 1 != 0 {
+            var credentials = (call.cred_pid, call.cred_uid, call.cred_gid)
+            append(HostFileTable.controlCredentials, withUnsafeBytes(of: &credentials) { Array($0[0 ..< 12]) })
+        }
+        if call.a1 > 0 {
+            var descriptors: [UInt8] = []
+            for index in 0 ..< Int(call.a1) {
+                guard var passed = descriptor(rights.loadUnaligned(fromByteOffset: index * 4, as: Int32.self)) else {
+                    return -Int64(EBADF)
+                }
+                descriptors += withUnsafeBytes(of: &passed) { Array($0) }
+            }
+            append(HostFileTable.controlRights, descriptors)
+        }
+        let transmit = { (address: UnsafePointer<sockaddr>?, addressLength: socklen_t) -> Int64 in
+            self.withDataVectors(call, data: data, user: user, intoGuest: false) { vectors in
+                var vectors = vectors
+                var message = msghdr()
+                message.msg_name = UnsafeMutableRawPointer(mutating: address)
+                message.msg_namelen = addressLength
+                // SAFETY: the vectors and the control bytes outlive the host call.
+                let sent = vectors.withUnsafeMutableBufferPointer { vectorPointer in
+                    control.withUnsafeMutableBytes { controlBytes in
+                        message.msg_iov = vectorPointer.baseAddress
+                        message.msg_iovlen = vectorPointer.count
+                        message.msg_control = controlBytes.count > 0 ? controlBytes.baseAddress : nil
+                        message.msg_controllen = controlBytes.count
+                        return Glibc.sendmsg(fd, &message, flags)
+                    }
+                }
+                return sent < 0 ? -Int64(errno) : Int64(sent)
+            }
+        }
+        guard call.addr_len > 0 || !path.isEmpty else { return transmit(nil, 0) }
+        return withAddress(call, path: path, operation: "sendto") { address, length in transmit(address, length) }
+    }
+
+    /// recvmsg(2) into the call's data (or the application's buffers) with `call.a2` bytes of
+    /// control room: the sender's address, msg_flags, the credentials (SO_PASSCRED) and the
+    /// SCM_RIGHTS descriptors (at most `call.a1`), which come back adopted (`adoptControl`).
+    private func receive(_ fd: Int32, _ call: inout uk_socket_call, data: UnsafeMutableRawBufferPointer,
+                         rights: UnsafeMutableRawBufferPointer, user: UserBuffers?) -> Int64 {
+        var flags: Int32 = 0
+        let flagsIn = call.a0 | HostFileTable.messageDontWait | HostFileTable.messageCmsgCloexec
+        // The guest's control room (a2 bytes): the host kernel fills it as it would the
+        // application's, truncating (MSG_CTRUNC) where that would.
+        let room = min(Int(max(call.a2, 0)), HostFileTable.credentialsSpace + HostFileTable.controlSpace(Int(HostFileTable.maximumRights)))
+        var control = [UInt8](repeating: 0, count: room)
+        var controlLength = 0
+        let request = call
+        let result = receiveAddress(&call) { address, length in
+            Int(withDataVectors(request, data: data, user: user, intoGuest: true) { vectors in
+                var vectors = vectors
+                var message = msghdr()
+                message.msg_name = UnsafeMutableRawPointer(address)
+                message.msg_namelen = length.pointee
+                // SAFETY: the vectors and the control bytes outlive the host call.
+                let received = vectors.withUnsafeMutableBufferPointer { vectorPointer in
+                    control.withUnsafeMutableBytes { controlBytes in
+                        message.msg_iov = vectorPointer.baseAddress
+                        message.msg_iovlen = vectorPointer.count
+                        message.msg_control = controlBytes.count > 0 ? controlBytes.baseAddress : nil
+                        message.msg_controllen = controlBytes.count
+                        return Glibc.recvmsg(fd, &message, flagsIn)
+                    }
+                }
+                length.pointee = message.msg_namelen
+                flags = message.msg_flags
+                controlLength = received >= 0 ? message.msg_controllen : 0
+                if received < 0 { return -Int64(errno) }
+                return Int64(received)
+            })
+        }
+        guard result >= 0 else { return Int64(result) }
+        call.msg_flags = UInt32(bitPattern: flags)
+        call.cred_flags = 0
+        call.a1 = adoptControl(control, length: controlLength, into: rights, call: &call)
+        return Int64(result)
+    }
+
+    /// Takes the control messages in `control` (its first `length` bytes): the credentials
+    /// into `call`, and the descriptors of SCM_RIGHTS as new handles, written to `rights` as
+    /// (handle, UK_HOST_KIND_*) pairs; returns how many. A socket is made non-blocking (the
+    /// guest's kernel waits for it); descriptors beyond the table's room are closed.
+    private func adoptControl(_ control: [UInt8], length: Int, into rights: UnsafeMutableRawBufferPointer,
+                              call: inout uk_socket_call) -> Int32 {
         // SAFETY: each message is read only when its header and data lie within the `length`
         // bytes the host kernel filled; each pair is stored only when it fits in `rights`.
         var adopted: Int32 = 0
@@ -294,7 +396,13 @@ extension HostFileTable {
                 guard size >= 16, offset + size <= length else { break }
                 let level = bytes.loadUnaligned(fromByteOffset: offset + 8, as: Int32.self)
                 let type = bytes.loadUnaligned(fromByteOffset: offset + 12, as: Int32.self)
-                if level == 1, type == 1 {
+                if level == 1, type == HostFileTable.controlCredentials, size >= 28 {
+                    call.cred_flags = 1
+                    call.cred_pid = bytes.loadUnaligned(fromByteOffset: offset + 16, as: Int32.self)
+                    call.cred_uid = bytes.loadUnaligned(fromByteOffset: offset + 20, as: UInt32.self)
+                    call.cred_gid = bytes.loadUnaligned(fromByteOffset: offset + 24, as: UInt32.self)
+                }
+                if level == 1, type == HostFileTable.controlRights {
                     for index in 0..<(size - 16) / 4 {
                         let fd = bytes.loadUnaligned(fromByteOffset: offset + 16 + index * 4, as: Int32.self)
                         guard (Int(adopted) + 1) * 8 <= rights.count, adopted < HostFileTable.maximumRights else {
@@ -318,13 +426,12 @@ extension HostFileTable {
         return adopted
     }
 
-    /// Reports a refusal on stderr, once per call and reason.
-    func reportRefusal(_ operation: String, detail: String, policy: Bool = false) {
+    /// Reports a refusal on stderr, once per call and what was refused.
+    func reportRefusal(_ operation: String, detail: String, reason: String) {
         let key = operation + " " + detail
         guard !reportedRefusals.contains(key) else { return }
         reportedRefusals.insert(key)
-        let network = policy ? " (--net none)" : ""
-        let line = Array("unikernel: refused \(operation) of \(detail)\(network): EACCES\n".utf8)
+        let line = Array("unikernel: refused \(operation) of \(detail) (\(reason)): EACCES\n".utf8)
         _ = line.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
     }
 }

@@ -40,8 +40,11 @@ public final class HostFileTable {
     /// Handles opened on a read-only mount (their metadata cannot change either).
     private var readOnlyHandles = Set<Int32>()
     private var nextHandle: Int32 = 3
-    /// Which sockets the guest may make (`--net`): AF_INET and AF_INET6 only under `.host`.
-    public var network = NetworkPolicy.host
+    /// What the guest's sockets may do (`--net`, `--net-allow`, `--net-listen`) and the
+    /// namespace of its abstract AF_UNIX names (one of its own when none is given).
+    public var network = NetworkPolicy.host {
+        didSet { if network.abstractNamespace.isEmpty { network.abstractNamespace = oldValue.abstractNamespace } }
+    }
     /// The refusals already reported on stderr (each kind once).
     var reportedRefusals = Set<String>()
 
@@ -54,6 +57,7 @@ public final class HostFileTable {
                 devicesAt: String? = nil) throws(SandboxError) {
         mounts = try GuestMounts(root: rootDirectory, readOnlyRoot: readOnly, volumes: volumes)
         devicesDirectory = devicesAt.map { Array($0.utf8) }
+        network.abstractNamespace = NetworkPolicy.freshNamespace()
     }
 
     /// Whether everything the guest sees is read-only (the root and every volume).
