@@ -89,4 +89,21 @@ extension RunnerCommandLineTests {
         #expect(try parse(["--net=host", "./prog"]).network == .host)
         #expect(usageError(["--net", "some", "./prog"])?.contains("--net") == true)
     }
+
+    @Test func allowAndListenListsAccumulate() throws {
+        let network = try parse(["--net-allow", "127.0.0.1:8080", "--net-allow=[::1]:53", "--net-allow", "10.0.0.1",
+                                 "--net-listen", "8080", "--net-listen=9000", "./prog"]).network
+        #expect(network.mode == .host)
+        #expect(network.destinations.map(\.description) == ["127.0.0.1:8080", "[::1]:53", "10.0.0.1"])
+        #expect(network.listenPorts == [8080, 9000])
+        #expect(network.allowTexts == ["127.0.0.1:8080", "[::1]:53", "10.0.0.1"])
+        // Passed on to the runner that continues the guest after an execve, with the namespace.
+        var continued = network
+        continued.abstractNamespace = "ukabc/"
+        let options = continued.commandLineOptions
+        #expect(try parse(options + ["./prog"]).network == continued)
+        #expect(usageError(["--net-allow", "127.0.0.1:http", "./prog"])?.contains("--net-allow") == true)
+        #expect(usageError(["--net-allow", "[::1]x", "./prog"])?.contains("--net-allow") == true)
+        #expect(usageError(["--net-listen", "70000", "./prog"])?.contains("--net-listen") == true)
+    }
 }

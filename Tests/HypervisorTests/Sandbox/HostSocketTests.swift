@@ -84,12 +84,74 @@ final class HostSocketTests {
         #expect(named.addr_len == 2)
     }
 
-    @Test func rawUnixNamesAreRefused() throws {
+    @Test func rawUnixPathsAreRefused() throws {
         let files = try HostFileTable(rootDirectory: root.path)
         let handle = Int32(call(files, UK_SOCK_CREATE, 1, 1).0)
-        // An abstract name, and a path given as a raw address (never a host path).
-        #expect(call(files, UK_SOCK_BIND, handle: handle, address: [1, 0, 0, 65, 66]).0 == -Int64(EACCES))
+        // A path given as a raw address is never a host path.
         #expect(call(files, UK_SOCK_CONNECT, handle: handle, address: [1, 0] + Array("/tmp/x".utf8) + [0]).0 == -Int64(EACCES))
+    }
+
+    /// The host's abstract names of the guest's sockets (the "@name" entries of /proc/net/unix).
+    func hostAbstractNames() throws -> [String] {
+        let table = try String(contentsOfFile: "/proc/net/unix", encoding: .utf8)
+        return table.split(separator: "\n").compactMap { line in
+            line.split(separator: " ").last.flatMap { $0.hasPrefix("@") ? String($0.dropFirst()) : nil }
+        }
+    }
+
+    @Test func abstractNamesLiveInTheGuestsNamespace() throws {
+        let files = try HostFileTable(rootDirectory: root.path)
+        let namespace = files.network.abstractNamespace
+        #expect(!namespace.isEmpty)
+        let server = Int32(call(files, UK_SOCK_CREATE, 1, 1).0)
+        let name = "fixture-\(UInt32.random(in: 0 ... .max))"
+        #expect(call(files, UK_SOCK_BIND, handle: server, address: [1, 0, 0] + Array(name.utf8)).0 == 0)
+        #expect(call(files, UK_SOCK_LISTEN, handle: server, 4).0 == 0)
+        // On the host the name carries the namespace; the guest gets its own name back.
+        #expect(try hostAbstractNames().contains(namespace + name))
+        #expect(try !hostAbstractNames().contains(name))
+        let (_, named) = call(files, UK_SOCK_NAME, handle: server)
+        let answered = withUnsafeBytes(of: named.addr) { Array($0[0 ..< Int(named.addr_len)]) }
+        #expect(answered == [1, 0, 0] + Array(name.utf8))
+        // Another guest (another namespace) does not reach it; the same guest does.
+        let other = try HostFileTable(rootDirectory: root.path)
+        let stranger = Int32(call(other, UK_SOCK_CREATE, 1, 1).0)
+        #expect(call(other, UK_SOCK_CONNECT, handle: stranger, address: [1, 0, 0] + Array(name.utf8)).0 == -Int64(ECONNREFUSED))
+        let client = Int32(call(files, UK_SOCK_CREATE, 1, 1).0)
+        #expect(call(files, UK_SOCK_CONNECT, handle: client, address: [1, 0, 0] + Array(name.utf8)).0 == 0)
+        // Autobind: five hex digits, in the namespace too.
+        let unnamed = Int32(call(files, UK_SOCK_CREATE, 1, 2).0)
+        #expect(call(files, UK_SOCK_BIND, handle: unnamed, address: [1, 0]).0 == 0)
+        let (_, auto) = call(files, UK_SOCK_NAME, handle: unnamed)
+        #expect(auto.addr_len == 8)
+        let digits = withUnsafeBytes(of: auto.addr) { String(decoding: $0[3 ..< 8], as: UTF8.self) }
+        #expect(try hostAbstractNames().contains(namespace + digits))
+    }
+
+    @Test func allowAndListenListsDecideInternetAddresses() throws {
+        let files = try HostFileTable(rootDirectory: root.path)
+        var policy = NetworkPolicy.host
+        #expect(policy.allow("127.0.0.1:4000") == nil)
+        #expect(policy.allow("[::1]") == nil)
+        #expect(policy.allowListening("4000") == nil)
+        files.network = policy
+        func inet(_ address: [UInt8], _ port: UInt16) -> [UInt8] { [2, 0, UInt8(port >> 8), UInt8(port & 0xFF)] + address + [UInt8](repeating: 0, count: 8) }
+        let udp = Int32(call(files, UK_SOCK_CREATE, 2, 2).0)
+        #expect(call(files, UK_SOCK_BIND, handle: udp, address: inet([127, 0, 0, 1], 4001)).0 == -Int64(EACCES))
+        #expect(call(files, UK_SOCK_CONNECT, handle: udp, address: inet([127, 0, 0, 1], 4001)).0 == -Int64(EACCES))
+        #expect(call(files, UK_SOCK_CONNECT, handle: udp, address: inet([127, 0, 0, 2], 4000)).0 == -Int64(EACCES))
+        #expect(call(files, UK_SOCK_CONNECT, handle: udp, address: inet([127, 0, 0, 1], 4000)).0 == 0)
+        // IPv6: any port of ::1; an IPv4-mapped address is its IPv4 one.
+        func inet6(_ address: [UInt8], _ port: UInt16) -> [UInt8] {
+            [10, 0, UInt8(port >> 8), UInt8(port & 0xFF), 0, 0, 0, 0] + address + [0, 0, 0, 0]
+        }
+        let loopback6 = [UInt8](repeating: 0, count: 15) + [1]
+        let mapped = [UInt8](repeating: 0, count: 10) + [0xFF, 0xFF, 127, 0, 0, 1]
+        let udp6 = Int32(call(files, UK_SOCK_CREATE, 10, 2).0)
+        #expect(call(files, UK_SOCK_CONNECT, handle: udp6, address: inet6(loopback6, 9)).0 == 0)
+        #expect(call(files, UK_SOCK_CONNECT, handle: udp6, address: inet6(mapped, 4001)).0 == -Int64(EACCES))
+        #expect(call(files, UK_SOCK_CONNECT, handle: udp6, address: inet6(mapped, 4000)).0 == 0)
+        #expect(policy.commandLineOptions.contains("--net-allow"))
     }
 
     @Test func unixAddressNamesTheFileThroughItsDirectory() {
@@ -125,10 +187,11 @@ extension HostSocketTests {
             $0.storeBytes(of: passed, toByteOffset: size + 1, as: Int32.self)
         }
         #expect(bytes.withUnsafeMutableBytes { files.file(handle: pair.0, operation: UK_FILE_SOCKET.rawValue, buffer: $0, value: 0) } == 1)
-        // RECV: room for one byte and one descriptor.
+        // RECV: room for one byte and one descriptor (a control buffer of CMSG_SPACE(4) bytes).
         header = uk_socket_call()
         header.op = UK_SOCK_RECV.rawValue
         header.a1 = 1
+        header.a2 = 24
         header.data_len = 1
         bytes = [UInt8](repeating: 0, count: size + 1 + 8)
         bytes.withUnsafeMutableBytes { $0.storeBytes(of: header, as: uk_socket_call.self) }

@@ -165,8 +165,14 @@ extension HostFileTable {
     }
 
     /// bind(fd, {AF_UNIX}, 2): Linux's autobind (five hex digits in the abstract namespace),
-    /// made in the guest's namespace.
+    /// made in the guest's namespace; nothing for a socket that has a name already.
     private func autobind(_ fd: Int32) -> Int64 {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutableBytes(of: &storage) { bytes in
+            getsockname(fd, bytes.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
+        }
+        if named == 0, length > 2 { return 0 }
         for _ in 0 ..< 64 {
             let random = UInt32.random(in: 0 ... .max)
             let digits = String(random & 0xFFFFF, radix: 16)
@@ -206,7 +212,11 @@ extension HostFileTable {
             let given = UnsafeRawBufferPointer(rebasing: bytes[0 ..< length])
             let family = length >= 2 ? Int32(bytes.load(as: UInt16.self)) : -1
             if family == HostFileTable.familyUnix, length > 2 {
-                // Only abstract names come raw (a path comes as `path`): "\0name".
+                // Only abstract names come raw ("\0name"); a path comes as `path`, never as a host path.
+                guard given[2] == 0 else {
+                    reportRefusal(operation, detail: "an AF_UNIX path given as a raw address", reason: "outside the guest's file system")
+                    return -Int64(EACCES)
+                }
                 let name = Array(given[3...])
                 let address = [UInt8(HostFileTable.familyUnix), 0, 0] + Array(network.abstractNamespace.utf8) + name
                 guard address.count <= HostFileTable.unixAddressSize else { return -Int64(EINVAL) }
