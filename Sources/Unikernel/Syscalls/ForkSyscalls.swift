@@ -74,9 +74,10 @@ enum ForkSyscalls {
         Scheduler.runAfterFork()
     }
 
-    /// Moves every pipe the process has open to a host pipe (its buffered bytes first), so that
-    /// both processes of a fork share it: a pipe served in the guest would be copied instead.
-    static func sharePipesWithHost() throws(Errno) {
+    /// Moves every pipe the process has open (or only `target`) to a host pipe (its buffered
+    /// bytes first), so that both processes of a fork share it (a pipe served in the guest
+    /// would be copied instead), or so that an end can travel in an SCM_RIGHTS message.
+    static func sharePipesWithHost(only target: PipeBuffer? = nil) throws(Errno) {
         var moved: [(buffer: PipeBuffer, reader: Int32, writer: Int32)] = []
         for fd in currentProcess.files.descriptors(from: 0, through: FileTable.limit) {
             let file = try currentProcess.files.file(fd)
@@ -88,6 +89,7 @@ enum ForkSyscalls {
             case let .pipeWriter(pipe): buffer = pipe; isReader = false
             default: continue
             }
+            if let target, buffer !== target { continue }
             var handles: (reader: Int32, writer: Int32)
             if let index = moved.firstIndex(where: { $0.buffer === buffer }) {
                 handles = (moved[index].reader, moved[index].writer)

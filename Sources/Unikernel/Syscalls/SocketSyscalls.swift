@@ -613,9 +613,9 @@ enum SocketSyscalls {
     /// The host handles of the descriptors the SCM_RIGHTS messages of a control buffer name,
     /// and the SCM_CREDENTIALS it carries (the host kernel checks them as Linux does: the
     /// guest's pid, uid and gid are the host process's). Linux's checks: EINVAL for a message
-    /// that does not fit or too many descriptors, EBADF for a descriptor not open; a guest
-    /// object (a pipe, an eventfd, an epoll instance) has no host descriptor to pass
-    /// (EOPNOTSUPP), and neither has another kind of message.
+    /// that does not fit or too many descriptors, EBADF for a descriptor not open. A pipe the
+    /// kernel serves moves to a host pipe first; an eventfd or an epoll instance has no host
+    /// descriptor to pass (EOPNOTSUPP), and neither has another kind of message.
     private static func controlMessages(control: UInt64, length: Int,
                                         credentials: inout Credentials?) throws(Errno) -> [Int32] {
         guard length >= 0, length <= 64 * 1024 else { throw .ENOBUFS }
@@ -639,7 +639,15 @@ enum SocketSyscalls {
             guard handles.count + count <= maximumRights else { throw .EINVAL }
             for index in 0..<count {
                 let fd = Int(try UserMemory.load(Int32.self, from: control + UInt64(offset + 16 + index * 4)))
-                let file = try currentProcess.files.file(fd)
+                var file = try currentProcess.files.file(fd)
+                // A pipe the kernel serves becomes a host pipe first, as at fork.
+                switch file.object {
+                case let .pipeReader(pipe), let .pipeWriter(pipe):
+                    try ForkSyscalls.sharePipesWithHost(only: pipe)
+                    file = try currentProcess.files.file(fd)
+                default:
+                    break
+                }
                 guard file.object == nil, file.hostHandle >= 0 else { throw .EOPNOTSUPP }
                 handles.append(file.hostHandle)
             }
