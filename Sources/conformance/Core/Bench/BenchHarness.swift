@@ -86,6 +86,10 @@ public final class BenchHarness {
         }
         jobs.append(("futex_pingpong-musl", ["musl-gcc", "-O2", "-static", "-o", bin + "/futex_pingpong-musl", source + "/futex_pingpong.c"],
                      environment))
+        for program in ["net_stream", "net_pingpong"] {
+            jobs.append(("\(program)-musl", ["musl-gcc", "-O2", "-static", "-o", "\(bin)/\(program)-musl", "\(source)/\(program).c"],
+                         environment))
+        }
         jobs.append(("omp_matmul-glibc", ["gcc", "-fopenmp", "-O2", "-static", "-o", bin + "/omp_matmul-glibc", source + "/omp_matmul.c"],
                      environment))
         jobs.append(("goroutines_gc-go", ["go", "build", "-o", bin + "/goroutines_gc-go", source + "/goroutines_gc.go"], goEnvironment))
@@ -146,6 +150,7 @@ public final class BenchHarness {
         try measureFiles(into: &results)
         try measureCompute(into: &results)
         try measureThreads(into: &results)
+        try measureNetwork(into: &results)
         measureKernelImage(into: &results)
         try measureSuite(into: &results)
         results.loadAverageEnd = Self.loadAverage()
