@@ -149,11 +149,11 @@ final class EpollInstance {
     }
 
     /// Adds the host handles of this instance's items, and of nested instances', to `handles`.
-    func collectHostHandles(into handles: inout [Int32]) {
+    func collectHostHandles(into query: inout Readiness.HostQuery) {
         for item in items {
             switch item.target {
-            case let .host(handle): Readiness.addUnique(handle, to: &handles)
-            case let .object(.epoll(nested)): nested.collectHostHandles(into: &handles)
+            case let .host(handle): query.add(handle, events: item.events)
+            case let .object(.epoll(nested)): nested.collectHostHandles(into: &query)
             default: break
             }
         }

@@ -12,9 +12,6 @@ enum Readiness {
     static let pollReadHangUp: UInt32 = 0x2000
     /// What a regular file or directory reports: always readable and writable (DEFAULT_POLLMASK).
     static let alwaysReady = pollIn | pollOut | pollReadNormal | pollWriteNormal
-    /// The events the host is asked about: every input and output bit (errors and hang-ups always come).
-    static let hostInterest = pollIn | pollPri | pollOut | pollReadNormal | pollReadBand | pollWriteNormal
-        | pollWriteBand | pollReadHangUp
 
     // MARK: one function per kind
 
@@ -45,32 +42,61 @@ enum Readiness {
         return host.events(of: file.hostHandle)
     }
 
-    /// Adds the host handles whose answers `events(of: file)` needs to `handles` (once each).
-    static func collectHostHandles(of file: OpenFile, into handles: inout [Int32]) {
-        if let object = file.object {
-            if case let .epoll(instance) = object { instance.collectHostHandles(into: &handles) }
-        } else if !isHostRegularFile(file) {
-            addUnique(file.hostHandle, to: &handles)
+    /// The bits worth asking the host about for a waiter of `events`: the whole input group
+    /// when it wants any input event, the whole output group for any output event. A waiter
+    /// that only reads is not woken by a socket that is (as nearly always) writable.
+    static func hostInterest(for events: UInt32) -> UInt32 {
+        let input = pollIn | pollPri | pollReadNormal | pollReadBand | pollReadHangUp
+        let output = pollOut | pollWriteNormal | pollWriteBand
+        return (events & input != 0 ? input : 0) | (events & output != 0 ? output : 0)
+    }
+
+    /// The host handles a wait asks about and, for each, the events it asks (`hostInterest`).
+    struct HostQuery {
+        var handles: [Int32] = []
+        var interests: [UInt32] = []
+
+        init() {}
+
+        /// One handle asked for `events`.
+        init(_ handle: Int32, events: UInt32) { add(handle, events: events) }
+
+        /// Adds `handle` asked for `events` (merged with what it is asked already).
+        mutating func add(_ handle: Int32, events: UInt32) {
+            let interest = Readiness.hostInterest(for: events)
+            for index in handles.indices where handles[index] == handle {
+                interests[index] |= interest
+                return
+            }
+            handles.append(handle)
+            interests.append(interest)
         }
     }
 
-    static func addUnique(_ handle: Int32, to handles: inout [Int32]) {
-        for existing in handles where existing == handle { return }
-        handles.append(handle)
+    /// Adds the host handles whose answers `events(of: file)` needs for a waiter of `events`
+    /// (an epoll instance: its items' own events).
+    static func collectHostHandles(of file: OpenFile, events: UInt32, into query: inout HostQuery) {
+        if let object = file.object {
+            if case let .epoll(instance) = object { instance.collectHostHandles(into: &query) }
+        } else if !isHostRegularFile(file) {
+            query.add(file.hostHandle, events: events)
+        }
     }
 
     // MARK: asking the host
 
-    /// Asks the host about `handles` (UK_FILE_POLL), waiting up to `milliseconds` (-1: the host's
-    /// longest wait) for one of them to become ready; no handles: no call.
-    static func askHost(_ handles: [Int32], milliseconds: Int64) throws(Errno) -> HostAnswers {
+    /// Asks the host about the query's handles (UK_FILE_POLL), each for its events, waiting up
+    /// to `milliseconds` (-1: the host's longest wait) for one of them to become ready; no
+    /// handles: no call.
+    static func askHost(_ query: HostQuery, milliseconds: Int64) throws(Errno) -> HostAnswers {
         var answers = HostAnswers()
+        let handles = query.handles
         guard !handles.isEmpty else { return answers }
         let data = BounceBuffer.data
         // SAFETY: at most FileTable.limit distinct handles of 8 bytes: far less than the data area.
         for (slot, handle) in handles.enumerated() {
             data.storeBytes(of: handle, toByteOffset: slot * 8, as: Int32.self)
-            data.storeBytes(of: Int16(truncatingIfNeeded: hostInterest), toByteOffset: slot * 8 + 4, as: Int16.self)
+            data.storeBytes(of: Int16(truncatingIfNeeded: query.interests[slot]), toByteOffset: slot * 8 + 4, as: Int16.self)
             data.storeBytes(of: Int16(0), toByteOffset: slot * 8 + 6, as: Int16.self)
         }
         do throws(Errno) {
@@ -117,7 +143,7 @@ enum Readiness {
     /// descriptors are watched too it asks the host again every `hostPollInterval`, or, as the
     /// only task, waits in the host itself. A wait nothing can end blocks until the process is
     /// killed, as on Linux.
-    static func waitForReadiness(deadline: UInt64?, hostHandles: [Int32],
+    static func waitForReadiness(deadline: UInt64?, host hostHandles: HostQuery,
                                  scan: (HostAnswers) throws(Errno) -> Int) throws(Errno) -> Int {
         var answers = try askHost(hostHandles, milliseconds: 0)
         while true {
@@ -126,7 +152,7 @@ enum Readiness {
             let now = Clock.monotonicNanoseconds()
             if let deadline, now >= deadline { return 0 }
             if Signals.hasDeliverable(Scheduler.current) { throw .EINTR }
-            if hostHandles.isEmpty {
+            if hostHandles.handles.isEmpty {
                 if changes.wait(deadline: deadline) == .interrupted { throw .EINTR }
             } else if Scheduler.tasks.count == 1 {
                 // The host waits no longer than the next interval timer, whose signal may end

@@ -75,14 +75,15 @@ enum EpollSyscalls {
             guard existing == nil else { throw .EEXIST }
             guard Epoll.itemCount < Epoll.itemLimit else { throw .ENOSPC }
             try instance.insert(fd: a.int32(2), target: target, events: events | always, data: data,
-                                host: try hostAnswers(for: target), pathChecks: fullCheck ? pathChecks : nil)
+                                host: try hostAnswers(for: target, events: events | always), pathChecks: fullCheck ? pathChecks : nil)
         case ctlDelete:
             guard let existing else { throw .ENOENT }
             instance.remove(existing)
         case ctlModify:
             guard let existing else { throw .ENOENT }
             guard existing.events & Epoll.exclusive == 0 else { throw .EINVAL }
-            existing.owner.modify(existing, events: events | always, data: data, host: try hostAnswers(for: target))
+            existing.owner.modify(existing, events: events | always, data: data,
+                                  host: try hostAnswers(for: target, events: events | always))
         default:
             throw .EINVAL
         }
@@ -107,14 +108,14 @@ enum EpollSyscalls {
     }
 
     /// The host's current answers for what `target` needs asked (itself, or a nested instance's host items).
-    private static func hostAnswers(for target: EpollTarget) throws(Errno) -> HostAnswers {
-        var handles: [Int32] = []
+    private static func hostAnswers(for target: EpollTarget, events: UInt32) throws(Errno) -> HostAnswers {
+        var query = Readiness.HostQuery()
         switch target {
-        case let .host(handle): handles.append(handle)
-        case let .object(.epoll(nested)): nested.collectHostHandles(into: &handles)
+        case let .host(handle): query.add(handle, events: events)
+        case let .object(.epoll(nested)): nested.collectHostHandles(into: &query)
         default: break
         }
-        return try Readiness.askHost(handles, milliseconds: 0)
+        return try Readiness.askHost(query, milliseconds: 0)
     }
 
     // MARK: waiting
@@ -154,9 +155,9 @@ enum EpollSyscalls {
         let address = a[1]
         try UserMemory.validate(address, maximum * EpollInstance.eventSize)
         guard case let .epoll(instance)? = file.object else { throw .EINVAL }
-        var handles: [Int32] = []
-        instance.collectHostHandles(into: &handles)
-        return try Readiness.waitForReadiness(deadline: Readiness.deadline(after: timeout), hostHandles: handles) {
+        var query = Readiness.HostQuery()
+        instance.collectHostHandles(into: &query)
+        return try Readiness.waitForReadiness(deadline: Readiness.deadline(after: timeout), host: query) {
             (host) throws(Errno) -> Int in
             try instance.sendEvents(to: address, maximum: maximum, host: host)
         }

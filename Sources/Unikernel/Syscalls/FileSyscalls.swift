@@ -324,7 +324,7 @@ enum FileSyscalls {
         while let earliest = TimerQueue.earliest {
             let now = Clock.monotonicNanoseconds()
             let milliseconds = Int64(earliest > now ? (earliest - now + 999_999) / 1_000_000 : 0)
-            let answers = try Readiness.askHost([file.hostHandle], milliseconds: milliseconds)
+            let answers = try Readiness.askHost(Readiness.HostQuery(file.hostHandle, events: wanted), milliseconds: milliseconds)
             TimerQueue.expire(now: Clock.monotonicNanoseconds())
             Scheduler.timersChanged()
             if Signals.hasDeliverable(Scheduler.current) { throw .ERESTARTSYS }

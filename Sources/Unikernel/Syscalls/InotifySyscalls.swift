@@ -111,7 +111,7 @@ enum InotifySyscalls {
                 guard error == .EAGAIN, file.flags & inNonblock == 0 else { throw error }
             }
             do throws(Errno) {
-                _ = try Readiness.waitForReadiness(deadline: nil, hostHandles: [file.hostHandle]) {
+                _ = try Readiness.waitForReadiness(deadline: nil, host: Readiness.HostQuery(file.hostHandle, events: Readiness.pollIn)) {
                     (host) throws(Errno) -> Int in
                     // Readable, or the handle went bad (closed by another thread): read again, and
                     // the host answers.

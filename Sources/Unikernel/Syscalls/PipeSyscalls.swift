@@ -180,11 +180,13 @@ enum PipeSyscalls {
     /// (nil: forever).
     static func wait(_ entries: inout [(fd: Int, events: Int16, revents: Int16)], always: UInt32 = Readiness.pollErr | Readiness.pollHup,
                      timeout: UInt64?) throws(Errno) -> Int {
-        var hostHandles: [Int32] = []
+        var query = Readiness.HostQuery()
         for entry in entries where entry.fd >= 0 {
-            if let file = try? currentProcess.files.file(entry.fd) { Readiness.collectHostHandles(of: file, into: &hostHandles) }
+            if let file = try? currentProcess.files.file(entry.fd) {
+                Readiness.collectHostHandles(of: file, events: UInt32(UInt16(bitPattern: entry.events)), into: &query)
+            }
         }
-        return try Readiness.waitForReadiness(deadline: Readiness.deadline(after: timeout), hostHandles: hostHandles) {
+        return try Readiness.waitForReadiness(deadline: Readiness.deadline(after: timeout), host: query) {
             (host) throws(Errno) -> Int in
             var ready = 0
             for index in entries.indices {

@@ -44,6 +44,12 @@ enum SocketSyscalls {
         var type: Int
         var local: [UInt8] = []
         var peer: [UInt8] = []
+        /// SO_RCVTIMEO and SO_SNDTIMEO in nanoseconds (nil: none), kept so that a wait need
+        /// not ask the host; `timeoutsKnown` false until asked (a socket that came in by exec,
+        /// fork or SCM_RIGHTS may have them set).
+        var receiveTimeout: UInt64? = nil
+        var sendTimeout: UInt64? = nil
+        var timeoutsKnown = true
     }
 
     static var records: [Record] = []
@@ -78,7 +84,8 @@ enum SocketSyscalls {
         if let index = recordIndex(handle) { return records[index] }
         var type = sockStream
         if let value = try? optionInt(handle, level: solSocket, name: soType) { type = value }
-        let record = Record(handle: handle, type: type)
+        var record = Record(handle: handle, type: type)
+        record.timeoutsKnown = false
         records.append(record)
         return record
     }
@@ -146,12 +153,25 @@ enum SocketSyscalls {
     }
 
     /// SO_RCVTIMEO_OLD and SO_SNDTIMEO_OLD (struct timeval), what the waits of receiving and
-    /// sending calls honour.
-    static let soReceiveTimeout = 20, soSendTimeout = 21
+    /// sending calls honour, and their _NEW forms (the same layout on x86-64).
+    static let soReceiveTimeout = 20, soSendTimeout = 21, soReceiveTimeoutNew = 66, soSendTimeoutNew = 67
 
-    /// The socket's receive or send timeout in nanoseconds; nil for none (0).
+    /// The socket's receive or send timeout in nanoseconds; nil for none (0). Kept in the
+    /// socket's record; asked of the host once for a socket the kernel did not make.
     private static func timeout(_ file: OpenFile, sending: Bool) -> UInt64? {
-        guard let (_, header) = try? call(UK_SOCK_GETOPT, handle: file.hostHandle, solSocket,
+        var entry = record(file.hostHandle)
+        if !entry.timeoutsKnown {
+            entry.receiveTimeout = hostTimeout(file.hostHandle, sending: false)
+            entry.sendTimeout = hostTimeout(file.hostHandle, sending: true)
+            entry.timeoutsKnown = true
+            remember(entry)
+        }
+        return sending ? entry.sendTimeout : entry.receiveTimeout
+    }
+
+    /// The host's SO_RCVTIMEO or SO_SNDTIMEO of `handle` in nanoseconds; nil for none.
+    private static func hostTimeout(_ handle: Int32, sending: Bool) -> UInt64? {
+        guard let (_, header) = try? call(UK_SOCK_GETOPT, handle: handle, solSocket,
                                           sending ? soSendTimeout : soReceiveTimeout, dataLength: 16),
               header.data_len >= 16 else { return nil }
         let seconds = BounceBuffer.data.load(fromByteOffset: callSize, as: Int64.self)
@@ -170,7 +190,8 @@ enum SocketSyscalls {
         let limit = timeout(file, sending: sending)
         let ready: Int
         do throws(Errno) {
-            ready = try Readiness.waitForReadiness(deadline: Readiness.deadline(after: limit), hostHandles: [file.hostHandle]) {
+            ready = try Readiness.waitForReadiness(deadline: Readiness.deadline(after: limit),
+                                                   host: Readiness.HostQuery(file.hostHandle, events: events)) {
                 (host) throws(Errno) -> Int in
                 host.events(of: file.hostHandle) & (events | Readiness.pollErr | Readiness.pollHup | Readiness.pollNval) != 0 ? 1 : 0
             }
@@ -358,8 +379,11 @@ enum SocketSyscalls {
         while true {
             do throws(Errno) {
                 let (handle, header) = try call(UK_SOCK_ACCEPT, handle: file.hostHandle)
+                // The accepted socket has the listener's options, its timeouts among them.
                 let listener = record(file.hostHandle)
-                remember(Record(handle: Int32(handle), type: listener.type, local: listener.local))
+                remember(Record(handle: Int32(handle), type: listener.type, local: listener.local,
+                                receiveTimeout: listener.receiveTimeout, sendTimeout: listener.sendTimeout,
+                                timeoutsKnown: listener.timeoutsKnown))
                 let peer = answeredAddress(header)
                 let fd = try install(handle: Int32(handle), flags: flags)
                 do throws(Errno) {
@@ -405,7 +429,18 @@ enum SocketSyscalls {
         guard length >= 0 else { throw .EINVAL }
         guard length <= payloadCapacity else { throw .ENOMEM }
         if length > 0 { try UserMemory.copyIn(from: a[3], to: BounceBuffer.data + callSize, count: length) }
-        return try call(UK_SOCK_SETOPT, handle: file.hostHandle, a.int32(1), a.int32(2), dataLength: length).0
+        let result = try call(UK_SOCK_SETOPT, handle: file.hostHandle, a.int32(1), a.int32(2), dataLength: length).0
+        let name = a.int32(2)
+        if a.int32(1) == solSocket, name == soReceiveTimeout || name == soSendTimeout
+            || name == soReceiveTimeoutNew || name == soSendTimeoutNew {
+            // The host accepted it: keep what it now holds.
+            var entry = record(file.hostHandle)
+            let sending = name == soSendTimeout || name == soSendTimeoutNew
+            if sending { entry.sendTimeout = hostTimeout(file.hostHandle, sending: true) }
+            else { entry.receiveTimeout = hostTimeout(file.hostHandle, sending: false) }
+            remember(entry)
+        }
+        return result
     }
 
     static func getsockopt(_ a: SyscallArguments) throws(Errno) -> Int {
