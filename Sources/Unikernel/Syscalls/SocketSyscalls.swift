@@ -99,7 +99,7 @@ enum SocketSyscalls {
     /// SCM_CREDENTIALS.
     private static func call(_ op: uk_socket_op, handle: Int32, _ a0: Int = 0, _ a1: Int = 0, _ a2: Int = 0,
                              address: [UInt8] = [], path: [UInt8] = [], dataLength: Int = 0, userBuffers: Int = 0,
-                             credentials: Credentials? = nil,
+                             credentials: Credentials? = nil, hostWait: Int32 = 0,
                              rights: [Int32] = [], rightsRoom: Int = 0) throws(Errno) -> (Int, uk_socket_call) {
         guard path.count < BounceBuffer.pathCapacity else { throw .ENAMETOOLONG }
         var header = uk_socket_call()
@@ -114,6 +114,7 @@ enum SocketSyscalls {
             header.user_count = UInt32(userBuffers)
             header.user_root = CPU.boot.cr3
         }
+        header.wait_ms = hostWait
         if let credentials {
             header.cred_flags = 1
             header.cred_pid = credentials.pid
@@ -133,8 +134,17 @@ enum SocketSyscalls {
         for (index, handle) in rights.enumerated() {
             data.storeBytes(of: handle, toByteOffset: rightsOffset + index * 4, as: Int32.self)
         }
-        let result = try Hypercall.file(UK_FILE_SOCKET, handle: handle,
+        let result: Int
+        do throws(Errno) {
+            result = try Hypercall.file(UK_FILE_SOCKET, handle: handle,
                                         dataLength: rightsOffset + rights.count * 4 + rightsRoom * 8)
+        } catch {
+            // A signal reached the runner while the host waited: not ready yet; the caller's
+            // wait sees the signal if the application acts on it.
+            guard error == .EINTR, hostWait != 0 else { throw error }
+            HostSignals.take()
+            throw .EAGAIN
+        }
         return (result, data.load(as: uk_socket_call.self))
     }
 
@@ -199,6 +209,20 @@ enum SocketSyscalls {
             throw error == .EINTR && limit == nil ? .ERESTARTSYS : error
         }
         if ready == 0 { throw .EAGAIN }
+    }
+
+    /// How long the host may wait inside a call that finds the socket not ready (uk_socket_call
+    /// wait_ms), so that a blocking call costs one exit instead of a try, a wait and a retry:
+    /// only when nothing else could run meanwhile (one task, no deliverable signal), never for a
+    /// socket with SO_RCVTIMEO/SO_SNDTIMEO (its own wait keeps that exact), and no longer than
+    /// until the next interval timer (whose signal may end the call). 0: no wait.
+    private static func hostWait(_ file: OpenFile, flags: Int, sending: Bool) -> Int32 {
+        guard blocking(file, flags: flags), Scheduler.tasks.count == 1,
+              !Signals.hasDeliverable(Scheduler.current), timeout(file, sending: sending) == nil else { return 0 }
+        guard let timer = TimerQueue.earliest else { return -1 }
+        let now = Clock.monotonicNanoseconds()
+        guard timer > now else { return 0 }
+        return Int32(min((timer - now) / 1_000_000, 1000))
     }
 
     /// The socket behind descriptor `fd`: EBADF for none, ENOTSOCK for another kind.
@@ -378,7 +402,8 @@ enum SocketSyscalls {
         }
         while true {
             do throws(Errno) {
-                let (handle, header) = try call(UK_SOCK_ACCEPT, handle: file.hostHandle)
+                let (handle, header) = try call(UK_SOCK_ACCEPT, handle: file.hostHandle,
+                                                hostWait: hostWait(file, flags: 0, sending: false))
                 // The accepted socket has the listener's options, its timeouts among them.
                 let listener = record(file.hostHandle)
                 remember(Record(handle: Int32(handle), type: listener.type, local: listener.local,
@@ -535,7 +560,8 @@ enum SocketSyscalls {
                 let passed = sent == 0 ? rights : []
                 let (moved, _) = try call(UK_SOCK_SEND, handle: file.hostHandle, flags & ~msgDontWait, passed.count,
                                           address: address.raw, path: address.path, dataLength: pairs * 16,
-                                          userBuffers: pairs, credentials: sent == 0 ? credentials : nil, rights: passed)
+                                          userBuffers: pairs, credentials: sent == 0 ? credentials : nil,
+                                          hostWait: hostWait(file, flags: flags, sending: true), rights: passed)
                 sent += moved
                 if !stream || sent >= size || !blocking(file, flags: flags) { return sent }
                 if moved == chunk { continue }
@@ -576,7 +602,8 @@ enum SocketSyscalls {
                 let asked = received == 0 ? rightsRoom : 0
                 let (count, header) = try call(UK_SOCK_RECV, handle: file.hostHandle, flags & ~(msgDontWait | msgCmsgCloexec),
                                                asked, received == 0 ? min(controlRoom, maximumControlRoom) : 0,
-                                               dataLength: pairs * 16, userBuffers: pairs, rightsRoom: asked)
+                                               dataLength: pairs * 16, userBuffers: pairs,
+                                               hostWait: hostWait(file, flags: flags, sending: false), rightsRoom: asked)
                 // Descriptors that came: (handle, kind) pairs after the pairs.
                 for index in 0..<Int(max(header.a1, 0)) {
                     let at = callSize + pairs * 16 + index * 8
@@ -839,41 +866,15 @@ enum SocketSyscalls {
         return done
     }
 
-    /// read/write(2) of a socket: straight between the application's pages and the host socket.
-    /// A blocking read waits for data; a blocking write of a stream socket moves every byte.
+    /// read/write(2) of a socket: recv/send without flags, straight between the application's
+    /// pages and the host socket. A blocking read waits for data; a blocking write of a stream
+    /// socket moves every byte. A read of nothing answers 0 at once (as Linux's sock_read_iter:
+    /// no datagram is taken).
     static func transfer(_ file: OpenFile, buffer: UInt64, count: Int, write: Bool) throws(Errno) -> Int {
-        let stream = record(file.hostHandle).type == sockStream
-        var done = 0
-        while true {
-            let remaining = count - done
-            let ready = remaining == 0 ? 0 : UserMemory.populate(buffer + UInt64(done), min(remaining, FileSyscalls.transferChunk), write: !write)
-            guard remaining == 0 || ready > 0 else {
-                if done > 0 { return done }
-                throw .EFAULT
-            }
-            do throws(Errno) {
-                let moved = try Errno.check(Hypercall.transferUser(handle: file.hostHandle, address: buffer + UInt64(done),
-                                                                   length: ready, offset: -1, write: write))
-                if !write { return moved }
-                done += moved
-                if done >= count || !stream || !blocking(file) { return done }
-                if moved == ready { continue }
-            } catch {
-                if error == .EAGAIN, blocking(file) {
-                    // Wait below.
-                } else {
-                    if done > 0 { return done }
-                    if write, error == .EPIPE { Signals.send(13, code: Signals.codeUser, to: Scheduler.current) }
-                    throw error
-                }
-            }
-            do throws(Errno) {
-                try wait(file, for: write ? Readiness.pollOut : Readiness.pollIn)
-            } catch {
-                if done > 0 { return done }
-                throw error
-            }
-        }
+        let vector: Vector = count > 0 ? [(buffer, count)] : []
+        if write { return try send(file, vector, flags: 0, address: Address()) }
+        if count == 0 { return 0 }
+        return try receive(file, vector, flags: 0).0
     }
 
     /// ioctl(2) of a socket: FIONREAD from the host, FIONBIO sets the guest's O_NONBLOCK.

@@ -591,7 +591,11 @@ typedef struct uk_socket_call {
     uint32_t cred_flags;
     int32_t cred_pid;
     uint32_t cred_uid, cred_gid;
-    uint32_t reserved;
+    /* SEND, RECV and ACCEPT that find the socket not ready (EAGAIN): the host waits up to
+       wait_ms milliseconds (-1 or more than 1000: 1000) for it, then tries once more; 0 never
+       waits. A signal to the runner ends the wait with -EINTR. The guest asks it only when
+       nothing else could run meanwhile. */
+    int32_t wait_ms;
     /* data_len bytes of data, then path_len bytes of path */
 } uk_socket_call;
 

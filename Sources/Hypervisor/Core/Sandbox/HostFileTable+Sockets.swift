@@ -121,19 +121,27 @@ extension HostFileTable {
         case UK_SOCK_SHUTDOWN.rawValue:
             result = Int(Glibc.shutdown(fd, call.a0))
         case UK_SOCK_ACCEPT.rawValue:
-            let accepted = receiveAddress(&call) { address, length in
-                Int(clinux_accept4(fd, address, length, HostFileTable.socketNonblock | HostFileTable.socketCloexec))
+            let accepted = waitingOnce(fd, events: Int16(POLLIN), call.wait_ms) {
+                Int64(receiveAddress(&call) { address, length in
+                    let accepted = clinux_accept4(fd, address, length, HostFileTable.socketNonblock | HostFileTable.socketCloexec)
+                    return accepted >= 0 ? Int(accepted) : -Int(errno)
+                })
             }
-            guard accepted >= 0 else { return -Int64(errno) }
+            guard accepted >= 0 else { return accepted }
             return adopt(Int32(accepted))
         case UK_SOCK_NAME.rawValue:
             result = receiveAddress(&call) { address, length in Int(getsockname(fd, address, length)) }
         case UK_SOCK_PEER.rawValue:
             result = receiveAddress(&call) { address, length in Int(getpeername(fd, address, length)) }
         case UK_SOCK_SEND.rawValue:
-            return send(fd, call, data: data, path: path, rights: rights, user: user)
+            let request = call
+            return waitingOnce(fd, events: Int16(POLLOUT), call.wait_ms) {
+                send(fd, request, data: data, path: path, rights: rights, user: user)
+            }
         case UK_SOCK_RECV.rawValue:
-            return receive(fd, &call, data: data, rights: rights, user: user)
+            return waitingOnce(fd, events: Int16(POLLIN), call.wait_ms) {
+                receive(fd, &call, data: data, rights: rights, user: user)
+            }
         case UK_SOCK_SETOPT.rawValue:
             result = Int(setsockopt(fd, call.a0, call.a1, data.baseAddress, socklen_t(data.count)))
         case UK_SOCK_GETOPT.rawValue:
@@ -144,6 +152,18 @@ extension HostFileTable {
             return -Int64(EINVAL)
         }
         return result < 0 ? -Int64(errno) : Int64(result)
+    }
+
+    /// Runs `body` (a socket call answering >= 0 or -errno); when it answers EAGAIN and the
+    /// guest allowed a wait (`milliseconds` != 0), waits up to that long (at most a second) for
+    /// `events` on `fd` and runs it once more. A signal to the runner ends the wait: -EINTR.
+    private func waitingOnce(_ fd: Int32, events: Int16, _ milliseconds: Int32, _ body: () -> Int64) -> Int64 {
+        let first = body()
+        guard first == -Int64(EAGAIN), milliseconds != 0 else { return first }
+        var entry = pollfd(fd: fd, events: events, revents: 0)
+        let ready = Glibc.poll(&entry, 1, milliseconds < 0 ? 1000 : min(milliseconds, 1000))
+        if ready < 0 { return -Int64(errno) }
+        return ready == 0 ? first : body()
     }
 
     /// The port a listen on `fd` may not use under `--net-listen` (an internet socket bound
