@@ -221,24 +221,24 @@ struct RunningHostServer {
     /// Ends the server's process group (SIGTERM, then SIGKILL), reaps it and removes its directory.
     func stop() async {
         kill(-pid, SIGTERM)
-        kill(pid, SIGTERM)
         let deadline = ContinuousClock.now + .milliseconds(Int64(ResolvedHostServer.stopSeconds * 1000))
-        var status: Int32 = 0
-        while true {
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid || (reaped < 0 && errno != EINTR) { break }
-            if ContinuousClock.now >= deadline {
-                kill(-pid, SIGKILL)
-                kill(pid, SIGKILL)
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                break
-            }
+        while !hasEnded(), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(5))
         }
-        // Whatever else of its group is left (a forked worker) goes too.
+        // The leader is not reaped yet, so its pid still names its group: whatever is left of
+        // the group (a forked worker, or the leader itself past the deadline) is killed.
         kill(-pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         directory.remove()
         capture.remove()
+    }
+
+    /// Whether the server's process has ended, without reaping it (`WNOWAIT`).
+    private func hasEnded() -> Bool {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return errno != EINTR }
+        return info.si_signo != 0
     }
 
     /// A port on 127.0.0.1 that was free a moment ago: bound with port 0, read back, closed.
