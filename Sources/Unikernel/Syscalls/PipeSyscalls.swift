@@ -347,8 +347,14 @@ enum PipeSyscalls {
     }
 
     /// sendfile(out, in, offset, count) from a host file to a host file or stdio, copied by the
-    /// host in one call (UK_FILE_SENDFILE), or into a guest pipe (spliced, as Linux 6.x does).
-    /// A guest object as the input, or any other one as the output, is EINVAL.
+    /// host (UK_FILE_SENDFILE), or into a guest pipe (spliced, as Linux 6.x does). A guest
+    /// object as the input, or any other one as the output, is EINVAL.
+    ///
+    /// A socket's host descriptor never blocks, so the host answers EAGAIN, or sends part, when
+    /// the socket's send buffer is full. For a socket without O_NONBLOCK the call then waits
+    /// until the socket is writable and goes on until `count` bytes are sent, as Linux's does
+    /// (a signal ends the wait: the bytes sent so far, or a restart when there are none); EPIPE
+    /// raises SIGPIPE, as a send without MSG_NOSIGNAL does.
     static func sendfile(_ a: SyscallArguments) throws(Errno) -> Int {
         let output = try currentProcess.files.file(a.int32(0))
         let input = try currentProcess.files.file(a.int32(1))
@@ -356,15 +362,56 @@ enum PipeSyscalls {
             return try SpliceSyscalls.sendfile(from: input, to: pipe, output: output, offsetAddress: a[2], count: a.int(3))
         }
         guard input.object == nil, output.object == nil, a.int(3) >= 0 else { throw .EINVAL }
-        let offset: Int64 = a[2] == 0 ? -1 : try UserMemory.load(Int64.self, from: a[2])
+        var offset: Int64 = a[2] == 0 ? -1 : try UserMemory.load(Int64.self, from: a[2])
         guard a[2] == 0 || offset >= 0 else { throw .EINVAL }
         let total = min(a.int(3), SyscallArguments.maximumTransfer)
-        // SAFETY: the request is 16 bytes at the start of the bounce buffer's data area.
-        BounceBuffer.data.storeBytes(of: uk_sendfile(input: input.hostHandle, reserved: 0, offset: offset),
-                                     as: uk_sendfile.self)
-        let done = try Hypercall.file(UK_FILE_SENDFILE, handle: output.hostHandle,
-                                      dataLength: MemoryLayout<uk_sendfile>.size, value: Int64(total))
-        if a[2] != 0 { try UserMemory.store(BounceBuffer.data.load(as: uk_sendfile.self).offset, to: a[2]) }
+        let socket = output.hostKind == .socket
+        let waits = socket && output.flags & oNonblock == 0
+        var done = 0
+        while true {
+            // SAFETY: the request is 16 bytes at the start of the bounce buffer's data area.
+            BounceBuffer.data.storeBytes(of: uk_sendfile(input: input.hostHandle, reserved: 0, offset: offset),
+                                         as: uk_sendfile.self)
+            var failure: Errno?
+            do throws(Errno) {
+                let sent = try Hypercall.file(UK_FILE_SENDFILE, handle: output.hostHandle,
+                                              dataLength: MemoryLayout<uk_sendfile>.size, value: Int64(total - done))
+                done += sent
+                if a[2] != 0 { offset = BounceBuffer.data.load(as: uk_sendfile.self).offset }
+                // Not a waiting socket, everything sent, or the input's end: the call is over.
+                if !waits || done >= total || sent == 0 { break }
+            } catch {
+                failure = error
+            }
+            if let failure {
+                guard failure == .EAGAIN, waits else {
+                    if done > 0 { break }
+                    if failure == .EPIPE, socket { Signals.send(13, code: Signals.codeUser, to: Scheduler.current) }
+                    throw failure
+                }
+            }
+            do throws(Errno) {
+                try waitUntilWritable(output)
+            } catch {
+                if done > 0 { break }
+                throw error
+            }
+        }
+        if a[2] != 0 { try UserMemory.store(offset, to: a[2]) }
         return done
+    }
+
+    /// Waits until the host reports the socket writable (or an error or hang-up, which the next
+    /// send reports); a signal ends the wait with ERESTARTSYS, so a handler with SA_RESTART
+    /// restarts the call.
+    private static func waitUntilWritable(_ file: OpenFile) throws(Errno) {
+        let wanted = Readiness.pollOut | Readiness.pollErr | Readiness.pollHup | Readiness.pollNval
+        do throws(Errno) {
+            _ = try Readiness.waitForReadiness(deadline: nil, hostHandles: [file.hostHandle]) { (host) throws(Errno) -> Int in
+                host.events(of: file.hostHandle) & wanted != 0 ? 1 : 0
+            }
+        } catch {
+            throw error == .EINTR ? .ERESTARTSYS : error
+        }
     }
 }

@@ -76,7 +76,7 @@ enum SyscallTable {
         .init(37, "alarm", .partial, "SIGALRM (SI_KERNEL) on the monotonic clock; returns the seconds left; not kept across execve", TimerSyscalls.alarm),
         .init(38, "setitimer", .partial, "ITIMER_REAL on the monotonic clock; ITIMER_VIRTUAL and ITIMER_PROF on the process's CPU time (no user/system split); not kept across execve", TimerSyscalls.setitimer),
         .init(39, "getpid", .implemented, "pid from boot info", ProcessSyscalls.getpid),
-        .init(40, "sendfile", .partial, "host file to host file or stdio, copied by the host in one call, or into a guest pipe; a pipe as input is EINVAL", PipeSyscalls.sendfile),
+        .init(40, "sendfile", .partial, "host file to host file, stdio or socket, copied by the host (a blocking socket waits for room until all is sent; SO_SNDTIMEO not honoured), or into a guest pipe; a pipe as input is EINVAL", PipeSyscalls.sendfile),
         .init(41, "socket", .partial, "a host socket (AF_UNIX, AF_INET, AF_INET6; stream, datagram, seqpacket; SOCK_NONBLOCK, SOCK_CLOEXEC); --net none: AF_INET/AF_INET6 EACCES; other families EAFNOSUPPORT", SocketSyscalls.socket),
         .init(42, "connect", .partial, "the host's; blocking waits without blocking other threads, non-blocking EINPROGRESS; AF_UNIX paths beneath the guest's root, abstract names EACCES", SocketSyscalls.connect),
         .init(43, "accept", .partial, "the host's; blocking waits without blocking other threads; an AF_UNIX peer bound to a path comes back unnamed", SocketSyscalls.accept),

@@ -80,6 +80,7 @@ public struct ConformanceSuite: Sendable {
             binary = try await builder.build(fixture, force: force)
         }
         _ = try dependencies.programs(for: fixture).get()
+        _ = try dependencies.hostServer(for: fixture).get()
         return binary
     }
 
@@ -147,9 +148,11 @@ public struct ConformanceSuite: Sendable {
         var result = FixtureResult(libc: fixture.libc, name: fixture.name, verdict: .pass)
         let binary: String
         let programs: [PlacedProgram]
+        let server: ResolvedHostServer?
         do throws(BuildError) {
             binary = try await build(fixture, builder: builder, force: configuration.forceRebuild, dependencies: dependencies)
             programs = try dependencies.programs(for: fixture).get()
+            server = try dependencies.hostServer(for: fixture).get()
         } catch {
             result.verdict = .fail(.build, error.description)
             return result
@@ -158,8 +161,9 @@ public struct ConformanceSuite: Sendable {
 
         let native: Observation
         do throws(RunError) {
-            native = try await NativeExecutor().run(binaryPath: binary, spec: fixture.spec, programs: programs,
-                                                    timeoutSeconds: timeout)
+            native = try await server.serving(fixture.spec) { (spec) async throws(RunError) -> Observation in
+                try await NativeExecutor().run(binaryPath: binary, spec: spec, programs: programs, timeoutSeconds: timeout)
+            }
         } catch {
             result.verdict = .nativeFailure("cannot run natively: \(error)")
             return result
@@ -173,8 +177,9 @@ public struct ConformanceSuite: Sendable {
 
         let guestRun: Observation
         do throws(RunError) {
-            guestRun = try await guest.run(binaryPath: binary, spec: fixture.spec, programs: programs,
-                                           timeoutSeconds: timeout)
+            guestRun = try await server.serving(fixture.spec) { (spec) async throws(RunError) -> Observation in
+                try await guest.run(binaryPath: binary, spec: spec, programs: programs, timeoutSeconds: timeout)
+            }
         } catch {
             result.verdict = .fail(.crash, "cannot run the guest: \(error)")
             return result

@@ -17,6 +17,8 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A program the fixture places in its working directory (`conformance-programs:`) is not
     /// there: a fixture that does not exist or did not build, or a missing host file.
     case missingProgram(fixture: String, program: String, reason: String)
+    /// The program of the fixture's host server (`conformance-host-server:`) is not there.
+    case missingServerProgram(fixture: String, program: String, reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,8 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(fixture): no prebuilt binary at \(path) (--prebuilt never compiles; run `conformance build` first)"
         case let .missingProgram(fixture, program, reason):
             "\(fixture): conformance-programs: cannot place \(program): \(reason)"
+        case let .missingServerProgram(fixture, program, reason):
+            "\(fixture): conformance-host-server: cannot start \(program): \(reason)"
         }
     }
 }

@@ -40,13 +40,17 @@ public struct FixtureSpec: Sendable, Equatable {
     /// Programs copied into the working directory before each run, native and guest
     /// (`conformance-programs:`): what the fixture runs with exec, posix_spawn or system.
     public var programs: [ProgramPlacement] = []
+    /// A server the tool starts on the host around each run, native and guest
+    /// (`conformance-host-server:`), with the files of `conformance-host-server-file:`.
+    public var hostServer: HostServer?
 
     public init(summary: String, arguments: [String] = [], stdin: [UInt8] = [],
                 environment: [String] = [], expectedExitStatus: Int32 = 0,
                 timeoutSeconds: Double? = nil, guestMemory: String? = nil,
                 stdoutComparison: StdoutComparison = .exact, mismatchCategory: FailureCategory? = nil,
                 libcs: [Libc]? = nil, compilerFlags: [String] = [], linkerFlags: [String] = [],
-                linkMode: LinkMode = .static, contentsIgnored: [String] = [], programs: [ProgramPlacement] = []) {
+                linkMode: LinkMode = .static, contentsIgnored: [String] = [], programs: [ProgramPlacement] = [],
+                hostServer: HostServer? = nil) {
         self.summary = summary
         self.arguments = arguments
         self.stdin = stdin
@@ -62,6 +66,7 @@ public struct FixtureSpec: Sendable, Equatable {
         self.linkMode = linkMode
         self.contentsIgnored = contentsIgnored
         self.programs = programs
+        self.hostServer = hostServer
     }
 }
 
@@ -98,33 +103,50 @@ public struct ProgramPlacement: Sendable, Equatable {
             sourceText = Substring(item)
         }
         let source: Source
-        if sourceText.hasPrefix("/") {
-            let components = sourceText.split(separator: "/")
-            guard let last = components.last, !sourceText.hasSuffix("/"), !components.contains("..") else {
-                return .failure(PlacementSyntaxError(reason: "expected a host file's absolute path, got \"\(sourceText)\""))
-            }
-            source = .hostPath(String(sourceText))
-            destination = destination ?? String(last)
-        } else {
-            guard !sourceText.isEmpty, sourceText.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
-                return .failure(PlacementSyntaxError(
-                    reason: "expected a fixture name (e.g. exec_target) or an absolute host path (e.g. /bin/busybox), got \"\(sourceText)\""))
-            }
-            source = .fixture(String(sourceText))
-            destination = destination ?? String(sourceText)
+        switch Source.parse(sourceText) {
+        case let .success(parsed): source = parsed
+        case let .failure(error): return .failure(error)
+        }
+        switch source {
+        case let .hostPath(path): destination = destination ?? String(path.split(separator: "/").last ?? "")
+        case let .fixture(name): destination = destination ?? name
         }
         let path = destination ?? ""
-        let components = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard !path.isEmpty, !path.hasPrefix("/"), !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+        guard isRelativePath(path) else {
             return .failure(PlacementSyntaxError(
                 reason: "expected a destination relative to the working directory (e.g. bin/sh), got \"\(path)\" in \"\(item)\""))
         }
         return .success(ProgramPlacement(source: source, destination: path))
     }
 
+    /// Whether `path` is a relative path with no empty, `.` or `..` component.
+    static func isRelativePath(_ path: String) -> Bool {
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        return !path.isEmpty && !path.hasPrefix("/") && !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+    }
+
     /// Why a `conformance-programs:` item does not parse.
     struct PlacementSyntaxError: Error {
         var reason: String
+    }
+}
+
+extension ProgramPlacement.Source {
+    /// Parses a program's source: an absolute host path (`/bin/busybox`) or a fixture name
+    /// (`exec_target`); the reason when it is neither.
+    static func parse(_ text: Substring) -> Result<Self, ProgramPlacement.PlacementSyntaxError> {
+        if text.hasPrefix("/") {
+            let components = text.split(separator: "/")
+            guard !components.isEmpty, !text.hasSuffix("/"), !components.contains("..") else {
+                return .failure(.init(reason: "expected a host file's absolute path, got \"\(text)\""))
+            }
+            return .success(.hostPath(String(text)))
+        }
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+            return .failure(.init(
+                reason: "expected a fixture name (e.g. exec_target) or an absolute host path (e.g. /bin/busybox), got \"\(text)\""))
+        }
+        return .success(.fixture(String(text)))
     }
 }
 
@@ -156,7 +178,8 @@ public enum StdoutComparison: String, Sendable, Equatable, CaseIterable {
 extension FixtureSpec {
     /// The directive keys a header may use, after the `conformance-` prefix.
     public static let directiveKeys = ["args", "stdin", "env", "exit", "timeout", "memory", "compare",
-                                       "category", "libcs", "cflags", "ldflags", "link", "ignore-contents", "programs"]
+                                       "category", "libcs", "cflags", "ldflags", "link", "ignore-contents", "programs",
+                                       "host-server", "host-server-file"]
 
     /// Parses the header of a fixture source.
     ///
@@ -168,6 +191,8 @@ extension FixtureSpec {
                              path: String) throws(FixtureError) -> FixtureSpec {
         var summaryLines: [String] = []
         var spec = FixtureSpec(summary: "")
+        var serverFiles: [HostServer.File] = []
+        var firstServerFileLine: Int?
         let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
         for (index, rawLine) in lines.enumerated() {
             let lineNumber = index + 1
@@ -273,9 +298,30 @@ extension FixtureSpec {
                     }
                     spec.programs.append(placement)
                 }
+            case "host-server":
+                guard spec.hostServer == nil else { throw malformed("a fixture has one host server") }
+                switch HostServer.parse(value) {
+                case let .success(server): spec.hostServer = server
+                case let .failure(error): throw malformed(error.reason)
+                }
+            case "host-server-file":
+                switch HostServer.File.parse(value) {
+                case let .success(file):
+                    guard !serverFiles.contains(where: { $0.path == file.path }) else { throw malformed("\(file.path) is given twice") }
+                    serverFiles.append(file)
+                    firstServerFileLine = firstServerFileLine ?? lineNumber
+                case let .failure(error): throw malformed(error.reason)
+                }
             default:
                 throw .unknownDirective(path: path, line: lineNumber, key: key)
             }
+        }
+        if let line = firstServerFileLine {
+            guard spec.hostServer != nil else {
+                throw .malformedDirective(path: path, line: line, key: "host-server-file",
+                                          reason: "there is no conformance-host-server: to serve it")
+            }
+            spec.hostServer?.files = serverFiles
         }
         guard !summaryLines.isEmpty else { throw .missingSummary(path: path) }
         spec.summary = summaryLines.joined(separator: " ")

@@ -80,10 +80,10 @@ public struct ProgramDependencies: Sendable {
     /// Host packages that provide host programs fixtures place, for the error when one is missing.
     static let hostPackages = ["/bin/busybox": "busybox-static", "/usr/bin/busybox": "busybox-static"]
 
-    /// The ids of the fixtures that `fixture` places.
+    /// The ids of the fixtures that `fixture` places or runs as its host server.
     static func placedFixtureIDs(of fixture: Fixture) -> [String] {
-        fixture.spec.programs.compactMap {
-            if case let .fixture(name) = $0.source { return "\(fixture.libc.rawValue)/\(name)" }
+        (fixture.spec.programs.map(\.source) + [fixture.spec.hostServer?.program].compactMap { $0 }).compactMap {
+            if case let .fixture(name) = $0 { return "\(fixture.libc.rawValue)/\(name)" }
             return nil
         }
     }
@@ -113,38 +113,64 @@ public struct ProgramDependencies: Sendable {
     public func programs(for fixture: Fixture) -> Result<[PlacedProgram], BuildError> {
         var programs: [PlacedProgram] = []
         for placement in fixture.spec.programs {
-            func missing(_ program: String, _ reason: String) -> Result<[PlacedProgram], BuildError> {
-                .failure(.missingProgram(fixture: fixture.id, program: program, reason: reason))
-            }
-            switch placement.source {
-            case let .fixture(name):
-                let id = "\(fixture.libc.rawValue)/\(name)"
-                switch built[id] {
-                case let .success(path)?:
-                    programs.append(PlacedProgram(hostPath: path, destination: placement.destination))
-                case let .failure(error)?:
-                    return missing(id, "it did not build: \(error)")
-                case nil:
-                    // A broken source is rejected only for its folder's libc.
-                    if let rejected = catalog.rejected.first(where: { $0.id == id })
-                        ?? catalog.rejected.first(where: { $0.name == name }) {
-                        return missing(id, "its source is invalid: \(rejected.error)")
-                    }
-                    return missing(id, "there is no fixture \(id) (Fixtures/\(fixture.libc.rawValue)/\(name).*, "
-                                   + "or a source listing \(fixture.libc.rawValue) in conformance-libcs:)")
-                }
-            case let .hostPath(path):
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                    let hint = Self.hostPackages[path].map { " (Debian package \($0): `apt-get install -y \($0)`)" } ?? ""
-                    return missing(path, "no such file on the host" + hint)
-                }
-                guard !isDirectory.boolValue, FileManager.default.isReadableFile(atPath: path) else {
-                    return missing(path, isDirectory.boolValue ? "it is a directory" : "it is not readable")
-                }
+            switch hostPath(of: placement.source, for: fixture) {
+            case let .success(path):
                 programs.append(PlacedProgram(hostPath: path, destination: placement.destination))
+            case let .failure(missing):
+                return .failure(.missingProgram(fixture: fixture.id, program: missing.program, reason: missing.reason))
             }
         }
         return .success(programs)
+    }
+
+    /// The fixture's host server (`conformance-host-server:`) with its program's host path, nil
+    /// when it has none; a build failure naming the program when it is not there.
+    public func hostServer(for fixture: Fixture) -> Result<ResolvedHostServer?, BuildError> {
+        guard let server = fixture.spec.hostServer else { return .success(nil) }
+        switch hostPath(of: server.program, for: fixture) {
+        case let .success(path):
+            return .success(ResolvedHostServer(executable: path, server: server))
+        case let .failure(missing):
+            return .failure(.missingServerProgram(fixture: fixture.id, program: missing.program, reason: missing.reason))
+        }
+    }
+
+    /// Why a program is not there: the program (a fixture id or host path) and the reason.
+    struct Missing: Error {
+        var program: String
+        var reason: String
+    }
+
+    /// The host file of a program `fixture` names: the built binary of a fixture of its libc, or
+    /// an existing, readable host file.
+    func hostPath(of source: ProgramPlacement.Source, for fixture: Fixture) -> Result<String, Missing> {
+        switch source {
+        case let .fixture(name):
+            let id = "\(fixture.libc.rawValue)/\(name)"
+            switch built[id] {
+            case let .success(path)?:
+                return .success(path)
+            case let .failure(error)?:
+                return .failure(Missing(program: id, reason: "it did not build: \(error)"))
+            case nil:
+                // A broken source is rejected only for its folder's libc.
+                if let rejected = catalog.rejected.first(where: { $0.id == id })
+                    ?? catalog.rejected.first(where: { $0.name == name }) {
+                    return .failure(Missing(program: id, reason: "its source is invalid: \(rejected.error)"))
+                }
+                return .failure(Missing(program: id, reason: "there is no fixture \(id) (Fixtures/\(fixture.libc.rawValue)/\(name).*, "
+                                        + "or a source listing \(fixture.libc.rawValue) in conformance-libcs:)"))
+            }
+        case let .hostPath(path):
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                let hint = Self.hostPackages[path].map { " (Debian package \($0): `apt-get install -y \($0)`)" } ?? ""
+                return .failure(Missing(program: path, reason: "no such file on the host" + hint))
+            }
+            guard !isDirectory.boolValue, FileManager.default.isReadableFile(atPath: path) else {
+                return .failure(Missing(program: path, reason: isDirectory.boolValue ? "it is a directory" : "it is not readable"))
+            }
+            return .success(path)
+        }
     }
 }

@@ -68,6 +68,9 @@ public enum RunError: Error, Equatable, Sendable, CustomStringConvertible {
     case hypervisorMissing(path: String)
     /// A program could not be copied into the working directory (`conformance-programs:`).
     case placementFailed(path: String, reason: String)
+    /// The fixture's host server (`conformance-host-server:`) did not start or did not accept
+    /// connections in time.
+    case hostServerFailed(command: String, reason: String)
 
     public var description: String {
         switch self {
@@ -81,6 +84,8 @@ public enum RunError: Error, Equatable, Sendable, CustomStringConvertible {
             "no hypervisor at \(path): build it with `swift build -c release` or pass --hypervisor"
         case let .placementFailed(path, reason):
             "cannot place the program \(path) in the working directory: \(reason)"
+        case let .hostServerFailed(command, reason):
+            "conformance-host-server: `\(command)`: \(reason)"
         }
     }
 }
@@ -151,8 +156,10 @@ public enum ProcessRunner {
         return fstat(fd, &status) == 0 ? Int(status.st_size) : 0
     }
 
-    private static func spawn(_ request: ProcessRequest, stdin: Int32, stdout: Int32,
-                              stderr: Int32) throws(RunError) -> pid_t {
+    /// Starts `request`'s program in a process group of its own with the given fds as 0-2 and
+    /// returns its pid; the caller waits for it.
+    static func spawn(_ request: ProcessRequest, stdin: Int32, stdout: Int32,
+                      stderr: Int32) throws(RunError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

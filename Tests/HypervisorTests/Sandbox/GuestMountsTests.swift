@@ -102,6 +102,22 @@ final class GuestMountsTests {
         #expect(files.open(path: Array("/dev/sda".utf8), flags: O_RDONLY, mode: 0) < 0)
     }
 
+    @Test func resolvConfIsTheHostsOrTheLoopbackNameServer() throws {
+        let file = base.appendingPathComponent("resolv.conf")
+        try "search example.test\nnameserver 192.0.2.1".write(to: file, atomically: true, encoding: .utf8)
+        #expect(IdentityFiles.resolvConf(hostPath: file.path) == "search example.test\nnameserver 192.0.2.1\n")
+        let generated = IdentityFiles.generate(resolvConfPath: file.path)
+        #expect(generated.first { $0.0 == "resolv.conf" }?.1 == "search example.test\nnameserver 192.0.2.1\n")
+        // Missing, empty, or not text (a NUL byte): the loopback name server.
+        #expect(IdentityFiles.resolvConf(hostPath: base.appendingPathComponent("missing").path) == "nameserver 127.0.0.1\n")
+        try Data().write(to: file)
+        #expect(IdentityFiles.resolvConf(hostPath: file.path) == "nameserver 127.0.0.1\n")
+        try Data([0x6e, 0, 0x0a]).write(to: file)
+        #expect(IdentityFiles.resolvConf(hostPath: file.path) == "nameserver 127.0.0.1\n")
+        #expect(IdentityFiles.resolvConf(hostPath: base.path) == "nameserver 127.0.0.1\n")  // a directory
+        #expect(Set(generated.map(\.0)) == ["passwd", "group", "hostname", "hosts", "nsswitch.conf", "resolv.conf"])
+    }
+
     @Test func privateDirectoriesAreMadeAndRemoved() throws {
         let made = try PrivateDirectories.create()
         #expect(FileManager.default.fileExists(atPath: made.path + "/tmp"))
@@ -130,6 +146,9 @@ final class GuestMountsTests {
         #expect(mine.map { String($0[6]) } == String(cString: me.pointee.pw_shell))
         #expect(try String(contentsOfFile: made.path + "/etc/group", encoding: .utf8).hasPrefix("root:x:0:"))
         #expect(try String(contentsOfFile: made.path + "/etc/hosts", encoding: .utf8).contains("127.0.0.1\tlocalhost\n"))
+        let nsswitch = try String(contentsOfFile: made.path + "/etc/nsswitch.conf", encoding: .utf8)
+        #expect(nsswitch.contains("hosts: files dns\n") && nsswitch.contains("passwd: files\n") && nsswitch.contains("group: files\n"))
+        #expect(FileManager.default.fileExists(atPath: made.path + "/etc/resolv.conf"))
         made.remove()
         #expect(!FileManager.default.fileExists(atPath: made.path))
         #expect(FileManager.default.fileExists(atPath: canary.path))  // a link inside is not followed

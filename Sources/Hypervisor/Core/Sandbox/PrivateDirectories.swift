@@ -13,7 +13,8 @@ import SystemPackage
 ///   (the guest kernel serves those paths itself);
 /// - `etc/` is the guest's /etc when neither a volume nor the root has one: passwd, group,
 ///   hostname and hosts, generated from the host's identity (`IdentityFiles`), so that names of
-///   users and groups, `localhost` and the host name resolve as programs expect.
+///   users and groups, `localhost` and the host name resolve as programs expect, with
+///   nsswitch.conf (hosts: files dns) and resolv.conf (the host's) for the resolver.
 public struct PrivateDirectories: Equatable, Sendable {
     /// The host directory holding tmp/ and dev/.
     public var path: String

@@ -40,15 +40,18 @@ public struct TriageRequest: Sendable {
     public var guestOptions: [String]
     /// The programs a fixture places in its working directory (`conformance-programs:`), on both sides.
     public var programs: [PlacedProgram]
+    /// The fixture's host server (`conformance-host-server:`), started around each run.
+    public var hostServer: ResolvedHostServer?
 
     public init(name: String, binaryPath: String, spec: FixtureSpec, timeoutSeconds: Double = 10,
-                guestOptions: [String] = [], programs: [PlacedProgram] = []) {
+                guestOptions: [String] = [], programs: [PlacedProgram] = [], hostServer: ResolvedHostServer? = nil) {
         self.name = name
         self.binaryPath = binaryPath
         self.spec = spec
         self.timeoutSeconds = timeoutSeconds
         self.guestOptions = guestOptions
         self.programs = programs
+        self.hostServer = hostServer
     }
 
     /// A request for `target`: a fixture id (`musl/hello`, built if needed) or a program path.
@@ -64,6 +67,7 @@ public struct TriageRequest: Sendable {
         if let fixture = catalog.fixtures.first(where: { $0.id == target }) {
             let binary: String
             let programs: [PlacedProgram]
+            let server: ResolvedHostServer?
             do throws(BuildError) {
                 let dependencies = await ProgramDependencies.build(
                     for: [fixture], fixturesRoot: configuration.fixturesRoot, builder: configuration.fixtureBuilder,
@@ -71,6 +75,7 @@ public struct TriageRequest: Sendable {
                 binary = try await ConformanceSuite.build(fixture, builder: configuration.fixtureBuilder, force: false,
                                                           dependencies: dependencies)
                 programs = try dependencies.programs(for: fixture).get()
+                server = try dependencies.hostServer(for: fixture).get()
             } catch {
                 throw .build(error)
             }
@@ -78,7 +83,7 @@ public struct TriageRequest: Sendable {
             if let arguments { spec.arguments = arguments }
             return TriageRequest(name: fixture.id, binaryPath: binary, spec: spec,
                                  timeoutSeconds: fixture.spec.timeoutSeconds ?? timeoutSeconds, guestOptions: guestOptions,
-                                 programs: programs)
+                                 programs: programs, hostServer: server)
         }
         let path = target.hasPrefix("/") ? target : FileManager.default.currentDirectoryPath + "/" + target
         var isDirectory: ObjCBool = false
@@ -133,11 +138,10 @@ public struct Triage: Sendable {
         defer { scratch.remove() }
         let nativeTrace = scratch.path + "/native.strace"
         let guestTrace = scratch.path + "/guest.trace"
-        let spec = request.spec
         let timeout = request.timeoutSeconds
 
         /// The guest run of the program, with the runner options `options` in front.
-        func guestRequest(in directory: String, options: [String]) -> ProcessRequest {
+        func guestRequest(in directory: String, spec: FixtureSpec, options: [String]) -> ProcessRequest {
             var arguments = guest.arguments(directory: directory, binaryPath: request.binaryPath, spec: spec,
                                             timeoutSeconds: timeout)
             arguments.insert(contentsOf: options + request.guestOptions, at: 1)
@@ -148,13 +152,15 @@ public struct Triage: Sendable {
         let native: Observation
         let guestRun: Observation
         do throws(RunError) {
-            native = try await observe(prefix: "conformance-native", programs: request.programs) { directory in
+            native = try await observe(prefix: "conformance-native", request: request) { directory, spec in
                 ProcessRequest(executable: strace,
                                arguments: ["strace", "-f", "-qq", "-o", nativeTrace, "--", request.binaryPath] + spec.arguments,
                                environment: spec.environment, stdin: spec.stdin,
                                workingDirectory: directory, timeoutSeconds: timeout * 4)
             }
-            guestRun = try await observe(prefix: "conformance-guest", programs: request.programs) { guestRequest(in: $0, options: ["--trace-file", guestTrace]) }
+            guestRun = try await observe(prefix: "conformance-guest", request: request) {
+                guestRequest(in: $0, spec: $1, options: ["--trace-file", guestTrace])
+            }
         } catch {
             throw .run(error)
         }
@@ -163,13 +169,15 @@ public struct Triage: Sendable {
         // strace slows the native side down; only the guest's time is held to the timeout.
         var unhurried = native
         unhurried.outcome.seconds = 0
-        let verdict = Comparison.compare(native: unhurried, guest: guestRun, timeoutSeconds: timeout, spec: spec)
+        let verdict = Comparison.compare(native: unhurried, guest: guestRun, timeoutSeconds: timeout, spec: request.spec)
         var unpatchedVerdict: Verdict?
         if verdict.outcome != .pass, !request.guestOptions.contains(Self.noSyscallPatching) {
             // A control run: the same guest with every syscall trapping.
             do throws(RunError) {
-                let control = try await observe(prefix: "conformance-guest", programs: request.programs) { guestRequest(in: $0, options: [Self.noSyscallPatching]) }
-                unpatchedVerdict = Comparison.compare(native: unhurried, guest: control, timeoutSeconds: timeout, spec: spec)
+                let control = try await observe(prefix: "conformance-guest", request: request) {
+                    guestRequest(in: $0, spec: $1, options: [Self.noSyscallPatching])
+                }
+                unpatchedVerdict = Comparison.compare(native: unhurried, guest: control, timeoutSeconds: timeout, spec: request.spec)
             } catch {
                 throw .run(error)
             }
@@ -187,12 +195,16 @@ public struct Triage: Sendable {
         return report
     }
 
-    private func observe(prefix: String, programs: [PlacedProgram],
-                         _ makeRequest: (String) -> ProcessRequest) async throws(RunError) -> Observation {
+    /// One run in a fresh directory holding the request's programs, around its host server if
+    /// it has one; `makeRequest` gets the directory and the spec (with the server's port).
+    private func observe(prefix: String, request: TriageRequest,
+                         _ makeRequest: (String, FixtureSpec) -> ProcessRequest) async throws(RunError) -> Observation {
         let directory = try TemporaryDirectory(prefix: prefix)
         defer { directory.remove() }
-        let placed = try PlacedProgram.place(programs, in: directory.path)
-        let outcome = try await ProcessRunner.run(makeRequest(directory.path))
+        let placed = try PlacedProgram.place(request.programs, in: directory.path)
+        let outcome = try await request.hostServer.serving(request.spec) { (spec) async throws(RunError) -> ProcessOutcome in
+            try await ProcessRunner.run(makeRequest(directory.path, spec))
+        }
         return Observation(outcome: outcome, files: try FileTree.snapshot(of: directory.path).recordingPlacedPrograms(placed))
     }
 }
