@@ -391,7 +391,7 @@ enum PipeSyscalls {
                 }
             }
             do throws(Errno) {
-                try waitUntilWritable(output)
+                try SocketSyscalls.wait(output, for: Readiness.pollOut)
             } catch {
                 if done > 0 { break }
                 throw error
@@ -399,19 +399,5 @@ enum PipeSyscalls {
         }
         if a[2] != 0 { try UserMemory.store(offset, to: a[2]) }
         return done
-    }
-
-    /// Waits until the host reports the socket writable (or an error or hang-up, which the next
-    /// send reports); a signal ends the wait with ERESTARTSYS, so a handler with SA_RESTART
-    /// restarts the call.
-    private static func waitUntilWritable(_ file: OpenFile) throws(Errno) {
-        let wanted = Readiness.pollOut | Readiness.pollErr | Readiness.pollHup | Readiness.pollNval
-        do throws(Errno) {
-            _ = try Readiness.waitForReadiness(deadline: nil, hostHandles: [file.hostHandle]) { (host) throws(Errno) -> Int in
-                host.events(of: file.hostHandle) & wanted != 0 ? 1 : 0
-            }
-        } catch {
-            throw error == .EINTR ? .ERESTARTSYS : error
-        }
     }
 }

@@ -195,7 +195,7 @@ enum SocketSyscalls {
     /// socket's SO_RCVTIMEO (receiving) or SO_SNDTIMEO (`sending`) set, the wait ends with
     /// EAGAIN when it passes, and a signal ends it with EINTR, as Linux's sock_intr_errno;
     /// without, a signal's handler with SA_RESTART restarts the call (ERESTARTSYS).
-    private static func wait(_ file: OpenFile, for events: UInt32) throws(Errno) {
+    static func wait(_ file: OpenFile, for events: UInt32) throws(Errno) {
         let sending = events == Readiness.pollOut
         let limit = timeout(file, sending: sending)
         let ready: Int
