@@ -5,7 +5,8 @@
 // sender's explicit credentials and the ones the kernel adds unasked) and SO_PEERCRED;
 // sendmsg from three buffers into recvmsg's two; datagrams larger than 64 KiB on AF_UNIX and
 // the largest UDP datagram on 127.0.0.1 (one byte more is EMSGSIZE); recvmmsg's timeout (the
-// batch ends once it passes, the time left is written back, a malformed one is EINVAL).
+// batch ends once it passes, the time left is written back, a malformed one is EINVAL);
+// SIOCINQ and SIOCOUTQ on a stream socket.
 // conformance-libcs: musl glibc
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -189,6 +191,15 @@ static void scatter_gather(void) {
     printf("scatter/gather: sent %zd, received %zd as '%s' + '%s'\n", sent, got, first, second);
     close(pair[0]);
     close(pair[1]);
+
+    check(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0, "socketpair");
+    check(write(pair[0], "queued", 6) == 6, "write");
+    int queued = -1, unsent = -1;
+    int in_result = ioctl(pair[1], FIONREAD, &queued);
+    int out_result = ioctl(pair[0], TIOCOUTQ, &unsent);
+    printf("SIOCINQ: %d, %d bytes; SIOCOUTQ: %d, a count %s\n", in_result, queued, out_result, yesno(unsent >= 0));
+    close(pair[0]);
+    close(pair[1]);
 }
 
 static int pattern_ok(const unsigned char *bytes, size_t count, unsigned seed) {
@@ -244,11 +255,17 @@ static void recvmmsg_timeout(void) {
     socklen_t length = sizeof address;
     check(bind(receiver, (struct sockaddr *)&address, length) == 0, "bind");
     check(getsockname(receiver, (struct sockaddr *)&address, &length) == 0, "getsockname");
+    // Three datagrams in one sendmmsg.
+    check(connect(sender, (struct sockaddr *)&address, length) == 0, "connect");
+    struct iovec outgoing[3] = {{"m0", 2}, {"m1", 2}, {"m2", 2}};
+    struct mmsghdr batch[3];
+    memset(batch, 0, sizeof batch);
     for (int index = 0; index < 3; index++) {
-        char text[8];
-        int size = snprintf(text, sizeof text, "m%d", index);
-        check(sendto(sender, text, size, 0, (struct sockaddr *)&address, length) == size, "sendto");
+        batch[index].msg_hdr.msg_iov = &outgoing[index];
+        batch[index].msg_hdr.msg_iovlen = 1;
     }
+    int batched = sendmmsg(sender, batch, 3, 0);
+    printf("sendmmsg: %d messages, lengths %u %u %u\n", batched, batch[0].msg_len, batch[1].msg_len, batch[2].msg_len);
     char buffers[5][8];
     struct iovec vectors[5];
     struct mmsghdr messages[5];

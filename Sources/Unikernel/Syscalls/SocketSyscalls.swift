@@ -877,8 +877,18 @@ enum SocketSyscalls {
         return try receive(file, vector, flags: 0).0
     }
 
-    /// ioctl(2) of a socket: FIONREAD from the host, FIONBIO sets the guest's O_NONBLOCK.
+    /// SIOCOUTQ: the bytes a socket has not sent yet.
+    static let siocoutq: UInt32 = 0x5411
+
+    /// ioctl(2) of a socket: FIONREAD (SIOCINQ) and SIOCOUTQ from the host, FIONBIO sets the
+    /// guest's O_NONBLOCK.
     static func ioctl(_ fd: Int, _ file: OpenFile, request: UInt32, argument: UInt64) throws(Errno) -> Int {
+        if request == siocoutq {
+            _ = try Errno.check(Hypercall.ioctl(handle: file.hostHandle, request: request,
+                                                argumentPhysical: BounceBuffer.physical, length: 4))
+            try UserMemory.copyOut(from: BounceBuffer.pointer, to: argument, count: 4)
+            return 0
+        }
         if request == fionbio {
             let on = try UserMemory.load(Int32.self, from: argument)
             var changed = file

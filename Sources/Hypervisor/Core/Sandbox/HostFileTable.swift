@@ -232,7 +232,8 @@ public final class HostFileTable {
         return 0
     }
 
-    /// Answers TCGETS, TIOCGWINSZ or FIONREAD for a handle into `argument`. Returns 0 or -errno.
+    /// Answers TCGETS, TIOCGWINSZ, FIONREAD or TIOCOUTQ (SIOCOUTQ) for a handle into
+    /// `argument`. Returns 0 or -errno.
     public func terminalControl(handle: Int32, request: UInt32, into argument: UnsafeMutableRawBufferPointer) -> Int64 {
         guard let fd = descriptors[handle] else { return -Int64(EBADF) }
         let needed: Int
@@ -240,6 +241,7 @@ public final class HostFileTable {
         case UInt(TCGETS): needed = 36 // the kernel's struct termios
         case UInt(TIOCGWINSZ): needed = 8
         case UInt(FIONREAD): needed = 4 // an int: bytes (or an inotify instance's event bytes) ready to read
+        case UInt(TIOCOUTQ): needed = 4 // an int: bytes not yet sent (SIOCOUTQ on a socket)
         default: return -Int64(ENOTTY)
         }
         guard argument.count >= needed else { return -Int64(EFAULT) }
