@@ -6,7 +6,8 @@
 // sendmsg from three buffers into recvmsg's two; datagrams larger than 64 KiB on AF_UNIX and
 // the largest UDP datagram on 127.0.0.1 (one byte more is EMSGSIZE); recvmmsg's timeout (the
 // batch ends once it passes, the time left is written back, a malformed one is EINVAL);
-// SIOCINQ and SIOCOUTQ on a stream socket.
+// SIOCINQ and SIOCOUTQ on a stream socket; a pipe's write end passed with SCM_RIGHTS to a
+// forked child, which writes through it to the parent (then EOF once every writer closed).
 // conformance-libcs: musl glibc
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -295,6 +296,59 @@ static void recvmmsg_timeout(void) {
     close(receiver);
 }
 
+static void pass_pipe(void) {
+    int pair[2];
+    check(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0, "socketpair");
+    pid_t child = fork();
+    check(child >= 0, "fork");
+    if (child == 0) {
+        close(pair[0]);
+        char byte;
+        union {
+            char bytes[CMSG_SPACE(sizeof(int))];
+            struct cmsghdr align;
+        } control;
+        struct iovec vector = {&byte, 1};
+        struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1, .msg_control = control.bytes,
+                                 .msg_controllen = sizeof control.bytes};
+        if (recvmsg(pair[1], &message, 0) != 1) _exit(2);
+        struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+        if (header == NULL || header->cmsg_type != SCM_RIGHTS) _exit(3);
+        int writer;
+        memcpy(&writer, CMSG_DATA(header), sizeof writer);
+        if (write(writer, "through the pipe", 16) != 16) _exit(4);
+        _exit(0);
+    }
+    close(pair[1]);
+    // The pipe is made after the fork: only the descriptor passing gives the child its end.
+    int pipe_ends[2];
+    check(pipe(pipe_ends) == 0, "pipe");
+    union {
+        char bytes[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec vector = {"p", 1};
+    struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1, .msg_control = control.bytes,
+                             .msg_controllen = sizeof control.bytes};
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(header), &pipe_ends[1], sizeof(int));
+    ssize_t sent = sendmsg(pair[0], &message, 0);
+    close(pipe_ends[1]);
+    char buffer[32] = {0};
+    size_t total = 0;
+    ssize_t got;
+    while (total < sizeof buffer - 1 && (got = read(pipe_ends[0], buffer + total, sizeof buffer - 1 - total)) > 0) total += (size_t)got;
+    int status = 0;
+    waitpid(child, &status, 0);
+    printf("pipe passed: sendmsg %zd, read '%s' then EOF, child exit %d\n", sent, buffer, WEXITSTATUS(status));
+    close(pipe_ends[0]);
+    close(pair[0]);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
     abstract_stream();
@@ -303,5 +357,6 @@ int main(void) {
     scatter_gather();
     large_datagrams();
     recvmmsg_timeout();
+    pass_pipe();
     return 0;
 }
