@@ -169,7 +169,15 @@ extension HostFileTable {
     /// The port a listen on `fd` may not use under `--net-listen` (an internet socket bound
     /// to an unlisted port, or not bound yet: listen would pick an ephemeral one); nil when allowed.
     private func listeningRefused(_ fd: Int32) -> UInt16? {
-        guard !network.listenPorts.isEmpty else { return nil }
+        guard !network.listenPorts.isEmpty, let name = HostFileTable.localName(fd) else { return nil }
+        return name.withUnsafeBytes { bytes in
+            guard let (_, port) = NetworkPolicy.internetAddress(bytes), !network.permitsListening(port: port) else { return nil }
+            return port
+        }
+    }
+
+    /// The host's getsockname of `fd` (its bytes); nil when it fails.
+    static func localName(_ fd: Int32) -> [UInt8]? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let named = withUnsafeMutableBytes(of: &storage) { bytes in
@@ -177,22 +185,13 @@ extension HostFileTable {
         }
         guard named == 0 else { return nil }
         // SAFETY: the host kernel filled `length` (<= sizeof sockaddr_storage) bytes of `storage`.
-        return withUnsafeBytes(of: &storage) { bytes in
-            guard let (_, port) = NetworkPolicy.internetAddress(UnsafeRawBufferPointer(rebasing: bytes[0 ..< Int(length)])),
-                  !network.permitsListening(port: port) else { return nil }
-            return port
-        }
+        return withUnsafeBytes(of: &storage) { Array($0[0 ..< min(Int(length), $0.count)]) }
     }
 
     /// bind(fd, {AF_UNIX}, 2): Linux's autobind (five hex digits in the abstract namespace),
     /// made in the guest's namespace; nothing for a socket that has a name already.
     private func autobind(_ fd: Int32) -> Int64 {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let named = withUnsafeMutableBytes(of: &storage) { bytes in
-            getsockname(fd, bytes.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
-        }
-        if named == 0, length > 2 { return 0 }
+        if let name = HostFileTable.localName(fd), name.count > 2 { return 0 }
         for _ in 0 ..< 64 {
             let random = UInt32.random(in: 0 ... .max)
             let digits = String(random & 0xFFFFF, radix: 16)
