@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -190,6 +191,20 @@ static void scatter_gather(void) {
     struct msghdr received = {.msg_iov = in, .msg_iovlen = 2};
     ssize_t got = recvmsg(pair[1], &received, 0);
     printf("scatter/gather: sent %zd, received %zd as '%s' + '%s'\n", sent, got, first, second);
+    close(pair[0]);
+    close(pair[1]);
+
+    // writev and readv of a datagram socket: one datagram each.
+    check(socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) == 0, "socketpair");
+    ssize_t written = writev(pair[0], out, 3);
+    ssize_t queued_two = writev(pair[0], out + 1, 2);
+    memset(first, 0, sizeof first);
+    memset(second, 0, sizeof second);
+    ssize_t read_first = readv(pair[1], in, 2);
+    char third[16] = {0};
+    ssize_t read_second = read(pair[1], third, sizeof third - 1);
+    printf("datagram writev: %zd then %zd; readv %zd as '%s' + '%s', then read %zd '%s'\n", written, queued_two, read_first,
+           first, second, read_second, third);
     close(pair[0]);
     close(pair[1]);
 

@@ -131,6 +131,11 @@ enum FileSyscalls {
         let file = try currentProcess.files.file(a.int32(0))
         // As Linux: an epoll instance cannot be read or written, whatever the vector holds.
         if case .epoll? = file.object { throw positioned ? .ESPIPE : .EINVAL }
+        // A socket moves the whole vector in one message (a datagram is never split).
+        if file.hostKind == .socket, file.object == nil {
+            guard !positioned else { throw .ESPIPE }
+            return try SocketSyscalls.transferVector(file, vector: a[1], count: count, write: write)
+        }
         var offset: Int64 = positioned ? Int64(a.int(3)) : -1
         try UserMemory.validate(a[1], count * 16)
         var total = 0

@@ -877,6 +877,15 @@ enum SocketSyscalls {
         return try receive(file, vector, flags: 0).0
     }
 
+    /// readv/writev(2) of a socket: one recvmsg/sendmsg of the whole vector, so a datagram is
+    /// written and read whole; a vector of nothing reads 0 at once.
+    static func transferVector(_ file: OpenFile, vector address: UInt64, count: Int, write: Bool) throws(Errno) -> Int {
+        let vector = try loadVector(address, count: count)
+        if write { return try send(file, vector, flags: 0, address: Address()) }
+        if total(vector) == 0 { return 0 }
+        return try receive(file, vector, flags: 0).0
+    }
+
     /// SIOCOUTQ: the bytes a socket has not sent yet.
     static let siocoutq: UInt32 = 0x5411
 
