@@ -7,7 +7,9 @@
 // the largest UDP datagram on 127.0.0.1 (one byte more is EMSGSIZE); recvmmsg's timeout (the
 // batch ends once it passes, the time left is written back, a malformed one is EINVAL);
 // SIOCINQ and SIOCOUTQ on a stream socket; a pipe's write end passed with SCM_RIGHTS to a
-// forked child, which writes through it to the parent (then EOF once every writer closed).
+// forked child, which writes through it to the parent (then EOF once every writer closed);
+// writev/readv of a datagram socket (one datagram each); IP_PKTINFO received on a UDP socket
+// and given on send, SO_TIMESTAMP present, and a control buffer too small for it (MSG_CTRUNC).
 // conformance-libcs: musl glibc
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -364,6 +366,62 @@ static void pass_pipe(void) {
     close(pair[0]);
 }
 
+static void packet_info(void) {
+    int receiver = socket(AF_INET, SOCK_DGRAM, 0), sender = socket(AF_INET, SOCK_DGRAM, 0);
+    check(receiver >= 0 && sender >= 0, "socket");
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t length = sizeof address;
+    check(bind(receiver, (struct sockaddr *)&address, length) == 0, "bind");
+    check(getsockname(receiver, (struct sockaddr *)&address, &length) == 0, "getsockname");
+    int on = 1;
+    check(setsockopt(receiver, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) == 0, "IP_PKTINFO");
+    check(setsockopt(receiver, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof on) == 0, "SO_TIMESTAMP");
+    // Sent with IP_PKTINFO naming the source address.
+    union {
+        char bytes[CMSG_SPACE(sizeof(struct in_pktinfo))];
+        struct cmsghdr align;
+    } out;
+    memset(&out, 0, sizeof out);
+    struct iovec vector = {"info", 4};
+    struct msghdr message = {.msg_name = &address, .msg_namelen = length, .msg_iov = &vector, .msg_iovlen = 1,
+                             .msg_control = out.bytes, .msg_controllen = sizeof out.bytes};
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = IPPROTO_IP;
+    header->cmsg_type = IP_PKTINFO;
+    header->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+    struct in_pktinfo source = {0};
+    source.ipi_spec_dst.s_addr = htonl(INADDR_LOOPBACK);
+    memcpy(CMSG_DATA(header), &source, sizeof source);
+    printf("sendmsg with IP_PKTINFO: %zd\n", sendmsg(sender, &message, 0));
+    char data[16] = {0};
+    union {
+        char bytes[256];
+        struct cmsghdr align;
+    } in;
+    struct iovec into = {data, sizeof data};
+    struct msghdr received = {.msg_iov = &into, .msg_iovlen = 1, .msg_control = in.bytes, .msg_controllen = sizeof in.bytes};
+    ssize_t got = recvmsg(receiver, &received, 0);
+    int info = 0, stamp = 0;
+    for (struct cmsghdr *item = CMSG_FIRSTHDR(&received); item != NULL; item = CMSG_NXTHDR(&received, item)) {
+        if (item->cmsg_level == IPPROTO_IP && item->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo packet;
+            memcpy(&packet, CMSG_DATA(item), sizeof packet);
+            info = packet.ipi_addr.s_addr == htonl(INADDR_LOOPBACK) && packet.ipi_ifindex > 0;
+        }
+        if (item->cmsg_level == SOL_SOCKET && item->cmsg_type == SO_TIMESTAMP) stamp = item->cmsg_len == CMSG_LEN(sizeof(struct timeval));
+    }
+    printf("recvmsg: %zd '%.*s', IP_PKTINFO to 127.0.0.1 on an interface %s, SO_TIMESTAMP %s, MSG_CTRUNC %d\n", got, (int)got, data,
+           yesno(info), yesno(stamp), (received.msg_flags & MSG_CTRUNC) != 0);
+    // Room for the first message only.
+    check(sendto(sender, "more", 4, 0, (struct sockaddr *)&address, length) == 4, "sendto");
+    received.msg_control = in.bytes;
+    received.msg_controllen = CMSG_SPACE(sizeof(struct timeval));
+    got = recvmsg(receiver, &received, 0);
+    printf("recvmsg with a small control buffer: %zd, MSG_CTRUNC %d\n", got, (received.msg_flags & MSG_CTRUNC) != 0);
+    close(sender);
+    close(receiver);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
     abstract_stream();
@@ -373,5 +431,6 @@ int main(void) {
     large_datagrams();
     recvmmsg_timeout();
     pass_pipe();
+    packet_info();
     return 0;
 }

@@ -57,6 +57,9 @@ enum SocketSyscalls {
     static var receivedRights: [(Int32, Int32)] = []
     /// The SCM_CREDENTIALS the last receive got (the receiver set SO_PASSCRED).
     static var receivedCredentials: Credentials?
+    /// The other control messages the last receive got (IP_PKTINFO, timestamps, ...), as
+    /// struct cmsghdr records.
+    static var receivedControl: [UInt8] = []
 
     /// struct ucred.
     struct Credentials {
@@ -100,7 +103,8 @@ enum SocketSyscalls {
     private static func call(_ op: uk_socket_op, handle: Int32, _ a0: Int = 0, _ a1: Int = 0, _ a2: Int = 0,
                              address: [UInt8] = [], path: [UInt8] = [], dataLength: Int = 0, userBuffers: Int = 0,
                              credentials: Credentials? = nil, hostWait: Int32 = 0,
-                             rights: [Int32] = [], rightsRoom: Int = 0) throws(Errno) -> (Int, uk_socket_call) {
+                             rights: [Int32] = [], rightsRoom: Int = 0,
+                             control: [UInt8] = [], controlRoom: Int = 0) throws(Errno) -> (Int, uk_socket_call) {
         guard path.count < BounceBuffer.pathCapacity else { throw .ENAMETOOLONG }
         var header = uk_socket_call()
         header.op = op.rawValue
@@ -115,6 +119,7 @@ enum SocketSyscalls {
             header.user_root = CPU.boot.cr3
         }
         header.wait_ms = hostWait
+        header.control_len = UInt32(control.count)
         if let credentials {
             header.cred_flags = 1
             header.cred_pid = credentials.pid
@@ -134,10 +139,12 @@ enum SocketSyscalls {
         for (index, handle) in rights.enumerated() {
             data.storeBytes(of: handle, toByteOffset: rightsOffset + index * 4, as: Int32.self)
         }
+        let controlOffset = rightsOffset + rights.count * 4
+        for (index, byte) in control.enumerated() { data.storeBytes(of: byte, toByteOffset: controlOffset + index, as: UInt8.self) }
         let result: Int
         do throws(Errno) {
             result = try Hypercall.file(UK_FILE_SOCKET, handle: handle,
-                                        dataLength: rightsOffset + rights.count * 4 + rightsRoom * 8)
+                                        dataLength: controlOffset + control.count + rightsRoom * 8 + controlRoom)
         } catch {
             // A signal reached the runner while the host waited: not ready yet; the caller's
             // wait sees the signal if the application acts on it.
@@ -547,7 +554,7 @@ enum SocketSyscalls {
     /// socket sends them all (waiting while the host's buffer is full), other sockets one
     /// host send (a datagram whole). SIGPIPE for EPIPE unless MSG_NOSIGNAL.
     private static func send(_ file: OpenFile, _ vector: Vector, flags: Int, address: Address,
-                             rights: [Int32] = [], credentials: Credentials? = nil) throws(Errno) -> Int {
+                             rights: [Int32] = [], credentials: Credentials? = nil, control: [UInt8] = []) throws(Errno) -> Int {
         let size = total(vector)
         let stream = record(file.hostHandle).type == sockStream
         var sent = 0
@@ -561,7 +568,8 @@ enum SocketSyscalls {
                 let (moved, _) = try call(UK_SOCK_SEND, handle: file.hostHandle, flags & ~msgDontWait, passed.count,
                                           address: address.raw, path: address.path, dataLength: pairs * 16,
                                           userBuffers: pairs, credentials: sent == 0 ? credentials : nil,
-                                          hostWait: hostWait(file, flags: flags, sending: true), rights: passed)
+                                          hostWait: hostWait(file, flags: flags, sending: true), rights: passed,
+                                          control: sent == 0 ? control : [])
                 sent += moved
                 if !stream || sent >= size || !blocking(file, flags: flags) { return sent }
                 if moved == chunk { continue }
@@ -594,16 +602,18 @@ enum SocketSyscalls {
         var received = 0
         receivedRights = []
         receivedCredentials = nil
+        receivedControl = []
         while true {
             do throws(Errno) {
                 let (pairs, room) = try stage(vector, skip: received, count: stream ? min(size - received, streamChunk) : size,
                                               receiving: true, whole: !stream,
                                               maximumPairs: stream ? streamPairs : FileSyscalls.maxIovecs)
                 let asked = received == 0 ? rightsRoom : 0
+                let otherRoom = received == 0 ? min(controlRoom, maximumControlRoom) : 0
                 let (count, header) = try call(UK_SOCK_RECV, handle: file.hostHandle, flags & ~(msgDontWait | msgCmsgCloexec),
-                                               asked, received == 0 ? min(controlRoom, maximumControlRoom) : 0,
-                                               dataLength: pairs * 16, userBuffers: pairs,
-                                               hostWait: hostWait(file, flags: flags, sending: false), rightsRoom: asked)
+                                               asked, otherRoom, dataLength: pairs * 16, userBuffers: pairs,
+                                               hostWait: hostWait(file, flags: flags, sending: false), rightsRoom: asked,
+                                               controlRoom: otherRoom)
                 // Descriptors that came: (handle, kind) pairs after the pairs.
                 for index in 0..<Int(max(header.a1, 0)) {
                     let at = callSize + pairs * 16 + index * 8
@@ -612,6 +622,10 @@ enum SocketSyscalls {
                 }
                 if header.cred_flags & 1 != 0, received == 0 {
                     receivedCredentials = Credentials(pid: header.cred_pid, uid: header.cred_uid, gid: header.cred_gid)
+                }
+                let otherAt = callSize + pairs * 16 + asked * 8
+                for index in 0 ..< min(Int(header.control_len), otherRoom) {
+                    receivedControl.append(BounceBuffer.data.load(fromByteOffset: otherAt + index, as: UInt8.self))
                 }
                 let address = answeredAddress(header)
                 received += count
@@ -666,10 +680,11 @@ enum SocketSyscalls {
         let controlLength = Int(try UserMemory.load(UInt64.self, from: message + 40))
         let control = try UserMemory.load(UInt64.self, from: message + 32)
         var credentials: Credentials?
+        var other: [UInt8] = []
         let rights = controlLength != 0 && control != 0
-            ? try controlMessages(control: control, length: controlLength, credentials: &credentials) : []
+            ? try controlMessages(control: control, length: controlLength, credentials: &credentials, other: &other) : []
         let address = name == 0 ? Address() : try copyAddress(name, nameLength)
-        return try send(file, vector, flags: flags, address: address, rights: rights, credentials: credentials)
+        return try send(file, vector, flags: flags, address: address, rights: rights, credentials: credentials, control: other)
     }
 
     /// The host handles of the descriptors the SCM_RIGHTS messages of a control buffer name,
@@ -678,8 +693,8 @@ enum SocketSyscalls {
     /// that does not fit or too many descriptors, EBADF for a descriptor not open. A pipe the
     /// kernel serves moves to a host pipe first; an eventfd or an epoll instance has no host
     /// descriptor to pass (EOPNOTSUPP), and neither has another kind of message.
-    private static func controlMessages(control: UInt64, length: Int,
-                                        credentials: inout Credentials?) throws(Errno) -> [Int32] {
+    private static func controlMessages(control: UInt64, length: Int, credentials: inout Credentials?,
+                                        other: inout [UInt8]) throws(Errno) -> [Int32] {
         guard length >= 0, length <= 64 * 1024 else { throw .ENOBUFS }
         var handles: [Int32] = []
         var offset = 0
@@ -688,7 +703,14 @@ enum SocketSyscalls {
             guard size >= 16, offset + size <= length else { throw .EINVAL }
             let level = try UserMemory.load(Int32.self, from: control + UInt64(offset + 8))
             let type = try UserMemory.load(Int32.self, from: control + UInt64(offset + 12))
-            guard level == Int32(solSocket), type == scmRights || type == scmCredentials else { throw .EOPNOTSUPP }
+            guard level == Int32(solSocket), type == scmRights || type == scmCredentials else {
+                // Another message (IP_PKTINFO, IP_TTL, UDP_SEGMENT, ...): the host adds it as it is.
+                guard other.count + ((size + 7) & ~7) <= otherControlCapacity else { throw .ENOBUFS }
+                for index in 0 ..< size { other.append(try UserMemory.load(UInt8.self, from: control + UInt64(offset + index))) }
+                while other.count % 8 != 0 { other.append(0) }
+                offset += (size + 7) & ~7
+                continue
+            }
             if type == scmCredentials {
                 guard size == 28 else { throw .EINVAL }
                 credentials = Credentials(pid: try UserMemory.load(Int32.self, from: control + UInt64(offset + 16)),
@@ -722,8 +744,11 @@ enum SocketSyscalls {
     static let scmRights: Int32 = 1, scmCredentials: Int32 = 2
     /// CMSG_SPACE(sizeof(struct ucred)): where descriptors follow credentials.
     static let credentialsSpace = 32
-    /// The most control room a receive asks of the host: credentials and SCM_MAX_FD descriptors.
-    static let maximumControlRoom = credentialsSpace + 16 + 4 * maximumRights
+    /// The most control room a receive asks of the host: credentials, SCM_MAX_FD descriptors
+    /// and other messages.
+    static let maximumControlRoom = credentialsSpace + 16 + 4 * maximumRights + otherControlCapacity
+    /// The most bytes of other control messages one call carries.
+    static let otherControlCapacity = 1024
 
     /// recvmsg(fd, msg, flags): the name, the iovecs, msg_flags and SCM_RIGHTS descriptors
     /// (installed with MSG_CMSG_CLOEXEC's close-on-exec).
@@ -769,6 +794,14 @@ enum SocketSyscalls {
             } else {
                 flags |= 0x8  // MSG_CTRUNC
             }
+        }
+        // Then the other messages, as far as the room goes (MSG_CTRUNC for the rest).
+        if !receivedControl.isEmpty {
+            let fit = min(receivedControl.count, max(controlRoom - controlLength, 0))
+            if fit > 0 { try UserMemory.copyOut(from: Array(receivedControl[0 ..< fit]), to: control + UInt64(controlLength), count: fit) }
+            if fit < receivedControl.count { flags |= 0x8 }
+            controlLength += fit
+            receivedControl = []
         }
         if !fds.isEmpty {
             let at = UInt64(controlLength)

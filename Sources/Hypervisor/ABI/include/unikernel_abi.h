@@ -596,6 +596,12 @@ typedef struct uk_socket_call {
        waits. A signal to the runner ends the wait with -EINTR. The guest asks it only when
        nothing else could run meanwhile. */
     int32_t wait_ms;
+    /* Control messages other than SCM_RIGHTS and SCM_CREDENTIALS (IP_PKTINFO, timestamps, ...),
+       as struct cmsghdr records. SEND: control_len bytes after the a1 handles, added to the
+       message. RECV: control_len <- the bytes stored after the a1 (handle, kind) pairs, at
+       most a2 (the application's control room). */
+    uint32_t control_len;
+    uint32_t reserved;
     /* data_len bytes of data, then path_len bytes of path */
 } uk_socket_call;
 

@@ -50,8 +50,11 @@ extension HostFileTable {
         // SCM_RIGHTS: SEND's a1 handles, or RECV's handle-and-kind pairs for a1 descriptors, after the path.
         let rightsStart = pathStart + Int(call.path_len)
         let rightsCount = call.op == UK_SOCK_SEND.rawValue || call.op == UK_SOCK_RECV.rawValue ? Int(max(call.a1, 0)) : 0
+        let otherControl = call.op == UK_SOCK_SEND.rawValue ? Int(call.control_len)
+            : call.op == UK_SOCK_RECV.rawValue ? Int(max(call.a2, 0)) : 0
         guard rightsCount <= HostFileTable.maximumRights,
-              rightsStart + rightsCount * (call.op == UK_SOCK_RECV.rawValue ? 8 : 4) <= buffer.count else { return -Int64(EINVAL) }
+              rightsStart + rightsCount * (call.op == UK_SOCK_RECV.rawValue ? 8 : 4) + otherControl <= buffer.count
+        else { return -Int64(EINVAL) }
         let rights = UnsafeMutableRawBufferPointer(rebasing: buffer[rightsStart ..< buffer.count])
         let result: Int64
         switch call.op {
@@ -343,6 +346,25 @@ extension HostFileTable {
             }
             append(HostFileTable.controlRights, descriptors)
         }
+        // Other control messages pass as they are, each checked to lie within its bytes; never
+        // descriptors or credentials given raw (those come as handles and cred_*).
+        if call.control_len > 0 {
+            let start = Int(max(call.a1, 0)) * 4
+            let other = Array(rights[start ..< start + Int(call.control_len)])
+            var offset = 0
+            while offset + 16 <= other.count {
+                let size = other.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+                let level = other.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 8, as: Int32.self) }
+                let type = other.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 12, as: Int32.self) }
+                guard size >= 16, size <= other.count - offset else { return -Int64(EINVAL) }
+                if level == 1, type == HostFileTable.controlRights || type == HostFileTable.controlCredentials {
+                    return -Int64(EINVAL)
+                }
+                control += other[offset ..< offset + size]
+                while control.count % 8 != 0 { control.append(0) }
+                offset += (size + 7) & ~7
+            }
+        }
         let transmit = { (address: UnsafePointer<sockaddr>?, addressLength: socklen_t) -> Int64 in
             self.withDataVectors(call, data: data, user: user, intoGuest: false) { vectors in
                 var vectors = vectors
@@ -410,15 +432,21 @@ extension HostFileTable {
     }
 
     /// Takes the control messages in `control` (its first `length` bytes): the credentials
-    /// into `call`, and the descriptors of SCM_RIGHTS as new handles, written to `rights` as
-    /// (handle, UK_HOST_KIND_*) pairs; returns how many. A socket is made non-blocking (the
-    /// guest's kernel waits for it); descriptors beyond the table's room are closed.
+    /// into `call`, the descriptors of SCM_RIGHTS as new handles, written to `rights` as
+    /// (handle, UK_HOST_KIND_*) pairs (returns how many), and every other message as it is
+    /// after the room for `call.a1` pairs (`call.control_len` bytes). A socket is made
+    /// non-blocking (the guest's kernel waits for it); descriptors beyond the table's room are
+    /// closed.
     private func adoptControl(_ control: [UInt8], length: Int, into rights: UnsafeMutableRawBufferPointer,
                               call: inout uk_socket_call) -> Int32 {
         // SAFETY: each message is read only when its header and data lie within the `length`
         // bytes the host kernel filled; each pair is stored only when it fits in `rights`.
         var adopted: Int32 = 0
         var offset = 0
+        let otherStart = Int(max(call.a1, 0)) * 8
+        let otherRoom = max(0, min(Int(max(call.a2, 0)), rights.count - otherStart))
+        var otherLength = 0
+        defer { call.control_len = UInt32(otherLength) }
         control.withUnsafeBytes { bytes in
             while offset + 16 <= length {
                 let size = Int(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
@@ -430,6 +458,15 @@ extension HostFileTable {
                     call.cred_pid = bytes.loadUnaligned(fromByteOffset: offset + 16, as: Int32.self)
                     call.cred_uid = bytes.loadUnaligned(fromByteOffset: offset + 20, as: UInt32.self)
                     call.cred_gid = bytes.loadUnaligned(fromByteOffset: offset + 24, as: UInt32.self)
+                }
+                let kept = level == 1 && (type == HostFileTable.controlRights || type == HostFileTable.controlCredentials)
+                let padded = (size + 7) & ~7
+                if !kept, otherLength + size <= otherRoom {
+                    let destination = UnsafeMutableRawBufferPointer(rebasing: rights[otherStart + otherLength ..< otherStart + otherLength + size])
+                    destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset ..< offset + size]))
+                    let end = min(otherLength + padded, otherRoom)
+                    for index in otherLength + size ..< end { rights[otherStart + index] = 0 }
+                    otherLength = end
                 }
                 if level == 1, type == HostFileTable.controlRights {
                     for index in 0..<(size - 16) / 4 {
