@@ -193,7 +193,8 @@ extension HostSocketTests {
         header.a1 = 1
         header.a2 = 24
         header.data_len = 1
-        bytes = [UInt8](repeating: 0, count: size + 1 + 8)
+        // After the data: room for one (handle, kind) pair, then for other control messages (a2 bytes).
+        bytes = [UInt8](repeating: 0, count: size + 1 + 8 + 24)
         bytes.withUnsafeMutableBytes { $0.storeBytes(of: header, as: uk_socket_call.self) }
         #expect(bytes.withUnsafeMutableBytes { files.file(handle: pair.1, operation: UK_FILE_SOCKET.rawValue, buffer: $0, value: 0) } == 1)
         let answered = bytes.withUnsafeBytes { $0.loadUnaligned(as: uk_socket_call.self) }
@@ -215,5 +216,36 @@ extension HostSocketTests {
             $0.storeBytes(of: Int32(999), toByteOffset: size, as: Int32.self)
         }
         #expect(bytes.withUnsafeMutableBytes { files.file(handle: pair.0, operation: UK_FILE_SOCKET.rawValue, buffer: $0, value: 0) } == -Int64(EBADF))
+    }
+
+    /// Other control messages pass as they are, but a descriptor can never be given raw (as a
+    /// host descriptor number in an SCM_RIGHTS record of the "other" bytes).
+    @Test func rawRightsInOtherControlMessagesAreRefused() throws {
+        let files = try HostFileTable(rootDirectory: root.path)
+        let size = MemoryLayout<uk_socket_call>.size
+        var pair = uk_socket_call()
+        pair.op = UK_SOCK_PAIR.rawValue
+        pair.a0 = 1
+        pair.a1 = 2
+        var bytes = [UInt8](repeating: 0, count: size)
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: pair, as: uk_socket_call.self) }
+        _ = bytes.withUnsafeMutableBytes { files.file(handle: -1, operation: UK_FILE_SOCKET.rawValue, buffer: $0, value: 0) }
+        let handles = bytes.withUnsafeBytes { $0.loadUnaligned(as: uk_socket_call.self) }.handles
+        func send(level: Int32, type: Int32) -> Int64 {
+            var header = uk_socket_call()
+            header.op = UK_SOCK_SEND.rawValue
+            header.control_len = 24
+            var message = [UInt8](repeating: 0, count: size + 24)
+            message.withUnsafeMutableBytes {
+                $0.storeBytes(of: header, as: uk_socket_call.self)
+                $0.storeBytes(of: UInt64(20), toByteOffset: size, as: UInt64.self)
+                $0.storeBytes(of: level, toByteOffset: size + 8, as: Int32.self)
+                $0.storeBytes(of: type, toByteOffset: size + 12, as: Int32.self)
+                $0.storeBytes(of: Int32(2), toByteOffset: size + 16, as: Int32.self)  // the host's stderr
+            }
+            return message.withUnsafeMutableBytes { files.file(handle: handles.0, operation: UK_FILE_SOCKET.rawValue, buffer: $0, value: 0) }
+        }
+        #expect(send(level: 1, type: 1) == -Int64(EINVAL))  // SOL_SOCKET, SCM_RIGHTS
+        #expect(send(level: 1, type: 2) == -Int64(EINVAL))  // SOL_SOCKET, SCM_CREDENTIALS
     }
 }
