@@ -552,6 +552,15 @@ extension Machine {
         case let .process(request) where request.operation == UK_PROC_UNMAP_SHARED.rawValue:
             answer(callLock.withLock { memory.shared.remove(UInt64(bitPattern: request.arguments[0]), vm: vm) })
             return nil
+        case let .process(request) where request.operation == UK_PROC_SYSV.rawValue:
+            // Under the call lock (shmat adds a window); the host never waits (SystemVIPC).
+            answer(callLock.withLock {
+                guard let range = request.buffer else { return SystemVIPC.perform(request, buffer: nil, windows: memory.shared, vm: vm) }
+                return (try? memory.withBytes(at: range.address, length: range.length) {
+                    SystemVIPC.perform(request, buffer: $0, windows: memory.shared, vm: vm)
+                }) ?? -Int64(EFAULT)
+            })
+            return nil
         case let .process(request) where request.operation == UK_PROC_SHARED_SIZE.rawValue:
             answer(memory.shared.backedSize(UInt64(bitPattern: request.arguments[0])))
             return nil
