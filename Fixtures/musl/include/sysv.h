@@ -43,7 +43,7 @@ static const char *name(int e) {
 // Prints LABEL: the result of CALL and the errno it left.
 #define SHOW(label, call) do { errno = 0; long result_ = (long)(call); printf("%s: %ld %s\n", label, result_, name(errno)); } while (0)
 
-static void pause_ms(int ms) {
+__attribute__((unused)) static void pause_ms(int ms) {
     struct timespec t = {0, ms * 1000000L};
     nanosleep(&t, NULL);
 }
