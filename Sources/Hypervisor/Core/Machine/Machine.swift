@@ -555,9 +555,10 @@ extension Machine {
         case let .process(request) where request.operation == UK_PROC_SYSV.rawValue:
             // Under the call lock (shmat adds a window); the host never waits (SystemVIPC).
             answer(callLock.withLock {
-                guard let range = request.buffer else { return SystemVIPC.perform(request, buffer: nil, windows: memory.shared, vm: vm) }
+                let addWindow = { (host: UnsafeMutableRawPointer, length: UInt64) in memory.shared.adopt(host, length: length, vm: vm) }
+                guard let range = request.buffer else { return SystemVIPC.perform(request, buffer: nil, addWindow: addWindow) }
                 return (try? memory.withBytes(at: range.address, length: range.length) {
-                    SystemVIPC.perform(request, buffer: $0, windows: memory.shared, vm: vm)
+                    SystemVIPC.perform(request, buffer: $0, addWindow: addWindow)
                 }) ?? -Int64(EFAULT)
             })
             return nil

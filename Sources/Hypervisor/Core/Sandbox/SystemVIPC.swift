@@ -29,7 +29,7 @@ import UnikernelABI
 /// bounce buffer, whose length is checked against what the command reads or writes.
 public enum SystemVIPC {
     /// Whether this runner is in the guest's private IPC namespace (else every call is ENOSYS).
-    nonisolated(unsafe) public private(set) static var isolated = false
+    nonisolated(unsafe) public internal(set) static var isolated = false
 
     /// Enters a new IPC namespace (the guest's first runner, before the guest runs); whether it worked.
     @discardableResult
@@ -80,9 +80,11 @@ public enum SystemVIPC {
     }
 
     /// Performs one UK_PROC_SYSV request: the call in `request.flags`, its arguments, the
-    /// bounce buffer `buffer` (nil when the kernel sent none). shmat adds a window to `vm`.
+    /// bounce buffer `buffer` (nil when the kernel sent none). shmat hands the host attachment
+    /// and its size to `addWindow` (SharedWindows.adopt), which answers the window's
+    /// guest-physical address or -errno.
     static func perform(_ request: ProcessRequest, buffer: UnsafeMutableRawBufferPointer?,
-                        windows: SharedWindows, vm: VirtualMachine) -> Int64 {
+                        addWindow: (UnsafeMutableRawPointer, UInt64) -> Int64) -> Int64 {
         guard isolated else { return -Int64(ENOSYS) }
         guard let call = Call(rawValue: request.flags) else { return -Int64(ENOSYS) }
         let (a0, a1, a2) = (request.arguments[0], request.arguments[1], request.arguments[2])
@@ -138,20 +140,20 @@ public enum SystemVIPC {
             return sysv(base, Int(size), Int(a2), Int(flags))
         case .shmat:
             guard let buffer, length >= 8 else { return -Int64(EFAULT) }
-            return attach(id: Int32(truncatingIfNeeded: a0), flags: a1, size: buffer, windows: windows, vm: vm)
+            return attach(id: Int32(truncatingIfNeeded: a0), flags: a1, size: buffer, addWindow: addWindow)
         }
     }
 
     /// shmat in the host, then the attachment becomes a window of the VM; its guest-physical
     /// address, its size in `size`.
     private static func attach(id: Int32, flags: Int64, size: UnsafeMutableRawBufferPointer,
-                               windows: SharedWindows, vm: VirtualMachine) -> Int64 {
+                               addWindow: (UnsafeMutableRawPointer, UInt64) -> Int64) -> Int64 {
         var info = shmid_ds()
         guard shmctl(id, IPC_STAT, &info) == 0 else { return -Int64(errno) }
         let hostFlags = Int32(flags & (shmReadOnly | shmExec))
         guard let host = shmat(id, nil, hostFlags), host != UnsafeMutableRawPointer(bitPattern: -1) else { return -Int64(errno) }
         let length = (UInt64(info.shm_segsz) + 0xFFF) & ~UInt64(0xFFF)
-        let address = windows.adopt(host, length: length, vm: vm)
+        let address = addWindow(host, length)
         guard address >= 0 else {
             shmdt(host)
             return address
