@@ -17,13 +17,14 @@ struct SystemVIPCTests {
 
     private func noWindow(_ host: UnsafeMutableRawPointer, _ length: UInt64) -> Int64 { -Int64(ENOMEM) }
 
+    /// IPC_INFO (3) is glibc's only under _GNU_SOURCE.
     @Test func controlStructureSizesAreGlibcs() {
         #expect(SystemVIPC.controlArgument(.shmctl, command: Int64(IPC_STAT)) == .structure(MemoryLayout<shmid_ds>.size))
         #expect(SystemVIPC.controlArgument(.msgctl, command: Int64(IPC_SET)) == .structure(MemoryLayout<msqid_ds>.size))
         #expect(SystemVIPC.controlArgument(.semctl, command: Int64(IPC_STAT)) == .structure(MemoryLayout<semid_ds>.size))
-        #expect(SystemVIPC.controlArgument(.shmctl, command: Int64(IPC_INFO)) == .structure(MemoryLayout<shminfo>.size))
-        #expect(SystemVIPC.controlArgument(.msgctl, command: Int64(IPC_INFO)) == .structure(MemoryLayout<msginfo>.size))
-        #expect(SystemVIPC.controlArgument(.semctl, command: Int64(IPC_INFO)) == .structure(MemoryLayout<seminfo>.size))
+        #expect(SystemVIPC.controlArgument(.shmctl, command: 3) == .structure(MemoryLayout<shminfo>.size))
+        #expect(SystemVIPC.controlArgument(.msgctl, command: 3) == .structure(MemoryLayout<msginfo>.size))
+        #expect(SystemVIPC.controlArgument(.semctl, command: 3) == .structure(MemoryLayout<seminfo>.size))
     }
 
     @Test func controlCommandsWithoutAStructure() {
@@ -38,7 +39,7 @@ struct SystemVIPCTests {
         defer { SystemVIPC.isolated = saved }
         SystemVIPC.isolated = false
         for call in [SystemVIPC.Call.shmget, .semget, .msgget, .msgctl, .shmat] {
-            #expect(SystemVIPC.perform(request(call, Int64(IPC_PRIVATE), 1, 0o1600), buffer: nil, addWindow: noWindow) == -Int64(ENOSYS))
+            #expect(SystemVIPC.perform(request(call, 0 /* IPC_PRIVATE */, 1, 0o1600), buffer: nil, addWindow: noWindow) == -Int64(ENOSYS))
         }
     }
 
@@ -52,7 +53,7 @@ struct SystemVIPCTests {
 
     @Test(.enabled(if: getuid() == 0)) func semaphoreOperationsNeverWaitInTheHost() {
         inPrivateNamespace {
-            let id = SystemVIPC.perform(request(.semget, Int64(IPC_PRIVATE), 1, 0o1600), buffer: nil, addWindow: noWindow)
+            let id = SystemVIPC.perform(request(.semget, 0 /* IPC_PRIVATE */, 1, 0o1600), buffer: nil, addWindow: noWindow)
             #expect(id >= 0)
             defer { _ = SystemVIPC.perform(request(.semctl, id, 0), buffer: nil, addWindow: noWindow) }
             // sem_num 0, sem_op -1, sem_flg 0: would block; the host adds IPC_NOWAIT.
@@ -71,7 +72,7 @@ struct SystemVIPCTests {
 
     @Test(.enabled(if: getuid() == 0)) func messagesStayInsideTheBuffer() {
         inPrivateNamespace {
-            let id = SystemVIPC.perform(request(.msgget, Int64(IPC_PRIVATE), 0o1600), buffer: nil, addWindow: noWindow)
+            let id = SystemVIPC.perform(request(.msgget, 0 /* IPC_PRIVATE */, 0o1600), buffer: nil, addWindow: noWindow)
             #expect(id >= 0)
             defer { _ = SystemVIPC.perform(request(.msgctl, id, Int64(IPC_RMID)), buffer: nil, addWindow: noWindow) }
             var message = [UInt8](repeating: 0, count: 8 + 5)
@@ -94,7 +95,7 @@ struct SystemVIPCTests {
 
     @Test(.enabled(if: getuid() == 0)) func shmatHandsTheAttachmentToTheVM() {
         inPrivateNamespace {
-            let id = SystemVIPC.perform(request(.shmget, Int64(IPC_PRIVATE), 5000, 0o1600), buffer: nil, addWindow: noWindow)
+            let id = SystemVIPC.perform(request(.shmget, 0 /* IPC_PRIVATE */, 5000, 0o1600), buffer: nil, addWindow: noWindow)
             #expect(id >= 0)
             defer { _ = SystemVIPC.perform(request(.shmctl, id, Int64(IPC_RMID)), buffer: nil, addWindow: noWindow) }
             var size = [UInt8](repeating: 0, count: 8)

@@ -555,7 +555,7 @@ extension Machine {
         case let .process(request) where request.operation == UK_PROC_SYSV.rawValue:
             // Under the call lock (shmat adds a window); the host never waits (SystemVIPC).
             answer(callLock.withLock {
-                let addWindow = { (host: UnsafeMutableRawPointer, length: UInt64) in memory.shared.adopt(host, length: length, vm: vm) }
+                let addWindow = { (host: UnsafeMutableRawPointer, length: UInt64) in self.memory.shared.adopt(host, length: length, vm: self.vm) }
                 guard let range = request.buffer else { return SystemVIPC.perform(request, buffer: nil, addWindow: addWindow) }
                 return (try? memory.withBytes(at: range.address, length: range.length) {
                     SystemVIPC.perform(request, buffer: $0, addWindow: addWindow)
