@@ -1,7 +1,7 @@
 // Checks System V shared memory between a parent and its child: a segment attached before
 // fork is shared with the child (1000 turns through a counter in it, with no system call
 // between turns), shm_nattch counts the attachments of both processes and falls when the child
-// exits, a second attachment is an alias of the same bytes, shmat at a given address (SHM_RND
+// exits, /proc/self/maps names it /SYSV00000000 (deleted), a second attachment is an alias of the same bytes, shmat at a given address (SHM_RND
 // rounds it down; an unaligned one is EINVAL), SHM_RDONLY (a write is SIGSEGV), shmdt (EINVAL
 // where nothing is attached), IPC_STAT (size, creator is this process) and IPC_SET, a segment
 // removed while attached stays usable until its last detach and then is gone, and keys from
@@ -37,6 +37,21 @@ static unsigned long attachments(int id) {
     return (unsigned long)info.shm_nattch;
 }
 
+// The name /proc/self/maps gives the mapping at `address`.
+static void print_mapping_name(const void *address) {
+    FILE *maps = fopen("/proc/self/maps", "r");
+    check(maps != NULL, "open /proc/self/maps");
+    char line[512];
+    while (fgets(line, sizeof line, maps)) {
+        unsigned long start, end;
+        if (sscanf(line, "%lx-%lx", &start, &end) == 2 && start == (unsigned long)address) {
+            char *name = strchr(line, '/');
+            printf("mapped as: %s", name ? name : "(no name)\n");
+        }
+    }
+    fclose(maps);
+}
+
 #define SIZE 10000
 #define TURNS 1000
 
@@ -54,6 +69,7 @@ int main(void) {
     for (int i = 0; i < SIZE / 4; i++) if (shared[i] != 0) zero = 0;
     printf("new segment is zero: %s, attached %lu\n", zero ? "yes" : "no", attachments(id));
     shared[1] = 0x5eed;
+    print_mapping_name((const void *)shared);
 
     // Turns through the segment: the parent makes the counter odd, the child even.
     int ready[2];

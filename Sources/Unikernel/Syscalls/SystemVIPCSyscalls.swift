@@ -223,6 +223,12 @@ enum SystemVIPCSyscalls {
         } else if flags & shmRemap != 0 {
             throw .EINVAL
         }
+        // /proc/<pid>/maps names the attachment by its key, as Linux: "/SYSV0000abcd (deleted)".
+        var name = Text()
+        name.append("/SYSV")
+        let key = (try? call(31, Int64(id), 2, dataLength: 112)) != nil ? BounceBuffer.data.loadUnaligned(as: UInt32.self) : 0
+        name.append(hex: UInt64(key), width: 8)
+        name.append(" (deleted)")
         let window = UInt64(try call(30, Int64(id), Int64(flags & (shmReadOnly | shmExec)), dataLength: 8))
         let length = BounceBuffer.data.loadUnaligned(as: UInt64.self)
         SharedWindows.adopt(window, size: length)
@@ -243,9 +249,9 @@ enum SystemVIPCSyscalls {
             throw .ENOMEM
         }
         let protection = Protection(bits: 1 | (readOnly ? 0 : 2) | (flags & shmExec != 0 ? 4 : 0))
-        let name = currentProcess.addressSpace.nameIndex(KernelFileTree.bytes("/SYSV (deleted)"))
         currentProcess.addressSpace.reserveShared(at: base, length: length, protection: protection, window: window,
-                                                  backing: window, mayWrite: !readOnly, name: name)
+                                                  backing: window, mayWrite: !readOnly,
+                                                  name: currentProcess.addressSpace.nameIndex(name.bytes))
         attachments.append((base, length))
         return Int(base)
     }
