@@ -1,6 +1,6 @@
 // Checks System V semaphore sets between a parent and its child: a 200-round ping-pong over
 // two semaphores (each side waits in semop for its turn), SETVAL/GETVAL, SETALL/GETALL,
-// GETPID (the last process to operate), IPC_STAT (sem_nsems) and IPC_SET, several operations
+// GETPID (the last process to operate), GETNCNT and GETZCNT (waiting children), IPC_STAT (sem_nsems) and IPC_SET, several operations
 // applied atomically, IPC_NOWAIT (EAGAIN), semtimedop's timeout (EAGAIN after it), SEM_UNDO
 // undone when the child exits, keys from ftok (IPC_CREAT|IPC_EXCL: EEXIST, the same key finds
 // the same set, a larger nsems is EINVAL, ENOENT once removed), EFBIG, ERANGE, EINVAL on a
@@ -36,6 +36,18 @@ static int op(int id, unsigned short num, short delta, short flags) {
 }
 
 static void on_alarm(int sig) { (void)sig; }
+
+// GETNCNT or GETZCNT of semaphore `num` once it is `expected` (waiting up to 2 s for waiters
+// to start waiting), or its last value.
+static int count_reaching(int id, int num, int command, int expected) {
+    int value = -1;
+    for (int i = 0; i < 200; i++) {
+        value = semctl(id, num, command);
+        if (value == expected) break;
+        pause_ms(10);
+    }
+    return value;
+}
 
 static long elapsed_ms(struct timespec *start) {
     struct timespec now;
@@ -116,6 +128,22 @@ int main(void) {
     }
     reap(child);
     printf("after the child's exit: %d\n", semctl(s, 1, GETVAL));
+
+    // Waiters are counted: one for an increase (GETNCNT), one for zero (GETZCNT).
+    arg.val = 0;
+    check(semctl(s, 0, SETVAL, arg) == 0, "SETVAL 0");
+    arg.val = 1;
+    check(semctl(s, 1, SETVAL, arg) == 0, "SETVAL 1");
+    pid_t taker = xfork();
+    if (taker == 0) _exit(op(s, 0, -1, 0) == 0 ? 0 : 10);
+    pid_t zero_waiter = xfork();
+    if (zero_waiter == 0) _exit(op(s, 1, 0, 0) == 0 ? 0 : 10);
+    printf("waiting for an increase: %d, for zero: %d\n", count_reaching(s, 0, GETNCNT, 1), count_reaching(s, 1, GETZCNT, 1));
+    check(op(s, 0, 1, 0) == 0, "wake the taker");
+    check(op(s, 1, -1, 0) == 0, "wake the zero waiter");
+    int taker_status = reap(taker);
+    printf("taker exit %d, zero waiter exit %d, waiting now: %d %d\n", taker_status, reap(zero_waiter),
+           semctl(s, 0, GETNCNT), semctl(s, 1, GETZCNT));
 
     // Keys.
     int fd = open("sem.key", O_CREAT | O_WRONLY, 0600);

@@ -11,11 +11,13 @@ import UnikernelABI
 /// bounce buffer. An attached segment is a shared window (as a MAP_SHARED mapping): the host
 /// runner attaches it, so a forked runner inherits the attachment and an exec or exit ends it.
 ///
-/// The host never waits: a call that would block is made with IPC_NOWAIT and retried with a
-/// growing pause (1 to 20 ms) as file locks are, so the guest's other threads keep running; a
-/// signal ends the wait with EINTR (these calls are never restarted, as on Linux), semtimedop's
-/// timeout with EAGAIN, and an object removed meanwhile with EIDRM. Waiting guest tasks are
-/// not counted by GETNCNT/GETZCNT (they are not asleep in the host).
+/// A semaphore operation that waits, waits in the host, as SharedFutex does: in slices of at
+/// most 20 ms without the kernel lock (so the guest's other threads keep running), with the
+/// operations in a frame of their own; the waiter is the host's, so GETNCNT/GETZCNT count it and
+/// the host wakes it. msgsnd and msgrcv never wait in the host: a call that would block is
+/// made with IPC_NOWAIT and retried with a growing pause (1 to 20 ms), as file locks are. A
+/// signal ends a wait with EINTR (these calls are never restarted, as on Linux), semtimedop's
+/// timeout with EAGAIN, and an object removed meanwhile with EIDRM.
 enum SystemVIPCSyscalls {
     static let ipcNoWait = 0o4000
     static let shmReadOnly = 0o10000
@@ -136,20 +138,41 @@ enum SystemVIPCSyscalls {
             let flags = try UserMemory.load(Int16.self, from: operations + UInt64(index * 6 + 4))
             if Int(flags) & ipcNoWait != 0 { waits = false }
         }
-        return try retryWhileBusy(deadline: deadline) { () throws(Errno) -> Int? in
+        guard waits else {
             try UserMemory.copyIn(from: operations, to: BounceBuffer.data, count: bytes)
-            for index in 0..<Int(count) {
-                let flags = BounceBuffer.data.loadUnaligned(fromByteOffset: index * 6 + 4, as: Int16.self)
-                BounceBuffer.data.storeBytes(of: flags | Int16(ipcNoWait), toByteOffset: index * 6 + 4, as: Int16.self)
-            }
+            return try call(220, Int64(id), Int64(count), dataLength: bytes)
+        }
+        // The operations stay in a frame of their own while the kernel lock is released.
+        guard let frame = Frames.allocate() else { throw .ENOMEM }
+        defer { Frames.release(frame) }
+        try UserMemory.copyIn(from: operations, to: DirectMap.pointer(frame), count: bytes)
+        var first = true
+        while true {
+            if Signals.hasDeliverable(Scheduler.current) { throw .EINTR }
+            let now = Clock.monotonicNanoseconds()
+            if let deadline, now >= deadline, !first { throw .EAGAIN }
+            let interval = max(1, min(slice, deadline.map { $0 > now ? $0 - now : 0 } ?? slice))
+            KernelLock.release()
+            let result = Hypercall.process(UK_PROC_SYSV, Int64(id), Int64(count), Int64(interval), flags: 220,
+                                           dataLength: bytes, bufferPhysical: frame)
+            KernelLock.acquire()
+            TLB.catchUp()
             do throws(Errno) {
-                return try call(220, Int64(id), Int64(count), dataLength: bytes)
+                return try Errno.check(result)
             } catch {
-                guard waits, error == .EAGAIN else { throw error }
-                return nil
+                switch error {
+                case .EAGAIN: Scheduler.yield()  // a slice ended: let the process's other tasks run
+                case .EINTR: HostSignals.take()
+                case .EINVAL where !first: throw .EIDRM
+                default: throw error
+                }
             }
+            first = false
         }
     }
+
+    /// The longest single wait of a semaphore operation in the host.
+    static let slice: UInt64 = 20_000_000
 
     /// msgsnd(id, msgp, size, flags): msgp holds a long mtype and `size` bytes of text.
     static func msgsnd(_ a: SyscallArguments) throws(Errno) -> Int {

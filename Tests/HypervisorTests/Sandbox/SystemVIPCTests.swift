@@ -7,8 +7,8 @@ import UnikernelABI
 
 /// The host side of the guest's System V IPC (SystemVIPC): the structure sizes it checks the
 /// bounce buffer against, its refusal outside a private namespace, and, in a namespace the test
-/// process makes for itself (root only), that the host never waits and never reads past the
-/// buffer the kernel sent.
+/// process makes for itself (root only), that the host waits only as long as it may and never
+/// reads past the buffer the kernel sent.
 @Suite("System V IPC", .serialized)
 struct SystemVIPCTests {
     private func request(_ call: SystemVIPC.Call, _ a0: Int64 = 0, _ a1: Int64 = 0, _ a2: Int64 = 0) -> ProcessRequest {
@@ -67,6 +67,25 @@ struct SystemVIPCTests {
                 SystemVIPC.perform(request(.semtimedop, id, 2), buffer: $0, addWindow: noWindow)
             }
             #expect(short == -Int64(EFAULT))
+        }
+    }
+
+    @Test(.enabled(if: getuid() == 0)) func semaphoreWaitsInTheHostAreBounded() {
+        inPrivateNamespace {
+            let id = SystemVIPC.perform(request(.semget, 0 /* IPC_PRIVATE */, 1, 0o1600), buffer: nil, addWindow: noWindow)
+            #expect(id >= 0)
+            defer { _ = SystemVIPC.perform(request(.semctl, id, 0), buffer: nil, addWindow: noWindow) }
+            var operation: [UInt8] = [0, 0, 0xFF, 0xFF, 0, 0]
+            var start = timespec(), end = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &start)
+            // Asked to wait for ever: the host waits SystemVIPC.longestWait at most.
+            let result = operation.withUnsafeMutableBytes {
+                SystemVIPC.perform(request(.semtimedop, id, 1, Int64.max), buffer: $0, addWindow: noWindow)
+            }
+            clock_gettime(CLOCK_MONOTONIC, &end)
+            let elapsed = (end.tv_sec - start.tv_sec) * 1_000_000_000 + (end.tv_nsec - start.tv_nsec)
+            #expect(result == -Int64(EAGAIN))
+            #expect(elapsed >= 90_000_000 && elapsed < 1_000_000_000)
         }
     }
 

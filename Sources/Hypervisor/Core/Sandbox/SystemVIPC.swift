@@ -24,8 +24,10 @@ import UnikernelABI
 /// calls answer ENOSYS and nothing reaches the host's namespace. A runner started for an
 /// execve is already in the guest's namespace (`--ipc-namespace`).
 ///
-/// The host never waits: semaphore operations, msgsnd and msgrcv are made with IPC_NOWAIT
-/// (the kernel retries), and pointers are never the guest's: every structure is the call's
+/// The host waits only in a semaphore operation the kernel asks to wait, for at most 100 ms
+/// (the kernel waits in slices, as for shared futexes, so GETNCNT/GETZCNT count its waiters);
+/// every other semaphore operation, msgsnd and msgrcv are made with IPC_NOWAIT (the kernel
+/// retries). Pointers are never the guest's: every structure is the call's
 /// bounce buffer, whose length is checked against what the command reads or writes.
 public enum SystemVIPC {
     /// Whether this runner is in the guest's private IPC namespace (else every call is ENOSYS).
@@ -42,6 +44,9 @@ public enum SystemVIPC {
     public static func inheritNamespace() { isolated = true }
 
     static let ipcNoWait: Int64 = 0o4000
+    /// The longest a semaphore operation waits in the host per call (the kernel waits in
+    /// 20 ms slices): a guest cannot park a vCPU thread where a stop would wait for it.
+    static let longestWait: Int64 = 100_000_000
     static let shmReadOnly: Int64 = 0o10000
     static let shmExec: Int64 = 0o100000
 
@@ -125,7 +130,12 @@ public enum SystemVIPC {
         case .semtimedop:
             guard a1 > 0, a1 <= 500 else { return a1 <= 0 ? -Int64(EINVAL) : -Int64(E2BIG) }
             guard let buffer, length >= Int(a1) * 6 else { return -Int64(EFAULT) }
-            // Never waits in the host, whatever the guest wrote.
+            // A wait of at most a2 ns (never longer than longestWait), or none at all.
+            if a2 > 0 {
+                let interval = min(a2, longestWait)
+                var timeout = timespec(tv_sec: Int(interval / 1_000_000_000), tv_nsec: Int(interval % 1_000_000_000))
+                return withUnsafeMutablePointer(to: &timeout) { sysv(base, Int(a1), Int(bitPattern: $0)) }
+            }
             for index in 0..<Int(a1) {
                 let flags = buffer.loadUnaligned(fromByteOffset: index * 6 + 4, as: Int16.self)
                 buffer.storeBytes(of: flags | Int16(ipcNoWait), toByteOffset: index * 6 + 4, as: Int16.self)
