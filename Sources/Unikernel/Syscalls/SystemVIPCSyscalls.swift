@@ -179,7 +179,7 @@ enum SystemVIPCSyscalls {
         let id = a.int32(0), size = a[2], flags = a.int32(3)
         guard size <= UInt64(BounceBuffer.dataCapacity - 8) else { throw .EINVAL }
         let waits = flags & ipcNoWait == 0
-        return try retryWhileBusy(deadline: nil) { () throws(Errno) -> Int? in
+        return try retryWhileBusy { () throws(Errno) -> Int? in
             try UserMemory.copyIn(from: a[1], to: BounceBuffer.data, count: 8 + Int(size))
             do throws(Errno) {
                 return try call(69, Int64(id), Int64(size), Int64(flags | ipcNoWait), dataLength: 8 + Int(size))
@@ -197,7 +197,7 @@ enum SystemVIPCSyscalls {
         let size = min(a[2], UInt64(BounceBuffer.dataCapacity - 8))
         let waits = flags & ipcNoWait == 0
         try UserMemory.validate(a[1], 8)
-        return try retryWhileBusy(deadline: nil) { () throws(Errno) -> Int? in
+        return try retryWhileBusy { () throws(Errno) -> Int? in
             do throws(Errno) {
                 let received = try call(70, Int64(id), Int64(size) | Int64(UInt32(bitPattern: Int32(truncatingIfNeeded: flags | ipcNoWait))) << 32,
                                         Int64(bitPattern: a[3]), dataLength: 8 + Int(size))
@@ -210,10 +210,10 @@ enum SystemVIPCSyscalls {
         }
     }
 
-    /// Runs `attempt` until it answers (nil: the object is busy), sleeping 1, 2, 4 … up to 20 ms
-    /// between tries. A signal ends the wait with EINTR (never restarted, as Linux's System V
-    /// calls), the deadline with EAGAIN; an object gone since the first try is EIDRM.
-    private static func retryWhileBusy(deadline: UInt64?, _ attempt: () throws(Errno) -> Int?) throws(Errno) -> Int {
+    /// Runs `attempt` until it answers (nil: the queue is full or has no matching message),
+    /// sleeping 1, 2, 4 … up to 20 ms between tries. A signal ends the wait with EINTR (never
+    /// restarted, as Linux's System V calls); a queue gone since the first try is EIDRM.
+    private static func retryWhileBusy(_ attempt: () throws(Errno) -> Int?) throws(Errno) -> Int {
         var pause: UInt64 = 1_000_000
         var first = true
         while true {
@@ -224,12 +224,7 @@ enum SystemVIPCSyscalls {
                 throw error
             }
             first = false
-            var wake = Clock.monotonicNanoseconds() &+ pause
-            if let deadline {
-                if Clock.monotonicNanoseconds() >= deadline { throw .EAGAIN }
-                wake = min(wake, deadline)
-            }
-            if !Scheduler.sleep(until: wake) { throw .EINTR }
+            if !Scheduler.sleep(until: Clock.monotonicNanoseconds() &+ pause) { throw .EINTR }
             pause = min(pause * 2, 20_000_000)
         }
     }
