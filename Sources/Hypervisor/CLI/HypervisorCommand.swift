@@ -37,6 +37,14 @@ struct HypervisorCommand {
 
     private func execute() -> Int32 {
         PhaseTimer.shared.mark("main")
+        // The guest's System V IPC objects live in a namespace of its own, made by its first
+        // runner; later runners (an execve's) are in it already.
+        if options.ipcNamespace && options.execState != nil {
+            SystemVIPC.inheritNamespace()
+        } else if options.execState == nil && !options.childProcess {
+            SystemVIPC.isolate()
+            PhaseTimer.shared.mark("ipc-namespace")
+        }
         let environment = ProcessEnvironment.current()
         guard let kernelPath = options.kernel ?? environment.value("UNIKERNEL_KERNEL") ?? KernelLocator.defaultKernel() else {
             return fail("cannot find the unikernel image (unikernel.elf) next to the hypervisor; run `make`, or pass --kernel", status: 125)

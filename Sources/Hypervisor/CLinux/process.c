@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <linux/futex.h>
 #include <time.h>
+#include <sched.h>
 
 int clinux_waitid(int idtype, int id, int options, struct clinux_child_change *change) {
     siginfo_t info;
@@ -63,4 +64,13 @@ long clinux_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns, u
 long clinux_futex_wake(uint32_t *word, int count, uint32_t bitset) {
     long result = syscall(SYS_futex, word, FUTEX_WAKE_BITSET, count, NULL, NULL, bitset);
     return result < 0 ? -errno : result;
+}
+
+long clinux_sysv(long number, long a0, long a1, long a2, long a3, long a4) {
+    long result = syscall(number, a0, a1, a2, a3, a4);
+    return result < 0 ? -errno : result;
+}
+
+int clinux_private_ipc_namespace(void) {
+    return unshare(CLONE_NEWIPC) == 0 ? 0 : -errno;
 }

@@ -39,8 +39,10 @@ enum Hypercall {
 
     /// A process operation (fork, wait, kill, pipe); `buffer` is the bounce buffer's data area
     /// when `dataLength` > 0.
+    /// `bufferPhysical` names another buffer instead (a caller that releases the kernel lock
+    /// during the call, when another vCPU may use the bounce buffer).
     static func process(_ operation: uk_process_op, _ arg0: Int64 = 0, _ arg1: Int64 = 0, _ arg2: Int64 = 0,
-                        flags: UInt32 = 0, dataLength: Int = 0) -> Int64 {
+                        flags: UInt32 = 0, dataLength: Int = 0, bufferPhysical: UInt64? = nil) -> Int64 {
         var block = uk_hc_process()
         block.op = operation.rawValue
         block.flags = flags
@@ -48,7 +50,7 @@ enum Hypercall {
         block.arg1 = arg1
         block.arg2 = arg2
         if dataLength > 0 {
-            block.buf_phys = BounceBuffer.physical + UInt64(BounceBuffer.dataOffset)
+            block.buf_phys = bufferPhysical ?? BounceBuffer.physical + UInt64(BounceBuffer.dataOffset)
             block.buf_len = UInt64(dataLength)
         }
         return perform(UK_HC_PROCESS, block).result

@@ -33,6 +33,15 @@ enum SharedWindows {
         return window.base
     }
 
+    /// Records a window the host made for another reason (a System V segment it attached):
+    /// `size` bytes at `base`, all backed.
+    static func adopt(_ base: UInt64, size: UInt64) {
+        guard base >= UK_SHARED_WINDOW_BASE, base & (AddressSpace.pageSize - 1) == 0, size <= UK_SHARED_WINDOW_END - base else {
+            kernelPanic("the host placed a shared window outside the window range", value: base)
+        }
+        windows.append(Window(base: base, size: size, backed: size))
+    }
+
     private static func backedSize(_ base: UInt64, atMost limit: UInt64) -> UInt64 {
         min(UInt64(max(0, Hypercall.process(UK_PROC_SHARED_SIZE, Int64(base)))), limit)
     }

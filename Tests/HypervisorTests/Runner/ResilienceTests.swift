@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Glibc
 import Testing
@@ -70,6 +71,27 @@ struct ResilienceTests {
     }
 
     // MARK: Exhaustion
+
+    /// The guest's System V IPC objects live in a namespace of its own: a host message queue,
+    /// semaphore set and segment (made here, with a key) cannot be found, read, attached or
+    /// removed from the guest, even knowing their key and ids. Needs CAP_SYS_ADMIN (root).
+    @Test(.enabled(if: getuid() == 0))
+    func systemVIPCObjectsOfTheHostAreOutOfReach() throws {
+        let program = try tools.buildHostile("sysv_escape")
+        let key: Int32 = 0x5EC0_0001
+        let queue = msgget(key, 0o1600), semaphores = semget(key, 1, 0o1600), segment = shmget(key, 4096, 0o1600)
+        defer {
+            _ = msgctl(queue, IPC_RMID, nil)
+            _ = clinux_sysv(66, Int(semaphores), 0, Int(IPC_RMID), 0, 0)  // semctl is variadic in C
+            _ = shmctl(segment, IPC_RMID, nil)
+        }
+        #expect(queue >= 0 && semaphores >= 0 && segment >= 0)
+        let result = try tools.spawnMeasured(tools.hypervisor.path, ["--timeout", "120", program, "\(key)", "\(queue)", "\(semaphores)", "\(segment)"])
+        #expect(result.status == 0, "\(String(decoding: result.stdout, as: UTF8.self)) \(result.stderr)")
+        #expect(String(decoding: result.stdout, as: UTF8.self).contains("sysv escape: none"))
+        var info = msqid_ds()
+        #expect(msgctl(queue, IPC_STAT, &info) == 0, "the host's queue is still there")
+    }
 
     @Test func memoryExhaustionIsENOMEMNotACrash() throws {
         let program = try tools.buildHostile("exhaust_memory")

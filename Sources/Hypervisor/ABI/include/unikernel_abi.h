@@ -309,6 +309,20 @@ enum uk_process_op {
      * past the window's offset, rounded up to pages, at most the window's size; the whole window
      * for anonymous memory): a page beyond them is SIGBUS to the application, as on Linux. */
     UK_PROC_SHARED_SIZE = 11,
+    /* System V IPC in the guest's private host IPC namespace (the runner tree's own, made at
+     * start-up: no id a guest names is the host's). flags = the Linux syscall number; its
+     * arguments, with every pointer replaced by buf (guest memory, bounds-checked):
+     * shmget, semget, msgget (key, size or nsems, flags); shmctl, msgctl (id, cmd; buf = the
+     * structure cmd reads or writes); semctl (id, semnum | cmd << 32, the value; buf = the
+     * structure or the values of GETALL/SETALL); semtimedop (id, nsops, wait; buf = the
+     * sembufs: with wait > 0 the host waits at most that many ns, 100 ms at most, -EAGAIN
+     * when the time ran out; else never); msgsnd (id, size, flags; buf = mtype and text);
+     * msgrcv (id, size | flags << 32, type; buf <- mtype and text); shmat (id, flags; attaches
+     * the segment in the host and adds it to the VM as a shared window: result = the window's
+     * guest-physical address, buf <- its size as uint64_t). Nothing else waits in the host
+     * (IPC_NOWAIT; the kernel retries).
+     * result >= 0 or -errno; -ENOSYS when the runner has no private namespace. */
+    UK_PROC_SYSV = 12,
 };
 
 /* Where the host places shared-memory windows: above guest RAM and the hypercall page,

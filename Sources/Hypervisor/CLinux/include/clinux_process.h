@@ -34,4 +34,12 @@ long clinux_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns, u
    or -errno. */
 long clinux_futex_wake(uint32_t *word, int count, uint32_t bitset);
 
+/* A System V IPC system call (shmget, shmctl, semget, semtimedop, semctl, msgget, msgsnd,
+   msgrcv, msgctl) with its raw arguments: the result, or -errno (semctl is variadic in C). */
+long clinux_sysv(long number, long a0, long a1, long a2, long a3, long a4);
+
+/* Gives the calling process an IPC namespace of its own (unshare(CLONE_NEWIPC), which needs
+   CAP_SYS_ADMIN): 0, or -errno. */
+int clinux_private_ipc_namespace(void);
+
 #endif

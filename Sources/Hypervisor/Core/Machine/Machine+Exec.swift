@@ -293,6 +293,7 @@ extension MachineConfiguration {
         if !addressSpaceRandomization { options.append("--no-aslr") }
         if !syscallPatching { options.append("--no-syscall-patching") }
         if traceSyscalls { options += ["--trace-fd", "\(traceOutput)"] }
+        if SystemVIPC.isolated { options.append("--ipc-namespace") }
         return options
     }
 }

@@ -552,6 +552,23 @@ extension Machine {
         case let .process(request) where request.operation == UK_PROC_UNMAP_SHARED.rawValue:
             answer(callLock.withLock { memory.shared.remove(UInt64(bitPattern: request.arguments[0]), vm: vm) })
             return nil
+        case let .process(request) where request.operation == UK_PROC_SYSV.rawValue && request.flags == 220:
+            // A semaphore operation may wait (a slice, SystemVIPC): not under the call lock.
+            guard let range = request.buffer else { answer(-Int64(EFAULT)); return nil }
+            answer((try? memory.withBytes(at: range.address, length: range.length) {
+                SystemVIPC.perform(request, buffer: $0) { _, _ in -Int64(EINVAL) }
+            }) ?? -Int64(EFAULT))
+            return nil
+        case let .process(request) where request.operation == UK_PROC_SYSV.rawValue:
+            // Under the call lock (shmat adds a window); these never wait (SystemVIPC).
+            answer(callLock.withLock {
+                let addWindow = { (host: UnsafeMutableRawPointer, length: UInt64) in self.memory.shared.adopt(host, length: length, vm: self.vm) }
+                guard let range = request.buffer else { return SystemVIPC.perform(request, buffer: nil, addWindow: addWindow) }
+                return (try? memory.withBytes(at: range.address, length: range.length) {
+                    SystemVIPC.perform(request, buffer: $0, addWindow: addWindow)
+                }) ?? -Int64(EFAULT)
+            })
+            return nil
         case let .process(request) where request.operation == UK_PROC_SHARED_SIZE.rawValue:
             answer(memory.shared.backedSize(UInt64(bitPattern: request.arguments[0])))
             return nil

@@ -64,23 +64,38 @@ public final class SharedWindows: @unchecked Sendable {
         guard length > 0, length & 0xFFF == 0, offset & 0xFFF == 0, offset <= UInt64(Int64.max) - length else {
             return -Int64(EINVAL)
         }
-        return lock.withLock {
+        let protection = PROT_READ | (writable ? PROT_WRITE : 0)
+        let mapping = fd.map { mmap(nil, Int(length), protection, MAP_SHARED, $0, off_t(offset)) }
+            ?? mmap(nil, Int(length), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)
+        guard let mapping, mapping != MAP_FAILED else { return -Int64(errno) }
+        let file = fd.map { fcntl($0, F_DUPFD_CLOEXEC, 3) }
+        let address = add(mapping, length: length, file: file, offset: offset, vm: vm)
+        if address < 0 {
+            munmap(mapping, Int(length))
+            if let file, file >= 0 { Glibc.close(file) }
+        }
+        return address
+    }
+
+    /// Adds `length` bytes of host shared memory the caller mapped (a System V segment it
+    /// attached) to `vm` as a window, which owns the mapping from then on; the window's
+    /// guest-physical address, or -errno (the caller still owns the mapping).
+    func adopt(_ mapping: UnsafeMutableRawPointer, length: UInt64, vm: VirtualMachine) -> Int64 {
+        guard length > 0, length & 0xFFF == 0 else { return -Int64(EINVAL) }
+        return add(mapping, length: length, file: nil, offset: 0, vm: vm)
+    }
+
+    private func add(_ mapping: UnsafeMutableRawPointer, length: UInt64, file: Int32?, offset: UInt64, vm: VirtualMachine) -> Int64 {
+        lock.withLock {
             guard windows.count < SharedWindows.maximumCount else { return -Int64(ENOMEM) }
             let address = (nextAddress + SharedWindows.alignment - 1) & ~(SharedWindows.alignment - 1)
             guard address < UK_SHARED_WINDOW_END, length <= UK_SHARED_WINDOW_END - address else { return -Int64(ENOMEM) }
-            let protection = PROT_READ | (writable ? PROT_WRITE : 0)
-            let mapping = fd.map { mmap(nil, Int(length), protection, MAP_SHARED, $0, off_t(offset)) }
-                ?? mmap(nil, Int(length), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)
-            guard let mapping, mapping != MAP_FAILED else { return -Int64(errno) }
             var slot: UInt32 = 1
             while windows.contains(where: { $0.slot == slot }) { slot += 1 }
-            let file = fd.map { fcntl($0, F_DUPFD_CLOEXEC, 3) }
             let window = Window(slot: slot, guestAddress: address, size: length, host: mapping, file: file, offset: offset)
             do {
                 try vm.mapRegion(slot: slot, guestAddress: address, size: length, host: mapping)
             } catch {
-                munmap(mapping, Int(length))
-                if let file, file >= 0 { Glibc.close(file) }
                 return -Int64(ENOMEM)
             }
             windows.append(window)

@@ -20,6 +20,8 @@ public struct RunnerCommandLine: Equatable, Sendable {
     /// directory, and whether this runner removes it at its end.
     public var privateDirs: String?
     public var privateDirsOwned = false
+    /// Set for a runner that replaces another: it runs in the guest's private IPC namespace.
+    public var ipcNamespace = false
     public var noASLR = false
     public var noSyscallPatching = false
     public var env: [String] = []
@@ -86,6 +88,7 @@ public struct RunnerCommandLine: Equatable, Sendable {
         Option(name: "net-namespace", value: "name", help: "(set for a guest process's next runner) the host prefix of the guest's abstract AF_UNIX names.") { $0.network.abstractNamespace = $1 },
         Option(name: "private-dirs", value: "dir", help: "(set for a guest process's next runner) the host directory behind the guest's /tmp and /dev.") { $0.privateDirs = $1 },
         Option(name: "private-dirs-owned", value: nil, help: "(set for a guest process's next runner) remove --private-dirs at the end.") { c, _ in c.privateDirsOwned = true },
+        Option(name: "ipc-namespace", value: nil, help: "(set for a guest process's next runner) the runner is already in the guest's private IPC namespace.") { c, _ in c.ipcNamespace = true },
         Option(name: "no-aslr", value: nil, help: "Disable address-space randomisation (fixed static-pie base, stack and mmap area, as `setarch -R`).") { c, _ in c.noASLR = true },
         Option(name: "no-syscall-patching", value: nil, help: "Never rewrite the application's hot `syscall` sites into jumps to the kernel (every syscall traps; for triage).") { c, _ in c.noSyscallPatching = true },
         Option(name: "env", value: "KEY=VALUE", help: "Set KEY=VALUE in the guest's environment (repeatable).") { $0.env.append($1) },
