@@ -126,6 +126,12 @@ enum InotifySyscalls {
     /// ioctl(2) of an inotify descriptor: FIONREAD answers the bytes queued; anything else ENOTTY.
     static func ioctl(_ file: OpenFile, request: UInt32, argument: UInt64) throws(Errno) -> Int {
         guard request == fionread else { throw .ENOTTY }
+        return try hostIntegerIoctl(file, request: request, argument: argument)
+    }
+
+    /// An ioctl that answers one int (FIONREAD, SIOCOUTQ), asked of the host and copied to
+    /// `argument`.
+    static func hostIntegerIoctl(_ file: OpenFile, request: UInt32, argument: UInt64) throws(Errno) -> Int {
         _ = try Errno.check(Hypercall.ioctl(handle: file.hostHandle, request: request,
                                             argumentPhysical: BounceBuffer.physical, length: 4))
         try UserMemory.copyOut(from: BounceBuffer.pointer, to: argument, count: 4)

@@ -904,16 +904,17 @@ enum SocketSyscalls {
     /// socket moves every byte. A read of nothing answers 0 at once (as Linux's sock_read_iter:
     /// no datagram is taken).
     static func transfer(_ file: OpenFile, buffer: UInt64, count: Int, write: Bool) throws(Errno) -> Int {
-        let vector: Vector = count > 0 ? [(buffer, count)] : []
-        if write { return try send(file, vector, flags: 0, address: Address()) }
-        if count == 0 { return 0 }
-        return try receive(file, vector, flags: 0).0
+        try transfer(file, count > 0 ? [(buffer, count)] : [], write: write)
     }
 
     /// readv/writev(2) of a socket: one recvmsg/sendmsg of the whole vector, so a datagram is
     /// written and read whole; a vector of nothing reads 0 at once.
     static func transferVector(_ file: OpenFile, vector address: UInt64, count: Int, write: Bool) throws(Errno) -> Int {
-        let vector = try loadVector(address, count: count)
+        try transfer(file, try loadVector(address, count: count), write: write)
+    }
+
+    /// The core of read/write and readv/writev: send or receive without flags.
+    private static func transfer(_ file: OpenFile, _ vector: Vector, write: Bool) throws(Errno) -> Int {
         if write { return try send(file, vector, flags: 0, address: Address()) }
         if total(vector) == 0 { return 0 }
         return try receive(file, vector, flags: 0).0
@@ -925,12 +926,7 @@ enum SocketSyscalls {
     /// ioctl(2) of a socket: FIONREAD (SIOCINQ) and SIOCOUTQ from the host, FIONBIO sets the
     /// guest's O_NONBLOCK.
     static func ioctl(_ fd: Int, _ file: OpenFile, request: UInt32, argument: UInt64) throws(Errno) -> Int {
-        if request == siocoutq {
-            _ = try Errno.check(Hypercall.ioctl(handle: file.hostHandle, request: request,
-                                                argumentPhysical: BounceBuffer.physical, length: 4))
-            try UserMemory.copyOut(from: BounceBuffer.pointer, to: argument, count: 4)
-            return 0
-        }
+        if request == siocoutq { return try InotifySyscalls.hostIntegerIoctl(file, request: request, argument: argument) }
         if request == fionbio {
             let on = try UserMemory.load(Int32.self, from: argument)
             var changed = file

@@ -28,8 +28,6 @@ extension HostFileTable {
     static let messageCmsgCloexec: Int32 = 0x4000_0000
     /// SCM_MAX_FD: the most descriptors one SCM_RIGHTS message carries.
     static let maximumRights: Int32 = 253
-    /// CMSG_SPACE for `count` descriptors: the 16-byte header and the data, rounded to 8.
-    static func controlSpace(_ count: Int) -> Int { (16 + 4 * count + 7) & ~7 }
     /// sizeof(struct sockaddr_un): sun_family then 108 bytes of sun_path.
     static let unixAddressSize = 110
 
@@ -299,8 +297,6 @@ extension HostFileTable {
 
     /// SOL_SOCKET's SCM_RIGHTS and SCM_CREDENTIALS control messages.
     static let controlRights: Int32 = 1, controlCredentials: Int32 = 2
-    /// CMSG_SPACE(sizeof(struct ucred)).
-    static let credentialsSpace = 32
 
     /// Runs `body` with the host vectors of a SEND's or RECV's data: the application's buffers
     /// (user_count pairs in the data area, through `user`) or the data area itself.
@@ -367,25 +363,32 @@ extension HostFileTable {
         }
         let transmit = { (address: UnsafePointer<sockaddr>?, addressLength: socklen_t) -> Int64 in
             self.withDataVectors(call, data: data, user: user, intoGuest: false) { vectors in
-                var vectors = vectors
                 var message = msghdr()
                 message.msg_name = UnsafeMutableRawPointer(mutating: address)
                 message.msg_namelen = addressLength
-                // SAFETY: the vectors and the control bytes outlive the host call.
-                let sent = vectors.withUnsafeMutableBufferPointer { vectorPointer in
-                    control.withUnsafeMutableBytes { controlBytes in
-                        message.msg_iov = vectorPointer.baseAddress
-                        message.msg_iovlen = vectorPointer.count
-                        message.msg_control = controlBytes.count > 0 ? controlBytes.baseAddress : nil
-                        message.msg_controllen = controlBytes.count
-                        return Glibc.sendmsg(fd, &message, flags)
-                    }
-                }
+                let sent = HostFileTable.withMessage(&message, vectors: vectors, control: &control) { Glibc.sendmsg(fd, $0, flags) }
                 return sent < 0 ? -Int64(errno) : Int64(sent)
             }
         }
         guard call.addr_len > 0 || !path.isEmpty else { return transmit(nil, 0) }
         return withAddress(call, path: path, operation: "sendto") { address, length in transmit(address, length) }
+    }
+
+    /// Runs `body` (sendmsg or recvmsg) with `message` holding `vectors` and `control` (none
+    /// when empty) for the call's duration.
+    private static func withMessage(_ message: inout msghdr, vectors: [iovec], control: inout [UInt8],
+                                    _ body: (UnsafeMutablePointer<msghdr>) -> Int) -> Int {
+        var vectors = vectors
+        // SAFETY: the vectors and the control bytes outlive the host call `body` makes.
+        return vectors.withUnsafeMutableBufferPointer { vectorPointer in
+            control.withUnsafeMutableBytes { controlBytes in
+                message.msg_iov = vectorPointer.baseAddress
+                message.msg_iovlen = vectorPointer.count
+                message.msg_control = controlBytes.count > 0 ? controlBytes.baseAddress : nil
+                message.msg_controllen = controlBytes.count
+                return body(&message)
+            }
+        }
     }
 
     /// recvmsg(2) into the call's data (or the application's buffers) with `call.a2` bytes of
@@ -395,28 +398,17 @@ extension HostFileTable {
                          rights: UnsafeMutableRawBufferPointer, user: UserBuffers?) -> Int64 {
         var flags: Int32 = 0
         let flagsIn = call.a0 | HostFileTable.messageDontWait | HostFileTable.messageCmsgCloexec
-        // The guest's control room (a2 bytes): the host kernel fills it as it would the
-        // application's, truncating (MSG_CTRUNC) where that would.
-        let room = min(Int(max(call.a2, 0)), HostFileTable.credentialsSpace + HostFileTable.controlSpace(Int(HostFileTable.maximumRights)))
-        var control = [UInt8](repeating: 0, count: room)
+        // The guest's control room (a2 bytes, bounded by the call's buffer in socketCall): the
+        // host kernel fills it as it would the application's, truncating (MSG_CTRUNC) where that would.
+        var control = [UInt8](repeating: 0, count: Int(max(call.a2, 0)))
         var controlLength = 0
         let request = call
         let result = receiveAddress(&call) { address, length in
             Int(withDataVectors(request, data: data, user: user, intoGuest: true) { vectors in
-                var vectors = vectors
                 var message = msghdr()
                 message.msg_name = UnsafeMutableRawPointer(address)
                 message.msg_namelen = length.pointee
-                // SAFETY: the vectors and the control bytes outlive the host call.
-                let received = vectors.withUnsafeMutableBufferPointer { vectorPointer in
-                    control.withUnsafeMutableBytes { controlBytes in
-                        message.msg_iov = vectorPointer.baseAddress
-                        message.msg_iovlen = vectorPointer.count
-                        message.msg_control = controlBytes.count > 0 ? controlBytes.baseAddress : nil
-                        message.msg_controllen = controlBytes.count
-                        return Glibc.recvmsg(fd, &message, flagsIn)
-                    }
-                }
+                let received = HostFileTable.withMessage(&message, vectors: vectors, control: &control) { Glibc.recvmsg(fd, $0, flagsIn) }
                 length.pointee = message.msg_namelen
                 flags = message.msg_flags
                 controlLength = received >= 0 ? message.msg_controllen : 0
