@@ -8,7 +8,6 @@
 // file status flags (O_NONBLOCK set by the child) are shared while FD_CLOEXEC and closing a
 // descriptor stay per process; files the child creates with write() and with stdio (flushed by
 // exit) are complete once it is reaped. The files are left in the working directory.
-// conformance-memory: 256M
 // conformance-timeout: 120
 // conformance-libcs: musl glibc
 #define _GNU_SOURCE

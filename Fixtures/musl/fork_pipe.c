@@ -9,7 +9,6 @@
 // 6 MiB between stages, odd read sizes) reports its sums back through a third pipe, each stage
 // ending with status 0 after seeing end of file.
 // conformance-timeout: 60
-// conformance-memory: 256M
 // conformance-libcs: musl glibc
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,6 @@
 // child take turns through an atomic counter in the shared page 20000 times without any system
 // call between turns (bounded by a deadline), and the child's mprotect and munmap of its view do
 // not affect the parent's. A MAP_PRIVATE page next to it stays private.
-// conformance-memory: 256M
 // conformance-libcs: musl glibc
 #define _GNU_SOURCE
 #include <errno.h>

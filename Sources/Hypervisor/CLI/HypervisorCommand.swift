@@ -50,12 +50,14 @@ struct HypervisorCommand {
             return fail("cannot find the unikernel image (unikernel.elf) next to the hypervisor; run `make`, or pass --kernel", status: 125)
         }
         let memoryText = options.memory ?? environment.value("UNIKERNEL_MEMORY")
-        var memorySize = MachineConfiguration.defaultMemorySize
+        var memorySize: UInt64
         if let memoryText {
             guard let size = MemorySize.parse(memoryText) else {
                 return fail("invalid memory size '\(memoryText)' (expected e.g. 64M, 512M, 2G)", status: 125)
             }
             memorySize = size
+        } else {
+            memorySize = HostMemoryLimit.forGuest()
         }
         var cpus = MachineConfiguration.defaultCPUCount
         if let text = options.cpus ?? environment.value("UNIKERNEL_CPUS") {

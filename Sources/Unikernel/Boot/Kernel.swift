@@ -18,6 +18,7 @@ enum Kernel {
         PageMapper.configureSharedRoot(info.pml4_phys, cpuTables: info.cpu_tables_phys, cpuCount: max(Int(info.cpu_count), 1))
         CPULocal.cpuTablesPhysical = info.cpu_tables_phys
         Frames.allocator = FrameAllocator(start: info.free_phys_start, end: info.free_phys_end)
+        Frames.limit = max(info.memory_size, info.free_phys_end)
         KernelHeap.root = info.pml4_phys
         currentProcess.bootInfo = info
         currentProcess.features = CPUSetup.detect(cr4: info.cr4)

@@ -37,6 +37,17 @@ enum Hypercall {
         CPU.haltForever()
     }
 
+    /// More RAM, at least `bytes` after its current end (UK_PROC_GROW_MEMORY): the new end of
+    /// RAM, or -ENOMEM. It touches no file state, so it leaves the write-behind buffer alone:
+    /// a frame may be needed while that buffer is half filled (a fault on the user page it
+    /// copies from).
+    static func growMemory(atLeast bytes: UInt64) -> Int64 {
+        var block = uk_hc_process()
+        block.op = UK_PROC_GROW_MEMORY.rawValue
+        block.arg0 = Int64(bitPattern: bytes)
+        return performControl(UK_HC_PROCESS, block).result
+    }
+
     /// A process operation (fork, wait, kill, pipe); `buffer` is the bounce buffer's data area
     /// when `dataLength` > 0.
     /// `bufferPhysical` names another buffer instead (a caller that releases the kernel lock

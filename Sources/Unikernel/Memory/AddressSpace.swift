@@ -183,7 +183,7 @@ struct AddressSpace {
         while page < blockEnd {
             defer { page += UK_PAGE_SIZE }
             guard mapper.lookup(page) == nil else { continue }
-            guard Frames.allocator.availableCount > AddressSpace.reservedFrames, let frame = Frames.allocate() else { return }
+            guard Frames.availableCount > AddressSpace.reservedFrames, let frame = Frames.allocate() else { return }
             guard mapper.map(page, to: frame, region.protection) else {
                 Frames.release(frame)
                 return
@@ -287,7 +287,7 @@ struct AddressSpace {
     /// than the memory that could ever back it (free frames now).
     func canCommit(_ length: UInt64, _ protection: Protection) -> Bool {
         guard protection.isWritable else { return true }
-        return length / AddressSpace.pageSize <= UInt64(Frames.allocator.availableCount)
+        return length / AddressSpace.pageSize <= UInt64(Frames.availableCount)
     }
 
     /// mremap: shrinks in place, grows in place when the pages after the

@@ -64,6 +64,12 @@ struct FrameAllocator {
         freeCount += 1
     }
 
+    /// Moves the end up to `newEnd` (RAM the host added right after the old end).
+    mutating func extend(to newEnd: UInt64) {
+        let aligned = newEnd & ~(UK_PAGE_SIZE - 1)
+        if aligned > end { end = aligned }
+    }
+
     /// Frames handed out and not returned.
     var usedCount: Int { Int((next - start) / UK_PAGE_SIZE) - freeCount }
 
@@ -71,21 +77,47 @@ struct FrameAllocator {
     var availableCount: Int { Int((end - next) / UK_PAGE_SIZE) + freeCount }
 }
 
-/// The kernel's one frame allocator.
+/// The kernel's one frame allocator, over RAM that grows on demand: when the allocator runs
+/// dry, the host adds RAM after its end (UK_PROC_GROW_MEMORY) until `limit`, the most the
+/// guest may have. The host's direct map covers the whole limit from boot, so new frames are
+/// reachable at once.
 enum Frames {
     static var allocator = FrameAllocator()
+    /// The end of RAM the host will not go past (uk_boot_info.memory_size).
+    static var limit: UInt64 = 0
 
-    /// A zeroed frame; when none is left, frames waiting for other vCPUs' TLB flushes are
-    /// waited for and taken.
+    /// A zeroed frame; when none is left, more RAM is asked for, then frames waiting for
+    /// other vCPUs' TLB flushes are waited for and taken.
     static func allocate() -> UInt64? {
         if let frame = allocator.allocate() { return frame }
+        if grow(atLeast: UK_PAGE_SIZE), let frame = allocator.allocate() { return frame }
         TLB.drainQuarantine()
         return allocator.allocate()
     }
-    static func allocateContiguous(pages: Int) -> UInt64? { allocator.allocateContiguous(pages: pages) }
+
+    static func allocateContiguous(pages: Int) -> UInt64? {
+        if let frame = allocator.allocateContiguous(pages: pages) { return frame }
+        guard grow(atLeast: UInt64(pages) * UK_PAGE_SIZE) else { return nil }
+        return allocator.allocateContiguous(pages: pages)
+    }
+
     /// Returns a frame: at once, or after the TLB shootdown when other vCPUs may still reach it.
     static func release(_ frame: UInt64) {
         if TLB.deferRelease(frame) { return }
         allocator.release(frame)
+    }
+
+    /// Frames available now or on demand (what the overcommit check and sysinfo count).
+    static var availableCount: Int {
+        allocator.availableCount + Int((limit > allocator.end ? limit - allocator.end : 0) / UK_PAGE_SIZE)
+    }
+
+    /// Asks the host for at least `bytes` more RAM; whether the allocator got any.
+    private static func grow(atLeast bytes: UInt64) -> Bool {
+        guard allocator.end < limit else { return false }
+        let end = Hypercall.growMemory(atLeast: bytes)
+        guard end > 0, UInt64(end) > allocator.end, UInt64(end) <= limit else { return false }
+        allocator.extend(to: UInt64(end))
+        return true
     }
 }

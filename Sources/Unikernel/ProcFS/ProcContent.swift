@@ -456,7 +456,7 @@ enum ProcContent {
 
     private static func memInfo() -> [UInt8] {
         let total = UInt64(currentProcess.bootInfo.memory_size) / 1024
-        let free = UInt64(Frames.allocator.availableCount) * 4
+        let free = UInt64(Frames.availableCount) * 4
         let rows: [(StaticString, UInt64)] = [
             ("MemTotal:       ", total), ("MemFree:        ", free), ("MemAvailable:   ", free), ("Buffers:        ", 0),
             ("Cached:         ", 0), ("SwapCached:     ", 0), ("Active:         ", total - free), ("Inactive:       ", 0),

@@ -56,7 +56,7 @@ enum SystemSyscalls {
         let info0 = currentProcess.bootInfo
         put(Int64(Clock.monotonicNanoseconds() / 1_000_000_000), at: 0)     // uptime
         put(UInt64(info0.memory_size), at: 32)                              // totalram
-        put(UInt64(Frames.allocator.availableCount) * UK_PAGE_SIZE, at: 40) // freeram
+        put(UInt64(Frames.availableCount) * UK_PAGE_SIZE, at: 40) // freeram
         put(UInt16(1), at: 80)                                              // procs
         put(UInt32(1), at: 104)                                             // mem_unit
         try UserMemory.copyOut(from: info, to: a[0])

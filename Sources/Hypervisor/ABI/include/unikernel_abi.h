@@ -122,12 +122,12 @@ typedef struct uk_boot_info {
     uint64_t flags;              /* UK_BOOT_* */
 
     /* Guest-physical memory. */
-    uint64_t memory_size;        /* bytes of guest-physical memory */
+    uint64_t memory_size;        /* the most guest-physical RAM the guest may have (its limit) */
     uint64_t pml4_phys;          /* active page-table root */
     uint64_t kernel_phys_start;
     uint64_t kernel_phys_end;
     uint64_t free_phys_start;    /* first byte the kernel may allocate */
-    uint64_t free_phys_end;      /* one past the last */
+    uint64_t free_phys_end;      /* one past the last: the end of RAM at boot (UK_PROC_GROW_MEMORY adds more) */
 
     /* The application (virtual addresses have the load bias applied). */
     uint64_t app_entry;          /* AT_ENTRY */
@@ -323,6 +323,11 @@ enum uk_process_op {
      * (IPC_NOWAIT; the kernel retries).
      * result >= 0 or -errno; -ENOSYS when the runner has no private namespace. */
     UK_PROC_SYSV = 12,
+    /* RAM ran out: the host adds at least arg0 bytes of guest-physical RAM right after its
+     * current end (doubling RAM when the limit, uk_boot_info.memory_size, allows), already in
+     * the direct map the host built for the whole limit. result = the new end of RAM, or
+     * -ENOMEM when the limit is reached. */
+    UK_PROC_GROW_MEMORY = 13,
 };
 
 /* Where the host places shared-memory windows: above guest RAM and the hypercall page,

@@ -81,20 +81,37 @@ public struct BootPageTables: Sendable {
 
     /// Every non-zero entry as (guest-physical address of the entry, value).
     public func entries() -> [(address: UInt64, entry: PageTableEntry)] {
-        var result: [(UInt64, PageTableEntry)] = []
-        let gigabytes = (memorySize + BootPageTables.oneGiB - 1) / BootPageTables.oneGiB
+        var result = tableEntries()
+        for gib in 0..<gigabytes {
+            for (i, leaf) in directLeaves(gib: gib).enumerated() { result.append((firstDirectPD + gib * 0x1000 + 8 * UInt64(i), leaf)) }
+        }
+        return result
+    }
 
-        // Direct map: PML4 → one PDPT → one PD per GiB → 2 MiB pages, never executable.
+    /// GiBs of the direct map (one PD each).
+    private var gigabytes: UInt64 { (memorySize + BootPageTables.oneGiB - 1) / BootPageTables.oneGiB }
+
+    /// The direct map's 2 MiB leaves in the PD of GiB `gib`, never executable.
+    private func directLeaves(gib: UInt64) -> [PageTableEntry] {
+        var leaves: [PageTableEntry] = []
+        for i in 0..<UInt64(512) {
+            let physical = gib * BootPageTables.oneGiB + i * BootPageTables.twoMiB
+            guard physical < memorySize else { break }
+            leaves.append(.hugePage(at: physical, executable: false, user: kernelUserAccessible))
+        }
+        return leaves
+    }
+
+    /// The entries but the direct map's leaves (those are written a PD at a time: a limit of
+    /// many GiB has thousands).
+    private func tableEntries() -> [(address: UInt64, entry: PageTableEntry)] {
+        var result: [(UInt64, PageTableEntry)] = []
+
+        // Direct map: PML4 → one PDPT → one PD per GiB → 2 MiB pages.
         result.append((pml4 + 8 * UInt64(Self.index(of: UK_DIRECT_MAP_BASE, level: 4)), .table(at: directPDPT)))
         for gib in 0..<gigabytes {
-            let pd = firstDirectPD + gib * 0x1000
             let slot = UInt64(Self.index(of: UK_DIRECT_MAP_BASE + gib * BootPageTables.oneGiB, level: 3))
-            result.append((directPDPT + 8 * slot, .table(at: pd)))
-            for i in 0..<UInt64(512) {
-                let physical = gib * BootPageTables.oneGiB + i * BootPageTables.twoMiB
-                guard physical < memorySize else { break }
-                result.append((pd + 8 * i, .hugePage(at: physical, executable: false, user: kernelUserAccessible)))
-            }
+            result.append((directPDPT + 8 * slot, .table(at: firstDirectPD + gib * 0x1000)))
         }
 
         // Kernel window: the start of guest memory, executable.
@@ -122,8 +139,13 @@ public struct BootPageTables: Sendable {
 
     /// Writes the tables into guest memory (which starts zeroed).
     public func write(into memory: GuestMemory) throws(GuestMemoryError) {
-        for (address, entry) in entries() {
+        for (address, entry) in tableEntries() {
             try memory.store(entry.rawValue, at: address)
+        }
+        for gib in 0..<gigabytes {
+            var bytes: [UInt8] = []
+            for leaf in directLeaves(gib: gib) { withUnsafeBytes(of: leaf.rawValue.littleEndian) { bytes += $0 } }
+            try memory.write(bytes, at: firstDirectPD + gib * 0x1000)
         }
     }
 }

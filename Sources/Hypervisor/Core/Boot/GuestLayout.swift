@@ -39,6 +39,14 @@ public struct GuestLayout: Equatable, Sendable {
     /// its page tables), built by the host, one after the other from vCPU 0's.
     public var cpuTables: UInt64
     public var freeStart: UInt64
+    /// The RAM the VM starts with: the images and tables, plus `initialFreeMemory` for the
+    /// kernel to start in (more is given on demand, up to `memorySize`: GuestMemory.grow).
+    public var initialRAM: UInt64 {
+        let granule = GuestMemory.growthGranule
+        return min(memorySize, (freeStart + GuestLayout.initialFreeMemory + granule - 1) / granule * granule)
+    }
+    /// Free memory at start beyond the images and tables (a hello needs under 1 MiB).
+    public static let initialFreeMemory: UInt64 = 16 << 20
 
     static func pageUp(_ value: UInt64) -> UInt64 { (value + UK_PAGE_SIZE - 1) & ~(UK_PAGE_SIZE - 1) }
 

@@ -13,16 +13,14 @@ public final class VirtualMachine {
 
     deinit { try? fd.close() }
 
-    /// Backs guest-physical `[guestAddress, guestAddress + memory.size)` with `memory`.
-    public func mapMemory(_ memory: GuestMemory, slot: UInt32 = 0, guestAddress: UInt64 = 0) throws(KVMError) {
-        var region = kvm_userspace_memory_region(
-            slot: slot, flags: 0, guest_phys_addr: guestAddress,
-            memory_size: memory.size, userspace_addr: UInt64(UInt(bitPattern: memory.hostBase)))
-        try KVMSystem.ioctl(fd, CLinux.CKVM_SET_USER_MEMORY_REGION, &region, "KVM_SET_USER_MEMORY_REGION")
+    /// Gives `memory`'s RAM, as far as it is committed, to this VM (slot 0; later growth adds
+    /// slots of its own: GuestMemory.grow).
+    public func mapMemory(_ memory: GuestMemory) throws(KVMError) {
+        try memory.registerRAM(in: self)
     }
 
     /// Backs guest-physical `[guestAddress, guestAddress + size)` with host memory at `host`
-    /// as memory slot `slot` (a shared window).
+    /// as memory slot `slot` (RAM, or a shared window).
     func mapRegion(slot: UInt32, guestAddress: UInt64, size: UInt64, host: UnsafeMutableRawPointer) throws(KVMError) {
         var region = kvm_userspace_memory_region(slot: slot, flags: 0, guest_phys_addr: guestAddress,
                                                  memory_size: size, userspace_addr: UInt64(UInt(bitPattern: host)))

@@ -107,7 +107,7 @@ public final class Machine {
             vm = try system.createVirtualMachine()
             try vm.setTSSAddress(0xFFFB_D000)
             PhaseTimer.shared.mark("vm-created")
-            memory = try GuestMemory(size: configuration.memorySize)
+            memory = try GuestMemory(limit: configuration.memorySize, committed: layout.initialRAM)
             try vm.mapMemory(memory)
             PhaseTimer.shared.mark("memory-mapped")
             var created: [VirtualCPU] = []
@@ -214,7 +214,7 @@ public final class Machine {
         info.version = UInt32(UK_BOOT_VERSION)
         info.size = UInt32(MemoryLayout<uk_boot_info>.size)
         info.flags = bootFlags
-        info.memory_size = memory.size
+        info.memory_size = memory.limit
         info.pml4_phys = pageTables.pml4
         info.kernel_phys_start = UK_KERNEL_PHYS_BASE
         info.kernel_phys_end = layout.kernelEnd
@@ -547,6 +547,14 @@ extension Machine {
                 guard offset >= 0, length > 0 else { return -Int64(EINVAL) }
                 return memory.shared.create(fd: fd, offset: UInt64(offset), length: UInt64(length),
                                             writable: request.flags & 1 != 0, vm: vm)
+            })
+            return nil
+        case let .process(request) where request.operation == UK_PROC_GROW_MEMORY.rawValue:
+            answer(callLock.withLock {
+                guard request.arguments[0] > 0, let end = memory.grow(byAtLeast: UInt64(request.arguments[0]), vm: vm) else {
+                    return -Int64(ENOMEM)
+                }
+                return Int64(end)
             })
             return nil
         case let .process(request) where request.operation == UK_PROC_UNMAP_SHARED.rawValue:

@@ -19,7 +19,8 @@ public struct FaultInjection: OptionSet, Sendable {
 
 /// Everything needed to build a machine that runs one program.
 public struct MachineConfiguration: Sendable {
-    /// The default guest memory size, 64 MiB.
+    /// The guest memory limit of a configuration built in code, 64 MiB (the runner's
+    /// command line defaults to HostMemoryLimit.forGuest()).
     public static let defaultMemorySize: UInt64 = 64 << 20
 
     /// The unikernel image (an ELF file).
@@ -32,6 +33,7 @@ public struct MachineConfiguration: Sendable {
     public var environment: [String]
     /// The host directory the guest sees as its root (and starts in).
     public var rootDirectory: String = "."
+    /// The most guest-physical RAM the guest may use (it grows on demand up to this: GuestMemory).
     public var memorySize: UInt64 = MachineConfiguration.defaultMemorySize
     /// vCPUs the guest may use (threads run on them in parallel).
     public var cpuCount = 1

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import SystemPackage
 
 /// Why an access to guest memory was refused.
@@ -26,26 +27,89 @@ public enum GuestMemoryError: Error, Equatable, CustomStringConvertible {
 /// shared windows above it, and the only place the hypervisor turns guest-physical
 /// addresses into host pointers. Every access is bounds-checked against RAM or one
 /// window; nothing here trusts a guest value.
+///
+/// RAM grows on demand up to a limit. The whole limit is reserved in the host's address
+/// space at once (MAP_NORESERVE: no memory is used until touched), but the VM is given only
+/// a first part, `size` bytes; when the guest kernel runs out of frames it asks for more
+/// (UK_PROC_GROW_MEMORY) and the next part is added to the VM as a memory slot of its own.
+/// Registering a slot costs time in proportion to its size on kvm-pvm (its shadow-paging
+/// metadata, about 1 ms per GiB measured), so a guest that needs 64 MiB never pays for the
+/// 24 GiB it may use.
 public final class GuestMemory {
-    /// Bytes of guest-physical RAM, starting at guest-physical address 0.
-    public let size: UInt64
+    /// Bytes of guest-physical RAM the guest may use at most (the reservation's size).
+    public let limit: UInt64
+    /// Bytes of guest-physical RAM given to the VM so far, starting at guest-physical 0.
+    public var size: UInt64 { committed.load(ordering: .acquiring) }
+    private let committed: Atomic<UInt64>
     /// Where the mapping starts in the host's address space.
     let hostBase: UnsafeMutableRawPointer
     /// MAP_SHARED memory the guest added (SharedWindows).
     public let shared = SharedWindows()
+    /// The memory slots that give RAM to the current VM: slot 0 from guest-physical 0, then
+    /// one per growth (numbered from `firstGrowthSlot`, clear of the shared windows' slots).
+    private var growthSlots: UInt32 = 0
+    private let growthLock = HostMutex()
+    static let firstGrowthSlot: UInt32 = 1024
+    /// RAM is given in multiples of this (the direct map's page size).
+    public static let growthGranule: UInt64 = 2 << 20
 
-    /// Reserves `size` bytes, populated lazily by the host kernel on first touch.
-    public init(size: UInt64) throws(GuestMemoryError) {
-        let mapping = mmap(nil, Int(size), PROT_READ | PROT_WRITE,
+    /// Reserves `limit` bytes and gives the guest the first `committed` of them (clamped to
+    /// the limit); memory is populated lazily by the host kernel on first touch.
+    public init(limit: UInt64, committed: UInt64) throws(GuestMemoryError) {
+        let mapping = mmap(nil, Int(limit), PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         guard let mapping, mapping != MAP_FAILED else {
-            throw .allocationFailed(size: size, errno: .current)
+            throw .allocationFailed(size: limit, errno: .current)
         }
-        self.size = size
+        self.limit = limit
+        self.committed = Atomic(min(committed, limit))
         hostBase = mapping
     }
 
-    deinit { munmap(hostBase, Int(size)) }
+    /// All of `size` bytes given to the guest at once.
+    public convenience init(size: UInt64) throws(GuestMemoryError) {
+        try self.init(limit: size, committed: size)
+    }
+
+    deinit { munmap(hostBase, Int(limit)) }
+
+    /// Gives the RAM committed so far to `vm` as slot 0 (a new VM: at boot, or in a forked child).
+    func registerRAM(in vm: VirtualMachine) throws(KVMError) {
+        let registered: Result<Void, KVMError> = growthLock.withLock {
+            do throws(KVMError) {
+                try vm.mapRegion(slot: 0, guestAddress: 0, size: size, host: hostBase)
+            } catch {
+                return .failure(error)
+            }
+            growthSlots = 0
+            return .success(())
+        }
+        try registered.get()
+    }
+
+    /// Grows RAM by at least `minimum` bytes (doubling it when the limit allows, so that a
+    /// program filling gigabytes needs a handful of slots) and adds the new part to `vm`.
+    /// Returns the new size, or nil when the limit is reached or the host refuses the slot.
+    func grow(byAtLeast minimum: UInt64, vm: VirtualMachine) -> UInt64? {
+        growthLock.withLock {
+            let current = size
+            guard minimum > 0, minimum <= limit, current <= limit - minimum else { return nil }
+            let granule = GuestMemory.growthGranule
+            let wanted = max(current + minimum, 2 * current)
+            let target = min(limit, (wanted + granule - 1) / granule * granule)
+            let slot = GuestMemory.firstGrowthSlot + growthSlots
+            do {
+                // SAFETY: [current, target) lies inside the reservation (target <= limit).
+                try vm.mapRegion(slot: slot, guestAddress: current, size: target - current,
+                                 host: hostBase.advanced(by: Int(current)))
+            } catch {
+                return nil
+            }
+            growthSlots += 1
+            committed.store(target, ordering: .releasing)
+            return target
+        }
+    }
 
     /// Checks that `[address, address + length)` lies in guest memory (RAM or one window).
     public func check(_ address: UInt64, length: UInt64) throws(GuestMemoryError) {

@@ -69,7 +69,7 @@ public struct RunnerCommandLine: Equatable, Sendable {
     }
 
     static let options: [Option] = [
-        Option(name: "memory", value: "size", help: "Guest memory, e.g. 64M or 1G (default 64M; also UNIKERNEL_MEMORY).") { $0.memory = $1 },
+        Option(name: "memory", value: "size", help: "The most memory the guest may use, e.g. 512M or 4G; given on demand (default: what the host lets a process use: its RAM, lowered by the runner's rlimits and cgroup; also UNIKERNEL_MEMORY). The kernel keeps about 3 MiB of it (its image and tables with the program's image: more for a large program).") { $0.memory = $1 },
         Option(name: "cpus", value: "count", help: "vCPUs the guest may run threads on (default: the CPUs this process may use, as nproc counts them; also UNIKERNEL_CPUS).") { $0.cpus = $1 },
         Option(name: "dir", value: "dir", help: "Host directory the guest sees as / and starts in (default: current directory).") { $0.dir = $1 },
         Option(name: "read-only", value: nil, help: "Make the guest's root directory read-only (writes fail with EROFS).") { c, _ in c.readOnly = true },
