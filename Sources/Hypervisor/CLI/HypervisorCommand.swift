@@ -147,6 +147,7 @@ struct HypervisorCommand {
         defer { if let own = configuration.privateDirectories, own.owned, !configuration.isChildProcess { own.remove() } }
         configuration.addressSpaceRandomization = !options.noASLR
         configuration.syscallPatching = !options.noSyscallPatching
+        configuration.hugePages = !options.noHugePages
         configuration.memorySize = memorySize
         configuration.cpuCount = cpus
         configuration.timeout = options.timeout

@@ -278,6 +278,11 @@ int ckvm_arm_tick(uint64_t nanoseconds) {
 }
 
 void ckvm_idle(uint64_t timeout_ns) {
+    if (timeout_ns == 0) {
+        /* A yield: nothing else to run in the guest, so other host processes may run. */
+        sched_yield();
+        return;
+    }
     /* Block the run loop's signals, check, then wait with them unblocked in one step
        (ppoll), so a signal between the check and the wait cannot be lost. */
     sigset_t block, previous;

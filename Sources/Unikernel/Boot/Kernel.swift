@@ -53,6 +53,7 @@ enum Kernel {
         }
         currentProcess.addressSpace.mapImage(info)
         if Platform.rewritesSyscallSites, info.flags & UK_BOOT_NO_SYSCALL_PATCHING == 0 { SyscallPatcher.enable() }
+        AddressSpace.largePages = info.flags & UK_BOOT_NO_LARGE_PAGES == 0
         currentProcess.vdsoBase = VDSO.map(into: &currentProcess.addressSpace, clock: info)
         let top = currentProcess.addressSpace.reserveStack()
 

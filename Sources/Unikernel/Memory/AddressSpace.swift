@@ -144,10 +144,30 @@ struct AddressSpace {
               !access.write || region.protection.isWritable,
               !access.instructionFetch || region.protection.isExecutable else { return false }
         if region.kind == .shared { return mapShared(AddressSpace.pageDown(address), in: region) }
+        if let block = largePageBlock(for: address, in: region), let frame = Frames.allocateHuge() {
+            if mapper.mapHuge(block, to: frame, region.protection) { return true }
+            Frames.allocator.releaseHuge(frame)  // never mapped: back at once
+        }
         guard let frame = Frames.allocate(),
               mapper.map(AddressSpace.pageDown(address), to: frame, region.protection) else { return false }
         faultAround(address, in: region)
         return true
+    }
+
+    /// Large pages for zero-filled memory (UK_BOOT_NO_LARGE_PAGES, the runner's
+    /// `--no-huge-pages`, turns them off): as Linux's transparent huge pages set to `always`.
+    static var largePages = true
+
+    /// The 2 MiB block a demand fault at `address` may fill with one large page: when the
+    /// region is zero-filled memory (heap, stack, anonymous mmap) that covers the whole aligned
+    /// block and nothing in the block is mapped yet. One fault then serves 512 pages, and the
+    /// TLB needs one entry where it needed 512.
+    private func largePageBlock(for address: UInt64, in region: Region) -> UInt64? {
+        guard AddressSpace.largePages, region.kind == .anonymous || region.kind == .heap || region.kind == .stack,
+              region.protection.isAccessible else { return nil }
+        let block = address & ~(PageMapper.hugePageSize - 1)
+        guard block >= region.start, region.end - block >= PageMapper.hugePageSize, mapper.isEmptyBlock(block) else { return nil }
+        return block
     }
 
     /// Maps a page of a shared region to its window frame (reachable by the kernel too).
@@ -243,25 +263,34 @@ struct AddressSpace {
     /// zero-fill regions read back as zero).
     mutating func discardPages(_ start: UInt64, _ end: UInt64) {
         forEachPageWithTables(start, end) { page in
-            if let index = regionIndex(containing: page), regions[index].kind != .image,
-               let frame = mapper.unmap(page) {
-                Frames.release(frame)
-            }
+            guard let index = regionIndex(containing: page), regions[index].kind != .image else { return AddressSpace.pageSize }
+            return releasePage(page, end)
         }
     }
 
     /// Returns the frames of every mapped page in [start, end).
     private mutating func releasePages(_ start: UInt64, _ end: UInt64) {
-        forEachPageWithTables(start, end) { page in
-            if let frame = mapper.unmap(page) { Frames.release(frame) }
-        }
+        forEachPageWithTables(start, end) { page in releasePage(page, end) }
     }
 
-    /// Calls `body` for every page in [start, end) that a page table covers, skipping unmapped
-    /// stretches a page-table level at a time (a huge PROT_NONE reservation costs nothing to
-    /// walk). The kernel heap's arena, which lies in the lower half, is never visited: no
-    /// munmap or madvise of the program can free it.
-    private func forEachPageWithTables(_ start: UInt64, _ end: UInt64, _ body: (UInt64) -> Void) {
+    /// Unmaps the page at `page` and returns its frame: a whole large page at once when it
+    /// starts there and ends by `end` (else the large page is split and one page goes). The
+    /// bytes handled.
+    private func releasePage(_ page: UInt64, _ end: UInt64) -> UInt64 {
+        if page & (PageMapper.hugePageSize - 1) == 0, end - page >= PageMapper.hugePageSize, let frame = mapper.unmapHuge(page) {
+            Frames.releaseHuge(frame)
+            return PageMapper.hugePageSize
+        }
+        if let frame = mapper.unmap(page) { Frames.release(frame) }
+        return AddressSpace.pageSize
+    }
+
+    /// Calls `body` for every page in [start, end) that a page table (or a large page) covers,
+    /// skipping unmapped stretches a page-table level at a time (a huge PROT_NONE reservation
+    /// costs nothing to walk); `body` returns how many bytes it handled (a large page: 2 MiB).
+    /// The kernel heap's arena, which lies in the lower half, is never visited: no munmap or
+    /// madvise of the program can free it.
+    private func forEachPageWithTables(_ start: UInt64, _ end: UInt64, _ body: (UInt64) -> UInt64) {
         for (lower, upper) in AddressSpace.outsideKernelArena(start, end) {
             var page = lower
             while page < upper {
@@ -269,8 +298,7 @@ struct AddressSpace {
                     page = min(upper, (page & ~(skip - 1)) &+ skip)
                     continue
                 }
-                body(page)
-                page += AddressSpace.pageSize
+                page += body(page)
             }
         }
     }
@@ -415,12 +443,16 @@ struct AddressSpace {
         return parts
     }
 
-    /// Highest free range of `length` bytes in [mmapBottom, mmapTop).
+    /// Highest free range of `length` bytes in [mmapBottom, mmapTop). A range of 2 MiB or
+    /// more starts on a 2 MiB boundary, as Linux places large anonymous mappings, so that its
+    /// blocks can be large pages.
     func findFreeRange(length: UInt64) -> UInt64? {
         var ceiling = mmapTop
         var index = regions.count - 1
+        let alignment = length >= PageMapper.hugePageSize && AddressSpace.largePages ? PageMapper.hugePageSize : AddressSpace.pageSize
         while ceiling >= AddressSpace.mmapBottom + length {
-            let candidate = ceiling - length
+            let candidate = (ceiling - length) & ~(alignment - 1)
+            guard candidate >= AddressSpace.mmapBottom else { return nil }
             // The highest region starting below the ceiling bounds the gap.
             while index >= 0 && regions[index].start >= ceiling { index -= 1 }
             if index < 0 || regions[index].end <= candidate {

@@ -2,7 +2,11 @@ import UnikernelABI
 
 /// Hands out 4 KiB physical frames from [free_phys_start, free_phys_end):
 /// a bump pointer over never-used frames plus a stack of returned frames,
-/// linked through their first word (reached via the direct map).
+/// linked through their first word (reached via the direct map). 2 MiB frames (512
+/// contiguous, aligned frames for a large page) come from their own stack of returned ones,
+/// else from the bump pointer moved up to 2 MiB: the never-used frames it skips are the
+/// `gap`, which 4 KiB allocations use up before the bump pointer moves again (so there is
+/// never more than one gap).
 ///
 /// Every frame handed out is zero, without zeroing on the allocation path:
 /// never-used frames are zero because the host gives the guest zero-filled
@@ -15,6 +19,13 @@ struct FrameAllocator {
     private var next: UInt64 = 0
     private var freeList: UInt64 = 0  // physical address of the first returned frame; 0 = none
     private(set) var freeCount = 0
+    private var hugeFreeList: UInt64 = 0  // the first returned 2 MiB frame; 0 = none
+    private(set) var hugeFreeCount = 0
+    /// Never-used frames the bump pointer skipped to align a 2 MiB frame: [gapStart, gapEnd).
+    private var gapStart: UInt64 = 0
+    private var gapEnd: UInt64 = 0
+    static let hugeSize: UInt64 = 2 << 20
+    static let framesPerHuge = Int(hugeSize / UK_PAGE_SIZE)
 
     init() {}
 
@@ -34,6 +45,9 @@ struct FrameAllocator {
             freeList = DirectMap.pointer(frame).load(as: UInt64.self)
             DirectMap.pointer(frame).storeBytes(of: 0, as: UInt64.self)
             freeCount -= 1
+        } else if gapStart < gapEnd {
+            frame = gapStart
+            gapStart += UK_PAGE_SIZE
         } else if next < end {
             frame = next
             next += UK_PAGE_SIZE
@@ -50,6 +64,36 @@ struct FrameAllocator {
         let frame = next
         next += size
         return frame
+    }
+
+    /// A zeroed, 2 MiB-aligned run of 512 frames, or nil when none is left.
+    mutating func allocateHuge() -> UInt64? {
+        if hugeFreeList != 0 {
+            let frame = hugeFreeList
+            // SAFETY: a returned 2 MiB frame holds the next link in its first word and is zero elsewhere.
+            hugeFreeList = DirectMap.pointer(frame).load(as: UInt64.self)
+            DirectMap.pointer(frame).storeBytes(of: 0, as: UInt64.self)
+            hugeFreeCount -= 1
+            return frame
+        }
+        let aligned = (next + FrameAllocator.hugeSize - 1) & ~(FrameAllocator.hugeSize - 1)
+        guard aligned <= end, end - aligned >= FrameAllocator.hugeSize, gapStart == gapEnd || aligned == next else { return nil }
+        if aligned > next {
+            gapStart = next
+            gapEnd = aligned
+        }
+        next = aligned + FrameAllocator.hugeSize
+        return aligned
+    }
+
+    /// Returns a 2 MiB frame from `allocateHuge` whole: zeroed for its next owner.
+    mutating func releaseHuge(_ frame: UInt64) {
+        guard frame >= start, frame < end, frame & (FrameAllocator.hugeSize - 1) == 0 else { return }
+        // SAFETY: the caller no longer maps any page of it: zero it, then its first word becomes the link.
+        DirectMap.pointer(frame).initializeMemory(as: UInt8.self, repeating: 0, count: Int(FrameAllocator.hugeSize))
+        DirectMap.pointer(frame).storeBytes(of: hugeFreeList, as: UInt64.self)
+        hugeFreeList = frame
+        hugeFreeCount += 1
     }
 
     /// Returns a frame; frames outside the allocator's range (the application
@@ -71,10 +115,13 @@ struct FrameAllocator {
     }
 
     /// Frames handed out and not returned.
-    var usedCount: Int { Int((next - start) / UK_PAGE_SIZE) - freeCount }
+    var usedCount: Int { Int((next - start) / UK_PAGE_SIZE) - idleCount }
 
     /// Frames still available.
-    var availableCount: Int { Int((end - next) / UK_PAGE_SIZE) + freeCount }
+    var availableCount: Int { Int((end - next) / UK_PAGE_SIZE) + idleCount }
+
+    /// Frames below the bump pointer that are not handed out: returned ones and the gap.
+    private var idleCount: Int { freeCount + hugeFreeCount * FrameAllocator.framesPerHuge + Int((gapEnd - gapStart) / UK_PAGE_SIZE) }
 }
 
 /// The kernel's one frame allocator, over RAM that grows on demand: when the allocator runs
@@ -105,6 +152,25 @@ enum Frames {
     static func release(_ frame: UInt64) {
         if TLB.deferRelease(frame) { return }
         allocator.release(frame)
+    }
+
+    /// A zeroed 2 MiB frame (asking the host for more RAM when needed), or nil: the caller
+    /// then maps 4 KiB pages.
+    static func allocateHuge() -> UInt64? {
+        if let frame = allocator.allocateHuge() { return frame }
+        guard grow(atLeast: 2 * FrameAllocator.hugeSize) else { return nil }
+        return allocator.allocateHuge()
+    }
+
+    /// Returns a 2 MiB frame whole, as `release` does a frame.
+    static func releaseHuge(_ frame: UInt64) {
+        if TLB.deferRelease(frame | TLB.hugeFrameTag) { return }
+        allocator.releaseHuge(frame)
+    }
+
+    /// Releases a frame that waited in the TLB quarantine (a 2 MiB one carries the tag).
+    static func releaseQuarantined(_ tagged: UInt64) {
+        if tagged & TLB.hugeFrameTag != 0 { allocator.releaseHuge(tagged & ~TLB.hugeFrameTag) } else { allocator.release(tagged) }
     }
 
     /// Frames available now or on demand (what the overcommit check and sysinfo count).

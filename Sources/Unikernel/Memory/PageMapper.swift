@@ -27,6 +27,11 @@ struct Protection: Equatable {
 /// PML4, reaching every table through the direct map. Leaves get P, RW when
 /// writable and NX when not executable, and U for application pages (the
 /// kernel heap's pages only where the kernel runs at CPL3: Platform).
+///
+/// A 2 MiB page (`mapHuge`, a leaf in the page directory) serves a whole aligned block of an
+/// anonymous region at once. Lookups see through it (the 4 KiB frame inside it); every other
+/// operation on one page of it (map, protect, unmap) first splits it into 512 ordinary
+/// entries over the same frames, so the rest of the kernel only ever changes 4 KiB pages.
 struct PageMapper {
     static let present: UInt64 = 1
     static let writable: UInt64 = 1 << 1
@@ -37,6 +42,11 @@ struct PageMapper {
     static let inaccessible: UInt64 = 1 << 9
     static let addressMask: UInt64 = 0x000F_FFFF_FFFF_F000
     static let lowerHalfEnd: UInt64 = 0x0000_8000_0000_0000
+    /// PS: a page-directory entry that maps a 2 MiB page instead of pointing to a page table.
+    static let largePage: UInt64 = 1 << 7
+    static let hugePageSize: UInt64 = 2 << 20
+    /// The frame bits of a 2 MiB leaf (bit 12 would be its PAT bit, which the kernel never sets).
+    static let hugeAddressMask: UInt64 = 0x000F_FFFF_FFE0_0000
 
     let root: UInt64
 
@@ -70,11 +80,11 @@ struct PageMapper {
         DirectMap.pointer(physical).assumingMemoryBound(to: UInt64.self)
     }
 
-    /// The leaf entry for `virtual`, creating missing intermediate tables when `create`.
-    private func leafEntry(_ virtual: UInt64, create: Bool) -> UnsafeMutablePointer<UInt64>? {
+    /// The page-directory entry for `virtual`, creating missing upper tables when `create`.
+    private func directoryEntry(_ virtual: UInt64, create: Bool) -> UnsafeMutablePointer<UInt64>? {
         var tablePhysical = root
         var level: UInt64 = 39
-        while level >= 21 {
+        while level >= 30 {
             defer { level -= 9 }
             let entries = table(tablePhysical)
             let index = Int((virtual >> level) & 0x1FF)
@@ -85,7 +95,70 @@ struct PageMapper {
             }
             tablePhysical = entries[index] & PageMapper.addressMask
         }
-        return table(tablePhysical) + Int((virtual >> 12) & 0x1FF)
+        return table(tablePhysical) + Int((virtual >> 21) & 0x1FF)
+    }
+
+    /// Whether a page-directory entry is a 2 MiB leaf (mapped, or PROT_NONE).
+    private static func isHuge(_ entry: UInt64) -> Bool {
+        entry & PageMapper.largePage != 0 && isMapped(entry)
+    }
+
+    /// The leaf entry for `virtual`, creating missing intermediate tables when `create`. A
+    /// 2 MiB page in the way is split first (nil when no frame is left for its table).
+    private func leafEntry(_ virtual: UInt64, create: Bool) -> UnsafeMutablePointer<UInt64>? {
+        guard let directory = directoryEntry(virtual, create: create) else { return nil }
+        if PageMapper.isHuge(directory.pointee) {
+            guard split(directory, at: virtual) else { return nil }
+        } else if directory.pointee & PageMapper.present == 0 {
+            guard create, let frame = Frames.allocate() else { return nil }
+            directory.pointee = frame | PageMapper.present | PageMapper.writable | PageMapper.user
+        }
+        return table(directory.pointee & PageMapper.addressMask) + Int((virtual >> 12) & 0x1FF)
+    }
+
+    /// Replaces the 2 MiB leaf at `directory` by a page table of 512 entries with the same
+    /// frames and rights. The translation does not change, so only this vCPU's TLB entry
+    /// for the large page is dropped (other vCPUs may keep it: it says the same).
+    private func split(_ directory: UnsafeMutablePointer<UInt64>, at virtual: UInt64) -> Bool {
+        guard let frame = Frames.allocate() else { return false }
+        let old = directory.pointee
+        let base = old & PageMapper.hugeAddressMask
+        let bits = old & ~PageMapper.hugeAddressMask & ~PageMapper.largePage
+        let entries = table(frame)
+        for index in 0..<512 { entries[index] = (base + UInt64(index) * UK_PAGE_SIZE) | bits }
+        directory.pointee = frame | PageMapper.present | PageMapper.writable | PageMapper.user
+        if old & PageMapper.present != 0 { CPU.invalidatePage(virtual & ~(PageMapper.hugePageSize - 1)) }
+        return true
+    }
+
+    /// Maps the 2 MiB page at `virtual` to the 2 MiB frame `physical` (both aligned) when
+    /// nothing is mapped in that block yet (no page table there); false otherwise.
+    func mapHuge(_ virtual: UInt64, to physical: UInt64, _ protection: Protection) -> Bool {
+        guard protection.isAccessible, let directory = directoryEntry(virtual, create: true),
+              directory.pointee & (PageMapper.present | PageMapper.inaccessible) == 0 else { return false }
+        // Not present before: no TLB holds it, no flush.
+        directory.pointee = physical | PageMapper.leafBits(protection) | PageMapper.largePage | PageMapper.user
+        return true
+    }
+
+    /// Whether no page of the 2 MiB block at `virtual` has a page table or a large page yet
+    /// (a fault there may be served with one 2 MiB page).
+    func isEmptyBlock(_ virtual: UInt64) -> Bool {
+        guard let directory = directoryEntry(virtual, create: false) else { return true }
+        return directory.pointee & (PageMapper.present | PageMapper.inaccessible) == 0
+    }
+
+    /// When the whole 2 MiB block at `virtual` (aligned) is one large page, removes it and
+    /// returns its 2 MiB frame.
+    func unmapHuge(_ virtual: UInt64) -> UInt64? {
+        guard let directory = directoryEntry(virtual, create: false), PageMapper.isHuge(directory.pointee) else { return nil }
+        let old = directory.pointee
+        directory.pointee = 0
+        if old & PageMapper.present != 0 {
+            CPU.invalidatePage(virtual)
+            TLB.noteChange(restricting: false)
+        }
+        return old & PageMapper.hugeAddressMask
     }
 
     private static func isMapped(_ entry: UInt64) -> Bool {
@@ -121,6 +194,7 @@ struct PageMapper {
         while level >= 21 {
             let entries = table(tablePhysical)
             let entry = entries[Int((virtual >> level) & 0x1FF)]
+            if level == 21 && PageMapper.isHuge(entry) { return nil }
             if entry & PageMapper.present == 0 { return UInt64(1) << level }
             tablePhysical = entry & PageMapper.addressMask
             level -= 9
@@ -129,10 +203,19 @@ struct PageMapper {
     }
 
     /// Physical frame and entry bits mapped at `virtual`, if any (PROT_NONE
-    /// pages included: check `present` in the entry before touching them).
+    /// pages included: check `present` in the entry before touching them). Inside a 2 MiB
+    /// page: the 4 KiB frame there, with the large page's bits (PS cleared).
     func lookup(_ virtual: UInt64) -> (frame: UInt64, entry: UInt64)? {
-        guard let entry = leafEntry(virtual, create: false), PageMapper.isMapped(entry.pointee) else { return nil }
-        return (entry.pointee & PageMapper.addressMask, entry.pointee)
+        guard let directory = directoryEntry(virtual, create: false) else { return nil }
+        let entry = directory.pointee
+        if PageMapper.isHuge(entry) {
+            let frame = (entry & PageMapper.hugeAddressMask) + (virtual & (PageMapper.hugePageSize - 1) & ~(UK_PAGE_SIZE - 1))
+            return (frame, frame | (entry & ~PageMapper.hugeAddressMask & ~PageMapper.largePage))
+        }
+        guard entry & PageMapper.present != 0 else { return nil }
+        let leaf = table(entry & PageMapper.addressMask)[Int((virtual >> 12) & 0x1FF)]
+        guard PageMapper.isMapped(leaf) else { return nil }
+        return (leaf & PageMapper.addressMask, leaf)
     }
 
     /// Changes the rights of a mapped page (no-op when unmapped).

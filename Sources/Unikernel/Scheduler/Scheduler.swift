@@ -157,13 +157,16 @@ enum Scheduler {
     }
 
     /// Gives the vCPU to the next runnable task, if there is one.
-    static func yield() {
+    /// Lets the next runnable task run; false when there was none (the caller keeps running).
+    @discardableResult
+    static func yield() -> Bool {
         expireSleepers()
-        guard !runQueue.isEmpty else { return }
+        guard !runQueue.isEmpty else { return false }
         let task = current
         task.state = .runnable
         runQueue.append(task)
         schedule()
+        return true
     }
 
     /// The scheduler's tick (the timer interrupt in application code, a kick, or a request

@@ -43,7 +43,10 @@ enum TLB {
         if change.rawValue > pending.rawValue { pending = change }
     }
 
-    /// Takes a freed frame; false when the frame may be released at once.
+    /// Marks a quarantined 2 MiB frame (frame addresses have their low 12 bits clear).
+    static let hugeFrameTag: UInt64 = 1
+
+    /// Takes a freed frame (`hugeFrameTag` set: a 2 MiB one); false when the frame may be released at once.
     static func deferRelease(_ frame: UInt64) -> Bool {
         guard shared else { return false }
         deferredFrames.append(frame)
@@ -107,7 +110,7 @@ enum TLB {
     private static func releaseQuarantine() {
         while let first = quarantine.first, everyoneFlushed(first.generation) {
             quarantine.removeFirst()
-            for frame in first.frames { Frames.allocator.release(frame) }
+            for frame in first.frames { Frames.releaseQuarantined(frame) }
         }
     }
 

@@ -63,7 +63,7 @@ enum SyscallTable {
         .init(21, "access", .implemented, "host faccessat2 beneath the root", PathSyscalls.access),
         .init(22, "pipe", .implemented, "served in the guest; blocking and O_NONBLOCK ends, PIPE_BUF atomic", PipeSyscalls.pipe),
         .init(23, "select", .implemented, "over the poll core", PipeSyscalls.select),
-        .init(24, "sched_yield", .implemented, "the next runnable task runs", ThreadSyscalls.schedYield),
+        .init(24, "sched_yield", .implemented, "the next runnable task runs; with none, the host's other processes (the host yields)", ThreadSyscalls.schedYield),
         .init(25, "mremap", .partial, "shrink, grow in place, or move the frames (MREMAP_MAYMOVE, MREMAP_FIXED); a shared mapping may shrink and move, not grow (ENOMEM)", MemorySyscalls.mremap),
         .init(26, "msync", .implemented, "the host's msync of a shared mapping's window", MemorySyscalls.msync),
         .init(27, "mincore", .implemented, "every reserved page is resident", MemorySyscalls.mincore),

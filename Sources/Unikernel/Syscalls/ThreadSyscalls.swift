@@ -117,8 +117,10 @@ enum ThreadSyscalls {
         return 0
     }
 
+    /// sched_yield: the next runnable task of the guest, else the host's other processes
+    /// (an idle call of no duration: the host yields its CPU), as Linux yields to any process.
     static func schedYield(_ a: SyscallArguments) throws(Errno) -> Int {
-        Scheduler.yield()
+        if !Scheduler.yield() { Hypercall.idle(nanoseconds: 0) }
         return 0
     }
 

@@ -42,9 +42,9 @@ struct RunnerCommandLineTests {
     }
 
     @Test func everyFlagIsRecognised() throws {
-        let line = try parse(["--read-only", "--no-aslr", "--no-syscall-patching", "--clear-env", "--trace",
+        let line = try parse(["--read-only", "--no-aslr", "--no-syscall-patching", "--no-huge-pages", "--clear-env", "--trace",
                               "--trace-file", "t.txt", "--debug-fault", "no-sse", "prog"])
-        #expect(line.readOnly && line.noASLR && line.noSyscallPatching && line.clearEnv && line.trace)
+        #expect(line.readOnly && line.noASLR && line.noSyscallPatching && line.noHugePages && line.clearEnv && line.trace)
         #expect(line.traceFile == "t.txt")
         #expect(line.debugFault == ["no-sse"])
         #expect(line.dir == ".")

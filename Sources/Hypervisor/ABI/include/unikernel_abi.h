@@ -101,6 +101,7 @@
                                                     both run at CPL3 (README "Platforms") */
 #define UK_BOOT_FSGSBASE            (1ULL << 5)  /* rdfsbase/wrfsbase work where the kernel runs (CR4.FSGSBASE:
                                                    the guest's at CPL0, the host's at CPL3 on kvm-pvm) */
+#define UK_BOOT_NO_LARGE_PAGES      (1ULL << 6)  /* anonymous memory only in 4 KiB pages (no 2 MiB pages) */
 #define UK_BOOT_FAULT_MISALIGN_RSP  (1ULL << 8)  /* start the application with %rsp % 16 == 8 */
 #define UK_BOOT_FAULT_NO_SSE        (1ULL << 9)  /* leave CR4.OSFXSR/OSXMMEXCPT clear */
 #define UK_BOOT_FAULT_NO_FS_BASE    (1ULL << 10) /* arch_prctl(ARCH_SET_FS) succeeds without setting FS */

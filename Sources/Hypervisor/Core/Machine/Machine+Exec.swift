@@ -292,6 +292,7 @@ extension MachineConfiguration {
         options += network.commandLineOptions
         if !addressSpaceRandomization { options.append("--no-aslr") }
         if !syscallPatching { options.append("--no-syscall-patching") }
+        if !hugePages { options.append("--no-huge-pages") }
         if traceSyscalls { options += ["--trace-fd", "\(traceOutput)"] }
         if SystemVIPC.isolated { options.append("--ipc-namespace") }
         return options

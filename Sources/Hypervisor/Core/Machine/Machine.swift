@@ -284,6 +284,7 @@ public final class Machine {
         var flags: UInt64 = 0
         if !configuration.addressSpaceRandomization { flags |= UK_BOOT_NO_ASLR }
         if !configuration.syscallPatching { flags |= UK_BOOT_NO_SYSCALL_PATCHING }
+        if !configuration.hugePages { flags |= UK_BOOT_NO_LARGE_PAGES }
         if configuration.traceSyscalls { flags |= UK_BOOT_TRACE_SYSCALLS }
         if configuration.faults.contains(.misalignedStack) { flags |= UK_BOOT_FAULT_MISALIGN_RSP }
         if configuration.faults.contains(.sseDisabled) { flags |= UK_BOOT_FAULT_NO_SSE }

@@ -54,6 +54,8 @@ public struct MachineConfiguration: Sendable {
     /// Rewrite hot `syscall` sites into jumps to the kernel (see the kernel's SyscallPatcher);
     /// off, every syscall traps, which is slower and otherwise identical.
     public var syscallPatching = true
+    /// Whether the kernel may back whole 2 MiB blocks of anonymous memory with 2 MiB pages.
+    public var hugePages = true
     /// The KVM implementation to assume; nil detects it (`Platform.detect()`).
     public var platform: Platform?
     /// Refuse every write to the guest's root directory (EROFS).

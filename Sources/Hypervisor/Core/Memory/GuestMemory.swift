@@ -54,16 +54,23 @@ public final class GuestMemory {
     public static let growthGranule: UInt64 = 2 << 20
 
     /// Reserves `limit` bytes and gives the guest the first `committed` of them (clamped to
-    /// the limit); memory is populated lazily by the host kernel on first touch.
+    /// the limit); memory is populated lazily by the host kernel on first touch. The
+    /// reservation starts on a 2 MiB boundary, so that a 2 MiB guest page can be one 2 MiB
+    /// host page.
     public init(limit: UInt64, committed: UInt64) throws(GuestMemoryError) {
-        let mapping = mmap(nil, Int(limit), PROT_READ | PROT_WRITE,
+        let granule = Int(GuestMemory.growthGranule)
+        let mapping = mmap(nil, Int(limit) + granule, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         guard let mapping, mapping != MAP_FAILED else {
             throw .allocationFailed(size: limit, errno: .current)
         }
+        let slack = (granule - Int(bitPattern: mapping) % granule) % granule
+        // SAFETY: both trimmed pieces lie inside the mapping just made, outside the part kept.
+        if slack > 0 { munmap(mapping, slack) }
+        munmap(mapping.advanced(by: slack + Int(limit)), granule - slack)
         self.limit = limit
         self.committed = Atomic(min(committed, limit))
-        hostBase = mapping
+        hostBase = mapping.advanced(by: slack)
     }
 
     /// All of `size` bytes given to the guest at once.
@@ -106,6 +113,12 @@ public final class GuestMemory {
                 return nil
             }
             growthSlots += 1
+            // Memory given later serves programs that fill a lot of it: let the host back it with
+            // 2 MiB pages, so the guest's 2 MiB pages need one host fault and one shadow entry
+            // each. (The first part, where a small program lives, keeps 4 KiB host pages: its
+            // resident memory stays small.)
+            // SAFETY: inside the reservation; advice only.
+            madvise(hostBase.advanced(by: Int(current)), Int(target - current), MADV_HUGEPAGE)
             committed.store(target, ordering: .releasing)
             return target
         }

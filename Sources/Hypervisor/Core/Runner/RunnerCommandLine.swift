@@ -24,6 +24,7 @@ public struct RunnerCommandLine: Equatable, Sendable {
     public var ipcNamespace = false
     public var noASLR = false
     public var noSyscallPatching = false
+    public var noHugePages = false
     public var env: [String] = []
     public var clearEnv = false
     public var timeout: Double?
@@ -90,6 +91,7 @@ public struct RunnerCommandLine: Equatable, Sendable {
         Option(name: "private-dirs-owned", value: nil, help: "(set for a guest process's next runner) remove --private-dirs at the end.") { c, _ in c.privateDirsOwned = true },
         Option(name: "ipc-namespace", value: nil, help: "(set for a guest process's next runner) the runner is already in the guest's private IPC namespace.") { c, _ in c.ipcNamespace = true },
         Option(name: "no-aslr", value: nil, help: "Disable address-space randomisation (fixed static-pie base, stack and mmap area, as `setarch -R`).") { c, _ in c.noASLR = true },
+        Option(name: "no-huge-pages", value: nil, help: "Back the program's anonymous memory (heap, stack, mmap) with 4 KiB pages only, never 2 MiB ones (for comparison).") { c, _ in c.noHugePages = true },
         Option(name: "no-syscall-patching", value: nil, help: "Never rewrite the application's hot `syscall` sites into jumps to the kernel (every syscall traps; for triage).") { c, _ in c.noSyscallPatching = true },
         Option(name: "env", value: "KEY=VALUE", help: "Set KEY=VALUE in the guest's environment (repeatable).") { $0.env.append($1) },
         Option(name: "clear-env", value: nil, help: "Start the guest with an empty environment (before --env).") { c, _ in c.clearEnv = true },
