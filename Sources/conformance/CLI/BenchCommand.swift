@@ -11,7 +11,7 @@ extension ConformanceCommand {
             discussion: """
                 Builds Fixtures/bench into .build/bench/bin, measures end-to-end start (with a \
                 phase breakdown from UNIKERNEL_TIMINGS=1), syscall and clock_gettime latency, file \
-                throughput, compute ratios, threads (OpenMP with 1 and 2 threads, futex ping-pong, \
+                throughput, compute ratios (also with --no-huge-pages), first touch of 1 GiB, threads (OpenMP with 1 and 2 threads, futex ping-pong, \
                 thread create + join, a Go program; the guest on 2 vCPUs), loopback TCP throughput and \
                 request/response latency (a program and its forked child), footprint and the \
                 conformance suite's wall time, prints a Markdown table and writes the figures as JSON.

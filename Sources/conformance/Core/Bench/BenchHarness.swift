@@ -21,8 +21,9 @@ public struct BenchConfiguration: Sendable {
     public var startRuns = 40
     /// Runs per micro-benchmark, file and compute figure.
     public var repeats = 3
-    /// Guest memory for every guest run (the KVM floor uses the same).
-    public var memoryMiB = 64
+    /// The KVM floor's VM memory. Guest runs use the runner's default limit (RAM given on
+    /// demand), as a user's runs do.
+    public var floorMemoryMiB = 64
 
     public init(packageRoot: String, hypervisorPath: String) {
         self.packageRoot = packageRoot
@@ -59,7 +60,7 @@ public final class BenchHarness {
         ("stencil", ["1024", "300"], "5-point Jacobi stencil 1024², 300 sweeps"),
         ("sha256", ["256"], "SHA-256 over 256 MiB"),
     ]
-    static let microPrograms = ["syscall", "clock", "fileio"] + computePrograms.map(\.name)
+    static let microPrograms = ["syscall", "clock", "fileio", "touch"] + computePrograms.map(\.name)
     /// `go build`'s environment, as the fixture builder sets it for Fixtures/go: no cgo, the
     /// build cache and GOPATH in `.build` (shared with the fixtures), no `go env -w` file, no
     /// toolchain download and no module proxy.
@@ -117,8 +118,8 @@ public final class BenchHarness {
     // MARK: Running
 
     func guestCommand(_ program: String, _ arguments: [String], directory: String, timeout: Bool = true,
-                      cpus: Int? = nil) -> [String] {
-        var command = [configuration.hypervisorPath, "--memory", "\(configuration.memoryMiB)M", "--dir", directory]
+                      cpus: Int? = nil, options: [String] = []) -> [String] {
+        var command = [configuration.hypervisorPath, "--dir", directory] + options
         if let cpus { command += ["--cpus", "\(cpus)"] }
         if timeout { command += ["--timeout", "300"] }
         if let kernel = configuration.kernelPath { command += ["--kernel", kernel] }
@@ -149,6 +150,7 @@ public final class BenchHarness {
         try measureMicro(into: &results)
         try measureFiles(into: &results)
         try measureCompute(into: &results)
+        try measureMemory(into: &results)
         try measureThreads(into: &results)
         try measureNetwork(into: &results)
         measureKernelImage(into: &results)

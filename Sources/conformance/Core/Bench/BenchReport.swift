@@ -6,7 +6,7 @@ public enum BenchReport {
     public static func markdown(_ results: BenchResults) -> String {
         var out = "## Benchmarks (\(results.date))\n\n"
         out += "Host: \(results.host). End-to-end figures: median [p10–p90] of \(results.runsPerStartFigure) runs; "
-        out += "other figures: median [min–max] of \(results.repeatsPerFigure) runs. Guest memory 64 MiB. "
+        out += "other figures: median [min–max] of \(results.repeatsPerFigure) runs. Guest memory: the runner's default (the host's RAM as the limit, given on demand); KVM floor VM: 64 MiB. "
         out += "Load average (1 min) at start \(results.loadAverageStart), at end \(results.loadAverageEnd): "
         out += "other work on the host shows up as spread.\n\n"
         out += "| Section | Figure | Unikernel | Native Linux | KVM floor | Ratio | Target | Met |\n"
