@@ -148,11 +148,15 @@ enum Signals {
     }
 
     /// si_code for an exception (SEGV_MAPERR/ACCERR, ILL_ILLOPN, FPE_INTDIV, SI_KERNEL).
-    /// A fault on a kernel address is SEGV_MAPERR whatever the page's state, as on Linux
-    /// (the kernel half is never part of the program's mappings).
+    /// As on Linux, a page fault is SEGV_ACCERR when the address lies in one of the program's
+    /// mappings (a PROT_NONE page, a write to a read-only one) and SEGV_MAPERR when it lies in
+    /// none; a fault on a kernel address is SEGV_MAPERR whatever the page's state (the kernel
+    /// half is never part of the program's mappings).
     static func code(forVector vector: UInt64, errorCode: UInt64, address: UInt64) -> Int32 {
         switch vector {
-        case 14: return errorCode & 1 == 0 || address >= PageMapper.lowerHalfEnd ? 1 : 2
+        case 14:
+            if address >= PageMapper.lowerHalfEnd { return 1 }
+            return errorCode & 1 != 0 || currentProcess.addressSpace.regionIndex(containing: address) != nil ? 2 : 1
         case 6: return 2
         case 0: return 1
         default: return 0x80
