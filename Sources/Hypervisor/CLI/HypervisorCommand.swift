@@ -134,14 +134,13 @@ struct HypervisorCommand {
             }
         }
         configuration.volumes = volumes
+        // The guest's private /tmp, /dev and /etc: another runner's, or one made when first used.
         if let path = options.privateDirs {
             configuration.privateDirectories = PrivateDirectories(path: path, owned: options.privateDirsOwned)
         } else {
-            do { configuration.privateDirectories = try PrivateDirectories.create() } catch {
-                return fail(error.description, status: 125)
-            }
+            configuration.privateDirectories = PrivateDirectories()
         }
-        // The first runner's private /tmp and /dev go with it, whatever way it ends here.
+        // The first runner's private /tmp and /dev (if made) go with it, whatever way it ends here.
         defer { if let own = configuration.privateDirectories, own.owned, !configuration.isChildProcess { own.remove() } }
         configuration.addressSpaceRandomization = !options.noASLR
         configuration.syscallPatching = !options.noSyscallPatching

@@ -15,6 +15,9 @@ extension Machine {
         // so an exec closes it as its exit does).
         var gate: [Int32] = [-1, -1]
         if vforking, clinux_pipe_cloexec(&gate) != 0 { return -Int64(Glibc.errno) }
+        // Parent and child share one private /tmp, /dev and /etc: it must exist before they
+        // part (a failure to make it stays recorded in both and fails their uses of it alike).
+        _ = try? configuration.privateDirectories?.materialize()
         fflush(nil)
         let pid = callLock.withLock { Glibc.fork() }
         if pid == 0 {

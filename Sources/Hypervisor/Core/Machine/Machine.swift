@@ -69,8 +69,9 @@ public final class Machine {
         do {
             let own = configuration.privateDirectories
             files = try HostFileTable(rootDirectory: configuration.rootDirectory, readOnly: configuration.readOnlyRoot,
-                                      volumes: configuration.volumes + (own?.volumes(besides: configuration.volumes, root: configuration.rootDirectory,
-                                                                          readOnlyRoot: configuration.readOnlyRoot) ?? []),
+                                      volumes: configuration.volumes,
+                                      privateVolumes: own?.volumes(besides: configuration.volumes, root: configuration.rootDirectory,
+                                                                   readOnlyRoot: configuration.readOnlyRoot) ?? [],
                                       devicesAt: own?.servesDevices(besides: configuration.volumes) == true ? "/dev" : nil)
         } catch { throw .sandbox(error) }
         files.network = configuration.network
