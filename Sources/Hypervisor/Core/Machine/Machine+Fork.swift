@@ -82,8 +82,7 @@ extension Machine {
         isForkedChild = true
         for (index, vcpu) in vcpus.enumerated() {
             var sregs = bootCPU.specialRegisters(from: try vcpu.specialRegisters())
-            _ = try prepareCPU(index, kernelBytes: kernelBytes, kernelPath: configuration.kernelPath, boot: bootCPU,
-                               pageTables: bootTables, sregs: &sregs, writeTables: false)
+            _ = try prepareCPU(index, boot: bootCPU, pageTables: bootTables, sregs: &sregs, writeTables: false)
             try vcpu.setSpecialRegisters(sregs)
             try vcpu.setFloatingPointState(bootCPU.floatingPointState(from: try vcpu.floatingPointState()))
         }

@@ -33,8 +33,10 @@ public final class Machine {
     /// Serialises the hypercalls that touch host state (files, tracer): the guest kernel
     /// serialises its own, but a hostile guest must not be able to race the host's tables.
     let callLock = HostMutex()
+    /// The kernel's entry points and words the hypervisor uses (looked up once).
+    let kernelSymbols: KernelSymbols
     /// The kernel's syscall entry, for the MSRs of each vCPU.
-    private(set) var syscallEntry: UInt64 = 0
+    var syscallEntry: UInt64 { kernelSymbols.syscallEntry }
     /// The boot page tables and CPU state every vCPU is prepared from (again in a forked child).
     let bootTables: BootPageTables
     let bootCPU: BootCPUState
@@ -57,7 +59,10 @@ public final class Machine {
         kernelBytes = try Machine.readFile(configuration.kernelPath, isKernel: true)
         let programBytes = try Machine.readFile(configuration.programPath, isKernel: false)
         let kernel: KernelImage
-        do { kernel = try KernelImage.plan(bytes: kernelBytes, path: configuration.kernelPath) } catch { throw .kernel(error) }
+        do {
+            kernel = try KernelImage.plan(bytes: kernelBytes, path: configuration.kernelPath)
+            kernelSymbols = try KernelSymbols(kernelBytes: kernelBytes, path: configuration.kernelPath)
+        } catch { throw .kernel(error) }
         let maxImage = GuestLayout.maximumImageSize(memorySize: configuration.memorySize, kernelEnd: kernel.physicalEnd)
         do {
             application = try ApplicationImage.plan(bytes: programBytes, path: configuration.programPath,
@@ -121,9 +126,8 @@ public final class Machine {
             throw .vmFailure("\(error)")
         }
 
-        let signalWords = ELFSymbols.addresses(of: ["uk_host_signals", "uk_host_signal_senders"], in: kernelBytes)
-        hostSignalsPhysical = signalWords["uk_host_signals"].flatMap { Machine.kernelPhysical($0) } ?? 0
-        hostSignalSendersPhysical = signalWords["uk_host_signal_senders"].flatMap { Machine.kernelPhysical($0) } ?? 0
+        hostSignalsPhysical = kernelSymbols.hostSignals.flatMap { Machine.kernelPhysical($0) } ?? 0
+        hostSignalSendersPhysical = kernelSymbols.hostSignalSenders.flatMap { Machine.kernelPhysical($0) } ?? 0
         tracer = SyscallTracer(output: configuration.traceSyscalls ? configuration.traceOutput : nil,
                                decoder: SyscallDecoder(memory: memory, root: UK_PAGE_TABLES_PHYS))
         handler = HypercallHandler(memory: memory, files: files, tracer: tracer)
@@ -134,8 +138,9 @@ public final class Machine {
             bootTables = tables
             bootCPU = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
             try tables.write(into: memory)
-            try kernel.write(into: memory.region(at: 0, length: memory.size))
-            image.materialize(into: try memory.region(at: layout.applicationImage, length: image.imageSize))
+            // Guest memory is a fresh anonymous mapping, all zeros: only file bytes are copied.
+            try kernel.write(into: memory.region(at: 0, length: memory.size), zeroed: true)
+            image.materialize(into: try memory.region(at: layout.applicationImage, length: image.imageSize), zeroed: true)
             try memory.write(argumentBytes, at: layout.arguments)
             for (i, segment) in image.segments.enumerated() {
                 let entry = uk_segment(vaddr: segment.virtualAddress, memsz: segment.memorySize,
@@ -152,8 +157,7 @@ public final class Machine {
             var prepared: PreparedCPUState?
             for (index, vcpu) in vcpus.enumerated() {
                 var sregs = cpu.specialRegisters(from: try vcpu.specialRegisters())
-                prepared = try prepareCPU(index, kernelBytes: kernelBytes, kernelPath: configuration.kernelPath,
-                                          boot: cpu, pageTables: tables, sregs: &sregs)
+                prepared = try prepareCPU(index, boot: cpu, pageTables: tables, sregs: &sregs)
                 try vcpu.setSpecialRegisters(sregs)
                 try vcpu.setFloatingPointState(cpu.floatingPointState(from: try vcpu.floatingPointState()))
             }
@@ -178,16 +182,11 @@ public final class Machine {
     /// Puts vCPU `index` in the kernel's final state (its descriptor tables, CPU-local page
     /// and page tables, control registers, XCR0, MSRs; CPL0 or CPL3 as the platform decides),
     /// so that no start-up code sets the CPU up (on kvm-pvm every CPL0 instruction would be
-    /// emulated). The kernel image must name its exception stubs, syscall entry and stack top.
-    func prepareCPU(_ index: Int, kernelBytes: [UInt8], kernelPath: String, boot: BootCPUState,
-                    pageTables: BootPageTables, sregs: inout kvm_sregs, writeTables: Bool = true) throws -> PreparedCPUState {
-        let wanted = ["uk_exception_stubs", "uk_syscall_entry", "uk_kernel_stack_top"]
-        let found = ELFSymbols.addresses(of: wanted, in: kernelBytes)
-        for name in wanted where found[name] == nil {
-            throw HypervisorError.kernel(.missingKernelSymbol(path: kernelPath, name: name))
-        }
+    /// emulated), from the kernel's exception stubs, syscall entry and stack top (`kernelSymbols`).
+    func prepareCPU(_ index: Int, boot: BootCPUState, pageTables: BootPageTables, sregs: inout kvm_sregs,
+                    writeTables: Bool = true) throws -> PreparedCPUState {
         let tables = KernelCPUTables(tablesPhysical: layout.cpuTables + UInt64(index) * UK_CPU_TABLES_SIZE, cpu: index,
-                                     exceptionStubs: found[wanted[0]]!, kernelStackTop: found[wanted[2]]!)
+                                     exceptionStubs: kernelSymbols.exceptionStubs, kernelStackTop: kernelSymbols.kernelStackTop)
         if writeTables { try tables.write(into: memory, template: pageTables) }
         let state = PreparedCPUState(cpuid: cpuid, boot: boot,
                                      sseDisabled: configuration.faults.contains(.sseDisabled))
@@ -197,7 +196,6 @@ public final class Machine {
         sregs.efer = state.efer
         let vcpu = vcpus[index]
         if let xcr0 = state.xcr0 { try vcpu.setXCR0(xcr0) }
-        syscallEntry = found[wanted[1]]!
         try vcpu.setModelSpecificRegisters(PreparedCPUState.modelSpecificRegisters(
             syscallEntry: syscallEntry, kernelPrivileged: platform.kernelPrivileged))
         return state
