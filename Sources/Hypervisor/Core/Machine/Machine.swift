@@ -10,11 +10,11 @@ public final class Machine {
     public let configuration: MachineConfiguration
     let system: KVMSystem
     var vm: VirtualMachine
-    /// The vCPUs, all created at start; vCPU 0 runs on the caller's thread, the others on
-    /// threads of their own once the kernel starts them (UK_HC_START_CPU).
-    var vcpus: [VirtualCPU]
+    /// The vCPUs: vCPU 0 made with the machine, runs on the caller's thread; the others are
+    /// made when the kernel first starts them (UK_HC_START_CPU) and run on threads of their own.
+    var vcpus: VirtualCPUSet
     /// vCPU 0, which runs the kernel's start-up.
-    var vcpu: VirtualCPU { vcpus[0] }
+    var vcpu: VirtualCPU { vcpus.first }
     let memory: GuestMemory
     let handler: HypercallHandler
     let tracer: SyscallTracer
@@ -116,11 +116,11 @@ public final class Machine {
             memory = try GuestMemory(size: configuration.memorySize)
             try vm.mapMemory(memory)
             PhaseTimer.shared.mark("memory-mapped")
-            var created: [VirtualCPU] = []
-            for index in 0..<configuration.cpuCount { created.append(try vm.createVirtualCPU(id: UInt32(index))) }
-            vcpus = created
+            // Only vCPU 0 now: most programs never start a second one (startCPU makes it).
+            let first = try vm.createVirtualCPU(id: 0)
             cpuid = try system.supportedCPUID()
-            for vcpu in vcpus { try vcpu.setCPUID(cpuid) }
+            try first.setCPUID(cpuid)
+            vcpus = VirtualCPUSet(first: first, count: configuration.cpuCount)
             PhaseTimer.shared.mark("vcpu-created")
         } catch let error as KVMError { throw .kvm(error) } catch let error as GuestMemoryError { throw .memory(error) } catch {
             throw .vmFailure("\(error)")
@@ -154,23 +154,20 @@ public final class Machine {
             }
 
             let cpu = bootCPU
-            var prepared: PreparedCPUState?
-            for (index, vcpu) in vcpus.enumerated() {
-                var sregs = cpu.specialRegisters(from: try vcpu.specialRegisters())
-                prepared = try prepareCPU(index, boot: cpu, pageTables: tables, sregs: &sregs)
-                try vcpu.setSpecialRegisters(sregs)
-                try vcpu.setFloatingPointState(cpu.floatingPointState(from: try vcpu.floatingPointState()))
-            }
+            // Every vCPU's tables now (the kernel reads and updates them before it starts a
+            // vCPU); the KVM state of vCPU 0 only.
+            for index in 0..<vcpus.count { try cpuTables(index).write(into: memory, template: tables) }
+            let prepared = try prepareCPU(vcpu, index: 0, boot: cpu)
             var regs = cpu.registers
             regs.rflags = entryFlags
             try vcpu.setRegisters(regs)
             // Give the kernel what it cannot read at CPL3.
-            info.cr0 = prepared?.cr0 ?? 0
-            info.cr4 = prepared?.cr4 ?? 0
+            info.cr0 = prepared.cr0
+            info.cr4 = prepared.cr4
             info.cpu_tables_phys = layout.cpuTables
             info.cpu_count = UInt32(configuration.cpuCount)
             info.flags |= UK_BOOT_CPU_PREPARED | (platform.kernelPrivileged ? UK_BOOT_KERNEL_PRIVILEGED : 0)
-            let fsgsbase = platform.kernelPrivileged ? (prepared?.cr4 ?? 0) & PreparedCPUState.cr4FSGSBASE != 0 : HostCPU.userFSGSBase
+            let fsgsbase = platform.kernelPrivileged ? prepared.cr4 & PreparedCPUState.cr4FSGSBASE != 0 : HostCPU.userFSGSBase
             if fsgsbase { info.flags |= UK_BOOT_FSGSBASE }
             try memory.store(info, at: UK_BOOT_INFO_PHYS)
             PhaseTimer.shared.mark("images-loaded")
@@ -179,25 +176,31 @@ public final class Machine {
         } catch { throw .vmFailure("\(error)") }
     }
 
-    /// Puts vCPU `index` in the kernel's final state (its descriptor tables, CPU-local page
-    /// and page tables, control registers, XCR0, MSRs; CPL0 or CPL3 as the platform decides),
-    /// so that no start-up code sets the CPU up (on kvm-pvm every CPL0 instruction would be
-    /// emulated), from the kernel's exception stubs, syscall entry and stack top (`kernelSymbols`).
-    func prepareCPU(_ index: Int, boot: BootCPUState, pageTables: BootPageTables, sregs: inout kvm_sregs,
-                    writeTables: Bool = true) throws -> PreparedCPUState {
-        let tables = KernelCPUTables(tablesPhysical: layout.cpuTables + UInt64(index) * UK_CPU_TABLES_SIZE, cpu: index,
-                                     exceptionStubs: kernelSymbols.exceptionStubs, kernelStackTop: kernelSymbols.kernelStackTop)
-        if writeTables { try tables.write(into: memory, template: pageTables) }
+    /// vCPU `index`'s descriptor tables, CPU-local page and page tables (written into guest
+    /// memory once, at boot), from the kernel's exception stubs and stack top (`kernelSymbols`).
+    func cpuTables(_ index: Int) -> KernelCPUTables {
+        KernelCPUTables(tablesPhysical: layout.cpuTables + UInt64(index) * UK_CPU_TABLES_SIZE, cpu: index,
+                        exceptionStubs: kernelSymbols.exceptionStubs, kernelStackTop: kernelSymbols.kernelStackTop)
+    }
+
+    /// Puts `vcpu` (vCPU `index`) in the kernel's final state (its tables, control registers,
+    /// XCR0, MSRs, FPU; CPL0 or CPL3 as the platform decides), so that no start-up code sets the
+    /// CPU up (on kvm-pvm every CPL0 instruction would be emulated). Its tables in guest memory
+    /// must be written (`cpuTables`).
+    @discardableResult
+    func prepareCPU(_ vcpu: VirtualCPU, index: Int, boot: BootCPUState) throws -> PreparedCPUState {
         let state = PreparedCPUState(cpuid: cpuid, boot: boot,
                                      sseDisabled: configuration.faults.contains(.sseDisabled))
-        sregs = tables.specialRegisters(from: sregs, privileged: platform.kernelPrivileged)
+        var sregs = cpuTables(index).specialRegisters(from: boot.specialRegisters(from: try vcpu.specialRegisters()),
+                                                      privileged: platform.kernelPrivileged)
         sregs.cr0 = state.cr0
         sregs.cr4 = state.cr4
         sregs.efer = state.efer
-        let vcpu = vcpus[index]
         if let xcr0 = state.xcr0 { try vcpu.setXCR0(xcr0) }
         try vcpu.setModelSpecificRegisters(PreparedCPUState.modelSpecificRegisters(
             syscallEntry: syscallEntry, kernelPrivileged: platform.kernelPrivileged))
+        try vcpu.setSpecialRegisters(sregs)
+        try vcpu.setFloatingPointState(boot.floatingPointState(from: try vcpu.floatingPointState()))
         return state
     }
 
@@ -393,16 +396,28 @@ extension Machine {
     func startCPU(_ cpu: Int, rip: UInt64, rsp: UInt64, rdi: UInt64) -> Int64 {
         guard cpu > 0, cpu < vcpus.count else { return -Int64(EINVAL) }
         guard runState.reserve(cpu: cpu) else { return -Int64(EBUSY) }
+        let vcpu: VirtualCPU
+        do {
+            vcpu = try vcpus.vcpu(at: cpu) {
+                let made = try vm.createVirtualCPU(id: UInt32(cpu))
+                try made.setCPUID(cpuid)
+                try prepareCPU(made, index: cpu, boot: bootCPU)
+                return made
+            }
+        } catch {
+            runState.release(cpu: cpu)
+            return -Int64(EAGAIN)
+        }
         var regs = kvm_regs()
         regs.rip = rip
         regs.rsp = rsp
         regs.rdi = rdi
         regs.rflags = entryFlags
-        do { try vcpus[cpu].setRegisters(regs) } catch {
+        do { try vcpu.setRegisters(regs) } catch {
             runState.release(cpu: cpu)
             return -Int64(EINVAL)
         }
-        let context = VCPUContext(index: cpu, vcpu: vcpus[cpu])
+        let context = VCPUContext(index: cpu, vcpu: vcpu)
         let started = HostThread.start { [self] in
             guard ckvm_register_vcpu_thread(context.vcpu.run) == 0 else {
                 _ = runState.stop(with: .failed(message: "cannot set up the thread of vCPU \(cpu)"))
