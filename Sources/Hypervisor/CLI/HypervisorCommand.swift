@@ -38,12 +38,12 @@ struct HypervisorCommand {
     private func execute() -> Int32 {
         PhaseTimer.shared.mark("main")
         // The guest's System V IPC objects live in a namespace of its own, made by its first
-        // runner; later runners (an execve's) are in it already.
+        // runner when first needed; later runners (an execve's) are in it already, or make it
+        // when needed (an execve before any need).
         if options.ipcNamespace && options.execState != nil {
             SystemVIPC.inheritNamespace()
-        } else if options.execState == nil && !options.childProcess {
-            SystemVIPC.isolate()
-            PhaseTimer.shared.mark("ipc-namespace")
+        } else if !options.childProcess {
+            SystemVIPC.isolateWhenNeeded()
         }
         let environment = ProcessEnvironment.current()
         guard let kernelPath = options.kernel ?? environment.value("UNIKERNEL_KERNEL") ?? KernelLocator.defaultKernel() else {

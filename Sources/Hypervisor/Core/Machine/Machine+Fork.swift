@@ -18,6 +18,8 @@ extension Machine {
         // Parent and child share one private /tmp, /dev and /etc: it must exist before they
         // part (a failure to make it stays recorded in both and fails their uses of it alike).
         _ = try? configuration.privateDirectories?.materialize()
+        // And one IPC namespace: made now if the guest has not needed it yet.
+        SystemVIPC.isolateIfPending()
         fflush(nil)
         let pid = callLock.withLock { Glibc.fork() }
         if pid == 0 {

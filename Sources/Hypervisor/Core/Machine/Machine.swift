@@ -396,6 +396,8 @@ extension Machine {
     func startCPU(_ cpu: Int, rip: UInt64, rsp: UInt64, rdi: UInt64) -> Int64 {
         guard cpu > 0, cpu < vcpus.count else { return -Int64(EINVAL) }
         guard runState.reserve(cpu: cpu) else { return -Int64(EBUSY) }
+        // A deferred IPC namespace must be made while this is the runner's only thread.
+        SystemVIPC.isolateIfPending()
         let vcpu: VirtualCPU
         do {
             vcpu = try vcpus.vcpu(at: cpu) {
