@@ -37,8 +37,7 @@ public final class Machine {
     let kernelSymbols: KernelSymbols
     /// The kernel's syscall entry, for the MSRs of each vCPU.
     var syscallEntry: UInt64 { kernelSymbols.syscallEntry }
-    /// The boot page tables and CPU state every vCPU is prepared from (again in a forked child).
-    let bootTables: BootPageTables
+    /// The boot CPU state every vCPU is prepared from (when it is made, and in a forked child).
     let bootCPU: BootCPUState
     /// Guest-physical address of the kernel's `uk_host_signals` word (0: the kernel has none).
     let hostSignalsPhysical: UInt64
@@ -135,7 +134,6 @@ public final class Machine {
         do {
             try BootGDT().write(into: memory)
             let tables = BootPageTables(memorySize: configuration.memorySize, kernelUserAccessible: !platform.kernelPrivileged)
-            bootTables = tables
             bootCPU = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
             try tables.write(into: memory)
             // Guest memory is a fresh anonymous mapping, all zeros: only file bytes are copied.
