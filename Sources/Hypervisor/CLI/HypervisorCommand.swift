@@ -38,12 +38,12 @@ struct HypervisorCommand {
     private func execute() -> Int32 {
         PhaseTimer.shared.mark("main")
         // The guest's System V IPC objects live in a namespace of its own, made by its first
-        // runner; later runners (an execve's) are in it already.
+        // runner when first needed; later runners (an execve's) are in it already, or make it
+        // when needed (an execve before any need).
         if options.ipcNamespace && options.execState != nil {
             SystemVIPC.inheritNamespace()
-        } else if options.execState == nil && !options.childProcess {
-            SystemVIPC.isolate()
-            PhaseTimer.shared.mark("ipc-namespace")
+        } else if !options.childProcess {
+            SystemVIPC.isolateWhenNeeded()
         }
         let environment = ProcessEnvironment.current()
         guard let kernelPath = options.kernel ?? environment.value("UNIKERNEL_KERNEL") ?? KernelLocator.defaultKernel() else {
@@ -136,14 +136,13 @@ struct HypervisorCommand {
             }
         }
         configuration.volumes = volumes
+        // The guest's private /tmp, /dev and /etc: another runner's, or one made when first used.
         if let path = options.privateDirs {
             configuration.privateDirectories = PrivateDirectories(path: path, owned: options.privateDirsOwned)
         } else {
-            do { configuration.privateDirectories = try PrivateDirectories.create() } catch {
-                return fail(error.description, status: 125)
-            }
+            configuration.privateDirectories = PrivateDirectories()
         }
-        // The first runner's private /tmp and /dev go with it, whatever way it ends here.
+        // The first runner's private /tmp and /dev (if made) go with it, whatever way it ends here.
         defer { if let own = configuration.privateDirectories, own.owned, !configuration.isChildProcess { own.remove() } }
         configuration.addressSpaceRandomization = !options.noASLR
         configuration.syscallPatching = !options.noSyscallPatching

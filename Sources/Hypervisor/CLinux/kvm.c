@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
@@ -351,16 +352,27 @@ uint64_t ckvm_host_auxv(uint64_t type) {
     if (fd < 0) {
         return 0;
     }
-    uint64_t pair[2];
-    uint64_t value = 0;
-    while (read(fd, pair, sizeof pair) == (ssize_t)sizeof pair && pair[0] != AT_NULL) {
-        if (pair[0] == type) {
-            value = pair[1];
+    /* The whole vector in as few reads as it takes (it is a few hundred bytes): one read,
+     * not one per pair, at every start. */
+    uint64_t pairs[128][2];
+    size_t filled = 0;
+    while (filled < sizeof pairs) {
+        ssize_t count = read(fd, (char *)pairs + filled, sizeof pairs - filled);
+        if (count < 0 && errno == EINTR) {
+            continue;
+        }
+        if (count <= 0) {
             break;
         }
+        filled += (size_t)count;
     }
     close(fd);
-    return value;
+    for (size_t i = 0; i < filled / sizeof pairs[0] && pairs[i][0] != AT_NULL; i++) {
+        if (pairs[i][0] == type) {
+            return pairs[i][1];
+        }
+    }
+    return 0;
 }
 
 uint64_t ckvm_host_hwcap(void) {

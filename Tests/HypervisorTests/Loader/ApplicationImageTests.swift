@@ -47,6 +47,21 @@ extension LoaderTests {
             #expect(image.materialized() == flat)
         }
 
+        @Test func materializingIntoZeroedMemoryWritesOnlyFileBytes() throws {
+            let bytes = MalformedELF.staticExecutable().bytes()
+            let image = try plan(bytes)
+            // Marked memory shows what is written: the file bytes, nothing of the gaps or .bss.
+            var marked = [UInt8](repeating: 0xcc, count: Int(image.imageSize))
+            marked.withUnsafeMutableBytes { image.materialize(into: $0, zeroed: true) }
+            #expect(Array(marked[0x1000..<0x1009]) == MalformedELF.exitCode)
+            #expect(marked[0x1009..<0x2000].allSatisfy { $0 == 0xcc })
+            #expect(marked[0x2010...].allSatisfy { $0 == 0xcc })
+            // Into memory that is zero, as fresh guest memory is, the image is the same.
+            var zero = [UInt8](repeating: 0, count: Int(image.imageSize))
+            zero.withUnsafeMutableBytes { image.materialize(into: $0, zeroed: true) }
+            #expect(zero == image.materialized())
+        }
+
         @Test func plansStaticPIEAtLoadBias() throws {
             let bias: UInt64 = 0x5555_5555_4000
             let image = try plan(MalformedELF.staticPIE().bytes(), loadBias: bias)

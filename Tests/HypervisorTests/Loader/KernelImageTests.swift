@@ -35,6 +35,14 @@ extension LoaderTests {
             #expect(memory[0x20_3000] == 0xcc)
         }
 
+        @Test func writesOnlyFileBytesIntoZeroedMemory() throws {
+            let kernel = try KernelImage.plan(bytes: MalformedELF.kernel().bytes(), path: "kernel.elf")
+            var memory = [UInt8](repeating: 0xcc, count: 0x40_0000)
+            try memory.withUnsafeMutableBytes { try kernel.write(into: $0, zeroed: true) }
+            #expect(Array(memory[0x20_1000..<0x20_1008]) == [1, 2, 3, 4, 5, 6, 7, 8])
+            #expect(memory[0x20_1008..<0x20_3000].allSatisfy { $0 == 0xcc })  // .bss left to the zero memory
+        }
+
         @Test func acceptsKernelFillingTheWholeWindow() throws {
             let bytes = MalformedELF.kernelWith { $0.headers[1].memorySize = UK_KERNEL_MAX_SIZE - 0x1000 }
             let kernel = try KernelImage.plan(bytes: bytes, path: "kernel.elf")

@@ -120,11 +120,12 @@ final class GuestMountsTests {
 
     @Test func privateDirectoriesAreMadeAndRemoved() throws {
         let made = try PrivateDirectories.create()
-        #expect(FileManager.default.fileExists(atPath: made.path + "/tmp"))
-        #expect(FileManager.default.fileExists(atPath: made.path + "/dev/shm"))
-        try "left".write(toFile: made.path + "/tmp/file", atomically: false, encoding: .utf8)
-        try FileManager.default.createDirectory(atPath: made.path + "/tmp/a/b", withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: made.path + "/tmp/a/out", withDestinationPath: base.path)
+        let path = try #require(made.path)
+        #expect(FileManager.default.fileExists(atPath: path + "/tmp"))
+        #expect(FileManager.default.fileExists(atPath: path + "/dev/shm"))
+        try "left".write(toFile: path + "/tmp/file", atomically: false, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: path + "/tmp/a/b", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: path + "/tmp/a/out", withDestinationPath: base.path)
         // /etc only when the root has none: `base/noEtc` has none, `base/withEtc` has one.
         let noEtc = base.appendingPathComponent("noEtc").path
         try FileManager.default.createDirectory(atPath: noEtc, withIntermediateDirectories: true)
@@ -134,23 +135,92 @@ final class GuestMountsTests {
         let withEtc = base.appendingPathComponent("withEtc").path
         try FileManager.default.createDirectory(atPath: withEtc + "/etc", withIntermediateDirectories: true)
         #expect(made.volumes(besides: [], root: withEtc).map(\.guestPath) == ["/tmp", "/dev"])
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: made.path + "/dev/stdin") == "/proc/self/fd/0")
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: made.path + "/dev/fd") == "/proc/self/fd")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: path + "/dev/stdin") == "/proc/self/fd/0")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: path + "/dev/fd") == "/proc/self/fd")
         // The generated identity is the host's own entry, field for field.
-        let passwd = try String(contentsOfFile: made.path + "/etc/passwd", encoding: .utf8)
+        let passwd = try String(contentsOfFile: path + "/etc/passwd", encoding: .utf8)
         let me = try #require(getpwuid(getuid()))
         let mine = passwd.split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false) }
             .first { $0.count == 7 && $0[2] == "\(getuid())" }
         #expect(mine.map { String($0[0]) } == String(cString: me.pointee.pw_name))
         #expect(mine.map { String($0[5]) } == String(cString: me.pointee.pw_dir))
         #expect(mine.map { String($0[6]) } == String(cString: me.pointee.pw_shell))
-        #expect(try String(contentsOfFile: made.path + "/etc/group", encoding: .utf8).hasPrefix("root:x:0:"))
-        #expect(try String(contentsOfFile: made.path + "/etc/hosts", encoding: .utf8).contains("127.0.0.1\tlocalhost\n"))
-        let nsswitch = try String(contentsOfFile: made.path + "/etc/nsswitch.conf", encoding: .utf8)
+        #expect(try String(contentsOfFile: path + "/etc/group", encoding: .utf8).hasPrefix("root:x:0:"))
+        #expect(try String(contentsOfFile: path + "/etc/hosts", encoding: .utf8).contains("127.0.0.1\tlocalhost\n"))
+        let nsswitch = try String(contentsOfFile: path + "/etc/nsswitch.conf", encoding: .utf8)
         #expect(nsswitch.contains("hosts: files dns\n") && nsswitch.contains("passwd: files\n") && nsswitch.contains("group: files\n"))
-        #expect(FileManager.default.fileExists(atPath: made.path + "/etc/resolv.conf"))
+        #expect(FileManager.default.fileExists(atPath: path + "/etc/resolv.conf"))
         made.remove()
-        #expect(!FileManager.default.fileExists(atPath: made.path))
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(made.path == nil)
         #expect(FileManager.default.fileExists(atPath: canary.path))  // a link inside is not followed
+    }
+
+    /// A table over a private directory made under `parent` when first used.
+    func tableWithPrivateDirectory(in parent: String) throws -> (HostFileTable, PrivateDirectories) {
+        let own = PrivateDirectories(base: parent)
+        let files = try HostFileTable(rootDirectory: root.path, privateVolumes: own.volumes(besides: [], root: root.path),
+                                      devicesAt: "/dev")
+        return (files, own)
+    }
+
+    @Test func privateDirectoryIsMadeOnlyWhenAPathFirstReachesIt() throws {
+        let parent = base.appendingPathComponent("private").path
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let (files, own) = try tableWithPrivateDirectory(in: parent)
+        // The root, the host's devices and /proc-like names the kernel serves need nothing made.
+        #expect(files.open(path: Array("/dev/null".utf8), flags: O_RDONLY, mode: 0) >= 0)
+        #expect(files.open(path: Array("/dev/urandom".utf8), flags: O_RDONLY, mode: 0) >= 0)
+        #expect(files.open(path: Array("/made-in-root".utf8), flags: O_WRONLY | O_CREAT, mode: 0o644) >= 0)
+        let rmdir = HostFileTable.PathRequest(operation: UK_PATH_RMDIR.rawValue, path: Array("/tmp".utf8))
+        #expect(files.perform(rmdir, buffer: nil) == -Int64(EBUSY))  // a mount point, known without the directory
+        #expect(own.path == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent).isEmpty)
+        // The first path into /tmp makes the whole directory, as a runner's start used to.
+        #expect(files.open(path: Array("/tmp/first".utf8), flags: O_WRONLY | O_CREAT, mode: 0o644) >= 0)
+        let path = try #require(own.path)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent) == [(path as NSString).lastPathComponent])
+        #expect(FileManager.default.fileExists(atPath: path + "/tmp/first"))
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: path + "/dev"))
+            == ["null", "zero", "full", "random", "urandom", "tty", "shm", "fd", "stdin", "stdout", "stderr"])
+        var info = stat()
+        #expect(stat(path + "/dev/shm", &info) == 0 && info.st_mode & 0o7777 == 0o1777)
+        #expect(stat(path + "/tmp", &info) == 0 && info.st_mode & 0o7777 == 0o1777)
+        #expect(contents(files, "/etc/hostname") == "unikernel\n")
+        own.remove()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent).isEmpty)
+    }
+
+    @Test func listingDevMakesThePrivateDirectory() throws {
+        let parent = base.appendingPathComponent("private-dev").path
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let (files, own) = try tableWithPrivateDirectory(in: parent)
+        #expect(files.open(path: Array("/dev".utf8), flags: O_RDONLY | O_DIRECTORY, mode: 0) >= 0)
+        let path = try #require(own.path)
+        #expect(FileManager.default.fileExists(atPath: path + "/dev/tty"))
+        own.remove()
+    }
+
+    @Test func privateDirectoryThatCannotBeMadeFailsEveryUseAlike() throws {
+        let (files, own) = try tableWithPrivateDirectory(in: base.appendingPathComponent("missing/parent").path)
+        #expect(files.open(path: Array("/dev/null".utf8), flags: O_RDONLY, mode: 0) >= 0)
+        #expect(files.open(path: Array("/tmp/x".utf8), flags: O_WRONLY | O_CREAT, mode: 0o644) == -Int64(ENOENT))
+        // Made meanwhile, the parent is not tried again: parent and forked children agree.
+        try FileManager.default.createDirectory(at: base.appendingPathComponent("missing/parent"), withIntermediateDirectories: true)
+        #expect(files.open(path: Array("/etc/passwd".utf8), flags: O_RDONLY, mode: 0) == -Int64(ENOENT))
+        #expect(own.path == nil)
+        #expect(throws: SandboxError.self) { try own.materialize() }
+    }
+
+    @Test func anExecHandsOnlyAMadeDirectoryToTheNextRunner() throws {
+        var configuration = MachineConfiguration(kernelPath: "/k", programPath: "/p", arguments: ["p"], environment: [])
+        let own = PrivateDirectories(base: base.path)
+        configuration.privateDirectories = own
+        #expect(!configuration.commandLineOptions(rootDirectory: "/r", ownsPrivateDirectories: true).contains("--private-dirs"))
+        let path = try own.materialize()
+        let options = configuration.commandLineOptions(rootDirectory: "/r", ownsPrivateDirectories: true)
+        let at = try #require(options.firstIndex(of: "--private-dirs"))
+        #expect(options[at + 1] == path && options.contains("--private-dirs-owned"))
+        own.remove()
     }
 }

@@ -43,6 +43,18 @@ struct SystemVIPCTests {
         }
     }
 
+    @Test(.enabled(if: getuid() == 0)) func aDeferredNamespaceIsMadeAtTheFirstCall() {
+        let saved = SystemVIPC.isolated
+        defer { SystemVIPC.isolated = saved; SystemVIPC.pending = false }
+        SystemVIPC.isolated = false
+        SystemVIPC.isolateWhenNeeded()
+        #expect(!SystemVIPC.isolated && SystemVIPC.pending)  // nothing made at start-up
+        let id = SystemVIPC.perform(request(.semget, 0 /* IPC_PRIVATE */, 1, 0o1600), buffer: nil, addWindow: noWindow)
+        #expect(SystemVIPC.isolated && !SystemVIPC.pending)
+        #expect(id >= 0)
+        if id >= 0 { _ = SystemVIPC.perform(request(.semctl, id, 0), buffer: nil, addWindow: noWindow) }
+    }
+
     /// Runs `body` with SystemVIPC serving from the test process's own IPC namespace.
     private func inPrivateNamespace(_ body: () -> Void) {
         let saved = SystemVIPC.isolated

@@ -15,22 +15,43 @@ public struct ELFSymbols: Sendable {
         symbols = ELFSymbols.parse(bytes).sorted { $0.address < $1.address }
     }
 
-    /// The addresses of just the named symbols, without decoding every name
-    /// (the hypervisor looks up a few kernel symbols at each start).
+    /// The addresses of just the named symbols, without decoding any name (the hypervisor
+    /// looks up a few kernel symbols at each start): each symbol's name is compared in place
+    /// with the wanted ones, which mostly ends at its first byte. When a name appears twice,
+    /// the later symbol wins.
     public static func addresses(of names: [String], in bytes: [UInt8]) -> [String: UInt64] {
-        let wanted = names.map { Array($0.utf8) }
+        let wanted = names.map { (name: $0, bytes: Array($0.utf8)) }
         var found: [String: UInt64] = [:]
-        let symbols = parse(bytes) { name in
-            wanted.contains { $0.count == name.count && $0.elementsEqual(name) }
+        forEachSymbol(in: bytes) { buffer, start, value, _ in
+            for candidate in wanted where candidate.bytes.count < buffer.count - start {
+                let end = start + candidate.bytes.count
+                if buffer[end] == 0, candidate.bytes.elementsEqual(UnsafeBufferPointer(rebasing: buffer[start..<end])) {
+                    found[candidate.name] = value
+                }
+            }
         }
-        for symbol in symbols { found[symbol.name] = symbol.address }
         return found
     }
 
-    /// The symbols whose name `keep` accepts. Names are looked at in place (no copy, no
-    /// hashing) and only kept ones become Strings: the kernel image has thousands of long
-    /// mangled names and is searched at every start.
-    private static func parse(_ bytes: [UInt8], keep: (UnsafeBufferPointer<UInt8>) -> Bool = { _ in true }) -> [Symbol] {
+    /// Every function and object symbol. Names are looked at in place (no copy) and become
+    /// Strings only here: the kernel image has thousands of long mangled names.
+    private static func parse(_ bytes: [UInt8]) -> [Symbol] {
+        var found: [Symbol] = []
+        forEachSymbol(in: bytes) { buffer, start, value, size in
+            let limit = min(buffer.count, start + 256)
+            let stop = buffer[start..<limit].firstIndex(of: 0) ?? limit
+            guard stop > start else { return }
+            found.append(Symbol(name: String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<stop]), as: UTF8.self),
+                                address: value, size: size))
+        }
+        return found
+    }
+
+    /// Calls `body` for each NOTYPE, OBJECT or FUNC symbol of `.symtab` with a nonzero value,
+    /// with the whole file, the offset of the symbol's name in it (inside the file), its value
+    /// and its size. Nothing for a stripped or malformed file.
+    private static func forEachSymbol(in bytes: [UInt8],
+                                      _ body: (_ buffer: UnsafeBufferPointer<UInt8>, _ nameStart: Int, _ value: UInt64, _ size: UInt64) -> Void) {
         bytes.withUnsafeBufferPointer { buffer in
             func read<T: FixedWidthInteger>(_ type: T.Type, _ offset: UInt64) -> T? {
                 let size = UInt64(MemoryLayout<T>.size)
@@ -38,10 +59,9 @@ public struct ELFSymbols: Sendable {
                 // SAFETY: offset + size lies inside the buffer (checked above); unaligned load.
                 return T(littleEndian: UnsafeRawPointer(buffer.baseAddress! + Int(offset)).loadUnaligned(as: T.self))
             }
-            var found: [Symbol] = []
             guard buffer.count >= 64, buffer[0] == 0x7F, buffer[1] == 0x45, buffer[2] == 0x4C, buffer[3] == 0x46,
                   let sectionOffset = read(UInt64.self, 0x28), let entrySize = read(UInt16.self, 0x3A),
-                  let count = read(UInt16.self, 0x3C), entrySize == 64 else { return [] }
+                  let count = read(UInt16.self, 0x3C), entrySize == 64 else { return }
             for index in 0..<UInt64(count) {
                 let header = sectionOffset &+ index &* 64
                 guard read(UInt32.self, header &+ 4) == 2, // SHT_SYMTAB
@@ -58,16 +78,9 @@ public struct ELFSymbols: Sendable {
                           value != 0, info & 0xF <= 2, UInt64(nameIndex) < stringSize else { continue } // NOTYPE, OBJECT, FUNC
                     let (start, overflow) = stringOffset.addingReportingOverflow(UInt64(nameIndex))
                     guard !overflow, start < UInt64(buffer.count) else { continue }
-                    let limit = min(buffer.count, Int(start) + 256)
-                    var stop = Int(start)
-                    while stop < limit, buffer[stop] != 0 { stop += 1 }
-                    let name = UnsafeBufferPointer(rebasing: buffer[Int(start)..<stop])
-                    if !name.isEmpty, keep(name) {
-                        found.append(Symbol(name: String(decoding: name, as: UTF8.self), address: value, size: size))
-                    }
+                    body(buffer, Int(start), value, size)
                 }
             }
-            return found
         }
     }
 

@@ -140,12 +140,14 @@ public struct ApplicationImage: Sendable {
     }
 
     /// Writes the flat image: every segment's file bytes at `vaddr - imageVirtualAddress`,
-    /// zero everywhere else. `destination.count` must be `imageSize`.
-    public func materialize(into destination: UnsafeMutableRawBufferPointer) {
+    /// zero everywhere else. `destination.count` must be `imageSize`. `zeroed`: the destination
+    /// holds only zeros already (fresh guest memory), so only the file bytes are written and
+    /// the pages of .bss and gaps stay untouched until the program uses them.
+    public func materialize(into destination: UnsafeMutableRawBufferPointer, zeroed: Bool = false) {
         precondition(
             UInt64(destination.count) == imageSize,
             "ApplicationImage.materialize: destination holds \(destination.count) bytes, the image \(imageSize)")
-        destination.initializeMemory(as: UInt8.self, repeating: 0)
+        if !zeroed { destination.initializeMemory(as: UInt8.self, repeating: 0) }
         for segment in segments {
             // In bounds: planning checked the file range, and the segment lies inside the
             // image span by construction of imageVirtualAddress and imageSize.

@@ -92,9 +92,11 @@ public struct KernelImage: Sendable {
     /// Copies every segment to its physical address in `guestPhysical`, a buffer that
     /// represents guest-physical memory from address 0, and zeroes each segment's bytes past
     /// `p_filesz` (.bss). Bytes between segments are left as they are (fresh guest memory is zero).
+    /// `zeroed`: the buffer holds only zeros already (fresh guest memory), so the .bss is not
+    /// written and its pages stay untouched until the kernel uses them.
     ///
     /// Throws `kernelExceedsGuestMemory` if the buffer ends before `physicalEnd`.
-    public func write(into guestPhysical: UnsafeMutableRawBufferPointer) throws(ELFLoadError) {
+    public func write(into guestPhysical: UnsafeMutableRawBufferPointer, zeroed: Bool = false) throws(ELFLoadError) {
         guard physicalEnd <= UInt64(guestPhysical.count) else {
             throw .kernelExceedsGuestMemory(
                 path: file.path, physicalEnd: physicalEnd, memorySize: UInt64(guestPhysical.count))
@@ -108,8 +110,10 @@ public struct KernelImage: Sendable {
             let source = file.bytes[Int(segment.fileOffset)..<(Int(segment.fileOffset) + fileBytes)]
             UnsafeMutableRawBufferPointer(rebasing: guestPhysical[start..<(start + fileBytes)])
                 .copyBytes(from: source)
-            UnsafeMutableRawBufferPointer(rebasing: guestPhysical[(start + fileBytes)..<end])
-                .initializeMemory(as: UInt8.self, repeating: 0)
+            if !zeroed {
+                UnsafeMutableRawBufferPointer(rebasing: guestPhysical[(start + fileBytes)..<end])
+                    .initializeMemory(as: UInt8.self, repeating: 0)
+            }
         }
     }
 }

@@ -54,13 +54,17 @@ public struct ProgramImage: Sendable {
         return interpreter.elfType == ELF.typeShared ? interpreter.loadBias : interpreter.imageVirtualAddress
     }
 
-    /// Writes the flat image; `destination.count` must be `imageSize`.
-    public func materialize(into destination: UnsafeMutableRawBufferPointer) {
+    /// Writes the flat image; `destination.count` must be `imageSize`. `zeroed`: the
+    /// destination holds only zeros already (fresh guest memory): only file bytes are written.
+    public func materialize(into destination: UnsafeMutableRawBufferPointer, zeroed: Bool = false) {
         precondition(UInt64(destination.count) == imageSize, "ProgramImage.materialize: wrong destination size")
-        program.materialize(into: UnsafeMutableRawBufferPointer(rebasing: destination[0..<Int(program.imageSize)]))
+        program.materialize(into: UnsafeMutableRawBufferPointer(rebasing: destination[0..<Int(program.imageSize)]), zeroed: zeroed)
         guard let interpreter else { return }
         let start = Int(interpreter.imageVirtualAddress - program.imageVirtualAddress)
-        UnsafeMutableRawBufferPointer(rebasing: destination[Int(program.imageSize)..<start]).initializeMemory(as: UInt8.self, repeating: 0)
-        interpreter.materialize(into: UnsafeMutableRawBufferPointer(rebasing: destination[start..<(start + Int(interpreter.imageSize))]))
+        if !zeroed {
+            UnsafeMutableRawBufferPointer(rebasing: destination[Int(program.imageSize)..<start]).initializeMemory(as: UInt8.self, repeating: 0)
+        }
+        interpreter.materialize(into: UnsafeMutableRawBufferPointer(rebasing: destination[start..<(start + Int(interpreter.imageSize))]),
+                                zeroed: zeroed)
     }
 }

@@ -113,7 +113,7 @@ extension Machine {
     /// The host path behind an absolute guest path (through the mount holding it).
     func hostPath(ofGuest path: [UInt8]) -> String {
         let (mount, rest) = handler.files.mounts.locate(path)
-        let base = mount.guestPath == [GuestMounts.slash] ? rootDirectoryPath : Machine.canonicalPath(mount.hostPath)
+        let base = mount.guestPath == [GuestMounts.slash] ? rootDirectoryPath : Machine.canonicalPath(mount.hostPath() ?? "")
         return base + (rest == [GuestMounts.slash] ? "" : String(decoding: rest, as: UTF8.self))
     }
 
@@ -278,13 +278,15 @@ extension Array where Element == UInt8 {
 extension MachineConfiguration {
     /// The runner options that reproduce this configuration (for the runner an exec starts).
     /// `ownsPrivateDirectories`: the next runner removes them at its end (it continues the
-    /// runner that made them).
+    /// runner that made them). Private directories not made yet are not handed on: only this
+    /// process could have used them (a fork makes them first), so the next runner makes its own
+    /// when it needs them, as the first runner would.
     func commandLineOptions(rootDirectory: String, ownsPrivateDirectories: Bool = false) -> [String] {
         var options = ["--kernel", kernelPath, "--dir", rootDirectory.isEmpty ? "/" : rootDirectory,
                        "--memory", "\(memorySize / 1024)K", "--cpus", "\(cpuCount)"]
         for volume in volumes { options += ["--volume", volume.optionText] }
-        if let privateDirectories {
-            options += ["--private-dirs", privateDirectories.path]
+        if let path = privateDirectories?.path {
+            options += ["--private-dirs", path]
             if ownsPrivateDirectories { options.append("--private-dirs-owned") }
         }
         if let timeout { options += ["--timeout", "\(timeout)"] }

@@ -15,6 +15,11 @@ extension Machine {
         // so an exec closes it as its exit does).
         var gate: [Int32] = [-1, -1]
         if vforking, clinux_pipe_cloexec(&gate) != 0 { return -Int64(Glibc.errno) }
+        // Parent and child share one private /tmp, /dev and /etc: it must exist before they
+        // part (a failure to make it stays recorded in both and fails their uses of it alike).
+        _ = try? configuration.privateDirectories?.materialize()
+        // And one IPC namespace: made now if the guest has not needed it yet.
+        SystemVIPC.isolateIfPending()
         fflush(nil)
         let pid = callLock.withLock { Glibc.fork() }
         if pid == 0 {
@@ -70,20 +75,14 @@ extension Machine {
         try newVM.setTSSAddress(0xFFFB_D000)
         try newVM.mapMemory(memory)
         try memory.shared.register(in: newVM)
-        var created: [VirtualCPU] = []
-        for index in 0..<vcpus.count { created.append(try newVM.createVirtualCPU(id: UInt32(index))) }
-        for vcpu in created { try vcpu.setCPUID(cpuid) }
+        // vCPU 0 only, as at boot: the child's other vCPUs are made when its kernel starts them.
+        let first = try newVM.createVirtualCPU(id: 0)
+        try first.setCPUID(cpuid)
         vm = newVM
-        vcpus = created
+        vcpus = VirtualCPUSet(first: first, count: vcpus.count)
         runState = RunState()
         isForkedChild = true
-        for (index, vcpu) in vcpus.enumerated() {
-            var sregs = bootCPU.specialRegisters(from: try vcpu.specialRegisters())
-            _ = try prepareCPU(index, kernelBytes: kernelBytes, kernelPath: configuration.kernelPath, boot: bootCPU,
-                               pageTables: bootTables, sregs: &sregs, writeTables: false)
-            try vcpu.setSpecialRegisters(sregs)
-            try vcpu.setFloatingPointState(bootCPU.floatingPointState(from: try vcpu.floatingPointState()))
-        }
+        try prepareCPU(first, index: 0, boot: bootCPU)
         var regs = kvm_regs()
         regs.rip = rip
         regs.rsp = rsp

@@ -10,11 +10,11 @@ public final class Machine {
     public let configuration: MachineConfiguration
     let system: KVMSystem
     var vm: VirtualMachine
-    /// The vCPUs, all created at start; vCPU 0 runs on the caller's thread, the others on
-    /// threads of their own once the kernel starts them (UK_HC_START_CPU).
-    var vcpus: [VirtualCPU]
+    /// The vCPUs: vCPU 0 made with the machine, runs on the caller's thread; the others are
+    /// made when the kernel first starts them (UK_HC_START_CPU) and run on threads of their own.
+    var vcpus: VirtualCPUSet
     /// vCPU 0, which runs the kernel's start-up.
-    var vcpu: VirtualCPU { vcpus[0] }
+    var vcpu: VirtualCPU { vcpus.first }
     let memory: GuestMemory
     let handler: HypercallHandler
     let tracer: SyscallTracer
@@ -33,10 +33,11 @@ public final class Machine {
     /// Serialises the hypercalls that touch host state (files, tracer): the guest kernel
     /// serialises its own, but a hostile guest must not be able to race the host's tables.
     let callLock = HostMutex()
+    /// The kernel's entry points and words the hypervisor uses (looked up once).
+    let kernelSymbols: KernelSymbols
     /// The kernel's syscall entry, for the MSRs of each vCPU.
-    private(set) var syscallEntry: UInt64 = 0
-    /// The boot page tables and CPU state every vCPU is prepared from (again in a forked child).
-    let bootTables: BootPageTables
+    var syscallEntry: UInt64 { kernelSymbols.syscallEntry }
+    /// The boot CPU state every vCPU is prepared from (when it is made, and in a forked child).
     let bootCPU: BootCPUState
     /// Guest-physical address of the kernel's `uk_host_signals` word (0: the kernel has none).
     let hostSignalsPhysical: UInt64
@@ -57,7 +58,10 @@ public final class Machine {
         kernelBytes = try Machine.readFile(configuration.kernelPath, isKernel: true)
         let programBytes = try Machine.readFile(configuration.programPath, isKernel: false)
         let kernel: KernelImage
-        do { kernel = try KernelImage.plan(bytes: kernelBytes, path: configuration.kernelPath) } catch { throw .kernel(error) }
+        do {
+            kernel = try KernelImage.plan(bytes: kernelBytes, path: configuration.kernelPath)
+            kernelSymbols = try KernelSymbols(kernelBytes: kernelBytes, path: configuration.kernelPath)
+        } catch { throw .kernel(error) }
         let maxImage = GuestLayout.maximumImageSize(memorySize: configuration.memorySize, kernelEnd: kernel.physicalEnd)
         do {
             application = try ApplicationImage.plan(bytes: programBytes, path: configuration.programPath,
@@ -69,8 +73,9 @@ public final class Machine {
         do {
             let own = configuration.privateDirectories
             files = try HostFileTable(rootDirectory: configuration.rootDirectory, readOnly: configuration.readOnlyRoot,
-                                      volumes: configuration.volumes + (own?.volumes(besides: configuration.volumes, root: configuration.rootDirectory,
-                                                                          readOnlyRoot: configuration.readOnlyRoot) ?? []),
+                                      volumes: configuration.volumes,
+                                      privateVolumes: own?.volumes(besides: configuration.volumes, root: configuration.rootDirectory,
+                                                                   readOnlyRoot: configuration.readOnlyRoot) ?? [],
                                       devicesAt: own?.servesDevices(besides: configuration.volumes) == true ? "/dev" : nil)
         } catch { throw .sandbox(error) }
         files.network = configuration.network
@@ -110,19 +115,18 @@ public final class Machine {
             memory = try GuestMemory(limit: configuration.memorySize, committed: layout.initialRAM)
             try vm.mapMemory(memory)
             PhaseTimer.shared.mark("memory-mapped")
-            var created: [VirtualCPU] = []
-            for index in 0..<configuration.cpuCount { created.append(try vm.createVirtualCPU(id: UInt32(index))) }
-            vcpus = created
+            // Only vCPU 0 now: most programs never start a second one (startCPU makes it).
+            let first = try vm.createVirtualCPU(id: 0)
             cpuid = try system.supportedCPUID()
-            for vcpu in vcpus { try vcpu.setCPUID(cpuid) }
+            try first.setCPUID(cpuid)
+            vcpus = VirtualCPUSet(first: first, count: configuration.cpuCount)
             PhaseTimer.shared.mark("vcpu-created")
         } catch let error as KVMError { throw .kvm(error) } catch let error as GuestMemoryError { throw .memory(error) } catch {
             throw .vmFailure("\(error)")
         }
 
-        let signalWords = ELFSymbols.addresses(of: ["uk_host_signals", "uk_host_signal_senders"], in: kernelBytes)
-        hostSignalsPhysical = signalWords["uk_host_signals"].flatMap { Machine.kernelPhysical($0) } ?? 0
-        hostSignalSendersPhysical = signalWords["uk_host_signal_senders"].flatMap { Machine.kernelPhysical($0) } ?? 0
+        hostSignalsPhysical = kernelSymbols.hostSignals.flatMap { Machine.kernelPhysical($0) } ?? 0
+        hostSignalSendersPhysical = kernelSymbols.hostSignalSenders.flatMap { Machine.kernelPhysical($0) } ?? 0
         tracer = SyscallTracer(output: configuration.traceSyscalls ? configuration.traceOutput : nil,
                                decoder: SyscallDecoder(memory: memory, root: UK_PAGE_TABLES_PHYS))
         handler = HypercallHandler(memory: memory, files: files, tracer: tracer)
@@ -130,11 +134,11 @@ public final class Machine {
         do {
             try BootGDT().write(into: memory)
             let tables = BootPageTables(memorySize: configuration.memorySize, kernelUserAccessible: !platform.kernelPrivileged)
-            bootTables = tables
             bootCPU = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
             try tables.write(into: memory)
-            try kernel.write(into: memory.region(at: 0, length: memory.size))
-            image.materialize(into: try memory.region(at: layout.applicationImage, length: image.imageSize))
+            // Guest memory is a fresh anonymous mapping, all zeros: only file bytes are copied.
+            try kernel.write(into: memory.region(at: 0, length: memory.size), zeroed: true)
+            image.materialize(into: try memory.region(at: layout.applicationImage, length: image.imageSize), zeroed: true)
             try memory.write(argumentBytes, at: layout.arguments)
             for (i, segment) in image.segments.enumerated() {
                 let entry = uk_segment(vaddr: segment.virtualAddress, memsz: segment.memorySize,
@@ -148,24 +152,20 @@ public final class Machine {
             }
 
             let cpu = bootCPU
-            var prepared: PreparedCPUState?
-            for (index, vcpu) in vcpus.enumerated() {
-                var sregs = cpu.specialRegisters(from: try vcpu.specialRegisters())
-                prepared = try prepareCPU(index, kernelBytes: kernelBytes, kernelPath: configuration.kernelPath,
-                                          boot: cpu, pageTables: tables, sregs: &sregs)
-                try vcpu.setSpecialRegisters(sregs)
-                try vcpu.setFloatingPointState(cpu.floatingPointState(from: try vcpu.floatingPointState()))
-            }
+            // Every vCPU's tables now (the kernel reads and updates them before it starts a
+            // vCPU); the KVM state of vCPU 0 only.
+            for index in 0..<vcpus.count { try cpuTables(index).write(into: memory, template: tables) }
+            let prepared = try prepareCPU(vcpu, index: 0, boot: cpu)
             var regs = cpu.registers
             regs.rflags = entryFlags
             try vcpu.setRegisters(regs)
             // Give the kernel what it cannot read at CPL3.
-            info.cr0 = prepared?.cr0 ?? 0
-            info.cr4 = prepared?.cr4 ?? 0
+            info.cr0 = prepared.cr0
+            info.cr4 = prepared.cr4
             info.cpu_tables_phys = layout.cpuTables
             info.cpu_count = UInt32(configuration.cpuCount)
             info.flags |= UK_BOOT_CPU_PREPARED | (platform.kernelPrivileged ? UK_BOOT_KERNEL_PRIVILEGED : 0)
-            let fsgsbase = platform.kernelPrivileged ? (prepared?.cr4 ?? 0) & PreparedCPUState.cr4FSGSBASE != 0 : HostCPU.userFSGSBase
+            let fsgsbase = platform.kernelPrivileged ? prepared.cr4 & PreparedCPUState.cr4FSGSBASE != 0 : HostCPU.userFSGSBase
             if fsgsbase { info.flags |= UK_BOOT_FSGSBASE }
             try memory.store(info, at: UK_BOOT_INFO_PHYS)
             PhaseTimer.shared.mark("images-loaded")
@@ -174,31 +174,31 @@ public final class Machine {
         } catch { throw .vmFailure("\(error)") }
     }
 
-    /// Puts vCPU `index` in the kernel's final state (its descriptor tables, CPU-local page
-    /// and page tables, control registers, XCR0, MSRs; CPL0 or CPL3 as the platform decides),
-    /// so that no start-up code sets the CPU up (on kvm-pvm every CPL0 instruction would be
-    /// emulated). The kernel image must name its exception stubs, syscall entry and stack top.
-    func prepareCPU(_ index: Int, kernelBytes: [UInt8], kernelPath: String, boot: BootCPUState,
-                    pageTables: BootPageTables, sregs: inout kvm_sregs, writeTables: Bool = true) throws -> PreparedCPUState {
-        let wanted = ["uk_exception_stubs", "uk_syscall_entry", "uk_kernel_stack_top"]
-        let found = ELFSymbols.addresses(of: wanted, in: kernelBytes)
-        for name in wanted where found[name] == nil {
-            throw HypervisorError.kernel(.missingKernelSymbol(path: kernelPath, name: name))
-        }
-        let tables = KernelCPUTables(tablesPhysical: layout.cpuTables + UInt64(index) * UK_CPU_TABLES_SIZE, cpu: index,
-                                     exceptionStubs: found[wanted[0]]!, kernelStackTop: found[wanted[2]]!)
-        if writeTables { try tables.write(into: memory, template: pageTables) }
+    /// vCPU `index`'s descriptor tables, CPU-local page and page tables (written into guest
+    /// memory once, at boot), from the kernel's exception stubs and stack top (`kernelSymbols`).
+    func cpuTables(_ index: Int) -> KernelCPUTables {
+        KernelCPUTables(tablesPhysical: layout.cpuTables + UInt64(index) * UK_CPU_TABLES_SIZE, cpu: index,
+                        exceptionStubs: kernelSymbols.exceptionStubs, kernelStackTop: kernelSymbols.kernelStackTop)
+    }
+
+    /// Puts `vcpu` (vCPU `index`) in the kernel's final state (its tables, control registers,
+    /// XCR0, MSRs, FPU; CPL0 or CPL3 as the platform decides), so that no start-up code sets the
+    /// CPU up (on kvm-pvm every CPL0 instruction would be emulated). Its tables in guest memory
+    /// must be written (`cpuTables`).
+    @discardableResult
+    func prepareCPU(_ vcpu: VirtualCPU, index: Int, boot: BootCPUState) throws -> PreparedCPUState {
         let state = PreparedCPUState(cpuid: cpuid, boot: boot,
                                      sseDisabled: configuration.faults.contains(.sseDisabled))
-        sregs = tables.specialRegisters(from: sregs, privileged: platform.kernelPrivileged)
+        var sregs = cpuTables(index).specialRegisters(from: boot.specialRegisters(from: try vcpu.specialRegisters()),
+                                                      privileged: platform.kernelPrivileged)
         sregs.cr0 = state.cr0
         sregs.cr4 = state.cr4
         sregs.efer = state.efer
-        let vcpu = vcpus[index]
         if let xcr0 = state.xcr0 { try vcpu.setXCR0(xcr0) }
-        syscallEntry = found[wanted[1]]!
         try vcpu.setModelSpecificRegisters(PreparedCPUState.modelSpecificRegisters(
             syscallEntry: syscallEntry, kernelPrivileged: platform.kernelPrivileged))
+        try vcpu.setSpecialRegisters(sregs)
+        try vcpu.setFloatingPointState(boot.floatingPointState(from: try vcpu.floatingPointState()))
         return state
     }
 
@@ -395,16 +395,30 @@ extension Machine {
     func startCPU(_ cpu: Int, rip: UInt64, rsp: UInt64, rdi: UInt64) -> Int64 {
         guard cpu > 0, cpu < vcpus.count else { return -Int64(EINVAL) }
         guard runState.reserve(cpu: cpu) else { return -Int64(EBUSY) }
+        // A deferred IPC namespace must be made while this is the runner's only thread.
+        SystemVIPC.isolateIfPending()
+        let vcpu: VirtualCPU
+        do {
+            vcpu = try vcpus.vcpu(at: cpu) {
+                let made = try vm.createVirtualCPU(id: UInt32(cpu))
+                try made.setCPUID(cpuid)
+                try prepareCPU(made, index: cpu, boot: bootCPU)
+                return made
+            }
+        } catch {
+            runState.release(cpu: cpu)
+            return -Int64(EAGAIN)
+        }
         var regs = kvm_regs()
         regs.rip = rip
         regs.rsp = rsp
         regs.rdi = rdi
         regs.rflags = entryFlags
-        do { try vcpus[cpu].setRegisters(regs) } catch {
+        do { try vcpu.setRegisters(regs) } catch {
             runState.release(cpu: cpu)
             return -Int64(EINVAL)
         }
-        let context = VCPUContext(index: cpu, vcpu: vcpus[cpu])
+        let context = VCPUContext(index: cpu, vcpu: vcpu)
         let started = HostThread.start { [self] in
             guard ckvm_register_vcpu_thread(context.vcpu.run) == 0 else {
                 _ = runState.stop(with: .failed(message: "cannot set up the thread of vCPU \(cpu)"))

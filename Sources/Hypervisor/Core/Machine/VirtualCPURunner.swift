@@ -71,6 +71,36 @@ final class RunState: @unchecked Sendable {
 }
 
 /// A pthread mutex (the host side's threads are vCPU threads, not Swift tasks).
+/// A machine's vCPUs by index: vCPU 0 made with the machine, each other one made the first
+/// time the kernel starts it (most programs never start a second vCPU, and making one costs a
+/// KVM_CREATE_VCPU, its set-up and its destruction at exit). The kernel may start vCPUs from
+/// any vCPU's thread, so the slots are guarded by a lock of their own.
+final class VirtualCPUSet: @unchecked Sendable {
+    /// How many vCPUs the guest may use (`--cpus`): made or not.
+    let count: Int
+    /// vCPU 0, which runs the kernel's start-up on the runner's thread.
+    let first: VirtualCPU
+    private var others: [VirtualCPU?]
+    private let lock = HostMutex()
+
+    init(first: VirtualCPU, count: Int) {
+        self.first = first
+        self.count = max(count, 1)
+        others = Array(repeating: nil, count: max(count, 1) - 1)
+    }
+
+    /// vCPU `index` (0 < `index` < `count`), made by `make` the first time it is asked for.
+    func vcpu(at index: Int, orMake make: () throws -> VirtualCPU) rethrows -> VirtualCPU {
+        precondition(index > 0 && index < count, "VirtualCPUSet: no vCPU \(index)")
+        return try lock.withLock {
+            if let made = others[index - 1] { return made }
+            let made = try make()
+            others[index - 1] = made
+            return made
+        }
+    }
+}
+
 final class HostMutex: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 

@@ -73,38 +73,76 @@ public final class GuestMounts {
     public struct Mount {
         /// "/" for the root, else the volume's normalised guest path.
         public var guestPath: [UInt8]
-        public var hostPath: String
         public var readOnly: Bool
-        let directory: Int32
+        /// Where the host directory comes from.
+        let source: Source
+
+        /// A host directory held open from the start, or a volume of the guest's private
+        /// directory, which is made only when a path first reaches it.
+        enum Source {
+            case opened(hostPath: String, directory: Int32)
+            case privateVolume(PrivateDirectories.Mount)
+        }
+
+        /// An O_PATH descriptor of the host directory (owned by the mount table or the private
+        /// directory: never close it); -1 with errno set when a private one cannot be made.
+        func directory() -> Int32 {
+            switch source {
+            case let .opened(_, directory): return directory
+            case let .privateVolume(volume): return volume.owner.directory(volume.volume)
+            }
+        }
+
+        /// The host directory's path (a private volume's directory is made first if needed);
+        /// nil when it cannot be made.
+        public func hostPath() -> String? {
+            switch source {
+            case let .opened(hostPath, _): return hostPath
+            case let .privateVolume(volume): return volume.owner.hostPath(of: volume.volume)
+            }
+        }
     }
 
     /// Longest guest path first, the root last.
     public private(set) var mounts: [Mount] = []
 
     /// Opens the root and each volume's directory; throws naming the first that cannot be used.
-    public init(root: String, readOnlyRoot: Bool, volumes: [VolumeSpec]) throws(SandboxError) {
+    /// The private directory's volumes (`privateVolumes`, for guest paths no volume covers) are
+    /// opened when first used.
+    public init(root: String, readOnlyRoot: Bool, volumes: [VolumeSpec],
+                privateVolumes: [PrivateDirectories.Mount] = []) throws(SandboxError) {
         for volume in volumes {
             let fd = Glibc.open(volume.hostPath, clinux_o_path() | O_DIRECTORY | O_CLOEXEC)
             guard fd >= 0 else {
                 let error = Errno.current
-                for mount in mounts { Glibc.close(mount.directory) }
+                closeOpened()
                 throw .volumeUnavailable(path: volume.hostPath, errno: error)
             }
             // A later --volume at the same guest path replaces an earlier one.
             if let same = mounts.firstIndex(where: { $0.guestPath == Array(volume.guestPath.utf8) }) {
-                Glibc.close(mounts.remove(at: same).directory)
+                if case let .opened(_, directory) = mounts.remove(at: same).source { Glibc.close(directory) }
             }
-            mounts.append(Mount(guestPath: Array(volume.guestPath.utf8), hostPath: volume.hostPath,
-                                readOnly: volume.readOnly, directory: fd))
+            mounts.append(Mount(guestPath: Array(volume.guestPath.utf8), readOnly: volume.readOnly,
+                                source: .opened(hostPath: volume.hostPath, directory: fd)))
+        }
+        for volume in privateVolumes where !mounts.contains(where: { $0.guestPath == Array(volume.guestPath.utf8) }) {
+            mounts.append(Mount(guestPath: Array(volume.guestPath.utf8), readOnly: volume.readOnly, source: .privateVolume(volume)))
         }
         let fd = Glibc.open(root, clinux_o_path() | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else {
             let error = Errno.current
-            for mount in mounts { Glibc.close(mount.directory) }
+            closeOpened()
             throw .rootUnavailable(path: root, errno: error)
         }
         mounts.sort { $0.guestPath.count > $1.guestPath.count }
-        mounts.append(Mount(guestPath: [GuestMounts.slash], hostPath: root, readOnly: readOnlyRoot, directory: fd))
+        mounts.append(Mount(guestPath: [GuestMounts.slash], readOnly: readOnlyRoot, source: .opened(hostPath: root, directory: fd)))
+    }
+
+    /// Closes the directories this table opened (a private volume's belong to its owner).
+    private func closeOpened() {
+        for mount in mounts {
+            if case let .opened(_, directory) = mount.source { Glibc.close(directory) }
+        }
     }
 
     /// The mounts in /proc/mounts' format (the root first, then by guest path), each a host
@@ -123,9 +161,7 @@ public final class GuestMounts {
         }.joined()
     }
 
-    deinit {
-        for mount in mounts { Glibc.close(mount.directory) }
-    }
+    deinit { closeOpened() }
 
     static let slash = UInt8(ascii: "/")
 
@@ -162,7 +198,9 @@ public final class GuestMounts {
         var path = GuestMounts.normalise(path)
         for _ in 0..<16 {
             let (mount, rest) = locateNormalised(path)
-            let fd = GuestMounts.openat2(mount.directory, rest, flags: flags, mode: mode,
+            let directory = mount.directory()
+            guard directory >= 0 else { return -1 }
+            let fd = GuestMounts.openat2(directory, rest, flags: flags, mode: mode,
                                          resolve: CLINUX_RESOLVE_IN_ROOT | CLINUX_RESOLVE_NO_MAGICLINKS | CLINUX_RESOLVE_NO_SYMLINKS)
             if fd >= 0 { return fd }
             switch errno {
@@ -181,7 +219,9 @@ public final class GuestMounts {
         restart: while true {
             let (mount, rest) = locateNormalised(path)
             let names = GuestMounts.components(rest)
-            var directory = Glibc.dup(mount.directory)
+            var directory = mount.directory()
+            guard directory >= 0 else { return -1 }
+            directory = Glibc.dup(directory)
             guard directory >= 0 else { return -1 }
             // The guest path of `directory`, for a relative link's target.
             var here = mount.guestPath == [GuestMounts.slash] ? [] : mount.guestPath

@@ -6,13 +6,20 @@ import SystemPackage
 public enum SandboxError: Error, Equatable, CustomStringConvertible {
     case rootUnavailable(path: String, errno: Errno)
     case volumeUnavailable(path: String, errno: Errno)
-    case privateDirectories(reason: String)
+    case privateDirectories(step: String, errno: Errno)
 
     public var description: String {
         switch self {
         case let .rootUnavailable(path, errno): return "cannot use \(path) as the guest's root directory: \(errno)"
         case let .volumeUnavailable(path, errno): return "cannot use \(path) as a volume: \(errno)"
-        case let .privateDirectories(reason): return "cannot set up the guest's /tmp and /dev: \(reason)"
+        case let .privateDirectories(step, errno): return "cannot set up the guest's /tmp and /dev: \(step): \(errno)"
+        }
+    }
+
+    /// The host's error number behind the failure.
+    public var errno: Errno? {
+        switch self {
+        case let .rootUnavailable(_, errno), let .volumeUnavailable(_, errno), let .privateDirectories(_, errno): return errno
         }
     }
 }
@@ -52,10 +59,11 @@ public final class HostFileTable {
     public static let devices: [[UInt8]] = ["null", "zero", "full", "random", "urandom", "tty"].map { Array($0.utf8) }
 
     /// Opens `rootDirectory` as the guest's root (`readOnly`: every write to it fails with
-    /// EROFS) and each volume; `devicesAt` names the guest directory whose `devices` are the host's.
+    /// EROFS) and each volume, and mounts the private directory's volumes (made when first
+    /// used); `devicesAt` names the guest directory whose `devices` are the host's.
     public init(rootDirectory: String, readOnly: Bool = false, volumes: [VolumeSpec] = [],
-                devicesAt: String? = nil) throws(SandboxError) {
-        mounts = try GuestMounts(root: rootDirectory, readOnlyRoot: readOnly, volumes: volumes)
+                privateVolumes: [PrivateDirectories.Mount] = [], devicesAt: String? = nil) throws(SandboxError) {
+        mounts = try GuestMounts(root: rootDirectory, readOnlyRoot: readOnly, volumes: volumes, privateVolumes: privateVolumes)
         devicesDirectory = devicesAt.map { Array($0.utf8) }
         network.abstractNamespace = NetworkPolicy.freshNamespace()
     }

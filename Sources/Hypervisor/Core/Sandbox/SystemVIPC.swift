@@ -8,16 +8,21 @@ import UnikernelABI
 /// Why the host's objects in a private namespace, rather than objects the hypervisor emulates:
 /// SysV ids are global integers in the host's IPC namespace, so forwarding the calls as they
 /// are would let a guest see, attach and remove the host's objects (a sandbox escape). The
-/// first runner therefore calls `unshare(CLONE_NEWIPC)` at start-up, before the guest runs:
+/// first runner therefore calls `unshare(CLONE_NEWIPC)` before the guest's first System V call:
 /// every later runner of the guest (a fork's, an execve's) inherits that namespace, so all
 /// processes of one guest share their objects and see nobody else's, and the guest gets Linux's
 /// semantics exactly (keys, permissions, IPC_RMID and EIDRM, shm_nattch across fork, exec and
 /// exit, SEM_UNDO at exit, the STAT/INFO structures) with no second implementation to keep
 /// right. An emulation in state shared by the runners would need process-shared locking,
-/// waiting and undo bookkeeping that a crashed runner could leave broken. The cost is one
-/// unshare per guest, about 50 µs (measured: fork + unshare + exit against fork + exit), a few
-/// percent of a runner's start-up; a lazy unshare is not possible, as children forked before
-/// the first call would stay in the host's namespace.
+/// waiting and undo bookkeeping that a crashed runner could leave broken.
+///
+/// The namespace is made when first needed, not at start-up (most programs never make a System
+/// V call, and making one costs about 50 µs and a share of the teardown): at the guest's first
+/// System V call, and before the runner forks (the child must be in the parent's namespace) or
+/// starts a second vCPU thread. unshare changes the calling thread's namespace only, so it must
+/// run while the runner has one thread: the vCPU threads (the only threads it starts) and forked
+/// children are all made after it. A runner an execve starts from one that made no namespace
+/// defers it the same way.
 ///
 /// Making an IPC namespace needs CAP_SYS_ADMIN. Without it the runner does not fall back to a
 /// user namespace (whose one-uid map would show every file of another owner as nobody's): the
@@ -32,12 +37,25 @@ import UnikernelABI
 public enum SystemVIPC {
     /// Whether this runner is in the guest's private IPC namespace (else every call is ENOSYS).
     nonisolated(unsafe) public internal(set) static var isolated = false
+    /// Whether the namespace is still to be made when first needed (`isolateWhenNeeded`).
+    /// Written only while the runner has one thread (see above).
+    nonisolated(unsafe) static var pending = false
 
-    /// Enters a new IPC namespace (the guest's first runner, before the guest runs); whether it worked.
+    /// Enters a new IPC namespace now; whether it worked.
     @discardableResult
     public static func isolate() -> Bool {
+        pending = false
         isolated = clinux_private_ipc_namespace() == 0
         return isolated
+    }
+
+    /// Enters a new IPC namespace when it is first needed (`isolateIfPending`), not now.
+    public static func isolateWhenNeeded() { pending = !isolated }
+
+    /// Makes the namespace deferred by `isolateWhenNeeded`, if it is still to be made: before
+    /// the first System V call, a fork, or the start of a second vCPU thread.
+    static func isolateIfPending() {
+        if pending { isolate() }
     }
 
     /// Records that the runner inherited the guest's namespace (a runner an execve started).
@@ -90,6 +108,7 @@ public enum SystemVIPC {
     /// guest-physical address or -errno.
     static func perform(_ request: ProcessRequest, buffer: UnsafeMutableRawBufferPointer?,
                         addWindow: (UnsafeMutableRawPointer, UInt64) -> Int64) -> Int64 {
+        isolateIfPending()
         guard isolated else { return -Int64(ENOSYS) }
         guard let call = Call(rawValue: request.flags) else { return -Int64(ENOSYS) }
         let (a0, a1, a2) = (request.arguments[0], request.arguments[1], request.arguments[2])

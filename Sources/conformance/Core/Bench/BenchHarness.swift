@@ -147,6 +147,7 @@ public final class BenchHarness {
                                    runsPerStartFigure: configuration.startRuns, repeatsPerFigure: configuration.repeats)
         results.loadAverageStart = Self.loadAverage()
         try measureStart(into: &results)
+        try measureConcurrentStart(into: &results)
         try measureMicro(into: &results)
         try measureFiles(into: &results)
         try measureCompute(into: &results)

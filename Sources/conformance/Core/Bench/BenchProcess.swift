@@ -100,6 +100,70 @@ public enum BenchProcess {
                         stdout: readText(stdoutPath), stderr: readText(stderrPath))
     }
 
+    /// Starts every command of `commands` at once (one `posix_spawn` after the other, none
+    /// waited for in between), then reaps them as they end. Each run's times are its own spawn
+    /// and reap; the batch is from the first spawn to the last reap. Output goes to files in
+    /// `scratch` (one pair per command).
+    public static func runConcurrently(_ commands: [[String]], environment: [String], directory: String,
+                                       scratch: String) throws -> (runs: [TimedRun], batchNanoseconds: UInt64) {
+        guard let addChdir = SpawnExtensions.addChdir else { throw BenchError("posix_spawn_file_actions_addchdir_np is missing (glibc 2.29+)") }
+        let stdinFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard stdinFD >= 0 else { throw BenchError("cannot open /dev/null: \(String(cString: strerror(errno)))") }
+        defer { close(stdinFD) }
+        let envp = environment.map { strdup($0) } + [nil]
+        defer { for pointer in envp { free(pointer) } }
+        var started: [(pid: pid_t, spawn: UInt64, stdout: String, stderr: String)] = []
+        // Whatever happens, nothing started here is left running.
+        defer { for run in started { kill(run.pid, SIGKILL); var status: Int32 = 0; _ = waitpid(run.pid, &status, WNOHANG) } }
+        for (index, command) in commands.enumerated() {
+            let stdoutPath = scratch + "/stdout-\(index)", stderrPath = scratch + "/stderr-\(index)"
+            let stdoutFD = open(stdoutPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            let stderrFD = open(stderrPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            defer { for fd in [stdoutFD, stderrFD] where fd >= 0 { close(fd) } }
+            guard stdoutFD >= 0, stderrFD >= 0 else {
+                throw BenchError("cannot create capture files in \(scratch): \(String(cString: strerror(errno)))")
+            }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_adddup2(&actions, stdinFD, 0)
+            posix_spawn_file_actions_adddup2(&actions, stdoutFD, 1)
+            posix_spawn_file_actions_adddup2(&actions, stderrFD, 2)
+            _ = addChdir(&actions, directory)
+            let argv = command.map { strdup($0) } + [nil]
+            defer { for pointer in argv { free(pointer) } }
+            var pid: pid_t = 0
+            let spawn = monotonicNanoseconds()
+            let result = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
+            guard result == 0 else { throw BenchError("cannot start \(command[0]): \(String(cString: strerror(result)))") }
+            started.append((pid, spawn, stdoutPath, stderrPath))
+        }
+        var runs = [TimedRun?](repeating: nil, count: started.count)
+        var remaining = started.count
+        var lastReap: UInt64 = 0
+        while remaining > 0 {
+            var waitStatus: Int32 = 0
+            var usage = rusage()
+            let pid = wait4(-1, &waitStatus, 0, &usage)
+            let end = monotonicNanoseconds()
+            if pid < 0 {
+                guard errno == EINTR else { throw BenchError("wait4: \(String(cString: strerror(errno)))") }
+                continue
+            }
+            guard let index = started.firstIndex(where: { $0.pid == pid }), runs[index] == nil else { continue }
+            let signal = waitStatus & 0x7f
+            runs[index] = TimedRun(status: signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal,
+                                   spawnNanoseconds: started[index].spawn, reapedNanoseconds: end,
+                                   maxRSSBytes: UInt64(max(0, usage.ru_maxrss)) * 1024,
+                                   stdout: readText(started[index].stdout), stderr: readText(started[index].stderr))
+            remaining -= 1
+            lastReap = end
+        }
+        let first = started.first?.spawn ?? lastReap
+        started = []
+        return (runs.compactMap { $0 }, lastReap - first)
+    }
+
     private static func readText(_ path: String) -> String {
         guard let data = FileManager.default.contents(atPath: path) else { return "" }
         return String(decoding: data.prefix(1 << 20), as: UTF8.self)

@@ -325,19 +325,52 @@ extension BenchHarness {
         results.rows.append(row)
     }
 
+    /// The whole conformance suite's wall time at --jobs 1 and 2 and, from the --jobs 2 run's
+    /// report, each fixture's guest run next to the same binary's native run (the report records
+    /// both per fixture, process spawn to exit).
     func measureSuite(into results: inout BenchResults) throws {
         guard let conformance = configuration.conformancePath else { return }
         for jobs in [1, 2] {
             progress("conformance suite, --jobs \(jobs)")
             var row = BenchRow(section: "Suite", figure: "`conformance run --jobs \(jobs)` wall time", unit: .seconds)
             var command = [conformance, "run", "--jobs", "\(jobs)", "--root", configuration.packageRoot,
-                           "--hypervisor", configuration.hypervisorPath]
+                           "--hypervisor", configuration.hypervisorPath, "--format", "json"]
             if let kernel = configuration.kernelPath { command += ["--kernel", kernel] }
             let run = try BenchProcess.run(command, environment: environment, directory: configuration.packageRoot, scratch: scratch)
             row.unikernel = Summary([run.seconds])
-            let verdict = run.stdout.split(separator: "\n").last(where: { $0.hasPrefix("result:") }).map(String.init)
-            row.note = "exit status \(run.status)" + (verdict.map { ", " + $0 } ?? "") + " (one run; includes native runs, comparison and report)"
+            let report = try? JSONDecoder().decode(Report.self, from: Data(run.stdout.utf8))
+            let verdict = report.map { report in
+                let passed = report.summaries.reduce(0) { $0 + $1.passed }, gaps = report.summaries.reduce(0) { $0 + $1.knownGaps }
+                return "\(report.succeeded ? "pass" : "FAIL"): \(passed) passed, \(gaps) known gaps of \(report.results.count)"
+            }
+            row.note = "exit status \(run.status)" + (verdict.map { ", " + $0 } ?? ", no report") + " (one run; includes native runs, comparison and report)"
+            if let report { row.addNote(String(format: "%.0f ms per fixture", run.seconds * 1e3 / Double(max(1, report.results.count)))) }
             results.rows.append(row)
+            if jobs == 2, let report { results.rows.append(Self.suiteFixtureRow(report, jobs: jobs)) }
         }
+    }
+
+    /// Per fixture of one suite run: the guest run's wall time against the native run's (both
+    /// measured by the suite itself, spawn to exit, in the same run).
+    static func suiteFixtureRow(_ report: Report, jobs: Int) -> BenchRow {
+        var row = BenchRow(section: "Suite", figure: "one fixture's run (`conformance run --jobs \(jobs)`): guest vs the same binary natively",
+                           unit: .seconds)
+        let timed = report.results.filter { $0.guestSeconds != nil && $0.nativeSeconds != nil }
+        let guest = timed.compactMap(\.guestSeconds), native = timed.compactMap(\.nativeSeconds)
+        row.unikernel = Summary(guest)
+        row.native = Summary(native)
+        if let guestMedian = row.unikernel?.median, let nativeMedian = row.native?.median, nativeMedian > 0 {
+            row.ratio = guestMedian / nativeMedian
+            row.ratioBase = "native"
+        }
+        let guestTotal = guest.reduce(0, +), nativeTotal = native.reduce(0, +)
+        if !timed.isEmpty {
+            row.addNote(String(format: "%d fixtures run both ways: mean %.1f ms guest vs %.1f ms native (%.2g×), sum %.1f s vs %.1f s",
+                               timed.count, guestTotal * 1e3 / Double(timed.count), nativeTotal * 1e3 / Double(timed.count),
+                               nativeTotal > 0 ? guestTotal / nativeTotal : 0, guestTotal, nativeTotal))
+        } else {
+            row.addNote("no fixture ran both ways")
+        }
+        return row
     }
 }
