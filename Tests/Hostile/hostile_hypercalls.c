@@ -308,7 +308,8 @@ int main(int argc, char **argv) {
     uk_boot_info info;
     for (size_t i = 0; i < sizeof info; i++) ((unsigned char *)&info)[i] = direct(UK_BOOT_INFO_PHYS)[i];
     if (info.magic != UK_BOOT_MAGIC) { fprintf(stderr, "hostile: no boot info at the direct map\n"); return 2; }
-    memory_size = info.memory_size; image_vaddr = info.app_image_vaddr; image_phys = info.app_image_phys;
+    /* RAM given at boot (memory_size is the limit RAM may grow to, not all of it mapped). */
+    memory_size = info.free_phys_end; image_vaddr = info.app_image_vaddr; image_phys = info.app_image_phys;
     kernel_start = info.kernel_phys_start; kernel_end = info.kernel_phys_end; pml4 = info.pml4_phys;
     block[100] = 0x5a;
     if (direct(phys_of(block))[100] != 0x5a) { fprintf(stderr, "hostile: cannot locate .bss in guest-physical memory\n"); return 2; }

@@ -126,8 +126,7 @@ struct FrameAllocator {
 
 /// The kernel's one frame allocator, over RAM that grows on demand: when the allocator runs
 /// dry, the host adds RAM after its end (UK_PROC_GROW_MEMORY) until `limit`, the most the
-/// guest may have. The host's direct map covers the whole limit from boot, so new frames are
-/// reachable at once.
+/// guest may have, and the kernel maps the new RAM into the direct map.
 enum Frames {
     static var allocator = FrameAllocator()
     /// The end of RAM the host will not go past (uk_boot_info.memory_size).
@@ -183,6 +182,7 @@ enum Frames {
         guard allocator.end < limit else { return false }
         let end = Hypercall.growMemory(atLeast: bytes)
         guard end > 0, UInt64(end) > allocator.end, UInt64(end) <= limit else { return false }
+        DirectMap.extend(from: allocator.end, to: UInt64(end))
         allocator.extend(to: UInt64(end))
         return true
     }

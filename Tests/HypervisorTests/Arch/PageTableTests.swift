@@ -77,6 +77,19 @@ struct PageTableTests {
         #expect(tables.end <= UK_PAGE_TABLES_END)
     }
 
+    @Test func onlyTheRAMGivenAtBootIsMappedButEveryGigabyteHasItsDirectory() throws {
+        let tables = BootPageTables(memorySize: 3 << 30, mappedSize: 20 << 20, kernelUserAccessible: true)
+        let last = try #require(translate(UK_DIRECT_MAP_BASE + (20 << 20) - 1, in: tables))
+        #expect(last.physical == (20 << 20) - 1)
+        // Beyond the RAM given at boot nothing is mapped (the kernel adds it as RAM grows), in
+        // the kernel window neither; a page directory waits in every GiB of the limit.
+        #expect(translate(UK_DIRECT_MAP_BASE + (20 << 20), in: tables) == nil)
+        #expect(translate(UK_DIRECT_MAP_BASE + (2 << 30) + 0x1000, in: tables) == nil)
+        #expect(translate(UK_KERNEL_VIRT_BASE + (20 << 20), in: tables) == nil)
+        let directoryEntries = tables.entries().filter { $0.address >= tables.directPDPT && $0.address < tables.directPDPT + 0x1000 }
+        #expect(directoryEntries.count == 3)
+    }
+
     @Test func kernelWindowIsExecutableAndMapsPhysicalOffset() throws {
         let tables = BootPageTables(memorySize: 64 << 20, kernelUserAccessible: true)
         let kernel = try #require(translate(UK_KERNEL_VIRT_BASE + UK_KERNEL_PHYS_BASE + 0x10, in: tables))

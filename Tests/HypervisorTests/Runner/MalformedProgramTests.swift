@@ -25,6 +25,8 @@ final class MalformedProgramTests {
         let name: String
         let bytes: [UInt8]
         let problem: String
+        /// Runner options before the program (a memory limit the image must exceed).
+        var options: [String] = []
         var testDescription: String { name }
     }
 
@@ -80,7 +82,7 @@ final class MalformedProgramTests {
             problem: "program header 2 (PT_LOAD) has p_filesz 0x2000 larger than p_memsz 0x1010"),
         Sample(
             name: "huge-memsz-64mib", bytes: MalformedELF.imageLargerThan64MiB(),
-            problem: "image spans 0x4002000 bytes: needs 65 MiB, guest memory offers"),
+            problem: "image spans 0x4002000 bytes: needs 65 MiB, guest memory offers", options: ["--memory", "64M"]),
         Sample(
             name: "huge-memsz-1tib", bytes: MalformedELF.with { $0.headers[2].memorySize = 1 << 40 },
             problem: "image spans 0x10000002000 bytes: needs 1048577 MiB, guest memory offers"),
@@ -116,7 +118,7 @@ final class MalformedProgramTests {
     @Test(arguments: samples)
     func refusesMalformedProgramWith126(_ sample: Sample) throws {
         let path = try tools.write(sample.bytes, named: sample.name)
-        let result = try tools.runHypervisor([path])
+        let result = try tools.runHypervisor(sample.options + [path])
         #expect(result.status == 126)
         expectOneLine(result, naming: path, problem: sample.problem)
     }

@@ -325,9 +325,10 @@ enum uk_process_op {
      * result >= 0 or -errno; -ENOSYS when the runner has no private namespace. */
     UK_PROC_SYSV = 12,
     /* RAM ran out: the host adds at least arg0 bytes of guest-physical RAM right after its
-     * current end (doubling RAM when the limit, uk_boot_info.memory_size, allows), already in
-     * the direct map the host built for the whole limit. result = the new end of RAM, or
-     * -ENOMEM when the limit is reached. */
+     * current end (doubling RAM when the limit, uk_boot_info.memory_size, allows). The boot
+     * tables hold a page directory for every GiB of the limit but map only the RAM given at
+     * boot: the kernel adds the new part's 2 MiB leaves to the direct map itself. result =
+     * the new end of RAM, or -ENOMEM when the limit is reached. */
     UK_PROC_GROW_MEMORY = 13,
 };
 

@@ -58,8 +58,12 @@ public struct BootPageTables: Sendable {
     let topPD: UInt64 = UK_PAGE_TABLES_PHYS + 0x4000
     let firstDirectPD: UInt64 = UK_PAGE_TABLES_PHYS + 0x5000
 
-    /// Guest memory size the tables cover (a multiple of 2 MiB).
+    /// Guest memory the tables have room for (a multiple of 2 MiB): the limit RAM may grow to.
+    /// Every GiB of it has its page directory from the start.
     public let memorySize: UInt64
+    /// The RAM mapped at boot (the rest of `memorySize` is mapped by the kernel as the host
+    /// adds it: UK_PROC_GROW_MEMORY), so that a stray access beyond RAM faults in the guest.
+    public let mappedSize: UInt64
     /// Whether the kernel's mappings carry the user bit (kvm-pvm: the kernel runs at CPL3).
     public let kernelUserAccessible: Bool
 
@@ -69,8 +73,9 @@ public struct BootPageTables: Sendable {
         min((UK_PAGE_TABLES_END - (UK_PAGE_TABLES_PHYS + 0x5000)) / 0x1000 * oneGiB, UK_HYPERCALL_MMIO_PHYS)
     }
 
-    public init(memorySize: UInt64, kernelUserAccessible: Bool) {
+    public init(memorySize: UInt64, mappedSize: UInt64? = nil, kernelUserAccessible: Bool) {
         self.memorySize = memorySize
+        self.mappedSize = min(mappedSize ?? memorySize, memorySize)
         self.kernelUserAccessible = kernelUserAccessible
     }
 
@@ -96,7 +101,7 @@ public struct BootPageTables: Sendable {
         var leaves: [PageTableEntry] = []
         for i in 0..<UInt64(512) {
             let physical = gib * BootPageTables.oneGiB + i * BootPageTables.twoMiB
-            guard physical < memorySize else { break }
+            guard physical < mappedSize else { break }
             leaves.append(.hugePage(at: physical, executable: false, user: kernelUserAccessible))
         }
         return leaves
@@ -119,7 +124,7 @@ public struct BootPageTables: Sendable {
         result.append((kernelPDPT + 8 * UInt64(Self.index(of: UK_KERNEL_VIRT_BASE, level: 3)), .table(at: kernelPD)))
         for i in 0..<UInt64(512) {
             let physical = i * BootPageTables.twoMiB
-            guard physical < min(memorySize, UK_KERNEL_WINDOW_SIZE) else { break }
+            guard physical < min(mappedSize, UK_KERNEL_WINDOW_SIZE) else { break }
             result.append((kernelPD + 8 * i, .hugePage(at: physical, executable: true, user: kernelUserAccessible)))
         }
 

@@ -133,7 +133,8 @@ public final class Machine {
 
         do {
             try BootGDT().write(into: memory)
-            let tables = BootPageTables(memorySize: configuration.memorySize, kernelUserAccessible: !platform.kernelPrivileged)
+            let tables = BootPageTables(memorySize: configuration.memorySize, mappedSize: memory.size,
+                                        kernelUserAccessible: !platform.kernelPrivileged)
             bootCPU = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
             try tables.write(into: memory)
             // Guest memory is a fresh anonymous mapping, all zeros: only file bytes are copied.

@@ -29,7 +29,7 @@ extension BenchHarness {
         let directory = try freshDirectory("concurrent-start")
         var batch: [String: Sample] = [:], each: [String: Sample] = [:]
         let commands: [(kind: String, command: [String])] = [
-            ("floor", floorBinary.path.map { [$0, "\(configuration.memoryMiB)"] } ?? []),
+            ("floor", floorBinary.path.map { [$0, "\(configuration.floorMemoryMiB)"] } ?? []),
             ("native", [path]),
             ("guest", guestCommand(path, [], directory: directory, timeout: false)),
         ]
