@@ -27,9 +27,6 @@ _Static_assert(UK_CPU_LOCAL_VIRT + 0x200000ULL == UK_HYPERCALL_VIRT, "the CPU-lo
 
 _Static_assert(sizeof(uk_boot_info) <= 0xF00, "uk_boot_info must end before UK_PENDING_WRITE_PHYS");
 _Static_assert(sizeof(uk_pending_write) == 24, "uk_pending_write layout");
-_Static_assert(sizeof(uk_ring_slot) == 64, "uk_ring_slot layout");
-_Static_assert(sizeof(uk_ring) == 4096, "uk_ring fills one page");
-_Static_assert(sizeof(uk_hc_ring) == 24, "uk_hc_ring layout");
 _Static_assert(sizeof(uk_sendfile) == 16, "uk_sendfile layout");
 _Static_assert(sizeof(uk_fallocate) == 24, "uk_fallocate layout");
 _Static_assert(sizeof(uk_copy_range) == 24, "uk_copy_range layout");

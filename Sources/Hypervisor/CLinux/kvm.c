@@ -395,22 +395,6 @@ void ckvm_atomic_or64(uint64_t *word, uint64_t bits) {
     __atomic_fetch_or(word, bits, __ATOMIC_SEQ_CST);
 }
 
-uint64_t ckvm_atomic_load64(uint64_t *word) {
-    return __atomic_load_n(word, __ATOMIC_SEQ_CST);
-}
-
-void ckvm_atomic_store64(uint64_t *word, uint64_t value) {
-    __atomic_store_n(word, value, __ATOMIC_SEQ_CST);
-}
-
-int ckvm_atomic_cas64(uint64_t *word, uint64_t expected, uint64_t value) {
-    return __atomic_compare_exchange_n(word, &expected, value, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-}
-
-void ckvm_pause(void) {
-    __builtin_ia32_pause();
-}
-
 void ckvm_reset_after_fork(int forward_termination) {
     /* Only the forking thread exists in the child: no vCPU threads, no tick timer (timers are
        not inherited), nothing pending. */

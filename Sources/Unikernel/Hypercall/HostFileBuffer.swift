@@ -104,9 +104,7 @@ enum HostFileBuffer {
             if consumed == filled {
                 if done > 0 && atEnd { break }
                 settling = true
-                // A regular file (eligible): through the I/O ring when it can serve this vCPU.
-                let got = IORing.perform(UK_RING_READ, handle: handle, address: bufferPhysical, length: UInt64(capacity))
-                    ?? Hypercall.read(handle: handle, bufferPhysical: bufferPhysical, length: capacity)
+                let got = Hypercall.read(handle: handle, bufferPhysical: bufferPhysical, length: capacity)
                 settling = false
                 guard got >= 0 else {
                     filled = 0
@@ -135,19 +133,6 @@ enum HostFileBuffer {
 
     // MARK: Helpers
 
-    /// Whether `file` is a regular host file the application opened (never stdio: handles
-    /// below `firstBufferedHandle`); asks the host once per handle.
-    static func isRegularFile(_ file: OpenFile) -> Bool {
-        guard file.object == nil, file.hostHandle >= firstBufferedHandle, Int(file.hostHandle) < kinds.count else { return false }
-        if kinds[Int(file.hostHandle)] == 0 {
-            let result = Hypercall.fstat(handle: file.hostHandle, statPhysical: BounceBuffer.physical)
-            // st_mode is the u32 at offset 24 of the kernel's struct stat.
-            let statMode = BounceBuffer.pointer.load(fromByteOffset: 24, as: UInt32.self)
-            kinds[Int(file.hostHandle)] = result == 0 && statMode & 0o170000 == 0o100000 ? 1 : 2
-        }
-        return kinds[Int(file.hostHandle)] == 1
-    }
-
     /// A small transfer on a regular host file opened without synchronous or direct I/O,
     /// readable (`access` 0) or writable (1) by its open flags.
     private static func eligible(_ file: OpenFile, count: Int, access: Int) -> Bool {
@@ -160,7 +145,13 @@ enum HostFileBuffer {
             guard let frames = Frames.allocateContiguous(pages: capacity / Int(UK_PAGE_SIZE)) else { return false }
             bufferPhysical = frames
         }
-        return isRegularFile(file)
+        if kinds[Int(file.hostHandle)] == 0 {
+            let result = Hypercall.fstat(handle: file.hostHandle, statPhysical: BounceBuffer.physical)
+            // st_mode is the u32 at offset 24 of the kernel's struct stat.
+            let statMode = BounceBuffer.pointer.load(fromByteOffset: 24, as: UInt32.self)
+            kinds[Int(file.hostHandle)] = result == 0 && statMode & 0o170000 == 0o100000 ? 1 : 2
+        }
+        return kinds[Int(file.hostHandle)] == 1
     }
 
     /// Has the host write the pending bytes at its position (UK_HC_FLUSH, which also clears
@@ -173,7 +164,7 @@ enum HostFileBuffer {
             settling = wasSettling
             filled = 0
         }
-        let wrote = IORing.perform(UK_RING_FLUSH, handle: handle) ?? Hypercall.flushPendingWrite()
+        let wrote = Hypercall.flushPendingWrite()
         if wrote < 0 { return Errno(rawValue: Int(-wrote)) ?? .EIO }
         return wrote == Int64(filled) ? nil : .EIO
     }

@@ -56,12 +56,6 @@ enum Hypercall {
         return perform(UK_HC_PROCESS, block).result
     }
 
-    /// UK_HC_RING: registers the I/O ring, or rings its doorbell for this vCPU's slot (IORing).
-    /// A transport call: it leaves the write-behind buffer alone (the ring's callers settled it).
-    static func ring(_ call: uk_ring_call, slot: UInt32 = 0, ringPhysical: UInt64 = 0) -> Int64 {
-        performControl(UK_HC_RING, uk_hc_ring(call: call.rawValue, slot: slot, ring_phys: ringPhysical, result: 0)).result
-    }
-
     static func write(handle: Int32, bufferPhysical: UInt64, length: Int, offset: Int64 = -1) -> Int64 {
         perform(UK_HC_WRITE, uk_hc_io(handle: handle, reserved: 0, buf_phys: bufferPhysical,
                                        len: UInt64(length), offset: offset, result: 0)).result
@@ -103,18 +97,8 @@ enum Hypercall {
     /// read/write straight between a host handle and application memory: the
     /// host walks the page tables, so nothing is copied here. The range must
     /// be populated (and writable for reads) beforehand.
-    /// `regularFile`: the handle is a regular host file (HostFileBuffer.isRegularFile), whose
-    /// transfers never block in the host: they go through the I/O ring, without a VM exit.
-    static func transferUser(handle: Int32, address: UInt64, length: Int, offset: Int64, write: Bool,
-                             regularFile: Bool = false) -> Int64 {
-        if regularFile {
-            HostFileBuffer.settle()
-            if let result = IORing.perform(write ? UK_RING_WRITE_USER : UK_RING_READ_USER, handle: handle, cr3: CPU.boot.cr3,
-                                           address: address, length: UInt64(length), offset: offset) {
-                return result
-            }
-        }
-        return perform(write ? UK_HC_WRITE_USER : UK_HC_READ_USER,
+    static func transferUser(handle: Int32, address: UInt64, length: Int, offset: Int64, write: Bool) -> Int64 {
+        perform(write ? UK_HC_WRITE_USER : UK_HC_READ_USER,
                 uk_hc_user_io(handle: handle, reserved: 0, cr3: CPU.boot.cr3, address: address,
                               len: UInt64(length), offset: offset, result: 0)).result
     }

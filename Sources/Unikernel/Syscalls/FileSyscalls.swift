@@ -70,8 +70,6 @@ enum FileSyscalls {
                                                           offset: offset, write: write))
         }
         if file.hostKind == .plain, !Readiness.isHostRegularFile(file) { try awaitHostReadiness(file, write: write) }
-        // A regular file never blocks in the host: its transfers go through the I/O ring.
-        let regularFile = file.hostKind == .plain && HostFileBuffer.isRegularFile(file)
         var done = 0
         while done < count {
             let start = buffer + UInt64(done)
@@ -85,7 +83,7 @@ enum FileSyscalls {
             let moved: Int
             do throws(Errno) {
                 moved = try Errno.check(Hypercall.transferUser(handle: file.hostHandle, address: start, length: ready,
-                                                               offset: position, write: write, regularFile: regularFile))
+                                                               offset: position, write: write))
             } catch {
                 if error == .EINTR {
                     // A signal reached the runner while the host blocked (a pipe, a terminal):

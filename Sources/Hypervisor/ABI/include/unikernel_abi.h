@@ -263,57 +263,7 @@ enum uk_hypercall_port {
     UK_HC_START_CPU  = 0x512,  /* uk_hc_start_cpu: run a vCPU from the given state */
     UK_HC_KICK       = 0x513,  /* uk_hc_kick: inject UK_TIMER_VECTOR into other vCPUs (waking idle ones) */
     UK_HC_PROCESS    = 0x514,  /* uk_hc_process: fork, wait, kill, host pipes */
-    UK_HC_RING       = 0x515,  /* uk_hc_ring: register the I/O ring, or serve/await one of its slots */
 };
-
-/* The I/O ring: request slots in guest memory that a host I/O thread serves without a VM
- * exit (Hypervisor Core/Hypercalls/IORingServer.swift, Unikernel Hypercall/IORing.swift).
- * One slot per vCPU (slot n = vCPU n): the kernel fills a slot's parameters, then sets
- * `state` to POSTED with a full barrier; the host claims it (POSTED -> CLAIMED, atomically),
- * performs it as the matching hypercall would, stores `result`, then sets DONE; the kernel
- * reads the result and sets FREE. While `server_awake` is 0 (no host thread polls: at start,
- * after an idle spell, around a fork) or a posted slot stays unclaimed too long, the kernel
- * makes UK_HC_RING (UK_RING_CALL_SERVE): the host claims the slot on the vCPU's own thread
- * (or waits for the I/O thread that claimed it) and wakes its I/O thread. Only calls that never
- * block in the host go through the ring (regular files); `op` leaves room for others. */
-#define UK_RING_SLOTS       63
-#define UK_RING_FREE        0ull
-#define UK_RING_POSTED      1ull
-#define UK_RING_CLAIMED     2ull
-#define UK_RING_DONE        3ull
-enum uk_ring_op {
-    UK_RING_READ_USER  = 1,  /* as UK_HC_READ_USER: the file into application memory (cr3, address, len) */
-    UK_RING_WRITE_USER = 2,  /* as UK_HC_WRITE_USER */
-    UK_RING_READ       = 3,  /* as UK_HC_READ: into guest-physical `address` (len bytes) */
-    UK_RING_FLUSH      = 4,  /* as UK_HC_FLUSH: write out and clear the uk_pending_write */
-};
-typedef struct uk_ring_slot {
-    uint64_t state;          /* UK_RING_FREE, POSTED, CLAIMED, DONE (host futex-waits on its low half) */
-    uint32_t op;             /* enum uk_ring_op */
-    int32_t handle;
-    uint64_t cr3;
-    uint64_t address;
-    uint64_t len;
-    int64_t offset;          /* -1: at the file position; >= 0: pread/pwrite */
-    int64_t result;          /* bytes transferred or -errno */
-    uint64_t reserved;
-} uk_ring_slot;
-typedef struct uk_ring {
-    uint64_t server_awake;   /* host-written: 1 while its I/O thread polls the slots */
-    uint64_t reserved[7];
-    uk_ring_slot slots[UK_RING_SLOTS];
-} uk_ring;                   /* one page, page-aligned */
-
-enum uk_ring_call {
-    UK_RING_CALL_REGISTER = 1,  /* the ring is at guest-physical `ring_phys` (page-aligned, one page) */
-    UK_RING_CALL_SERVE    = 2,  /* serve slot `slot` now if it is still posted, else wait until it is done */
-};
-typedef struct uk_hc_ring {
-    uint32_t call;           /* enum uk_ring_call */
-    uint32_t slot;
-    uint64_t ring_phys;
-    int64_t result;          /* 0 or -errno */
-} uk_hc_ring;
 
 /* uk_hc_process.op. A guest process is a host process (the runner): fork forks it, the
  * process tree, wait statuses and signals between processes are the host's. */

@@ -98,14 +98,6 @@ uint64_t ckvm_forwarded_sender(int signo);
 int ckvm_interrupt_wanted(void);
 /* An atomic OR into a word the guest shares (uk_host_signals). */
 void ckvm_atomic_or64(uint64_t *word, uint64_t bits);
-
-/* Sequentially consistent load, store and compare-and-swap of a word the guest shares (the
-   I/O ring's slot states); the swap returns 1 when `word` held `expected` and now holds `value`. */
-uint64_t ckvm_atomic_load64(uint64_t *word);
-void ckvm_atomic_store64(uint64_t *word, uint64_t value);
-int ckvm_atomic_cas64(uint64_t *word, uint64_t expected, uint64_t value);
-/* One `pause` (a spin-wait hint). */
-void ckvm_pause(void);
 /* In a forked child: forgets the parent's vCPU threads, timers and pending signals; with
    `forward_termination`, SIGINT and SIGTERM are forwarded to the guest from now on. */
 void ckvm_reset_after_fork(int forward_termination);

@@ -67,10 +67,6 @@ public enum Hypercall: Equatable, Sendable {
     case kick(cpus: UInt64)
     /// A process operation: fork, wait, kill, pipe (uk_process_op).
     case process(ProcessRequest)
-    /// The kernel's I/O ring is at this guest-physical page (IORingServer).
-    case registerRing(physical: UInt64)
-    /// Serve the vCPU's posted ring slot now, or wait for the I/O thread that claimed it.
-    case serveRing(slot: Int)
 }
 
 /// A decoded UK_HC_PROCESS block.
@@ -97,8 +93,6 @@ public enum HypercallError: Error, Equatable, CustomStringConvertible {
     case pathTooLong(length: UInt64)
     /// A path is not NUL-terminated where its length says; answered with EFAULT.
     case malformedPath(address: UInt64)
-    /// UK_HC_RING with a `call` it does not know; answered with EINVAL.
-    case unknownRingCall(UInt32)
 
     public var description: String {
         let hex = { (v: UInt64) in "0x" + String(v, radix: 16) }
@@ -109,7 +103,6 @@ public enum HypercallError: Error, Equatable, CustomStringConvertible {
         case let .bufferOutOfBounds(port, address, length): return "hypercall \(hex(UInt64(port))) buffer \(hex(address))+\(hex(length)) outside guest memory"
         case let .pathTooLong(length): return "hypercall path of \(length) bytes exceeds PATH_MAX"
         case let .malformedPath(address): return "hypercall path at \(hex(address)) is not NUL-terminated"
-        case let .unknownRingCall(call): return "ring hypercall with unknown call \(call)"
         }
     }
 
@@ -118,7 +111,6 @@ public enum HypercallError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .bufferOutOfBounds, .malformedPath: return 14 // EFAULT
         case .pathTooLong: return 36 // ENAMETOOLONG
-        case .unknownRingCall: return 22 // EINVAL
         case .unknownPort, .wrongAccessSize, .blockOutOfBounds: return nil
         }
     }
@@ -284,17 +276,6 @@ extension Hypercall {
             }
             let request = ProcessRequest(operation: p.op, flags: p.flags, arguments: [p.arg0, p.arg1, p.arg2], buffer: buffer)
             return DecodedHypercall(call: .process(request), resultAddress: at)
-        case UK_HC_RING.rawValue:
-            let p = try load(uk_hc_ring.self)
-            let at = result(uk_hc_ring.self, \uk_hc_ring.result)
-            switch p.call {
-            case UK_RING_CALL_REGISTER.rawValue:
-                return DecodedHypercall(call: .registerRing(physical: p.ring_phys), resultAddress: at)
-            case UK_RING_CALL_SERVE.rawValue:
-                return DecodedHypercall(call: .serveRing(slot: Int(p.slot)), resultAddress: at)
-            default:
-                throw HypercallError.unknownRingCall(p.call).answered(at: at)
-            }
         default:
             throw HypercallError.unknownPort(port).unanswerable
         }

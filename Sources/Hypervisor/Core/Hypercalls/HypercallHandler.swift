@@ -79,7 +79,7 @@ public final class HypercallHandler {
             return .resume(result: nil)
         case let .process(request):
             return .resume(result: processes.perform(request, memory: memory, files: files))
-        case .idle, .armTimer, .startCPU, .kick, .registerRing, .serveRing:
+        case .idle, .armTimer, .startCPU, .kick:
             // vCPU control: the run loop serves these before the handler (Machine.perform).
             return .resume(result: -Int64(ENOSYS))
         }

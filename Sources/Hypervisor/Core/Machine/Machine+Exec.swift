@@ -18,8 +18,6 @@ extension Machine {
         guard length > 0, length <= Machine.maximumExecRequest,
               let bytes = try? memory.read(at: address, length: UInt64(length)) else { return -Int64(EFAULT) }
         guard let parsed = ExecRequest(bytes) else { return -Int64(EINVAL) }
-        // The I/O thread ends first: it takes the call lock for each request it serves.
-        ioRing.quiesce()
         return callLock.withLock { replaceProcess(with: parsed) }
     }
 

@@ -16,13 +16,8 @@ extension Machine {
         var gate: [Int32] = [-1, -1]
         if vforking, clinux_pipe_cloexec(&gate) != 0 { return -Int64(Glibc.errno) }
         fflush(nil)
-        // No I/O thread crosses the fork: the child has only this thread, and the parent's
-        // restarts at the kernel's next doorbell.
-        ioRing.suspend()
         let pid = callLock.withLock { Glibc.fork() }
-        if pid != 0 { ioRing.resume() }
         if pid == 0 {
-            ioRing.forgetThreadAfterFork()
             // A vfork child's own gate is its parent's business, not its children's.
             if let inherited = vforkGate { Glibc.close(inherited); vforkGate = nil }
             if vforking {
@@ -108,7 +103,6 @@ extension Machine {
         let own = runLoop(VCPUContext(index: 0, vcpu: vcpu))
         let outcome = runState.stop(with: own)
         runState.joinOthers()
-        ioRing.quiesce()
         _ = handler.flushPendingWrite()
         return outcome
     }

@@ -17,8 +17,6 @@ public final class Machine {
     var vcpu: VirtualCPU { vcpus[0] }
     let memory: GuestMemory
     let handler: HypercallHandler
-    /// Serves the kernel's I/O ring on a host thread (file transfers without a VM exit).
-    let ioRing: IORingServer
     let tracer: SyscallTracer
     public let layout: GuestLayout
     /// The CPUID leaves the vCPU reports.
@@ -34,7 +32,7 @@ public final class Machine {
     var runState = RunState()
     /// Serialises the hypercalls that touch host state (files, tracer): the guest kernel
     /// serialises its own, but a hostile guest must not be able to race the host's tables.
-    let callLock: HostMutex
+    let callLock = HostMutex()
     /// The kernel's syscall entry, for the MSRs of each vCPU.
     private(set) var syscallEntry: UInt64 = 0
     /// The boot page tables and CPU state every vCPU is prepared from (again in a forked child).
@@ -127,17 +125,7 @@ public final class Machine {
         hostSignalSendersPhysical = signalWords["uk_host_signal_senders"].flatMap { Machine.kernelPhysical($0) } ?? 0
         tracer = SyscallTracer(output: configuration.traceSyscalls ? configuration.traceOutput : nil,
                                decoder: SyscallDecoder(memory: memory, root: UK_PAGE_TABLES_PHYS))
-        let handler = HypercallHandler(memory: memory, files: files, tracer: tracer)
-        self.handler = handler
-        let lock = HostMutex()
-        callLock = lock
-        ioRing = IORingServer(memory: memory, slotCount: configuration.cpuCount) { call in
-            // The same handler under the same lock as the hypercall the slot stands for.
-            switch lock.withLock({ handler.handle(call) }) {
-            case let .resume(result): return result ?? 0
-            case .stop: return -Int64(EINVAL)  // no ring operation stops the run
-            }
-        }
+        handler = HypercallHandler(memory: memory, files: files, tracer: tracer)
 
         do {
             try BootGDT().write(into: memory)
@@ -377,7 +365,6 @@ extension Machine {
         let own = runLoop(VCPUContext(index: 0, vcpu: vcpu))
         let outcome = runState.stop(with: own)
         runState.joinOthers()
-        ioRing.quiesce()
         traceUnfinishedCall(of: outcome)
         // A guest stopped from outside (or dead) cannot flush its write-behind
         // buffer: write it out here, as Linux keeps a killed process's writes.
@@ -540,19 +527,6 @@ extension Machine {
             return nil
         case let .kick(mask):
             kick(mask, from: context)
-            answer(0)
-            return nil
-        case let .registerRing(physical):
-            answer(ioRing.register(physical: physical))
-            return nil
-        case let .serveRing(slot):
-            // Not under the call lock: the slot's operation takes it, and the I/O thread may
-            // hold the slot; a stop ends the wait.
-            if !ioRing.serve(slot: slot) {
-                while !ioRing.awaitSlot(slot, nanoseconds: 10_000_000) {
-                    if ckvm_take_pending_signal() != 0 || runState.outcome != nil, let stop = takeSignals(context) { return stop }
-                }
-            }
             answer(0)
             return nil
         case let .process(request) where request.operation == UK_PROC_FORK.rawValue:
@@ -735,4 +709,3 @@ extension Machine {
         return (frame.rax, [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9])
     }
 }
-

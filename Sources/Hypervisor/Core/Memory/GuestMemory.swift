@@ -52,15 +52,6 @@ public final class GuestMemory {
         _ = try pointer(address, length: length)
     }
 
-    /// The host address of `[address, address + length)` in RAM, never in a shared window (which
-    /// the guest may remove): for words the host and the guest share while the memory lives.
-    func ramPointer(_ address: UInt64, length: UInt64) throws(GuestMemoryError) -> UnsafeMutableRawPointer {
-        let (end, overflow) = address.addingReportingOverflow(length)
-        guard !overflow, end <= size else { throw .outOfBounds(address: address, length: length, memorySize: size) }
-        // SAFETY: inside the RAM mapping, checked just above.
-        return hostBase.advanced(by: Int(address))
-    }
-
     /// The host bytes behind `[address, address + length)`: in RAM, or inside one shared window.
     private func pointer(_ address: UInt64, length: UInt64) throws(GuestMemoryError) -> UnsafeMutableRawPointer {
         let (end, overflow) = address.addingReportingOverflow(length)
