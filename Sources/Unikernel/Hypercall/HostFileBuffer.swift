@@ -84,7 +84,14 @@ enum HostFileBuffer {
             pending.pointee = uk_pending_write(handle: handle, reserved: 0, buffer_phys: bufferPhysical, length: 0)
         }
         if filled + count > capacity, let error = flushWrites() { throw error }
-        try UserMemory.copyIn(from: address, to: DirectMap.pointer(bufferPhysical + UInt64(filled)), count: count)
+        var count = count
+        do throws(Errno) {
+            try UserMemory.copyIn(from: address, to: DirectMap.pointer(bufferPhysical + UInt64(filled)), count: count)
+        } catch {
+            // As Linux: the bytes before the first page the application cannot read are written.
+            count = try reachablePrefix(address, count, write: false, error: error)
+            try UserMemory.copyIn(from: address, to: DirectMap.pointer(bufferPhysical + UInt64(filled)), count: count)
+        }
         filled += count
         pending.pointee.length = UInt64(filled)  // last: the bytes and the handle are in place
         return count
@@ -117,21 +124,41 @@ enum HostFileBuffer {
                 atEnd = filled < capacity
                 if filled == 0 { break }
             }
-            let take = min(count - done, filled - consumed)
+            var take = min(count - done, filled - consumed)
+            var partial = false
             do throws(Errno) {
                 try UserMemory.copyOut(from: DirectMap.pointer(bufferPhysical + UInt64(consumed)),
                                        to: address + UInt64(done), count: take)
             } catch {
-                if done > 0 { break }
-                throw error
+                // As Linux: the bytes up to the first page the application cannot write arrive
+                // (a short read); EFAULT only when not one could.
+                do throws(Errno) {
+                    take = try reachablePrefix(address + UInt64(done), take, write: true, error: error)
+                    try UserMemory.copyOut(from: DirectMap.pointer(bufferPhysical + UInt64(consumed)),
+                                           to: address + UInt64(done), count: take)
+                } catch {
+                    if done > 0 { break }
+                    throw error
+                }
+                partial = true
             }
             consumed += take
             done += take
+            if partial { break }
         }
         return done
     }
 
     // MARK: Helpers
+
+    /// After a copy of `count` bytes at `address` failed with `error`: how many bytes lead up to
+    /// the first page the application cannot reach (`write`: store into); throws `error` when
+    /// that is none (or all, which a failed copy rules out).
+    private static func reachablePrefix(_ address: UInt64, _ count: Int, write: Bool, error: Errno) throws(Errno) -> Int {
+        let reachable = UserMemory.populate(address, count, write: write)
+        guard reachable > 0, reachable < count else { throw error }
+        return reachable
+    }
 
     /// A small transfer on a regular host file opened without synchronous or direct I/O,
     /// readable (`access` 0) or writable (1) by its open flags.

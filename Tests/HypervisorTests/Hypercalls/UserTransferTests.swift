@@ -48,6 +48,44 @@ final class UserTransferTests {
         #expect(ranges == [GuestRange(address: 0x10F00, length: 0x100), GuestRange(address: 0x20000, length: 0x100)])
     }
 
+    /// 0x600000..0x800000 through one table of scattered frames (every fourth page pairs with
+    /// the next one physically), then 0x800000 as a 2 MiB page; the walk by table must give
+    /// what a page-by-page translation gives, across the table boundary and into the large page.
+    @Test func tableWalkMatchesPageByPageTranslation() throws {
+        let memory = try GuestMemory(size: 8 << 20)
+        let user = PageTableEntry.user, present = PageTableEntry.present, writable = PageTableEntry.writable
+        try memory.store(0x2000 | present | writable | user, at: 0x1000)          // PML4[0]
+        try memory.store(0x3000 | present | writable | user, at: 0x2000)          // PDPT[0]
+        try memory.store(0x4000 | present | writable | user, at: 0x3000 + 8 * 3)  // PD[3] → 0x600000
+        try memory.store(0x400000 | present | writable | user | PageTableEntry.hugePage, at: 0x3000 + 8 * 4)  // PD[4]: 2 MiB
+        func frame(_ index: Int) -> UInt64 {
+            index % 4 == 1 ? frame(index - 1) + 0x1000 : UInt64(0x100000 + ((index * 7) % 512) * 0x1000)
+        }
+        for index in 0..<512 {
+            try memory.store(frame(index) | present | (index == 300 ? 0 : writable) | user, at: 0x4000 + 8 * UInt64(index))
+        }
+        let walk = GuestPageWalk(memory: memory, root: 0x1000)
+        func expected(_ start: UInt64, _ length: UInt64, _ access: GuestPageWalk.Access) -> [GuestRange] {
+            var result: [GuestRange] = []
+            var address = start
+            while address < start + length, let physical = walk.translate(address, access: access) {
+                let count = min(start + length - address, 4096 - (address & 0xFFF))
+                if let last = result.last, last.address + last.length == physical { result[result.count - 1].length += count }
+                else { result.append(GuestRange(address: physical, length: count)) }
+                address += count
+            }
+            return result
+        }
+        for (start, length) in [(UInt64(0x600123), UInt64(0x1F_0000)), (0x7FF800, 0x2000), (0x600000, 0x40_0000), (0x6FF000, 0x1)] {
+            #expect(walk.ranges(start, length: length, access: [.user]) == expected(start, length, [.user]))
+            #expect(walk.ranges(start, length: length, access: [.user, .write]) == expected(start, length, [.user, .write]))
+        }
+        // Page 300 is read-only: a read into it stops there.
+        let stopped = walk.ranges(0x600000, length: 0x20_0000, access: [.user, .write])
+        #expect(stopped.reduce(0) { $0 + $1.length } == 300 * 0x1000)
+        #expect(walk.ranges(0x7FF000, length: 0x2000, access: [.user]).last == GuestRange(address: 0x400000, length: 0x1000))
+    }
+
     @Test func writesApplicationBytesAcrossPages() throws {
         try memory.write(Array(repeating: UInt8(ascii: "a"), count: 0x100), at: 0x10F00)
         try memory.write(Array(repeating: UInt8(ascii: "b"), count: 0x100), at: 0x20000)

@@ -47,25 +47,88 @@ public struct GuestPageWalk {
 
     /// The guest-physical ranges backing `[virtualAddress, virtualAddress + length)`,
     /// merged where contiguous, up to the first page that does not grant `access`.
+    /// The upper levels are walked once per 2 MiB; the pages under one level-1 table are read
+    /// from that table in order (a 1 MiB transfer: one walk, 256 entries), with the checks
+    /// `translate` makes at every level.
     public func ranges(_ virtualAddress: UInt64, length: UInt64, access: Access) -> [GuestRange] {
         var result: [GuestRange] = []
         var address = virtualAddress
         var remaining = length
-        while remaining > 0 {
-            guard let physical = translate(address, access: access) else { break }
-            let chunk = min(remaining, 4096 - (address & 0xFFF))
-            guard (try? memory.check(physical, length: chunk)) != nil else { break }
+        /// Appends `[physical, physical + count)` (bounds-checked); false when outside memory.
+        func append(_ physical: UInt64, _ count: UInt64) -> Bool {
+            guard (try? memory.check(physical, length: count)) != nil else { return false }
             if let last = result.last, last.address + last.length == physical {
-                result[result.count - 1].length += chunk
+                result[result.count - 1].length += count
             } else {
-                result.append(GuestRange(address: physical, length: chunk))
+                result.append(GuestRange(address: physical, length: count))
             }
-            let (next, overflow) = address.addingReportingOverflow(chunk)
-            if overflow { break }
+            return true
+        }
+        /// Moves past `count` bytes; false at the top of the address space.
+        func advance(_ count: UInt64) -> Bool {
+            let (next, overflow) = address.addingReportingOverflow(count)
+            if overflow { return false }
             address = next
-            remaining -= chunk
+            remaining -= count
+            return true
+        }
+        walk: while remaining > 0 {
+            switch leaf(of: address, access: access) {
+            case nil:
+                break walk
+            case let .page(physical, size):
+                let count = min(remaining, size - (address & (size - 1)))
+                guard append(physical, count), advance(count) else { break walk }
+            case let .table(table):
+                // The level-1 entries from this address's to the table's end (or the range's).
+                repeat {
+                    let slot = table + 8 * UInt64(BootPageTables.index(of: address, level: 1))
+                    guard let raw = try? memory.load(UInt64.self, at: slot),
+                          let physical = GuestPageWalk.leafAddress(raw, of: address, access: access) else { break walk }
+                    let count = min(remaining, 4096 - (address & 0xFFF))
+                    guard append(physical, count), advance(count) else { break walk }
+                } while remaining > 0 && BootPageTables.index(of: address, level: 1) != 0
+            }
         }
         return result
+    }
+
+    /// Where the walk of an address ends above level 1.
+    enum Leaf: Equatable {
+        /// The level-1 table (guest-physical) holding the address's entry.
+        case table(UInt64)
+        /// A large page: the address's guest-physical translation and the page's size.
+        case page(UInt64, size: UInt64)
+    }
+
+    /// Walks levels 4 to 2 for `virtualAddress`, checking `access` on each entry; nil when
+    /// an entry is absent or refuses the access.
+    func leaf(of virtualAddress: UInt64, access: Access) -> Leaf? {
+        var table = root
+        for level in stride(from: 4, through: 2, by: -1) {
+            let slot = table + 8 * UInt64(BootPageTables.index(of: virtualAddress, level: level))
+            guard let raw = try? memory.load(UInt64.self, at: slot) else { return nil }
+            let entry = PageTableEntry(rawValue: raw)
+            guard entry.isPresent else { return nil }
+            if access.contains(.write), raw & PageTableEntry.writable == 0 { return nil }
+            if access.contains(.user), raw & PageTableEntry.user == 0 { return nil }
+            if level <= 3 && raw & PageTableEntry.hugePage != 0 {
+                let size = UInt64(1) << UInt64(12 + 9 * (level - 1))
+                return .page((entry.physicalAddress & ~(size - 1)) | (virtualAddress & (size - 1)), size: size)
+            }
+            table = entry.physicalAddress
+        }
+        return .table(table)
+    }
+
+    /// The translation of `virtualAddress` by level-1 entry `raw`, or nil when the entry is
+    /// absent or refuses `access`.
+    static func leafAddress(_ raw: UInt64, of virtualAddress: UInt64, access: Access) -> UInt64? {
+        let entry = PageTableEntry(rawValue: raw)
+        guard entry.isPresent else { return nil }
+        if access.contains(.write), raw & PageTableEntry.writable == 0 { return nil }
+        if access.contains(.user), raw & PageTableEntry.user == 0 { return nil }
+        return (entry.physicalAddress & ~0xFFF) | (virtualAddress & 0xFFF)
     }
 
     /// Up to `count` bytes starting at `virtualAddress`, stopping at the first unmapped byte.
