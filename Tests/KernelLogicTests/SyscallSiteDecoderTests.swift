@@ -8,15 +8,19 @@ import Testing
 struct SyscallSiteDecoderTests {
     /// Registers at the trap: every known one 0x1000 + its number unless given; rcx and r11 unknown.
     private func registers(_ values: [Int: UInt64] = [:]) -> [UInt64?] {
-        (0..<16).map { number in
-            number == 1 || number == 11 ? nil : values[number] ?? 0x1000 + UInt64(number)
+        var result: [UInt64?] = []
+        for number in 0..<16 {
+            let fallback: UInt64 = 0x1000 + UInt64(number)
+            result.append(number == 1 || number == 11 ? nil : values[number] ?? fallback)
         }
+        return result
     }
 
     /// Plans the site whose `syscall` is at `syscallAddress`, with `bytes` right before it.
     private func plan(_ bytes: [UInt8], syscallAddress: UInt64 = 0x40_1000, _ values: [Int: UInt64] = [:],
                       memory: [UInt64: UInt64] = [:]) -> SyscallSiteDecoder.Plan? {
-        SyscallSiteDecoder.plan(before: syscallAddress, bytes: bytes, registers: registers(values)) { address, _ in memory[address] }
+        // The byte before the bytes given: int3 padding, as between functions.
+        SyscallSiteDecoder.plan(before: syscallAddress, bytes: [0xCC] + bytes, registers: registers(values)) { address, _ in memory[address] }
     }
 
     private static let rax = 0, rdx = 2, rsp = 4, rsi = 6, rdi = 7, r9 = 9, r10 = 10
@@ -34,8 +38,15 @@ struct SyscallSiteDecoderTests {
         let accepted = try #require(plan([0x48, 0xC7, 0xC0, 0xE4, 0x00, 0x00, 0x00], [Self.rax: 0xE4]))
         #expect(accepted.start == 0x40_1000 - 7 && !accepted.coversSyscall)
         let negative: [UInt8] = [0x48, 0xC7, 0xC0, 0xFF, 0xFF, 0xFF, 0xFF]
-        #expect(plan(negative, [Self.rax: UInt64.max]) != nil)
+        #expect(plan(negative, [Self.rax: UInt64.max])?.start == 0x40_1000 - 7)
         #expect(plan(negative, [Self.rax: 0xFFFF_FFFF]) == nil)
+    }
+
+    @Test("a start right after a prefix byte is ambiguous: `41 b8 imm32` is mov to r8d, not eax")
+    func prefixBeforeStart() {
+        // rax holds the immediate by chance; the instruction really writes r8d.
+        #expect(plan([0x41, 0xB8, 0x3C, 0x00, 0x00, 0x00], [Self.rax: 0x3C, 8: 0x3C])?.start == 0x40_1000 - 6)
+        #expect(plan([0x41, 0xB8, 0x3C, 0x00, 0x00, 0x00], [Self.rax: 0x3C, 8: 7]) == nil)
     }
 
     @Test("glibc syscall(): mov 0x8(%rsp), %r9 (4c 8b 4c 24 08) checked against the stack")
@@ -98,6 +109,22 @@ struct SyscallSiteDecoderTests {
         #expect(plan([0x44, 0x89, 0xC8], [Self.r9: 0x1_0000_0003, Self.rax: 0x1_0000_0003]) == nil)
         let same = try #require(plan([0x4D, 0x89, 0xD2]))  // mov %r10,%r10: nothing to compare, nothing changed
         #expect(same.coversSyscall)
+    }
+
+    @Test("the nearest provable start wins: a loop's head between a far start and the syscall would keep trapping")
+    func nearestStart() throws {
+        // mov $0x6e,%esi (before the loop); nopl 0x0(%rax); loop: mov %rsi,%rax; syscall
+        let bytes: [UInt8] = [0xBE, 0x6E, 0x00, 0x00, 0x00, 0x0F, 0x1F, 0x40, 0x00, 0x48, 0x89, 0xF0]
+        let values = [Self.rsi: 0x6E as UInt64, Self.rax: 0x6E]
+        let near = try #require(SyscallSiteDecoder.plan(before: 0x40_1000, bytes: [0xCC] + bytes, registers: registers(values)) { _, _ in nil })
+        #expect(near.coversSyscall && near.start == 0x40_1000 - 3)
+        // Where the 3-byte form's stub cannot be placed, the far start is what remains.
+        let far = try #require(SyscallSiteDecoder.plan(before: 0x40_1000, bytes: [0xCC] + bytes, registers: registers(values),
+                                                       coveringSyscall: false) { _, _ in nil })
+        #expect(!far.coversSyscall && far.start == 0x40_1000 - 12 && far.instructions.count == 3)
+        // After a rewrite at the far start, only later starts count.
+        #expect(SyscallSiteDecoder.plan(before: 0x40_1000, bytes: [0xCC] + bytes, registers: registers(values), after: 0x40_1000 - 12 + 4,
+                                        coveringSyscall: false) { _, _ in nil } == nil)
     }
 
     @Test("musl __syscall_cp_c: mov %rcx,%rdx proves nothing alone; the 5-byte stack load before it does")

@@ -43,6 +43,11 @@ import UnikernelABI
 enum SyscallPatcher {
     /// Traps from one site before it is rewritten (a cold site is not worth a stub).
     static let threshold: UInt32 = 16
+    /// A site that keeps trapping is looked at again after 2, 4, ... times `threshold` traps
+    /// (up to this many): the registers may prove more then, and a rewritten site may still
+    /// trap when a jump lands inside its moved instructions (a loop's head), which a rewrite
+    /// starting after that point serves.
+    static let lastRetry: UInt32 = 16 << 10
     /// Sites at or above this address are never rewritten (rel32 reach of the window).
     static let siteLimit: UInt64 = 0x7E00_0000
     static let stubSize: UInt64 = 64
@@ -69,6 +74,8 @@ enum SyscallPatcher {
     struct Stub {
         /// The address after the site's `syscall` (where the call returns).
         var returnAddress: UInt64
+        /// The first byte of the site the jump overwrote.
+        var start: UInt64
         var address: UInt64
         /// Bytes of the moved instructions at the start of the stub (where the call itself starts).
         var callOffset: UInt64
@@ -100,7 +107,8 @@ enum SyscallPatcher {
         for _ in 0..<counterSlots {
             if counters[slot].returnAddress == returnAddress {
                 counters[slot].count &+= 1
-                if counters[slot].count == threshold { patch(returnAddress: returnAddress, frame) }
+                let count = counters[slot].count
+                if count >= threshold, count <= lastRetry, count & (count - 1) == 0 { patch(returnAddress: returnAddress, frame) }
                 return
             }
             if counters[slot].returnAddress == 0 {
@@ -140,8 +148,13 @@ enum SyscallPatcher {
               codePointer(syscallAddress - UInt64(available + 1)) != nil {
             available += 1
         }
-        guard available >= 3, let bytes = code(at: syscallAddress - UInt64(available), count: available),
-              let plan = SyscallSiteDecoder.plan(before: syscallAddress, bytes: bytes, registers: registers(frame),
+        // A site rewritten before: only a start after the earlier one (a second jump into the same stub path).
+        // Its jump covers 5 bytes from its start, which a new start must not lie in.
+        let earlier = stubs.filter { $0.returnAddress == returnAddress }.map { $0.start + 4 }.max() ?? 0
+        guard !stubs.contains(where: { $0.returnAddress == returnAddress && $0.coversSyscall }),
+              available >= 3, let bytes = code(at: syscallAddress - UInt64(available), count: available),
+              let plan = SyscallSiteDecoder.plan(before: syscallAddress, bytes: bytes, registers: registers(frame), after: earlier,
+                                                 coveringSyscall: stubAddress(site: syscallAddress - 3, coversSyscall: true) != nil,
                                                  load: applicationValue) else { return }
         install(plan, returnAddress: returnAddress)
     }
@@ -177,7 +190,7 @@ enum SyscallPatcher {
         let target = DirectMap.pointer(frame + (address & (UK_PAGE_SIZE - 1)))
         for (index, byte) in stub.enumerated() { target.storeBytes(of: byte, toByteOffset: index, as: UInt8.self) }
         guard writeJump(site: plan.start, to: address) else { return }
-        stubs.append(Stub(returnAddress: returnAddress, address: address,
+        stubs.append(Stub(returnAddress: returnAddress, start: plan.start, address: address,
                           callOffset: UInt64(moved.count), coversSyscall: plan.coversSyscall))
     }
 

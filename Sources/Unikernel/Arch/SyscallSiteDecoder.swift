@@ -95,23 +95,41 @@ enum SyscallSiteDecoder {
     }
 
     /// The plan for the `syscall` at `syscallAddress`, given the `count` bytes before it in
-    /// `bytes` (bytes[bytes.count - 1] is the byte right before the `syscall`), the registers
+    /// `bytes` (bytes[bytes.count - 1] is the byte right before the `syscall`; a start needs
+    /// the byte before it too, so the first byte is never one), the registers
     /// at the trap (`registers[n]` nil when unknown: rcx and r11) and a reader of
     /// application memory (`load(address, size)`, nil when unreadable). Nil: keep trapping.
-    static func plan(before syscallAddress: UInt64, bytes: [UInt8], registers: [UInt64?],
-                     load: (UInt64, Int) -> UInt64?) -> Plan? {
+    ///
+    /// The nearest provable start wins: every instruction boundary between the start and the
+    /// `syscall` may be a jump target (a loop's head) that keeps running the original code, so
+    /// the fewer there are the better. Only starts after `after` are tried (a site rewritten
+    /// before that still traps); `coveringSyscall` says whether the 3-byte form's stub can
+    /// be placed for this site.
+    static func plan(before syscallAddress: UInt64, bytes: [UInt8], registers: [UInt64?], after: UInt64 = 0,
+                     coveringSyscall: Bool = true, load: (UInt64, Int) -> UInt64?) -> Plan? {
         let count = bytes.count
-        var compact: Plan?
-        for distance in 1...min(maximumChainBytes, count) {
-            guard let chain = decodeChain(bytes, from: count - distance, base: syscallAddress &- UInt64(count)) else { continue }
-            guard proves(chain, registers: registers, load: load) else { continue }
+        for distance in 1..<min(maximumChainBytes, count) {
             let start = syscallAddress &- UInt64(distance)
-            if chain[0].bytes.count >= 5 { return Plan(start: start, instructions: chain, coversSyscall: false) }
-            if distance == 3, chain.count == 1, chain[0].jump == nil, chain[0].ripDisplacementOffset == nil, compact == nil {
-                compact = Plan(start: start, instructions: chain, coversSyscall: true)
-            }
+            guard start > after else { break }
+            // A prefix byte right before the start could belong to the first instruction
+            // (`41 b8 imm32` writes r8d, not eax): the bytes do not say which, so not here.
+            guard !isPrefix(bytes[count - distance - 1]) else { continue }
+            guard let chain = decodeChain(bytes, from: count - distance, base: syscallAddress &- UInt64(count)) else { continue }
+            let keepsSyscall = chain[0].bytes.count >= 5
+            let coversSyscall = coveringSyscall && distance == 3 && chain.count == 1 && chain[0].jump == nil
+                && chain[0].ripDisplacementOffset == nil
+            guard keepsSyscall || coversSyscall, proves(chain, registers: registers, load: load) else { continue }
+            return Plan(start: start, instructions: chain, coversSyscall: !keepsSyscall)
         }
-        return compact
+        return nil
+    }
+
+    /// REX, operand- and address-size, lock, repeat and segment prefixes.
+    static func isPrefix(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x40...0x4F, 0x66, 0x67, 0xF0, 0xF2, 0xF3, 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65: return true
+        default: return false
+        }
     }
 
     /// The instructions from `offset` to the end of `bytes`, when they decode exactly there
