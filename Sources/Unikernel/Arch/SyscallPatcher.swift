@@ -120,9 +120,9 @@ enum SyscallPatcher {
     }
 
     /// Where a call that returns to `returnAddress` starts again (a restarted syscall, RAX set
-    /// back to the number by the caller): its stub just past the displaced `mov`, whose effect
-    /// the registers still hold (repeating it could read an RCX the call overwrote), or the
-    /// trapping `syscall` itself.
+    /// back to the number by the caller): its stub just past the moved instructions, whose
+    /// effects the registers and memory still hold (repeating them could read an RCX the call
+    /// overwrote), or the trapping `syscall` itself. Every stub of one site has the same tail.
     static func restartAddress(returningTo returnAddress: UInt64, viaStub: Bool) -> UInt64 {
         if viaStub, let stub = stubs.first(where: { $0.returnAddress == returnAddress }) { return stub.address + stub.callOffset }
         return returnAddress &- 2
@@ -188,6 +188,8 @@ enum SyscallPatcher {
         stub += [0x41, 0xFF, 0xE3]                                             // jmp *%r11
         guard let frame = currentProcess.addressSpace.mapper.lookup(address)?.frame else { return }
         let target = DirectMap.pointer(frame + (address & (UK_PAGE_SIZE - 1)))
+        // SAFETY: a 64-byte slot, aligned to its size, inside the window page just mapped (the
+        // stub is at most `stubSize` bytes); no thread runs it before the jump below exists.
         for (index, byte) in stub.enumerated() { target.storeBytes(of: byte, toByteOffset: index, as: UInt8.self) }
         guard writeJump(site: plan.start, to: address) else { return }
         stubs.append(Stub(returnAddress: returnAddress, start: plan.start, address: address,
