@@ -136,6 +136,19 @@ struct SyscallSiteDecoderTests {
         #expect(plan(Array(bytes[5...]), [Self.rsp: stack]) == nil)
     }
 
+    @Test("musl __clone: the stack load proves the chain, later stores to the new thread's stack included")
+    func muslClone() throws {
+        let bytes: [UInt8] = [0x4C, 0x8B, 0x54, 0x24, 0x08,  // mov 0x8(%rsp),%r10
+                              0x4D, 0x89, 0xD9,              // mov %r11,%r9
+                              0x48, 0x83, 0xE6, 0xF0,        // and $-16,%rsi
+                              0x48, 0x83, 0xEE, 0x08,        // sub $8,%rsi
+                              0x48, 0x89, 0x0E]              // mov %rcx,(%rsi)
+        let stack: UInt64 = 0x7FFF_4000
+        let accepted = try #require(plan(bytes, [Self.rsp: stack, Self.r10: 0x55], memory: [stack + 8: 0x55]))
+        #expect(accepted.start == 0x40_1000 - 19 && accepted.instructions.count == 5)
+        #expect(plan(bytes, [Self.rsp: stack, Self.r10: 0x55], memory: [stack + 8: 0x56]) == nil)
+    }
+
     @Test("musl syscall(): a store of an immediate to the stack is checked in memory")
     func storedImmediate() throws {
         let bytes: [UInt8] = [0xC7, 0x04, 0x24, 0x08, 0x00, 0x00, 0x00,  // movl $0x8,(%rsp)

@@ -171,7 +171,9 @@ enum SyscallSiteDecoder {
             return destination == (width32 ? sourceValue & 0xFFFF_FFFF : sourceValue)
         case let .load(register, memory, size):
             // A load that overwrote its own base register leaves nothing to check the address by.
-            guard memory.base != register, !laterWritesMemory, let destination = value(register), let at = address(memory),
+            // Later stores may stay (musl's clone stores to the new stack): a store that changed
+            // the loaded location only makes the check fail, and the stub repeats both in order.
+            guard memory.base != register, let destination = value(register), let at = address(memory),
                   let loaded = load(at, size) else { return false }
             return destination == loaded
         case let .address(register, memory):
