@@ -65,7 +65,7 @@ let package = Package(
             sources: [
                 "Scheduler/FutexWaitList.swift", "Scheduler/TickPolicy.swift", "Scheduler/TimerArithmetic.swift", "Process/SignalSelection.swift",
                 "Syscalls/CloneFlags.swift", "Syscalls/Errno.swift", "Syscalls/ScriptInterpreter.swift",
-                "ProcFS/Text.swift",
+                "ProcFS/Text.swift", "Arch/SyscallSiteDecoder.swift",
             ]
         ),
         .testTarget(

@@ -93,6 +93,29 @@ final class SyscallMatrixTests: XCTestCase {
                        ["arch_prctl", "openat", "write", "syscall_999", "read"])
     }
 
+    /// Each guest process ends its part of the trace with the hypervisor's
+    /// `+++ syscall entries` line (SyscallTracer.recordSyscallEntries): summed per fixture,
+    /// not taken for a syscall name, and summarised per libc for `conformance run`.
+    func testSyscallEntryLinesSumOverProcessesAndGiveTheTrappedShare() {
+        let trace = """
+            getppid() = 1
+            +++ syscall entries: 20 trapped, 980 through rewritten sites, 2 sites rewritten +++
+            exit_group(0) = ?
+            +++ syscall entries: 5 trapped, 0 through rewritten sites, 0 sites rewritten +++
+            """
+        let entries = SyscallCoverage.syscallEntries(inTrace: trace)
+        XCTAssertEqual(entries?.trapped, 25)
+        XCTAssertEqual(entries?.total, 1005)
+        XCTAssertNil(SyscallCoverage.syscallEntries(inTrace: "getppid() = 1\n"))
+        XCTAssertEqual(SyscallCoverage.syscallNames(inTrace: trace), ["getppid", "exit_group"])
+        let runs = [
+            SyscallCoverage.FixtureRun(libc: .musl, name: "a", outcome: .pass, syscalls: [], entries: (10, 1000)),
+            SyscallCoverage.FixtureRun(libc: .musl, name: "b", outcome: .pass, syscalls: [], entries: (30, 1000)),
+            SyscallCoverage.FixtureRun(libc: .glibc, name: "c", outcome: .pass, syscalls: []),
+        ]
+        XCTAssertEqual(SyscallCoverage.trapShareSummary(runs), ["musl: 2.00% of 2000 syscalls trapped (2 fixtures)"])
+    }
+
     func testCoverageIsReadFromTheTraceFileOfEachGuestRun() throws {
         let directory = try makeScratchDirectory(self)
         try write("read(0, \"\", 1) = 0\nbrk(NULL) = 0x1000\n",

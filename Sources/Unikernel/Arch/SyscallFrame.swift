@@ -19,6 +19,7 @@ func syscallDispatch(_ rawFrame: UnsafeMutableRawPointer, _ viaStub: UInt64) {
     // every syscall, and a 144-byte copy costs as much as the rest of the dispatch.
     let frame = rawFrame.bindMemory(to: SyscallFrame.self, capacity: 1)
     KernelLock.enterFromApplication()
+    SyscallPatcher.noteEntry(viaStub: viaStub != 0)
     if viaStub == 0 { SyscallPatcher.noteTrap(frame.pointee) }
     let number = frame.pointee.rax
     if number == Signals.sigreturnNumber {

@@ -6,32 +6,53 @@ import UnikernelABI
 /// kernel itself runs natively at CPL3 next to the application: a jump into the kernel's
 /// syscall entry costs a few nanoseconds. So, like HermiTux's binary rewriting and gVisor's
 /// syscall patching, a site that has trapped `threshold` times is rewritten in place, when
-/// its bytes prove what it does:
+/// its bytes prove what it does. SyscallSiteDecoder decodes the instructions that end right
+/// before the `syscall` (moves, loads, `lea`, ALU operations, `cmp` + `jcc`: the shapes
+/// glibc, musl and Go emit) and checks that the registers and memory at the trap hold what
+/// the first of them left; its plan has one of two forms:
 ///
-/// - `mov $imm32, %eax; syscall` (`b8 imm32 0f 05`, eax == imm32 at the trap): the 5-byte
-///   `mov` becomes `jmp rel32` to a stub; the `syscall` stays, so code that jumps straight to
-///   it still makes a real (trapping) syscall.
-/// - `mov %reg, %reg2; syscall` (a 64-bit register-to-register `mov`, REX.W 89 /r or 8b /r,
-///   as compilers emit to load rax and musl's syscall helpers to shuffle arguments; both
-///   registers equal at the trap when the `syscall` left both intact, i.e. neither is rcx
-///   or r11): the 5 bytes become `jmp rel32`, with the stub placed so that the displacement's two
-///   high bytes, where the `syscall` was, read `0f ff` (UD0). Code that jumps straight to
-///   the old `syscall` raises #UD there, and `resumeMovedSyscall` sends it into the stub
-///   past its `mov`: the call still happens, with the caller's rax.
+/// - the first moved instruction is at least 5 bytes long (`mov $imm32, %eax` = `b8 imm32`,
+///   `mov 0x8(%rsp), %r9` = `4c 8b 4c 24 08`, `cmpb $0, x(%rip)` + `je` + `xor %eax, %eax`,
+///   ...): its first 5 bytes become `jmp rel32` to a stub; every later instruction and the
+///   `syscall` keep their bytes, so code that jumps to any of them (a loop, the other arm
+///   of a branch, a thread preempted between them) runs the original code and makes a real
+///   (trapping) syscall. Nothing jumps into the middle of the first instruction.
+/// - a single 3-byte instruction (`mov %reg, %reg2` = REX.W 89 /r, `mov %r9d, %eax` =
+///   `44 89 c8`, `xor %r10d, %r10d`, ...): the 5 bytes become `jmp rel32`, with the stub
+///   placed so that the displacement's two high bytes, where the `syscall` was, read `0f ff`
+///   (UD0). Code that jumps straight to the old `syscall` (or a thread that ran the
+///   instruction and was interrupted before the `syscall`) raises #UD there, and
+///   `resumeMovedSyscall` sends it into the stub past the moved instruction: the call
+///   still happens, with the caller's registers.
 ///
-/// A stub (32 bytes, in pages the kernel maps at `UK_SYSCALL_STUB_WINDOW`, the top 16 MiB)
-/// repeats the displaced `mov`, sets rcx to the address after the site's `syscall` and
-/// jumps through r11 to `uk_syscall_stub_entry`, which builds the same frame as a trap:
-/// rcx, r11, the stack and every other register end as SYSCALL and SYSRET leave them.
-/// Only sites in executable pages below `siteLimit` are candidates (a `jmp rel32` must
-/// reach the window); static-PIE programs loaded high keep trapping. The runner's
-/// `--no-syscall-patching` turns all of this off.
+/// A stub (64 bytes, in pages the kernel maps at `UK_SYSCALL_STUB_WINDOW`, the top 16 MiB)
+/// repeats the moved instructions (rip-relative operands and conditional jumps rebased to
+/// the same targets; none writes rcx, r11 or rsp, and the stub pushes nothing, so
+/// stack-relative operands read what they read at the site), sets rcx to the address after
+/// the site's `syscall` and jumps through r11 to `uk_syscall_stub_entry`, which builds the
+/// same frame as a trap: rcx, r11, the stack and every other register end as SYSCALL and
+/// SYSRET leave them. The rewrite runs under the kernel lock and writes int3 first, then
+/// the displacement, then the opcode (`writeJump`), so a thread on another vCPU meets the
+/// old bytes, an int3 or UD0 (served once the lock is free, when the stub exists), or the
+/// whole jump. Only sites in executable pages below `siteLimit` are candidates (a
+/// `jmp rel32` must reach the window); static-PIE programs loaded high keep trapping, and
+/// the register-move form needs a site below ~15 MiB (the UD0 displacement must land in
+/// the window). The runner's `--no-syscall-patching` turns all of this off. On hardware
+/// KVM nothing is rewritten (Platform.rewritesSyscallSites): `syscall` enters the kernel
+/// at CPL0 without leaving the guest.
 enum SyscallPatcher {
     /// Traps from one site before it is rewritten (a cold site is not worth a stub).
     static let threshold: UInt32 = 16
+    /// A site that keeps trapping is looked at again after 2, 4, ... times `threshold` traps
+    /// (up to this many): the registers may prove more then, and a rewritten site may still
+    /// trap when a jump lands inside its moved instructions (a loop's head), which a rewrite
+    /// starting after that point serves.
+    static let lastRetry: UInt32 = 16 << 10
     /// Sites at or above this address are never rewritten (rel32 reach of the window).
     static let siteLimit: UInt64 = 0x7E00_0000
-    static let stubSize: UInt64 = 32
+    static let stubSize: UInt64 = 64
+    /// The stub's tail after the moved instructions: movabs rcx, movabs r11, jmp *r11.
+    static let stubTailSize = 23
     static let maximumStubs = 2048
     /// Where a register-move site's stub must start, relative to the site's end:
     /// rel32 = 0xff0f_xxxx puts the bytes `0f ff` (UD0) where the `syscall` was.
@@ -39,13 +60,25 @@ enum SyscallPatcher {
 
     static var enabled = false
 
+    /// Syscalls of this process that entered by trapping (the `syscall` instruction; on
+    /// kvm-pvm an exit each) and through a rewritten site's stub; the exit hypercall reports both.
+    private(set) static var trappedCalls: UInt64 = 0
+    private(set) static var stubCalls: UInt64 = 0
+
+    /// Counts one syscall entry (called under the kernel lock).
+    static func noteEntry(viaStub: Bool) {
+        if viaStub { stubCalls &+= 1 } else { trappedCalls &+= 1 }
+    }
+
     /// One rewritten site.
     struct Stub {
         /// The address after the site's `syscall` (where the call returns).
         var returnAddress: UInt64
+        /// The first byte of the site the jump overwrote.
+        var start: UInt64
         var address: UInt64
-        /// Bytes of the displaced `mov` at the start of the stub.
-        var movLength: UInt64
+        /// Bytes of the moved instructions at the start of the stub (where the call itself starts).
+        var callOffset: UInt64
         /// Whether the `syscall` itself was overwritten (the register-move form).
         var coversSyscall: Bool
     }
@@ -74,7 +107,8 @@ enum SyscallPatcher {
         for _ in 0..<counterSlots {
             if counters[slot].returnAddress == returnAddress {
                 counters[slot].count &+= 1
-                if counters[slot].count == threshold { patch(returnAddress: returnAddress, frame) }
+                let count = counters[slot].count
+                if count >= threshold, count <= lastRetry, count & (count - 1) == 0 { patch(returnAddress: returnAddress, frame) }
                 return
             }
             if counters[slot].returnAddress == 0 {
@@ -85,20 +119,20 @@ enum SyscallPatcher {
         }
     }
 
-    /// The stub to resume in when #UD hit the overwritten `syscall` of a register-move site:
-    /// past the stub's `mov`, so the call runs with the caller's rax.
     /// Where a call that returns to `returnAddress` starts again (a restarted syscall, RAX set
-    /// back to the number by the caller): its stub just past the displaced `mov`, whose effect
-    /// the registers still hold (repeating it could read an RCX the call overwrote), or the
-    /// trapping `syscall` itself.
+    /// back to the number by the caller): its stub just past the moved instructions, whose
+    /// effects the registers and memory still hold (repeating them could read an RCX the call
+    /// overwrote), or the trapping `syscall` itself. Every stub of one site has the same tail.
     static func restartAddress(returningTo returnAddress: UInt64, viaStub: Bool) -> UInt64 {
-        if viaStub, let stub = stubs.first(where: { $0.returnAddress == returnAddress }) { return stub.address + stub.movLength }
+        if viaStub, let stub = stubs.first(where: { $0.returnAddress == returnAddress }) { return stub.address + stub.callOffset }
         return returnAddress &- 2
     }
 
+    /// The stub to resume in when #UD hit the overwritten `syscall` of a register-move site:
+    /// past the stub's moved instruction, so the call runs with the caller's registers.
     static func resumeMovedSyscall(at rip: UInt64) -> UInt64? {
         for stub in stubs where stub.coversSyscall && stub.returnAddress &- 2 == rip {
-            return stub.address + stub.movLength
+            return stub.address + stub.callOffset
         }
         return nil
     }
@@ -106,66 +140,63 @@ enum SyscallPatcher {
     // MARK: Rewriting
 
     private static func patch(returnAddress: UInt64, _ frame: SyscallFrame) {
-        guard stubs.count < maximumStubs, let bytes = code(at: returnAddress - 7, count: 7),
-              bytes[5] == 0x0F, bytes[6] == 0x05 else { return }
-        let immediate = UInt64(bytes[1]) | UInt64(bytes[2]) << 8 | UInt64(bytes[3]) << 16 | UInt64(bytes[4]) << 24
-        if bytes[0] == 0xB8, frame.rax == immediate {
-            install(site: returnAddress - 7, mov: Array(bytes[0..<5]), returnAddress: returnAddress, coversSyscall: false)
-        } else if let move = registerMove(bytes[2], bytes[3], bytes[4]), ![1, 4, 11].contains(move.destination),
-                  register(move.source, in: frame).map({ $0 == register(move.destination, in: frame) }) ?? (move.destination != 0) {
-            install(site: returnAddress - 5, mov: Array(bytes[2..<5]), returnAddress: returnAddress, coversSyscall: true)
+        let syscallAddress = returnAddress - 2
+        guard stubs.count < maximumStubs, code(at: syscallAddress, count: 2) == [0x0F, 0x05] else { return }
+        // As many bytes before the `syscall` as the decoder looks at, from code pages only.
+        var available = 0
+        while available < SyscallSiteDecoder.maximumChainBytes, syscallAddress - UInt64(available + 1) >= 0x1000,
+              codePointer(syscallAddress - UInt64(available + 1)) != nil {
+            available += 1
+        }
+        // A site rewritten before: only a start after the earlier one (a second jump into the same stub path).
+        // Its jump covers 5 bytes from its start, which a new start must not lie in.
+        let earlier = stubs.filter { $0.returnAddress == returnAddress }.map { $0.start + 4 }.max() ?? 0
+        guard !stubs.contains(where: { $0.returnAddress == returnAddress && $0.coversSyscall }),
+              available >= 3, let bytes = code(at: syscallAddress - UInt64(available), count: available),
+              let plan = SyscallSiteDecoder.plan(before: syscallAddress, bytes: bytes, registers: registers(frame), after: earlier,
+                                                 coveringSyscall: stubAddress(site: syscallAddress - 3, coversSyscall: true) != nil,
+                                                 load: applicationValue) else { return }
+        install(plan, returnAddress: returnAddress)
+    }
+
+    /// The registers before the `syscall`, by number (rcx and r11 were overwritten by it: unknown).
+    private static func registers(_ f: SyscallFrame) -> [UInt64?] {
+        [f.rax, nil, f.rdx, f.rbx, f.rsp, f.rbp, f.rsi, f.rdi, f.r8, f.r9, f.r10, nil, f.r12, f.r13, f.r14, f.r15]
+    }
+
+    /// `size` (1, 4 or 8) bytes of application memory at `address`, zero-extended; nil when unreadable.
+    private static func applicationValue(at address: UInt64, size: Int) -> UInt64? {
+        do throws(Errno) {
+            switch size {
+            case 1: return UInt64(try UserMemory.load(UInt8.self, from: address))
+            case 4: return UInt64(try UserMemory.load(UInt32.self, from: address))
+            case 8: return try UserMemory.load(UInt64.self, from: address)
+            default: return nil
+            }
+        } catch {
+            return nil
         }
     }
 
-    /// Source and destination register numbers of a 64-bit register-to-register `mov`
-    /// (REX.W with R and B only; 89 /r stores reg into r/m, 8b /r loads r/m into reg).
-    private static func registerMove(_ rex: UInt8, _ opcode: UInt8, _ modrm: UInt8) -> (source: UInt8, destination: UInt8)? {
-        guard rex & 0xFA == 0x48, modrm & 0xC0 == 0xC0 else { return nil }  // 48, 49, 4c, 4d; mod = 11
-        let reg = (modrm >> 3) & 7 + (rex & 4 != 0 ? 8 : 0)
-        let rm = modrm & 7 + (rex & 1 != 0 ? 8 : 0)
-        switch opcode {
-        case 0x89: return (reg, rm)
-        case 0x8B: return (rm, reg)
-        default: return nil
-        }
-    }
-
-    /// A register's value before the `syscall` (rcx and r11 were overwritten by it: unknown).
-    private static func register(_ number: UInt8, in f: SyscallFrame) -> UInt64? {
-        switch number {
-        case 0: return f.rax
-        case 2: return f.rdx
-        case 3: return f.rbx
-        case 4: return f.rsp
-        case 5: return f.rbp
-        case 6: return f.rsi
-        case 7: return f.rdi
-        case 8: return f.r8
-        case 9: return f.r9
-        case 10: return f.r10
-        case 12: return f.r12
-        case 13: return f.r13
-        case 14: return f.r14
-        case 15: return f.r15
-        default: return nil
-        }
-    }
-
-    private static func install(site: UInt64, mov: [UInt8], returnAddress: UInt64, coversSyscall: Bool) {
-        guard let address = stubAddress(site: site, coversSyscall: coversSyscall), mapStubPage(address) else { return }
-        var stub = mov
+    private static func install(_ plan: SyscallSiteDecoder.Plan, returnAddress: UInt64) {
+        guard let address = stubAddress(site: plan.start, coversSyscall: plan.coversSyscall),
+              let moved = plan.relocated(at: address), moved.count + stubTailSize <= Int(stubSize),
+              mapStubPage(address) else { return }
+        var stub = moved
         stub += [0x48, 0xB9] + littleEndian(returnAddress)                     // movabs $return, %rcx
         stub += [0x49, 0xBB] + littleEndian(uk_syscall_stub_entry_address())   // movabs $entry, %r11
         stub += [0x41, 0xFF, 0xE3]                                             // jmp *%r11
         guard let frame = currentProcess.addressSpace.mapper.lookup(address)?.frame else { return }
         let target = DirectMap.pointer(frame + (address & (UK_PAGE_SIZE - 1)))
+        // SAFETY: a 64-byte slot, aligned to its size, inside the window page just mapped (the
+        // stub is at most `stubSize` bytes); no thread runs it before the jump below exists.
         for (index, byte) in stub.enumerated() { target.storeBytes(of: byte, toByteOffset: index, as: UInt8.self) }
-        guard writeJump(site: site, to: address) else { return }
-        stubs.append(Stub(returnAddress: returnAddress, address: address,
-                          movLength: UInt64(mov.count), coversSyscall: coversSyscall))
+        guard writeJump(site: plan.start, to: address) else { return }
+        stubs.append(Stub(returnAddress: returnAddress, start: plan.start, address: address,
+                          callOffset: UInt64(moved.count), coversSyscall: plan.coversSyscall))
     }
 
-    /// A free 32-byte slot in the window that `jmp rel32` at `site` reaches; for a
+    /// A free 64-byte slot in the window that `jmp rel32` at `site` reaches; for a
     /// register-move site, one whose displacement has the high half `0xff0f`.
     private static func stubAddress(site: UInt64, coversSyscall: Bool) -> UInt64? {
         let next = site &+ 5

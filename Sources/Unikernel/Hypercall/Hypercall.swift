@@ -24,16 +24,20 @@ enum Hypercall {
     }
 
     static func exit(status: Int32) -> Never {
-        _ = perform(UK_HC_EXIT, uk_hc_exit(status: status, patched_sites: UInt32(truncatingIfNeeded: SyscallPatcher.stubs.count),
-                                           signal: 0, reserved: 0))
+        _ = perform(UK_HC_EXIT, exitBlock(status: status, signal: 0))
         CPU.haltForever()
+    }
+
+    /// The exit hypercall's block: the status and what the process's syscall entries were.
+    private static func exitBlock(status: Int32, signal: Int32) -> uk_hc_exit {
+        uk_hc_exit(status: status, patched_sites: UInt32(truncatingIfNeeded: SyscallPatcher.stubs.count), signal: signal, reserved: 0,
+                   trapped_syscalls: SyscallPatcher.trappedCalls, stub_syscalls: SyscallPatcher.stubCalls)
     }
 
     /// Ends the process as killed by `signal` (its parent sees WIFSIGNALED; a top-level run
     /// exits with 128 + signal).
     static func exit(killedBy signal: Int) -> Never {
-        _ = perform(UK_HC_EXIT, uk_hc_exit(status: Int32(128 + signal), patched_sites: UInt32(truncatingIfNeeded: SyscallPatcher.stubs.count),
-                                           signal: Int32(signal), reserved: 0))
+        _ = perform(UK_HC_EXIT, exitBlock(status: Int32(128 + signal), signal: Int32(signal)))
         CPU.haltForever()
     }
 

@@ -6,6 +6,8 @@ import UnikernelABI
 enum VDSO {
     /// Offsets in the clock-data page (must match vdso.S).
     static let bootTSCOffset = 0, bootRealtimeOffset = 8, multiplierOffset = 16, shiftOffset = 24
+    /// Where the vDSO finds the kernel's syscall stub entry (0: it uses `syscall`).
+    static let syscallEntryOffset = 32
     /// Nanoseconds = (TSC ticks × multiplier) >> shift.
     static let shift: UInt64 = 32
 
@@ -32,11 +34,14 @@ enum VDSO {
         }
         guard let data = Frames.allocate() else { return 0 }
         let page = DirectMap.pointer(data)
-        // SAFETY: the clock page is a fresh frame; four words at the offsets vdso.S reads.
+        // SAFETY: the clock page is a fresh frame; five words at the offsets vdso.S reads.
         page.storeBytes(of: info.boot_tsc, toByteOffset: bootTSCOffset, as: UInt64.self)
         page.storeBytes(of: info.boot_realtime_ns, toByteOffset: bootRealtimeOffset, as: UInt64.self)
         page.storeBytes(of: multiplier(hz: info.tsc_hz), toByteOffset: multiplierOffset, as: UInt64.self)
         page.storeBytes(of: shift, toByteOffset: shiftOffset, as: UInt64.self)
+        // Its fallback syscalls jump into the kernel wherever hot sites are rewritten too.
+        let entry = SyscallPatcher.enabled ? uk_syscall_stub_entry_address() : 0
+        page.storeBytes(of: entry, toByteOffset: syscallEntryOffset, as: UInt64.self)
         guard space.mapper.map(base + codePages * UK_PAGE_SIZE, to: data, .read) else { return 0 }
         return base
     }

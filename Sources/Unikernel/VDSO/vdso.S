@@ -6,7 +6,8 @@
  *
  * The clock data lives in the page right after the code (uk_vvar, filled by
  * the kernel, read-only here): boot_tsc, boot_realtime_ns, mult, shift;
- * nanoseconds since boot = ((rdtsc - boot_tsc) * mult) >> shift.
+ * nanoseconds since boot = ((rdtsc - boot_tsc) * mult) >> shift; then the
+ * kernel's syscall entry for jumps (0: use `syscall`).
  */
     .text
     .hidden uk_vvar                  /* defined by vdso.ld; a local reference */
@@ -15,6 +16,23 @@
 #define VVAR_BOOT_REALTIME 8
 #define VVAR_MULT          16
 #define VVAR_SHIFT         24
+#define VVAR_SYSCALL_ENTRY 32
+
+/* The syscall numbered in eax, for what is not served here. Where the kernel
+ * rewrites syscall sites (kvm-pvm, where a `syscall` instruction leaves the
+ * guest) it stores its stub entry in the data page, and the call jumps there
+ * as a rewritten site's stub does (rcx = where it returns, r11 = the entry:
+ * both are clobbered by `syscall` too); elsewhere it is a `syscall`. A restarted
+ * call resumes at the `syscall` right before the return address. */
+.macro KERNEL_CALL
+    movq uk_vvar+VVAR_SYSCALL_ENTRY(%rip), %r11
+    testq %r11, %r11
+    jz 7f
+    leaq 8f(%rip), %rcx
+    jmp *%r11
+7:  syscall
+8:
+.endm
 
 /* rax <- nanoseconds since boot; clobbers rcx, rdx. */
 .macro SINCE_BOOT
@@ -60,7 +78,7 @@ __vdso_clock_gettime:
     xorl %eax, %eax
     ret
 9:  movl $228, %eax                  /* other clocks: the real syscall */
-    syscall
+    KERNEL_CALL
     ret
     .size __vdso_clock_gettime, . - __vdso_clock_gettime
 
@@ -105,7 +123,7 @@ __vdso_time:
     .type __vdso_getcpu, @function
 __vdso_getcpu:
     movl $309, %eax
-    syscall
+    KERNEL_CALL
     ret
     .size __vdso_getcpu, . - __vdso_getcpu
 
@@ -129,7 +147,7 @@ __vdso_clock_getres:
 1:  xorl %eax, %eax
     ret
 9:  movl $229, %eax
-    syscall
+    KERNEL_CALL
     ret
     .size __vdso_clock_getres, . - __vdso_clock_getres
 

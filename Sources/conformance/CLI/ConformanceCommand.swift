@@ -208,10 +208,18 @@ extension ConformanceCommand {
                 printError("error: \(error)")
                 throw ExitCode(2)
             }
+            var entries: [String] = []
             if guest != nil {
-                recordSyscallCoverage(report, traceDirectory: traceDirectory, packageRoot: packageRoot)
+                let runs = recordSyscallCoverage(report, traceDirectory: traceDirectory, packageRoot: packageRoot)
+                entries = SyscallCoverage.trapShareSummary(runs)
             }
             print(format.render(report, verbose: verbose), terminator: "")
+            if format == .text, !entries.isEmpty {
+                // Per fixture: trappedSyscalls / totalSyscalls in the coverage file.
+                print("syscalls that trapped in the guest (kvm-pvm: an exit each; a site is rewritten after its "
+                      + "16th trap; per fixture in \(SyscallCoverage.relativePath)):")
+                for line in entries { print("  " + line) }
+            }
             if !report.succeeded { throw ExitCode.failure }
         }
     }

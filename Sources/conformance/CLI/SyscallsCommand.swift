@@ -55,14 +55,18 @@ extension ConformanceCommand {
 
 /// Stores which syscalls each fixture of `report` made in the guest (from its trace file) in
 /// the coverage file `conformance syscalls` reads; a problem is a warning, not a failed run.
-func recordSyscallCoverage(_ report: Report, traceDirectory: String, packageRoot: String) {
+/// Returns the runs it stored.
+@discardableResult
+func recordSyscallCoverage(_ report: Report, traceDirectory: String, packageRoot: String) -> [SyscallCoverage.FixtureRun] {
     let path = packageRoot + "/" + SyscallCoverage.relativePath
     var coverage = (try? SyscallCoverage.load(path: path)) ?? SyscallCoverage()
     let existing = (try? FixtureCatalog.discover(in: packageRoot + "/Fixtures")).map { Set($0.fixtures.map(\.id)) }
-    coverage.merge(SyscallCoverage.runs(of: report.results, traceDirectory: traceDirectory), existing: existing)
+    let runs = SyscallCoverage.runs(of: report.results, traceDirectory: traceDirectory)
+    coverage.merge(runs, existing: existing)
     do {
         try coverage.save(path: path)
     } catch {
         printError("warning: cannot write syscall coverage to \(path): \(error)")
     }
+    return runs
 }

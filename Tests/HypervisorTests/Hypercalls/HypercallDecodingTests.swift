@@ -28,9 +28,9 @@ struct HypercallDecodingTests {
     }
 
     @Test func decodesExitWithoutResult() throws {
-        try memory.store(uk_hc_exit(status: 42, patched_sites: 3, signal: 0, reserved: 0), at: block)
+        try memory.store(uk_hc_exit(status: 42, patched_sites: 3, signal: 0, reserved: 0, trapped_syscalls: 40, stub_syscalls: 960), at: block)
         let decoded = try decode(UK_HC_EXIT)
-        #expect(decoded.call == .exit(status: 42, patchedSyscallSites: 3, signal: 0))
+        #expect(decoded.call == .exit(status: 42, patchedSyscallSites: 3, signal: 0, trappedSyscalls: 40, stubSyscalls: 960))
         #expect(decoded.resultAddress == nil)
     }
 
@@ -61,7 +61,7 @@ struct HypercallDecodingTests {
     }
 
     @Test func decodesStoreToTheHypercallPage() throws {
-        try memory.store(uk_hc_exit(status: 7, patched_sites: 0, signal: 0, reserved: 0), at: block)
+        try memory.store(uk_hc_exit(status: 7, patched_sites: 0, signal: 0, reserved: 0, trapped_syscalls: 0, stub_syscalls: 0), at: block)
         let address = UK_HYPERCALL_MMIO_PHYS + 8 * UInt64(UK_HC_EXIT.rawValue - UK_HC_EXIT.rawValue)
         let decoded = try Hypercall.decode(mmioAddress: address, length: 8, data: block, memory: memory)
         #expect(decoded.call == .exit(status: 7, patchedSyscallSites: 0, signal: 0))

@@ -659,6 +659,8 @@ typedef struct uk_hc_exit {
     uint32_t patched_sites;  /* syscall sites the kernel rewrote into jumps (UNIKERNEL_TIMINGS) */
     int32_t signal;          /* > 0: the process was killed by this signal (status = 128 + signal) */
     uint32_t reserved;
+    uint64_t trapped_syscalls;  /* syscalls that entered by the `syscall` instruction (on kvm-pvm: an exit each) */
+    uint64_t stub_syscalls;     /* syscalls that entered through a rewritten site's stub (no exit) */
 } uk_hc_exit;
 
 /* read/write: `len` bytes at guest-physical `buf_phys` (one contiguous range). */

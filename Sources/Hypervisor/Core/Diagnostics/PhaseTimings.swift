@@ -21,6 +21,8 @@ public final class PhaseTimer: @unchecked Sendable {
     private(set) var hypercalls = 0
     /// Syscall sites the kernel had rewritten into jumps when the program exited.
     private(set) var patchedSyscallSites: UInt32?
+    /// Syscalls that entered the kernel by trapping (`syscall`) and through rewritten sites.
+    private(set) var syscallEntries: (trapped: UInt64, viaStub: UInt64)?
 
     init(enabled: Bool) {
         self.enabled = enabled
@@ -62,9 +64,10 @@ public final class PhaseTimer: @unchecked Sendable {
     }
 
     /// Records what the kernel's exit hypercall reports.
-    func noteExit(patchedSyscallSites sites: UInt32) {
+    func noteExit(patchedSyscallSites sites: UInt32, trappedSyscalls: UInt64, stubSyscalls: UInt64) {
         guard enabled else { return }
         patchedSyscallSites = sites
+        syscallEntries = (trappedSyscalls, stubSyscalls)
     }
 
     /// The report line (without the trailing newline).
@@ -72,6 +75,10 @@ public final class PhaseTimer: @unchecked Sendable {
         let marksJSON = marks.map { "[\"\($0.name)\",\($0.nanoseconds)]" }.joined(separator: ",")
         var fields = ["\"marks\":[\(marksJSON)]", "\"exits\":\(exits)", "\"hypercalls\":\(hypercalls)"]
         if let patchedSyscallSites { fields.append("\"patched_syscall_sites\":\(patchedSyscallSites)") }
+        if let syscallEntries {
+            fields.append("\"trapped_syscalls\":\(syscallEntries.trapped)")
+            fields.append("\"stub_syscalls\":\(syscallEntries.viaStub)")
+        }
         fields += extra.map { "\"\($0.0)\":\($0.1)" }
         return "unikernel-timings: {" + fields.joined(separator: ",") + "}"
     }

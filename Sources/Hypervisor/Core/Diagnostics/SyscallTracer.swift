@@ -40,6 +40,19 @@ public final class SyscallTracer {
         _ = line.withCString { Glibc.write(output, $0, strlen($0)) }
     }
 
+    /// Ends a process's trace with how its syscalls entered the kernel (the exit hypercall's
+    /// counts): `+++ syscall entries: 12 trapped, 3400 through rewritten sites, 5 sites rewritten +++`.
+    /// Not a call line, so trace readers that take names before `(` skip it.
+    public func recordSyscallEntries(trapped: UInt64, viaStub: UInt64, patchedSites: UInt32) {
+        guard let output else { return }
+        let line = Self.entriesLine(trapped: trapped, viaStub: viaStub, patchedSites: patchedSites) + "\n"
+        _ = line.withCString { Glibc.write(output, $0, strlen($0)) }
+    }
+
+    public static func entriesLine(trapped: UInt64, viaStub: UInt64, patchedSites: UInt32) -> String {
+        "+++ syscall entries: \(trapped) trapped, \(viaStub) through rewritten sites, \(patchedSites) sites rewritten +++"
+    }
+
     /// `name(arg, ...) = result` with errno names for failures.
     public static func format(_ record: SyscallRecord) -> String {
         let name = LinuxSyscallNames.name(of: record.number) ?? "syscall_\(record.number)"

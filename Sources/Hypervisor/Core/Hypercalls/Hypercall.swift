@@ -37,7 +37,8 @@ public struct SyscallRecord: Equatable, Sendable {
 /// address in it validated. Decoding never performs the call.
 public enum Hypercall: Equatable, Sendable {
     /// The process ended: exit_group(status), or killed by `signal` (> 0).
-    case exit(status: Int32, patchedSyscallSites: UInt32, signal: Int32)
+    /// `trappedSyscalls` and `stubSyscalls` count how the process's syscalls entered the kernel.
+    case exit(status: Int32, patchedSyscallSites: UInt32, signal: Int32, trappedSyscalls: UInt64 = 0, stubSyscalls: UInt64 = 0)
     case write(handle: Int32, buffer: GuestRange, offset: Int64)
     case read(handle: Int32, buffer: GuestRange, offset: Int64)
     case writeUser(handle: Int32, span: UserSpan, offset: Int64)
@@ -164,7 +165,8 @@ extension Hypercall {
         switch UInt32(port) {
         case UK_HC_EXIT.rawValue:
             let p = try load(uk_hc_exit.self)
-            return DecodedHypercall(call: .exit(status: p.status, patchedSyscallSites: p.patched_sites, signal: p.signal), resultAddress: nil)
+            return DecodedHypercall(call: .exit(status: p.status, patchedSyscallSites: p.patched_sites, signal: p.signal,
+                                                trappedSyscalls: p.trapped_syscalls, stubSyscalls: p.stub_syscalls), resultAddress: nil)
         case UK_HC_WRITE.rawValue, UK_HC_READ.rawValue:
             let p = try load(uk_hc_io.self)
             let at = result(uk_hc_io.self, \uk_hc_io.result)

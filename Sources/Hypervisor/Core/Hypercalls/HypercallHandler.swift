@@ -39,8 +39,9 @@ public final class HypercallHandler {
     /// Performs `call` and says how the run continues.
     public func handle(_ call: Hypercall) -> HypercallOutcome {
         switch call {
-        case let .exit(status, patchedSites, signal):
-            PhaseTimer.shared.noteExit(patchedSyscallSites: patchedSites)
+        case let .exit(status, patchedSites, signal, trapped, viaStub):
+            PhaseTimer.shared.noteExit(patchedSyscallSites: patchedSites, trappedSyscalls: trapped, stubSyscalls: viaStub)
+            tracer?.recordSyscallEntries(trapped: trapped, viaStub: viaStub, patchedSites: patchedSites)
             return .stop(signal > 0 && signal < 65 ? .killed(signal: signal) : .exited(status: status))
         case let .write(handle, buffer, offset):
             return .resume(result: guestBytes(buffer) { files.write(handle: handle, from: UnsafeRawBufferPointer($0), offset: offset) })

@@ -19,12 +19,14 @@ extension BenchHarness {
             }
             let directory = try freshDirectory("touch")
             var native = Sample(), guest = Sample(), small = Sample(), nativeWhole = Sample(), guestWhole = Sample()
+            var trapped = TrapShare()
             for _ in 0..<configuration.repeats {
                 let nativeRun = try run([path] + arguments, in: directory)
                 native.add(nativeRun) { $0.values["ns_per_page"] }
                 nativeWhole.add(nativeRun) { $0.seconds }
-                let guestRun = try run(guestCommand(path, arguments, directory: directory), in: directory)
+                let guestRun = try run(guestCommand(path, arguments, directory: directory), in: directory, timings: true)
                 guest.add(guestRun) { $0.values["ns_per_page"] }
+                trapped.add(guestRun)
                 guestWhole.add(guestRun) { $0.seconds }
                 let smallRun = try run(guestCommand(path, arguments, directory: directory, options: ["--no-huge-pages"]), in: directory)
                 small.add(smallRun) { $0.values["ns_per_page"] }
@@ -38,6 +40,7 @@ extension BenchHarness {
             if let s = small.summary?.median, let n = native.summary?.median {
                 row.addNote(String(format: "guest with --no-huge-pages: %.0f ns per page (%.2f× native)", s, s / n))
             }
+            trapped.note(in: &row)
             if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
             if let failure = small.failure { row.addNote("guest --no-huge-pages failed: \(failure)") }
             if let failure = native.failure { row.addNote("native failed: \(failure)") }

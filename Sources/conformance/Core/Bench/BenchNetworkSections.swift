@@ -30,7 +30,7 @@ extension BenchHarness {
             progress("network: 1 GiB over loopback TCP in \(chunk.label) writes/reads, \(configuration.repeats) × native and guest")
             let directory = try freshDirectory(id)
             var native = Sample(), guest = Sample(), nativeRead = Sample(), guestRead = Sample()
-            var guestExits = Sample()
+            var guestExits = Sample(), trapped = TrapShare()
             for _ in 0..<configuration.repeats {
                 let nativeRun = try run([path] + arguments, in: directory)
                 native.add(nativeRun) { $0.values["mib_per_s"] }
@@ -39,6 +39,7 @@ extension BenchHarness {
                 guest.add(guestRun) { $0.values["mib_per_s"] }
                 guestRead.add(guestRun) { $0.values["bytes_per_read"] }
                 guestExits.add(guestRun) { run in (run.hypervisorTimings?["exits"] as? NSNumber)?.doubleValue }
+                trapped.add(guestRun)
             }
             var row = BenchRow(section: "Network",
                                figure: "loopback TCP stream of 1 GiB, write/read in \(chunk.label) chunks, forked writer (musl)",
@@ -52,6 +53,7 @@ extension BenchHarness {
             if let exits = guestExits.summary?.median {
                 row.addNote(String(format: "exits to the hypervisor per guest run (reading process): %.0f", exits))
             }
+            trapped.note(in: &row)
             if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
             if let failure = native.failure { row.addNote("native failed: \(failure)") }
             results.rows.append(row)
@@ -72,12 +74,13 @@ extension BenchHarness {
         let arguments = ["\(Self.pingPongRounds)"]
         progress("network: \(Self.pingPongRounds) one-byte round trips over loopback TCP, \(configuration.repeats) × native and guest")
         let directory = try freshDirectory(id)
-        var native = Sample(), guest = Sample(), exitsPerRound = Sample()
+        var native = Sample(), guest = Sample(), exitsPerRound = Sample(), trapped = TrapShare()
         for _ in 0..<configuration.repeats {
             let nativeRun = try run([path] + arguments, in: directory)
             native.add(nativeRun) { $0.values["us_per_roundtrip"].map { $0 / 1e6 } }
             let guestRun = try run(guestCommand(path, arguments, directory: directory), in: directory, timings: true)
             guest.add(guestRun) { $0.values["us_per_roundtrip"].map { $0 / 1e6 } }
+            trapped.add(guestRun)
             exitsPerRound.add(guestRun) { run in
                 // The pinging process's exits over every round it made, warm-up (1000) included.
                 (run.hypervisorTimings?["exits"] as? NSNumber).map { $0.doubleValue / Double(Self.pingPongRounds + 1000) }
@@ -89,6 +92,7 @@ extension BenchHarness {
         if let exits = exitsPerRound.summary?.median {
             row.addNote(String(format: "exits to the hypervisor per round trip (pinging process): %.1f", exits))
         }
+        trapped.note(in: &row)
         if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
         if let failure = native.failure { row.addNote("native failed: \(failure)") }
         results.rows.append(row)

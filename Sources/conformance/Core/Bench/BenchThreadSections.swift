@@ -35,6 +35,7 @@ extension BenchHarness {
         var native: [Int: Sample] = [:], guest: [Int: Sample] = [:]
         var nativeProcess: [Int: Sample] = [:], guestProcess: [Int: Sample] = [:]
         var nativeSpeedUp = Sample(), guestSpeedUp = Sample()
+        var trapped: [Int: TrapShare] = [:]
         var checksums: Set<String> = [], teamSizes: [Int: Set<Int>] = [:]
         for _ in 0..<configuration.repeats {
             var nativeSeconds: [Int: Double] = [:], guestSeconds: [Int: Double] = [:]
@@ -44,7 +45,8 @@ extension BenchHarness {
                 native[threads, default: Sample()].add(nativeRun) { $0.values["seconds"] }
                 nativeProcess[threads, default: Sample()].add(nativeRun) { $0.seconds }
                 let guestRun = try run(guestCommand(path, Self.openMPArguments, directory: directory, cpus: Self.threadCPUs),
-                                       in: directory, extraEnvironment: environment)
+                                       in: directory, timings: true, extraEnvironment: environment)
+                trapped[threads, default: TrapShare()].add(guestRun)
                 guest[threads, default: Sample()].add(guestRun) { $0.values["seconds"] }
                 guestProcess[threads, default: Sample()].add(guestRun) { $0.seconds }
                 for run in [nativeRun, guestRun] where run.status == 0 {
@@ -64,6 +66,7 @@ extension BenchHarness {
             row.unikernel = guest[threads]?.summary
             row.native = native[threads]?.summary
             row.compare(to: row.native, named: "native", atMost: 1.03, target: "≤ 1.03× native")
+            trapped[threads]?.note(in: &row)
             if let g = guestProcess[threads]?.summary?.median, let n = nativeProcess[threads]?.summary?.median, n > 0 {
                 row.addNote(String(format: "whole process: guest %.3f s, native %.3f s (%.3f×)", g, n, g / n))
             }
@@ -101,6 +104,7 @@ extension BenchHarness {
             progress("threads: \(bench.id) \(bench.arguments.joined(separator: " ")): \(configuration.repeats) × native and guest")
             let directory = try freshDirectory(bench.id)
             var native = Sample(), guest = Sample(), exits = Sample(), patched = Sample()
+            var trapped = TrapShare()
             for _ in 0..<configuration.repeats {
                 let nativeRun = try run([path] + bench.arguments, in: directory)
                 native.add(nativeRun) { $0.values[bench.key] }
@@ -109,6 +113,7 @@ extension BenchHarness {
                 guest.add(guestRun) { $0.values[bench.key] }
                 exits.add(guestRun) { run in (run.hypervisorTimings?["exits"] as? NSNumber)?.doubleValue }
                 patched.add(guestRun) { run in (run.hypervisorTimings?["patched_syscall_sites"] as? NSNumber)?.doubleValue }
+                trapped.add(guestRun)
             }
             row.unikernel = guest.summary
             row.native = native.summary
@@ -116,6 +121,7 @@ extension BenchHarness {
             if let exits = exits.summary?.median, let patched = patched.summary?.median {
                 row.addNote(String(format: "per guest run: %.0f exits to the hypervisor, %.0f syscall sites rewritten", exits, patched))
             }
+            trapped.note(in: &row)
             if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
             if let failure = native.failure { row.addNote("native failed: \(failure)") }
             results.rows.append(row)
@@ -135,13 +141,16 @@ extension BenchHarness {
         progress("threads: Go goroutines + GC: \(configuration.repeats) × native and guest")
         let directory = try freshDirectory("go")
         var native = Sample(), guest = Sample(), nativeInside = Sample(), guestInside = Sample()
+        var trapped = TrapShare()
         var checksums: Set<String> = [], nativeCycles: [Double] = [], guestCycles: [Double] = []
         var processors: (native: Set<Int>, guest: Set<Int>) = ([], [])
         for _ in 0..<configuration.repeats {
             let nativeRun = try run([path] + Self.goArguments, in: directory)
             native.add(nativeRun) { $0.values["seconds"] != nil ? $0.seconds : nil }
             nativeInside.add(nativeRun) { $0.values["seconds"] }
-            let guestRun = try run(guestCommand(path, Self.goArguments, directory: directory, cpus: Self.threadCPUs), in: directory)
+            let guestRun = try run(guestCommand(path, Self.goArguments, directory: directory, cpus: Self.threadCPUs), in: directory,
+                                   timings: true)
+            trapped.add(guestRun)
             guest.add(guestRun) { $0.values["seconds"] != nil ? $0.seconds : nil }
             guestInside.add(guestRun) { $0.values["seconds"] }
             for run in [nativeRun, guestRun] where run.status == 0 { checksums.insert(run.values["checksum"].map { "\($0)" } ?? "none") }
@@ -153,6 +162,7 @@ extension BenchHarness {
         row.unikernel = guest.summary
         row.native = native.summary
         row.compare(to: native.summary, named: "native", atMost: 1.05, target: "≤ 1.05× native")
+        trapped.note(in: &row)
         if let g = guestInside.summary?.median, let n = nativeInside.summary?.median, n > 0 {
             row.addNote(String(format: "in-program time: guest %.3f s, native %.3f s (%.3f×)", g, n, g / n))
         }

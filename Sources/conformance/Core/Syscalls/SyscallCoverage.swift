@@ -11,6 +11,11 @@ public struct SyscallCoverage: Sendable, Equatable, Codable {
         public var outcome: Outcome
         /// The distinct syscall names the guest trace shows, sorted.
         public var syscalls: [String]
+        /// Syscalls that entered the guest kernel by trapping (on kvm-pvm an exit each) and in
+        /// all, summed over the run's processes (the trace's `+++ syscall entries` lines); nil
+        /// when the trace has none.
+        public var trappedSyscalls: UInt64?
+        public var totalSyscalls: UInt64?
 
         /// `libc/name`.
         public var id: String { "\(libc.rawValue)/\(name)" }
@@ -18,11 +23,14 @@ public struct SyscallCoverage: Sendable, Equatable, Codable {
         /// Whether the guest behaved like Linux in that run (a fixed gap passes too).
         public var passed: Bool { outcome == .pass || outcome == .fixedGap }
 
-        public init(libc: Libc, name: String, outcome: Outcome, syscalls: [String]) {
+        public init(libc: Libc, name: String, outcome: Outcome, syscalls: [String],
+                    entries: (trapped: UInt64, total: UInt64)? = nil) {
             self.libc = libc
             self.name = name
             self.outcome = outcome
             self.syscalls = syscalls
+            trappedSyscalls = entries?.trapped
+            totalSyscalls = entries?.total
         }
     }
 
@@ -64,6 +72,35 @@ public struct SyscallCoverage: Sendable, Equatable, Codable {
         return names
     }
 
+    /// The syscall entries a runner trace reports, summed over its processes (each ends its
+    /// part with `+++ syscall entries: N trapped, M through rewritten sites, ...`): trapped and
+    /// total; nil when no line is there.
+    public static func syscallEntries(inTrace text: String) -> (trapped: UInt64, total: UInt64)? {
+        let prefix = "+++ syscall entries: "
+        var sum: (trapped: UInt64, total: UInt64)?
+        for line in text.split(separator: "\n") where line.hasPrefix(prefix) {
+            let numbers = line.dropFirst(prefix.count).split(separator: " ").compactMap { UInt64($0.trimmingCharacters(in: .punctuationCharacters)) }
+            guard numbers.count >= 2 else { continue }
+            sum = ((sum?.trapped ?? 0) + numbers[0], (sum?.total ?? 0) + numbers[0] + numbers[1])
+        }
+        return sum
+    }
+
+    /// One line per libc: the share of the guest's syscalls that trapped in `runs`, e.g.
+    /// `glibc: 4.10% of 123456 syscalls trapped (38 fixtures)`.
+    public static func trapShareSummary(_ runs: [FixtureRun]) -> [String] {
+        var byLibc: [Libc: (trapped: UInt64, total: UInt64, fixtures: Int)] = [:]
+        for run in runs {
+            guard let trapped = run.trappedSyscalls, let total = run.totalSyscalls else { continue }
+            let sum = byLibc[run.libc] ?? (0, 0, 0)
+            byLibc[run.libc] = (sum.trapped + trapped, sum.total + total, sum.fixtures + 1)
+        }
+        return byLibc.sorted { $0.key.rawValue < $1.key.rawValue }.map { libc, sum in
+            let share = sum.total > 0 ? 100 * Double(sum.trapped) / Double(sum.total) : 0
+            return "\(libc.rawValue): " + String(format: "%.2f%%", share) + " of \(sum.total) syscalls trapped (\(sum.fixtures) fixtures)"
+        }
+    }
+
     /// Replaces the runs of the fixtures in `runs`, keeping the others (a filtered run updates
     /// only what it ran), and drops fixtures that no longer exist when `existing` is given.
     public mutating func merge(_ runs: [FixtureRun], existing: Set<String>? = nil) {
@@ -95,7 +132,7 @@ public struct SyscallCoverage: Sendable, Equatable, Codable {
             let path = traceFile(in: traceDirectory, libc: result.libc.rawValue, name: result.name)
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
             return FixtureRun(libc: result.libc, name: result.name, outcome: result.verdict.outcome,
-                              syscalls: syscallNames(inTrace: text).sorted())
+                              syscalls: syscallNames(inTrace: text).sorted(), entries: syscallEntries(inTrace: text))
         }
     }
 }
