@@ -216,8 +216,9 @@ extension ConformanceCommand {
             print(format.render(report, verbose: verbose), terminator: "")
             if format == .text, !entries.isEmpty {
                 // Per fixture: trappedSyscalls / totalSyscalls in the coverage file.
-                print("syscalls that trapped in the guest (kvm-pvm: an exit each; a site is rewritten after its "
-                      + "16th trap; per fixture in \(SyscallCoverage.relativePath)):")
+                print("syscalls that trapped in the guest (on kvm-pvm an exit each, and a site is rewritten after its "
+                      + "16th trap; on hardware KVM a trap enters the kernel without an exit and nothing is rewritten; "
+                      + "per fixture in \(SyscallCoverage.relativePath)):")
                 for line in entries { print("  " + line) }
             }
             if !report.succeeded { throw ExitCode.failure }
