@@ -152,13 +152,7 @@ struct PageMapper {
     /// returns its 2 MiB frame.
     func unmapHuge(_ virtual: UInt64) -> UInt64? {
         guard let directory = directoryEntry(virtual, create: false), PageMapper.isHuge(directory.pointee) else { return nil }
-        let old = directory.pointee
-        directory.pointee = 0
-        if old & PageMapper.present != 0 {
-            CPU.invalidatePage(virtual)
-            TLB.noteChange(restricting: false)
-        }
-        return old & PageMapper.hugeAddressMask
+        return PageMapper.clear(directory, mapping: virtual) & PageMapper.hugeAddressMask
     }
 
     private static func isMapped(_ entry: UInt64) -> Bool {
@@ -242,12 +236,18 @@ struct PageMapper {
     /// Removes a mapping and returns the frame it pointed at.
     func unmap(_ virtual: UInt64) -> UInt64? {
         guard let entry = leafEntry(virtual, create: false), PageMapper.isMapped(entry.pointee) else { return nil }
+        return PageMapper.clear(entry, mapping: virtual) & PageMapper.addressMask
+    }
+
+    /// Clears the leaf `entry` that maps `virtual` (flushing this vCPU's translation and noting
+    /// the removal for the others) and returns its old value.
+    private static func clear(_ entry: UnsafeMutablePointer<UInt64>, mapping virtual: UInt64) -> UInt64 {
         let old = entry.pointee
         entry.pointee = 0
         if old & PageMapper.present != 0 {
             CPU.invalidatePage(virtual)
             TLB.noteChange(restricting: false)
         }
-        return old & PageMapper.addressMask
+        return old
     }
 }

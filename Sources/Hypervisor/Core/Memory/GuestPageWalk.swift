@@ -27,22 +27,16 @@ public struct GuestPageWalk {
     /// The guest-physical address `virtualAddress` maps to, or nil if it is
     /// unmapped or the mapping does not grant `access`.
     public func translate(_ virtualAddress: UInt64, access: Access = []) -> UInt64? {
-        var table = root
-        for level in stride(from: 4, through: 1, by: -1) {
-            let slot = table + 8 * UInt64(BootPageTables.index(of: virtualAddress, level: level))
+        switch leaf(of: virtualAddress, access: access) {
+        case nil:
+            return nil
+        case let .page(physical, _):
+            return physical
+        case let .table(table):
+            let slot = table + 8 * UInt64(BootPageTables.index(of: virtualAddress, level: 1))
             guard let raw = try? memory.load(UInt64.self, at: slot) else { return nil }
-            let entry = PageTableEntry(rawValue: raw)
-            guard entry.isPresent else { return nil }
-            if access.contains(.write), raw & PageTableEntry.writable == 0 { return nil }
-            if access.contains(.user), raw & PageTableEntry.user == 0 { return nil }
-            if level == 1 || (level <= 3 && raw & PageTableEntry.hugePage != 0) {
-                let pageBits = UInt64(12 + 9 * (level - 1))
-                let offsetMask = (UInt64(1) << pageBits) - 1
-                return (entry.physicalAddress & ~offsetMask) | (virtualAddress & offsetMask)
-            }
-            table = entry.physicalAddress
+            return GuestPageWalk.leafAddress(raw, of: virtualAddress, access: access)
         }
-        return nil
     }
 
     /// The guest-physical ranges backing `[virtualAddress, virtualAddress + length)`,
@@ -107,11 +101,8 @@ public struct GuestPageWalk {
         var table = root
         for level in stride(from: 4, through: 2, by: -1) {
             let slot = table + 8 * UInt64(BootPageTables.index(of: virtualAddress, level: level))
-            guard let raw = try? memory.load(UInt64.self, at: slot) else { return nil }
+            guard let raw = try? memory.load(UInt64.self, at: slot), GuestPageWalk.grants(raw, access) else { return nil }
             let entry = PageTableEntry(rawValue: raw)
-            guard entry.isPresent else { return nil }
-            if access.contains(.write), raw & PageTableEntry.writable == 0 { return nil }
-            if access.contains(.user), raw & PageTableEntry.user == 0 { return nil }
             if level <= 3 && raw & PageTableEntry.hugePage != 0 {
                 let size = UInt64(1) << UInt64(12 + 9 * (level - 1))
                 return .page((entry.physicalAddress & ~(size - 1)) | (virtualAddress & (size - 1)), size: size)
@@ -124,11 +115,15 @@ public struct GuestPageWalk {
     /// The translation of `virtualAddress` by level-1 entry `raw`, or nil when the entry is
     /// absent or refuses `access`.
     static func leafAddress(_ raw: UInt64, of virtualAddress: UInt64, access: Access) -> UInt64? {
-        let entry = PageTableEntry(rawValue: raw)
-        guard entry.isPresent else { return nil }
-        if access.contains(.write), raw & PageTableEntry.writable == 0 { return nil }
-        if access.contains(.user), raw & PageTableEntry.user == 0 { return nil }
-        return (entry.physicalAddress & ~0xFFF) | (virtualAddress & 0xFFF)
+        guard grants(raw, access) else { return nil }
+        return (PageTableEntry(rawValue: raw).physicalAddress & ~0xFFF) | (virtualAddress & 0xFFF)
+    }
+
+    /// Whether entry `raw` is present and allows `access` (every level must).
+    static func grants(_ raw: UInt64, _ access: Access) -> Bool {
+        guard PageTableEntry(rawValue: raw).isPresent else { return false }
+        if access.contains(.write), raw & PageTableEntry.writable == 0 { return false }
+        return !access.contains(.user) || raw & PageTableEntry.user != 0
     }
 
     /// Up to `count` bytes starting at `virtualAddress`, stopping at the first unmapped byte.

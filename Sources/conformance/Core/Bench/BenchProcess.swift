@@ -63,41 +63,14 @@ public enum BenchProcess {
     /// directory `directory`, capturing its output in `scratch`.
     public static func run(_ arguments: [String], environment: [String], directory: String,
                            scratch: String) throws -> TimedRun {
-        let stdoutPath = scratch + "/stdout", stderrPath = scratch + "/stderr"
-        let stdoutFD = open(stdoutPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        let stderrFD = open(stderrPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        let stdinFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer { for fd in [stdoutFD, stderrFD, stdinFD] where fd >= 0 { close(fd) } }
-        guard stdoutFD >= 0, stderrFD >= 0, stdinFD >= 0 else {
-            throw BenchError("cannot create capture files in \(scratch): \(String(cString: strerror(errno)))")
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdinFD, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutFD, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderrFD, 2)
-        guard let addChdir = SpawnExtensions.addChdir else { throw BenchError("posix_spawn_file_actions_addchdir_np is missing (glibc 2.29+)") }
-        _ = addChdir(&actions, directory)
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer { for pointer in argv + envp { free(pointer) } }
-
-        var pid: pid_t = 0
-        let start = monotonicNanoseconds()
-        let result = posix_spawn(&pid, arguments[0], &actions, nil, argv, envp)
-        guard result == 0 else { throw BenchError("cannot start \(arguments[0]): \(String(cString: strerror(result)))") }
+        let launch = try Launch(environment: environment)
+        let started = try launch.spawn(arguments, directory: directory, stdout: scratch + "/stdout", stderr: scratch + "/stderr")
         var waitStatus: Int32 = 0
         var usage = rusage()
-        while wait4(pid, &waitStatus, 0, &usage) < 0 {
+        while wait4(started.pid, &waitStatus, 0, &usage) < 0 {
             guard errno == EINTR else { throw BenchError("wait4: \(String(cString: strerror(errno)))") }
         }
-        let end = monotonicNanoseconds()
-        let signal = waitStatus & 0x7f
-        let status = signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal
-        return TimedRun(status: status, spawnNanoseconds: start, reapedNanoseconds: end,
-                        maxRSSBytes: UInt64(max(0, usage.ru_maxrss)) * 1024,
-                        stdout: readText(stdoutPath), stderr: readText(stderrPath))
+        return started.finished(waitStatus, usage, at: monotonicNanoseconds())
     }
 
     /// Starts every command of `commands` at once (one `posix_spawn` after the other, none
@@ -106,37 +79,13 @@ public enum BenchProcess {
     /// `scratch` (one pair per command).
     public static func runConcurrently(_ commands: [[String]], environment: [String], directory: String,
                                        scratch: String) throws -> (runs: [TimedRun], batchNanoseconds: UInt64) {
-        guard let addChdir = SpawnExtensions.addChdir else { throw BenchError("posix_spawn_file_actions_addchdir_np is missing (glibc 2.29+)") }
-        let stdinFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        guard stdinFD >= 0 else { throw BenchError("cannot open /dev/null: \(String(cString: strerror(errno)))") }
-        defer { close(stdinFD) }
-        let envp = environment.map { strdup($0) } + [nil]
-        defer { for pointer in envp { free(pointer) } }
-        var started: [(pid: pid_t, spawn: UInt64, stdout: String, stderr: String)] = []
+        let launch = try Launch(environment: environment)
+        var started: [Started] = []
         // Whatever happens, nothing started here is left running.
         defer { for run in started { kill(run.pid, SIGKILL); var status: Int32 = 0; _ = waitpid(run.pid, &status, WNOHANG) } }
         for (index, command) in commands.enumerated() {
-            let stdoutPath = scratch + "/stdout-\(index)", stderrPath = scratch + "/stderr-\(index)"
-            let stdoutFD = open(stdoutPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            let stderrFD = open(stderrPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            defer { for fd in [stdoutFD, stderrFD] where fd >= 0 { close(fd) } }
-            guard stdoutFD >= 0, stderrFD >= 0 else {
-                throw BenchError("cannot create capture files in \(scratch): \(String(cString: strerror(errno)))")
-            }
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_adddup2(&actions, stdinFD, 0)
-            posix_spawn_file_actions_adddup2(&actions, stdoutFD, 1)
-            posix_spawn_file_actions_adddup2(&actions, stderrFD, 2)
-            _ = addChdir(&actions, directory)
-            let argv = command.map { strdup($0) } + [nil]
-            defer { for pointer in argv { free(pointer) } }
-            var pid: pid_t = 0
-            let spawn = monotonicNanoseconds()
-            let result = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
-            guard result == 0 else { throw BenchError("cannot start \(command[0]): \(String(cString: strerror(result)))") }
-            started.append((pid, spawn, stdoutPath, stderrPath))
+            started.append(try launch.spawn(command, directory: directory, stdout: scratch + "/stdout-\(index)",
+                                            stderr: scratch + "/stderr-\(index)"))
         }
         var runs = [TimedRun?](repeating: nil, count: started.count)
         var remaining = started.count
@@ -151,11 +100,7 @@ public enum BenchProcess {
                 continue
             }
             guard let index = started.firstIndex(where: { $0.pid == pid }), runs[index] == nil else { continue }
-            let signal = waitStatus & 0x7f
-            runs[index] = TimedRun(status: signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal,
-                                   spawnNanoseconds: started[index].spawn, reapedNanoseconds: end,
-                                   maxRSSBytes: UInt64(max(0, usage.ru_maxrss)) * 1024,
-                                   stdout: readText(started[index].stdout), stderr: readText(started[index].stderr))
+            runs[index] = started[index].finished(waitStatus, usage, at: end)
             remaining -= 1
             lastReap = end
         }
@@ -164,7 +109,68 @@ public enum BenchProcess {
         return (runs.compactMap { $0 }, lastReap - first)
     }
 
-    private static func readText(_ path: String) -> String {
+    /// A started benchmark process: its pid, spawn time and capture files.
+    struct Started {
+        var pid: pid_t
+        var spawn: UInt64
+        var stdout: String
+        var stderr: String
+
+        /// The run, reaped at `end` with `waitStatus` and `usage`.
+        func finished(_ waitStatus: Int32, _ usage: rusage, at end: UInt64) -> TimedRun {
+            let signal = waitStatus & 0x7f
+            return TimedRun(status: signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal, spawnNanoseconds: spawn,
+                            reapedNanoseconds: end, maxRSSBytes: UInt64(max(0, usage.ru_maxrss)) * 1024,
+                            stdout: readText(stdout), stderr: readText(stderr))
+        }
+    }
+
+    /// What every spawn shares: stdin from /dev/null and the environment (both released by `deinit`).
+    final class Launch {
+        let stdinFD: Int32
+        let envp: [UnsafeMutablePointer<CChar>?]
+        let addChdir: SpawnExtensions.AddChdir
+
+        init(environment: [String]) throws {
+            guard let addChdir = SpawnExtensions.addChdir else { throw BenchError("posix_spawn_file_actions_addchdir_np is missing (glibc 2.29+)") }
+            self.addChdir = addChdir
+            stdinFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            envp = environment.map { strdup($0) } + [nil]
+            guard stdinFD >= 0 else { throw BenchError("cannot open /dev/null: \(String(cString: strerror(errno)))") }
+        }
+
+        deinit {
+            if stdinFD >= 0 { close(stdinFD) }
+            for pointer in envp { free(pointer) }
+        }
+
+        /// Starts `command` (an absolute path first) in `directory`, its output going to the files
+        /// `stdout` and `stderr`.
+        func spawn(_ command: [String], directory: String, stdout: String, stderr: String) throws -> Started {
+            let stdoutFD = open(stdout, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            let stderrFD = open(stderr, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            defer { for fd in [stdoutFD, stderrFD] where fd >= 0 { close(fd) } }
+            guard stdoutFD >= 0, stderrFD >= 0 else {
+                throw BenchError("cannot create capture files \(stdout), \(stderr): \(String(cString: strerror(errno)))")
+            }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_adddup2(&actions, stdinFD, 0)
+            posix_spawn_file_actions_adddup2(&actions, stdoutFD, 1)
+            posix_spawn_file_actions_adddup2(&actions, stderrFD, 2)
+            _ = addChdir(&actions, directory)
+            let argv = command.map { strdup($0) } + [nil]
+            defer { for pointer in argv { free(pointer) } }
+            var pid: pid_t = 0
+            let spawn = monotonicNanoseconds()
+            let result = posix_spawn(&pid, command[0], &actions, nil, argv, envp)
+            guard result == 0 else { throw BenchError("cannot start \(command[0]): \(String(cString: strerror(result)))") }
+            return Started(pid: pid, spawn: spawn, stdout: stdout, stderr: stderr)
+        }
+    }
+
+    static func readText(_ path: String) -> String {
         guard let data = FileManager.default.contents(atPath: path) else { return "" }
         return String(decoding: data.prefix(1 << 20), as: UTF8.self)
     }
