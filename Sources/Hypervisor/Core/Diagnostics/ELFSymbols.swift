@@ -11,15 +11,19 @@ public struct ELFSymbols: Sendable {
     public let symbols: [Symbol]
 
     /// Reads `.symtab` and its string table; an empty list for stripped or malformed files.
-    public init(elf bytes: [UInt8]) {
+    public init(elf bytes: FileBytes) {
         symbols = ELFSymbols.parse(bytes).sorted { $0.address < $1.address }
+    }
+
+    public init(elf bytes: [UInt8]) {
+        self.init(elf: FileBytes(bytes))
     }
 
     /// The addresses of just the named symbols, without decoding any name (the hypervisor
     /// looks up a few kernel symbols at each start): each symbol's name is compared in place
     /// with the wanted ones, which mostly ends at its first byte. When a name appears twice,
     /// the later symbol wins.
-    public static func addresses(of names: [String], in bytes: [UInt8]) -> [String: UInt64] {
+    public static func addresses(of names: [String], in bytes: FileBytes) -> [String: UInt64] {
         let wanted = names.map { (name: $0, bytes: Array($0.utf8)) }
         var found: [String: UInt64] = [:]
         forEachSymbol(in: bytes) { buffer, start, value, _ in
@@ -35,7 +39,7 @@ public struct ELFSymbols: Sendable {
 
     /// Every function and object symbol. Names are looked at in place (no copy) and become
     /// Strings only here: the kernel image has thousands of long mangled names.
-    private static func parse(_ bytes: [UInt8]) -> [Symbol] {
+    private static func parse(_ bytes: FileBytes) -> [Symbol] {
         var found: [Symbol] = []
         forEachSymbol(in: bytes) { buffer, start, value, size in
             let limit = min(buffer.count, start + 256)
@@ -50,9 +54,10 @@ public struct ELFSymbols: Sendable {
     /// Calls `body` for each NOTYPE, OBJECT or FUNC symbol of `.symtab` with a nonzero value,
     /// with the whole file, the offset of the symbol's name in it (inside the file), its value
     /// and its size. Nothing for a stripped or malformed file.
-    private static func forEachSymbol(in bytes: [UInt8],
+    private static func forEachSymbol(in bytes: FileBytes,
                                       _ body: (_ buffer: UnsafeBufferPointer<UInt8>, _ nameStart: Int, _ value: UInt64, _ size: UInt64) -> Void) {
-        bytes.withUnsafeBufferPointer { buffer in
+        bytes.withUnsafeBytes { raw in
+            let buffer = raw.bindMemory(to: UInt8.self)
             func read<T: FixedWidthInteger>(_ type: T.Type, _ offset: UInt64) -> T? {
                 let size = UInt64(MemoryLayout<T>.size)
                 guard offset <= UInt64(buffer.count), size <= UInt64(buffer.count) - offset else { return nil }

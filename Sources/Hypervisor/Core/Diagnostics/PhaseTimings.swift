@@ -114,14 +114,23 @@ extension Machine {
         return nil
     }
 
-    /// Bytes of the guest memory mapping resident in host RAM (pages the host or the guest touched).
+    /// Bytes of the guest memory mapping resident in host RAM for this process: the pages
+    /// present in its page tables (/proc/self/pagemap bit 63), whether the host or the guest
+    /// touched them. (mincore would also count an image's file pages that sit in the page
+    /// cache but were never touched here.)
     func residentGuestBytes() -> UInt64? {
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         let pages = (Int(memory.size) + pageSize - 1) / pageSize
-        var vector = [UInt8](repeating: 0, count: pages)
-        let result = vector.withUnsafeMutableBufferPointer { mincore(memory.hostBase, Int(memory.size), $0.baseAddress) }
-        guard result == 0 else { return nil }
-        return UInt64(vector.reduce(0) { $0 + Int($1 & 1) }) * UInt64(pageSize)
+        let fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var entries = [UInt64](repeating: 0, count: pages)
+        let wanted = pages * 8
+        let read = entries.withUnsafeMutableBytes {
+            pread(fd, $0.baseAddress, wanted, off_t(Int(bitPattern: memory.hostBase) / pageSize * 8))
+        }
+        guard read == wanted else { return nil }
+        return UInt64(entries.reduce(0) { $0 + Int($1 >> 63) }) * UInt64(pageSize)
     }
 
     /// Named counters from the vCPU's binary statistics file (KVM_GET_STATS_FD, Linux 5.14+;

@@ -56,7 +56,15 @@ public struct ApplicationImage: Sendable {
     public static func plan(
         bytes: [UInt8], path: String, loadBias: UInt64, maxImageSize: UInt64, allowInterpreter: Bool = false
     ) throws(ELFLoadError) -> ApplicationImage {
-        let file = try ELFFile(bytes: bytes, path: path)
+        try plan(contents: FileBytes(bytes), path: path, loadBias: loadBias, maxImageSize: maxImageSize,
+                 allowInterpreter: allowInterpreter)
+    }
+
+    /// Plans a mapped file (or array) as `plan(bytes:path:loadBias:maxImageSize:allowInterpreter:)` does.
+    public static func plan(
+        contents: FileBytes, path: String, loadBias: UInt64, maxImageSize: UInt64, allowInterpreter: Bool = false
+    ) throws(ELFLoadError) -> ApplicationImage {
+        let file = try ELFFile(contents: contents, path: path)
         return try ApplicationImage(file: file, loadBias: loadBias, maxImageSize: maxImageSize, allowInterpreter: allowInterpreter)
     }
 
@@ -153,9 +161,22 @@ public struct ApplicationImage: Sendable {
             // image span by construction of imageVirtualAddress and imageSize.
             let offset = Int(segment.virtualAddress - imageVirtualAddress)
             let source = file.bytes[Int(segment.fileOffset)..<Int(segment.fileOffset + segment.fileSize)]
-            let target = UnsafeMutableRawBufferPointer(rebasing: destination[offset..<(offset + source.count)])
-            target.copyBytes(from: source)
+            source.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: destination[offset..<(offset + $0.count)]).copyMemory(from: $0) }
         }
+    }
+
+    /// Places the flat image in `destination` (`imageSize` bytes, all zero), mapping the file's
+    /// pages where it can (`FilePagePlacement`); returns the bytes mapped rather than copied.
+    @discardableResult
+    public func place(into destination: UnsafeMutableRawBufferPointer, mapPages: FilePagePlacement.PageMapper?) -> Int {
+        precondition(
+            UInt64(destination.count) == imageSize,
+            "ApplicationImage.place: destination holds \(destination.count) bytes, the image \(imageSize)")
+        let placed = segments.map {
+            FilePagePlacement.Segment(destination: Int($0.virtualAddress - imageVirtualAddress), fileOffset: Int($0.fileOffset),
+                                      fileSize: Int($0.fileSize), memorySize: Int($0.memorySize))
+        }
+        return FilePagePlacement.place(placed, of: file.bytes, into: destination, mapPages: mapPages)
     }
 
     /// The flat image as a new array (for tests and small programs).
@@ -191,7 +212,7 @@ public struct ApplicationImage: Sendable {
     }
 
     /// `PT_INTERP`'s bytes in the file, or nil when they are not inside it.
-    private static func interpreterSegment(_ header: ProgramHeader, in file: ELFFile) -> ArraySlice<UInt8>? {
+    private static func interpreterSegment(_ header: ProgramHeader, in file: ELFFile) -> Slice<FileBytes>? {
         let (end, wraps) = header.offset.addingReportingOverflow(header.fileSize)
         guard !wraps, end <= UInt64(file.bytes.count), header.fileSize > 0 else { return nil }
         return file.bytes[Int(header.offset)..<Int(end)]

@@ -41,7 +41,7 @@ public struct ELFFile: Sendable {
     /// Where the bytes came from; every error names it.
     public let path: String
     /// The whole file.
-    public let bytes: [UInt8]
+    public let bytes: FileBytes
     /// `e_type`: `ELF.typeExecutable` or `ELF.typeShared`.
     public let type: UInt16
     /// `e_entry`, as linked (no load bias).
@@ -58,6 +58,11 @@ public struct ELFFile: Sendable {
 
     /// Parses `bytes` as an ELF64 x86-64 executable or shared object; `path` is only for messages.
     public init(bytes: [UInt8], path: String) throws(ELFLoadError) {
+        try self.init(contents: FileBytes(bytes), path: path)
+    }
+
+    /// Parses `bytes` (a mapped file, or an array) as `init(bytes:path:)` does.
+    public init(contents bytes: FileBytes, path: String) throws(ELFLoadError) {
         self.path = path
         self.bytes = bytes
         if bytes.isEmpty {
@@ -157,7 +162,7 @@ public struct ELFFile: Sendable {
     }
 
     /// The file bytes of a header that passed `checkFileBytes`.
-    func fileBytes(of header: ProgramHeader) -> ArraySlice<UInt8> {
+    func fileBytes(of header: ProgramHeader) -> Slice<FileBytes> {
         let start = Int(header.offset)
         return bytes[start..<(start + Int(header.fileSize))]
     }
@@ -166,7 +171,7 @@ public struct ELFFile: Sendable {
 /// Reads little-endian integers at offsets the caller has already bounds-checked
 /// (an out-of-range offset traps, as array subscripts do: a loader bug, not bad input).
 struct LittleEndianReader {
-    let bytes: [UInt8]
+    let bytes: FileBytes
 
     func uint16(at offset: Int) -> UInt16 {
         UInt16(truncatingIfNeeded: value(at: offset, size: 2))

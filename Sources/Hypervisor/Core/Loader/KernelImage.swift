@@ -38,6 +38,11 @@ public struct KernelImage: Sendable {
         try KernelImage(file: ELFFile(bytes: bytes, path: path))
     }
 
+    /// Plans a mapped file (or array); see `plan(bytes:path:)`.
+    public static func plan(contents: FileBytes, path: String) throws(ELFLoadError) -> KernelImage {
+        try KernelImage(file: ELFFile(contents: contents, path: path))
+    }
+
     /// Plans an already parsed file; see `plan(bytes:path:)`.
     public init(file: ELFFile) throws(ELFLoadError) {
         let path = file.path
@@ -107,14 +112,31 @@ public struct KernelImage: Sendable {
             let start = Int(segment.physicalAddress)
             let fileBytes = Int(segment.fileSize)
             let end = start + Int(segment.memorySize)
-            let source = file.bytes[Int(segment.fileOffset)..<(Int(segment.fileOffset) + fileBytes)]
-            UnsafeMutableRawBufferPointer(rebasing: guestPhysical[start..<(start + fileBytes)])
-                .copyBytes(from: source)
+            file.bytes[Int(segment.fileOffset)..<(Int(segment.fileOffset) + fileBytes)].withUnsafeBytes {
+                UnsafeMutableRawBufferPointer(rebasing: guestPhysical[start..<(start + fileBytes)]).copyMemory(from: $0)
+            }
             if !zeroed {
                 UnsafeMutableRawBufferPointer(rebasing: guestPhysical[(start + fileBytes)..<end])
                     .initializeMemory(as: UInt8.self, repeating: 0)
             }
         }
+    }
+
+    /// Places every segment in fresh, all-zero guest-physical memory (`guestPhysical`, from
+    /// address 0), mapping the file's pages where it can (`FilePagePlacement`); returns the
+    /// bytes mapped rather than copied. Throws `kernelExceedsGuestMemory` as `write` does.
+    @discardableResult
+    public func place(into guestPhysical: UnsafeMutableRawBufferPointer,
+                      mapPages: FilePagePlacement.PageMapper?) throws(ELFLoadError) -> Int {
+        guard physicalEnd <= UInt64(guestPhysical.count) else {
+            throw .kernelExceedsGuestMemory(
+                path: file.path, physicalEnd: physicalEnd, memorySize: UInt64(guestPhysical.count))
+        }
+        let placed = segments.map {
+            FilePagePlacement.Segment(destination: Int($0.physicalAddress), fileOffset: Int($0.fileOffset),
+                                      fileSize: Int($0.fileSize), memorySize: Int($0.memorySize))
+        }
+        return FilePagePlacement.place(placed, of: file.bytes, into: guestPhysical, mapPages: mapPages)
     }
 }
 

@@ -67,4 +67,18 @@ public struct ProgramImage: Sendable {
         interpreter.materialize(into: UnsafeMutableRawBufferPointer(rebasing: destination[start..<(start + Int(interpreter.imageSize))]),
                                 zeroed: zeroed)
     }
+
+    /// Places the flat image in `destination` (`imageSize` bytes, all zero), mapping file pages
+    /// where it can (`FilePagePlacement`); returns the bytes mapped rather than copied.
+    @discardableResult
+    public func place(into destination: UnsafeMutableRawBufferPointer, mapPages: FilePagePlacement.PageMapper?) -> Int {
+        precondition(UInt64(destination.count) == imageSize, "ProgramImage.place: wrong destination size")
+        var mapped = program.place(into: UnsafeMutableRawBufferPointer(rebasing: destination[0..<Int(program.imageSize)]),
+                                   mapPages: mapPages)
+        guard let interpreter else { return mapped }
+        let start = Int(interpreter.imageVirtualAddress - program.imageVirtualAddress)
+        mapped += interpreter.place(into: UnsafeMutableRawBufferPointer(rebasing: destination[start..<(start + Int(interpreter.imageSize))]),
+                                    mapPages: mapPages)
+        return mapped
+    }
 }

@@ -15,7 +15,7 @@ struct KernelSymbols: Equatable, Sendable {
     static let optional = ["uk_host_signals", "uk_host_signal_senders"]
 
     /// Looks the symbols up in `kernelBytes` (the image at `path`, named in the error).
-    init(kernelBytes: [UInt8], path: String) throws(ELFLoadError) {
+    init(kernelBytes: FileBytes, path: String) throws(ELFLoadError) {
         let found = ELFSymbols.addresses(of: KernelSymbols.required + KernelSymbols.optional, in: kernelBytes)
         for name in KernelSymbols.required where found[name] == nil {
             throw .missingKernelSymbol(path: path, name: name)

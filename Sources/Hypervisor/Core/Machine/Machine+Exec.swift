@@ -27,10 +27,11 @@ extension Machine {
         guard fd >= 0 else { return -Int64(Glibc.errno) }
         var keep = false
         defer { if !keep { Glibc.close(fd) } }
-        guard let program = Machine.readAll(fd) else { return -Int64(EIO) }
+        // Mapped through a descriptor of its own: `fd` goes to the new runner.
+        guard let program = Machine.contents(of: fcntl(fd, F_DUPFD_CLOEXEC, 0)) else { return -Int64(EIO) }
         let maxImage = GuestLayout.maximumImageSize(memorySize: configuration.memorySize, kernelEnd: layout.kernelEnd)
         do {
-            let image = try ApplicationImage.plan(bytes: program, path: "", loadBias: MachineConfiguration.pieBase,
+            let image = try ApplicationImage.plan(contents: program, path: "", loadBias: MachineConfiguration.pieBase,
                                                   maxImageSize: maxImage, allowInterpreter: true)
             // A dynamically linked program's interpreter must be there too (Linux: ENOENT).
             do { _ = try Machine.loadInterpreter(of: image, from: handler.files, maxImageSize: maxImage) } catch {

@@ -26,8 +26,8 @@ public final class Machine {
     public let application: ApplicationImage
     /// The program with its interpreter, when it has one: what goes into guest memory.
     public let image: ProgramImage
-    /// The kernel image's bytes, to name kernel functions in kernel-bug reports.
-    let kernelBytes: [UInt8]
+    /// The kernel image's bytes (mapped), to name kernel functions in kernel-bug reports.
+    let kernelBytes: FileBytes
     /// The run state the vCPU threads share (VirtualCPURunner.swift).
     var runState = RunState()
     /// Serialises the hypercalls that touch host state (files, tracer): the guest kernel
@@ -59,12 +59,12 @@ public final class Machine {
         let programBytes = try Machine.readFile(configuration.programPath, isKernel: false)
         let kernel: KernelImage
         do {
-            kernel = try KernelImage.plan(bytes: kernelBytes, path: configuration.kernelPath)
+            kernel = try KernelImage.plan(contents: kernelBytes, path: configuration.kernelPath)
             kernelSymbols = try KernelSymbols(kernelBytes: kernelBytes, path: configuration.kernelPath)
         } catch { throw .kernel(error) }
         let maxImage = GuestLayout.maximumImageSize(memorySize: configuration.memorySize, kernelEnd: kernel.physicalEnd)
         do {
-            application = try ApplicationImage.plan(bytes: programBytes, path: configuration.programPath,
+            application = try ApplicationImage.plan(contents: programBytes, path: configuration.programPath,
                                                     loadBias: Machine.pieLoadBase(configuration), maxImageSize: maxImage,
                                                     allowInterpreter: true)
         } catch { throw .program(error) }
@@ -137,9 +137,13 @@ public final class Machine {
                                         kernelUserAccessible: !platform.kernelPrivileged)
             bootCPU = BootCPUState(entry: kernel.entry, pageTableRoot: tables.pml4)
             try tables.write(into: memory)
-            // Guest memory is a fresh anonymous mapping, all zeros: only file bytes are copied.
-            try kernel.write(into: memory.region(at: 0, length: memory.size), zeroed: true)
-            image.materialize(into: try memory.region(at: layout.applicationImage, length: image.imageSize), zeroed: true)
+            // Guest memory is a fresh anonymous mapping, all zeros: the images' file pages are
+            // mapped there (copied where they cannot be), and nothing else is written.
+            let mapPages: FilePagePlacement.PageMapper = { [memory] fd, offset, destination in
+                memory.mapFilePages(fd, fileOffset: offset, over: destination)
+            }
+            try kernel.place(into: memory.region(at: 0, length: memory.size), mapPages: mapPages)
+            image.place(into: try memory.region(at: layout.applicationImage, length: image.imageSize), mapPages: mapPages)
             try memory.write(argumentBytes, at: layout.arguments)
             for (i, segment) in image.segments.enumerated() {
                 let entry = uk_segment(vaddr: segment.virtualAddress, memsz: segment.memorySize,
@@ -307,41 +311,35 @@ public final class Machine {
         guard fd >= 0 else {
             throw .interpreterUnavailable(path: program.file.path, interpreter: name, reason: String(cString: strerror(Glibc.errno)))
         }
-        defer { Glibc.close(fd) }
-        guard let bytes = Machine.readAll(fd) else {
+        guard let bytes = Machine.contents(of: fd) else {
             throw .interpreterUnavailable(path: program.file.path, interpreter: name, reason: "cannot read it")
         }
         // An interpreter with an interpreter of its own is refused (dynamicallyLinked), as Linux does.
-        return try ApplicationImage.plan(bytes: bytes, path: name, loadBias: ProgramImage.interpreterBase(after: program),
+        return try ApplicationImage.plan(contents: bytes, path: name, loadBias: ProgramImage.interpreterBase(after: program),
                                          maxImageSize: maxImageSize)
     }
 
-    private static func readFile(_ path: String, isKernel: Bool) throws(HypervisorError) -> [UInt8] {
+    /// The file at `path`, mapped (read when it cannot be mapped).
+    private static func readFile(_ path: String, isKernel: Bool) throws(HypervisorError) -> FileBytes {
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
             if isKernel { throw .kernelUnreadable(path: path, errno: .isDirectory) }
             throw .programIsDirectory(path: path)
         }
-        do {
-            let fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
-            defer { try? fd.close() }
-            // Read straight into an array of the file's size (growing only if the file grows meanwhile).
-            var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
-            var filled = 0
-            while true {
-                if filled == bytes.count { bytes.append(contentsOf: [UInt8](repeating: 0, count: 1 << 16)) }
-                let count = try bytes.withUnsafeMutableBytes { buffer in
-                    try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
-                }
-                if count == 0 { break }
-                filled += count
-            }
-            bytes.removeLast(bytes.count - filled)
-            return bytes
-        } catch {
-            let errno = (error as? Errno) ?? .ioError
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0, let bytes = contents(of: fd) else {
+            let errno = fd >= 0 ? Errno.ioError : Errno(rawValue: Glibc.errno)
             throw isKernel ? .kernelUnreadable(path: path, errno: errno) : .programUnreadable(path: path, errno: errno)
         }
+        return bytes
+    }
+
+    /// The whole file behind `fd`, which the result takes over (closed here on failure): a
+    /// mapping of a regular file, else the bytes read from it.
+    static func contents(of fd: Int32) -> FileBytes? {
+        if let mapped = FileBytes.mapping(fd) { return mapped }
+        defer { Glibc.close(fd) }
+        return readAll(fd).map(FileBytes.init)
     }
 }
 

@@ -124,6 +124,29 @@ public final class GuestMemory {
         }
     }
 
+    /// Maps `destination.count` bytes of the file `fd` from `fileOffset` over `destination`,
+    /// privately (the guest's writes copy the page and never reach the file): the loader's way
+    /// of putting image pages into guest RAM without reading or copying them
+    /// (`FilePagePlacement.PageMapper`). `destination` must be whole pages of committed RAM
+    /// that hold nothing yet, and the VM must not have run. False when the host refused; the
+    /// pages are then fresh zero memory again.
+    func mapFilePages(_ fd: Int32, fileOffset: Int, over destination: UnsafeMutableRawBufferPointer) -> Bool {
+        let pageSize = 4096
+        guard let start = destination.baseAddress, destination.count > 0,
+              Int(bitPattern: start) % pageSize == 0, destination.count % pageSize == 0, fileOffset % pageSize == 0,
+              start >= hostBase, start + destination.count <= hostBase + Int(size) else { return false }
+        // SAFETY: the range is whole pages inside this object's own reservation (checked above),
+        // which only guest RAM uses; MAP_FIXED replaces those pages and nothing else.
+        let mapped = mmap(start, destination.count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, off_t(fileOffset))
+        if mapped == start { return true }
+        // A failed MAP_FIXED may have unmapped the range: put fresh anonymous memory back.
+        // SAFETY: the same pages of the reservation as above.
+        let restored = mmap(start, destination.count, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0)
+        precondition(restored == start, "guest memory: cannot restore RAM at \(start) after a failed file mapping")
+        return false
+    }
+
     /// Checks that `[address, address + length)` lies in guest memory (RAM or one window).
     public func check(_ address: UInt64, length: UInt64) throws(GuestMemoryError) {
         _ = try pointer(address, length: length)
