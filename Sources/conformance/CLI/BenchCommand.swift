@@ -13,8 +13,10 @@ extension ConformanceCommand {
                 phase breakdown from UNIKERNEL_TIMINGS=1), syscall and clock_gettime latency, file \
                 throughput, compute ratios (also with --no-huge-pages), first touch of 1 GiB, threads (OpenMP with 1 and 2 threads, futex ping-pong, \
                 thread create + join, a Go program; the guest on 2 vCPUs), loopback TCP throughput and \
-                request/response latency (a program and its forked child), footprint and the \
-                conformance suite's wall time, prints a Markdown table and writes the figures as JSON.
+                request/response latency (a program and its forked child), processes (fork + exit + \
+                wait, fork + execve + wait, a 3-stage pipeline's throughput), footprint and the \
+                conformance suite's wall time, prints a Markdown table and writes the figures as JSON. \
+                --only runs some sections: \(BenchSection.allCases.map(\.rawValue).joined(separator: ", ")).
                 """
         )
 
@@ -35,6 +37,10 @@ extension ConformanceCommand {
         @Flag(help: "Skip the conformance-suite wall-time figures.")
         var skipSuite = false
 
+        @Option(help: ArgumentHelp("Measure only these sections (comma-separated or repeated; default: all).",
+                                   valueName: BenchSection.allCases.map(\.rawValue).joined(separator: "|")))
+        var only: [String] = []
+
         func run() throws {
             guard runs > 0, repeats > 0 else { throw ValidationError("--runs and --repeats must be positive") }
             let packageRoot = try root.map(absolutePath) ?? findPackageRoot(containing: "Fixtures/bench")
@@ -49,6 +55,16 @@ extension ConformanceCommand {
             configuration.startRuns = runs
             configuration.repeats = repeats
             configuration.conformancePath = skipSuite ? nil : executableDirectory() + "/conformance"
+            if !only.isEmpty {
+                var sections: Set<BenchSection> = []
+                for name in only.flatMap({ $0.split(separator: ",") }) {
+                    guard let section = BenchSection(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                        throw ValidationError("unknown section \(name) for --only; one of: \(BenchSection.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    sections.insert(section)
+                }
+                configuration.sections = sections
+            }
             let started = Date()
             let harness = try BenchHarness(configuration: configuration) { printError("bench: " + $0) }
             try harness.build()

@@ -24,6 +24,8 @@ public struct BenchConfiguration: Sendable {
     /// The KVM floor's VM memory. Guest runs use the runner's default limit (RAM given on
     /// demand), as a user's runs do.
     public var floorMemoryMiB = 64
+    /// The sections to measure (nil: all of them).
+    public var sections: Set<BenchSection>?
 
     public init(packageRoot: String, hypervisorPath: String) {
         self.packageRoot = packageRoot
@@ -32,6 +34,21 @@ public struct BenchConfiguration: Sendable {
         self.hypervisorPath = hypervisorPath
         kernelImagePath = (hypervisorPath as NSString).deletingLastPathComponent + "/unikernel.elf"
     }
+}
+
+/// The parts of the benchmark, in the order they run; `conformance bench --only` picks some.
+public enum BenchSection: String, CaseIterable, Sendable {
+    /// End-to-end start, its breakdown and footprint, and 16 starts at once.
+    case start
+    /// Null syscall and clock_gettime.
+    case micro
+    case files, compute, memory, threads, network
+    /// fork + exit + wait, fork + execve + wait, a 3-stage pipeline.
+    case processes
+    /// The kernel image's size.
+    case footprint
+    /// The conformance suite's wall time (also skipped by `--skip-suite`).
+    case suite
 }
 
 /// `conformance bench`: builds the programs in `Fixtures/bench`, runs each natively and in the
@@ -87,7 +104,7 @@ public final class BenchHarness {
         }
         jobs.append(("futex_pingpong-musl", ["musl-gcc", "-O2", "-static", "-o", bin + "/futex_pingpong-musl", source + "/futex_pingpong.c"],
                      environment))
-        for program in ["net_stream", "net_pingpong"] {
+        for program in ["net_stream", "net_pingpong", "fork_wait", "pipeline"] {
             jobs.append(("\(program)-musl", ["musl-gcc", "-O2", "-static", "-o", "\(bin)/\(program)-musl", "\(source)/\(program).c"],
                          environment))
         }
@@ -146,16 +163,23 @@ public final class BenchHarness {
         var results = BenchResults(date: ISO8601DateFormatter().string(from: Date()), host: Self.hostDescription(),
                                    runsPerStartFigure: configuration.startRuns, repeatsPerFigure: configuration.repeats)
         results.loadAverageStart = Self.loadAverage()
-        try measureStart(into: &results)
-        try measureConcurrentStart(into: &results)
-        try measureMicro(into: &results)
-        try measureFiles(into: &results)
-        try measureCompute(into: &results)
-        try measureMemory(into: &results)
-        try measureThreads(into: &results)
-        try measureNetwork(into: &results)
-        measureKernelImage(into: &results)
-        try measureSuite(into: &results)
+        let chosen = configuration.sections ?? Set(BenchSection.allCases)
+        for section in BenchSection.allCases where chosen.contains(section) {
+            switch section {
+            case .start:
+                try measureStart(into: &results)
+                try measureConcurrentStart(into: &results)
+            case .micro: try measureMicro(into: &results)
+            case .files: try measureFiles(into: &results)
+            case .compute: try measureCompute(into: &results)
+            case .memory: try measureMemory(into: &results)
+            case .threads: try measureThreads(into: &results)
+            case .network: try measureNetwork(into: &results)
+            case .processes: try measureProcesses(into: &results)
+            case .footprint: measureKernelImage(into: &results)
+            case .suite: try measureSuite(into: &results)
+            }
+        }
         results.loadAverageEnd = Self.loadAverage()
         return results
     }
