@@ -196,6 +196,23 @@ uk_kernel_stack_top:
 
     .section .note.GNU-stack, "", @progbits
 
+/* The kernel's addresses the host needs at every start, as an ELF note (PT_NOTE, kernel.ld)
+ * the host reads instead of searching the symbol table: name "Unikernel", type
+ * UK_NOTE_KERNEL_SYMBOLS, and the five words of struct uk_kernel_symbols_note
+ * (unikernel_abi.h), in that order. */
+    .section .note.unikernel, "a", @note
+    .balign 8
+    .long 10                /* n_namesz: "Unikernel" and its NUL */
+    .long 5 * 8             /* n_descsz */
+    .long 1                 /* n_type: UK_NOTE_KERNEL_SYMBOLS */
+    .asciz "Unikernel"
+    .balign 4
+    .quad uk_exception_stubs
+    .quad uk_syscall_entry
+    .quad uk_kernel_stack_top
+    .quad uk_host_signals
+    .quad uk_host_signal_senders
+
 /* The I/O bounce buffer: a kernel .bss area at a fixed, physically contiguous address
  * below 4 GiB (the image is loaded contiguously at UK_KERNEL_PHYS_BASE), used under the
  * kernel lock. Swift reaches it through the address function below. (Each vCPU's

@@ -70,6 +70,19 @@
 #define UK_KERNEL_MAX_SIZE      0x600000ULL          /* kernel image must end below 8 MiB */
 
 #define UK_KERNEL_WINDOW_SIZE   0x20000000ULL        /* 512 MiB mapped at UK_KERNEL_VIRT_BASE */
+
+/* The kernel image carries the addresses the host needs at every start in an ELF note
+ * (PT_NOTE; entry.S writes it): name "Unikernel", type UK_NOTE_KERNEL_SYMBOLS, this
+ * descriptor. host_signals and host_signal_senders are 0 in a kernel without them. */
+#define UK_NOTE_NAME            "Unikernel"
+#define UK_NOTE_KERNEL_SYMBOLS  1u
+struct uk_kernel_symbols_note {
+    uint64_t exception_stubs;     /* uk_exception_stubs: each vCPU's IDT points into them */
+    uint64_t syscall_entry;       /* uk_syscall_entry: each vCPU's LSTAR */
+    uint64_t kernel_stack_top;    /* uk_kernel_stack_top: the boot stack (each vCPU's TSS) */
+    uint64_t host_signals;        /* uk_host_signals */
+    uint64_t host_signal_senders; /* uk_host_signal_senders */
+};
 #define UK_HYPERCALL_MMIO_PHYS  0x4000000000ULL      /* 256 GiB: above any guest memory */
 #define UK_HYPERCALL_VIRT       0xffffffffbfe00000ULL /* UK_KERNEL_VIRT_BASE + 1 GiB - 2 MiB */
 /* The top 16 MiB of the address space: the kernel maps its syscall-site stubs

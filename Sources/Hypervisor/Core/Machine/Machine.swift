@@ -60,7 +60,7 @@ public final class Machine {
         let kernel: KernelImage
         do {
             kernel = try KernelImage.plan(contents: kernelBytes, path: configuration.kernelPath)
-            kernelSymbols = try KernelSymbols(kernelBytes: kernelBytes, path: configuration.kernelPath)
+            kernelSymbols = try KernelSymbols(kernel: kernel.file)
         } catch { throw .kernel(error) }
         let maxImage = GuestLayout.maximumImageSize(memorySize: configuration.memorySize, kernelEnd: kernel.physicalEnd)
         do {
