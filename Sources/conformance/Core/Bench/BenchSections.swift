@@ -155,7 +155,7 @@ extension BenchHarness {
         ("hypervisor process start", "spawn", "main",
          "posix_spawn → first line of the CLI's execute(): exec, dynamic loading of the Swift runtime, argument parsing"),
         ("read + check kernel and program", "main", "images-checked",
-         "read both ELF files, plan the images, guest layout, open the --dir root"),
+         "map both ELF files and read their headers and the kernel note, plan the images, guest layout, open the --dir root"),
         ("KVM VM creation", "images-checked", "vm-created", "open /dev/kvm, KVM_CREATE_VM, KVM_SET_TSS_ADDR"),
         ("guest memory setup", "vm-created", "memory-mapped", "mmap of guest memory + KVM_SET_USER_MEMORY_REGION"),
         ("vCPU creation", "memory-mapped", "vcpu-created", "KVM_CREATE_VCPU, mmap kvm_run, KVM_SET_CPUID2"),
