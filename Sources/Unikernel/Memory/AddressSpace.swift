@@ -215,16 +215,20 @@ struct AddressSpace {
     static let reservedFrames = 256
 
     /// Physical frame behind a user page, populating it on first touch.
-    /// Fails for unreserved pages, PROT_NONE and writes to read-only pages.
+    /// Fails for unreserved pages, PROT_NONE and writes to read-only pages. With `write` the
+    /// page is marked dirty, as the program's own write would mark it (UK_PROC_FORK's vfork).
     mutating func frame(for address: UInt64, write: Bool) -> UInt64? {
         let page = AddressSpace.pageDown(address)
         if let mapped = mapper.lookup(page) {
             if mapped.entry & PageMapper.present == 0 { return nil }
             if write && mapped.entry & PageMapper.writable == 0 { return nil }
+            if write && mapped.entry & PageMapper.dirty == 0 { mapper.markDirty(page) }
             return mapped.frame
         }
-        guard handlePageFault(at: page, access: PageFaultAccess(write: write)) else { return nil }
-        return mapper.lookup(page)?.frame
+        guard handlePageFault(at: page, access: PageFaultAccess(write: write)),
+              let mapped = mapper.lookup(page) else { return nil }
+        if write && mapped.entry & PageMapper.dirty == 0 { mapper.markDirty(page) }
+        return mapped.frame
     }
 
     /// Backs the page at `address` with a frame regardless of its protection

@@ -15,8 +15,8 @@ enum KernelHeap {
     /// live in the lower half: this range sits above the highest mmap address
     /// (AddressSpace.mmapTop) and below the stack, where Linux places nothing,
     /// and is mapped supervisor-only where the kernel runs at CPL0 (Platform).
-    static let arenaStart: UInt64 = 0x7FFF_F800_0000
-    static let arenaEnd: UInt64 = 0x7FFF_FC00_0000
+    static let arenaStart: UInt64 = UK_KERNEL_ARENA_START
+    static let arenaEnd: UInt64 = UK_KERNEL_ARENA_END
     private static var arenaNext: UInt64 = arenaStart
 
     /// Whether [start, end) touches the arena: no system call may map, unmap, read or write there.

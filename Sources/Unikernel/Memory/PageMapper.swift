@@ -37,6 +37,10 @@ struct PageMapper {
     static let writable: UInt64 = 1 << 1
     static let user: UInt64 = 1 << 2
     static let noExecute: UInt64 = 1 << 63
+    /// D: set by the CPU on a write through the leaf, and by the kernel when it writes a user
+    /// page for the program (`markDirty`). Nothing in the kernel reads it; a vfork child's
+    /// host does, to send its parent what the child wrote (UK_PROC_FORK).
+    static let dirty: UInt64 = 1 << 6
     /// Software bit (available to the OS) marking a PROT_NONE page: not
     /// present for the CPU, but the frame stays attached.
     static let inaccessible: UInt64 = 1 << 9
@@ -210,6 +214,20 @@ struct PageMapper {
         let leaf = table(entry & PageMapper.addressMask)[Int((virtual >> 12) & 0x1FF)]
         guard PageMapper.isMapped(leaf) else { return nil }
         return (leaf & PageMapper.addressMask, leaf)
+    }
+
+    /// Sets the Dirty bit of the leaf mapping `virtual` (its 4 KiB entry, or the 2 MiB page's),
+    /// as the CPU would on a write of the program: the kernel writes user pages through the
+    /// direct map, which leaves the user leaf alone. No flush: the CPU never clears the bit.
+    func markDirty(_ virtual: UInt64) {
+        guard let directory = directoryEntry(virtual, create: false) else { return }
+        if PageMapper.isHuge(directory.pointee) {
+            directory.pointee |= PageMapper.dirty
+            return
+        }
+        guard directory.pointee & PageMapper.present != 0 else { return }
+        let leaf = table(directory.pointee & PageMapper.addressMask) + Int((virtual >> 12) & 0x1FF)
+        if PageMapper.isMapped(leaf.pointee) { leaf.pointee |= PageMapper.dirty }
     }
 
     /// Changes the rights of a mapped page (no-op when unmapped).

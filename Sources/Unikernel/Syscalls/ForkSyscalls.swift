@@ -13,9 +13,9 @@ enum ForkSyscalls {
         try spawnProcess(ThreadSyscalls.CloneRequest(flags: 0, stack: 0, parentTID: 0, childTID: 0, tls: 0))
     }
 
-    /// vfork: the parent resumes once the child has exited (or, later, exec'd); the child runs
-    /// on a copy of the parent's memory rather than in it, which a program that keeps to what
-    /// vfork allows (exec or _exit) cannot tell apart.
+    /// vfork: the parent resumes once the child has exited or exec'd, and what the child wrote
+    /// into its memory until then is in the parent's too (the host copies it back:
+    /// UK_PROC_FORK), as if they had shared it.
     static func vfork(_ a: SyscallArguments) throws(Errno) -> Int {
         try spawnProcess(ThreadSyscalls.CloneRequest(flags: CloneFlags.vm | CloneFlags.vfork, stack: 0, parentTID: 0,
                                                      childTID: 0, tls: 0))
@@ -45,10 +45,37 @@ enum ForkSyscalls {
         defer { pending = nil }
         let pid = Hypercall.process(UK_PROC_FORK, Int64(bitPattern: uk_fork_child_entry_address()),
                                     Int64(bitPattern: childStack.top), Int64(bitPattern: childStack.base),
-                                    flags: flags & CloneFlags.vfork != 0 ? UK_FORK_VFORK : 0)
+                                    flags: hostForkFlags(flags))
         let child = try Errno.check(pid)
+        if flags & CloneFlags.vfork != 0, flags & CloneFlags.vm != 0 { applyVforkChildWrites() }
         if flags & CloneFlags.parentSettid != 0 { try? UserMemory.store(UInt32(child), to: request.parentTID) }
         return child
+    }
+
+    /// UK_PROC_FORK's flags for clone `flags`: the parent waits (CLONE_VFORK), and sees the
+    /// child's writes when they share memory (CLONE_VM).
+    private static func hostForkFlags(_ flags: UInt64) -> UInt32 {
+        guard flags & CloneFlags.vfork != 0 else { return 0 }
+        return flags & CloneFlags.vm != 0 ? UK_FORK_VFORK | UK_FORK_SHARED_MEMORY : UK_FORK_VFORK
+    }
+
+    /// After a vfork: the pages the child wrote where this process had no writable page yet
+    /// (its host wrote the others in place) are populated as the child's writes would have
+    /// populated a shared memory, and filled with what the child left there. A page this
+    /// process cannot write (no mapping there, or read-only) is dropped.
+    private static func applyVforkChildWrites() {
+        let batch = min(BounceBuffer.dataCapacity / 8, 1024)
+        while true {
+            let count = Int(Hypercall.process(UK_PROC_VFORK_PENDING, dataLength: batch * 8))
+            guard count > 0, count <= batch else { return }
+            let slots = BounceBuffer.data.assumingMemoryBound(to: UInt64.self)
+            for index in 0..<count {
+                let address = slots[index]
+                let valid = address & (UK_PAGE_SIZE - 1) == 0 && (try? UserMemory.validate(address, Int(UK_PAGE_SIZE))) != nil
+                slots[index] = valid ? currentProcess.addressSpace.frame(for: address, write: true) ?? 0 : 0
+            }
+            guard Hypercall.process(UK_PROC_VFORK_APPLY, Int64(count), dataLength: count * 8) == 0 else { return }
+        }
     }
 
     /// In the forked child, on vCPU 0 of its new VM, on the stack the parent allocated: the

@@ -97,7 +97,7 @@ enum SyscallTable {
         .init(55, "getsockopt", .implemented, "forwarded to the host, the value copied back", SocketSyscalls.getsockopt),
         .init(56, "clone", .implemented, "threads, and processes as fork (CLONE_VM|CLONE_VFORK as vfork)", ThreadSyscalls.clone),
         .init(57, "fork", .implemented, "the host process forks; the child's new VM resumes the calling thread alone", ForkSyscalls.fork),
-        .init(58, "vfork", .partial, "a fork whose parent waits for the child's exit; the child runs on a copy of the memory", ForkSyscalls.vfork),
+        .init(58, "vfork", .implemented, "a fork whose parent waits for the child's exec or exit; what the child wrote into memory until then is the parent's too", ForkSyscalls.vfork),
         .init(59, "execve", .implemented, "static and static-pie ELF and #! scripts from the guest's file system; the runner process is replaced by a new one", ExecSyscalls.execve),
         .init(60, "exit", .implemented, "ends the thread; the last one ends the program", ThreadSyscalls.exit),
         .init(61, "wait4", .partial, "exits and signal deaths of children (host waitid); no stops; restarted after SA_RESTART handlers", ForkSyscalls.wait4),

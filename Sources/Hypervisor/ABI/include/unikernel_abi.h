@@ -286,7 +286,14 @@ enum uk_process_op {
      * new VM over the inherited (copy-on-write) guest memory and starts vCPU 0 in the
      * kernel's prepared state at rip = arg0 with rsp = arg1, RDI = arg2 and RSI = the
      * child's pid (the forking vCPU's call never returns there). With UK_FORK_VFORK in
-     * `flags` the parent's call returns once the child has exited or exec'd. */
+     * `flags` the parent's call returns once the child has exited or exec'd; with
+     * UK_FORK_SHARED_MEMORY too, the memory the child wrote until then is the parent's too, as
+     * in Linux's shared mm: the child's
+     * host clears the Dirty bit of every user leaf before its VM runs (so the kernel sets D
+     * itself on each user page it writes for the program), and at its exec or exit sends
+     * every dirty user page to the parent's host, which writes each into the page mapped
+     * writable at that address in the parent, or keeps it for UK_PROC_VFORK_PENDING when
+     * the parent has none there yet (the kernel lock is held: the tables stay as they are). */
     UK_PROC_FORK = 1,
     /* waitid(idtype = arg0, id = arg1, options = arg2 | WNOHANG) over the runner's children:
      * buf <- uk_wait_result; result 0 (found or none yet: pid 0) or -errno. */
@@ -343,7 +350,22 @@ enum uk_process_op {
      * boot: the kernel adds the new part's 2 MiB leaves to the direct map itself. result =
      * the new end of RAM, or -ENOMEM when the limit is reached. */
     UK_PROC_GROW_MEMORY = 13,
+    /* After a vfork: buf <- the user addresses (uint64_t, page-aligned) of up to
+     * buf_len / 8 pages the child wrote that the parent's host found no writable page for;
+     * result = how many (0: none left). The kernel populates them and answers with
+     * UK_PROC_VFORK_APPLY before it asks again. */
+    UK_PROC_VFORK_PENDING = 14,
+    /* buf = arg0 guest-physical frames (uint64_t; 0: drop that page), one for each address
+     * the last UK_PROC_VFORK_PENDING listed, in order: the host copies each page there and
+     * forgets those pages. result 0 or -errno. */
+    UK_PROC_VFORK_APPLY = 15,
 };
+
+/* The kernel heap's arena: lower-half addresses that hold the kernel's own objects, never
+ * the program's (no system call maps, reads or writes there; a vfork child's copy-back
+ * skips them). 2 MiB aligned at both ends. */
+#define UK_KERNEL_ARENA_START   0x7FFFF8000000ULL
+#define UK_KERNEL_ARENA_END     0x7FFFFC000000ULL
 
 /* Where the host places shared-memory windows: above guest RAM and the hypercall page,
  * inside the 512 GiB the direct map's one PDPT covers (the kernel maps each window page
@@ -399,6 +421,9 @@ typedef struct uk_exec_request {
 } uk_exec_request;
 
 #define UK_FORK_VFORK 1u
+/* With UK_FORK_VFORK: the child shares the parent's memory (CLONE_VM: vfork, posix_spawn's
+ * clone), so what it writes until its exec or exit is copied back (UK_PROC_FORK). */
+#define UK_FORK_SHARED_MEMORY 2u
 
 typedef struct uk_hc_process {
     uint32_t op;             /* enum uk_process_op */

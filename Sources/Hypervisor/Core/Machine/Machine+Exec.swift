@@ -71,14 +71,13 @@ extension Machine {
         fflush(nil)
         _ = handler.flushPendingWrite()
         keep = true
-        // A vfork parent resumes now (the gate closes at the exec: it is close-on-exec).
-        if let gate = vforkGate {
-            var byte: UInt8 = 0x65
-            _ = Glibc.write(gate, &byte, 1)
-            vforkGate = nil
-        }
+        // A vfork parent resumes at the exec (the gate is close-on-exec), with what the child
+        // wrote until now.
+        sendVforkWrites()
+        sendVforkMarker(.exec)
         let error = Machine.execute("/proc/self/exe", argv, environment)
         keep = false
+        sendVforkMarker(.execFailed)
         // Still here: the exec failed. Put the close-on-exec flags back as they were.
         for entry in request.state.descriptors { _ = handler.files.descriptor(entry.handle).map { fcntl($0, F_SETFD, FD_CLOEXEC) } }
         return -Int64(error)

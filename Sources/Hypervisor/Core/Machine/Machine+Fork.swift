@@ -12,7 +12,8 @@ extension Machine {
     func fork(_ request: ProcessRequest) -> Int64 {
         let vforking = request.flags & UK_FORK_VFORK != 0
         // vfork: the parent waits until the child closes its end of this pipe (close-on-exec,
-        // so an exec closes it as its exit does).
+        // so an exec closes it as its exit does), taking in the pages the child wrote
+        // (Machine+Vfork.swift).
         var gate: [Int32] = [-1, -1]
         if vforking, clinux_pipe_cloexec(&gate) != 0 { return -Int64(Glibc.errno) }
         // Parent and child share one private /tmp, /dev and /etc: it must exist before they
@@ -25,9 +26,12 @@ extension Machine {
         if pid == 0 {
             // A vfork child's own gate is its parent's business, not its children's.
             if let inherited = vforkGate { Glibc.close(inherited); vforkGate = nil }
+            vforkPendingPages = []
+            vforkSharesMemory = vforking && request.flags & UK_FORK_SHARED_MEMORY != 0
             if vforking {
                 Glibc.close(gate[0])
                 vforkGate = gate[1]
+                if vforkSharesMemory { startVforkTracking() }
             }
             runForkedChild(rip: UInt64(bitPattern: request.arguments[0]), rsp: UInt64(bitPattern: request.arguments[1]),
                            rdi: UInt64(bitPattern: request.arguments[2]))
@@ -39,14 +43,12 @@ extension Machine {
         }
         callLock.withLock { handler.processes.adopt(pid) }
         if vforking {
-            // The child writes a byte just before it execs; end of file without one: it exits,
-            // and the parent resumes once it is a zombie (as Linux's vfork_done at exit).
+            // The child says so just before it execs; end of file without that: it exited, and
+            // the parent resumes once it is a zombie (as Linux's vfork_done at exit).
             Glibc.close(gate[1])
-            var byte: UInt8 = 0
-            var count = 0
-            repeat { count = Glibc.read(gate[0], &byte, 1) } while count < 0 && Glibc.errno == EINTR
+            let execed = receiveVforkWrites(from: gate[0])
             Glibc.close(gate[0])
-            if count == 0 {
+            if !execed {
                 var change = clinux_child_change()
                 while clinux_waitid(1 /* P_PID */, pid, WEXITED | WNOWAIT, &change) == -EINTR {}
             }
@@ -65,6 +67,8 @@ extension Machine {
         } catch {
             outcome = .failed(message: "cannot build the forked child's VM: \(error)")
         }
+        // A vfork child's writes reach its parent, whatever ended it (exit, a signal, a crash).
+        sendVforkWrites()
         Machine.endProcess(like: outcome, quiet: true)
     }
 

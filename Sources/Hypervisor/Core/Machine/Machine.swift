@@ -45,8 +45,14 @@ public final class Machine {
     let hostSignalSendersPhysical: UInt64
     /// Whether this machine runs in a forked child of the first runner process.
     var isForkedChild = false
-    /// In a vfork child: the pipe end its parent waits on (a byte before an exec, closed at exit).
+    /// In a vfork child: the pipe end its parent waits on, which carries the pages the child
+    /// wrote and closes at its exec or exit (Machine+Vfork.swift).
     var vforkGate: Int32?
+    /// In a vfork child that shares its parent's memory (CLONE_VM): its writes go back through the gate.
+    var vforkSharesMemory = false
+    /// In a vfork parent: the pages its child wrote where the parent had no writable page yet,
+    /// until the kernel has populated them (UK_PROC_VFORK_PENDING, UK_PROC_VFORK_APPLY).
+    var vforkPendingPages: [VforkPage] = []
 
     /// Builds the machine; nothing runs yet.
     public init(_ configuration: MachineConfiguration) throws(HypervisorError) {
@@ -545,6 +551,12 @@ extension Machine {
             return nil
         case let .process(request) where request.operation == UK_PROC_FORK.rawValue:
             answer(fork(request))
+            return nil
+        case let .process(request) where request.operation == UK_PROC_VFORK_PENDING.rawValue:
+            answer(vforkPending(request))
+            return nil
+        case let .process(request) where request.operation == UK_PROC_VFORK_APPLY.rawValue:
+            answer(vforkApply(request))
             return nil
         case let .process(request) where request.operation == UK_PROC_EXEC.rawValue:
             answer(exec(request))
