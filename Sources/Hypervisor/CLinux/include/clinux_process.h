@@ -17,6 +17,9 @@ struct clinux_child_change {
 };
 
 /* waitid(idtype, id, &info, options, &usage) into `change`; 0 or -errno. */
+/* A new close-on-exec memfd that marks the runners of one guest (GuestProcessTree); -1 (errno). */
+int clinux_process_tree_marker(void);
+
 int clinux_waitid(int idtype, int id, int options, struct clinux_child_change *change);
 
 /* pipe2(fds, O_CLOEXEC); 0 or -1 with errno set. */
