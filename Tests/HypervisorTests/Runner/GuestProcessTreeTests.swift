@@ -23,7 +23,8 @@ struct GuestProcessTreeTests {
         defer { posix_spawnattr_destroy(&attributes) }
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-        let argv = ["/bin/sleep", "60"].map { strdup($0) } + [nil]
+        let words: [String] = ["/bin/sleep", "60"]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         guard posix_spawn(&pid, "/bin/sleep", nil, &attributes, argv, environ) == 0 else {
