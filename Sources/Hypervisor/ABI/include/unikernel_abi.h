@@ -343,6 +343,10 @@ enum uk_process_op {
      * once when the host discards the stop (SIGTSTP, SIGTTIN, SIGTTOU in an orphaned process
      * group). result 0. */
     UK_PROC_STOP = 14,
+    /* The CPU time of the runner's children that were waited for, and of their waited-for
+     * descendants (the host's getrusage(RUSAGE_CHILDREN)): buf <- uint64_t user ns, system ns.
+     * result 0 or -errno. */
+    UK_PROC_CHILD_USAGE = 15,
 };
 
 /* Where the host places shared-memory windows: above guest RAM and the hypercall page,

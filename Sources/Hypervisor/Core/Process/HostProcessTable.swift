@@ -30,6 +30,15 @@ public final class HostProcessTable {
             }
         case UK_PROC_KILL.rawValue:
             return kill(pid: request.arguments[0], signal: request.arguments[1])
+        case UK_PROC_CHILD_USAGE.rawValue:
+            guard let buffer = request.buffer, buffer.length >= 16 else { return -Int64(EFAULT) }
+            var user: UInt64 = 0, system: UInt64 = 0
+            let status = clinux_children_usage(&user, &system)
+            guard status == 0 else { return Int64(status) }
+            do { try memory.store((user, system), at: buffer.address) } catch {
+                return -Int64(EFAULT)
+            }
+            return 0
         case UK_PROC_STOP.rawValue:
             ckvm_stop_self(Int32(clamping: request.arguments[0]))
             return 0
