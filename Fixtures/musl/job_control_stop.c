@@ -12,6 +12,7 @@
 // stopped child killed with SIGKILL is WIFSIGNALED; SIGCONT discards a pending (blocked)
 // SIGTSTP and SIGTSTP discards a pending SIGCONT; with SA_NOCLDSTOP no SIGCHLD comes for a stop
 // or continue while an exit still sends one. Every wait is bounded (5 s), so a hang fails.
+// waitid(P_PIDFD) of a descriptor that is no pidfd is EBADF, of a negative one EINVAL.
 // Children run in process groups of their own, whose parent is in the same session (not
 // orphaned, so SIGTSTP and SIGTTOU stop them as SIGSTOP does).
 // conformance-libcs: musl glibc
@@ -368,8 +369,20 @@ static void no_cld_stop(void) {
     close(go[1]);
 }
 
+/* waitid(P_PIDFD): no descriptor here is a pidfd (EBADF); a negative one is EINVAL. */
+static void pidfd_idtype(void) {
+    siginfo_t info;
+    int fds[] = {0, -1};
+    for (int i = 0; i < 2; i++) {
+        errno = 0;
+        int r = waitid((idtype_t)3 /* P_PIDFD */, (id_t)fds[i], &info, WEXITED | WNOHANG);
+        printf("waitid(P_PIDFD, %d): %d %s\n", fds[i], r, errno == EBADF ? "EBADF" : errno == EINVAL ? "EINVAL" : errno ? "other" : "none");
+    }
+}
+
 int main(void) {
     alarm(60);
+    pidfd_idtype();
     set_chld_handler(0);
     self_stop();
     parent_stops();

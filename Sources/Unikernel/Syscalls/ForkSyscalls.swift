@@ -224,6 +224,11 @@ enum ForkSyscalls {
         let options = a.uint32(3)
         guard options & ~(wNohang | wUntraced | wExited | wContinued | wNowait | wNothread | wAll | wClone) == 0,
               options & (wUntraced | wExited | wContinued) != 0 else { throw .EINVAL }
+        if idtype == pPidfd {
+            // As Linux for a descriptor that is no pidfd (none is: pidfd_open is not served).
+            guard a.int32(1) >= 0 else { throw .EINVAL }
+            throw .EBADF
+        }
         guard idtype == pAll || idtype == pPid || idtype == pPgid else { throw .EINVAL }
         if idtype == pPid, a.int32(1) <= 0 { throw .EINVAL }
         if a[2] != 0 { try UserMemory.validate(a[2], 128) }

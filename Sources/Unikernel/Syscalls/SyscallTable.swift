@@ -210,7 +210,7 @@ enum SyscallTable {
         .init(232, "epoll_wait", .implemented, "level, edge and one-shot as Linux; waits block the thread", EpollSyscalls.epollWait),
         .init(233, "epoll_ctl", .partial, "pipes, eventfds, nested epoll, host stdio, inotify and sockets (regular files EPERM); on host descriptors an edge is a newly reported event only", EpollSyscalls.epollCtl),
         .init(234, "tgkill", .implemented, "to any thread of the process", SignalSyscalls.tgkill),
-        .init(247, "waitid", .partial, "P_ALL, P_PID, P_PGID; WEXITED, WSTOPPED, WCONTINUED, WNOWAIT (host waitid); no P_PIDFD (no pidfds)", ForkSyscalls.waitid),
+        .init(247, "waitid", .implemented, "P_ALL, P_PID, P_PGID; WEXITED, WSTOPPED, WCONTINUED, WNOWAIT (host waitid); P_PIDFD is EBADF, as for any descriptor that is no pidfd (pidfd_open is not served)", ForkSyscalls.waitid),
         .init(253, "inotify_init", .implemented, "inotify_init1 without flags", InotifySyscalls.inotifyInit),
         .init(254, "inotify_add_watch", .partial, "the host's inotify on the path resolved beneath the guest's root (IN_DONT_FOLLOW, IN_ONLYDIR, IN_MASK_ADD/CREATE as Linux); kernel-served /proc files and the host's devices EACCES", InotifySyscalls.inotifyAddWatch),
         .init(255, "inotify_rm_watch", .implemented, "the host's; IN_IGNORED queued", InotifySyscalls.inotifyRmWatch),
