@@ -170,6 +170,9 @@ static void call_forged(int slot) {
        that crash at random addresses: ask for a wait instead (kill, pipe stay). */
     if (slot == UK_HC_PROCESS - UK_HC_EXIT && (uint32_t)words[0] == UK_PROC_FORK)
         words[0] = (words[0] & ~0xffffffffULL) | UK_PROC_WAIT;
+    /* So is a job-control stop, which no one here would continue (not even --timeout). */
+    if (slot == UK_HC_PROCESS - UK_HC_EXIT && (uint32_t)words[0] == UK_PROC_STOP)
+        words[0] = (words[0] & ~0xffffffffULL) | UK_PROC_WAIT;
     if (slot == SLOT_CLOSE || slot == SLOT_FILE) { /* never close or change our own stdio */
         uint32_t handle = (uint32_t)words[0];
         if (handle <= 2) words[0] = (words[0] & ~0xffffffffULL) | (handle + 3);

@@ -45,6 +45,9 @@ struct HypervisorCommand {
         } else if !options.childProcess {
             SystemVIPC.isolateWhenNeeded()
         }
+        // The guest's processes are the runners holding its marker (a runner an execve started
+        // inherits it; the first runner makes it at its first fork).
+        if let fd = options.processTreeFD, options.execState != nil { GuestProcessTree.inherit(descriptor: fd) }
         let environment = ProcessEnvironment.current()
         guard let kernelPath = options.kernel ?? environment.value("UNIKERNEL_KERNEL") ?? KernelLocator.defaultKernel() else {
             return fail("cannot find the unikernel image (unikernel.elf) next to the hypervisor; run `make`, or pass --kernel", status: 125)

@@ -103,6 +103,10 @@ static void on_forwarded_info(int signo, siginfo_t *info, void *context) {
     (void)context;
     if (signo > 0 && signo <= 64 && info != NULL && info->si_code == SI_USER) {
         forwarded_senders[signo] = (uint64_t)(uint32_t)info->si_pid | (uint64_t)info->si_uid << 32;
+    } else if (signo == SIGCHLD && info != NULL && info->si_code >= CLD_EXITED && info->si_code <= CLD_CONTINUED) {
+        /* A child changed state: which one and how, for the guest's SIGCHLD (UK_CHILD_EVENT). */
+        forwarded_senders[signo] = (1ull << 63) | (uint64_t)(uint32_t)info->si_pid
+            | (uint64_t)(uint32_t)info->si_code << 32 | (uint64_t)(info->si_status & 0xFF) << 40;
     } else if (signo > 0 && signo <= 64) {
         forwarded_senders[signo] = 0;
     }
@@ -121,7 +125,8 @@ static void on_forwarded(int signo) {
 }
 
 /* The signals another process may send the guest: forwarded, not acted on by the runner. */
-static const int forwarded_signals[] = { SIGCHLD, SIGUSR1, SIGUSR2, SIGHUP, SIGQUIT, SIGWINCH, SIGCONT, SIGURG };
+static const int forwarded_signals[] = { SIGCHLD, SIGUSR1, SIGUSR2, SIGHUP, SIGQUIT, SIGWINCH, SIGCONT, SIGURG,
+                                         SIGTSTP, SIGTTIN, SIGTTOU };
 static volatile int termination_forwarded;
 
 static void on_tick(int signo) {
@@ -427,6 +432,25 @@ void ckvm_reset_after_fork(int forward_termination) {
 
 int ckvm_interrupt_wanted(void) {
     return forwarded_mask != 0 || pending_signal != 0;
+}
+
+void ckvm_stop_self(int signo) {
+    if (signo != SIGSTOP && signo != SIGTSTP && signo != SIGTTIN && signo != SIGTTOU) {
+        return;
+    }
+    /* The runner catches SIGTSTP, SIGTTIN and SIGTTOU for the guest: their default action,
+       for as long as the stop lasts. The signal is sent to this thread (a vCPU thread, which
+       does not block it), so the thread takes it on its way back from tgkill, while the
+       default action is in place, and stops the whole process there: this call returns once
+       the process is continued, or at once when the host discards the stop (an orphaned
+       process group). */
+    if (signo != SIGSTOP) {
+        install_flags(signo, SIG_DFL, 0);
+    }
+    syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), signo);
+    if (signo != SIGSTOP) {
+        install_info(signo, on_forwarded_info);
+    }
 }
 
 uint64_t ckvm_forwarded_sender(int signo) {

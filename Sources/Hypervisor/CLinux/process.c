@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -30,6 +31,20 @@ int clinux_waitid(int idtype, int id, int options, struct clinux_child_change *c
     change->user_ns = (uint64_t)usage.ru_utime.tv_sec * 1000000000u + (uint64_t)usage.ru_utime.tv_usec * 1000u;
     change->system_ns = (uint64_t)usage.ru_stime.tv_sec * 1000000000u + (uint64_t)usage.ru_stime.tv_usec * 1000u;
     return 0;
+}
+
+int clinux_children_usage(uint64_t *user_ns, uint64_t *system_ns) {
+    struct rusage usage;
+    if (getrusage(RUSAGE_CHILDREN, &usage) != 0) {
+        return -errno;
+    }
+    *user_ns = (uint64_t)usage.ru_utime.tv_sec * 1000000000u + (uint64_t)usage.ru_utime.tv_usec * 1000u;
+    *system_ns = (uint64_t)usage.ru_stime.tv_sec * 1000000000u + (uint64_t)usage.ru_stime.tv_usec * 1000u;
+    return 0;
+}
+
+int clinux_process_tree_marker(void) {
+    return memfd_create("unikernel-guest-processes", MFD_CLOEXEC);
 }
 
 int clinux_pipe_cloexec(int fds[2]) {

@@ -21,14 +21,50 @@ enum HostSignals {
         // SAFETY: uk_host_signal_senders, 64 words of .data the host writes before a bit.
         let senders = UnsafeMutablePointer<UInt64>(bitPattern: UInt(uk_host_signal_senders_address()))!
         for signal in 1...64 where pending & (1 << UInt64(signal - 1)) != 0 {
+            let sender = uk_volatile_load(UnsafeMutableRawPointer(senders + (signal - 1)))
             if signal == sigchld {
                 ChildEvents.note()
+                if let event = ChildStateChange(word: sender), event.isStopOrContinue {
+                    // As Linux: a parent whose SIGCHLD action has SA_NOCLDSTOP gets no signal for it.
+                    if currentProcess.signals.actions[sigchld].flags & saNoChildStop != 0 { continue }
+                    noteChild(event)
+                    Signals.send(signal, code: event.code, sender: 0)
+                    continue
+                }
                 noteChangedChild()
             }
-            let sender = uk_volatile_load(UnsafeMutableRawPointer(senders + (signal - 1)))
-            Signals.send(signal, code: Signals.codeUser, sender: sender)
+            Signals.send(signal, code: Signals.codeUser, sender: sender & UK_CHILD_EVENT != 0 ? 0 : sender)
         }
     }
+
+    static let saNoChildStop: UInt64 = 1
+
+    /// A child's stop or continue the host reported (its SIGCHLD's siginfo), which the
+    /// pending SIGCHLD names unless it names a child already.
+    private static func noteChild(_ event: ChildStateChange) {
+        guard currentProcess.signals.childInfo == nil || currentProcess.signals.sharedPending & Signals.bit(sigchld) == 0 else { return }
+        currentProcess.signals.childInfo = ChildSignalInfo(pid: event.pid, uid: currentProcess.bootInfo.uid,
+                                                           status: event.status, code: event.code)
+    }
+}
+
+/// What the host's SIGCHLD said about a child (the sender word UK_CHILD_EVENT | pid |
+/// code << 32 | status << 40).
+struct ChildStateChange {
+    var pid: Int32
+    var code: Int32
+    var status: Int32
+
+    static let trapped: Int32 = 4, stopped: Int32 = 5, continued: Int32 = 6
+
+    init?(word: UInt64) {
+        guard word & UK_CHILD_EVENT != 0 else { return nil }
+        pid = Int32(truncatingIfNeeded: word & 0xFFFF_FFFF)
+        code = Int32(truncatingIfNeeded: (word >> 32) & 0xFF)
+        status = Int32(truncatingIfNeeded: (word >> 40) & 0xFF)
+    }
+
+    var isStopOrContinue: Bool { code == ChildStateChange.stopped || code == ChildStateChange.continued || code == ChildStateChange.trapped }
 }
 
 /// Children that changed state: wait4/waitid block here until the host reports SIGCHLD.

@@ -126,13 +126,33 @@ enum Signals {
     /// SIGKILL and SIGSTOP can be neither caught nor blocked.
     static let unblockable = bit(9) | bit(19)
 
-    /// Whether a signal's default action is to do nothing (SIGCHLD, SIGCONT,
-    /// SIGURG, SIGWINCH, and the stop signals: nothing can stop the only process).
+    /// Whether a signal's default action is to do nothing (SIGCHLD, SIGCONT, SIGURG, SIGWINCH).
     static func defaultIgnores(_ signal: Int) -> Bool {
         switch signal {
-        case 17, 18, 19, 20, 21, 22, 23, 28: return true
+        case 17, 18, 23, 28: return true
         default: return false
         }
+    }
+
+    static let sigcont = 18
+    /// The job-control stop signals, whose default action stops the process: SIGSTOP,
+    /// SIGTSTP, SIGTTIN, SIGTTOU.
+    static let stopSignals = bit(19) | bit(20) | bit(21) | bit(22)
+
+    /// As Linux's prepare_signal: a stop signal discards a pending SIGCONT, and SIGCONT
+    /// discards every pending stop signal, on the process and on each of its threads, when
+    /// they are sent (whatever their disposition).
+    private static func discardPending(cancelledBy signal: Int) {
+        let cancelled: UInt64
+        if signal == sigcont {
+            cancelled = stopSignals
+        } else if stopSignals & bit(signal) != 0 {
+            cancelled = bit(sigcont)
+        } else {
+            return
+        }
+        currentProcess.signals.sharedPending &= ~cancelled
+        for task in Scheduler.tasks { task.signals.pending &= ~cancelled }
     }
 
     /// The signal Linux sends for a CPU exception at user level.
@@ -175,6 +195,7 @@ enum Signals {
     static func send(_ signal: Int, code: Int32, to task: Task? = nil, sender: UInt64? = nil,
                      words: (UInt64, UInt64)? = nil) {
         let info = words ?? (sender.flatMap { $0 == 0 ? nil : $0 } ?? ownSender, 0)
+        discardPending(cancelledBy: signal)
         // As Linux's sig_ignored: an ignored signal (SIG_IGN, or a default action of ignoring)
         // that the target does not block is dropped at once, never pending.
         let action = currentProcess.signals.actions[signal]
@@ -330,6 +351,12 @@ enum Signals {
         if action.handler == sigIgnore && signal != 9 { return false }
         if action.handler == sigDefault || signal == 9 || signal == 19 {
             if defaultIgnores(signal) { return false }
+            if stopSignals & bit(signal) != 0 {
+                // The whole process stops: the host stops the runner (every vCPU thread, and
+                // the parent sees a stopped child); this returns once it is continued.
+                _ = Hypercall.process(UK_PROC_STOP, Int64(signal))
+                return false
+            }
             Hypercall.exit(killedBy: signal)
         }
         guard setUpFrame(info, action, &context, trapNumber: trapNumber, errorCode: errorCode) else {

@@ -159,6 +159,7 @@ enum ForkSyscalls {
     static let wAll = 0x4000_0000, wClone = Int(bitPattern: 0x8000_0000), wNothread = 0x2000_0000
     static let pAll = 0, pPid = 1, pPgid = 2, pPidfd = 3
     static let cldExited: Int32 = 1, cldKilled: Int32 = 2, cldDumped: Int32 = 3
+    static let cldTrapped: Int32 = 4, cldStopped: Int32 = 5, cldContinued: Int32 = 6
 
     /// What the host found: the child and how it changed (nil: none yet).
     struct ChildChange {
@@ -169,14 +170,20 @@ enum ForkSyscalls {
         var userNanoseconds: UInt64
         var systemNanoseconds: UInt64
 
-        /// The wait4 status word.
+        /// The wait4 status word: exit status << 8, the signal (| 0x80 with a core), the stop
+        /// signal << 8 | 0x7F, or 0xFFFF for a continue.
         var waitStatus: Int32 {
             switch code {
             case cldExited: return (status & 0xFF) << 8
             case cldDumped: return status | 0x80
+            case cldStopped, cldTrapped: return (status & 0xFF) << 8 | 0x7F
+            case cldContinued: return 0xFFFF
             default: return status
             }
         }
+
+        /// Whether the child ended (a stop or continue leaves it a child).
+        var ended: Bool { code == cldExited || code == cldKilled || code == cldDumped }
     }
 
     /// Waits for a child matching (idtype, id) to change state, as `options` asks.
@@ -188,7 +195,7 @@ enum ForkSyscalls {
             if let change = try askHost(idtype: idtype, id: id, options: options) {
                 // A child reaped while SIGCHLD is ignored (or SA_NOCLDWAIT) was never a zombie:
                 // keep waiting, as Linux's auto-reaping leaves nothing to find.
-                if reaping, autoReaps { continue }
+                if reaping, change.ended, autoReaps { continue }
                 return change
             }
             if options & wNohang != 0 { return nil }
@@ -198,10 +205,11 @@ enum ForkSyscalls {
         }
     }
 
-    /// The host's waitid(idtype, id, options & (WEXITED | WNOWAIT) | WNOHANG): a child that
-    /// ended, or nil when none has yet.
+    /// The host's waitid(idtype, id, options & (WEXITED | WSTOPPED | WCONTINUED | WNOWAIT) |
+    /// WNOHANG): a child that ended, stopped or continued, or nil when none has yet.
     static func askHost(idtype: Int, id: Int, options: Int) throws(Errno) -> ChildChange? {
-        _ = try Errno.check(Hypercall.process(UK_PROC_WAIT, Int64(idtype), Int64(id), Int64(options & (wExited | wNowait)),
+        let events = options & (wExited | wUntraced | wContinued | wNowait)
+        _ = try Errno.check(Hypercall.process(UK_PROC_WAIT, Int64(idtype), Int64(id), Int64(events),
                                               dataLength: MemoryLayout<uk_wait_result>.size))
         let found = BounceBuffer.data.loadUnaligned(as: uk_wait_result.self)
         guard found.pid > 0 else { return nil }
@@ -243,15 +251,15 @@ enum ForkSyscalls {
         let options = a.uint32(3)
         guard options & ~(wNohang | wUntraced | wExited | wContinued | wNowait | wNothread | wAll | wClone) == 0,
               options & (wUntraced | wExited | wContinued) != 0 else { throw .EINVAL }
+        if idtype == pPidfd {
+            // As Linux for a descriptor that is no pidfd (none is: pidfd_open is not served).
+            guard a.int32(1) >= 0 else { throw .EINVAL }
+            throw .EBADF
+        }
         guard idtype == pAll || idtype == pPid || idtype == pPgid else { throw .EINVAL }
         if idtype == pPid, a.int32(1) <= 0 { throw .EINVAL }
         if a[2] != 0 { try UserMemory.validate(a[2], 128) }
         if a[4] != 0 { try UserMemory.validate(a[4], 144) }
-        guard options & wExited != 0 else {
-            // Stops and continues are never reported (no job-control stops yet).
-            if options & wNohang != 0 { return try storeNoChange(a[2]) }
-            throw .ECHILD
-        }
         guard let change = try waitForChild(idtype: idtype, id: idtype == pAll ? 0 : a.int32(1), options: options) else {
             return try storeNoChange(a[2])
         }
@@ -293,7 +301,8 @@ enum ForkSyscalls {
 
     // MARK: Signals to other processes
 
-    /// kill to a pid that is not this process: one of its children (the host's kill).
+    /// kill to other processes of the guest (UK_PROC_KILL): a pid that is not this process,
+    /// or a group form (0, -1, -pgid) whose other members the host signals.
     static func killOther(pid: Int, signal: Int) throws(Errno) -> Int {
         try Errno.check(Hypercall.process(UK_PROC_KILL, Int64(pid), Int64(signal)))
     }

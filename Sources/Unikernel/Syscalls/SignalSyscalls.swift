@@ -67,20 +67,29 @@ enum SignalSyscalls {
         return 0
     }
 
-    /// kill(pid, signal): to the process itself (its pid, its group, 0 or -1), or to one of
-    /// its children (the host's kill).
+    /// kill(pid, signal): to the process itself, to any other process of the guest (the host's
+    /// kill; a pid outside the guest is ESRCH, as outside a pid namespace), to the caller's
+    /// group (0), to every guest process but the caller (-1), or to the group -pgid. The host
+    /// signals the other processes a group form names; the caller's own process, when named,
+    /// gets the signal here, and then the call succeeds (Linux's kill_pgrp counts any success).
     static func kill(_ a: SyscallArguments) throws(Errno) -> Int {
         let target = a.int32(0)
         let pid = currentProcess.pid
         let signal = try checkedSignal(a.int32(1))
-        if target > 0, target != pid { return try ForkSyscalls.killOther(pid: target, signal: signal) }
-        let ownGroup = (try? ProcessSyscalls.getpgrp(a)) ?? pid
-        if target < -1, target != -ownGroup { return try ForkSyscalls.killOther(pid: target, signal: signal) }
-        if target == 0 || target == -1 || target == -ownGroup {
-            // The caller's group (or everyone it may signal): its children in it too.
-            _ = try? ForkSyscalls.killOther(pid: -ownGroup, signal: signal)
+        guard target != Int(Int32.min) else { throw .ESRCH }
+        if target == pid {
+            if signal != 0 { Signals.send(signal, code: Signals.codeUser) }
+            return 0
         }
-        guard target == pid || target == 0 || target == -1 || target == -ownGroup else { throw .ESRCH }
+        if target > 0 { return try ForkSyscalls.killOther(pid: target, signal: signal) }
+        let includesCaller: Bool
+        switch target {
+        case 0: includesCaller = true
+        case -1: includesCaller = false
+        default: includesCaller = -target == ((try? ProcessSyscalls.getpgrp(a)) ?? pid)
+        }
+        let others = Hypercall.process(UK_PROC_KILL, Int64(target), Int64(signal))
+        guard includesCaller else { return try Errno.check(others) }
         if signal != 0 { Signals.send(signal, code: Signals.codeUser) }
         return 0
     }
@@ -119,6 +128,7 @@ enum SignalSyscalls {
         let signal = try checkedSignal(a.int32(1))
         let target = a.int32(0)
         let (code, words) = try queuedInfo(a[2], toSelf: target == currentProcess.pid)
+        guard target > 0 else { throw .ESRCH }  // one process only, never a group
         if target != currentProcess.pid { return try ForkSyscalls.killOther(pid: target, signal: signal) }
         if signal != 0 { Signals.send(signal, code: code, words: words) }
         return 0

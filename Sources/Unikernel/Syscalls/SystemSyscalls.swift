@@ -88,7 +88,10 @@ enum SystemSyscalls {
     static func times(_ a: SyscallArguments) throws(Errno) -> Int {
         let ticks = Clock.monotonicNanoseconds() / 10_000_000
         let used = Scheduler.processCPUTime / 10_000_000
-        if a[0] != 0 { try UserMemory.store((used, UInt64(0), UInt64(0), UInt64(0)), to: a[0]) }
+        if a[0] != 0 {
+            let children = waitedChildrenCPUTime()
+            try UserMemory.store((used, UInt64(0), children.user / 10_000_000, children.system / 10_000_000), to: a[0])
+        }
         return Int(ticks)
     }
 
@@ -97,7 +100,12 @@ enum SystemSyscalls {
     static func getrusage(_ a: SyscallArguments) throws(Errno) -> Int {
         guard [0, -1, 1].contains(a.int32(0)) else { throw .EINVAL }  // SELF, CHILDREN, THREAD
         var usage = [UInt8](repeating: 0, count: 144)
-        if a.int32(0) != -1 {
+        if a.int32(0) == -1 {
+            let children = waitedChildrenCPUTime()
+            let times = (children.user / 1_000_000_000, children.user % 1_000_000_000 / 1000,
+                         children.system / 1_000_000_000, children.system % 1_000_000_000 / 1000)
+            withUnsafeBytes(of: times) { for (i, byte) in $0.enumerated() { usage[i] = byte } }
+        } else {
             let cpu = a.int32(0) == 1 ? Scheduler.cpuTime(of: Scheduler.current) : Scheduler.processCPUTime
             withUnsafeBytes(of: (cpu / 1_000_000_000, (cpu % 1_000_000_000) / 1000)) {
                 for (i, byte) in $0.enumerated() { usage[i] = byte }
@@ -107,6 +115,15 @@ enum SystemSyscalls {
         }
         try UserMemory.copyOut(from: usage, to: a[1])
         return 0
+    }
+
+    /// The CPU time of the children that were waited for and of their waited-for descendants
+    /// (Linux's cutime and cstime): the host's, as each child is a runner process and wait4's
+    /// rusage is the host's too (zero when the host cannot say).
+    private static func waitedChildrenCPUTime() -> (user: UInt64, system: UInt64) {
+        guard Hypercall.process(UK_PROC_CHILD_USAGE, dataLength: 16) == 0 else { return (0, 0) }
+        let (user, system) = BounceBuffer.data.loadUnaligned(as: (UInt64, UInt64).self)
+        return (user, system)
     }
 
     /// getgroups: no supplementary groups.

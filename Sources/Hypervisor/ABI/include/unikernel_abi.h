@@ -295,10 +295,16 @@ enum uk_process_op {
      * writable at that address in the parent, or keeps it for UK_PROC_VFORK_PENDING when
      * the parent has none there yet (the kernel lock is held: the tables stay as they are). */
     UK_PROC_FORK = 1,
-    /* waitid(idtype = arg0, id = arg1, options = arg2 | WNOHANG) over the runner's children:
-     * buf <- uk_wait_result; result 0 (found or none yet: pid 0) or -errno. */
+    /* waitid(idtype = arg0, id = arg1, options = arg2 | WNOHANG) over the runner's children,
+     * arg2 of WEXITED, WSTOPPED, WCONTINUED, WNOWAIT: buf <- uk_wait_result; result 0 (found
+     * or none yet: pid 0) or -errno. */
     UK_PROC_WAIT = 2,
-    /* kill(pid = arg0, sig = arg1) to one of the runner's own children (-ESRCH otherwise). */
+    /* kill(pid = arg0, sig = arg1) to the guest's other processes, as Linux's kill with the
+     * guest as its own pid namespace: pid > 0 one process of the guest's tree (-ESRCH for any
+     * other host pid); pid 0 the caller's group, pid -1 every guest process, pid < -1 the
+     * group -pid; in the three group forms the host signals every guest process named but
+     * the caller itself (the kernel signals its own process) and answers -ESRCH when it named
+     * none, the last error when every one failed, else 0. */
     UK_PROC_KILL = 3,
     /* A host pipe: buf <- int32_t[2] handles (read end, write end); result 0 or -errno. */
     UK_PROC_PIPE = 4,
@@ -359,6 +365,17 @@ enum uk_process_op {
      * the last UK_PROC_VFORK_PENDING listed, in order: the host copies each page there and
      * forgets those pages. result 0 or -errno. */
     UK_PROC_VFORK_APPLY = 15,
+    /* A job-control stop: the host stops its own process with signal arg0 (SIGSTOP, SIGTSTP,
+     * SIGTTIN, SIGTTOU) at its default action, so every vCPU thread stops and the parent
+     * runner sees a stopped child (WIFSTOPPED, CLD_STOPPED, SIGCHLD); the call returns once
+     * the process is continued (SIGCONT, forwarded to the guest as every SIGCONT is), or at
+     * once when the host discards the stop (SIGTSTP, SIGTTIN, SIGTTOU in an orphaned process
+     * group). result 0. */
+    UK_PROC_STOP = 16,
+    /* The CPU time of the runner's children that were waited for, and of their waited-for
+     * descendants (the host's getrusage(RUSAGE_CHILDREN)): buf <- uint64_t user ns, system ns.
+     * result 0 or -errno. */
+    UK_PROC_CHILD_USAGE = 17,
 };
 
 /* The kernel heap's arena: lower-half addresses that hold the kernel's own objects, never
@@ -436,8 +453,8 @@ typedef struct uk_hc_process {
 /* What UK_PROC_WAIT found: a child that changed state (pid 0 when none has yet). */
 typedef struct uk_wait_result {
     int32_t pid;
-    int32_t code;            /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
-    int32_t status;          /* the exit status or the signal */
+    int32_t code;            /* CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED */
+    int32_t status;          /* the exit status or the signal (stopping: the stop signal) */
     uint32_t uid;
     uint64_t user_ns, system_ns;  /* the child's CPU times (rusage) */
 } uk_wait_result;
@@ -445,7 +462,11 @@ typedef struct uk_wait_result {
 /* Host signals for the guest: the runner sets bit (n - 1) for each signal n it forwards
  * (SIGCHLD, SIGUSR1, SIGHUP... sent to the runner's process) in the kernel's word
  * `uk_host_signals` and interrupts a vCPU; the kernel takes the word (an atomic exchange)
- * and posts each signal to the process. */
+ * and posts each signal to the process. `uk_host_signal_senders` holds, for signal n at
+ * word n - 1, who sent it: si_pid | si_uid << 32 for a kill from another process; for a
+ * SIGCHLD the host kernel sent about a child, UK_CHILD_EVENT | si_pid | si_code << 32 |
+ * (si_status & 0xFF) << 40; 0 otherwise. */
+#define UK_CHILD_EVENT 0x8000000000000000ULL
 
 /* Starts vCPU `cpu` (0 < cpu < cpu_count, once): in the kernel's prepared state with its
  * own tables and CR3, at `rip` with `rsp` and RDI = `rdi`. */

@@ -88,9 +88,14 @@ int ckvm_take_kick(void);
 void ckvm_clear_immediate_exit(struct kvm_run *run);
 
 /* Signals sent to the runner by other processes (SIGCHLD, SIGUSR1, SIGUSR2, SIGHUP, SIGQUIT,
-   SIGWINCH, SIGCONT, SIGURG; in a forked child SIGINT and SIGTERM too) are for the guest:
+   SIGWINCH, SIGCONT, SIGURG, SIGTSTP, SIGTTIN, SIGTTOU; in a forked child SIGINT and SIGTERM
+   too) are for the guest:
    recorded (bit n-1 = signal n) and taken once by ckvm_take_forwarded(). */
 uint64_t ckvm_take_forwarded(void);
+/* Stops the runner process with job-control signal `signo` (SIGSTOP, SIGTSTP, SIGTTIN,
+   SIGTTOU) at its default action; returns once the process is continued (or the host
+   discarded the stop). */
+void ckvm_stop_self(int signo);
 /* Who sent forwarded signal `signo` last (kill from another process): pid | uid << 32; 0 otherwise. */
 uint64_t ckvm_forwarded_sender(int signo);
 /* Whether a signal for the guest (forwarded) or for the runner (stop) is pending: a blocking

@@ -17,6 +17,12 @@ struct clinux_child_change {
 };
 
 /* waitid(idtype, id, &info, options, &usage) into `change`; 0 or -errno. */
+/* getrusage(RUSAGE_CHILDREN)'s user and system time in ns; 0 or -errno. */
+int clinux_children_usage(uint64_t *user_ns, uint64_t *system_ns);
+
+/* A new close-on-exec memfd that marks the runners of one guest (GuestProcessTree); -1 (errno). */
+int clinux_process_tree_marker(void);
+
 int clinux_waitid(int idtype, int id, int options, struct clinux_child_change *change);
 
 /* pipe2(fds, O_CLOEXEC); 0 or -1 with errno set. */

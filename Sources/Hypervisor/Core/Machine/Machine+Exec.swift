@@ -61,6 +61,7 @@ extension Machine {
         let owns = !isForkedChild && configuration.privateDirectories?.owned == true
         var argv = ["/proc/self/exe"] + configuration.commandLineOptions(rootDirectory: rootDirectoryPath, ownsPrivateDirectories: owns)
         if isForkedChild { argv.append("--child-process") }
+        argv += GuestProcessTree.prepareForExec()
         argv += ["--argv0", String(decoding: request.arguments.first ?? [], as: UTF8.self),
                  "--exec-name", String(decoding: request.execfn, as: UTF8.self),
                  "--exe-path", hostPath(ofGuest: request.path),
@@ -80,6 +81,7 @@ extension Machine {
         sendVforkMarker(.execFailed)
         // Still here: the exec failed. Put the close-on-exec flags back as they were.
         for entry in request.state.descriptors { _ = handler.files.descriptor(entry.handle).map { fcntl($0, F_SETFD, FD_CLOEXEC) } }
+        GuestProcessTree.restoreAfterFailedExec()
         return -Int64(error)
     }
 

@@ -21,6 +21,8 @@ extension Machine {
         _ = try? configuration.privateDirectories?.materialize()
         // And one IPC namespace: made now if the guest has not needed it yet.
         SystemVIPC.isolateIfPending()
+        // And one process tree (the guest's processes are those that hold its marker).
+        GuestProcessTree.establish()
         fflush(nil)
         let pid = callLock.withLock { Glibc.fork() }
         if pid == 0 {

@@ -4,8 +4,9 @@ import UnikernelABI
 
 /// The runner's child processes, which are the guest's children: each guest process is a
 /// runner process (fork forks it), so waiting for a child is the host's waitid and signalling
-/// one is the host's kill. A guest may signal only its own children: no pid it names can
-/// reach another host process.
+/// a process is the host's kill. A guest may signal any of its own processes
+/// (GuestProcessTree) and no other host process: every other pid is ESRCH, as if the guest
+/// were a pid namespace of its own.
 public final class HostProcessTable {
     /// Live or unreaped children, by host pid.
     private(set) var children: Set<Int32> = []
@@ -28,8 +29,19 @@ public final class HostProcessTable {
                 return 0
             }
         case UK_PROC_KILL.rawValue:
-            if request.arguments[0] < 0 { return killGroup(-request.arguments[0], signal: request.arguments[1]) }
             return kill(pid: request.arguments[0], signal: request.arguments[1])
+        case UK_PROC_CHILD_USAGE.rawValue:
+            guard let buffer = request.buffer, buffer.length >= 16 else { return -Int64(EFAULT) }
+            var user: UInt64 = 0, system: UInt64 = 0
+            let status = clinux_children_usage(&user, &system)
+            guard status == 0 else { return Int64(status) }
+            do { try memory.store((user, system), at: buffer.address) } catch {
+                return -Int64(EFAULT)
+            }
+            return 0
+        case UK_PROC_STOP.rawValue:
+            ckvm_stop_self(Int32(clamping: request.arguments[0]))
+            return 0
         case UK_PROC_PIPE.rawValue:
             guard let buffer = request.buffer, buffer.length >= 8 else { return -Int64(EFAULT) }
             var ends: [Int32] = [-1, -1]
@@ -51,14 +63,19 @@ public final class HostProcessTable {
         }
     }
 
-    /// Whether the guest may name `pid` in a group call: itself (0 or its own pid) or a child.
-    private func mayName(_ pid: Int64) -> Bool {
-        pid == 0 || pid == Int64(getpid()) || (pid > 0 && pid <= Int64(Int32.max) && children.contains(Int32(pid)))
+    /// Whether the guest may name `pid` in a group call: itself (0 or its own pid) or a child,
+    /// or (getpgid, getsid) any of its processes.
+    private func mayName(_ pid: Int64, anyGuestProcess: Bool) -> Bool {
+        guard pid != 0 else { return true }
+        guard pid > 0, pid <= Int64(Int32.max) else { return false }
+        if pid == Int64(getpid()) || children.contains(Int32(pid)) { return true }
+        return anyGuestProcess && GuestProcessTree.contains(pid_t(pid))
     }
 
     /// getpgid, setpgid, getsid, setsid on the host's processes.
     func group(operation: Int64, pid: Int64, pgid: Int64) -> Int64 {
-        guard mayName(pid) else { return -Int64(ESRCH) }
+        let inquiry = operation == Int64(UK_GROUP_GETPGID.rawValue) || operation == Int64(UK_GROUP_GETSID.rawValue)
+        guard mayName(pid, anyGuestProcess: inquiry) else { return -Int64(ESRCH) }
         let target = pid_t(pid)
         let result: Int32
         switch operation {
@@ -73,36 +90,55 @@ public final class HostProcessTable {
         return result < 0 ? -Int64(Glibc.errno) : Int64(result)
     }
 
-    /// kill(-pgid, signal) to a group one of the runner's children leads (the host's killpg),
-    /// or to the runner's own group: its children in it (the caller's kernel signals itself).
-    func killGroup(_ pgid: Int64, signal: Int64) -> Int64 {
-        guard signal >= 0, signal <= 64, pgid > 0, pgid <= Int64(Int32.max) else { return -Int64(EINVAL) }
-        if pgid == Int64(getpgrp()) {
-            for child in children where getpgid(child) == pid_t(pgid) { _ = Glibc.kill(child, Int32(signal)) }
-            return 0
-        }
-        guard children.contains(Int32(pgid)) else { return -Int64(ESRCH) }
-        return killpg(pid_t(pgid), Int32(signal)) == 0 ? 0 : -Int64(Glibc.errno)
-    }
-
-    /// The host's waitid(idtype, id, WEXITED [| WNOWAIT] | WNOHANG): a child that ended (pid 0
-    /// when none has yet), or the errno (ECHILD: no such child).
+    /// The host's waitid(idtype, id, options | WNOHANG) with options of WEXITED, WSTOPPED,
+    /// WCONTINUED and WNOWAIT (none of the first three: WEXITED): a child that ended, stopped
+    /// or continued (pid 0 when none has yet), or the errno (ECHILD: no such child).
     func wait(idtype: Int64, id: Int64, options: Int64) -> Result<uk_wait_result, Int32Error> {
         guard idtype >= 0, idtype <= 2, id >= 0, id <= Int64(Int32.max) else { return .failure(Int32Error(EINVAL)) }
-        let allowed = Int64(WEXITED | WNOWAIT)
+        let events = Int32(truncatingIfNeeded: options) & (WEXITED | WSTOPPED | WCONTINUED)
+        let flags = (events == 0 ? WEXITED : events) | (Int32(truncatingIfNeeded: options) & WNOWAIT) | WNOHANG
         var change = clinux_child_change()
-        let status = clinux_waitid(Int32(idtype), Int32(id), Int32(options & allowed) | WEXITED | WNOHANG, &change)
+        let status = clinux_waitid(Int32(idtype), Int32(id), flags, &change)
         if status < 0 { return .failure(Int32Error(-status)) }
-        if change.pid > 0, options & Int64(WNOWAIT) == 0 { children.remove(change.pid) }
+        // Only an end reported without WNOWAIT reaps the child; a stop or continue leaves it.
+        let ended = change.code == CLD_EXITED || change.code == CLD_KILLED || change.code == CLD_DUMPED
+        if change.pid > 0, ended, options & Int64(WNOWAIT) == 0 { children.remove(change.pid) }
         return .success(uk_wait_result(pid: change.pid, code: change.code, status: change.status, uid: change.uid,
                                        user_ns: change.user_ns, system_ns: change.system_ns))
     }
 
-    /// kill(pid, signal) to one of the runner's children; -ESRCH for any other pid.
+    /// kill(pid, signal) as UK_PROC_KILL describes it: one guest process (pid > 0), the
+    /// caller's group (0), every guest process (-1) or the group -pid, the caller itself left
+    /// out of the three group forms; -ESRCH for a pid outside the guest.
     func kill(pid: Int64, signal: Int64) -> Int64 {
         guard signal >= 0, signal <= 64 else { return -Int64(EINVAL) }
-        guard pid > 0, pid <= Int64(Int32.max), children.contains(Int32(pid)) else { return -Int64(ESRCH) }
-        return Glibc.kill(pid_t(pid), Int32(signal)) == 0 ? 0 : -Int64(Glibc.errno)
+        guard pid > Int64(Int32.min), pid <= Int64(Int32.max) else { return -Int64(ESRCH) }
+        if pid > 0 {
+            guard children.contains(Int32(pid)) || GuestProcessTree.contains(pid_t(pid)) else { return -Int64(ESRCH) }
+            return Glibc.kill(pid_t(pid), Int32(signal)) == 0 ? 0 : -Int64(Glibc.errno)
+        }
+        let everyone = pid == -1
+        let group = pid == 0 ? getpgrp() : pid_t(truncatingIfNeeded: -pid)
+        let targets = GuestProcessTree.others().filter { everyone || getpgid($0) == group }
+        return HostProcessTable.signalEach(targets, signal: Int32(signal), everyone: everyone)
+    }
+
+    /// Linux's answer for a signal to several processes: -ESRCH when there were none; for a
+    /// group (kill_pgrp) 0 when one signal was sent, else the last error; for every process
+    /// (kill -1) the last error other than EPERM, else 0.
+    static func signalEach(_ targets: [pid_t], signal: Int32, everyone: Bool) -> Int64 {
+        guard !targets.isEmpty else { return -Int64(ESRCH) }
+        var result = Int64(0)
+        var sent = false
+        for target in targets {
+            if Glibc.kill(target, signal) == 0 {
+                sent = true
+                if everyone { result = 0 }
+            } else if !everyone || Glibc.errno != EPERM {
+                result = -Int64(Glibc.errno)
+            }
+        }
+        return sent && !everyone ? 0 : result
     }
 }
 

@@ -42,6 +42,8 @@ public struct RunnerCommandLine: Equatable, Sendable {
     public var execState: String?
     public var traceFD: Int32?
     public var childProcess = false
+    /// Set by the guest's execve: the descriptor that marks the guest's runners (GuestProcessTree).
+    public var processTreeFD: Int32?
     /// The program to run and its arguments (argv[1...]).
     public var program = ""
     public var arguments: [String] = []
@@ -110,6 +112,10 @@ public struct RunnerCommandLine: Equatable, Sendable {
         Option(name: "trace-fd", value: "fd", help: "Write the syscall trace to this open descriptor (as --trace-file).") { c, text throws(UsageError) in
             guard let fd = Int32(text), fd >= 0 else { throw UsageError(description: "invalid --trace-fd '\(text)'") }
             c.traceFD = fd
+        },
+        Option(name: "process-tree", value: "fd", help: "(set by the guest's execve) the open descriptor that marks the guest's processes.") { c, text throws(UsageError) in
+            guard let fd = Int32(text), fd >= 0 else { throw UsageError(description: "invalid --process-tree '\(text)'") }
+            c.processTreeFD = fd
         },
         Option(name: "child-process", value: nil, help: "(set by the guest's execve) the program is a guest process's child: a crash is reported to its parent through wait only, and a signal's default action kills the runner with that signal.") { c, _ in c.childProcess = true },
         Option(name: "debug-refuse-syscall", value: "name", help: "Refuse this syscall (name or number) with ENOSYS, as if unimplemented (repeatable).") { $0.debugRefuseSyscall.append($1) },
