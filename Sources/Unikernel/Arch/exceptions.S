@@ -24,8 +24,8 @@ uk_exception_stubs:
     .endif
     pushq $\vector
     /* NMI, #DF, #MC and the tick need the checks at the top of the common path; every other
-     * vector skips them (on kvm-pvm each CPL0 instruction is emulated, ~1-4 us: a page fault
-     * of the application runs ~35 of them). */
+     * vector skips them (on kvm-pvm each CPL0 instruction is emulated, ~1-4 us: an
+     * application page fault now runs ~26 of them, 34 before). */
     .if \vector == 2 || \vector == 8 || \vector == 18 || \vector == TIMER_VECTOR
     jmp uk_exception_common
     .else
