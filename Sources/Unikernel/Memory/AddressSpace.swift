@@ -248,6 +248,8 @@ struct AddressSpace {
 
     /// Unmaps every page in [start, end) and drops the regions there.
     mutating func unmap(_ start: UInt64, _ end: UInt64) {
+        TLB.beginBatch()
+        defer { TLB.endBatch() }
         split(at: start)
         split(at: end)
         var windows: [UInt64] = []
@@ -266,6 +268,8 @@ struct AddressSpace {
     /// Drops the pages in [start, end) but keeps the reservation (MADV_DONTNEED:
     /// zero-fill regions read back as zero).
     mutating func discardPages(_ start: UInt64, _ end: UInt64) {
+        TLB.beginBatch()
+        defer { TLB.endBatch() }
         forEachPageWithTables(start, end) { page in
             guard let index = regionIndex(containing: page), regions[index].kind != .image else { return AddressSpace.pageSize }
             return releasePage(page, end)
@@ -328,6 +332,8 @@ struct AddressSpace {
     /// Returns the new start, or the errno.
     mutating func remap(_ start: UInt64, oldLength: UInt64, newLength: UInt64, mayMove: Bool,
                         destination: UInt64?) -> Result<UInt64, Errno> {
+        TLB.beginBatch()
+        defer { TLB.endBatch() }
         let oldEnd = start + oldLength
         if destination == nil, newLength <= oldLength {
             // Shrinking unmaps the tail, across mappings as on Linux.
@@ -469,6 +475,8 @@ struct AddressSpace {
 
     /// Changes the rights of [start, end); fails when part of it is unreserved.
     mutating func protect(_ start: UInt64, _ end: UInt64, _ protection: Protection) -> Bool {
+        TLB.beginBatch()
+        defer { TLB.endBatch() }
         var cursor = start
         while cursor < end {
             guard let index = regionIndex(containing: cursor) else { return false }

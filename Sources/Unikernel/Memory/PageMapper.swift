@@ -131,7 +131,7 @@ struct PageMapper {
         let entries = table(frame)
         for index in 0..<512 { entries[index] = (base + UInt64(index) * UK_PAGE_SIZE) | bits }
         directory.pointee = frame | PageMapper.present | PageMapper.writable | PageMapper.user
-        if old & PageMapper.present != 0 { CPU.invalidatePage(virtual & ~(PageMapper.hugePageSize - 1)) }
+        if old & PageMapper.present != 0 { TLB.invalidateLocally(virtual & ~(PageMapper.hugePageSize - 1)) }
         return true
     }
 
@@ -178,7 +178,7 @@ struct PageMapper {
         entry.pointee = physical | PageMapper.leafBits(protection) | (user && protection.isAccessible ? PageMapper.user : 0)
         // The TLB never caches a non-present entry: only a replaced mapping needs a flush.
         if old & PageMapper.present != 0 {
-            CPU.invalidatePage(virtual)
+            TLB.invalidateLocally(virtual)
             TLB.noteChange(restricting: true)
         }
         return true
@@ -237,7 +237,7 @@ struct PageMapper {
         entry.pointee = (old & PageMapper.addressMask) | PageMapper.leafBits(protection)
             | (protection.isAccessible ? PageMapper.user : 0)
         guard old & PageMapper.present != 0 else { return }  // never cached
-        CPU.invalidatePage(virtual)
+        TLB.invalidateLocally(virtual)
         // Other vCPUs need a flush only when a right was taken away: a stale entry with fewer
         // rights faults, and the fault finds the new ones (AddressSpace.handlePageFault).
         if PageMapper.rightsRemoved(from: old, to: entry.pointee) { TLB.noteChange(restricting: true) }
@@ -263,7 +263,7 @@ struct PageMapper {
         let old = entry.pointee
         entry.pointee = 0
         if old & PageMapper.present != 0 {
-            CPU.invalidatePage(virtual)
+            TLB.invalidateLocally(virtual)
             TLB.noteChange(restricting: false)
         }
         return old

@@ -76,6 +76,58 @@ enum TLB {
         _ = shootdown(waiting: true)
     }
 
+    // MARK: This vCPU's invalidations, batched per address-space operation
+
+    /// Open batches (nested operations: mremap unmaps inside its own batch).
+    private static var batchDepth = 0
+    /// Pages the open batch must invalidate on this vCPU; past `singlePageCeiling` it reloads
+    /// CR3 instead and stops recording them.
+    private static var batchedPages: [UInt64] = []
+    private static var batchNeedsFullFlush = false
+
+    /// The most pages one operation invalidates one by one before it reloads CR3 instead
+    /// (Linux's tlb_single_page_flush_ceiling is 33). On kvm-pvm each invlpg is a trap to CPL0
+    /// (a #UD and ~13 emulated instructions, ~40 µs) and so is a CR3 reload: more than one
+    /// page costs one reload. (Unmapping a thread's stack cleared 12 present pages: 12 traps.)
+    static var singlePageCeiling: Int { Platform.kernelPrivileged ? 33 : 1 }
+
+    /// Starts gathering this vCPU's invalidations (an operation on many pages: munmap,
+    /// mprotect, madvise, mremap). The caller ends the batch before it leaves the kernel,
+    /// blocks or lets the application run; the kernel itself reads application memory through
+    /// the direct map, never through the stale translations, so the delay is invisible.
+    static func beginBatch() {
+        batchDepth += 1
+    }
+
+    /// Ends a batch: the outermost one invalidates what it gathered (page by page, or one CR3 reload).
+    static func endBatch() {
+        batchDepth -= 1
+        guard batchDepth == 0 else { return }
+        if batchNeedsFullFlush {
+            uk_flush_tlb()
+        } else {
+            for page in batchedPages { CPU.invalidatePage(page) }
+        }
+        batchedPages.removeAll(keepingCapacity: true)
+        batchNeedsFullFlush = false
+    }
+
+    /// Drops this vCPU's translation of `page` (a changed leaf entry): at once, or at the end
+    /// of the open batch.
+    static func invalidateLocally(_ page: UInt64) {
+        guard batchDepth > 0 else {
+            CPU.invalidatePage(page)
+            return
+        }
+        guard !batchNeedsFullFlush else { return }
+        if batchedPages.count >= singlePageCeiling {
+            batchNeedsFullFlush = true
+            batchedPages.removeAll(keepingCapacity: true)
+        } else {
+            batchedPages.append(page)
+        }
+    }
+
     /// Reloads this vCPU's TLB when a shootdown happened since it last did.
     static func catchUp() {
         let generation = generationWord.pointee
