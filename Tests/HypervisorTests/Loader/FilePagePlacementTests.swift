@@ -10,30 +10,35 @@ extension LoaderTests {
         typealias Segment = FilePagePlacement.Segment
 
         @Test func mapsTheWholePagesOfAPageAlignedSegment() {
-            let segments = [Segment(destination: 0x1010, fileOffset: 0x3010, fileSize: 0x1100, memorySize: 0x1100)]
+            let segments = [Segment(destination: 0x1010, fileOffset: 0x3010, fileSize: 0x1100, memorySize: 0x1100, writable: false)]
             #expect(FilePagePlacement.mappablePages(of: 0, in: segments, destinationSize: 0x10000, destinationAligned: true)
                 == 0x1000..<0x3000)
         }
 
         @Test func refusesPagesAnotherSegmentTouches() {
             // Text ends and data starts in the page at 0x2000: neither may map it.
-            let segments = [Segment(destination: 0x1000, fileOffset: 0x1000, fileSize: 0x1800, memorySize: 0x1800),
-                            Segment(destination: 0x2900, fileOffset: 0x2900, fileSize: 0x100, memorySize: 0x800)]
+            let segments = [Segment(destination: 0x1000, fileOffset: 0x1000, fileSize: 0x1800, memorySize: 0x1800, writable: false),
+                            Segment(destination: 0x2900, fileOffset: 0x2900, fileSize: 0x100, memorySize: 0x800, writable: false)]
             #expect(FilePagePlacement.mappablePages(of: 0, in: segments, destinationSize: 0x10000, destinationAligned: true) == nil)
             #expect(FilePagePlacement.mappablePages(of: 1, in: segments, destinationSize: 0x10000, destinationAligned: true) == nil)
         }
 
+        @Test func copiesWritableSegments() {
+            let segments = [Segment(destination: 0x1000, fileOffset: 0x1000, fileSize: 0x100, memorySize: 0x2000, writable: true)]
+            #expect(FilePagePlacement.mappablePages(of: 0, in: segments, destinationSize: 0x10000, destinationAligned: true) == nil)
+        }
+
         @Test func refusesOffsetsThatDisagreeWithinAPage() {
-            let segments = [Segment(destination: 0x1000, fileOffset: 0x1010, fileSize: 0x100, memorySize: 0x100)]
+            let segments = [Segment(destination: 0x1000, fileOffset: 0x1010, fileSize: 0x100, memorySize: 0x100, writable: false)]
             #expect(FilePagePlacement.mappablePages(of: 0, in: segments, destinationSize: 0x10000, destinationAligned: true) == nil)
             #expect(FilePagePlacement.mappablePages(of: 0, in: [Segment(destination: 0x1000, fileOffset: 0x1000, fileSize: 0x100,
-                                                                     memorySize: 0x100)],
+                                                                     memorySize: 0x100, writable: false)],
                                                    destinationSize: 0x10000, destinationAligned: false) == nil)
         }
 
         /// The static sample placed by mapping matches the copied image in every segment byte;
-        /// the pages hold the file around the segments (as Linux maps them), except after the
-        /// data segment's file bytes, where its .bss starts (zeroed); writes stay private.
+        /// the mapped pages hold the file around the segments (as Linux maps them), the copied
+        /// writable segment only its bytes, its .bss zero; writes stay private.
         @Test func mappedImageMatchesTheCopiedOne() throws {
             let bytes = MalformedELF.staticExecutable().bytes()
             let path = "/tmp/file-page-placement-\(getpid()).elf"
@@ -51,7 +56,7 @@ extension LoaderTests {
             let mapped = image.place(into: destination, mapPages: { fd, offset, pages in
                 memory.mapFilePages(fd, fileOffset: offset, over: pages)
             })
-            #expect(mapped == 0x3000)  // one page per segment
+            #expect(mapped == 0x2000)  // the headers' and the code's page; the writable data is copied
 
             let copied = image.materialized()
             let placed = Array(destination)
@@ -62,8 +67,8 @@ extension LoaderTests {
             #expect(Array(placed[0x120..<0x1000]) == Array(bytes[0x120..<0x1000]))  // the file after the headers
             #expect(placed[0x2010..<0x4000].allSatisfy { $0 == 0 })  // .bss and the rest of its page
 
-            destination[0x2000] = 0x5a  // private: the file keeps its byte
-            #expect(contents[0x2000] == bytes[0x2000])
+            destination[0x1000] = 0x5a  // private: the file keeps its byte
+            #expect(contents[0x1000] == bytes[0x1000])
         }
 
         @Test func memoryRefusesPagesOutsideItsRAM() throws {

@@ -174,7 +174,7 @@ public struct ApplicationImage: Sendable {
             "ApplicationImage.place: destination holds \(destination.count) bytes, the image \(imageSize)")
         let placed = segments.map {
             FilePagePlacement.Segment(destination: Int($0.virtualAddress - imageVirtualAddress), fileOffset: Int($0.fileOffset),
-                                      fileSize: Int($0.fileSize), memorySize: Int($0.memorySize))
+                                      fileSize: Int($0.fileSize), memorySize: Int($0.memorySize), writable: $0.isWritable)
         }
         return FilePagePlacement.place(placed, of: file.bytes, into: destination, mapPages: mapPages)
     }

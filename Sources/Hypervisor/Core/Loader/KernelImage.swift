@@ -134,7 +134,7 @@ public struct KernelImage: Sendable {
         }
         let placed = segments.map {
             FilePagePlacement.Segment(destination: Int($0.physicalAddress), fileOffset: Int($0.fileOffset),
-                                      fileSize: Int($0.fileSize), memorySize: Int($0.memorySize))
+                                      fileSize: Int($0.fileSize), memorySize: Int($0.memorySize), writable: $0.isWritable)
         }
         return FilePagePlacement.place(placed, of: file.bytes, into: guestPhysical, mapPages: mapPages)
     }

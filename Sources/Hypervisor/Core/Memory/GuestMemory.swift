@@ -138,7 +138,17 @@ public final class GuestMemory {
         // SAFETY: the range is whole pages inside this object's own reservation (checked above),
         // which only guest RAM uses; MAP_FIXED replaces those pages and nothing else.
         let mapped = mmap(start, destination.count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, off_t(fileOffset))
-        if mapped == start { return true }
+        if mapped == start {
+            // Host page tables for the file's pages now, read-only (no copy), so that the guest's
+            // first touch of each costs no host fault on top of its KVM fault (measured: ~0.1 ms
+            // less per hello start than without). KVM still maps these pages one fault at a time
+            // (it prefetches neighbours only over writable host pages: asm hello, 116 shadow-page
+            // faults against 82 with the image copied; populating them writable copies them and
+            // measured no faster). Advice only: nothing changes if refused.
+            // SAFETY: the range just mapped.
+            madvise(start, destination.count, MADV_POPULATE_READ)
+            return true
+        }
         // A failed MAP_FIXED may have unmapped the range: put fresh anonymous memory back.
         // SAFETY: the same pages of the reservation as above.
         let restored = mmap(start, destination.count, PROT_READ | PROT_WRITE,
