@@ -24,9 +24,11 @@ enum HostSignals {
             let sender = uk_volatile_load(UnsafeMutableRawPointer(senders + (signal - 1)))
             if signal == sigchld {
                 ChildEvents.note()
-                if let event = ChildStateChange(word: sender), event.isStopOrContinue {
-                    // As Linux: a parent whose SIGCHLD action has SA_NOCLDSTOP gets no signal for it.
-                    if currentProcess.signals.actions[sigchld].flags & saNoChildStop != 0 { continue }
+                if let event = ChildStateChange(word: sender) {
+                    // As Linux: a parent whose SIGCHLD action has SA_NOCLDSTOP gets no signal
+                    // for a stop or continue. The siginfo is the event's, as the host saw it
+                    // (the child may be reaped before this signal is delivered).
+                    if event.isStopOrContinue, currentProcess.signals.actions[sigchld].flags & saNoChildStop != 0 { continue }
                     noteChild(event)
                     Signals.send(signal, code: event.code, sender: 0)
                     continue
@@ -39,7 +41,7 @@ enum HostSignals {
 
     static let saNoChildStop: UInt64 = 1
 
-    /// A child's stop or continue the host reported (its SIGCHLD's siginfo), which the
+    /// A child's exit, death, stop or continue the host reported (its SIGCHLD's siginfo), which the
     /// pending SIGCHLD names unless it names a child already.
     private static func noteChild(_ event: ChildStateChange) {
         guard currentProcess.signals.childInfo == nil || currentProcess.signals.sharedPending & Signals.bit(sigchld) == 0 else { return }
