@@ -156,13 +156,9 @@ public struct ApplicationImage: Sendable {
             UInt64(destination.count) == imageSize,
             "ApplicationImage.materialize: destination holds \(destination.count) bytes, the image \(imageSize)")
         if !zeroed { destination.initializeMemory(as: UInt8.self, repeating: 0) }
-        for segment in segments {
-            // In bounds: planning checked the file range, and the segment lies inside the
-            // image span by construction of imageVirtualAddress and imageSize.
-            let offset = Int(segment.virtualAddress - imageVirtualAddress)
-            let source = file.bytes[Int(segment.fileOffset)..<Int(segment.fileOffset + segment.fileSize)]
-            source.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: destination[offset..<(offset + $0.count)]).copyMemory(from: $0) }
-        }
+        // In bounds: planning checked the file ranges, and every segment lies inside the image
+        // span by construction of imageVirtualAddress and imageSize.
+        place(into: destination, mapPages: nil)
     }
 
     /// Places the flat image in `destination` (`imageSize` bytes, all zero), mapping the file's

@@ -102,23 +102,13 @@ public struct KernelImage: Sendable {
     ///
     /// Throws `kernelExceedsGuestMemory` if the buffer ends before `physicalEnd`.
     public func write(into guestPhysical: UnsafeMutableRawBufferPointer, zeroed: Bool = false) throws(ELFLoadError) {
-        guard physicalEnd <= UInt64(guestPhysical.count) else {
-            throw .kernelExceedsGuestMemory(
-                path: file.path, physicalEnd: physicalEnd, memorySize: UInt64(guestPhysical.count))
-        }
+        try place(into: guestPhysical, mapPages: nil)
+        guard !zeroed else { return }
         for segment in segments {
-            // In bounds: every segment ends at or before physicalEnd <= guestPhysical.count,
-            // and its file range was checked against the file.
-            let start = Int(segment.physicalAddress)
-            let fileBytes = Int(segment.fileSize)
-            let end = start + Int(segment.memorySize)
-            file.bytes[Int(segment.fileOffset)..<(Int(segment.fileOffset) + fileBytes)].withUnsafeBytes {
-                UnsafeMutableRawBufferPointer(rebasing: guestPhysical[start..<(start + fileBytes)]).copyMemory(from: $0)
-            }
-            if !zeroed {
-                UnsafeMutableRawBufferPointer(rebasing: guestPhysical[(start + fileBytes)..<end])
-                    .initializeMemory(as: UInt8.self, repeating: 0)
-            }
+            // In bounds: every segment ends at or before physicalEnd <= guestPhysical.count.
+            let fileEnd = Int(segment.physicalAddress + segment.fileSize)
+            UnsafeMutableRawBufferPointer(rebasing: guestPhysical[fileEnd..<Int(segment.physicalEndAddress)])
+                .initializeMemory(as: UInt8.self, repeating: 0)
         }
     }
 

@@ -58,14 +58,8 @@ public struct ProgramImage: Sendable {
     /// destination holds only zeros already (fresh guest memory): only file bytes are written.
     public func materialize(into destination: UnsafeMutableRawBufferPointer, zeroed: Bool = false) {
         precondition(UInt64(destination.count) == imageSize, "ProgramImage.materialize: wrong destination size")
-        program.materialize(into: UnsafeMutableRawBufferPointer(rebasing: destination[0..<Int(program.imageSize)]), zeroed: zeroed)
-        guard let interpreter else { return }
-        let start = Int(interpreter.imageVirtualAddress - program.imageVirtualAddress)
-        if !zeroed {
-            UnsafeMutableRawBufferPointer(rebasing: destination[Int(program.imageSize)..<start]).initializeMemory(as: UInt8.self, repeating: 0)
-        }
-        interpreter.materialize(into: UnsafeMutableRawBufferPointer(rebasing: destination[start..<(start + Int(interpreter.imageSize))]),
-                                zeroed: zeroed)
+        if !zeroed { destination.initializeMemory(as: UInt8.self, repeating: 0) }
+        place(into: destination, mapPages: nil)
     }
 
     /// Places the flat image in `destination` (`imageSize` bytes, all zero), mapping file pages

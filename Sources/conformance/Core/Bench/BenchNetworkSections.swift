@@ -54,8 +54,7 @@ extension BenchHarness {
                 row.addNote(String(format: "exits to the hypervisor per guest run (reading process): %.0f", exits))
             }
             trapped.note(in: &row)
-            if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
-            if let failure = native.failure { row.addNote("native failed: \(failure)") }
+            row.noteFailures(guest: guest.failure, native: native.failure)
             results.rows.append(row)
         }
     }
@@ -93,8 +92,7 @@ extension BenchHarness {
             row.addNote(String(format: "exits to the hypervisor per round trip (pinging process): %.1f", exits))
         }
         trapped.note(in: &row)
-        if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
-        if let failure = native.failure { row.addNote("native failed: \(failure)") }
+        row.noteFailures(guest: guest.failure, native: native.failure)
         results.rows.append(row)
     }
 }

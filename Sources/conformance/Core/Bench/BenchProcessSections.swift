@@ -109,8 +109,7 @@ extension BenchHarness {
                 row.addNote(String(format: "exits to the hypervisor per operation (parent): %.1f", exits))
             }
             trapped.note(in: &row)
-            if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
-            if let failure = native.failure { row.addNote("native failed: \(failure)") }
+            row.noteFailures(guest: guest.failure, native: native.failure)
             results.rows.append(row)
         }
     }
@@ -157,8 +156,7 @@ extension BenchHarness {
                                + "(the filter makes two per chunk); the consumer made %.0f exits per run, %.2f per chunk", exits, exits / chunks))
         }
         trapped.note(in: &row)
-        if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
-        if let failure = native.failure { row.addNote("native failed: \(failure)") }
+        row.noteFailures(guest: guest.failure, native: native.failure)
         results.rows.append(row)
     }
 }

@@ -30,6 +30,11 @@ extension BenchRow {
     }
 
     mutating func addNote(_ text: String) { note = note.isEmpty ? text : note + "; " + text }
+    /// Notes why the guest's or the native measurement failed, if either did.
+    mutating func noteFailures(guest: String?, native: String?) {
+        if let guest { addNote("guest failed: \(guest)") }
+        if let native { addNote("native failed: \(native)") }
+    }
 }
 
 /// How a guest process's syscalls entered the kernel, over a row's guest runs: the share that
@@ -250,8 +255,7 @@ extension BenchHarness {
                 if bench.program == "clock", row.met == true, exits >= 0.01 { row.met = false }
             }
             trapped.note(in: &row)
-            if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
-            if let failure = native.failure { row.addNote("native failed: \(failure)") }
+            row.noteFailures(guest: guest.failure, native: native.failure)
             results.rows.append(row)
         }
     }
@@ -288,8 +292,7 @@ extension BenchHarness {
                 row.native = native[key]?.summary
                 row.compare(to: row.native, named: "native", atLeast: limit, target: "≥ \(limit)× native")
                 trapped.note(in: &row)
-                if let failure = guest[key]?.failure { row.addNote("guest failed: \(failure)") }
-                if let failure = native[key]?.failure { row.addNote("native failed: \(failure)") }
+                row.noteFailures(guest: guest[key]?.failure, native: native[key]?.failure)
                 results.rows.append(row)
             }
         }
@@ -338,8 +341,7 @@ extension BenchHarness {
                 }
                 trapped.note(in: &row)
                 if checksums.count > 1 { row.addNote("checksums differ between runs: \(checksums.sorted())") }
-                if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
-                if let failure = native.failure { row.addNote("native failed: \(failure)") }
+                row.noteFailures(guest: guest.failure, native: native.failure)
                 results.rows.append(row)
                 if program.name == "matmul", libc == "musl" {
                     var residentRow = BenchRow(section: "Footprint", figure: "guest memory resident at exit, matmul (musl)", unit: .bytes)

@@ -74,8 +74,7 @@ extension BenchHarness {
                 row.addNote("team sizes seen: \(sizes.sorted()) (expected \(threads))")
             }
             if checksums.count > 1 { row.addNote("checksums differ between runs: \(checksums.sorted())") }
-            if let failure = guest[threads]?.failure { row.addNote("guest failed: \(failure)") }
-            if let failure = native[threads]?.failure { row.addNote("native failed: \(failure)") }
+            row.noteFailures(guest: guest[threads]?.failure, native: native[threads]?.failure)
             results.rows.append(row)
         }
         var row = BenchRow(section: "Threads", figure: "OpenMP matmul speed-up of 2 threads over 1 (1-thread ÷ 2-thread time, per round)",
@@ -122,8 +121,7 @@ extension BenchHarness {
                 row.addNote(String(format: "per guest run: %.0f exits to the hypervisor, %.0f syscall sites rewritten", exits, patched))
             }
             trapped.note(in: &row)
-            if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
-            if let failure = native.failure { row.addNote("native failed: \(failure)") }
+            row.noteFailures(guest: guest.failure, native: native.failure)
             results.rows.append(row)
         }
     }
@@ -174,8 +172,7 @@ extension BenchHarness {
             row.addNote("GOMAXPROCS: guest \(processors.guest.sorted()), native \(processors.native.sorted())")
         }
         if checksums.count > 1 { row.addNote("checksums differ between runs: \(checksums.sorted())") }
-        if let failure = guest.failure { row.addNote("guest failed: \(failure)") }
-        if let failure = native.failure { row.addNote("native failed: \(failure)") }
+        row.noteFailures(guest: guest.failure, native: native.failure)
         results.rows.append(row)
     }
 }
