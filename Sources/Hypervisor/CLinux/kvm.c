@@ -58,9 +58,15 @@ void ckvm_run_mmio(const struct kvm_run *run, uint64_t *address, uint8_t *is_wri
    thread's immediate_exit so that a signal can never be lost between a check and the next
    KVM_RUN. SIGALRM (timeout), SIGINT and SIGTERM are the runner's: recorded process-wide
    and forwarded to every vCPU thread as a kick. The tick (a per-thread timer) and the kick
-   (another vCPU's UK_HC_KICK, or a stop) are per thread. */
+   (another vCPU's UK_HC_KICK, or a stop) are per thread.
+
+   Kicks name threads by kernel thread id and go through the raw tgkill, never pthread_kill:
+   pthread_kill takes the target's internal lock, which a fork copies as it was. A child
+   forked while another thread of the parent was kicking the forking thread would inherit
+   that lock held, and its first kick of its own main thread would wait forever. tgkill is
+   also safe in a signal handler. */
 #define CKVM_MAX_THREADS 64
-static pthread_t vcpu_threads[CKVM_MAX_THREADS];
+static pid_t vcpu_threads[CKVM_MAX_THREADS];
 static volatile int vcpu_thread_count;
 static pthread_mutex_t vcpu_threads_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile sig_atomic_t pending_signal;
@@ -81,16 +87,29 @@ static void stop_thread_run(void) {
     }
 }
 
+pid_t ckvm_current_thread_id(void) {
+    return (pid_t)syscall(SYS_gettid);
+}
+
+int ckvm_kick_thread(pid_t thread) {
+    return syscall(SYS_tgkill, getpid(), thread, kick_signal()) == 0 ? 0 : -1;
+}
+
+/* A process-directed signal lands on one thread: kick every other vCPU thread out of KVM_RUN. */
+static void kick_other_vcpu_threads(void) {
+    pid_t me = ckvm_current_thread_id();
+    int count = vcpu_thread_count;
+    for (int i = 0; i < count; i++) {
+        if (vcpu_threads[i] != me) {
+            ckvm_kick_thread(vcpu_threads[i]);
+        }
+    }
+}
+
 static void on_signal(int signo) {
     pending_signal = signo;
     stop_thread_run();
-    /* A process-directed signal lands on one thread: kick every vCPU thread out of KVM_RUN. */
-    int count = vcpu_thread_count;
-    for (int i = 0; i < count; i++) {
-        if (!pthread_equal(pthread_self(), vcpu_threads[i])) {
-            pthread_kill(vcpu_threads[i], kick_signal());
-        }
-    }
+    kick_other_vcpu_threads();
 }
 
 /* Signals forwarded to the guest (bit n-1 = signal n), taken by ckvm_take_forwarded. */
@@ -116,12 +135,7 @@ static void on_forwarded_info(int signo, siginfo_t *info, void *context) {
 static void on_forwarded(int signo) {
     __atomic_fetch_or(&forwarded_mask, 1ull << (signo - 1), __ATOMIC_SEQ_CST);
     stop_thread_run();
-    int count = vcpu_thread_count;
-    for (int i = 0; i < count; i++) {
-        if (!pthread_equal(pthread_self(), vcpu_threads[i])) {
-            pthread_kill(vcpu_threads[i], kick_signal());
-        }
-    }
+    kick_other_vcpu_threads();
 }
 
 /* The signals another process may send the guest: forwarded, not acted on by the runner. */
@@ -213,7 +227,7 @@ int ckvm_register_vcpu_thread(struct kvm_run *run) {
     pthread_mutex_lock(&vcpu_threads_lock);
     int count = vcpu_thread_count;
     if (count < CKVM_MAX_THREADS) {
-        vcpu_threads[count] = pthread_self();
+        vcpu_threads[count] = ckvm_current_thread_id();
         vcpu_thread_count = count + 1;
     }
     pthread_mutex_unlock(&vcpu_threads_lock);
@@ -235,10 +249,6 @@ void ckvm_forget_vcpu_threads(void) {
     pthread_mutex_lock(&vcpu_threads_lock);
     vcpu_thread_count = 0;
     pthread_mutex_unlock(&vcpu_threads_lock);
-}
-
-int ckvm_kick_thread(pthread_t thread) {
-    return pthread_kill(thread, kick_signal());
 }
 
 int ckvm_take_pending_signal(void) {

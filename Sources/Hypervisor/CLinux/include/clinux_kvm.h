@@ -12,6 +12,7 @@
 
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <sys/types.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -76,13 +77,15 @@ void ckvm_run_mmio(const struct kvm_run *run, uint64_t *address, uint8_t *is_wri
    ckvm_register_vcpu_thread. SIGALRM (timeout), SIGINT and SIGTERM set the registered
    thread's kvm_run.immediate_exit so a signal can never be lost between a check and the next
    KVM_RUN, and kick every other vCPU thread; the last such signal is reported by
-   ckvm_take_pending_signal() (0 when none). A kick (ckvm_kick_thread) does the same for one
-   thread and is reported once by ckvm_take_kick(). */
+   ckvm_take_pending_signal() (0 when none). A kick (ckvm_kick_thread, by the kernel thread id
+   ckvm_current_thread_id gave that thread) does the same for one thread and is reported once
+   by ckvm_take_kick(). */
 int ckvm_install_signal_handlers(struct kvm_run *run);
 int ckvm_register_vcpu_thread(struct kvm_run *run);
 void ckvm_unregister_vcpu_thread(void);
 void ckvm_forget_vcpu_threads(void);
-int ckvm_kick_thread(pthread_t thread);
+pid_t ckvm_current_thread_id(void);
+int ckvm_kick_thread(pid_t thread);
 int ckvm_take_pending_signal(void);
 int ckvm_take_kick(void);
 void ckvm_clear_immediate_exit(struct kvm_run *run);

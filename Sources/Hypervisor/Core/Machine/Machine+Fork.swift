@@ -103,7 +103,7 @@ extension Machine {
         guard ckvm_install_signal_handlers(vcpu.run) == 0 else {
             return .failed(message: "cannot install signal handlers: \(Errno.current)")
         }
-        runState.started(cpu: 0, thread: pthread_self())
+        _ = runState.entering(cpu: 0)
         if let timeout = configuration.timeout { _ = ckvm_arm_timeout(UInt64(max(1, timeout * 1000))) }
         let own = runLoop(VCPUContext(index: 0, vcpu: vcpu))
         let outcome = runState.stop(with: own)

@@ -357,7 +357,7 @@ extension Machine {
             return .failed(message: "cannot install signal handlers: \(Errno.current)")
         }
         defer { ckvm_unregister_vcpu_thread(); ckvm_forget_vcpu_threads() }
-        runState.started(cpu: 0, thread: pthread_self())
+        _ = runState.entering(cpu: 0)
         if let timeout = configuration.timeout {
             _ = ckvm_arm_timeout(UInt64(max(1, timeout * 1000)))
         }
@@ -430,8 +430,7 @@ extension Machine {
                 return
             }
             defer { ckvm_unregister_vcpu_thread() }
-            // A stop before the registration sent its kick to nobody: look before running.
-            if let outcome = runState.outcome {
+            if let outcome = runState.entering(cpu: cpu) {
                 _ = runState.stop(with: outcome)
                 return
             }

@@ -15,11 +15,16 @@ final class VCPUContext {
     }
 }
 
-/// What the vCPU threads of one run share: which vCPUs run (and their threads), and the
-/// run's outcome, set once by the first vCPU that ends the run; setting it stops the others.
+/// What the vCPU threads of one run share: which vCPUs run (their threads, and the kernel
+/// thread ids kicks are sent to), and the run's outcome, set once by the first vCPU that ends
+/// the run; setting it stops the others.
 final class RunState: @unchecked Sendable {
     private let lock = HostMutex()
+    /// The threads vCPUs 1... run on, for joining them (vCPU 0 runs on the runner's thread).
     private var threads: [Int: pthread_t] = [:]
+    /// Each running vCPU's kernel thread id, recorded by that thread itself before it enters
+    /// the guest (the kernel kicks only vCPUs that ran, and a stop is looked for after this).
+    private var threadIDs: [Int: pid_t] = [:]
     private var reserved: Set<Int> = []
     private var stoppedWith: RunOutcome?
 
@@ -37,6 +42,7 @@ final class RunState: @unchecked Sendable {
 
     func release(cpu: Int) { lock.withLock { _ = reserved.remove(cpu) } }
 
+    /// vCPU `cpu` (> 0) runs on `thread`, which its starter will join.
     func started(cpu: Int, thread: pthread_t) {
         lock.withLock {
             reserved.insert(cpu)
@@ -44,14 +50,24 @@ final class RunState: @unchecked Sendable {
         }
     }
 
+    /// Called on vCPU `cpu`'s own thread before it first enters the guest: kicks may reach it
+    /// now. Returns the outcome if the run already ended (a stop before this kicked nobody).
+    func entering(cpu: Int) -> RunOutcome? {
+        lock.withLock {
+            reserved.insert(cpu)
+            threadIDs[cpu] = ckvm_current_thread_id()
+            return stoppedWith
+        }
+    }
+
     /// Records `outcome` if no vCPU ended the run yet, kicks every other vCPU thread out of
     /// the guest (they see the outcome and stop), and returns the run's outcome.
     @discardableResult
     func stop(with outcome: RunOutcome) -> RunOutcome {
-        let (final, others) = lock.withLock { () -> (RunOutcome, [pthread_t]) in
+        let (final, others) = lock.withLock { () -> (RunOutcome, [pid_t]) in
             if stoppedWith == nil { stoppedWith = outcome }
-            let me = pthread_self()
-            return (stoppedWith!, threads.values.filter { pthread_equal($0, me) == 0 })
+            let me = ckvm_current_thread_id()
+            return (stoppedWith!, threadIDs.values.filter { $0 != me })
         }
         for thread in others { _ = ckvm_kick_thread(thread) }
         return final
@@ -59,13 +75,13 @@ final class RunState: @unchecked Sendable {
 
     /// Interrupts the running vCPUs in `mask` (a kick: UK_TIMER_VECTOR is injected).
     func kick(_ mask: UInt64) {
-        let targets = lock.withLock { threads.filter { $0.key < 64 && mask & (1 << UInt64($0.key)) != 0 }.map(\.value) }
+        let targets = lock.withLock { threadIDs.filter { $0.key < 64 && mask & (1 << UInt64($0.key)) != 0 }.map(\.value) }
         for thread in targets { _ = ckvm_kick_thread(thread) }
     }
 
     /// Waits for every vCPU thread but the caller's (vCPU 0's) to end.
     func joinOthers() {
-        let others = lock.withLock { threads.filter { $0.key != 0 }.map(\.value) }
+        let others = lock.withLock { Array(threads.values) }
         for thread in others { pthread_join(thread, nil) }
     }
 }
