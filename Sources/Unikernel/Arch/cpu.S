@@ -249,15 +249,25 @@ uk_tlb_generation: .quad 0
     .globl uk_runnable_hint
 uk_runnable_hint: .quad 0
     .text
-/* void uk_spin_lock(uint64_t *word): test-and-test-and-set with pause. */
-FUNC(uk_spin_lock)
+/* uint64_t uk_spin_lock_until(uint64_t *word, uint64_t deadline): takes the lock
+   (test-and-test-and-set with pause), or gives up once the TSC reaches `deadline`: 1 taken,
+   0 gave up. */
+FUNC(uk_spin_lock_until)
 1:  lock btsq $0, (%rdi)
     jnc 3f
 2:  pause
+    rdtsc
+    shlq $32, %rdx
+    orq %rdx, %rax
+    cmpq %rsi, %rax
+    jae 4f
     testq $1, (%rdi)
     jnz 2b
     jmp 1b
-3:  ret
+3:  movl $1, %eax
+    ret
+4:  xorl %eax, %eax
+    ret
 /* void uk_spin_unlock(uint64_t *word) */
 FUNC(uk_spin_unlock)
     movq $0, (%rdi)

@@ -416,8 +416,12 @@ enum Scheduler {
             // soon (a futex ping-pong partner) is taken at once, where a kick through the host
             // costs tens of microseconds. On hardware KVM the vCPU parks at once: spinning vCPUs
             // would only take the host's CPUs from others (and starve a nested host's kernel).
-            // Only the TSC and the hint are read without the lock.
-            let pollEnd = CPU.timestamp() &+ (Platform.kernelPrivileged ? 0 : Clock.ticks(nanoseconds: idlePoll))
+            // Only the TSC and the hint are read without the lock. The poll ends by the earliest
+            // deadline, whose sleeper then runs without a call to the host.
+            let polled = Clock.monotonicNanoseconds()
+            var poll = Platform.kernelPrivileged ? 0 : idlePoll
+            if let earliest { poll = min(poll, earliest > polled ? earliest - polled : 0) }
+            let pollEnd = CPU.timestamp() &+ Clock.ticks(nanoseconds: poll)
             let hint = UnsafeMutableRawPointer(runnableHint)
             KernelLock.release()
             while uk_volatile_load(hint) == 0, CPU.timestamp() < pollEnd {}
@@ -425,6 +429,9 @@ enum Scheduler {
             TLB.catchUp()
             if !runQueue.isEmpty { continue }
             let now = Clock.monotonicNanoseconds()
+            // A deadline that passed meanwhile is taken at the top: parking for no time would
+            // only cost an exit (and yield the host CPU for nothing).
+            if let earliest, earliest <= now { continue }
             cpus[me].idling = true
             KernelLock.release()
             Hypercall.idle(nanoseconds: earliest.map { $0 > now ? $0 - now : 0 })
