@@ -62,6 +62,7 @@ extension Machine {
     /// entry, run to the end; the process then ends as the guest did. Never returns.
     private func runForkedChild(rip: UInt64, rsp: UInt64, rdi: UInt64) -> Never {
         ckvm_reset_after_fork(1)
+        memory.resetLocksInForkedChild()
         let outcome: RunOutcome
         do {
             try rebuildVirtualMachine(rip: rip, rsp: rsp, rdi: rdi, pid: UInt64(getpid()))

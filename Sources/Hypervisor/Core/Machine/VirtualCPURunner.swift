@@ -130,6 +130,15 @@ final class HostMutex: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// Makes the mutex unlocked again, in a forked child only: a fork copies the mutex as it
+    /// was, and a thread of the parent that held it (to read what it guards) does not exist in
+    /// the child, so nothing would ever release it there. The caller knows that no holder was
+    /// changing the guarded state at the fork (its writers run under the fork's own lock).
+    func reinitializeInForkedChild() {
+        // SAFETY: the allocation made in init, live until deinit; no thread of this process holds it.
+        pthread_mutex_init(mutex, nil)
+    }
+
     func withLock<T>(_ body: () throws -> T) rethrows -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }

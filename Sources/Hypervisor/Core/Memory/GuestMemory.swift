@@ -80,6 +80,14 @@ public final class GuestMemory {
 
     deinit { munmap(hostBase, Int(limit)) }
 
+    /// In a forked child: its locks as if no one held them (a vCPU thread of the parent may have
+    /// held one at the fork; growth and window changes run under the machine's call lock, which
+    /// the forking thread held, so what they guard is whole).
+    func resetLocksInForkedChild() {
+        growthLock.reinitializeInForkedChild()
+        shared.resetLockInForkedChild()
+    }
+
     /// Gives the RAM committed so far to `vm` as slot 0 (a new VM: at boot, or in a forked child).
     func registerRAM(in vm: VirtualMachine) throws(KVMError) {
         let registered: Result<Void, KVMError> = growthLock.withLock {

@@ -45,6 +45,11 @@ public final class SharedWindows: @unchecked Sendable {
         for (host, size) in retired { munmap(host, size) }
     }
 
+    /// In a forked child: the lock as if no one held it (a vCPU thread of the parent may have
+    /// been reading the windows at the fork; changes to them run under the machine's call lock,
+    /// which the forking thread held).
+    func resetLockInForkedChild() { lock.reinitializeInForkedChild() }
+
     /// The host bytes behind `[address, address + length)` when a window holds all of them.
     func pointer(_ address: UInt64, _ length: UInt64) -> UnsafeMutableRawPointer? {
         guard address >= UK_SHARED_WINDOW_BASE else { return nil }
