@@ -170,7 +170,7 @@ enum SyscallTable {
         .init(150, "munlock", .implemented, "guest memory is never paged out", MemorySyscalls.lock),
         .init(151, "mlockall", .implemented, "guest memory is never paged out", MemorySyscalls.lockAll),
         .init(152, "munlockall", .implemented, "guest memory is never paged out", MemorySyscalls.lock),
-        .init(157, "prctl", .partial, "PR_SET_NAME and PR_GET_NAME; others EINVAL", SystemSyscalls.prctl),
+        .init(157, "prctl", .partial, "PR_SET_NAME, PR_GET_NAME, PR_SET_PDEATHSIG and PR_GET_PDEATHSIG (the host's pdeath signal on the runner, forwarded to the guest); others EINVAL", SystemSyscalls.prctl),
         .init(158, "arch_prctl", .implemented, "SET/GET FS and GS via the base MSRs", ProcessSyscalls.archPrctl),
         .init(160, "setrlimit", .partial, "as prlimit64", ProcessSyscalls.setrlimit),
         .init(162, "sync", .implemented, "the host's page cache writes back", SystemSyscalls.succeed),

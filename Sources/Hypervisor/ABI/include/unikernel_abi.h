@@ -376,6 +376,13 @@ enum uk_process_op {
      * descendants (the host's getrusage(RUSAGE_CHILDREN)): buf <- uint64_t user ns, system ns.
      * result 0 or -errno. */
     UK_PROC_CHILD_USAGE = 17,
+    /* prctl(PR_SET_PDEATHSIG): signal arg0 (0: none, else 1..64) reaches the guest when the
+     * runner's parent (the guest's parent) dies, as Linux's pdeath_signal: delivered to the
+     * guest as one another process sent, with the dead parent as its sender (the host's
+     * pdeath signal is a notice the runner turns into it). A fork clears it
+     * (the host's fork does); an exec keeps it (uk_inherited_state.parent_death_signal).
+     * result 0 or -EINVAL. */
+    UK_PROC_PARENT_DEATH_SIGNAL = 20,
 };
 
 /* The kernel heap's arena: lower-half addresses that hold the kernel's own objects, never
@@ -395,6 +402,8 @@ enum uk_group_op {
     UK_GROUP_SETPGID = 1,
     UK_GROUP_GETSID = 2,     /* result = the session id */
     UK_GROUP_SETSID = 3,     /* result = the new session id */
+    UK_GROUP_GETPPID = 4,    /* result = the caller's parent now (once the parent has died, the
+                                process it was reparented to, as Linux's getppid) */
 };
 
 /* What a process keeps across execve (and a new runner gives its kernel, boot info
@@ -404,7 +413,7 @@ typedef struct uk_inherited_state {
     uint32_t fd_count;
     uint32_t umask;
     uint32_t cwd_len;
-    uint32_t reserved;
+    uint32_t parent_death_signal; /* prctl(PR_SET_PDEATHSIG)'s signal, kept across execve (0: none) */
     uint64_t blocked;        /* the calling thread's signal mask (bit n-1 = signal n) */
     uint64_t ignored;        /* signals set to SIG_IGN (they stay ignored) */
 } uk_inherited_state;
