@@ -811,13 +811,20 @@ typedef struct uk_hc_fstat {
     int64_t result;
 } uk_hc_fstat;
 
-/* Queries forwarded to a host handle: `request` is TCGETS, TIOCGWINSZ or FIONREAD; the
-   answer (struct termios, 60 bytes / struct winsize, 8 bytes / an int, 4 bytes) goes to arg_phys. */
+/* Terminal requests forwarded to a host handle: TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ,
+   TIOCGPGRP and TIOCGSID answer into arg_phys (struct termios, 60 bytes / struct winsize,
+   8 bytes / an int, 4 bytes); TIOCSPGRP reads its pid_t from arg_phys; TIOCSCTTY (never with
+   force: a terminal another session holds stays that session's, EPERM) and TIOCNOTTY take
+   none. With UK_IOCTL_TTOU_IGNORED in `flags` the guest ignores or blocks SIGTTOU: a
+   background process may then change the foreground group, as Linux allows it. */
+#define UK_IOCTL_TTOU_IGNORED 1u
 typedef struct uk_hc_ioctl {
     int32_t handle;
     uint32_t request;
     uint64_t arg_phys;
     uint64_t arg_len;
+    uint32_t flags;
+    uint32_t reserved;
     int64_t result;
 } uk_hc_ioctl;
 
