@@ -44,7 +44,7 @@ final class TerminalControlTests {
         var before = sigset_t(), inside = sigset_t(), after = sigset_t()
         pthread_sigmask(SIG_SETMASK, nil, &before)
         let wasBlocked = sigismember(&before, SIGTTOU) == 1
-        HostFileTable.withTerminalStopsBlocked(true) { pthread_sigmask(SIG_SETMASK, nil, &inside) }
+        _ = HostFileTable.withTerminalStopsBlocked(true) { pthread_sigmask(SIG_SETMASK, nil, &inside) }
         pthread_sigmask(SIG_SETMASK, nil, &after)
         #expect(sigismember(&inside, SIGTTOU) == 1)
         #expect((sigismember(&after, SIGTTOU) == 1) == wasBlocked)
