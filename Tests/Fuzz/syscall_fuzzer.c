@@ -436,7 +436,9 @@ struct call_spec {
 };
 
 static const uint64_t fcntl_cmds[] = {0, 1, 2, 3, 4, 5, 6, 7, 36, 37, 38, 1030, 0x2000000000UL, 1024, 9, 11};
-static const uint64_t ioctl_cmds[] = {0x5401, 0x5413, 0x541B, 0x5402, 0x100005401UL};
+// Terminal queries only: TIOCSPGRP, TIOCSCTTY and TIOCNOTTY would act on the terminal the run
+// was started from.
+static const uint64_t ioctl_cmds[] = {0x5401, 0x5413, 0x541B, 0x5402, 0x540F, 0x5429, 0x100005401UL};
 static const uint64_t arch_cmds[] = {0x1001, 0x1003, 0x1004, 0x1002, 0x3001, 0};
 static const uint64_t futex_cmds[] = {0, 1, 3, 4, 5, 9, 10, 128, 129, 137, 265, 6, 7, 0x100000000UL};
 static const uint64_t prctl_cmds[] = {15, 16, 1, 2, 22, 38, 0x10000000f};

@@ -115,6 +115,10 @@ struct HypervisorCommand {
             // The first program starts as a program the runner's caller ran directly would.
             configuration.inherited = InheritedState.ofThisProcess()
         }
+        // The parent-death signal the exec kept (or the runner's caller set): the guest's from
+        // now on, delivered to it rather than acted on by the runner (an early death of the
+        // parent finds the handler in place).
+        configuration.inherited?.adoptParentDeathSignal()
         if let fd = options.traceFD {
             guard fcntl(fd, F_GETFD) >= 0 else { return fail("--trace-fd \(fd) is not an open descriptor", status: 125) }
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/auxv.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include <sys/time.h>
 #include <poll.h>
@@ -79,6 +80,9 @@ static __thread int thread_timer_created;
 
 static int tick_signal(void) { return SIGRTMIN + 1; }
 static int kick_signal(void) { return SIGRTMIN + 2; }
+/* The host's PR_SET_PDEATHSIG signal while the guest asked for one the runner must not act
+   on itself (every signal but SIGKILL and SIGSTOP): see ckvm_set_parent_death_signal. */
+static int parent_death_notice(void) { return SIGRTMIN + 3; }
 
 static void stop_thread_run(void) {
     struct kvm_run *run = thread_run;
@@ -186,6 +190,7 @@ static void run_signals(sigset_t *set) {
     sigaddset(set, SIGTERM);
     sigaddset(set, tick_signal());
     sigaddset(set, kick_signal());
+    sigaddset(set, parent_death_notice());
     for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++) {
         sigaddset(set, forwarded_signals[i]);
     }
@@ -427,6 +432,65 @@ void ckvm_atomic_or64(uint64_t *word, uint64_t bits) {
     __atomic_fetch_or(word, bits, __ATOMIC_SEQ_CST);
 }
 
+/* prctl(PR_SET_PDEATHSIG) for the guest. The host kernel keeps the runner's pdeath_signal as
+   Linux keeps a process's: cleared in a forked child, kept across the runner's execve. It is
+   never the guest's signal itself but the notice signal, which this handler turns into the
+   guest's, sent by the parent that died (Linux sends it as SI_USER from the exiting parent):
+   the runner acts on some signals itself (SIGALRM, SIGINT, SIGTERM, its tick and kick), and
+   the host sends a pdeath signal whenever the thread that forked the runner ends, while the
+   guest's parent is the whole parent runner. So a notice counts only once the runner has a
+   new parent (getppid() is no longer the sender: the parent's last thread is gone), and once
+   per parent; a notice from any other sender is no parent's death and is dropped. */
+static volatile int parent_death_signal;
+static volatile pid_t parent_death_parent;
+
+static void on_parent_death(int signo, siginfo_t *info, void *context) {
+    (void)signo;
+    (void)context;
+    int guest = parent_death_signal;
+    if (guest <= 0 || guest > 64 || info == NULL || info->si_code != SI_USER || info->si_pid != parent_death_parent) {
+        return;
+    }
+    pid_t parent = getppid();
+    if (parent == parent_death_parent) {
+        return;  /* one thread of the parent runner ended; the parent lives on */
+    }
+    /* Reparented: the next parent's death signals again, as on Linux. */
+    parent_death_parent = parent;
+    forwarded_senders[guest] = (uint64_t)(uint32_t)info->si_pid | (uint64_t)info->si_uid << 32;
+    on_forwarded(guest);
+}
+
+int ckvm_set_parent_death_signal(int signo) {
+    if (signo < 0 || signo > 64) {
+        return -EINVAL;
+    }
+    if (signo != 0) {
+        parent_death_parent = getppid();
+        if (install_info(parent_death_notice(), on_parent_death) != 0) {
+            return -errno;
+        }
+    }
+    parent_death_signal = signo;
+    if (prctl(PR_SET_PDEATHSIG, (unsigned long)(signo != 0 ? parent_death_notice() : 0)) != 0) {
+        int error = errno;
+        parent_death_signal = 0;
+        return -error;
+    }
+    if (signo == 0) {
+        install_flags(parent_death_notice(), SIG_DFL, 0);
+    }
+    return 0;
+}
+
+int ckvm_parent_death_signal(void) {
+    int host = 0;
+    if (prctl(PR_GET_PDEATHSIG, (unsigned long)&host) != 0) {
+        return 0;
+    }
+    return host == parent_death_notice() ? parent_death_signal : host;
+}
+
 void ckvm_reset_after_fork(int forward_termination) {
     /* Only the forking thread exists in the child: no vCPU threads, no tick timer (timers are
        not inherited), nothing pending. */
@@ -438,6 +502,11 @@ void ckvm_reset_after_fork(int forward_termination) {
     thread_kicked = 0;
     thread_timer_created = 0;
     termination_forwarded = forward_termination;
+    /* The host kernel cleared the child's pdeath_signal: the notice means nothing here. */
+    if (parent_death_signal != 0) {
+        parent_death_signal = 0;
+        install_flags(parent_death_notice(), SIG_DFL, 0);
+    }
 }
 
 int ckvm_interrupt_wanted(void) {

@@ -104,9 +104,9 @@ enum Hypercall {
         perform(UK_HC_FSTAT, uk_hc_fstat(handle: handle, reserved: 0, stat_phys: statPhysical, result: 0)).result
     }
 
-    static func ioctl(handle: Int32, request: UInt32, argumentPhysical: UInt64, length: Int) -> Int64 {
+    static func ioctl(handle: Int32, request: UInt32, argumentPhysical: UInt64, length: Int, flags: UInt32 = 0) -> Int64 {
         perform(UK_HC_IOCTL, uk_hc_ioctl(handle: handle, request: request, arg_phys: argumentPhysical,
-                                          arg_len: UInt64(length), result: 0)).result
+                                          arg_len: UInt64(length), flags: flags, reserved: 0, result: 0)).result
     }
 
     /// read/write straight between a host handle and application memory: the

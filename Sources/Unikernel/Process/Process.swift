@@ -36,6 +36,10 @@ struct Process {
     var vdsoBase: UInt64 = 0
     /// The nice value (getpriority/setpriority).
     var nice = 0
+    /// The signal the process gets when its parent dies (prctl PR_SET_PDEATHSIG; 0: none):
+    /// the host delivers it (UK_PROC_PARENT_DEATH_SIGNAL); kept here for PR_GET_PDEATHSIG and
+    /// execve, cleared by fork.
+    var parentDeathSignal = 0
     /// The task name (prctl PR_GET_NAME): the program's file name, at most 15 bytes.
     var taskName: [UInt8] = []
     /// What /proc/self/exe names: the program's absolute host path.

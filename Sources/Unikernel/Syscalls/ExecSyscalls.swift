@@ -168,7 +168,8 @@ enum ExecSyscalls {
             ignored |= Signals.bit(signal)
         }
         let state = uk_inherited_state(fd_count: UInt32(kept.count), umask: UInt32(currentProcess.umask),
-                                       cwd_len: UInt32(currentProcess.workingDirectory.count), reserved: 0,
+                                       cwd_len: UInt32(currentProcess.workingDirectory.count),
+                                       parent_death_signal: UInt32(currentProcess.parentDeathSignal),
                                        blocked: Scheduler.current.signals.blocked, ignored: ignored)
         return (state, kept)
     }
@@ -200,6 +201,8 @@ enum ExecSyscalls {
         for index in 0..<cwd.count { cwd[index] = base.load(fromByteOffset: headerBytes + fdBytes + index, as: UInt8.self) }
         if cwd.first == PathResolver.slash { currentProcess.workingDirectory = cwd }
         currentProcess.umask = UInt64(state.umask) & 0o777
+        // The host already made it the runner's (InheritedState.adoptParentDeathSignal).
+        if state.parent_death_signal <= 64 { currentProcess.parentDeathSignal = Int(state.parent_death_signal) }
         for signal in 1...64 where state.ignored & Signals.bit(signal) != 0 && signal != 9 && signal != 19 {
             currentProcess.signals.actions[signal].handler = Signals.sigIgnore
         }

@@ -11,6 +11,11 @@ enum FileSyscalls {
     static let statSize = 144
     static let tcgets: UInt32 = 0x5401
     static let tiocgwinsz: UInt32 = 0x5413
+    /// Job control on a terminal (Linux's tty_jobctrl.c): acquire it as the controlling terminal,
+    /// read and set its foreground process group, read its session, give it up.
+    static let tiocsctty: UInt32 = 0x540E, tiocgpgrp: UInt32 = 0x540F, tiocspgrp: UInt32 = 0x5410
+    static let tiocnotty: UInt32 = 0x5422, tiocgsid: UInt32 = 0x5429
+    static let sigttou = 22
     /// Bytes of the kernel's `struct termios` that TCGETS writes (not libc's 60-byte one).
     static let kernelTermiosSize = 36
     static let hostTermiosSize = 60
@@ -430,12 +435,44 @@ enum FileSyscalls {
         switch request {
         case tcgets: (hostLength, guestLength) = (hostTermiosSize, kernelTermiosSize)
         case tiocgwinsz: (hostLength, guestLength) = (winsizeSize, winsizeSize)
+        case tiocgpgrp, tiocgsid: (hostLength, guestLength) = (4, 4)
+        case tiocspgrp: return try setForegroundGroup(file, from: a[2])
+        case tiocsctty, tiocnotty:
+            // No argument reaches the host: TIOCSCTTY's "steal" flag is never passed on.
+            return try Errno.check(Hypercall.ioctl(handle: file.hostHandle, request: request,
+                                                   argumentPhysical: BounceBuffer.physical, length: 0))
         default: throw .ENOTTY
         }
         _ = try Errno.check(Hypercall.ioctl(handle: file.hostHandle, request: request,
                                             argumentPhysical: BounceBuffer.physical, length: hostLength))
         try UserMemory.copyOut(from: BounceBuffer.pointer, to: a[2], count: guestLength)
         return 0
+    }
+
+    /// TIOCSPGRP (tcsetpgrp) on a host terminal: the host's, for the runner, whose process
+    /// group and session are the guest process's. A background caller that ignores or blocks
+    /// SIGTTOU may change the foreground group (the host is told so); any other gets SIGTTOU
+    /// from the host kernel, which reaches it as a forwarded signal: the call restarts after
+    /// the stop, as on Linux. A descriptor that is no terminal is ENOTTY before the argument
+    /// is read.
+    private static func setForegroundGroup(_ file: OpenFile, from address: UInt64) throws(Errno) -> Int {
+        do throws(Errno) {
+            try UserMemory.copyIn(from: address, to: BounceBuffer.pointer, count: 4)
+        } catch {
+            let probe = Hypercall.ioctl(handle: file.hostHandle, request: tcgets,
+                                        argumentPhysical: BounceBuffer.physical, length: hostTermiosSize)
+            throw probe == -Int64(Errno.ENOTTY.rawValue) ? .ENOTTY : error
+        }
+        let task = Scheduler.current
+        let quiet = currentProcess.signals.actions[sigttou].handler == Signals.sigIgnore
+            || task.signals.blocked & Signals.bit(sigttou) != 0
+        while true {
+            let result = Hypercall.ioctl(handle: file.hostHandle, request: tiocspgrp, argumentPhysical: BounceBuffer.physical,
+                                         length: 4, flags: quiet ? UK_IOCTL_TTOU_IGNORED : 0)
+            guard result == -Int64(Errno.EINTR.rawValue) else { return try Errno.check(result) }
+            HostSignals.take()
+            if Signals.hasDeliverable(task) { throw .ERESTARTSYS }
+        }
     }
 
     // MARK: Working directory

@@ -85,6 +85,8 @@ enum ForkSyscalls {
         let task = pending.task
         let request = pending.request
         currentProcess.parentPid = pending.parentPid
+        // As Linux: the parent-death signal is not inherited (the host's fork cleared it too).
+        currentProcess.parentDeathSignal = 0
         currentProcess.bootInfo.pid = UInt32(pid)
         // As Linux: pending signals and the robust list are not inherited.
         currentProcess.signals.sharedPending = 0
@@ -307,7 +309,14 @@ enum ForkSyscalls {
         try Errno.check(Hypercall.process(UK_PROC_KILL, Int64(pid), Int64(signal)))
     }
 
-    static func getppid(_ a: SyscallArguments) throws(Errno) -> Int { currentProcess.parentPid }
+    /// getppid: the host's answer, since a parent that dies leaves its children to another
+    /// process (Linux's reparenting, which a PR_SET_PDEATHSIG child checks for); the pid
+    /// recorded at fork or start when the host cannot say.
+    static func getppid(_ a: SyscallArguments) throws(Errno) -> Int {
+        let parent = Hypercall.process(UK_PROC_GROUP, Int64(UK_GROUP_GETPPID.rawValue), 0, 0)
+        if parent >= 0 { currentProcess.parentPid = Int(parent) }
+        return currentProcess.parentPid
+    }
 }
 
 @_cdecl("uk_fork_child_main")

@@ -1,7 +1,7 @@
 import UnikernelABI
 
 /// System-information calls: uname, getrandom, sched_* queries, sysinfo,
-/// prctl names, CPU and resource accounting.
+/// prctl (names, the parent-death signal), CPU and resource accounting.
 enum SystemSyscalls {
     static let utsFieldLength = 65
 
@@ -63,9 +63,11 @@ enum SystemSyscalls {
         return 0
     }
 
-    static let prSetName = 15, prGetName = 16
+    static let prSetParentDeathSignal = 1, prGetParentDeathSignal = 2, prSetName = 15, prGetName = 16
 
-    /// prctl: PR_SET_NAME / PR_GET_NAME (16-byte task name); others EINVAL.
+    /// prctl: PR_SET_NAME / PR_GET_NAME (16-byte task name) and PR_SET_PDEATHSIG /
+    /// PR_GET_PDEATHSIG (the signal the process gets when its parent dies, which the host
+    /// delivers); others EINVAL.
     static func prctl(_ a: SyscallArguments) throws(Errno) -> Int {
         switch a.int32(0) {
         case prSetName:
@@ -76,6 +78,15 @@ enum SystemSyscalls {
             var name = currentProcess.taskName.prefix(15) + [0]
             while name.count < 16 { name.append(0) }
             try UserMemory.copyOut(from: Array(name), to: a[1])
+            return 0
+        case prSetParentDeathSignal:
+            // Linux: arg2 is an unsigned long that must be a valid signal (0 clears).
+            guard a[1] <= 64 else { throw .EINVAL }
+            _ = try Errno.check(Hypercall.process(UK_PROC_PARENT_DEATH_SIGNAL, Int64(a[1])))
+            currentProcess.parentDeathSignal = Int(a[1])
+            return 0
+        case prGetParentDeathSignal:
+            try UserMemory.store(Int32(currentProcess.parentDeathSignal), to: a[1])
             return 0
         default:
             throw .EINVAL

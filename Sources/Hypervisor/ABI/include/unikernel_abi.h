@@ -376,6 +376,13 @@ enum uk_process_op {
      * descendants (the host's getrusage(RUSAGE_CHILDREN)): buf <- uint64_t user ns, system ns.
      * result 0 or -errno. */
     UK_PROC_CHILD_USAGE = 17,
+    /* prctl(PR_SET_PDEATHSIG): signal arg0 (0: none, else 1..64) reaches the guest when the
+     * runner's parent (the guest's parent) dies, as Linux's pdeath_signal: delivered to the
+     * guest as one another process sent, with the dead parent as its sender (the host's
+     * pdeath signal is a notice the runner turns into it). A fork clears it
+     * (the host's fork does); an exec keeps it (uk_inherited_state.parent_death_signal).
+     * result 0 or -EINVAL. */
+    UK_PROC_PARENT_DEATH_SIGNAL = 20,
 };
 
 /* The kernel heap's arena: lower-half addresses that hold the kernel's own objects, never
@@ -395,6 +402,8 @@ enum uk_group_op {
     UK_GROUP_SETPGID = 1,
     UK_GROUP_GETSID = 2,     /* result = the session id */
     UK_GROUP_SETSID = 3,     /* result = the new session id */
+    UK_GROUP_GETPPID = 4,    /* result = the caller's parent now (once the parent has died, the
+                                process it was reparented to, as Linux's getppid) */
 };
 
 /* What a process keeps across execve (and a new runner gives its kernel, boot info
@@ -404,7 +413,7 @@ typedef struct uk_inherited_state {
     uint32_t fd_count;
     uint32_t umask;
     uint32_t cwd_len;
-    uint32_t reserved;
+    uint32_t parent_death_signal; /* prctl(PR_SET_PDEATHSIG)'s signal, kept across execve (0: none) */
     uint64_t blocked;        /* the calling thread's signal mask (bit n-1 = signal n) */
     uint64_t ignored;        /* signals set to SIG_IGN (they stay ignored) */
 } uk_inherited_state;
@@ -802,13 +811,20 @@ typedef struct uk_hc_fstat {
     int64_t result;
 } uk_hc_fstat;
 
-/* Queries forwarded to a host handle: `request` is TCGETS, TIOCGWINSZ or FIONREAD; the
-   answer (struct termios, 60 bytes / struct winsize, 8 bytes / an int, 4 bytes) goes to arg_phys. */
+/* Terminal requests forwarded to a host handle: TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ,
+   TIOCGPGRP and TIOCGSID answer into arg_phys (struct termios, 60 bytes / struct winsize,
+   8 bytes / an int, 4 bytes); TIOCSPGRP reads its pid_t from arg_phys; TIOCSCTTY (never with
+   force: a terminal another session holds stays that session's, EPERM) and TIOCNOTTY take
+   none. With UK_IOCTL_TTOU_IGNORED in `flags` the guest ignores or blocks SIGTTOU: a
+   background process may then change the foreground group, as Linux allows it. */
+#define UK_IOCTL_TTOU_IGNORED 1u
 typedef struct uk_hc_ioctl {
     int32_t handle;
     uint32_t request;
     uint64_t arg_phys;
     uint64_t arg_len;
+    uint32_t flags;
+    uint32_t reserved;
     int64_t result;
 } uk_hc_ioctl;
 

@@ -106,6 +106,13 @@ uint64_t ckvm_forwarded_sender(int signo);
 int ckvm_interrupt_wanted(void);
 /* An atomic OR into a word the guest shares (uk_host_signals). */
 void ckvm_atomic_or64(uint64_t *word, uint64_t bits);
+/* prctl(PR_SET_PDEATHSIG, signo) for the guest (0..64, else -EINVAL): the signal is forwarded
+   to the guest once the runner's parent process has died, with that parent as its sender.
+   Returns 0 or -errno. */
+int ckvm_set_parent_death_signal(int signo);
+/* The guest's parent-death signal as the host kernel keeps it (0: none): what a runner
+   started by another program inherits from it. */
+int ckvm_parent_death_signal(void);
 /* In a forked child: forgets the parent's vCPU threads, timers and pending signals; with
    `forward_termination`, SIGINT and SIGTERM are forwarded to the guest from now on. */
 void ckvm_reset_after_fork(int forward_termination);

@@ -54,7 +54,7 @@ public enum Hypercall: Equatable, Sendable {
     case file(handle: Int32, operation: UInt32, buffer: GuestRange?, value: Int64)
     /// Write out the kernel's pending write-behind bytes (uk_pending_write) and clear them.
     case flushPendingWrite
-    case terminalControl(handle: Int32, request: UInt32, argument: GuestRange)
+    case terminalControl(handle: Int32, request: UInt32, flags: UInt32, argument: GuestRange)
     case crash(GuestCrash)
     case panic(message: String)
     case trace(SyscallRecord)
@@ -238,7 +238,7 @@ extension Hypercall {
             let at = result(uk_hc_ioctl.self, \uk_hc_ioctl.result)
             let argument: GuestRange
             do { argument = try range(p.arg_phys, p.arg_len) } catch { throw error.answered(at: at) }
-            return DecodedHypercall(call: .terminalControl(handle: p.handle, request: p.request, argument: argument),
+            return DecodedHypercall(call: .terminalControl(handle: p.handle, request: p.request, flags: p.flags, argument: argument),
                                     resultAddress: at)
         case UK_HC_CRASH.rawValue:
             let p = try load(uk_hc_crash.self)

@@ -59,8 +59,8 @@ public final class HypercallHandler {
             return .resume(result: files.seek(handle: handle, offset: offset, whence: whence))
         case let .status(handle, destination):
             return .resume(result: guestBytes(destination) { files.status(handle: handle, into: $0) })
-        case let .terminalControl(handle, request, argument):
-            return .resume(result: guestBytes(argument) { files.terminalControl(handle: handle, request: request, into: $0) })
+        case let .terminalControl(handle, request, flags, argument):
+            return .resume(result: guestBytes(argument) { files.terminalControl(handle: handle, request: request, flags: flags, into: $0) })
         case let .path(request, buffer):
             guard let buffer else { return .resume(result: files.perform(request, buffer: nil)) }
             return .resume(result: guestBytes(buffer) { files.perform(request, buffer: $0) })

@@ -162,6 +162,8 @@ struct ExecRequest {
 /// uk_inherited_state with its descriptors and working directory.
 public struct InheritedState: Equatable, Sendable {
     public var umask: UInt32
+    /// prctl(PR_SET_PDEATHSIG)'s signal (0: none), which Linux keeps across execve.
+    public var parentDeathSignal: UInt32 = 0
     public var blocked: UInt64
     public var ignored: UInt64
     public var descriptors: [Descriptor]
@@ -181,9 +183,10 @@ public struct InheritedState: Equatable, Sendable {
         let header = MemoryLayout<uk_inherited_state>.size, entry = MemoryLayout<uk_inherited_fd>.size
         guard bytes.count >= header else { return nil }
         let state = bytes.withUnsafeBytes { $0.loadUnaligned(as: uk_inherited_state.self) }
-        guard state.fd_count <= 1024, state.cwd_len < 4096,
+        guard state.fd_count <= 1024, state.cwd_len < 4096, state.parent_death_signal <= 64,
               bytes.count == header + Int(state.fd_count) * entry + Int(state.cwd_len) else { return nil }
         umask = state.umask
+        parentDeathSignal = state.parent_death_signal
         blocked = state.blocked
         ignored = state.ignored
         descriptors = (0..<Int(state.fd_count)).map { index in
@@ -199,7 +202,7 @@ public struct InheritedState: Equatable, Sendable {
     public var encoded: [UInt8] {
         var bytes: [UInt8] = []
         let header = uk_inherited_state(fd_count: UInt32(descriptors.count), umask: umask, cwd_len: UInt32(workingDirectory.count),
-                                        reserved: 0, blocked: blocked, ignored: ignored)
+                                        parent_death_signal: parentDeathSignal, blocked: blocked, ignored: ignored)
         withUnsafeBytes(of: header) { bytes.append(contentsOf: $0) }
         for descriptor in descriptors {
             withUnsafeBytes(of: uk_inherited_fd(fd: descriptor.fd, handle: descriptor.handle, flags: descriptor.flags, kind: descriptor.kind)) {
@@ -212,7 +215,8 @@ public struct InheritedState: Equatable, Sendable {
     /// What a program started directly in place of this runner would inherit from it: its open
     /// standard descriptors (0, 1, 2 with their access mode, O_APPEND and O_NONBLOCK), its umask,
     /// signal mask and ignored signals (Linux keeps SIG_IGN across execve, e.g. `nohup`'s
-    /// SIGHUP), and "/" as the working directory. Read before the runner sets any handler.
+    /// SIGHUP), its parent-death signal (prctl PR_SET_PDEATHSIG, kept across execve), and "/" as
+    /// the working directory. Read before the runner sets any handler.
     public static func ofThisProcess() -> InheritedState {
         let mask = Glibc.umask(0o022)
         Glibc.umask(mask)
@@ -233,8 +237,17 @@ public struct InheritedState: Equatable, Sendable {
             guard flags >= 0 else { continue }
             descriptors.append(Descriptor(fd: fd, handle: fd, flags: flags & (O_ACCMODE | O_APPEND | O_NONBLOCK)))
         }
-        return InheritedState(umask: UInt32(mask), blocked: blocked, ignored: ignored, descriptors: descriptors,
-                              workingDirectory: [UInt8(ascii: "/")])
+        var state = InheritedState(umask: UInt32(mask), blocked: blocked, ignored: ignored, descriptors: descriptors,
+                                   workingDirectory: [UInt8(ascii: "/")])
+        state.parentDeathSignal = UInt32(clamping: ckvm_parent_death_signal())
+        return state
+    }
+
+    /// Makes `parentDeathSignal` the runner's, for its guest (the host's PR_SET_PDEATHSIG:
+    /// `ckvm_set_parent_death_signal`); nothing when there is none.
+    public func adoptParentDeathSignal() {
+        guard parentDeathSignal != 0 else { return }
+        _ = ckvm_set_parent_death_signal(Int32(parentDeathSignal))
     }
 
     public init(umask: UInt32, blocked: UInt64, ignored: UInt64, descriptors: [Descriptor], workingDirectory: [UInt8]) {

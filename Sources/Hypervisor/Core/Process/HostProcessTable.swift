@@ -39,6 +39,8 @@ public final class HostProcessTable {
                 return -Int64(EFAULT)
             }
             return 0
+        case UK_PROC_PARENT_DEATH_SIGNAL.rawValue:
+            return Int64(ckvm_set_parent_death_signal(Int32(clamping: request.arguments[0])))
         case UK_PROC_STOP.rawValue:
             ckvm_stop_self(Int32(clamping: request.arguments[0]))
             return 0
@@ -72,7 +74,7 @@ public final class HostProcessTable {
         return anyGuestProcess && GuestProcessTree.contains(pid_t(pid))
     }
 
-    /// getpgid, setpgid, getsid, setsid on the host's processes.
+    /// getpgid, setpgid, getsid, setsid and getppid on the host's processes.
     func group(operation: Int64, pid: Int64, pgid: Int64) -> Int64 {
         let inquiry = operation == Int64(UK_GROUP_GETPGID.rawValue) || operation == Int64(UK_GROUP_GETSID.rawValue)
         guard mayName(pid, anyGuestProcess: inquiry) else { return -Int64(ESRCH) }
@@ -85,6 +87,7 @@ public final class HostProcessTable {
             result = setpgid(target, pid_t(pgid))
         case Int64(UK_GROUP_GETSID.rawValue): result = getsid(target)
         case Int64(UK_GROUP_SETSID.rawValue): result = setsid()
+        case Int64(UK_GROUP_GETPPID.rawValue): result = getppid()
         default: return -Int64(EINVAL)
         }
         return result < 0 ? -Int64(Glibc.errno) : Int64(result)

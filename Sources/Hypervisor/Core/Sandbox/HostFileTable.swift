@@ -1,6 +1,7 @@
 import CLinux
 import Glibc
 import SystemPackage
+import UnikernelABI
 
 /// Why the guest's root directory could not be set up.
 public enum SandboxError: Error, Equatable, CustomStringConvertible {
@@ -240,9 +241,15 @@ public final class HostFileTable {
         return 0
     }
 
-    /// Answers TCGETS, TIOCGWINSZ, FIONREAD or TIOCOUTQ (SIOCOUTQ) for a handle into
-    /// `argument`. Returns 0 or -errno.
-    public func terminalControl(handle: Int32, request: UInt32, into argument: UnsafeMutableRawBufferPointer) -> Int64 {
+    /// Answers TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ (SIOCOUTQ), TIOCGPGRP or TIOCGSID for a
+    /// handle into `argument`, sets the foreground process group from it (TIOCSPGRP), or makes
+    /// the terminal the runner's controlling terminal (TIOCSCTTY, never stealing it from
+    /// another session) or gives it up (TIOCNOTTY). The process groups and session are the
+    /// runner's, which are the guest process's. `flags` UK_IOCTL_TTOU_IGNORED: the guest
+    /// ignores or blocks SIGTTOU. Returns 0 or -errno (ENOTTY from the host for a descriptor
+    /// that is no terminal).
+    public func terminalControl(handle: Int32, request: UInt32, flags: UInt32 = 0,
+                                into argument: UnsafeMutableRawBufferPointer) -> Int64 {
         guard let fd = descriptors[handle] else { return -Int64(EBADF) }
         let needed: Int
         switch UInt(request) {
@@ -250,14 +257,38 @@ public final class HostFileTable {
         case UInt(TIOCGWINSZ): needed = 8
         case UInt(FIONREAD): needed = 4 // an int: bytes (or an inotify instance's event bytes) ready to read
         case UInt(TIOCOUTQ): needed = 4 // an int: bytes not yet sent (SIOCOUTQ on a socket)
+        case UInt(TIOCGPGRP), UInt(TIOCGSID), UInt(TIOCSPGRP): needed = 4 // a pid_t
+        case UInt(TIOCSCTTY), UInt(TIOCNOTTY):
+            // Force 0: a terminal that is another session's controlling terminal stays its own
+            // (EPERM), whatever privileges the runner has.
+            return ckvm_ioctl_value(fd, UInt(request), 0) < 0 ? -Int64(Glibc.errno) : 0
         default: return -Int64(ENOTTY)
         }
         guard argument.count >= needed else { return -Int64(EFAULT) }
         var scratch = [UInt8](repeating: 0, count: 64)
-        let result = scratch.withUnsafeMutableBytes { ckvm_ioctl_ptr(fd, UInt(request), $0.baseAddress) }
+        if UInt(request) == UInt(TIOCSPGRP) {
+            for index in 0..<needed { scratch[index] = argument[index] }
+        }
+        let quiet = UInt(request) == UInt(TIOCSPGRP) && flags & UK_IOCTL_TTOU_IGNORED != 0
+        let result = HostFileTable.withTerminalStopsBlocked(quiet) {
+            scratch.withUnsafeMutableBytes { ckvm_ioctl_ptr(fd, UInt(request), $0.baseAddress) }
+        }
         guard result >= 0 else { return -Int64(Glibc.errno) }
         argument.copyBytes(from: scratch.prefix(needed))
         return 0
+    }
+
+    /// Runs `body` with SIGTTOU blocked in this thread when `blocked`: the host kernel then lets
+    /// a background process change its terminal's foreground group, as Linux lets a caller
+    /// that ignores or blocks SIGTTOU (the runner itself always catches it, for the guest).
+    static func withTerminalStopsBlocked<T>(_ blocked: Bool, _ body: () -> T) -> T {
+        guard blocked else { return body() }
+        var stops = sigset_t(), previous = sigset_t()
+        sigemptyset(&stops)
+        sigaddset(&stops, SIGTTOU)
+        pthread_sigmask(SIG_BLOCK, &stops, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        return body()
     }
 
     /// Runs one blocking host call. EINTR is not retried: the only signals the
