@@ -118,6 +118,7 @@ struct HypervisorCommand {
         // The parent-death signal the exec kept (or the runner's caller set): the guest's from
         // now on, delivered to it rather than acted on by the runner (an early death of the
         // parent finds the handler in place).
+        Machine.followParent()
         configuration.inherited?.adoptParentDeathSignal()
         if let fd = options.traceFD {
             guard fcntl(fd, F_GETFD) >= 0 else { return fail("--trace-fd \(fd) is not an open descriptor", status: 125) }

@@ -432,54 +432,77 @@ void ckvm_atomic_or64(uint64_t *word, uint64_t bits) {
     __atomic_fetch_or(word, bits, __ATOMIC_SEQ_CST);
 }
 
-/* prctl(PR_SET_PDEATHSIG) for the guest. The host kernel keeps the runner's pdeath_signal as
-   Linux keeps a process's: cleared in a forked child, kept across the runner's execve. It is
-   never the guest's signal itself but the notice signal, which this handler turns into the
-   guest's, sent by the parent that died (Linux sends it as SI_USER from the exiting parent):
-   the runner acts on some signals itself (SIGALRM, SIGINT, SIGTERM, its tick and kick), and
-   the host sends a pdeath signal whenever the thread that forked the runner ends, while the
-   guest's parent is the whole parent runner. So a notice counts only once the runner has a
-   new parent (getppid() is no longer the sender: the parent's last thread is gone), and once
-   per parent; a notice from any other sender is no parent's death and is dropped. */
+/* The runner's parent, followed with the host's PR_SET_PDEATHSIG. The host keeps a process's
+   pdeath_signal as Linux does (cleared in a forked child, kept across execve), and sends it
+   whenever the thread that forked the runner ends, while the guest's parent is the whole
+   parent runner. So the host value is always the notice signal, armed for every runner
+   (ckvm_track_parent), and a notice counts only once the runner has a new parent (getppid()
+   is no longer the sender: the parent's last thread is gone), once per parent; a notice from
+   any other sender is no parent's death and is dropped. A counted notice asks the run loop to
+   give the guest its new parent (ckvm_take_parent_change), and becomes the guest's own
+   PR_SET_PDEATHSIG signal when it set one, sent by the parent that died (Linux sends it as
+   SI_USER from the exiting parent). The notice is never the guest's signal itself: the
+   runner acts on some signals itself (SIGALRM, SIGINT, SIGTERM, its tick and kick). */
 static volatile int parent_death_signal;
 static volatile pid_t parent_death_parent;
+static volatile sig_atomic_t parent_changed;
+static volatile int parent_tracked;
 
 static void on_parent_death(int signo, siginfo_t *info, void *context) {
     (void)signo;
     (void)context;
-    int guest = parent_death_signal;
-    if (guest <= 0 || guest > 64 || info == NULL || info->si_code != SI_USER || info->si_pid != parent_death_parent) {
+    if (info == NULL || info->si_code != SI_USER || info->si_pid != parent_death_parent) {
         return;
     }
     pid_t parent = getppid();
     if (parent == parent_death_parent) {
         return;  /* one thread of the parent runner ended; the parent lives on */
     }
-    /* Reparented: the next parent's death signals again, as on Linux. */
+    /* Reparented: the next parent's death notifies again, as on Linux. */
     parent_death_parent = parent;
-    forwarded_senders[guest] = (uint64_t)(uint32_t)info->si_pid | (uint64_t)info->si_uid << 32;
-    on_forwarded(guest);
+    parent_changed = 1;
+    int guest = parent_death_signal;
+    if (guest > 0 && guest <= 64) {
+        forwarded_senders[guest] = (uint64_t)(uint32_t)info->si_pid | (uint64_t)info->si_uid << 32;
+        on_forwarded(guest);
+    } else {
+        stop_thread_run();
+        kick_other_vcpu_threads();
+    }
+}
+
+int ckvm_track_parent(void) {
+    parent_death_parent = getppid();
+    if (install_info(parent_death_notice(), on_parent_death) != 0
+        || prctl(PR_SET_PDEATHSIG, (unsigned long)parent_death_notice()) != 0) {
+        return -errno;
+    }
+    parent_tracked = 1;
+    /* A parent that died before the notice was armed sent nothing: look once. */
+    if (getppid() != parent_death_parent) {
+        parent_death_parent = getppid();
+        parent_changed = 1;
+    }
+    return 0;
+}
+
+int ckvm_take_parent_change(void) {
+    int changed = parent_changed;
+    parent_changed = 0;
+    return changed;
 }
 
 int ckvm_set_parent_death_signal(int signo) {
     if (signo < 0 || signo > 64) {
         return -EINVAL;
     }
-    if (signo != 0) {
-        parent_death_parent = getppid();
-        if (install_info(parent_death_notice(), on_parent_death) != 0) {
-            return -errno;
+    if (!parent_tracked) {
+        int error = ckvm_track_parent();
+        if (error != 0) {
+            return error;
         }
     }
     parent_death_signal = signo;
-    if (prctl(PR_SET_PDEATHSIG, (unsigned long)(signo != 0 ? parent_death_notice() : 0)) != 0) {
-        int error = errno;
-        parent_death_signal = 0;
-        return -error;
-    }
-    if (signo == 0) {
-        install_flags(parent_death_notice(), SIG_DFL, 0);
-    }
     return 0;
 }
 
@@ -502,11 +525,11 @@ void ckvm_reset_after_fork(int forward_termination) {
     thread_kicked = 0;
     thread_timer_created = 0;
     termination_forwarded = forward_termination;
-    /* The host kernel cleared the child's pdeath_signal: the notice means nothing here. */
-    if (parent_death_signal != 0) {
-        parent_death_signal = 0;
-        install_flags(parent_death_notice(), SIG_DFL, 0);
-    }
+    /* The host kernel cleared the child's pdeath_signal (and Linux the guest's): follow the
+       new parent, the forking runner. */
+    parent_death_signal = 0;
+    parent_changed = 0;
+    ckvm_track_parent();
 }
 
 int ckvm_interrupt_wanted(void) {

@@ -53,8 +53,18 @@ struct Process {
     /// Where the initial stack put argv, envp and auxv (/proc/<pid>/cmdline, environ, auxv, stat).
     var startLayout = InitialStack.Layout()
 
-    /// getppid: the host parent's pid for the first program, the forking process's for a child.
-    var parentPid = 0
+    /// getppid: the host parent's pid for the first program, the forking process's for a child,
+    /// and after the parent's death the process it was reparented to. It lives in the boot
+    /// information page, where the host writes it at start and whenever the runner's parent
+    /// changes (a parent-death notice), so that reading it needs no exit.
+    var parentPid: Int {
+        get { Int(Process.parentPidWord.load(as: UInt32.self)) }
+        set { Process.parentPidWord.storeBytes(of: UInt32(truncatingIfNeeded: newValue), as: UInt32.self) }
+    }
+
+    private static var parentPidWord: UnsafeMutableRawPointer {
+        DirectMap.pointer(UInt64(UK_BOOT_INFO_PHYS) + UInt64(MemoryLayout<uk_boot_info>.offset(of: \uk_boot_info.ppid)!))
+    }
 
     init() {}
 

@@ -309,14 +309,8 @@ enum ForkSyscalls {
         try Errno.check(Hypercall.process(UK_PROC_KILL, Int64(pid), Int64(signal)))
     }
 
-    /// getppid: the host's answer, since a parent that dies leaves its children to another
-    /// process (Linux's reparenting, which a PR_SET_PDEATHSIG child checks for); the pid
-    /// recorded at fork or start when the host cannot say.
-    static func getppid(_ a: SyscallArguments) throws(Errno) -> Int {
-        let parent = Hypercall.process(UK_PROC_GROUP, Int64(UK_GROUP_GETPPID.rawValue), 0, 0)
-        if parent >= 0 { currentProcess.parentPid = Int(parent) }
-        return currentProcess.parentPid
-    }
+    /// getppid: kept fresh by the host (Process.parentPid), including after a reparenting.
+    static func getppid(_ a: SyscallArguments) throws(Errno) -> Int { currentProcess.parentPid }
 }
 
 @_cdecl("uk_fork_child_main")

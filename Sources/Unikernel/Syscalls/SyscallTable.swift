@@ -144,7 +144,7 @@ enum SyscallTable {
         .init(107, "geteuid", .implemented, "from boot info", ProcessSyscalls.geteuid),
         .init(108, "getegid", .implemented, "from boot info", ProcessSyscalls.getegid),
         .init(109, "setpgid", .implemented, "the host's, for the caller and its children", ProcessSyscalls.setpgid),
-        .init(110, "getppid", .implemented, "the host's: the parent runner, or after its death the process the runner was reparented to", ForkSyscalls.getppid),
+        .init(110, "getppid", .implemented, "the parent runner, or after its death the process the runner was reparented to (the host rewrites it on a parent-death notice; no exit)", ForkSyscalls.getppid),
         .init(111, "getpgrp", .implemented, "the host's process group", ProcessSyscalls.getpgrp),
         .init(112, "setsid", .implemented, "the host's setsid", ProcessSyscalls.setsid),
         .init(115, "getgroups", .implemented, "no supplementary groups", SystemSyscalls.getgroups),

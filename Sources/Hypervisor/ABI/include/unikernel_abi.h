@@ -203,7 +203,8 @@ typedef struct uk_boot_info {
        n * UK_CPU_TABLES_SIZE and is created by the host at start; vCPU 0 runs the kernel's
        start-up, the others start when the kernel asks (UK_HC_START_CPU). */
     uint32_t cpu_count;
-    uint32_t ppid;               /* getppid() (the runner's parent) */
+    uint32_t ppid;               /* getppid() (the runner's parent): the host rewrites it when a
+                                    parent-death notice finds the runner reparented */
 
     /* After execve: what the process kept (uk_inherited_state and what follows it); size 0
        for a first program (stdin, stdout, stderr, the runner's umask, nothing blocked). */
@@ -402,8 +403,6 @@ enum uk_group_op {
     UK_GROUP_SETPGID = 1,
     UK_GROUP_GETSID = 2,     /* result = the session id */
     UK_GROUP_SETSID = 3,     /* result = the new session id */
-    UK_GROUP_GETPPID = 4,    /* result = the caller's parent now (once the parent has died, the
-                                process it was reparented to, as Linux's getppid) */
 };
 
 /* What a process keeps across execve (and a new runner gives its kernel, boot info

@@ -113,6 +113,10 @@ int ckvm_set_parent_death_signal(int signo);
 /* The guest's parent-death signal as the host kernel keeps it (0: none): what a runner
    started by another program inherits from it. */
 int ckvm_parent_death_signal(void);
+/* Follows the runner's parent (the host's pdeath notice, kvm.c): from now on a reparenting
+   is reported once by ckvm_take_parent_change(). Returns 0 or -errno. */
+int ckvm_track_parent(void);
+int ckvm_take_parent_change(void);
 /* In a forked child: forgets the parent's vCPU threads, timers and pending signals; with
    `forward_termination`, SIGINT and SIGTERM are forwarded to the guest from now on. */
 void ckvm_reset_after_fork(int forward_termination);

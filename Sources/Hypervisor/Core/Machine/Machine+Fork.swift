@@ -86,6 +86,7 @@ extension Machine {
         let first = try newVM.createVirtualCPU(id: 0)
         try first.setCPUID(cpuid)
         vm = newVM
+        noteParentChange()
         vcpus = VirtualCPUSet(first: first, count: vcpus.count)
         runState = RunState()
         isForkedChild = true
@@ -107,8 +108,9 @@ extension Machine {
         _ = runState.entering(cpu: 0)
         if let timeout = configuration.timeout { _ = ckvm_arm_timeout(UInt64(max(1, timeout * 1000))) }
         let own = runLoop(VCPUContext(index: 0, vcpu: vcpu))
-        let outcome = runState.stop(with: own)
+        let stopped = runState.stop(with: own)
         runState.joinOthers()
+        let outcome = explained(stopped)
         _ = handler.flushPendingWrite()
         return outcome
     }

@@ -369,8 +369,9 @@ extension Machine {
 
         PhaseTimer.shared.mark("first-run")
         let own = runLoop(VCPUContext(index: 0, vcpu: vcpu))
-        let outcome = runState.stop(with: own)
+        let stopped = runState.stop(with: own)
         runState.joinOthers()
+        let outcome = explained(stopped)
         traceUnfinishedCall(of: outcome)
         // A guest stopped from outside (or dead) cannot flush its write-behind
         // buffer: write it out here, as Linux keeps a killed process's writes.
@@ -493,6 +494,7 @@ extension Machine {
         if ckvm_take_tick() != 0 { context.interruptPending = true }
         if ckvm_take_kick() != 0 { context.interruptPending = true }
         if let outcome = runState.outcome { return outcome }
+        if ckvm_take_parent_change() != 0 { noteParentChange() }
         let forwarded = ckvm_take_forwarded()
         if forwarded != 0, forwardToGuest(forwarded) { context.interruptPending = true }
         let signal = ckvm_take_pending_signal()
@@ -502,6 +504,16 @@ extension Machine {
         case SIGINT, SIGTERM: return .interrupted(signal: signal)
         default: return nil
         }
+    }
+
+    /// From now on the runner follows its parent (ckvm_track_parent): a reparenting reaches the
+    /// guest's getppid, and its PR_SET_PDEATHSIG signal may be armed. Called once at start,
+    /// after the parent-death signal a caller set was read (InheritedState.ofThisProcess).
+    public static func followParent() { _ = ckvm_track_parent() }
+
+    /// Gives the kernel the runner's parent now (uk_boot_info.ppid, which getppid reads).
+    func noteParentChange() {
+        try? memory.store(UInt32(getppid()), at: UK_BOOT_INFO_PHYS + UInt64(MemoryLayout<uk_boot_info>.offset(of: \uk_boot_info.ppid)!))
     }
 
     /// The vCPU's instruction and stack pointers, for failure messages.

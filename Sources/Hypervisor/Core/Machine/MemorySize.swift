@@ -54,25 +54,15 @@ public enum HostMemoryLimit {
     /// The cgroup v2 memory.max of this process's group, when it sets one.
     static func cgroupLimit() -> UInt64? {
         // "0::/path" names the group in the unified hierarchy.
-        guard let membership = readSmallFile("/proc/self/cgroup"),
+        guard let membership = HostTextFile.read("/proc/self/cgroup"),
               let line = membership.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else { return nil }
         let path = String(line.dropFirst(3))
-        guard let text = readSmallFile("/sys/fs/cgroup" + (path == "/" ? "" : path) + "/memory.max") else { return nil }
+        guard let text = HostTextFile.read("/sys/fs/cgroup" + (path == "/" ? "" : path) + "/memory.max") else { return nil }
         return parseCgroupLimit(text)
     }
 
     /// A memory.max value: a byte count, or "max" (no limit: nil).
     static func parseCgroupLimit(_ text: String) -> UInt64? {
         UInt64(String(text.prefix { $0 != "\n" && $0 != " " }))
-    }
-
-    private static func readSmallFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        return String(decoding: buffer[0..<count], as: UTF8.self)
     }
 }

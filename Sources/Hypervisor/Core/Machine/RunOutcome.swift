@@ -6,8 +6,8 @@ public enum RunOutcome: Sendable {
     case killed(signal: Int32)
     /// The application died of a CPU exception (or executed `hlt`).
     case crashed(report: String, signal: Int32)
-    /// `--timeout` expired.
-    case timedOut(seconds: Double)
+    /// `--timeout` expired; `detail` says what the guest was doing (TimeoutReport).
+    case timedOut(seconds: Double, detail: String = "")
     /// The hypervisor received SIGINT or SIGTERM.
     case interrupted(signal: Int32)
     /// The kernel faulted (a bug in the kernel, not the program's crash); `report` is the
@@ -34,7 +34,7 @@ public enum RunOutcome: Sendable {
         switch self {
         case .exited, .killed: return nil
         case let .crashed(report, _): return report
-        case let .timedOut(seconds): return "hypervisor: guest stopped after the \(seconds)-second timeout"
+        case let .timedOut(seconds, detail): return "hypervisor: guest stopped after the \(seconds)-second timeout\(detail)"
         case let .interrupted(signal): return "hypervisor: guest stopped by signal \(signal)"
         case let .kernelBug(report): return report
         case let .failed(message): return "hypervisor: \(message)"

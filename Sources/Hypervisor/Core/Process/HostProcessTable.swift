@@ -87,7 +87,6 @@ public final class HostProcessTable {
             result = setpgid(target, pid_t(pgid))
         case Int64(UK_GROUP_GETSID.rawValue): result = getsid(target)
         case Int64(UK_GROUP_SETSID.rawValue): result = setsid()
-        case Int64(UK_GROUP_GETPPID.rawValue): result = getppid()
         default: return -Int64(EINVAL)
         }
         return result < 0 ? -Int64(Glibc.errno) : Int64(result)
