@@ -96,18 +96,26 @@ static void show_poll(const char *label, int fd, int timeout) {
            p.revents & ~(POLLIN | POLLHUP) ? " other" : "");
 }
 
-/* A child that waits for one byte on `gate` (or its end of file), then exits with `status`. */
+/* A child that waits for one byte on `gate` (or its end of file), then exits with `status`;
+   it has started (and its signal dispositions are its own) when this returns. */
 static pid_t gated_child(int gate[2], int status) {
-    if (pipe(gate) != 0) return -1;
+    int started[2];
+    if (pipe(gate) != 0 || pipe(started) != 0) return -1;
     pid_t pid = fork();
     if (pid == 0) {
         close(gate[1]);
+        close(started[0]);
         alarm(20);
+        (void)!write(started[1], "s", 1);
         char byte;
         (void)!read(gate[0], &byte, 1);
         _exit(status);
     }
     close(gate[0]);
+    close(started[1]);
+    char byte;
+    (void)!read(started[0], &byte, 1);
+    close(started[0]);
     return pid;
 }
 
