@@ -2,6 +2,8 @@
 #include "include/clinux_process.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -88,4 +90,30 @@ long clinux_sysv(long number, long a0, long a1, long a2, long a3, long a4) {
 
 int clinux_private_ipc_namespace(void) {
     return unshare(CLONE_NEWIPC) == 0 ? 0 : -errno;
+}
+
+int clinux_pidfd_open(int pid) {
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    return fd < 0 ? -errno : (int)fd;
+}
+
+int clinux_pidfd_send_signal(int fd, int signal, unsigned flags) {
+    return syscall(SYS_pidfd_send_signal, fd, signal, NULL, flags) == 0 ? 0 : -errno;
+}
+
+int clinux_pidfd_pid(int fd) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+    int info = open(path, O_RDONLY | O_CLOEXEC);
+    if (info < 0) return -EBADF;
+    char text[2048];
+    ssize_t length = read(info, text, sizeof text - 1);
+    close(info);
+    if (length <= 0) return -EBADF;
+    text[length] = 0;
+    /* Only a pidfd's fdinfo has a "Pid:" line (the pid in the reader's namespace, -1 once reaped). */
+    const char *line = strstr(text, "\nPid:\t");
+    if (line == NULL) return -EBADF;
+    long pid = strtol(line + 6, NULL, 10);
+    return pid > 0 && pid <= 0x7fffffff ? (int)pid : 0;
 }

@@ -30,6 +30,8 @@ enum HostKind: Int32 {
     case inotify = 1
     /// A host socket (SocketSyscalls), non-blocking on the host like an inotify instance.
     case socket = 2
+    /// A host pidfd (PidfdSyscalls): the guest's O_NONBLOCK is its own, the host's always blocks.
+    case pidfd = 3
 }
 
 /// The process's file-descriptor table: index = fd. Descriptors 0, 1 and 2

@@ -202,6 +202,10 @@ enum FileSyscalls {
 
     private static func openResolved(_ path: [UInt8], flags: Int, mode: UInt32) throws(Errno) -> Int {
         let oNofollow = 0o400000
+        // As Linux's build_open_how: O_PATH keeps only O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC
+        // besides itself (musl's open adds O_LARGEFILE, which the host's openat2 would refuse).
+        let oPath = 0o10000000
+        let flags = flags & oPath != 0 ? flags & (oPath | oDirectory | oNofollow | 0o2000000) : flags
         // As Linux's do_sys_openat2: the descriptor is reserved before the path is looked up.
         _ = try currentProcess.files.lowestFree()
         switch try KernelFileTree.lookup(path, followFinal: flags & oNofollow == 0) {

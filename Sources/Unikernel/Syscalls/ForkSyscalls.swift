@@ -250,19 +250,27 @@ enum ForkSyscalls {
     /// waitid(idtype, id, infop, options, rusage).
     static func waitid(_ a: SyscallArguments) throws(Errno) -> Int {
         let idtype = a.int32(0)
-        let options = a.uint32(3)
+        var options = a.uint32(3)
         guard options & ~(wNohang | wUntraced | wExited | wContinued | wNowait | wNothread | wAll | wClone) == 0,
               options & (wUntraced | wExited | wContinued) != 0 else { throw .EINVAL }
-        if idtype == pPidfd {
-            // As Linux for a descriptor that is no pidfd (none is: pidfd_open is not served).
-            guard a.int32(1) >= 0 else { throw .EINVAL }
-            throw .EBADF
-        }
-        guard idtype == pAll || idtype == pPid || idtype == pPgid else { throw .EINVAL }
+        guard idtype == pAll || idtype == pPid || idtype == pPgid || idtype == pPidfd else { throw .EINVAL }
         if idtype == pPid, a.int32(1) <= 0 { throw .EINVAL }
+        var id = idtype == pAll ? 0 : a.int32(1)
+        // A non-blocking pidfd makes a wait without WNOHANG answer EAGAIN while nothing changed.
+        var againWhenNone = false
+        if idtype == pPidfd {
+            guard id >= 0 else { throw .EINVAL }
+            let pidfd = try PidfdSyscalls.hostPidfd(id)
+            id = Int(pidfd.handle)
+            if pidfd.nonblocking, options & wNohang == 0 {
+                options |= wNohang
+                againWhenNone = true
+            }
+        }
         if a[2] != 0 { try UserMemory.validate(a[2], 128) }
         if a[4] != 0 { try UserMemory.validate(a[4], 144) }
-        guard let change = try waitForChild(idtype: idtype, id: idtype == pAll ? 0 : a.int32(1), options: options) else {
+        guard let change = try waitForChild(idtype: idtype, id: id, options: options) else {
+            if againWhenNone { throw .EAGAIN }
             return try storeNoChange(a[2])
         }
         if a[2] != 0 {

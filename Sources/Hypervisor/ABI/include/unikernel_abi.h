@@ -296,7 +296,8 @@ enum uk_process_op {
      * writable at that address in the parent, or keeps it for UK_PROC_VFORK_PENDING when
      * the parent has none there yet (the kernel lock is held: the tables stay as they are). */
     UK_PROC_FORK = 1,
-    /* waitid(idtype = arg0, id = arg1, options = arg2 | WNOHANG) over the runner's children,
+    /* waitid(idtype = arg0, id = arg1, options = arg2 | WNOHANG) over the runner's children
+     * (P_PIDFD: id is the pidfd's handle),
      * arg2 of WEXITED, WSTOPPED, WCONTINUED, WNOWAIT: buf <- uk_wait_result; result 0 (found
      * or none yet: pid 0) or -errno. */
     UK_PROC_WAIT = 2,
@@ -377,6 +378,22 @@ enum uk_process_op {
      * descendants (the host's getrusage(RUSAGE_CHILDREN)): buf <- uint64_t user ns, system ns.
      * result 0 or -errno. */
     UK_PROC_CHILD_USAGE = 17,
+    /* pidfd_open(pid = arg0) for one of the guest's processes (arg1 = 0; PIDFD_NONBLOCK is
+     * the guest's flag alone): the host opens a pidfd on the host process, a pidfd of the
+     * host kernel's (poll, waitid(P_PIDFD) and signals are the host's), once it has checked
+     * that the process is the guest's (GuestProcessTree); result = its handle, -ESRCH for a
+     * pid that names no guest process, -EINVAL for a pid <= 0 or flags. */
+    UK_PROC_PIDFD_OPEN = 18,
+    /* pidfd_send_signal(handle arg0, signal arg1, no siginfo, flags & UK_PIDFD_SIGNAL_SCOPE):
+     * -EBADF when the handle is no pidfd, -ESRCH when its process was reaped or is not the
+     * guest's. A pidfd of the calling process sends nothing and answers UK_PIDFD_SELF (the
+     * kernel delivers the signal itself); with PIDFD_SIGNAL_PROCESS_GROUP (4) the host signals
+     * the guest's other processes of that group and answers UK_PIDFD_SELF when the caller is
+     * in it too. flags UK_PIDFD_INFO_MISMATCH: the caller's siginfo names another signal
+     * (-EINVAL once the handle is known to be a pidfd); UK_PIDFD_SELF_ONLY: its siginfo may
+     * only go to the caller (-EPERM for any other process). Another process gets the signal
+     * alone, as kill sends it. */
+    UK_PROC_PIDFD_SIGNAL = 19,
     /* prctl(PR_SET_PDEATHSIG): signal arg0 (0: none, else 1..64) reaches the guest when the
      * runner's parent (the guest's parent) dies, as Linux's pdeath_signal: delivered to the
      * guest as one another process sent, with the dead parent as its sender (the host's
@@ -385,6 +402,14 @@ enum uk_process_op {
      * result 0 or -EINVAL. */
     UK_PROC_PARENT_DEATH_SIGNAL = 20,
 };
+
+/* UK_PROC_PIDFD_SIGNAL: the signal is for the calling process (the kernel delivers it). */
+#define UK_PIDFD_SELF 1
+/* UK_PROC_PIDFD_SIGNAL flags: Linux's PIDFD_SIGNAL_THREAD, _THREAD_GROUP, _PROCESS_GROUP. */
+#define UK_PIDFD_SIGNAL_SCOPE 0x7u
+#define UK_PIDFD_SIGNAL_PROCESS_GROUP 0x4u
+#define UK_PIDFD_INFO_MISMATCH 0x40000000u
+#define UK_PIDFD_SELF_ONLY 0x80000000u
 
 /* The kernel heap's arena: lower-half addresses that hold the kernel's own objects, never
  * the program's (no system call maps, reads or writes there; a vfork child's copy-back
@@ -434,6 +459,9 @@ typedef struct uk_inherited_fd {
 /* A host socket the host made for the guest (UK_FILE_SOCKET): always non-blocking on the
  * host, while the guest's O_NONBLOCK says whether its calls wait. */
 #define UK_HOST_KIND_SOCKET  2
+/* A host pidfd (UK_PROC_PIDFD_OPEN): the guest's O_NONBLOCK is its own (waitid answers
+ * EAGAIN), the host descriptor always blocks. */
+#define UK_HOST_KIND_PIDFD   3
 
 /* UK_PROC_EXEC's buffer: this header, the state (uk_inherited_state with its fds and cwd),
  * then the program's absolute guest path (path_len bytes), the name exec was given

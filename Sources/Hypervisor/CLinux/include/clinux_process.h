@@ -48,4 +48,14 @@ long clinux_sysv(long number, long a0, long a1, long a2, long a3, long a4);
    CAP_SYS_ADMIN): 0, or -errno. */
 int clinux_private_ipc_namespace(void);
 
+/* pidfd_open(pid, 0): a new (close-on-exec) pidfd, or -errno. */
+int clinux_pidfd_open(int pid);
+
+/* pidfd_send_signal(fd, signal, NULL, flags): 0 or -errno. */
+int clinux_pidfd_send_signal(int fd, int signal, unsigned flags);
+
+/* The pid that pidfd `fd` refers to (the Pid: line of its fdinfo): > 0, 0 when its process
+   has been reaped, or -EBADF when `fd` is no pidfd. */
+int clinux_pidfd_pid(int fd);
+
 #endif

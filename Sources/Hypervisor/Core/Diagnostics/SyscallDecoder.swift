@@ -159,6 +159,7 @@ public struct SyscallDecoder {
             "rseq": [.pointer, .size, .hexValue, .hexValue],
             "kill": [.signed, .symbolic(.signal)], "tkill": [.signed, .symbolic(.signal)],
             "tgkill": [.signed, .signed, .symbolic(.signal)],
+            "pidfd_open": [.signed, .hexValue], "pidfd_send_signal": [.fd, .symbolic(.signal), .pointer, .hexValue],
             "sched_getaffinity": [.signed, .size, .pointer],
             "prctl": [.signed, .hexValue, .hexValue, .hexValue, .hexValue],
             "poll": [.pointer, .size, .signed], "ppoll": [.pointer, .size, .pointer, .pointer, .size],

@@ -24,7 +24,18 @@ extension Machine {
         // And one process tree (the guest's processes are those that hold its marker).
         GuestProcessTree.establish()
         fflush(nil)
+        // SIGINT and SIGTERM stay blocked from here until the child's run loop forwards them to
+        // its guest (ckvm_install_signal_handlers unblocks them): one sent to the child right
+        // after the fork would otherwise reach the handler it inherited, which records it for
+        // a run the child's reset then forgets, and the signal would be lost.
+        var terminations = sigset_t()
+        var previousMask = sigset_t()
+        sigemptyset(&terminations)
+        sigaddset(&terminations, SIGINT)
+        sigaddset(&terminations, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &terminations, &previousMask)
         let pid = callLock.withLock { Glibc.fork() }
+        if pid != 0 { pthread_sigmask(SIG_SETMASK, &previousMask, nil) }
         if pid == 0 {
             // A vfork child's own gate is its parent's business, not its children's.
             if let inherited = vforkGate { Glibc.close(inherited); vforkGate = nil }

@@ -21,7 +21,7 @@ public final class HostProcessTable {
         switch request.operation {
         case UK_PROC_WAIT.rawValue:
             guard let buffer = request.buffer, buffer.length >= UInt64(MemoryLayout<uk_wait_result>.size) else { return -Int64(EFAULT) }
-            let result = wait(idtype: request.arguments[0], id: request.arguments[1], options: request.arguments[2])
+            let result = wait(idtype: request.arguments[0], id: request.arguments[1], options: request.arguments[2], files: files)
             switch result {
             case let .failure(error): return -Int64(error.value)
             case let .success(found):
@@ -60,6 +60,10 @@ public final class HostProcessTable {
             return 0
         case UK_PROC_GROUP.rawValue:
             return group(operation: request.arguments[0], pid: request.arguments[1], pgid: request.arguments[2])
+        case UK_PROC_PIDFD_OPEN.rawValue:
+            return openPidfd(pid: request.arguments[0], flags: request.arguments[1], files: files)
+        case UK_PROC_PIDFD_SIGNAL.rawValue:
+            return signalThroughPidfd(handle: request.arguments[0], signal: request.arguments[1], flags: request.flags, files: files)
         default:
             return -Int64(ENOSYS)
         }
@@ -94,9 +98,17 @@ public final class HostProcessTable {
 
     /// The host's waitid(idtype, id, options | WNOHANG) with options of WEXITED, WSTOPPED,
     /// WCONTINUED and WNOWAIT (none of the first three: WEXITED): a child that ended, stopped
-    /// or continued (pid 0 when none has yet), or the errno (ECHILD: no such child).
-    func wait(idtype: Int64, id: Int64, options: Int64) -> Result<uk_wait_result, Int32Error> {
-        guard idtype >= 0, idtype <= 2, id >= 0, id <= Int64(Int32.max) else { return .failure(Int32Error(EINVAL)) }
+    /// or continued (pid 0 when none has yet), or the errno (ECHILD: no such child). For
+    /// P_PIDFD `id` is a handle of `files` (EBADF when it names nothing; the host kernel
+    /// answers EBADF for a descriptor that is no pidfd and ECHILD for a process that is no
+    /// child of the runner's).
+    func wait(idtype: Int64, id: Int64, options: Int64, files: HostFileTable) -> Result<uk_wait_result, Int32Error> {
+        guard idtype >= 0, idtype <= HostProcessTable.pidfdIdType, id >= 0, id <= Int64(Int32.max) else { return .failure(Int32Error(EINVAL)) }
+        var id = id
+        if idtype == HostProcessTable.pidfdIdType {
+            guard let descriptor = files.descriptor(Int32(id)) else { return .failure(Int32Error(EBADF)) }
+            id = Int64(descriptor)
+        }
         let events = Int32(truncatingIfNeeded: options) & (WEXITED | WSTOPPED | WCONTINUED)
         let flags = (events == 0 ? WEXITED : events) | (Int32(truncatingIfNeeded: options) & WNOWAIT) | WNOHANG
         var change = clinux_child_change()

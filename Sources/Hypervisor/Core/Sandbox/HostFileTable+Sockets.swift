@@ -473,8 +473,8 @@ extension HostFileTable {
                         let handle = adopt(fd)
                         guard handle >= 0 else { continue }
                         rights.storeBytes(of: Int32(handle), toByteOffset: Int(adopted) * 8, as: Int32.self)
-                        rights.storeBytes(of: socket ? UK_HOST_KIND_SOCKET : UK_HOST_KIND_PLAIN,
-                                          toByteOffset: Int(adopted) * 8 + 4, as: Int32.self)
+                        let kind = socket ? UK_HOST_KIND_SOCKET : clinux_pidfd_pid(fd) >= 0 ? UK_HOST_KIND_PIDFD : UK_HOST_KIND_PLAIN
+                        rights.storeBytes(of: kind, toByteOffset: Int(adopted) * 8 + 4, as: Int32.self)
                         adopted += 1
                     }
                 }
