@@ -65,7 +65,7 @@ final class FixtureSpecTests: XCTestCase {
         let cases = [
             "# conformance-exit: 256", "# conformance-exit: x", "# conformance-env: =V", "# conformance-env: NOEQUALS",
             "# conformance-args: \"open", "# conformance-stdin: \\q", "# conformance-stdin: \\x4",
-            "# conformance-timeout: 0", "# conformance-exit",
+            "# conformance-timeout: 0", "# conformance-exit", "# conformance-stdin-terminal: no",
         ]
         for line in cases {
             XCTAssertThrowsError(try parseAsm("# Checks.\n" + line), line) { error in
@@ -73,6 +73,13 @@ final class FixtureSpecTests: XCTestCase {
                     return XCTFail("\(line): \(error)")
                 }
             }
+        }
+    }
+
+    func testTerminalStdinExcludesStdinBytes() throws {
+        XCTAssertTrue(try parseAsm("# Checks.\n# conformance-stdin-terminal: yes\n").stdinIsTerminal)
+        XCTAssertThrowsError(try parseAsm("# Checks.\n# conformance-stdin-terminal: yes\n# conformance-stdin: x\n")) { error in
+            guard case .malformedDirective(_, _, "stdin-terminal", _)? = error as? FixtureError else { return XCTFail("\(error)") }
         }
     }
 

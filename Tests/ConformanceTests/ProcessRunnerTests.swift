@@ -32,6 +32,15 @@ final class ProcessRunnerTests: XCTestCase {
         XCTAssertEqual(String(decoding: outcome.stdout, as: UTF8.self), "0 1 2 3 ")
     }
 
+    func testTerminalStdinIsAFreshPseudoTerminalNoOneControls() async throws {
+        var request = ProcessRequest(executable: "/bin/sh", arguments: ["sh", "-c", "test -t 0 && echo terminal; tty | cut -c1-9"],
+                                     environment: [], workingDirectory: "/", timeoutSeconds: 10)
+        request.stdinIsTerminal = true
+        let outcome = try await ProcessRunner.run(request)
+        XCTAssertEqual(outcome.status, .exited(0))
+        XCTAssertEqual(String(decoding: outcome.stdout, as: UTF8.self), "terminal\n/dev/pts/\n")
+    }
+
     func testDeathBySignalIsReportedAsSignal() async throws {
         let outcome = try await sh("kill -SEGV $$")
         XCTAssertEqual(outcome.status, .signaled(11))

@@ -11,6 +11,9 @@ public struct FixtureSpec: Sendable, Equatable {
     public var arguments: [String] = []
     /// The bytes the program reads on stdin (empty by default).
     public var stdin: [UInt8] = []
+    /// Whether stdin is a fresh pseudo-terminal instead (`conformance-stdin-terminal: yes`),
+    /// for job control on a real terminal.
+    public var stdinIsTerminal = false
     /// The program's whole environment as `KEY=VALUE` strings, in order; nothing is inherited.
     public var environment: [String] = []
     /// The exit status native Linux must produce (128+n for a death by signal n).
@@ -177,7 +180,7 @@ public enum StdoutComparison: String, Sendable, Equatable, CaseIterable {
 
 extension FixtureSpec {
     /// The directive keys a header may use, after the `conformance-` prefix.
-    public static let directiveKeys = ["args", "stdin", "env", "exit", "timeout", "memory", "compare",
+    public static let directiveKeys = ["args", "stdin", "stdin-terminal", "env", "exit", "timeout", "memory", "compare",
                                        "category", "libcs", "cflags", "ldflags", "link", "ignore-contents", "programs",
                                        "host-server", "host-server-file"]
 
@@ -217,6 +220,9 @@ extension FixtureSpec {
                 do throws(ShellWords.SyntaxError) { spec.arguments += try ShellWords.split(value) } catch { throw malformed(error.reason) }
             case "stdin":
                 do throws(Escapes.SyntaxError) { spec.stdin += try Escapes.decode(value) } catch { throw malformed(error.reason) }
+            case "stdin-terminal":
+                guard value == "yes" else { throw malformed("expected yes, got \"\(value)\"") }
+                spec.stdinIsTerminal = true
             case "env":
                 guard let equals = value.firstIndex(of: "="), equals != value.startIndex else {
                     throw malformed("expected KEY=VALUE, got \"\(value)\"")
@@ -322,6 +328,10 @@ extension FixtureSpec {
                                           reason: "there is no conformance-host-server: to serve it")
             }
             spec.hostServer?.files = serverFiles
+        }
+        if spec.stdinIsTerminal, !spec.stdin.isEmpty {
+            throw .malformedDirective(path: path, line: 1, key: "stdin-terminal",
+                                      reason: "a terminal stdin has no conformance-stdin: bytes")
         }
         guard !summaryLines.isEmpty else { throw .missingSummary(path: path) }
         spec.summary = summaryLines.joined(separator: " ")

@@ -65,11 +65,13 @@ public struct GuestExecutor: FixtureExecutor {
     public func run(binaryPath: String, spec: FixtureSpec, programs: [PlacedProgram],
                     timeoutSeconds: Double) async throws(RunError) -> Observation {
         try await runInFreshDirectory(programs: programs) { directory in
-            ProcessRequest(executable: hypervisorPath,
-                           arguments: arguments(directory: directory, binaryPath: binaryPath, spec: spec,
-                                                timeoutSeconds: timeoutSeconds),
-                           environment: spec.environment, stdin: spec.stdin,
-                           workingDirectory: directory, timeoutSeconds: timeoutSeconds + killGraceSeconds)
+            var request = ProcessRequest(executable: hypervisorPath,
+                                         arguments: arguments(directory: directory, binaryPath: binaryPath, spec: spec,
+                                                              timeoutSeconds: timeoutSeconds),
+                                         environment: spec.environment, stdin: spec.stdin,
+                                         workingDirectory: directory, timeoutSeconds: timeoutSeconds + killGraceSeconds)
+            request.stdinIsTerminal = spec.stdinIsTerminal
+            return request
         }
     }
 }

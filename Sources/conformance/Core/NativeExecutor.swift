@@ -16,9 +16,11 @@ public struct NativeExecutor: FixtureExecutor {
                     timeoutSeconds: Double) async throws(RunError) -> Observation {
         _ = coreDumpsDisabled
         return try await runInFreshDirectory(programs: programs) { directory in
-            ProcessRequest(executable: binaryPath, arguments: [binaryPath] + spec.arguments,
-                           environment: spec.environment, stdin: spec.stdin,
-                           workingDirectory: directory, timeoutSeconds: timeoutSeconds)
+            var request = ProcessRequest(executable: binaryPath, arguments: [binaryPath] + spec.arguments,
+                                         environment: spec.environment, stdin: spec.stdin,
+                                         workingDirectory: directory, timeoutSeconds: timeoutSeconds)
+            request.stdinIsTerminal = spec.stdinIsTerminal
+            return request
         }
     }
 }

@@ -14,6 +14,9 @@ public struct ProcessRequest: Sendable {
     public var environment: [String]
     /// The bytes the program reads on stdin; it then sees end of file.
     public var stdin: [UInt8]
+    /// Whether stdin is instead the terminal end of a fresh pseudo-terminal, which is no
+    /// process's controlling terminal (a session the program makes may take it).
+    public var stdinIsTerminal = false
     /// The working directory of the new process.
     public var workingDirectory: String
     /// After this many seconds the process group is killed with SIGKILL.
@@ -107,7 +110,12 @@ public enum ProcessRunner {
         guard FileManager.default.createFile(atPath: stdinPath, contents: Data(request.stdin)) else {
             throw .temporaryFiles(reason: "cannot write \(stdinPath)")
         }
-        let stdinFD = open(stdinPath, O_RDONLY | O_CLOEXEC)
+        let terminal = request.stdinIsTerminal ? PseudoTerminal() : nil
+        defer { terminal?.close() }
+        if request.stdinIsTerminal, terminal == nil {
+            throw .temporaryFiles(reason: "cannot open a pseudo-terminal: \(String(cString: strerror(errno)))")
+        }
+        let stdinFD = terminal.map { fcntl($0.terminal, F_DUPFD_CLOEXEC, 0) } ?? open(stdinPath, O_RDONLY | O_CLOEXEC)
         let stdoutFD = open(stdoutPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         let stderrFD = open(stderrPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         defer {
@@ -149,6 +157,38 @@ public enum ProcessRunner {
         )
         outcome.exceededOutputLimit = exceededOutputLimit
         return outcome
+    }
+
+    /// A pseudo-terminal pair opened without making it anyone's controlling terminal.
+    struct PseudoTerminal {
+        /// The multiplexer end, held open while the program runs (its input stays empty).
+        let controller: Int32
+        /// The terminal end the program gets as stdin.
+        let terminal: Int32
+
+        /// Linux's TIOCSPTLCK (unlock the terminal end) and TIOCGPTPEER (open it by the
+        /// multiplexer, without a path lookup).
+        static let unlockRequest: UInt = 0x4004_5431, openPeerRequest: UInt = 0x5441
+
+        init?() {
+            controller = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
+            guard controller >= 0 else { return nil }
+            var locked: Int32 = 0
+            guard ioctl(controller, Self.unlockRequest, &locked) == 0 else {
+                Glibc.close(controller)
+                return nil
+            }
+            terminal = ioctl(controller, Self.openPeerRequest, O_RDWR | O_NOCTTY | O_CLOEXEC)
+            guard terminal >= 0 else {
+                Glibc.close(controller)
+                return nil
+            }
+        }
+
+        func close() {
+            Glibc.close(terminal)
+            Glibc.close(controller)
+        }
     }
 
     private static func fileSize(_ fd: Int32) -> Int {
