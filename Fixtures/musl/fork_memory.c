@@ -23,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "include/fork.h"
+
 #define HEAP_SIZE (8 << 20)
 #define ANON_SIZE (2 << 20) /* first half touched before fork, second half never */
 #define BSS_WORDS (1 << 17) /* 1 MiB of long */
@@ -31,17 +33,6 @@
 static int g_int = 11;
 static char g_str[32] = "parent before fork";
 static long g_bss[BSS_WORDS];
-
-static pid_t xfork(void) {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        printf("fork failed: %s\n", strerror(errno));
-        exit(1);
-    }
-    return pid;
-}
 
 static int reap(pid_t pid) {
     int st = 0;

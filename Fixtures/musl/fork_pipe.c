@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "include/fork.h"
+
 static const char *signame(int sig) {
     switch (sig) {
     case SIGPIPE: return "SIGPIPE";
@@ -39,17 +41,6 @@ static const char *errname(int e) {
     case EINTR: return "EINTR";
     default: return "other";
     }
-}
-
-static pid_t xfork(void) {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        printf("fork failed: %s\n", strerror(errno));
-        exit(1);
-    }
-    return pid;
 }
 
 static int reap(pid_t pid) {

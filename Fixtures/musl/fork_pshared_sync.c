@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "include/fork.h"
+
 #define FUTEX_WAIT 0 /* not private: the word is in shared memory */
 #define FUTEX_WAKE 1
 
@@ -36,17 +38,6 @@ static const char *errname(int e) {
     case ENOTRECOVERABLE: return "ENOTRECOVERABLE";
     default: return "other";
     }
-}
-
-static pid_t xfork(void) {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        printf("fork failed: %s\n", strerror(errno));
-        exit(1);
-    }
-    return pid;
 }
 
 static int exit_status(pid_t pid) {

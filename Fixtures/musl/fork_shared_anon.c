@@ -17,20 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "include/fork.h"
+
 #define SIZE (1 << 20)
 #define PAGE 4096
 #define TURNS 20000
-
-static pid_t xfork(void) {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        printf("fork failed: %s\n", strerror(errno));
-        exit(1);
-    }
-    return pid;
-}
 
 static int exit_status(pid_t pid) {
     int st = 0;

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "include/fork.h"
+
 static const char *yesno(int b) { return b ? "yes" : "no"; }
 
 static const char *errname(int e) {
@@ -43,17 +45,6 @@ static const char *codename(int code) {
     case SI_USER: return "SI_USER";
     default: return "other";
     }
-}
-
-static pid_t xfork(void) {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        printf("fork failed: %s\n", strerror(errno));
-        exit(1);
-    }
-    return pid;
 }
 
 static int exit_status(pid_t pid) {

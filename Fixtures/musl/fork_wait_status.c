@@ -24,6 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "include/fork.h"
+
 static const char *signame(int sig) {
     switch (sig) {
     case SIGKILL: return "SIGKILL";
@@ -49,17 +51,6 @@ static const char *errname(int e) {
 }
 
 /* Flushes stdio first: a child must not inherit (and later flush) buffered output. */
-static pid_t xfork(void) {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        printf("fork failed: %s\n", strerror(errno));
-        exit(1);
-    }
-    return pid;
-}
-
 static void show(const char *label, int st) {
     if (WIFEXITED(st))
         printf("%-28s WIFEXITED=1 WEXITSTATUS=%d WIFSIGNALED=0\n", label, WEXITSTATUS(st));

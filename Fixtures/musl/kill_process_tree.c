@@ -17,22 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "include/fork.h"
+
 static pid_t top;
 
 static void sleep_ms(int ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
-
-static pid_t xfork(void) {
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        printf("fork failed: %s\n", strerror(errno));
-        exit(1);
-    }
-    return pid;
 }
 
 static const char *err(int r) {

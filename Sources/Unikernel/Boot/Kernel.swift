@@ -36,7 +36,6 @@ enum Kernel {
         }
         let info = currentProcess.bootInfo
         currentProcess.umask = UInt64(info.umask) & 0o777
-        currentProcess.parentPid = Int(info.ppid)
         let strings = InitialStack.argumentStrings(info)
         let execfnIndex = Int(info.argc) + Int(info.envc)
         currentProcess.executableName = strings.count > execfnIndex + 1 ? strings[execfnIndex + 1] : strings[execfnIndex]

@@ -54,16 +54,13 @@ struct Process {
     var startLayout = InitialStack.Layout()
 
     /// getppid: the host parent's pid for the first program, the forking process's for a child,
-    /// and after the parent's death the process it was reparented to. It lives in the boot
-    /// information page, where the host writes it at start and whenever the runner's parent
-    /// changes (a parent-death notice), so that reading it needs no exit.
+    /// and after the parent's death the process it was reparented to. Only the host writes it,
+    /// in the boot information page (uk_boot_info.ppid): at start, in a forked child before it
+    /// runs, and whenever the runner's parent changes (a parent-death notice); reading it needs
+    /// no exit.
     var parentPid: Int {
-        get { Int(Process.parentPidWord.load(as: UInt32.self)) }
-        set { Process.parentPidWord.storeBytes(of: UInt32(truncatingIfNeeded: newValue), as: UInt32.self) }
-    }
-
-    private static var parentPidWord: UnsafeMutableRawPointer {
-        DirectMap.pointer(UInt64(UK_BOOT_INFO_PHYS) + UInt64(MemoryLayout<uk_boot_info>.offset(of: \uk_boot_info.ppid)!))
+        Int(DirectMap.pointer(UInt64(UK_BOOT_INFO_PHYS) + UInt64(MemoryLayout<uk_boot_info>.offset(of: \uk_boot_info.ppid)!))
+                .load(as: UInt32.self))
     }
 
     init() {}

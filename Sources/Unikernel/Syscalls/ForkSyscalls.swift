@@ -26,7 +26,6 @@ enum ForkSyscalls {
     private struct Pending {
         var task: Task
         var request: ThreadSyscalls.CloneRequest
-        var parentPid: Int
     }
     private static var pending: Pending?
 
@@ -41,7 +40,7 @@ enum ForkSyscalls {
         // Objects two processes must share become host objects first.
         try sharePipesWithHost()
         if let area = task.extendedState { ExtendedState.saveContext(to: area) }
-        pending = Pending(task: task, request: request, parentPid: currentProcess.pid)
+        pending = Pending(task: task, request: request)
         defer { pending = nil }
         let pid = Hypercall.process(UK_PROC_FORK, Int64(bitPattern: uk_fork_child_entry_address()),
                                     Int64(bitPattern: childStack.top), Int64(bitPattern: childStack.base),
@@ -84,7 +83,7 @@ enum ForkSyscalls {
         guard let pending else { kernelPanic("fork: the child found no pending fork") }
         let task = pending.task
         let request = pending.request
-        currentProcess.parentPid = pending.parentPid
+        // getppid's parent pid is the host's to write (the child's runner did, before this ran).
         // As Linux: the parent-death signal is not inherited (the host's fork cleared it too).
         currentProcess.parentDeathSignal = 0
         currentProcess.bootInfo.pid = UInt32(pid)

@@ -78,7 +78,7 @@ public final class HostProcessTable {
         return anyGuestProcess && GuestProcessTree.contains(pid_t(pid))
     }
 
-    /// getpgid, setpgid, getsid, setsid and getppid on the host's processes.
+    /// getpgid, setpgid, getsid and setsid on the host's processes.
     func group(operation: Int64, pid: Int64, pgid: Int64) -> Int64 {
         let inquiry = operation == Int64(UK_GROUP_GETPGID.rawValue) || operation == Int64(UK_GROUP_GETSID.rawValue)
         guard mayName(pid, anyGuestProcess: inquiry) else { return -Int64(ESRCH) }
