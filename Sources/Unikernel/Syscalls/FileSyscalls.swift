@@ -15,6 +15,12 @@ enum FileSyscalls {
     /// read and set its foreground process group, read its session, give it up.
     static let tiocsctty: UInt32 = 0x540E, tiocgpgrp: UInt32 = 0x540F, tiocspgrp: UInt32 = 0x5410
     static let tiocnotty: UInt32 = 0x5422, tiocgsid: UInt32 = 0x5429
+    /// Terminal settings (Linux's tty_ioctl.c): set them now, after output drains, after it
+    /// drains and input is discarded; set the window size; send a break or wait for output
+    /// (TCSBRK with 1); suspend or resume transmission; discard queued data.
+    static let tcsets: UInt32 = 0x5402, tcsetsw: UInt32 = 0x5403, tcsetsf: UInt32 = 0x5404
+    static let tiocswinsz: UInt32 = 0x5414
+    static let tcsbrk: UInt32 = 0x5409, tcxonc: UInt32 = 0x540A, tcflsh: UInt32 = 0x540B, tcsbrkp: UInt32 = 0x5425
     static let sigttou = 22
     /// Bytes of the kernel's `struct termios` that TCGETS writes (not libc's 60-byte one).
     static let kernelTermiosSize = 36
@@ -440,7 +446,12 @@ enum FileSyscalls {
         case tcgets: (hostLength, guestLength) = (hostTermiosSize, kernelTermiosSize)
         case tiocgwinsz: (hostLength, guestLength) = (winsizeSize, winsizeSize)
         case tiocgpgrp, tiocgsid: (hostLength, guestLength) = (4, 4)
-        case tiocspgrp: return try setForegroundGroup(file, from: a[2])
+        case tiocspgrp: return try setTerminal(file, request: request, from: a[2], count: 4)
+        case tcsets, tcsetsw, tcsetsf: return try setTerminal(file, request: request, from: a[2], count: kernelTermiosSize)
+        case tiocswinsz: return try setTerminal(file, request: request, from: a[2], count: winsizeSize)
+        case tcsbrk, tcsbrkp, tcxonc, tcflsh:
+            BounceBuffer.pointer.storeBytes(of: a[2], as: UInt64.self)
+            return try setTerminal(file, request: request, from: nil, count: 8)
         case tiocsctty, tiocnotty:
             // No argument reaches the host: TIOCSCTTY's "steal" flag is never passed on.
             return try Errno.check(Hypercall.ioctl(handle: file.hostHandle, request: request,
@@ -453,26 +464,30 @@ enum FileSyscalls {
         return 0
     }
 
-    /// TIOCSPGRP (tcsetpgrp) on a host terminal: the host's, for the runner, whose process
-    /// group and session are the guest process's. A background caller that ignores or blocks
-    /// SIGTTOU may change the foreground group (the host is told so); any other gets SIGTTOU
-    /// from the host kernel, which reaches it as a forwarded signal: the call restarts after
-    /// the stop, as on Linux. A descriptor that is no terminal is ENOTTY before the argument
-    /// is read.
-    private static func setForegroundGroup(_ file: OpenFile, from address: UInt64) throws(Errno) -> Int {
-        do throws(Errno) {
-            try UserMemory.copyIn(from: address, to: BounceBuffer.pointer, count: 4)
-        } catch {
-            let probe = Hypercall.ioctl(handle: file.hostHandle, request: tcgets,
-                                        argumentPhysical: BounceBuffer.physical, length: hostTermiosSize)
-            throw probe == -Int64(Errno.ENOTTY.rawValue) ? .ENOTTY : error
+    /// A request that changes a host terminal (TIOCSPGRP, TCSETS*, TIOCSWINSZ, TCSBRK*, TCXONC,
+    /// TCFLSH) with `count` bytes from `address`, or the value already in the bounce buffer
+    /// (`address` nil). The terminal is the host's, for the runner, whose process group and
+    /// session are the guest process's. A background caller that ignores or blocks SIGTTOU may
+    /// make the requests Linux checks against job control (the host is told so); any other
+    /// gets SIGTTOU from the host kernel, which reaches it as a forwarded signal: the call
+    /// restarts after the stop, as on Linux. A descriptor that is no terminal is ENOTTY before
+    /// the argument is read.
+    private static func setTerminal(_ file: OpenFile, request: UInt32, from address: UInt64?, count: Int) throws(Errno) -> Int {
+        if let address {
+            do throws(Errno) {
+                try UserMemory.copyIn(from: address, to: BounceBuffer.pointer, count: count)
+            } catch {
+                let probe = Hypercall.ioctl(handle: file.hostHandle, request: tcgets,
+                                            argumentPhysical: BounceBuffer.physical, length: hostTermiosSize)
+                throw probe == -Int64(Errno.ENOTTY.rawValue) ? .ENOTTY : error
+            }
         }
         let task = Scheduler.current
         let quiet = currentProcess.signals.actions[sigttou].handler == Signals.sigIgnore
             || task.signals.blocked & Signals.bit(sigttou) != 0
         while true {
-            let result = Hypercall.ioctl(handle: file.hostHandle, request: tiocspgrp, argumentPhysical: BounceBuffer.physical,
-                                         length: 4, flags: quiet ? UK_IOCTL_TTOU_IGNORED : 0)
+            let result = Hypercall.ioctl(handle: file.hostHandle, request: request, argumentPhysical: BounceBuffer.physical,
+                                         length: count, flags: quiet ? UK_IOCTL_TTOU_IGNORED : 0)
             guard result == -Int64(Errno.EINTR.rawValue) else { return try Errno.check(result) }
             HostSignals.take()
             if Signals.hasDeliverable(task) { throw .ERESTARTSYS }

@@ -267,7 +267,7 @@ enum uk_hypercall_port {
     UK_HC_CRASH  = 0x507,  /* uk_hc_crash: CPU exception; never returns */
     UK_HC_PANIC  = 0x508,  /* uk_hc_panic: kernel bug; never returns */
     UK_HC_TRACE  = 0x509,  /* uk_hc_trace: one syscall, for --trace */
-    UK_HC_IOCTL  = 0x50a,  /* uk_hc_ioctl: terminal queries (TCGETS, TIOCGWINSZ), FIONREAD */
+    UK_HC_IOCTL  = 0x50a,  /* uk_hc_ioctl: terminal queries and settings, FIONREAD */
     UK_HC_WRITE_USER = 0x50b,  /* uk_hc_user_io: write from application memory */
     UK_HC_READ_USER  = 0x50c,  /* uk_hc_user_io: read into application memory */
     UK_HC_PATH       = 0x50d,  /* uk_hc_path: an operation on a path beneath the root */
@@ -839,11 +839,14 @@ typedef struct uk_hc_fstat {
 } uk_hc_fstat;
 
 /* Terminal requests forwarded to a host handle: TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ,
-   TIOCGPGRP and TIOCGSID answer into arg_phys (struct termios, 60 bytes / struct winsize,
-   8 bytes / an int, 4 bytes); TIOCSPGRP reads its pid_t from arg_phys; TIOCSCTTY (never with
-   force: a terminal another session holds stays that session's, EPERM) and TIOCNOTTY take
-   none. With UK_IOCTL_TTOU_IGNORED in `flags` the guest ignores or blocks SIGTTOU: a
-   background process may then change the foreground group, as Linux allows it. */
+   TIOCGPGRP and TIOCGSID answer into arg_phys (the kernel's struct termios, 36 bytes / struct
+   winsize, 8 bytes / an int, 4 bytes); TCSETS, TCSETSW, TCSETSF, TIOCSWINSZ and TIOCSPGRP read
+   theirs from arg_phys (the same sizes, a pid_t); TCSBRK, TCSBRKP, TCXONC and TCFLSH take the
+   integer argument as 8 bytes at arg_phys; TIOCSCTTY (never with force: a terminal another
+   session holds stays that session's, EPERM) and TIOCNOTTY take none. With
+   UK_IOCTL_TTOU_IGNORED in `flags` the guest ignores or blocks SIGTTOU: a background process
+   may then make the requests Linux checks against job control (the setting ones, and
+   TIOCSPGRP), as Linux allows it. */
 #define UK_IOCTL_TTOU_IGNORED 1u
 typedef struct uk_hc_ioctl {
     int32_t handle;

@@ -314,8 +314,10 @@ extension SyscallDecoder {
             0x1011: "ARCH_GET_CPUID", 0x1012: "ARCH_SET_CPUID",
         ], unknownInHex: true)
         static let ioctl = SymbolTable(names: [
-            0x5401: "TCGETS", 0x5402: "TCSETS", 0x5403: "TCSETSW", 0x540F: "TIOCGPGRP", 0x5410: "TIOCSPGRP",
-            0x5413: "TIOCGWINSZ", 0x5414: "TIOCSWINSZ", 0x541B: "FIONREAD", 0x5421: "FIONBIO",
+            0x5401: "TCGETS", 0x5402: "TCSETS", 0x5403: "TCSETSW", 0x5404: "TCSETSF", 0x5409: "TCSBRK",
+            0x540A: "TCXONC", 0x540B: "TCFLSH", 0x540E: "TIOCSCTTY", 0x540F: "TIOCGPGRP", 0x5410: "TIOCSPGRP",
+            0x5411: "TIOCOUTQ", 0x5413: "TIOCGWINSZ", 0x5414: "TIOCSWINSZ", 0x541B: "FIONREAD", 0x5421: "FIONBIO",
+            0x5422: "TIOCNOTTY", 0x5425: "TCSBRKP", 0x5429: "TIOCGSID",
         ], unknownInHex: true)
         static let fcntl = SymbolTable(names: [
             0: "F_DUPFD", 1: "F_GETFD", 2: "F_SETFD", 3: "F_GETFL", 4: "F_SETFL", 5: "F_GETLK", 6: "F_SETLK",

@@ -241,41 +241,76 @@ public final class HostFileTable {
         return 0
     }
 
-    /// Answers TCGETS, TIOCGWINSZ, FIONREAD, TIOCOUTQ (SIOCOUTQ), TIOCGPGRP or TIOCGSID for a
-    /// handle into `argument`, sets the foreground process group from it (TIOCSPGRP), or makes
-    /// the terminal the runner's controlling terminal (TIOCSCTTY, never stealing it from
-    /// another session) or gives it up (TIOCNOTTY). The process groups and session are the
-    /// runner's, which are the guest process's. `flags` UK_IOCTL_TTOU_IGNORED: the guest
+    /// How a forwarded terminal request moves its argument, and whether Linux checks it
+    /// against job control (tty_check_change: a background process that neither ignores nor
+    /// blocks SIGTTOU is stopped by it).
+    enum TerminalRequest {
+        /// The host's answer, `bytes` long, goes back to the guest.
+        case answer(bytes: Int)
+        /// The guest's `bytes` go to the host.
+        case given(bytes: Int, jobControl: Bool)
+        /// An integer passed by value (8 bytes from the guest).
+        case value(jobControl: Bool)
+        /// No argument.
+        case none
+
+        init?(_ request: UInt32) {
+            switch UInt(request) {
+            case UInt(TCGETS): self = .answer(bytes: 36) // the kernel's struct termios
+            case UInt(TIOCGWINSZ): self = .answer(bytes: 8)
+            case UInt(FIONREAD), UInt(TIOCOUTQ): self = .answer(bytes: 4) // an int: bytes ready / not yet sent
+            case UInt(TIOCGPGRP), UInt(TIOCGSID): self = .answer(bytes: 4) // a pid_t
+            case UInt(TIOCSPGRP): self = .given(bytes: 4, jobControl: true)
+            case UInt(TCSETS), UInt(TCSETSW), UInt(TCSETSF): self = .given(bytes: 36, jobControl: true)
+            case UInt(TIOCSWINSZ): self = .given(bytes: 8, jobControl: false)
+            case UInt(TCSBRK), UInt(TCSBRKP), UInt(TCXONC), UInt(TCFLSH): self = .value(jobControl: true)
+            // Force 0: a terminal that is another session's controlling terminal stays its own
+            // (EPERM), whatever privileges the runner has.
+            case UInt(TIOCSCTTY), UInt(TIOCNOTTY): self = .none
+            default: return nil
+            }
+        }
+    }
+
+    /// Forwards a terminal request (TerminalRequest) on a handle: answers TCGETS, TIOCGWINSZ,
+    /// FIONREAD, TIOCOUTQ (SIOCOUTQ), TIOCGPGRP or TIOCGSID into `argument`; sets the settings
+    /// (TCSETS, TCSETSW, TCSETSF), the window size (TIOCSWINSZ) or the foreground process group
+    /// (TIOCSPGRP) from it; sends a break, waits for output (TCSBRK, TCSBRKP), suspends or
+    /// resumes transmission (TCXONC) or discards queued data (TCFLSH) with the value it holds;
+    /// or makes the terminal the runner's controlling terminal (TIOCSCTTY, never stealing it
+    /// from another session) or gives it up (TIOCNOTTY). The process groups and session are
+    /// the runner's, which are the guest process's. `flags` UK_IOCTL_TTOU_IGNORED: the guest
     /// ignores or blocks SIGTTOU. Returns 0 or -errno (ENOTTY from the host for a descriptor
     /// that is no terminal).
     public func terminalControl(handle: Int32, request: UInt32, flags: UInt32 = 0,
                                 into argument: UnsafeMutableRawBufferPointer) -> Int64 {
         guard let fd = descriptors[handle] else { return -Int64(EBADF) }
-        let needed: Int
-        switch UInt(request) {
-        case UInt(TCGETS): needed = 36 // the kernel's struct termios
-        case UInt(TIOCGWINSZ): needed = 8
-        case UInt(FIONREAD): needed = 4 // an int: bytes (or an inotify instance's event bytes) ready to read
-        case UInt(TIOCOUTQ): needed = 4 // an int: bytes not yet sent (SIOCOUTQ on a socket)
-        case UInt(TIOCGPGRP), UInt(TIOCGSID), UInt(TIOCSPGRP): needed = 4 // a pid_t
-        case UInt(TIOCSCTTY), UInt(TIOCNOTTY):
-            // Force 0: a terminal that is another session's controlling terminal stays its own
-            // (EPERM), whatever privileges the runner has.
-            return ckvm_ioctl_value(fd, UInt(request), 0) < 0 ? -Int64(Glibc.errno) : 0
-        default: return -Int64(ENOTTY)
+        guard let shape = TerminalRequest(request) else { return -Int64(ENOTTY) }
+        let quiet = flags & UK_IOCTL_TTOU_IGNORED != 0
+        let result: Int
+        switch shape {
+        case .none:
+            result = Int(ckvm_ioctl_value(fd, UInt(request), 0))
+        case let .value(jobControl):
+            guard argument.count >= 8 else { return -Int64(EFAULT) }
+            let value = argument.loadUnaligned(as: UInt.self)
+            result = Int(HostFileTable.withTerminalStopsBlocked(jobControl && quiet) {
+                ckvm_ioctl_value(fd, UInt(request), value)
+            })
+        case let .answer(bytes), let .given(bytes, _):
+            guard argument.count >= bytes else { return -Int64(EFAULT) }
+            var scratch = [UInt8](repeating: 0, count: 64)
+            var jobControl = false
+            if case let .given(_, checked) = shape {
+                jobControl = checked
+                for index in 0..<bytes { scratch[index] = argument[index] }
+            }
+            result = Int(HostFileTable.withTerminalStopsBlocked(jobControl && quiet) {
+                scratch.withUnsafeMutableBytes { ckvm_ioctl_ptr(fd, UInt(request), $0.baseAddress) }
+            })
+            if result >= 0, case .answer = shape { argument.copyBytes(from: scratch.prefix(bytes)) }
         }
-        guard argument.count >= needed else { return -Int64(EFAULT) }
-        var scratch = [UInt8](repeating: 0, count: 64)
-        if UInt(request) == UInt(TIOCSPGRP) {
-            for index in 0..<needed { scratch[index] = argument[index] }
-        }
-        let quiet = UInt(request) == UInt(TIOCSPGRP) && flags & UK_IOCTL_TTOU_IGNORED != 0
-        let result = HostFileTable.withTerminalStopsBlocked(quiet) {
-            scratch.withUnsafeMutableBytes { ckvm_ioctl_ptr(fd, UInt(request), $0.baseAddress) }
-        }
-        guard result >= 0 else { return -Int64(Glibc.errno) }
-        argument.copyBytes(from: scratch.prefix(needed))
-        return 0
+        return result < 0 ? -Int64(Glibc.errno) : 0
     }
 
     /// Runs `body` with SIGTTOU blocked in this thread when `blocked`: the host kernel then lets
