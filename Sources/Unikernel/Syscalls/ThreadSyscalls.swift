@@ -119,8 +119,16 @@ enum ThreadSyscalls {
 
     /// sched_yield: the next runnable task of the guest, else the host's other processes
     /// (an idle call of no duration: the host yields its CPU), as Linux yields to any process.
+    /// The kernel lock is not held across the host's yield: a program that spins on
+    /// sched_yield waits for another of its threads, whose vCPU would otherwise find the lock
+    /// taken for as long as the host runs other work here, and spin on it in turn.
     static func schedYield(_ a: SyscallArguments) throws(Errno) -> Int {
-        if !Scheduler.yield() { Hypercall.idle(nanoseconds: 0) }
+        if !Scheduler.yield() {
+            KernelLock.release()
+            Hypercall.idle(nanoseconds: 0)
+            KernelLock.acquire()
+            TLB.catchUp()
+        }
         return 0
     }
 
