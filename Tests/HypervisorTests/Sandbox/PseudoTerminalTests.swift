@@ -108,7 +108,32 @@ final class PseudoTerminalTests {
         #expect(terminal > 2)
         #expect(files.close(handle: Int32(terminal)) == 0)
         #expect(open(files, "/dev/pts/..//pts/\(otherNumber)") > 2)
+        // Still held as a terminal end, but its name went with the multiplexer end, as on Linux.
         #expect(files.close(handle: adopted) == 0)
+        #expect(open(files, name) == -Int64(ENOENT))
+    }
+
+    @Test func aHeldTerminalEndOpensByNameWithoutItsMultiplexer() throws {
+        let files = try HostFileTable(rootDirectory: root.path, devicesAt: "/dev")
+        // The pair's multiplexer end stays outside the table, as after forkpty's child closed it.
+        let master = Glibc.open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        try #require(master >= 0, "the host has no /dev/ptmx")
+        defer { Glibc.close(master) }
+        var unlocked: Int32 = 0, number: UInt32 = 0
+        #expect(ioctl(master, UInt(HostFileTable.PseudoTerminal.setLock), &unlocked) == 0)
+        #expect(ioctl(master, UInt(HostFileTable.PseudoTerminal.number), &number) == 0)
+        let slave = ioctl(master, UInt(HostFileTable.PseudoTerminal.openPeer), O_RDWR | O_NOCTTY | O_CLOEXEC)
+        try #require(slave >= 0)
+        let name = "/dev/pts/\(number)"
+        let held = Int32(files.adopt(slave))
+        #expect(files.heldTerminal(named: Array(String(number).utf8)) == .terminalEnd(slave))
+        let again = open(files, name)
+        #expect(again > 2)
+        let fd = try #require(files.descriptor(Int32(again)))
+        var a = Glibc.stat(), b = Glibc.stat()
+        #expect(fstat(fd, &a) == 0 && fstat(slave, &b) == 0 && a.st_rdev == b.st_rdev && a.st_ino == b.st_ino)
+        #expect(files.close(handle: Int32(again)) == 0)
+        #expect(files.close(handle: held) == 0)
         #expect(open(files, name) == -Int64(ENOENT))
     }
 
