@@ -268,18 +268,6 @@ public final class HostFileTable {
         case peer
 
         init?(_ request: UInt32) {
-            switch request {
-            case PseudoTerminal.number, PseudoTerminal.lockState, PseudoTerminal.packetState:
-                self = .answer(bytes: 4) // an int
-                return
-            case PseudoTerminal.setLock, PseudoTerminal.setPacketMode:
-                self = .given(bytes: 4, jobControl: false) // an int
-                return
-            case PseudoTerminal.openPeer:
-                self = .peer
-                return
-            default: break
-            }
             switch UInt(request) {
             case UInt(TCGETS): self = .answer(bytes: 36) // the kernel's struct termios
             case UInt(TIOCGWINSZ): self = .answer(bytes: 8)
@@ -292,6 +280,11 @@ public final class HostFileTable {
             // Force 0: a terminal that is another session's controlling terminal stays its own
             // (EPERM), whatever privileges the runner has.
             case UInt(TIOCSCTTY), UInt(TIOCNOTTY): self = .none
+            // A pseudo-terminal's multiplexer end: ints answered or given, and TIOCGPTPEER.
+            case UInt(PseudoTerminal.number), UInt(PseudoTerminal.lockState), UInt(PseudoTerminal.packetState):
+                self = .answer(bytes: 4)
+            case UInt(PseudoTerminal.setLock), UInt(PseudoTerminal.setPacketMode): self = .given(bytes: 4, jobControl: false)
+            case UInt(PseudoTerminal.openPeer): self = .peer
             default: return nil
             }
         }
