@@ -28,9 +28,17 @@ enum Readiness {
     }
 
     /// Whether `file` is a host file opened by path, taken to be a regular file or directory
-    /// (always ready, never asked); the host's stdio handles are asked.
+    /// (always ready, never asked); the host's stdio handles are asked, and so is whatever was
+    /// opened in /dev, where the host's devices are (terminals among them: /dev/tty, /dev/ptmx,
+    /// /dev/pts/N).
     static func isHostRegularFile(_ file: OpenFile) -> Bool {
-        file.object == nil && file.hostHandle > 2 && file.path.first == PathResolver.slash
+        file.object == nil && file.hostHandle > 2 && file.path.first == PathResolver.slash && !isInDevices(file.path)
+    }
+
+    /// Whether an absolute guest path lies beneath /dev.
+    private static func isInDevices(_ path: [UInt8]) -> Bool {
+        path.count > 5 && path[1] == UInt8(ascii: "d") && path[2] == UInt8(ascii: "e") && path[3] == UInt8(ascii: "v")
+            && path[4] == PathResolver.slash
     }
 
     /// The events ready on `file` now, before any caller's filter: guest objects answer

@@ -21,6 +21,10 @@ enum FileSyscalls {
     static let tcsets: UInt32 = 0x5402, tcsetsw: UInt32 = 0x5403, tcsetsf: UInt32 = 0x5404
     static let tiocswinsz: UInt32 = 0x5414
     static let tcsbrk: UInt32 = 0x5409, tcxonc: UInt32 = 0x540A, tcflsh: UInt32 = 0x540B, tcsbrkp: UInt32 = 0x5425
+    /// A pseudo-terminal's multiplexer end (Linux's pty.c): its number, locking its terminal end,
+    /// packet mode, and a new descriptor for its terminal end (the open flags by value).
+    static let tiocgptn: UInt32 = 0x8004_5430, tiocsptlck: UInt32 = 0x4004_5431, tiocgptlck: UInt32 = 0x8004_5439
+    static let tiocpkt: UInt32 = 0x5420, tiocgpkt: UInt32 = 0x8004_5438, tiocgptpeer: UInt32 = 0x5441
     static let sigttou = 22
     /// Bytes of the kernel's `struct termios` that TCGETS writes (not libc's 60-byte one).
     static let kernelTermiosSize = 36
@@ -445,7 +449,9 @@ enum FileSyscalls {
         switch request {
         case tcgets: (hostLength, guestLength) = (hostTermiosSize, kernelTermiosSize)
         case tiocgwinsz: (hostLength, guestLength) = (winsizeSize, winsizeSize)
-        case tiocgpgrp, tiocgsid: (hostLength, guestLength) = (4, 4)
+        case tiocgpgrp, tiocgsid, tiocgptn, tiocgptlck, tiocgpkt: (hostLength, guestLength) = (4, 4)
+        case tiocsptlck, tiocpkt: return try setTerminal(file, request: request, from: a[2], count: 4)
+        case tiocgptpeer: return try openTerminalEnd(of: file, flags: a[2])
         case tiocspgrp: return try setTerminal(file, request: request, from: a[2], count: 4)
         case tcsets, tcsetsw, tcsetsf: return try setTerminal(file, request: request, from: a[2], count: kernelTermiosSize)
         case tiocswinsz: return try setTerminal(file, request: request, from: a[2], count: winsizeSize)
@@ -465,7 +471,7 @@ enum FileSyscalls {
     }
 
     /// A request that changes a host terminal (TIOCSPGRP, TCSETS*, TIOCSWINSZ, TCSBRK*, TCXONC,
-    /// TCFLSH) with `count` bytes from `address`, or the value already in the bounce buffer
+    /// TCFLSH, and a multiplexer end's TIOCSPTLCK and TIOCPKT) with `count` bytes from `address`, or the value already in the bounce buffer
     /// (`address` nil). The terminal is the host's, for the runner, whose process group and
     /// session are the guest process's. A background caller that ignores or blocks SIGTTOU may
     /// make the requests Linux checks against job control (the host is told so); any other
@@ -491,6 +497,32 @@ enum FileSyscalls {
             guard result == -Int64(Errno.EINTR.rawValue) else { return try Errno.check(result) }
             HostSignals.take()
             if Signals.hasDeliverable(task) { throw .ERESTARTSYS }
+        }
+    }
+
+    /// TIOCGPTPEER: a new descriptor for the terminal end of the pseudo-terminal whose
+    /// multiplexer end `file` is, opened by the host with the open flags `argument` holds (by
+    /// value, as Linux reads them: an int). Its guest name is /dev/pts/N, which TIOCGPTN tells,
+    /// so that /proc/self/fd shows it and reopening it there opens the terminal end again. EIO
+    /// from the host for a terminal that is no multiplexer end or a locked terminal end.
+    private static func openTerminalEnd(of file: OpenFile, flags argument: UInt64) throws(Errno) -> Int {
+        let flags = Int(Int32(truncatingIfNeeded: argument))
+        BounceBuffer.pointer.storeBytes(of: argument, as: UInt64.self)
+        let handle = Int32(try Errno.check(Hypercall.ioctl(handle: file.hostHandle, request: tiocgptpeer,
+                                                           argumentPhysical: BounceBuffer.physical, length: 8)))
+        var path: [UInt8] = []
+        if Hypercall.ioctl(handle: file.hostHandle, request: tiocgptn, argumentPhysical: BounceBuffer.physical, length: 4) == 0 {
+            var name = Text()
+            name.append("/dev/pts/")
+            name.append(decimal: UInt64(BounceBuffer.pointer.load(as: UInt32.self)))
+            path = name.bytes
+        }
+        do throws(Errno) {
+            return try currentProcess.files.install(OpenFile(hostHandle: handle, path: path, flags: flags,
+                                                             closeOnExec: flags & 0o2000000 != 0))
+        } catch {
+            _ = Hypercall.close(handle: handle)
+            throw error
         }
     }
 

@@ -55,7 +55,7 @@ enum SyscallTable {
         .init(13, "rt_sigaction", .implemented, "handlers run on a Linux rt_sigframe", SignalSyscalls.rtSigaction),
         .init(14, "rt_sigprocmask", .implemented, "per thread; pending signals delivered on unblock", SignalSyscalls.rtSigprocmask),
         .init(15, "rt_sigreturn", .implemented, "restores registers, mask and x87/SSE state (dispatched before the table)", ProcessSyscalls.unsupported),
-        .init(16, "ioctl", .partial, "terminal settings and window size (TCGETS, TCSETS/W/F, TIOCGWINSZ, TIOCSWINSZ, TCSBRK(P), TCXONC, TCFLSH) and job control (TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSCTTY without force, TIOCNOTTY) forwarded to the host terminal, FIONREAD of inotify and sockets, SIOCOUTQ and FIONBIO of sockets; others ENOTTY", FileSyscalls.ioctl),
+        .init(16, "ioctl", .partial, "terminal settings and window size (TCGETS, TCSETS/W/F, TIOCGWINSZ, TIOCSWINSZ, TCSBRK(P), TCXONC, TCFLSH) and job control (TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSCTTY without force, TIOCNOTTY) forwarded to the host terminal, a pseudo-terminal's multiplexer requests (TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, TIOCPKT, TIOCGPKT, TIOCGPTPEER: a new descriptor for the terminal end), FIONREAD of inotify and sockets, SIOCOUTQ and FIONBIO of sockets; others ENOTTY", FileSyscalls.ioctl),
         .init(17, "pread64", .implemented, "host read at an offset", FileSyscalls.pread),
         .init(18, "pwrite64", .implemented, "host write at an offset", FileSyscalls.pwrite),
         .init(19, "readv", .implemented, "one transfer per iovec", FileSyscalls.readv),

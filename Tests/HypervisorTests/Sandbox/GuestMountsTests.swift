@@ -182,7 +182,7 @@ final class GuestMountsTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: parent) == [(path as NSString).lastPathComponent])
         #expect(FileManager.default.fileExists(atPath: path + "/tmp/first"))
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: path + "/dev"))
-            == ["null", "zero", "full", "random", "urandom", "tty", "shm", "fd", "stdin", "stdout", "stderr"])
+            == ["null", "zero", "full", "random", "urandom", "tty", "ptmx", "shm", "pts", "fd", "stdin", "stdout", "stderr"])
         var info = stat()
         #expect(stat(path + "/dev/shm", &info) == 0 && info.st_mode & 0o7777 == 0o1777)
         #expect(stat(path + "/tmp", &info) == 0 && info.st_mode & 0o7777 == 0o1777)

@@ -267,7 +267,7 @@ enum uk_hypercall_port {
     UK_HC_CRASH  = 0x507,  /* uk_hc_crash: CPU exception; never returns */
     UK_HC_PANIC  = 0x508,  /* uk_hc_panic: kernel bug; never returns */
     UK_HC_TRACE  = 0x509,  /* uk_hc_trace: one syscall, for --trace */
-    UK_HC_IOCTL  = 0x50a,  /* uk_hc_ioctl: terminal queries and settings, FIONREAD */
+    UK_HC_IOCTL  = 0x50a,  /* uk_hc_ioctl: terminal queries and settings, FIONREAD, pty requests */
     UK_HC_WRITE_USER = 0x50b,  /* uk_hc_user_io: write from application memory */
     UK_HC_READ_USER  = 0x50c,  /* uk_hc_user_io: read into application memory */
     UK_HC_PATH       = 0x50d,  /* uk_hc_path: an operation on a path beneath the root */
@@ -846,7 +846,10 @@ typedef struct uk_hc_fstat {
    session holds stays that session's, EPERM) and TIOCNOTTY take none. With
    UK_IOCTL_TTOU_IGNORED in `flags` the guest ignores or blocks SIGTTOU: a background process
    may then make the requests Linux checks against job control (the setting ones, and
-   TIOCSPGRP), as Linux allows it. */
+   TIOCSPGRP), as Linux allows it. On a pseudo-terminal's multiplexer end (/dev/ptmx):
+   TIOCGPTN, TIOCGPTLCK and TIOCGPKT answer an int into arg_phys, TIOCSPTLCK and TIOCPKT read
+   theirs from it, and TIOCGPTPEER takes its open flags as 8 bytes at arg_phys and opens the
+   terminal end: `result` is then the new descriptor's handle (or -errno). */
 #define UK_IOCTL_TTOU_IGNORED 1u
 typedef struct uk_hc_ioctl {
     int32_t handle;

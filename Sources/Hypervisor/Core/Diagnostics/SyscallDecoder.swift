@@ -291,8 +291,12 @@ extension SyscallDecoder {
         var unknownInHex = false
         /// Bits that are stripped and named separately (FUTEX_PRIVATE_FLAG).
         var modifier: (mask: UInt64, suffix: String)?
+        /// Whether Linux reads the value as an `unsigned int` (ioctl's request, which musl
+        /// passes sign-extended): only its low 32 bits name it.
+        var thirtyTwoBits = false
 
         func render(_ value: UInt64) -> String {
+            let value = thirtyTwoBits ? value & 0xFFFF_FFFF : value
             var base = value
             var suffix = ""
             if let modifier, value & modifier.mask != 0 {
@@ -317,8 +321,9 @@ extension SyscallDecoder {
             0x5401: "TCGETS", 0x5402: "TCSETS", 0x5403: "TCSETSW", 0x5404: "TCSETSF", 0x5409: "TCSBRK",
             0x540A: "TCXONC", 0x540B: "TCFLSH", 0x540E: "TIOCSCTTY", 0x540F: "TIOCGPGRP", 0x5410: "TIOCSPGRP",
             0x5411: "TIOCOUTQ", 0x5413: "TIOCGWINSZ", 0x5414: "TIOCSWINSZ", 0x541B: "FIONREAD", 0x5421: "FIONBIO",
-            0x5422: "TIOCNOTTY", 0x5425: "TCSBRKP", 0x5429: "TIOCGSID",
-        ], unknownInHex: true)
+            0x5422: "TIOCNOTTY", 0x5425: "TCSBRKP", 0x5429: "TIOCGSID", 0x5420: "TIOCPKT", 0x5441: "TIOCGPTPEER",
+            0x8004_5430: "TIOCGPTN", 0x4004_5431: "TIOCSPTLCK", 0x8004_5438: "TIOCGPKT", 0x8004_5439: "TIOCGPTLCK",
+        ], unknownInHex: true, thirtyTwoBits: true)
         static let fcntl = SymbolTable(names: [
             0: "F_DUPFD", 1: "F_GETFD", 2: "F_SETFD", 3: "F_GETFL", 4: "F_SETFL", 5: "F_GETLK", 6: "F_SETLK",
             7: "F_SETLKW", 1030: "F_DUPFD_CLOEXEC",

@@ -56,8 +56,9 @@ public final class HostFileTable {
     /// The refusals already reported on stderr (each kind once).
     var reportedRefusals = Set<String>()
 
-    /// The device files a guest's /dev offers: the host's own, opened by the host for it.
-    public static let devices: [[UInt8]] = ["null", "zero", "full", "random", "urandom", "tty"].map { Array($0.utf8) }
+    /// The device files a guest's /dev offers: the host's own, opened by the host for it
+    /// (ptmx: a new pseudo-terminal of the host's devpts for each open).
+    public static let devices: [[UInt8]] = ["null", "zero", "full", "random", "urandom", "tty", "ptmx"].map { Array($0.utf8) }
 
     /// Opens `rootDirectory` as the guest's root (`readOnly`: every write to it fails with
     /// EROFS) and each volume, and mounts the private directory's volumes (made when first
@@ -148,10 +149,13 @@ public final class HostFileTable {
 
     /// Opens a guest path in the guest's file system: the one place guest paths reach the
     /// host's file system. Returns the fd, or -1 with errno set. A device name in the guest's
-    /// /dev is the host's device of that name (opened with the same flags); every other path
-    /// is resolved inside its mount (`GuestMounts.open`).
+    /// /dev is the host's device of that name (opened with the same flags); a name in its
+    /// /dev/pts is the terminal end of a pseudo-terminal the guest holds, or nothing
+    /// (`openTerminalEnd(named:flags:)`); every other path is resolved inside its mount
+    /// (`GuestMounts.open`).
     func resolve(_ path: [UInt8], flags: Int32, mode: UInt32 = 0) -> Int32 {
         let path = GuestMounts.normalise(path)
+        if let name = terminalName(path) { return openTerminalEnd(named: name, flags: flags | O_CLOEXEC) }
         if let device = hostDevice(path) {
             return device.withCString { Glibc.open($0, flags | O_CLOEXEC, mode_t(mode & 0o7777)) }
         }
@@ -187,6 +191,12 @@ public final class HostFileTable {
 
     /// The host descriptor behind a handle.
     func descriptor(_ handle: Int32) -> Int32? { descriptors[handle] }
+
+    /// Every host descriptor the table holds, the borrowed stdio included.
+    var openDescriptors: Dictionary<Int32, Int32>.Values { descriptors.values }
+
+    /// Whether the table has room for another handle.
+    var hasRoom: Bool { descriptors.count < HostFileTable.maximumOpenFiles + 3 }
 
     /// Reads into `buffer` at the file position (offset < 0) or at `offset`. Returns bytes or -errno.
     public func read(handle: Int32, into buffer: UnsafeMutableRawBufferPointer, offset: Int64) -> Int64 {
@@ -253,6 +263,9 @@ public final class HostFileTable {
         case value(jobControl: Bool)
         /// No argument.
         case none
+        /// TIOCGPTPEER: the open flags passed by value (8 bytes from the guest); the host's new
+        /// descriptor for the terminal end becomes a handle, the result.
+        case peer
 
         init?(_ request: UInt32) {
             switch UInt(request) {
@@ -267,6 +280,11 @@ public final class HostFileTable {
             // Force 0: a terminal that is another session's controlling terminal stays its own
             // (EPERM), whatever privileges the runner has.
             case UInt(TIOCSCTTY), UInt(TIOCNOTTY): self = .none
+            // A pseudo-terminal's multiplexer end: ints answered or given, and TIOCGPTPEER.
+            case UInt(PseudoTerminal.number), UInt(PseudoTerminal.lockState), UInt(PseudoTerminal.packetState):
+                self = .answer(bytes: 4)
+            case UInt(PseudoTerminal.setLock), UInt(PseudoTerminal.setPacketMode): self = .given(bytes: 4, jobControl: false)
+            case UInt(PseudoTerminal.openPeer): self = .peer
             default: return nil
             }
         }
@@ -278,10 +296,14 @@ public final class HostFileTable {
     /// (TIOCSPGRP) from it; sends a break, waits for output (TCSBRK, TCSBRKP), suspends or
     /// resumes transmission (TCXONC) or discards queued data (TCFLSH) with the value it holds;
     /// or makes the terminal the runner's controlling terminal (TIOCSCTTY, never stealing it
-    /// from another session) or gives it up (TIOCNOTTY). The process groups and session are
-    /// the runner's, which are the guest process's. `flags` UK_IOCTL_TTOU_IGNORED: the guest
-    /// ignores or blocks SIGTTOU. Returns 0 or -errno (ENOTTY from the host for a descriptor
-    /// that is no terminal).
+    /// from another session) or gives it up (TIOCNOTTY). On a pseudo-terminal's multiplexer
+    /// end: answers its number (TIOCGPTN), lock (TIOCGPTLCK) or packet mode (TIOCGPKT); locks or
+    /// unlocks its terminal end (TIOCSPTLCK) or sets packet mode (TIOCPKT); or opens its
+    /// terminal end with the open flags `argument` holds (TIOCGPTPEER: returns the new handle).
+    /// The process groups and session are the runner's, which are the guest process's. `flags`
+    /// UK_IOCTL_TTOU_IGNORED: the guest ignores or blocks SIGTTOU. Returns 0, a handle or -errno
+    /// (ENOTTY from the host for a descriptor that is no terminal, EIO for TIOCGPTPEER on a
+    /// terminal that is no multiplexer end).
     public func terminalControl(handle: Int32, request: UInt32, flags: UInt32 = 0,
                                 into argument: UnsafeMutableRawBufferPointer) -> Int64 {
         guard let fd = descriptors[handle] else { return -Int64(EBADF) }
@@ -291,6 +313,9 @@ public final class HostFileTable {
         switch shape {
         case .none:
             result = Int(ckvm_ioctl_value(fd, UInt(request), 0))
+        case .peer:
+            guard argument.count >= 8 else { return -Int64(EFAULT) }
+            return openTerminalEnd(of: fd, flags: Int32(truncatingIfNeeded: argument.loadUnaligned(as: UInt.self)))
         case let .value(jobControl):
             guard argument.count >= 8 else { return -Int64(EFAULT) }
             let value = argument.loadUnaligned(as: UInt.self)

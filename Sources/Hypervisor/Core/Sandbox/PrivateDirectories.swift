@@ -9,8 +9,9 @@ import SystemPackage
 /// - `dev/` is the guest's /dev, unless a volume covers /dev: `dev/shm/` (1777) for
 ///   shm_open/sem_open, and an empty file per name of `HostFileTable.devices` so that listing
 ///   /dev shows them; opening or stat'ing one of those names reaches the host's device instead
-///   (`HostFileTable.resolve`); and the links fd, stdin, stdout and stderr into /proc/self/fd
-///   (the guest kernel serves those paths itself);
+///   (`HostFileTable.resolve`); `dev/pts/`, always empty, where the names of the guest's own
+///   pseudo-terminals open their terminal ends (`HostFileTable+PseudoTerminals`); and the links
+///   fd, stdin, stdout and stderr into /proc/self/fd (the guest kernel serves those paths itself);
 /// - `etc/` is the guest's /etc when neither a volume nor the root has one: passwd, group,
 ///   hostname and hosts, generated from the host's identity (`IdentityFiles`), so that names of
 ///   users and groups, `localhost` and the host name resolve as programs expect, with
@@ -180,7 +181,7 @@ public final class PrivateDirectories: @unchecked Sendable {
         }
         let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         // mkdir applies the umask: chmod gives tmp/ and shm/ their sticky, world-writable mode.
-        for (name, mode) in [("tmp", 0o1777), ("dev", 0o755), ("dev/shm", 0o1777), ("etc", 0o755)] as [(String, mode_t)] {
+        for (name, mode) in [("tmp", 0o1777), ("dev", 0o755), ("dev/shm", 0o1777), ("dev/pts", 0o755), ("etc", 0o755)] as [(String, mode_t)] {
             guard mkdir(path + "/" + name, mode) == 0, chmod(path + "/" + name, mode) == 0 else {
                 let error = Errno.current
                 remove(path)
