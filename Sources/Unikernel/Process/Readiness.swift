@@ -30,16 +30,13 @@ enum Readiness {
     /// Whether `file` is a host file opened by path, taken to be a regular file or directory
     /// (always ready, never asked); the host's stdio handles are asked, and so is whatever was
     /// opened in /dev, where the host's devices are (terminals among them: /dev/tty, /dev/ptmx,
-    /// /dev/pts/N).
+    /// /dev/pts/N), except the regular files of /dev/shm.
     static func isHostRegularFile(_ file: OpenFile) -> Bool {
-        file.object == nil && file.hostHandle > 2 && file.path.first == PathResolver.slash && !isInDevices(file.path)
+        file.object == nil && file.hostHandle > 2 && file.path.first == PathResolver.slash
+            && (!file.path.starts(with: devices) || file.path.starts(with: sharedMemory))
     }
 
-    /// Whether an absolute guest path lies beneath /dev.
-    private static func isInDevices(_ path: [UInt8]) -> Bool {
-        path.count > 5 && path[1] == UInt8(ascii: "d") && path[2] == UInt8(ascii: "e") && path[3] == UInt8(ascii: "v")
-            && path[4] == PathResolver.slash
-    }
+    private static let devices: [UInt8] = Array("/dev/".utf8), sharedMemory: [UInt8] = Array("/dev/shm/".utf8)
 
     /// The events ready on `file` now, before any caller's filter: guest objects answer
     /// themselves, host files opened by path are always ready, other host descriptors
