@@ -365,6 +365,7 @@ enum ProcContent {
                 text.append("]")
             case .eventCounter: text.append("anon_inode:[eventfd]")
             case .timer: text.append("anon_inode:[timerfd]")
+            case .signals: text.append("anon_inode:[signalfd]")
             case .epoll: text.append("anon_inode:[eventpoll]")
             case let .synthetic(synthetic): text.append(synthetic.path)
             }
@@ -408,6 +409,12 @@ enum ProcContent {
         text.append("\nmnt_id:\t1\nino:\t")
         text.append(decimal: inode)
         text.newline()
+        if case let .signals(descriptor)? = file.object {
+            // As Linux's signalfd_show_fdinfo: the mask in 16 hex digits.
+            text.append("sigmask:\t")
+            text.append(hex: descriptor.mask, width: 16)
+            text.newline()
+        }
         return text.bytes
     }
 

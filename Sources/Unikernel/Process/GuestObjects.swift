@@ -45,6 +45,36 @@ final class EventCounter {
     }
 }
 
+/// A signalfd (signalfd, signalfd4), served in the guest: reads take the pending signals of its
+/// mask, the reading thread's first, then the process's. It holds no signals itself: what it
+/// reports depends on the thread that reads or polls it, as on Linux.
+final class SignalDescriptor {
+    /// The signals it takes (sigset_t bits; never SIGKILL or SIGSTOP).
+    var mask: UInt64
+
+    /// The epoll items watching any signalfd of the process (Linux's sighand->signalfd_wqh):
+    /// every signal that becomes pending wakes them, and each item's poll asks its own mask.
+    static let watchers = ReadinessWatchers()
+    /// How many signalfds the process has open: while there are none, sending a signal wakes nothing.
+    static var live = 0
+
+    init(mask: UInt64) {
+        self.mask = mask
+        SignalDescriptor.live += 1
+    }
+
+    /// Linux's signalfd_poll: readable while a signal of the mask is pending on the polling
+    /// thread or on the process (EPOLLIN only).
+    var events: UInt32 { Signals.hasPending(in: mask, for: Scheduler.current) ? Readiness.pollIn : 0 }
+
+    /// A signal became pending (Linux's signalfd_notify), or a mask changed: readers and
+    /// pollers of every signalfd check again.
+    static func signalPending() {
+        guard live > 0 else { return }
+        watchers.wake(Readiness.pollIn)
+    }
+}
+
 /// What a descriptor refers to when it is not a host file.
 enum GuestObject {
     case pipeReader(PipeBuffer)
@@ -52,6 +82,8 @@ enum GuestObject {
     case eventCounter(EventCounter)
     /// A timerfd: its timer counts expirations for reads.
     case timer(IntervalTimer)
+    /// A signalfd: its mask of signals to read.
+    case signals(SignalDescriptor)
     case epoll(EpollInstance)
     /// A file or directory the kernel serves itself (/proc).
     case synthetic(SyntheticFile)
@@ -63,6 +95,7 @@ enum GuestObject {
         case let (.pipeWriter(a), .pipeWriter(b)): return a === b
         case let (.eventCounter(a), .eventCounter(b)): return a === b
         case let (.timer(a), .timer(b)): return a === b
+        case let (.signals(a), .signals(b)): return a === b
         case let (.epoll(a), .epoll(b)): return a === b
         case let (.synthetic(a), .synthetic(b)): return a === b
         default: return false
@@ -76,6 +109,7 @@ enum GuestObject {
         case let .pipeWriter(pipe): return pipe.writeWatchers
         case let .eventCounter(counter): return counter.watchers
         case let .timer(timer): return timer.watchers
+        case .signals: return SignalDescriptor.watchers
         case let .epoll(instance): return instance.watchers
         case let .synthetic(file): return file.watchers
         }

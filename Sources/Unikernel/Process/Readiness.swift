@@ -22,6 +22,7 @@ enum Readiness {
         case let .pipeWriter(pipe): return pipe.writeEndEvents
         case let .eventCounter(counter): return counter.events
         case let .timer(timer): return timer.expirations > 0 ? pollIn : 0
+        case let .signals(descriptor): return descriptor.events
         case let .epoll(instance): return instance.events(host: host)
         case .synthetic: return alwaysReady
         }

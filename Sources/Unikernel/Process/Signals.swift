@@ -188,7 +188,8 @@ enum Signals {
     /// Queues `signal`: on `task` (tkill, tgkill) or, when nil, on the process (kill).
     /// It is acted on when the receiving thread next returns to the application; a
     /// thread blocked in an interruptible wait is woken for it. As on Linux, a signal
-    /// pending on both the thread and the process is delivered twice. Its siginfo says `code`
+    /// pending on both the thread and the process is delivered twice. Readers and pollers of the
+    /// process's signalfds check again (SignalDescriptor). Its siginfo says `code`
     /// and `words` (words 2 and 3), by default the sender: `sender` (pid | uid << 32, from
     /// another process) or, when that is nil or 0, the process itself. A signal already
     /// pending keeps one instance, with the newest siginfo.
@@ -206,12 +207,14 @@ enum Signals {
             task.signals.pending |= bit(signal)
             task.signals.codes[signal] = code
             (task.signals.infoWords[2 * signal], task.signals.infoWords[2 * signal + 1]) = info
+            SignalDescriptor.signalPending()
             if accepts(task, signal) { notify(task) }
             return
         }
         currentProcess.signals.sharedPending |= bit(signal)
         currentProcess.signals.codes[signal] = code
         (currentProcess.signals.infoWords[2 * signal], currentProcess.signals.infoWords[2 * signal + 1]) = info
+        SignalDescriptor.signalPending()
         // Wake one thread that takes it, the running one first (not an idle vCPU's idle task,
         // which takes host signals for the process but never runs its code).
         if !Scheduler.current.isIdle, accepts(Scheduler.current, signal) { return }

@@ -426,13 +426,13 @@ enum FileSyscalls {
     }
 
     /// Linux's `struct stat` of an object the kernel serves: a pipe (S_IFIFO), an anonymous
-    /// inode (eventfd, epoll: no file type) owned by the process's user, or a /proc file.
+    /// inode (eventfd, timerfd, signalfd, epoll: no file type) owned by the process's user, or a /proc file.
     static func stat(of object: GuestObject) -> [UInt8] {
         switch object {
         case let .pipeReader(pipe), let .pipeWriter(pipe):
             return SyntheticFile.stat(mode: 0o010600, inode: ProcContent.objectInode(pipe), links: 1,
                                       device: 0x0d, blockSize: 4096)
-        case .eventCounter, .epoll, .timer:
+        case .eventCounter, .epoll, .timer, .signals:
             return SyntheticFile.stat(mode: 0o600, inode: 0, links: 1, device: 0x0e, blockSize: 4096)
         case let .synthetic(synthetic):
             return synthetic.stat

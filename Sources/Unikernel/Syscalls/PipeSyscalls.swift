@@ -148,6 +148,8 @@ enum PipeSyscalls {
             return 8
         case let .timer(timer):
             return try TimerSyscalls.read(timer, file: file, buffer: buffer, count: count, write: write)
+        case let .signals(descriptor):
+            return try SignalDescriptorSyscalls.read(descriptor, file: file, buffer: buffer, count: count, write: write)
         case .epoll:
             throw .EINVAL
         case let .synthetic(synthetic):
@@ -168,6 +170,7 @@ enum PipeSyscalls {
             }
         case .eventCounter, .synthetic: break
         case let .timer(timer): timer.arm(at: nil, interval: 0)
+        case .signals: SignalDescriptor.live -= 1
         case let .epoll(instance): Epoll.destroy(instance)
         }
     }

@@ -117,6 +117,7 @@ public struct SyscallDecoder {
             "access": [.path, .flags(.access)],
             "faccessat": [.dirfd, .path, .flags(.access)], "faccessat2": [.dirfd, .path, .flags(.access), at],
             "pipe": [.pointer], "pipe2": [.pointer, .flags(.openFlagsOnly)],
+            "signalfd": [.fd, .pointer, .size], "signalfd4": [.fd, .pointer, .size, .flags(.openFlagsOnly)],
             "inotify_init": [], "inotify_init1": [.flags(.openFlagsOnly)],
             "inotify_add_watch": [.fd, .path, .hexValue], "inotify_rm_watch": [.fd, .signed],
             "socket": [.signed, .hexValue, .signed], "socketpair": [.signed, .hexValue, .signed, .pointer],
