@@ -176,11 +176,12 @@ enum Readiness {
         }
     }
 
-    /// Blocks a read or write of a guest object until `ready()` holds (its state changed): EINTR
-    /// when a signal can be delivered meanwhile.
+    /// Blocks a read or write of a guest object until `ready()` holds (its state changed):
+    /// ERESTARTSYS when a signal can be delivered meanwhile, as Linux's pipe, eventfd and timerfd
+    /// waits (the call restarts after an SA_RESTART handler, else it is EINTR).
     static func block(until ready: () -> Bool) throws(Errno) {
         while !ready() {
-            if changes.wait() == .interrupted { throw .EINTR }
+            if changes.wait() == .interrupted { throw .ERESTARTSYS }
         }
     }
 }
