@@ -145,7 +145,10 @@ static void on_forwarded(int signo) {
 /* The signals another process may send the guest: forwarded, not acted on by the runner. */
 static const int forwarded_signals[] = { SIGCHLD, SIGUSR1, SIGUSR2, SIGHUP, SIGQUIT, SIGWINCH, SIGCONT, SIGURG,
                                          SIGTSTP, SIGTTIN, SIGTTOU };
-static volatile int termination_forwarded;
+/* SIGINT and SIGTERM are the guest's too, as when the program runs directly: its handler runs,
+   or its kernel ends it by the signal's default action (Machine.takeSignals stops a guest whose
+   kernel never took the previous one). */
+static volatile int termination_forwarded = 1;
 
 static void on_tick(int signo) {
     (void)signo;

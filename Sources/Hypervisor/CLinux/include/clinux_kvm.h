@@ -74,7 +74,7 @@ void ckvm_run_mmio(const struct kvm_run *run, uint64_t *address, uint8_t *is_wri
 
 /* Run-loop signals. ckvm_install_signal_handlers installs the handlers (once) and
    registers the calling thread as vCPU thread with its kvm_run; further vCPU threads call
-   ckvm_register_vcpu_thread. SIGALRM (timeout), SIGINT and SIGTERM set the registered
+   ckvm_register_vcpu_thread. SIGALRM (timeout) sets the registered
    thread's kvm_run.immediate_exit so a signal can never be lost between a check and the next
    KVM_RUN, and kick every other vCPU thread; the last such signal is reported by
    ckvm_take_pending_signal() (0 when none). A kick (ckvm_kick_thread, by the kernel thread id
@@ -91,8 +91,7 @@ int ckvm_take_kick(void);
 void ckvm_clear_immediate_exit(struct kvm_run *run);
 
 /* Signals sent to the runner by other processes (SIGCHLD, SIGUSR1, SIGUSR2, SIGHUP, SIGQUIT,
-   SIGWINCH, SIGCONT, SIGURG, SIGTSTP, SIGTTIN, SIGTTOU; in a forked child SIGINT and SIGTERM
-   too) are for the guest:
+   SIGWINCH, SIGCONT, SIGURG, SIGTSTP, SIGTTIN, SIGTTOU, SIGINT and SIGTERM) are for the guest:
    recorded (bit n-1 = signal n) and taken once by ckvm_take_forwarded(). */
 uint64_t ckvm_take_forwarded(void);
 /* Stops the runner process with job-control signal `signo` (SIGSTOP, SIGTSTP, SIGTTIN,

@@ -154,6 +154,15 @@ extension Machine {
 
     /// Hands signals the runner received to the guest kernel (bit n-1 = signal n); false when
     /// the kernel has no word for them.
+    /// The forwarded signals the guest's kernel has not taken yet (its word, bit n-1 = signal n).
+    var guestPendingSignals: UInt64 {
+        guard hostSignalsPhysical != 0, let word = try? memory.load(UInt64.self, at: hostSignalsPhysical) else { return 0 }
+        return word
+    }
+
+    /// Bit n-1 of a signal mask: signal n.
+    static func bit(_ signal: Int32) -> UInt64 { 1 << UInt64(signal - 1) }
+
     func forwardToGuest(_ signals: UInt64) -> Bool {
         guard hostSignalsPhysical != 0,
               (try? memory.check(hostSignalsPhysical, length: 8)) != nil else { return false }

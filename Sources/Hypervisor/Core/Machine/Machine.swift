@@ -488,14 +488,20 @@ extension Machine {
         }
     }
 
-    /// Acts on the signals the run loop's handlers recorded: the timeout and SIGINT/SIGTERM
-    /// end the run, as does another vCPU's end; the tick and a kick become an interrupt to inject.
+    /// Acts on the signals the run loop's handlers recorded: the timeout ends the run, as does
+    /// another vCPU's end; the tick and a kick become an interrupt to inject; signals for the
+    /// guest are forwarded. SIGINT and SIGTERM are the guest's, as when the program runs
+    /// directly, unless its kernel never took the previous one (a kernel that no longer runs
+    /// its entry paths): then the run ends, so that they always stop a stuck guest.
     private func takeSignals(_ context: VCPUContext) -> RunOutcome? {
         if ckvm_take_tick() != 0 { context.interruptPending = true }
         if ckvm_take_kick() != 0 { context.interruptPending = true }
         if let outcome = runState.outcome { return outcome }
         if ckvm_take_parent_change() != 0 { noteParentChange() }
         let forwarded = ckvm_take_forwarded()
+        for signal in [SIGINT, SIGTERM] where forwarded & Machine.bit(signal) != 0 && guestPendingSignals & Machine.bit(signal) != 0 {
+            return .interrupted(signal: signal)
+        }
         if forwarded != 0, forwardToGuest(forwarded) { context.interruptPending = true }
         let signal = ckvm_take_pending_signal()
         switch signal {

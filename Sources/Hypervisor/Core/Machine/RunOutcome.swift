@@ -35,7 +35,7 @@ public enum RunOutcome: Sendable {
         case .exited, .killed: return nil
         case let .crashed(report, _): return report
         case let .timedOut(seconds, detail): return "hypervisor: guest stopped after the \(seconds)-second timeout\(detail)"
-        case let .interrupted(signal): return "hypervisor: guest stopped by signal \(signal)"
+        case let .interrupted(signal): return "hypervisor: guest stopped by signal \(signal) (its kernel never took the previous one)"
         case let .kernelBug(report): return report
         case let .failed(message): return "hypervisor: \(message)"
         }

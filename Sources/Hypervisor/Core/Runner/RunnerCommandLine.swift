@@ -169,7 +169,9 @@ public struct RunnerCommandLine: Equatable, Sendable {
             program's. A CPU exception ends the run like the matching Linux signal (139 SIGSEGV,
             132 SIGILL, 136 SIGFPE) after a crash report on stderr. Other statuses: 124 timeout,
             125 hypervisor error or bad command line, 126 program not runnable, 127 program not
-            found, 130/143 stopped by SIGINT/SIGTERM.
+            found. Signals sent to the hypervisor (SIGINT, SIGTERM, SIGHUP...) are the program's:
+            its handler runs, or it ends as their default action says; SIGINT or SIGTERM a second
+            time while the guest's kernel has not taken the first stops the run (130/143).
 
             USAGE: hypervisor [options] <program> [args...]
 
