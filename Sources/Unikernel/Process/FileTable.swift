@@ -63,6 +63,17 @@ struct FileTable {
         return file
     }
 
+    /// Installs `file`, a host handle the host just opened for it, at the lowest free
+    /// descriptor; the handle is closed when no descriptor is free (EMFILE).
+    mutating func installHostHandle(_ file: OpenFile) throws(Errno) -> Int {
+        do throws(Errno) {
+            return try install(file)
+        } catch {
+            _ = Hypercall.close(handle: file.hostHandle)
+            throw error
+        }
+    }
+
     /// Installs `file` at the lowest free descriptor (or at `fd` exactly when given).
     mutating func install(_ file: OpenFile, at fd: Int? = nil, minimum: Int = 0) throws(Errno) -> Int {
         if let fd {

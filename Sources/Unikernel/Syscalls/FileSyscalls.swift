@@ -238,13 +238,8 @@ enum FileSyscalls {
         case .link: throw .ELOOP  // O_NOFOLLOW on a link
         case .program:
             let handle = Int32(try Hypercall.path(UK_PATH_OPEN_PROGRAM, flags: UInt32(truncatingIfNeeded: flags), path: []))
-            do throws(Errno) {
-                return try currentProcess.files.install(OpenFile(hostHandle: handle, path: [], flags: flags,
-                                                                 closeOnExec: closeOnExec))
-            } catch {
-                _ = Hypercall.close(handle: handle)
-                throw error
-            }
+            return try currentProcess.files.installHostHandle(OpenFile(hostHandle: handle, path: [], flags: flags,
+                                                                       closeOnExec: closeOnExec))
         case let .descriptor(fd):
             var file = try currentProcess.files.file(fd)
             if file.object == nil, file.path.first == PathResolver.slash {
@@ -267,13 +262,8 @@ enum FileSyscalls {
 
     private static func openOnHost(_ path: [UInt8], flags: Int, mode: UInt32) throws(Errno) -> Int {
         let handle = try hostOpen(path, flags: flags, mode: mode & ~UInt32(currentProcess.umask))
-        do throws(Errno) {
-            return try currentProcess.files.install(OpenFile(hostHandle: handle, path: path, flags: flags,
-                                                             closeOnExec: flags & 0o2000000 != 0))
-        } catch {
-            _ = Hypercall.close(handle: handle)
-            throw error
-        }
+        return try currentProcess.files.installHostHandle(OpenFile(hostHandle: handle, path: path, flags: flags,
+                                                                   closeOnExec: flags & 0o2000000 != 0))
     }
 
     static func open(_ a: SyscallArguments) throws(Errno) -> Int {
@@ -517,13 +507,8 @@ enum FileSyscalls {
             name.append(decimal: UInt64(BounceBuffer.pointer.load(as: UInt32.self)))
             path = name.bytes
         }
-        do throws(Errno) {
-            return try currentProcess.files.install(OpenFile(hostHandle: handle, path: path, flags: flags,
-                                                             closeOnExec: flags & 0o2000000 != 0))
-        } catch {
-            _ = Hypercall.close(handle: handle)
-            throw error
-        }
+        return try currentProcess.files.installHostHandle(OpenFile(hostHandle: handle, path: path, flags: flags,
+                                                                   closeOnExec: flags & 0o2000000 != 0))
     }
 
     // MARK: Working directory

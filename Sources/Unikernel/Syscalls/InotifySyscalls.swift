@@ -33,14 +33,9 @@ enum InotifySyscalls {
     private static func makeInstance(flags: Int) throws(Errno) -> Int {
         guard flags & ~(inNonblock | inCloexec) == 0 else { throw .EINVAL }
         let handle = Int32(try Hypercall.file(UK_FILE_INOTIFY_INIT, handle: -1))
-        do throws(Errno) {
-            // As Linux's anon_inode_getfd: read-only, with the guest's O_NONBLOCK.
-            return try currentProcess.files.install(OpenFile(hostHandle: handle, path: [], flags: flags & inNonblock,
-                                                             closeOnExec: flags & inCloexec != 0, hostKind: .inotify))
-        } catch {
-            _ = Hypercall.close(handle: handle)
-            throw error
-        }
+        // As Linux's anon_inode_getfd: read-only, with the guest's O_NONBLOCK.
+        return try currentProcess.files.installHostHandle(OpenFile(hostHandle: handle, path: [], flags: flags & inNonblock,
+                                                                   closeOnExec: flags & inCloexec != 0, hostKind: .inotify))
     }
 
     /// The host handle of inotify descriptor `fd`, checked in Linux's order: EBADF for no

@@ -28,13 +28,8 @@ enum PidfdSyscalls {
         guard flags & ~pidfdNonblock == 0, pid > 0 else { throw .EINVAL }
         if pid != currentProcess.pid, Scheduler.task(tid: pid) != nil { throw .EINVAL }
         let handle = Int32(try Errno.check(Hypercall.process(UK_PROC_PIDFD_OPEN, Int64(pid))))
-        do throws(Errno) {
-            return try currentProcess.files.install(OpenFile(hostHandle: handle, path: [], flags: readWrite | flags,
-                                                             closeOnExec: true, hostKind: .pidfd))
-        } catch {
-            _ = Hypercall.close(handle: handle)
-            throw error
-        }
+        return try currentProcess.files.installHostHandle(OpenFile(hostHandle: handle, path: [], flags: readWrite | flags,
+                                                                   closeOnExec: true, hostKind: .pidfd))
     }
 
     /// The host handle of a descriptor waitid(P_PIDFD) or pidfd_send_signal may use, and

@@ -244,13 +244,8 @@ enum SocketSyscalls {
     }
 
     private static func install(handle: Int32, flags: Int) throws(Errno) -> Int {
-        do throws(Errno) {
-            return try currentProcess.files.install(OpenFile(hostHandle: handle, path: [], flags: 2 | (flags & sockNonblock),
-                                                             closeOnExec: flags & sockCloexec != 0, hostKind: .socket))
-        } catch {
-            _ = Hypercall.close(handle: handle)
-            throw error
-        }
+        return try currentProcess.files.installHostHandle(OpenFile(hostHandle: handle, path: [], flags: 2 | (flags & sockNonblock),
+                                                                   closeOnExec: flags & sockCloexec != 0, hostKind: .socket))
     }
 
     // MARK: addresses
