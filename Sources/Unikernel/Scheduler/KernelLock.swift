@@ -20,6 +20,9 @@ enum KernelLock {
     /// the host preempted, which spinning on would only keep from running (a busy host makes
     /// that common, and every vCPU entering the kernel would then wait for a host time slice).
     static func acquire() {
+        // The common case, a free lock: one locked bit-test-and-set (a deadline already passed
+        // tries once), without reading the clock for a spin deadline.
+        if uk_spin_lock_until(word, 0) != 0 { return }
         while uk_spin_lock_until(word, CPU.timestamp() &+ Clock.ticks(nanoseconds: spinBudget)) == 0 {
             Hypercall.idle(nanoseconds: 0)
         }
