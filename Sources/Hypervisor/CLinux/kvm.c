@@ -57,7 +57,7 @@ void ckvm_run_mmio(const struct kvm_run *run, uint64_t *address, uint8_t *is_wri
 
 /* Signals of the run loop. Each vCPU thread registers its kvm_run; a handler sets that
    thread's immediate_exit so that a signal can never be lost between a check and the next
-   KVM_RUN. SIGALRM (timeout), SIGINT and SIGTERM are the runner's: recorded process-wide
+   KVM_RUN. SIGALRM (timeout) is the runner's: recorded process-wide
    and forwarded to every vCPU thread as a kick. The tick (a per-thread timer) and the kick
    (another vCPU's UK_HC_KICK, or a stop) are per thread.
 
@@ -142,13 +142,12 @@ static void on_forwarded(int signo) {
     kick_other_vcpu_threads();
 }
 
-/* The signals another process may send the guest: forwarded, not acted on by the runner. */
-static const int forwarded_signals[] = { SIGCHLD, SIGUSR1, SIGUSR2, SIGHUP, SIGQUIT, SIGWINCH, SIGCONT, SIGURG,
-                                         SIGTSTP, SIGTTIN, SIGTTOU };
-/* SIGINT and SIGTERM are the guest's too, as when the program runs directly: its handler runs,
-   or its kernel ends it by the signal's default action (Machine.takeSignals stops a guest whose
+/* The signals another process may send the guest: forwarded, not acted on by the runner.
+   SIGINT and SIGTERM among them, as when the program runs directly: its handler runs, or its
+   kernel ends it by the signal's default action (Machine.takeSignals stops a guest whose
    kernel never took the previous one). */
-static volatile int termination_forwarded = 1;
+static const int forwarded_signals[] = { SIGCHLD, SIGUSR1, SIGUSR2, SIGHUP, SIGQUIT, SIGWINCH, SIGCONT, SIGURG,
+                                         SIGTSTP, SIGTTIN, SIGTTOU, SIGINT, SIGTERM };
 
 static void on_tick(int signo) {
     (void)signo;
@@ -189,8 +188,6 @@ static int install(int signo, void (*handler)(int)) {
 static void run_signals(sigset_t *set) {
     sigemptyset(set);
     sigaddset(set, SIGALRM);
-    sigaddset(set, SIGINT);
-    sigaddset(set, SIGTERM);
     sigaddset(set, tick_signal());
     sigaddset(set, kick_signal());
     sigaddset(set, parent_death_notice());
@@ -211,12 +208,8 @@ int ckvm_install_signal_handlers(struct kvm_run *run) {
     if (install(tick_signal(), on_tick) != 0 || install(kick_signal(), on_kick) != 0) {
         return -1;
     }
-    int signals[] = { SIGALRM, SIGINT, SIGTERM };
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
-        int forwarded = termination_forwarded && signals[i] != SIGALRM;
-        if ((forwarded ? install_info(signals[i], on_forwarded_info) : install(signals[i], on_signal)) != 0) {
-            return -1;
-        }
+    if (install(SIGALRM, on_signal) != 0) {
+        return -1;
     }
     /* No SA_RESTART either: a blocking host read the guest asked for returns EINTR, so that
        the guest's kernel decides whether the signal interrupts the guest's call
@@ -445,7 +438,7 @@ void ckvm_atomic_or64(uint64_t *word, uint64_t bits) {
    give the guest its new parent (ckvm_take_parent_change), and becomes the guest's own
    PR_SET_PDEATHSIG signal when it set one, sent by the parent that died (Linux sends it as
    SI_USER from the exiting parent). The notice is never the guest's signal itself: the
-   runner acts on some signals itself (SIGALRM, SIGINT, SIGTERM, its tick and kick). */
+   runner acts on some signals itself (SIGALRM, its tick and kick). */
 static volatile int parent_death_signal;
 static volatile pid_t parent_death_parent;
 static volatile sig_atomic_t parent_changed;
@@ -517,7 +510,7 @@ int ckvm_parent_death_signal(void) {
     return host == parent_death_notice() ? parent_death_signal : host;
 }
 
-void ckvm_reset_after_fork(int forward_termination) {
+void ckvm_reset_after_fork(void) {
     /* Only the forking thread exists in the child: no vCPU threads, no tick timer (timers are
        not inherited), nothing pending. */
     vcpu_thread_count = 0;
@@ -527,7 +520,6 @@ void ckvm_reset_after_fork(int forward_termination) {
     thread_tick = 0;
     thread_kicked = 0;
     thread_timer_created = 0;
-    termination_forwarded = forward_termination;
     /* The host kernel cleared the child's pdeath_signal (and Linux the guest's): follow the
        new parent, the forking runner. */
     parent_death_signal = 0;

@@ -116,9 +116,8 @@ int ckvm_parent_death_signal(void);
    is reported once by ckvm_take_parent_change(). Returns 0 or -errno. */
 int ckvm_track_parent(void);
 int ckvm_take_parent_change(void);
-/* In a forked child: forgets the parent's vCPU threads, timers and pending signals; with
-   `forward_termination`, SIGINT and SIGTERM are forwarded to the guest from now on. */
-void ckvm_reset_after_fork(int forward_termination);
+/* In a forked child: forgets the parent's vCPU threads, timers and pending signals. */
+void ckvm_reset_after_fork(void);
 
 /* Arms a one-shot real-time timer that raises SIGALRM after `milliseconds`. */
 int ckvm_arm_timeout(uint64_t milliseconds);

@@ -72,7 +72,7 @@ extension Machine {
     /// In the forked child: a new VM over the inherited memory, vCPU 0 at the kernel's child
     /// entry, run to the end; the process then ends as the guest did. Never returns.
     private func runForkedChild(rip: UInt64, rsp: UInt64, rdi: UInt64) -> Never {
-        ckvm_reset_after_fork(1)
+        ckvm_reset_after_fork()
         memory.resetLocksInForkedChild()
         let outcome: RunOutcome
         do {

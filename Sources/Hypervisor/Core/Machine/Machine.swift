@@ -503,13 +503,8 @@ extension Machine {
             return .interrupted(signal: signal)
         }
         if forwarded != 0, forwardToGuest(forwarded) { context.interruptPending = true }
-        let signal = ckvm_take_pending_signal()
-        switch signal {
-        case SIGALRM:
-            return .timedOut(seconds: configuration.timeout ?? 0)
-        case SIGINT, SIGTERM: return .interrupted(signal: signal)
-        default: return nil
-        }
+        // The runner's own signal: the timeout (SIGALRM).
+        return ckvm_take_pending_signal() == SIGALRM ? .timedOut(seconds: configuration.timeout ?? 0) : nil
     }
 
     /// From now on the runner follows its parent (ckvm_track_parent): a reparenting reaches the
